@@ -1,0 +1,1 @@
+"""Edges that act: run hook commands."""

@@ -1,0 +1,162 @@
+"""The command line: parse, call, print. No logic beyond that."""
+
+from __future__ import annotations
+
+import json
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from reliability import pipeline, summary
+from reliability.config import load_config
+from reliability.config.model import Config
+from reliability.conventions import Stage
+from reliability.errors import EXIT_FAILURE, EXIT_INVALID_CONFIG, ReliabilityError
+from reliability.timefmt import parse_rfc3339
+
+app = typer.Typer(
+    help="Turn telemetry into SLIs, SLO targets, error budgets and SLA reports.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+ConfigPath = Annotated[Path, typer.Argument(help="A configuration file, or a folder of *.yaml files.")]
+Verbose = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Show every problem and, on internal errors, the traceback.")
+]
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+def _err(text: str) -> None:
+    typer.echo(text, err=True)
+
+
+@contextmanager
+def _reporting_errors(verbose: bool) -> Iterator[None]:
+    """Expected failures become one line (all problems with --verbose) and an exit code."""
+    try:
+        yield
+    except ReliabilityError as exc:
+        _err(f"error: {exc}")
+        if verbose:
+            for problem in exc.problems:
+                _err(f"  {problem}")
+        elif len(exc.problems) > 1:
+            _err("  (run with --verbose to see every problem)")
+        raise typer.Exit(exc.exit_code) from None
+    except (typer.Exit, typer.Abort):
+        raise
+    except Exception as exc:  # an unexpected bug: still one line unless asked for more
+        _err(f"internal error: {type(exc).__name__}: {exc}")
+        if verbose:
+            traceback.print_exc()
+        else:
+            _err("  (run with --verbose for the traceback)")
+        raise typer.Exit(EXIT_FAILURE) from None
+
+
+def _evaluation_time(now: str | None, config: Config) -> float:
+    if now is not None:
+        try:
+            return parse_rfc3339(now).timestamp()
+        except ValueError as exc:
+            raise ReliabilityError(f"--now: {exc}", EXIT_INVALID_CONFIG) from None
+    if config.settings.evaluate_at is not None:
+        return config.settings.evaluate_at.timestamp()
+    return datetime.now(UTC).timestamp()
+
+
+@app.command()
+def run(
+    path: ConfigPath = Path("config"),
+    out: Annotated[Path, typer.Option("--out", help="Folder for the artifacts.")] = Path("generated"),
+    now: Annotated[
+        str | None,
+        typer.Option(
+            help="Evaluation time, RFC 3339 (default: settings.evaluate_at, else the current time). "
+            "Floored to the whole minute."
+        ),
+    ] = None,
+    until: Annotated[Stage, typer.Option(help="Stop after this stage.")] = Stage.HOOKS,
+    execute: Annotated[
+        bool, typer.Option("--execute", help="Run the matched hooks (default: only record what would run).")
+    ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Fail on the first malformed record instead of counting and skipping it."
+        ),
+    ] = False,
+    output: Annotated[OutputFormat, typer.Option("--format", help="How to print the summary.")] = (
+        OutputFormat.TABLE
+    ),
+    verbose: Verbose = False,
+) -> None:
+    """Run the pipeline: SLIs, SLO targets, error budgets, SLA compliance, hooks.
+
+    Writes one JSON artifact per stage to --out, each checked against its schema
+    and replaced atomically; a failed run leaves the previous artifacts untouched.
+    """
+    with _reporting_errors(verbose):
+        config = load_config(path)
+        options = pipeline.RunOptions(
+            now=_evaluation_time(now, config), out_dir=out, until=until, execute=execute, strict=strict
+        )
+        result = pipeline.run(config, options)
+        table_rows = summary.rows(result.artifacts)
+        if output is OutputFormat.JSON:
+            typer.echo(
+                json.dumps(
+                    {
+                        "evaluated_at": result.artifacts[Stage.SLI]["evaluated_at"],
+                        "slos": summary.as_json(table_rows),
+                        "artifacts": [str(p) for p in result.written],
+                    },
+                    indent=2,
+                )
+            )
+            return
+        typer.echo(f"evaluated at {result.artifacts[Stage.SLI]['evaluated_at']}")
+        if table_rows:
+            typer.echo(summary.render_table(table_rows))
+        for line in summary.notes(result.artifacts):
+            typer.echo(line)
+        typer.echo("wrote " + ", ".join(str(p) for p in result.written))
+
+
+@app.command()
+def validate(path: ConfigPath = Path("config"), verbose: Verbose = False) -> None:
+    """Check a configuration against the schema and its cross-references; list every problem.
+
+    Exit code 0 when valid, 2 when not.
+    """
+    try:
+        config = load_config(path)
+    except ReliabilityError as exc:
+        for problem in exc.problems or []:
+            _err(str(problem))
+        if not exc.problems:
+            _err(f"error: {exc}")
+        else:
+            _err(f"{len(exc.problems)} problem(s) found")
+        raise typer.Exit(exc.exit_code) from None
+    typer.echo(
+        f"{path}: valid ({len(config.files)} file(s), {len(config.services)} service(s), "
+        f"{len(config.components)} component(s), {len(config.slos)} SLO(s), "
+        f"{len(config.slas)} SLA(s), {len(config.hooks)} hook(s))"
+    )
+
+
+def main() -> None:
+    app()

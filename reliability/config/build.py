@@ -1,0 +1,408 @@
+"""Turn YAML files into a validated Config, reporting every problem at once."""
+
+from __future__ import annotations
+
+import glob
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from reliability.config.model import (
+    ColumnMapping,
+    Component,
+    Config,
+    CreditTier,
+    EventSource,
+    GoodRule,
+    Hook,
+    LatencyColumns,
+    Origin,
+    RowFilter,
+    Settings,
+    Sla,
+    Sli,
+    SliKind,
+    Slo,
+    TimestampFormat,
+    Trigger,
+)
+from reliability.config.yaml_source import KeyPath, YamlDocument, load_yaml
+from reliability.durations import parse_duration
+from reliability.errors import ConfigError, Problem
+from reliability.timefmt import parse_rfc3339
+
+DEFAULT_SLO_WINDOW = "30d"
+DEFAULT_HOOK_TIMEOUT = "30s"
+
+
+def config_schema() -> dict[str, Any]:
+    text = resources.files("reliability.schemas").joinpath("config.schema.json").read_text()
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+def config_files(path: Path) -> list[Path]:
+    """The YAML files a path stands for: the file itself, or a folder's *.yaml / *.yml."""
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix in {".yaml", ".yml"} and p.is_file())
+        if not files:
+            raise ConfigError(f"{path}: no .yaml or .yml files in this folder")
+        return files
+    if not path.exists():
+        raise ConfigError(f"{path}: no such file or folder")
+    return [path]
+
+
+def _format_key_path(key_path: KeyPath) -> str:
+    text = ""
+    for part in key_path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def _schema_problems(doc: YamlDocument, validator: jsonschema.Draft202012Validator) -> list[Problem]:
+    problems = []
+    for error in validator.iter_errors(doc.data):
+        # For oneOf/anyOf the deepest sub-error says what is actually wrong.
+        detail = jsonschema.exceptions.best_match(error.context) if error.context else error
+        key_path = tuple(detail.absolute_path)
+        problems.append(
+            Problem(str(doc.path), detail.message, doc.line_of(key_path), _format_key_path(key_path))
+        )
+    return sorted(problems, key=lambda p: (p.line or 0, p.field or ""))
+
+
+@dataclass
+class _Builder:
+    """Collects model objects and problems while walking validated documents."""
+
+    problems: list[Problem] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    sources: list[EventSource] = field(default_factory=list)
+    components: list[Component] = field(default_factory=list)
+    slos: list[Slo] = field(default_factory=list)
+    slas: list[Sla] = field(default_factory=list)
+    hooks: list[Hook] = field(default_factory=list)
+    services: list[str] = field(default_factory=list)
+
+    def problem(self, doc: YamlDocument, key_path: KeyPath, message: str) -> None:
+        self.problems.append(
+            Problem(str(doc.path), message, doc.line_of(key_path), _format_key_path(key_path))
+        )
+
+    def add_document(self, doc: YamlDocument) -> None:
+        data = doc.data or {}
+        for key, value in (data.get("settings") or {}).items():
+            if key in self.settings:
+                self.problem(doc, ("settings", key), "set in more than one file")
+            self.settings[key] = (doc, value)
+        for index, raw in enumerate(data.get("sources") or []):
+            self.sources.append(self._source(doc, ("sources", index), raw))
+        for index, raw in enumerate(data.get("services") or []):
+            self._service(doc, ("services", index), raw)
+        for index, raw in enumerate(data.get("hooks") or []):
+            self.hooks.append(self._hook(doc, ("hooks", index), raw))
+
+    def _source(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> EventSource:
+        base = doc.path.parent
+        paths: list[Path] = []
+        for index, pattern in enumerate(raw["paths"]):
+            matches = sorted(glob.glob(str(base / pattern)))
+            if not matches:
+                self.problem(doc, (*at, "paths", index), f"no file matches {pattern!r}")
+            paths.extend(Path(m) for m in matches)
+        cols = raw["columns"]
+        latency = None
+        if "latency" in cols:
+            lat = cols["latency"]
+            latency = LatencyColumns(
+                column=lat.get("column"),
+                unit=lat.get("unit", "ms"),
+                start=lat.get("start"),
+                end=lat.get("end"),
+            )
+        mapping = ColumnMapping(
+            timestamp=cols["timestamp"]["column"],
+            timestamp_format=TimestampFormat(cols["timestamp"].get("format", "rfc3339")),
+            component=cols.get("component"),
+            status=cols.get("status"),
+            success=cols.get("success"),
+            error=cols.get("error"),
+            latency=latency,
+        )
+        row_filter = None
+        if "filter" in raw:
+            flt = raw["filter"]
+            values = flt["in"] if "in" in flt else [flt["equals"]]
+            row_filter = RowFilter(flt["column"], tuple(_as_text(v) for v in values))
+        return EventSource(
+            name=raw["name"],
+            paths=tuple(paths),
+            format=raw.get("format"),
+            columns=mapping,
+            row_filter=row_filter,
+            origin=Origin(str(doc.path), doc.line_of(at)),
+        )
+
+    def _service(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> None:
+        service = raw["name"]
+        if service in self.services:
+            self.problem(doc, (*at, "name"), f"service {service!r} is declared twice")
+        self.services.append(service)
+        for c_index, comp in enumerate(raw["components"]):
+            c_at = (*at, "components", c_index)
+            slis = tuple(_sli(s) for s in comp.get("slis", []))
+            self.components.append(
+                Component(
+                    service=service,
+                    name=comp["name"],
+                    source=comp["source"],
+                    match=_as_text(comp.get("match", comp["name"])),
+                    slis=slis,
+                    origin=Origin(str(doc.path), doc.line_of(c_at)),
+                )
+            )
+            for s_index, slo in enumerate(comp.get("slos", [])):
+                s_at = (*c_at, "slos", s_index)
+                window = slo.get("window", DEFAULT_SLO_WINDOW)
+                objective = slo["objective"]
+                self.slos.append(
+                    Slo(
+                        service=service,
+                        name=slo["name"],
+                        component=comp["name"],
+                        sli=slo["sli"],
+                        objective_percent=None if objective == "auto" else float(objective),
+                        window=window,
+                        window_seconds=int(parse_duration(window)),
+                        origin=Origin(str(doc.path), doc.line_of(s_at)),
+                        description=slo.get("description", ""),
+                    )
+                )
+        for s_index, sla in enumerate(raw.get("slas", [])):
+            s_at = (*at, "slas", s_index)
+            tiers = sorted(
+                (CreditTier(float(t["below"]), float(t["credit_percent"])) for t in sla.get("credits", [])),
+                key=lambda t: -t.below_percent,
+            )
+            self.slas.append(
+                Sla(
+                    service=service,
+                    name=sla["name"],
+                    component=sla["component"],
+                    sli=sla["sli"],
+                    target_percent=float(sla["target"]),
+                    credits=tuple(tiers),
+                    origin=Origin(str(doc.path), doc.line_of(s_at)),
+                    description=sla.get("description", ""),
+                )
+            )
+
+    def _hook(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> Hook:
+        return Hook(
+            name=raw["name"],
+            triggers=tuple(Trigger(t) for t in raw["triggers"]),
+            command=tuple(raw["command"]),
+            timeout_seconds=parse_duration(raw.get("timeout", DEFAULT_HOOK_TIMEOUT)),
+            origin=Origin(str(doc.path), doc.line_of(at)),
+            services=tuple(raw.get("services", [])),
+            slos=tuple(raw.get("slos", [])),
+            cwd=raw.get("cwd"),
+            env=tuple(sorted((raw.get("env") or {}).items())),
+        )
+
+
+def _as_text(value: Any) -> str:
+    """Filter and match values compare as text, the way they appear in a CSV file."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _sli(raw: dict[str, Any]) -> Sli:
+    kind = SliKind(raw["kind"])
+    if kind is SliKind.LATENCY:
+        return Sli(
+            raw["name"],
+            kind,
+            threshold_seconds=parse_duration(raw["threshold"]),
+            description=raw.get("description", ""),
+        )
+    good = raw.get("good")
+    rule = (
+        GoodRule(
+            status_below=good.get("status_below"),
+            status_in=tuple(good["status_in"]) if "status_in" in good else None,
+            status_not_in=tuple(good["status_not_in"]) if "status_not_in" in good else None,
+            success_flag=bool(good.get("success", False)),
+        )
+        if good
+        else GoodRule()
+    )  # filled in by _default_good_rules once the source is known
+    return Sli(raw["name"], kind, good=rule, description=raw.get("description", ""))
+
+
+def _default_good_rules(components: list[Component], sources: dict[str, EventSource]) -> list[Component]:
+    """An availability SLI without `good`: status < 500 if the source maps a status, else its flag."""
+    result = []
+    for comp in components:
+        source = sources.get(comp.source)
+        slis = []
+        for sli in comp.slis:
+            if sli.kind is SliKind.AVAILABILITY and sli.good == GoodRule() and source is not None:
+                rule = GoodRule(status_below=500) if source.columns.status else GoodRule(success_flag=True)
+                sli = Sli(sli.name, sli.kind, good=rule, description=sli.description)
+            slis.append(sli)
+        result.append(Component(comp.service, comp.name, comp.source, comp.match, tuple(slis), comp.origin))
+    return result
+
+
+def _duplicates(names: list[str]) -> set[str]:
+    seen: set[str] = set()
+    return {n for n in names if n in seen or seen.add(n)}  # type: ignore[func-returns-value]
+
+
+def _cross_check(config: Config) -> Iterator[Problem]:
+    """References between items: every name points at something that exists and fits."""
+    sources = {s.name: s for s in config.sources}
+
+    def at(origin: Origin, field_name: str, message: str) -> Problem:
+        return Problem(origin.file, message, origin.line, field_name)
+
+    for name in _duplicates([s.name for s in config.sources]):
+        yield Problem(str(config.files[0]), f"source {name!r} is declared twice", None, "sources")
+    comp_ids = [c.id for c in config.components]
+    for comp_id in _duplicates(comp_ids):
+        yield Problem(str(config.files[0]), f"component {comp_id!r} is declared twice", None, "components")
+    for comp in config.components:
+        source = sources.get(comp.source)
+        if source is None:
+            yield at(comp.origin, "source", f"component {comp.id} uses unknown source {comp.source!r}")
+            continue
+        if source.columns.component is None and sum(c.source == comp.source for c in config.components) > 1:
+            yield at(
+                comp.origin,
+                "source",
+                f"source {comp.source!r} has no component column but feeds several components",
+            )
+        for sli in comp.slis:
+            if sli.kind is SliKind.LATENCY and source.columns.latency is None:
+                yield at(
+                    comp.origin,
+                    "slis",
+                    f"latency SLI {sli.name!r} needs a latency column in source {source.name!r}",
+                )
+            if sli.kind is SliKind.AVAILABILITY and sli.good is not None:
+                if sli.good.success_flag and not source.columns.has_flag:
+                    yield at(
+                        comp.origin,
+                        "slis",
+                        f"SLI {sli.name!r} uses the success flag but source "
+                        f"{source.name!r} maps no success or error column",
+                    )
+                if not sli.good.success_flag and source.columns.status is None:
+                    yield at(
+                        comp.origin,
+                        "slis",
+                        f"SLI {sli.name!r} uses the status code but source "
+                        f"{source.name!r} maps no status column",
+                    )
+        for name in _duplicates([s.name for s in comp.slis]):
+            yield at(comp.origin, "slis", f"SLI {name!r} is declared twice in {comp.id}")
+    for slo_id in _duplicates([s.id for s in config.slos]):
+        yield Problem(str(config.files[0]), f"SLO {slo_id!r} is declared twice", None, "slos")
+    for slo in config.slos:
+        comp = config.component(slo.service, slo.component)
+        if slo.sli not in {s.name for s in comp.slis}:
+            yield at(slo.origin, "sli", f"SLO {slo.id} refers to unknown SLI {slo.sli!r} of {comp.id}")
+        if slo.window_seconds % 60 or slo.window_seconds < 3600:
+            yield at(slo.origin, "window", f"window {slo.window!r} must be whole minutes, at least 1h")
+    for sla in config.slas:
+        match = [c for c in config.components if c.service == sla.service and c.name == sla.component]
+        if not match:
+            yield at(sla.origin, "component", f"SLA {sla.id} refers to unknown component {sla.component!r}")
+        elif sla.sli not in {s.name for s in match[0].slis}:
+            yield at(sla.origin, "sli", f"SLA {sla.id} refers to unknown SLI {sla.sli!r}")
+        for tier in sla.credits:
+            if tier.below_percent > sla.target_percent:
+                yield at(
+                    sla.origin,
+                    "credits",
+                    f"credit tier below {tier.below_percent} is above the target {sla.target_percent}",
+                )
+    slo_ids = {s.id for s in config.slos}
+    for hook in config.hooks:
+        for service in hook.services:
+            if service not in config.services:
+                yield at(hook.origin, "services", f"hook {hook.name!r} names unknown service {service!r}")
+        for slo_id in hook.slos:
+            if slo_id not in slo_ids:
+                yield at(hook.origin, "slos", f"hook {hook.name!r} names unknown SLO {slo_id!r}")
+    for name in _duplicates([h.name for h in config.hooks]):
+        yield Problem(str(config.files[0]), f"hook {name!r} is declared twice", None, "hooks")
+
+
+def _settings(builder: _Builder) -> Settings:
+    values: dict[str, Any] = {}
+    if "evaluate_at" in builder.settings:
+        doc, text = builder.settings["evaluate_at"]
+        try:
+            values["evaluate_at"] = parse_rfc3339(text)
+        except ValueError as exc:
+            builder.problem(doc, ("settings", "evaluate_at"), str(exc))
+    if "history" in builder.settings:
+        values["history_seconds"] = int(parse_duration(builder.settings["history"][1]))
+    if "auto_objective_margin" in builder.settings:
+        values["auto_objective_margin"] = float(builder.settings["auto_objective_margin"][1])
+    return Settings(**values)
+
+
+def load_config(path: Path) -> Config:
+    """Load, schema-check and cross-check a config file or folder; ConfigError lists every problem."""
+    files = config_files(path)
+    validator = jsonschema.Draft202012Validator(config_schema())
+    docs: list[YamlDocument] = []
+    problems: list[Problem] = []
+    for file in files:
+        doc = load_yaml(file)
+        if doc.data is not None and not isinstance(doc.data, dict):
+            problems.append(Problem(str(file), "the top level must be a mapping", 1))
+            continue
+        found = _schema_problems(doc, validator) if doc.data is not None else []
+        problems.extend(found)
+        if not found:
+            docs.append(doc)
+    builder = _Builder()
+    for doc in docs:
+        builder.add_document(doc)
+    settings = _settings(builder)
+    problems.extend(builder.problems)
+    if problems:
+        raise _invalid(problems)
+    sources = {s.name: s for s in builder.sources}
+    config = Config(
+        files=tuple(files),
+        settings=settings,
+        sources=tuple(builder.sources),
+        components=tuple(_default_good_rules(builder.components, sources)),
+        slos=tuple(builder.slos),
+        slas=tuple(builder.slas),
+        hooks=tuple(builder.hooks),
+        services=tuple(builder.services),
+    )
+    problems = list(_cross_check(config))
+    if problems:
+        raise _invalid(problems)
+    return config
+
+
+def _invalid(problems: list[Problem]) -> ConfigError:
+    count = len(problems)
+    first = problems[0]
+    more = f" (and {count - 1} more problem{'s' if count > 2 else ''})" if count > 1 else ""
+    return ConfigError(f"invalid configuration: {first}{more}", problems)

@@ -1,0 +1,29 @@
+"""Names that appear in more than one place: windows, stages, artifact files."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+# The recent windows every SLI is measured over: the Workbook's alert windows.
+RECENT_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+HISTORY_WINDOW = "history"
+# The burn rate that counts as "current" for projections: long enough not to flap,
+# short enough to react within the hour.
+CURRENT_BURN_WINDOW = "1h"
+
+
+class Stage(StrEnum):
+    SLI = "sli"
+    TARGETS = "targets"
+    BUDGETS = "budgets"
+    SLA = "sla"
+    HOOKS = "hooks"
+
+
+ARTIFACT_FILES = {
+    Stage.SLI: "sli-metrics.json",
+    Stage.TARGETS: "slo-targets.json",
+    Stage.BUDGETS: "error-budgets.json",
+    Stage.SLA: "sla-compliance.json",
+}
+SCHEMA_VERSION = 1

@@ -1,0 +1,115 @@
+"""Fold chunks of events into per-minute counts and latency samples, in bounded memory.
+
+Memory is set by the grid (components x SLIs x minutes), not by the number of
+events; only the latencies kept for exact percentiles grow with the events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from reliability.config.model import Component, Sli
+from reliability.core.classify import classify
+from reliability.core.counts import MinuteSeries
+from reliability.core.events import EventColumns
+from reliability.core.grid import MinuteGrid
+
+
+@dataclass(frozen=True)
+class LatencySamples:
+    """One component's latencies in the grid, ordered by minute."""
+
+    minute: npt.NDArray[np.int64]
+    seconds: npt.NDArray[np.float64]
+
+    def between(self, first_minute: int, end_minute: int) -> npt.NDArray[np.float64]:
+        lo, hi = np.searchsorted(self.minute, [first_minute, end_minute])
+        return self.seconds[lo:hi]
+
+
+@dataclass(frozen=True)
+class ComponentSeries:
+    component: Component
+    slis: dict[str, MinuteSeries]
+    latency: LatencySamples
+
+
+@dataclass(frozen=True)
+class RangeCounts:
+    before_grid: int
+    after_end: int
+
+
+@dataclass
+class Accumulator:
+    """Per-minute counts for the components fed by one source (component code = list index)."""
+
+    grid: MinuteGrid
+    components: list[Component]
+    _good: dict[tuple[int, str], npt.NDArray[np.int64]] = field(default_factory=dict)
+    _total: dict[tuple[int, str], npt.NDArray[np.int64]] = field(default_factory=dict)
+    _latency_parts: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.int64], npt.NDArray[np.float64]]] = (
+        field(default_factory=list)
+    )
+
+    def __post_init__(self) -> None:
+        for code, comp in enumerate(self.components):
+            for sli in comp.slis:
+                self._good[code, sli.name] = np.zeros(self.grid.minutes, np.int64)
+                self._total[code, sli.name] = np.zeros(self.grid.minutes, np.int64)
+
+    def _distinct_slis(self) -> list[tuple[Sli, list[int]]]:
+        """Each distinct SLI definition with the component codes that use it, so it is evaluated once."""
+        groups: dict[Sli, list[int]] = {}
+        for code, comp in enumerate(self.components):
+            for sli in comp.slis:
+                groups.setdefault(sli, []).append(code)
+        return list(groups.items())
+
+    def add(self, events: EventColumns) -> RangeCounts:
+        minute = self.grid.minute_of(events.timestamp)
+        before = minute < 0
+        after = minute >= self.grid.minutes
+        inside = ~before & ~after
+        size = len(self.components) * self.grid.minutes
+        key = events.component.astype(np.int64) * self.grid.minutes + minute
+        for sli, codes in self._distinct_slis():
+            counted, good = classify(events, sli)
+            total_bins = np.bincount(key[inside & counted], minlength=size).reshape(len(self.components), -1)
+            good_bins = np.bincount(key[inside & good], minlength=size).reshape(len(self.components), -1)
+            for code in codes:
+                self._total[code, sli.name] += total_bins[code]
+                self._good[code, sli.name] += good_bins[code]
+        with_latency = inside & ~np.isnan(events.latency)
+        self._latency_parts.append(
+            (events.component[with_latency], minute[with_latency], events.latency[with_latency])
+        )
+        return RangeCounts(int(before.sum()), int(after.sum()))
+
+    def finish(self) -> list[ComponentSeries]:
+        if self._latency_parts:
+            comp = np.concatenate([p[0] for p in self._latency_parts])
+            minute = np.concatenate([p[1] for p in self._latency_parts])
+            seconds = np.concatenate([p[2] for p in self._latency_parts])
+        else:
+            comp, minute, seconds = np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0)
+        order = np.lexsort((minute, comp))
+        comp, minute, seconds = comp[order], minute[order], seconds[order]
+        bounds = np.searchsorted(comp, np.arange(len(self.components) + 1))
+        result = []
+        for code, component in enumerate(self.components):
+            lo, hi = bounds[code], bounds[code + 1]
+            result.append(
+                ComponentSeries(
+                    component=component,
+                    slis={
+                        s.name: MinuteSeries(self._good[code, s.name], self._total[code, s.name])
+                        for s in component.slis
+                    },
+                    latency=LatencySamples(minute[lo:hi], seconds[lo:hi]),
+                )
+            )
+        return result

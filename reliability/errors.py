@@ -1,0 +1,47 @@
+"""Errors the CLI turns into one clear line and an exit code."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_INVALID_CONFIG = 2
+EXIT_BAD_INPUT = 3
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem: where it is and what is wrong."""
+
+    file: str
+    message: str
+    line: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        what = f"{self.field}: {self.message}" if self.field else self.message
+        return f"{where}: {what}"
+
+
+@dataclass
+class ReliabilityError(Exception):
+    """An expected failure: bad config, bad input, unreachable source."""
+
+    message: str
+    exit_code: int = EXIT_FAILURE
+    problems: list[Problem] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ConfigError(ReliabilityError):
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message, EXIT_INVALID_CONFIG, problems or [])
+
+
+class InputError(ReliabilityError):
+    def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
+        super().__init__(message, EXIT_BAD_INPUT, problems or [])

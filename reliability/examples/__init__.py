@@ -1,0 +1,1 @@
+"""The bundled example's telemetry generator."""

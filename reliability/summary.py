@@ -1,0 +1,142 @@
+"""The run summary: rows and notes derived from the artifacts, and a plain-text table."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from reliability.conventions import Stage
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    service: str
+    slo: str
+    sli: str
+    objective: str
+    budget_remaining: str
+    burn_rate: str
+    alert: str
+    sla: str
+
+
+HEADERS = ("SERVICE", "SLO", "SLI", "OBJECTIVE", "BUDGET LEFT", "BURN (1h)", "ALERT", "SLA")
+
+
+def _percent(ratio: float | None, digits: int = 3) -> str:
+    return "no data" if ratio is None else f"{ratio * 100:.{digits}f}%"
+
+
+def _sla_cell(entry: dict[str, Any], sla: dict[str, Any]) -> str:
+    for item in sla.get("slas", []):
+        if (item["service"], item["component"], item["sli"]) != (
+            entry["service"],
+            entry["component"],
+            entry["sli"],
+        ):
+            continue
+        current = item["periods"][0]
+        if item["status"] == "breached":
+            credit = current["credit_percent"]
+            return "BREACHED" + (f" ({credit:g}% credit)" if credit else "")
+        return "no data" if item["status"] == "no_data" else "met"
+    return "-"
+
+
+def _row(entry: dict[str, Any], target: dict[str, Any], sla: dict[str, Any]) -> SummaryRow:
+    slo_name = entry["slo"].split("/", 1)[1]
+    objective = entry.get("objective_percent")
+    objective_text = "none" if objective is None else f"{objective:g}%"
+    if target.get("objective_source") == "auto":
+        objective_text += " (auto)"
+    if objective is None or entry["no_data"]:
+        return SummaryRow(
+            entry["service"],
+            slo_name,
+            "no data",
+            objective_text,
+            "no data",
+            "no data",
+            "NO DATA",
+            _sla_cell(entry, sla),
+        )
+    sli = _percent(entry["sli_ratio"])
+    if entry["hours_with_data"] < entry["hours"]:
+        sli += "*"
+    budget = entry["budget"]
+    remaining = _percent(budget["remaining_ratio"], 1)
+    if budget["exhausted"]:
+        remaining = f"EXHAUSTED ({remaining})"
+    rate = entry["current_burn_rate"]
+    burn = "no data" if rate is None else f"{rate:.2f}x"
+    state = entry["alert"]["state"]
+    alert = {"page": "PAGE", "ticket": "ticket", "ok": "ok", "no_data": "NO DATA"}[state]
+    return SummaryRow(
+        entry["service"], slo_name, sli, objective_text, remaining, burn, alert, _sla_cell(entry, sla)
+    )
+
+
+def rows(artifacts: dict[Stage, dict[str, Any]]) -> list[SummaryRow]:
+    budgets = artifacts.get(Stage.BUDGETS)
+    if budgets is None:
+        return []
+    targets = {t["slo"]: t for t in artifacts[Stage.TARGETS]["slos"]}
+    sla = artifacts.get(Stage.SLA, {})
+    return [_row(entry, targets[entry["slo"]], sla) for entry in budgets["slos"]]
+
+
+def notes(artifacts: dict[Stage, dict[str, Any]]) -> list[str]:
+    """Lines under the table: data gaps, what was read and skipped, hooks."""
+    lines = []
+    for entry in artifacts.get(Stage.BUDGETS, {}).get("slos", []):
+        if entry.get("objective_percent") is not None and entry["hours_with_data"] < entry["hours"]:
+            lines.append(
+                f"* {entry['slo']}: data in {entry['hours_with_data']} of {entry['hours']} "
+                f"hours of the {entry['window']} window"
+            )
+    for source in artifacts[Stage.SLI]["inputs"]:
+        text = f"{source['source']}: {source['records']:,} records, {source['used']:,} used"
+        if source["filtered_out"]:
+            text += f", {source['filtered_out']:,} filtered out"
+        for key, label in (
+            ("before_history", "before the history window"),
+            ("after_evaluation_time", "after the evaluation time"),
+        ):
+            if source[key]:
+                text += f", {source[key]:,} {label}"
+        if source["skipped_total"]:
+            reasons = ", ".join(f"{reason}: {n:,}" for reason, n in source["skipped"].items())
+            text += f", {source['skipped_total']:,} skipped ({reasons})"
+        lines.append(text)
+        lines.extend(
+            f"  {e['file']}:{e['line']}: {e['reason']}"
+            + (f" in {e['field']}" if e["field"] else "")
+            + f": {e['value']}"
+            for e in source["skipped_examples"]
+        )
+    for action in artifacts.get(Stage.SLA, {}).get("actions", []):
+        if action["status"] == "dry_run":
+            lines.append(
+                f"hook {action['hook']} would run for {action['subject']} "
+                f"({action['trigger']}); add --execute to run it"
+            )
+        else:
+            lines.append(
+                f"hook {action['hook']} for {action['subject']} ({action['trigger']}): "
+                f"{action['status']}"
+                + (f", exit {action['exit_code']}" if action["exit_code"] is not None else "")
+            )
+    return lines
+
+
+def render_table(table_rows: list[SummaryRow]) -> str:
+    cells = [HEADERS, *[tuple(asdict(r).values()) for r in table_rows]]
+    widths = [max(len(str(row[i])) for row in cells) for i in range(len(HEADERS))]
+    return "\n".join(
+        "  ".join(str(value).ljust(width) for value, width in zip(row, widths, strict=True)).rstrip()
+        for row in cells
+    )
+
+
+def as_json(table_rows: list[SummaryRow]) -> list[dict[str, str]]:
+    return [asdict(r) for r in table_rows]

@@ -1,0 +1,1 @@
+"""Telemetry sources: each turns its input into EventColumns, one chunk at a time."""

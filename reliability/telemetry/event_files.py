@@ -1,0 +1,183 @@
+"""The event-file source: CSV / JSON Lines files into EventColumns, block by block."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from reliability.config.model import ColumnMapping, EventSource
+from reliability.core.events import FLAG_ABSENT, STATUS_ABSENT, EventColumns
+from reliability.errors import InputError, Problem
+from reliability.telemetry import convert
+from reliability.telemetry.blocks import DEFAULT_BLOCK_BYTES, iter_line_blocks
+from reliability.telemetry.formats import (
+    ParsedBlock,
+    csv_header,
+    detect_format,
+    parse_csv_block,
+    parse_jsonl_block,
+)
+from reliability.telemetry.report import ReadReport, SkippedExample
+
+Bool = npt.NDArray[np.bool_]
+_LATENCY_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
+
+
+def wanted_columns(mapping: ColumnMapping, source: EventSource) -> list[str]:
+    names = [mapping.timestamp, mapping.component, mapping.status, mapping.success, mapping.error]
+    if mapping.latency:
+        names += [mapping.latency.column, mapping.latency.start, mapping.latency.end]
+    if source.row_filter:
+        names.append(source.row_filter.column)
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def read_events(
+    source: EventSource,
+    match_values: list[str],
+    report: ReadReport,
+    *,
+    strict: bool = False,
+    block_bytes: int = DEFAULT_BLOCK_BYTES,
+) -> Iterator[EventColumns]:
+    """Every file of the source, as chunks of valid events; the rest is counted in `report`.
+
+    `match_values[i]` is the component-column value of component code i.
+    """
+    wanted = wanted_columns(source.columns, source)
+    for path in source.paths:
+        fmt = detect_format(path, source.format)
+        report.files.setdefault(str(path), 0)
+        if fmt == "csv":
+            header = csv_header(path, wanted)
+            blocks = (
+                parse_csv_block(b, header, wanted)
+                for b in iter_line_blocks(path, skip_lines=1, block_bytes=block_bytes)
+            )
+        else:
+            blocks = (parse_jsonl_block(b, wanted) for b in iter_line_blocks(path, block_bytes=block_bytes))
+        for parsed in blocks:
+            report.files[str(path)] += len(parsed.lines) + len(parsed.unparsable)
+            events = _BlockNormaliser(source, match_values, path, parsed, report, strict).run()
+            if len(events):
+                yield events
+
+
+@dataclass
+class _BlockNormaliser:
+    source: EventSource
+    match_values: list[str]
+    path: Path
+    parsed: ParsedBlock
+    report: ReadReport
+    strict: bool
+
+    def run(self) -> EventColumns:
+        for line, reason in self.parsed.unparsable:
+            self._reject_one(line, "malformed record", "", reason)
+        rows = self.parsed.table.num_rows
+        self.keep: Bool = np.ones(rows, dtype=bool)
+        mapping = self.source.columns
+        if self.source.row_filter:
+            text = convert.to_text(self._column(self.source.row_filter.column))
+            passes = pc.fill_null(pc.is_in(text, pa.array(self.source.row_filter.values)), False)
+            outside = self.keep & ~passes.to_numpy(zero_copy_only=False)
+            self.report.filtered_out += int(outside.sum())
+            self.keep &= ~outside
+        component = np.zeros(rows, dtype=np.int32)
+        if mapping.component:
+            codes = pc.index_in(convert.to_text(self._column(mapping.component)), pa.array(self.match_values))
+            unknown = codes.is_null().to_numpy(zero_copy_only=False)
+            self._reject(unknown, "unknown component", mapping.component)
+            component = pc.fill_null(codes, -1).to_numpy(zero_copy_only=False).astype(np.int32)
+        ts = convert.to_epoch_seconds(self._column(mapping.timestamp), mapping.timestamp_format)
+        self._reject(ts.missing, "missing timestamp", mapping.timestamp)
+        self._reject(ts.invalid | ~np.isfinite(ts.values), "invalid timestamp", mapping.timestamp)
+        status = np.full(rows, STATUS_ABSENT, dtype=np.int32)
+        if mapping.status:
+            raw = convert.to_float(self._column(mapping.status))
+            self._reject(raw.missing, "missing status", mapping.status)
+            usable = np.isfinite(raw.values) & (raw.values == np.round(raw.values))
+            in_range = usable & (raw.values >= 100) & (raw.values <= 999)
+            self._reject(~in_range, "invalid status", mapping.status)
+            status = np.where(in_range, raw.values, STATUS_ABSENT).astype(np.int32)
+        success = np.full(rows, FLAG_ABSENT, dtype=np.int8)
+        flag_column = mapping.success or mapping.error
+        if flag_column:
+            flag = convert.to_flag(self._column(flag_column))
+            self._reject(flag.missing, "missing success flag", flag_column)
+            self._reject(flag.invalid, "invalid success flag", flag_column)
+            good = flag.values == 1.0 if mapping.success else flag.values == 0.0
+            success = np.where(np.isnan(flag.values), FLAG_ABSENT, good).astype(np.int8)
+        latency = self._latency(rows)
+        keep = self.keep
+        return EventColumns(ts.values[keep], component[keep], status[keep], success[keep], latency[keep])
+
+    def _latency(self, rows: int) -> npt.NDArray[np.float64]:
+        spec = self.source.columns.latency
+        if spec is None:
+            return np.full(rows, np.nan)
+        if spec.column:
+            raw = convert.to_float(self._column(spec.column))
+            field = spec.column
+            self._reject(raw.invalid, "invalid latency", field)
+            self._reject(~raw.missing & ~raw.invalid & np.isnan(raw.values), "NaN latency", field)
+            values = raw.values * _LATENCY_UNITS[spec.unit]
+        else:
+            assert spec.start and spec.end
+            fmt = self.source.columns.timestamp_format
+            start = convert.to_epoch_seconds(self._column(spec.start), fmt)
+            end = convert.to_epoch_seconds(self._column(spec.end), fmt)
+            field = spec.start if start.invalid.any() else spec.end
+            self._reject(start.invalid | end.invalid, "invalid latency", field)
+            values = end.values - start.values
+        self._reject(values < 0, "negative latency", spec.column or spec.end or "")
+        self._reject(np.isinf(values), "invalid latency", spec.column or spec.end or "")
+        return values
+
+    def _column(self, name: str) -> pa.Array:
+        table = self.parsed.table
+        if name not in table.column_names:
+            return pa.nulls(table.num_rows, pa.string())
+        return table.column(name).combine_chunks()
+
+    def _reject(self, failed: Bool, reason: str, field: str) -> None:
+        bad = self.keep & failed
+        count = int(bad.sum())
+        if not count:
+            return
+        self.keep &= ~bad
+        indexes = np.flatnonzero(bad)[: 5 if not self.strict else 1]
+        column = self._column(field) if field else None
+        examples = [
+            SkippedExample(
+                str(self.path),
+                int(self.parsed.lines[i]),
+                reason,
+                field,
+                "" if column is None else str(column[int(i)].as_py()),
+            )
+            for i in indexes
+        ]
+        self._record(reason, count, examples)
+
+    def _reject_one(self, line: int, reason: str, field: str, detail: str) -> None:
+        self._record(reason, 1, [SkippedExample(str(self.path), line, reason, field, detail)])
+
+    def _record(self, reason: str, count: int, examples: list[SkippedExample]) -> None:
+        if self.strict:
+            first = examples[0]
+            problem = Problem(
+                first.file,
+                f"{reason} ({first.value!r})" if first.value else reason,
+                first.line,
+                first.field or None,
+            )
+            raise InputError(f"bad record: {problem} (--strict stops at the first bad record)", [problem])
+        self.report.skip(reason, count, examples)
