@@ -65,12 +65,21 @@ def _format_key_path(key_path: KeyPath) -> str:
     return text or "(top level)"
 
 
+# A value that fails `const: auto` is rarely meant to be "auto": prefer the other branch's reason.
+_RELEVANCE = jsonschema.exceptions.by_relevance(weak=frozenset({"anyOf", "oneOf", "const"}))
+
+
 def _schema_problems(doc: YamlDocument, validator: jsonschema.Draft202012Validator) -> list[Problem]:
     problems = []
     for error in validator.iter_errors(doc.data):
         # For oneOf/anyOf the deepest sub-error says what is actually wrong.
-        detail = jsonschema.exceptions.best_match(error.context) if error.context else error
+        detail = jsonschema.exceptions.best_match(error.context, key=_RELEVANCE) if error.context else error
         key_path = tuple(detail.absolute_path)
+        if detail.validator == "additionalProperties" and isinstance(detail.instance, dict):
+            # Point at the unexpected key itself, not at the mapping that holds it.
+            known = detail.schema.get("properties", {})
+            extras = [key for key in detail.instance if key not in known]
+            key_path = (*key_path, *extras[:1])
         problems.append(
             Problem(str(doc.path), detail.message, doc.line_of(key_path), _format_key_path(key_path))
         )

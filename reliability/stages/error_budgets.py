@@ -73,31 +73,16 @@ def _slo_budget(slo: Slo, sli: dict[str, Any], target: dict[str, Any], evaluated
     objective = objective_percent / 100
     window_item = lookup.window(sli, format_duration(slo.window_seconds))
     budget = Budget(objective, slo.window_seconds, lookup.count_of(window_item))
-    rates = {name: burn_rate(lookup.count_of(lookup.window(sli, name)), objective) for name in RECENT_WINDOWS}
+    measured = [lookup.window(sli, name) for name in (*RECENT_WINDOWS, window_item["window"])]
+    rates = {item["window"]: burn_rate(lookup.count_of(item), objective) for item in measured}
     alerts = evaluate_alerts(rates, slo.window_seconds, WORKBOOK_PAIRS)
     current = rates[CURRENT_BURN_WINDOW]
     exhaustion = seconds_to_exhaustion(budget, current)
     burn_rates = [
-        {
-            "window": name,
-            "seconds": lookup.window(sli, name)["seconds"],
-            "good": lookup.window(sli, name)["good"],
-            "total": lookup.window(sli, name)["total"],
-            "no_data": lookup.window(sli, name)["no_data"],
-        }
-        | _burn_fields(rate)
-        for name, rate in rates.items()
+        {key: item[key] for key in ("window", "seconds", "good", "total", "no_data")}
+        | _burn_fields(rates[item["window"]])
+        for item in measured
     ]
-    burn_rates.append(
-        {
-            "window": window_item["window"],
-            "seconds": slo.window_seconds,
-            "good": budget.count.good,
-            "total": budget.count.total,
-            "no_data": budget.count.no_data,
-        }
-        | _burn_fields(burn_rate(budget.count, objective))
-    )
     return {
         "slo": slo.id,
         "service": slo.service,

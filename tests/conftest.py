@@ -1,0 +1,33 @@
+"""Shared fixtures; and the rule that a missing real binary fails under RELIABILITY_REQUIRE_REAL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+EXAMPLE_CONFIG = REPO / "config"
+
+
+def require_binary(name: str) -> str:
+    """Path of a program the test needs; skip without it, or fail when CI demands real parts."""
+    found = shutil.which(name)
+    if found:
+        return found
+    message = f"{name} is not installed (apt-get install it, or see .ci/run)"
+    if os.environ.get("RELIABILITY_REQUIRE_REAL") == "1":
+        pytest.fail(f"RELIABILITY_REQUIRE_REAL=1 but {message}")
+    pytest.skip(message)
+
+
+@pytest.fixture
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture
+def example_config() -> Path:
+    return EXAMPLE_CONFIG

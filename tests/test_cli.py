@@ -1,0 +1,99 @@
+"""The command line through typer's test runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from reliability.cli import app
+
+runner = CliRunner()
+
+
+def test_help_lists_every_command() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    assert "run" in result.stdout and "validate" in result.stdout
+
+
+@pytest.mark.parametrize("command", ["run", "validate"])
+def test_every_command_has_help(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.stdout
+
+
+def test_run_json_summary(tmp_path: Path, example_config: Path) -> None:
+    result = runner.invoke(app, ["run", str(example_config), "--out", str(tmp_path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["evaluated_at"] == "2026-11-05T12:00:00Z"
+    states = {row["slo"]: row["alert"] for row in data["slos"]}
+    assert states["checkout-availability"] == "PAGE"
+    assert len(data["artifacts"]) == 4
+
+
+def test_now_overrides_the_pinned_time_and_is_floored(tmp_path: Path, example_config: Path) -> None:
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            str(example_config),
+            "--out",
+            str(tmp_path),
+            "--now",
+            "2026-11-05T09:30:45+01:00",
+            "--until",
+            "sli",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "evaluated at 2026-11-05T08:30:00Z" in result.stdout
+    assert [p.name for p in tmp_path.iterdir()] == ["sli-metrics.json"]
+
+
+def test_bad_now_is_one_line(tmp_path: Path, example_config: Path) -> None:
+    result = runner.invoke(app, ["run", str(example_config), "--out", str(tmp_path), "--now", "yesterday"])
+    assert result.exit_code == 2
+    assert "--now" in result.output and "Traceback" not in result.output
+
+
+def test_validate_the_example(example_config: Path) -> None:
+    result = runner.invoke(app, ["validate", str(example_config)])
+    assert result.exit_code == 0
+    assert "valid (4 file(s), 2 service(s), 5 component(s), 8 SLO(s), 3 SLA(s), 2 hook(s))" in result.stdout
+
+
+def test_validate_reports_every_problem(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text("services:\n  - name: Bad Name\n    components: []\n    extra: 1\n")
+    result = runner.invoke(app, ["validate", str(config)])
+    assert result.exit_code == 2
+    assert f"{config}:2: services[0].name" in result.output
+    assert f"{config}:3: services[0].components" in result.output
+    assert f"{config}:4: services[0].extra" in result.output
+    assert "3 problem(s) found" in result.output
+
+
+def test_missing_config_path(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["run", str(tmp_path / "nope")])
+    assert result.exit_code == 2
+    assert "no such file or folder" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_internal_errors_are_one_line_unless_verbose(
+    tmp_path: Path, example_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_: object, **__: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("reliability.pipeline.run", broken)
+    quiet = runner.invoke(app, ["run", str(example_config), "--out", str(tmp_path)])
+    assert quiet.exit_code == 1
+    assert "internal error: RuntimeError: boom" in quiet.output and "Traceback" not in quiet.output
+    loud = runner.invoke(app, ["run", str(example_config), "--out", str(tmp_path), "--verbose"])
+    assert "Traceback" in loud.output

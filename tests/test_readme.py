@@ -1,0 +1,25 @@
+"""The README's two set-up commands stay true: CI runs the second one verbatim."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+
+def commands(repo: Path) -> list[str]:
+    text = (repo / "README.md").read_text()
+    quick_start = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```(?:sh|bash)\n(.+?)\n```", quick_start, re.S)
+
+
+def test_readme_has_exactly_two_set_up_commands(repo: Path) -> None:
+    found = commands(repo)
+    assert len(found) == 2
+    assert "reliability run config" in found[0]
+    assert "pytest" in found[1]
+
+
+def test_ci_runs_the_readme_test_command(repo: Path) -> None:
+    ci = (repo / ".ci" / "run").read_text()
+    assert commands(repo)[1] in ci.splitlines()
+    assert "export RELIABILITY_REQUIRE_REAL=1" in ci

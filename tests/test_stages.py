@@ -1,0 +1,226 @@
+"""Each stage on a small hand-made data set whose numbers can be checked with a pencil.
+
+Evaluation at 2026-11-05T12:00:00Z. Component web/api, SLO 99 % over 1 day:
+- last 5 minutes:        10 events, 2 bad   (burn 0.2 / 0.01 = 20)
+- 5 minutes to 1 hour:   90 events, 8 bad   (1 h: 100 events, 10 bad, burn 10)
+- 2 to 20 hours ago:    100 events, all good
+- 1 day window:         200 events, 10 bad  -> SLI 0.95, allowed 0.01 x 200 = 2, consumed 10
+- 30 to 31 hours ago:    50 events, all good: older than the 1-day window, so only history sees them
+  (history: 250 events, 10 bad)
+Component web/idle has no events at all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reliability import pipeline
+from reliability.config import load_config
+from reliability.conventions import Stage
+from reliability.timefmt import parse_rfc3339, to_rfc3339
+
+NOW = parse_rfc3339("2026-11-05T12:00:00Z").timestamp()
+
+CONFIG = """
+settings:
+  evaluate_at: "2026-11-05T12:00:00Z"
+sources:
+  - name: log
+    type: events
+    paths: [events.csv]
+    columns:
+      timestamp: {column: ts}
+      component: comp
+      status: status
+      latency: {column: ms, unit: ms}
+services:
+  - name: web
+    components:
+      - name: api
+        source: log
+        slis:
+          - {name: availability, kind: availability}
+          - {name: latency, kind: latency, threshold: 250ms}
+        slos:
+          - {name: api-availability, sli: availability, objective: 99, window: 1d}
+          - {name: api-perfect, sli: availability, objective: 100, window: 1d}
+          - {name: api-latency, sli: latency, objective: auto, window: 1d}
+      - name: idle
+        source: log
+        slis:
+          - {name: availability, kind: availability}
+        slos:
+          - {name: idle-availability, sli: availability, objective: 99.9}
+    slas:
+      - name: api-contract
+        component: api
+        sli: availability
+        target: 99
+        credits:
+          - {below: 99, credit_percent: 10}
+          - {below: 96, credit_percent: 25}
+hooks:
+  - name: on-page
+    triggers: [page]
+    command: [python3, -c, "import sys; sys.stdin.read()"]
+"""
+
+
+def rows() -> list[str]:
+    lines = ["ts,comp,status,ms"]
+
+    def add(count: int, bad: int, newest_age: float, oldest_age: float) -> None:
+        step = (oldest_age - newest_age) / count
+        for i in range(count):
+            status = 500 if i < bad else 200
+            ms = 400 if i % 10 == 0 else 100  # every tenth request is slow
+            lines.append(f"{to_rfc3339(NOW - newest_age - i * step)},api,{status},{ms}")
+
+    add(10, 2, 1, 290)  # last 5 minutes
+    add(90, 8, 310, 3500)  # between 5 minutes and 1 hour
+    add(100, 0, 2 * 3600, 20 * 3600)  # 2 to 20 hours ago
+    add(50, 0, 30 * 3600, 31 * 3600)  # outside the 1-day window
+    return lines
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory) -> pipeline.RunResult:
+    folder = tmp_path_factory.mktemp("stages")
+    (folder / "config.yaml").write_text(CONFIG)
+    (folder / "events.csv").write_text("\n".join(rows()) + "\n")
+    config = load_config(folder / "config.yaml")
+    return pipeline.run(config, pipeline.RunOptions(now=NOW, out_dir=folder / "out"))
+
+
+def find(items: list[dict[str, Any]], key: str, value: str) -> dict[str, Any]:
+    return next(i for i in items if i[key] == value)
+
+
+def window(result: pipeline.RunResult, comp: str, sli: str, name: str) -> dict[str, Any]:
+    component = find(result.artifacts[Stage.SLI]["components"], "component", comp)
+    return find(find(component["slis"], "name", sli)["windows"], "window", name)
+
+
+def budget(result: pipeline.RunResult, slo: str) -> dict[str, Any]:
+    return find(result.artifacts[Stage.BUDGETS]["slos"], "slo", slo)
+
+
+def test_sli_windows(result: pipeline.RunResult) -> None:
+    five = window(result, "api", "availability", "5m")
+    assert (five["good"], five["total"], five["error_ratio"]) == (8, 10, 0.2)
+    hour = window(result, "api", "availability", "1h")
+    assert (hour["good"], hour["total"]) == (90, 100)
+    day = window(result, "api", "availability", "1d")
+    assert (day["good"], day["total"], day["ratio"]) == (190, 200, 0.95)
+    history = window(result, "api", "availability", "history")
+    assert (history["good"], history["total"]) == (240, 250)
+    # latency: 20 of 200 requests took 400 ms > 250 ms
+    assert window(result, "api", "latency", "1d")["ratio"] == 0.9
+
+
+def test_latency_percentiles(result: pipeline.RunResult) -> None:
+    component = find(result.artifacts[Stage.SLI]["components"], "component", "api")
+    day = find(component["latency"]["windows"], "window", "1d")
+    # 180 requests at 100 ms and 20 at 400 ms: p50 and p90 are 100 ms, p95 and p99 are 400 ms
+    assert (day["count"], day["p50_seconds"], day["p95_seconds"], day["p99_seconds"]) == (200, 0.1, 0.4, 0.4)
+
+
+def test_no_traffic_is_no_data(result: pipeline.RunResult) -> None:
+    idle = window(result, "idle", "availability", "30d")
+    assert idle["no_data"] and idle["ratio"] is None and idle["total"] == 0
+    entry = budget(result, "web/idle-availability")
+    assert entry["no_data"]
+    assert entry["budget"]["remaining_ratio"] is None
+    assert entry["alert"]["state"] == "no_data"
+
+
+def test_budget_numbers(result: pipeline.RunResult) -> None:
+    entry = budget(result, "web/api-availability")
+    assert entry["sli_ratio"] == 0.95
+    b = entry["budget"]
+    assert b["allowed_events"] == pytest.approx(2.0)  # 0.01 x 200
+    assert b["consumed_events"] == 10
+    assert b["consumed_ratio"] == pytest.approx(5.0)  # 10 / 2
+    assert b["remaining_ratio"] == pytest.approx(-4.0)
+    assert b["allowed_minutes"] == pytest.approx(14.4)  # 1440 x 0.01
+    assert b["consumed_minutes"] == pytest.approx(72.0)  # 1440 x 0.05
+    assert b["exhausted"]
+    rates = {r["window"]: r["burn_rate"] for r in entry["burn_rates"]}
+    assert rates["5m"] == pytest.approx(20.0)  # 0.2 / 0.01
+    assert rates["1h"] == pytest.approx(10.0)  # 0.1 / 0.01
+    assert rates["1d"] == pytest.approx(5.0)
+    assert entry["exhaustion"]["seconds"] == 0.0
+
+
+def test_alert_pairs_scaled_to_a_one_day_window(result: pipeline.RunResult) -> None:
+    alert = budget(result, "web/api-availability")["alert"]
+    assert alert["state"] == "page"
+    factors = {(p["long_window"], p["short_window"]): p for p in alert["pairs"]}
+    # factor = share x window / long window: 0.02 x 24 h / 1 h = 0.48
+    assert factors["1h", "5m"]["factor"] == pytest.approx(0.48)
+    assert factors["1h", "5m"]["status"] == "firing"
+    assert factors["3d", "6h"]["status"] == "not_applicable"  # longer than the 1-day window
+
+
+def test_objective_100_percent(result: pipeline.RunResult) -> None:
+    entry = budget(result, "web/api-perfect")
+    assert entry["budget"]["allowed_events"] == 0
+    assert entry["budget"]["consumed_ratio"] is None
+    assert entry["budget"]["exhausted"]
+    assert entry["current_burn_rate"] is None
+    assert entry["alert"]["state"] == "page"  # any error is an unbounded burn
+
+
+def test_targets(result: pipeline.RunResult) -> None:
+    targets = {t["slo"]: t for t in result.artifacts[Stage.TARGETS]["slos"]}
+    declared = targets["web/api-availability"]
+    # history error ratio 10/250 = 0.04 > 0.01: not achievable. 90 % allows 0.1 x 0.75 = 0.075 >= 0.04
+    # (met); 95 % allows 0.05 x 0.75 = 0.0375 < 0.04 (not met), so 90 % is proposed.
+    assert declared["verdict"] == "not_achievable"
+    assert declared["proposed_percent"] == 90.0
+    assert declared["budget"]["events"] == pytest.approx(2.0)
+    auto = targets["web/api-latency"]
+    # latency error ratio 25/250 = 0.1: 90 % allows 0.1 x 0.75 = 0.075 -> no step met with margin,
+    # so the lowest step is used; history used exactly all of its budget: "tight".
+    assert auto["objective_source"] == "auto"
+    assert auto["objective_percent"] == 90.0
+    assert auto["verdict"] == "tight"
+    assert "not even the lowest step 90.0%" in auto["rationale"]
+    assert targets["web/idle-availability"]["verdict"] == "no_data"
+
+
+def test_sla(result: pipeline.RunResult) -> None:
+    sla = result.artifacts[Stage.SLA]["slas"][0]
+    current, previous = sla["periods"]
+    assert current["month"] == "2026-11" and not current["complete"]
+    assert current["attained_percent"] == pytest.approx(96.0)  # 240 / 250, all in November
+    assert current["breached"] and current["credit_percent"] == 10  # below 99, not below 96
+    assert sla["status"] == "breached"
+    assert previous["month"] == "2026-10" and previous["complete"] and previous["no_data"]
+    assert not previous["breached"]
+
+
+def test_hooks_are_recorded_not_run_by_default(result: pipeline.RunResult) -> None:
+    actions = result.artifacts[Stage.SLA]["actions"]
+    page_actions = [a for a in actions if a["trigger"] == "page"]
+    # latency over 1 h and 5 m: 1 slow in 10 = 0.1 / 0.1 budget = burn 1.0 > 0.48 pages too
+    assert {a["subject"] for a in page_actions} == {
+        "web/api-availability",
+        "web/api-perfect",
+        "web/api-latency",
+    }
+    assert all(a["status"] == "dry_run" for a in actions)
+    assert page_actions[0]["event"]["details"]["alert_state"] == "page"
+
+
+def test_until_stops_early(tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text(CONFIG)
+    (tmp_path / "events.csv").write_text("\n".join(rows()) + "\n")
+    config = load_config(tmp_path / "config.yaml")
+    out = tmp_path / "out"
+    done = pipeline.run(config, pipeline.RunOptions(now=NOW, out_dir=out, until=Stage.TARGETS))
+    assert set(done.artifacts) == {Stage.SLI, Stage.TARGETS}
+    assert sorted(p.name for p in out.iterdir()) == ["sli-metrics.json", "slo-targets.json"]
