@@ -93,7 +93,7 @@ def test_healthy(fresh_run: tuple[Any, Path]) -> None:
 
 
 def test_latency_only(fresh_run: tuple[Any, Path]) -> None:
-    done, folder = fresh_run
+    done, _ = fresh_run
     rows = table(done.stdout)
     assert rows["search-availability"]["ALERT"] == "ok"
     assert rows["search-latency"]["BUDGET LEFT"].startswith("EXHAUSTED")
