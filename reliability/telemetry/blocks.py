@@ -51,7 +51,7 @@ def iter_line_blocks(
             chunk = stream.read(block_bytes)
             data = carry + chunk
             if not chunk:
-                if data:
+                if data and skipped >= skip_lines:  # else it is the header, without its newline
                     yield LineBlock(data if data.endswith(b"\n") else data + b"\n", line)
                 return
             cut = data.rfind(b"\n") + 1

@@ -19,6 +19,7 @@ _NUMBER = r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$|^[-+]?(?i:nan|inf|infinity
 _RFC3339 = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
 _TRUE = ["true", "1", "yes", "y", "t"]
 _FALSE = ["false", "0", "no", "n", "f"]
+_MICROS = pa.timestamp("us", tz="UTC")
 
 
 @dataclass(frozen=True)
@@ -89,19 +90,25 @@ def to_epoch_seconds(array: pa.Array, fmt: str) -> Converted:
 
 
 def _cast_timestamps(text: pa.Array) -> pa.Array:
-    """Cast to UTC microseconds; values Arrow rejects (e.g. month 13) become null.
+    """Cast to UTC microseconds; values Arrow rejects (e.g. month 13) become null."""
+    try:
+        return pc.cast(text, _MICROS)
+    except pa.ArrowInvalid:
+        # Arrow refuses fractions finer than the unit: cut them to microseconds first.
+        return _cast_or_null(pc.replace_substring_regex(text, r"(\.\d{6})\d+", r"\1"))
 
-    Such values are rare after the shape check, so halving the array until the
+
+def _cast_or_null(text: pa.Array) -> pa.Array:
+    """Such values are rare after the shape check, so halving the array until the
     bad ones are isolated costs a few extra casts, not a loop over rows.
     """
-    target = pa.timestamp("us", tz="UTC")
     try:
-        return pc.cast(text, target)
+        return pc.cast(text, _MICROS)
     except pa.ArrowInvalid:
         if len(text) == 1:
-            return pa.nulls(1, target)
+            return pa.nulls(1, _MICROS)
         half = len(text) // 2
-        return pa.concat_arrays([_cast_timestamps(text[:half]), _cast_timestamps(text[half:])])
+        return pa.concat_arrays([_cast_or_null(text[:half]), _cast_or_null(text[half:])])
 
 
 def to_text(array: pa.Array) -> pa.Array:

@@ -38,6 +38,12 @@ def wanted_columns(mapping: ColumnMapping, source: EventSource) -> list[str]:
     return list(dict.fromkeys(n for n in names if n))
 
 
+def timestamp_columns(mapping: ColumnMapping) -> tuple[str, ...]:
+    latency = mapping.latency
+    ends = (latency.start, latency.end) if latency and not latency.column else ()
+    return tuple(dict.fromkeys(n for n in (mapping.timestamp, *ends) if n))
+
+
 def read_events(
     source: EventSource,
     match_values: list[str],
@@ -61,7 +67,10 @@ def read_events(
                 for b in iter_line_blocks(path, skip_lines=1, block_bytes=block_bytes)
             )
         else:
-            blocks = (parse_jsonl_block(b, wanted) for b in iter_line_blocks(path, block_bytes=block_bytes))
+            text = timestamp_columns(source.columns) if source.columns.timestamp_format == "rfc3339" else ()
+            blocks = (
+                parse_jsonl_block(b, wanted, text) for b in iter_line_blocks(path, block_bytes=block_bytes)
+            )
         for parsed in blocks:
             report.files[str(path)] += len(parsed.lines) + len(parsed.unparsable)
             events = _BlockNormaliser(source, match_values, path, parsed, report, strict).run()
@@ -77,6 +86,7 @@ class _BlockNormaliser:
     parsed: ParsedBlock
     report: ReadReport
     strict: bool
+    first_bad: SkippedExample | None = None  # with strict: the earliest bad record of the block
 
     def run(self) -> EventColumns:
         for line, reason in self.parsed.unparsable:
@@ -116,6 +126,8 @@ class _BlockNormaliser:
             good = flag.values == 1.0 if mapping.success else flag.values == 0.0
             success = np.where(np.isnan(flag.values), FLAG_ABSENT, good).astype(np.int8)
         latency = self._latency(rows)
+        if self.first_bad is not None:
+            self._raise_strict(self.first_bad)
         keep = self.keep
         return EventColumns(ts.values[keep], component[keep], status[keep], success[keep], latency[keep])
 
@@ -172,12 +184,18 @@ class _BlockNormaliser:
 
     def _record(self, reason: str, count: int, examples: list[SkippedExample]) -> None:
         if self.strict:
-            first = examples[0]
-            problem = Problem(
-                first.file,
-                f"{reason} ({first.value!r})" if first.value else reason,
-                first.line,
-                first.field or None,
-            )
-            raise InputError(f"bad record: {problem} (--strict stops at the first bad record)", [problem])
+            # The checks go column by column, so report the earliest line once all have run.
+            if self.first_bad is None or examples[0].line < self.first_bad.line:
+                self.first_bad = examples[0]
+            return
         self.report.skip(reason, count, examples)
+
+    @staticmethod
+    def _raise_strict(first: SkippedExample) -> None:
+        problem = Problem(
+            first.file,
+            f"{first.reason} ({first.value!r})" if first.value else first.reason,
+            first.line,
+            first.field or None,
+        )
+        raise InputError(f"bad record: {problem} (--strict stops at the first bad record)", [problem])

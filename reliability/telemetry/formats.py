@@ -79,14 +79,18 @@ def parse_csv_block(block: LineBlock, header: list[str], wanted: list[str]) -> P
     return ParsedBlock(table, lines, bad_rows)
 
 
-def parse_jsonl_block(block: LineBlock, wanted: list[str]) -> ParsedBlock:
+def parse_jsonl_block(block: LineBlock, wanted: list[str], text_columns: tuple[str, ...] = ()) -> ParsedBlock:
+    """`text_columns` are read as strings, never inferred (RFC 3339 timestamps must keep their offset)."""
     lines = block.record_lines(whitespace_is_blank=True)
+    options = pjson.ParseOptions(explicit_schema=pa.schema([(c, pa.string()) for c in text_columns]))
     try:
-        table = pjson.read_json(io.BytesIO(block.data))
-        present = [w for w in wanted if w in table.column_names]
-        return ParsedBlock(table.select(present), lines, [])
+        table = pjson.read_json(io.BytesIO(block.data), parse_options=options)
     except pa.ArrowInvalid:
         return _parse_jsonl_slowly(block, lines, wanted)
+    if table.num_rows != len(lines):  # e.g. two objects on one line: rows no longer match lines
+        return _parse_jsonl_slowly(block, lines, wanted)
+    present = [w for w in wanted if w in table.column_names]
+    return ParsedBlock(table.select(present), lines, [])
 
 
 def _parse_jsonl_slowly(block: LineBlock, lines: npt.NDArray[np.int64], wanted: list[str]) -> ParsedBlock:
@@ -124,4 +128,6 @@ def _json_text(value: Any) -> str | None:
         return "true" if value else "false"
     if isinstance(value, str):
         return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # 3.0 reads as "3", as the fast path's to_text gives it
     return json.dumps(value)
