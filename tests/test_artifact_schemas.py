@@ -141,7 +141,8 @@ def test_the_example_exercises_the_interesting_shapes(example: dict[str, dict[st
 def test_slo_without_objective_has_the_reduced_shape(no_history: dict[str, dict[str, Any]]) -> None:
     budgets = no_history["error-budgets"]
     index, entry = next((i, s) for i, s in enumerate(budgets["slos"]) if s["objective_percent"] is None)
-    reduced = {"slo", "service", "component", "sli", "window", "objective_percent", "no_data", "reason"}
+    reduced = {"slo", "service", "component", "sli", "window", "window_seconds", "objective_percent"}
+    reduced |= {"no_data", "reason"}
     assert set(entry) == reduced
 
     with_budget = copy.deepcopy(budgets)
@@ -205,7 +206,12 @@ MUTATIONS: list[tuple[str, str, tuple[str | int, ...], Any]] = [
     ("unknown verdict", "slo-targets", (*SLO, "verdict"), "maybe"),
     ("declared objective marked auto", "slo-targets", (*SLO, "objective_source"), "auto"),
     ("objective above 100", "slo-targets", (*SLO, "objective_percent"), 100.1),
-    ("history start not a date", "slo-targets", (*SLO, "history", "start"), "2026-10-01T00:00:00Z"),
+    (
+        "first day with data not a date",
+        "slo-targets",
+        (*SLO, "history", "first_day_with_data"),
+        "2026-10-01T00:00:00Z",
+    ),
     ("budget key removed", "slo-targets", (*SLO, "budget", "fraction"), DELETE),
     ("unknown alert state", "error-budgets", (*SLO, "alert", "state"), "warning"),
     ("unknown pair status", "error-budgets", (*SLO, "alert", "pairs", 0, "status"), "pending"),

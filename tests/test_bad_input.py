@@ -234,7 +234,7 @@ def test_unknown_components_are_counted_with_examples(tmp_path: Path) -> None:
     assert examples(report) == [
         (str(path), 3, "unknown component", "component", "cart"),
         (str(path), 4, "unknown component", "component", "Catalog"),
-        (str(path), 5, "unknown component", "component", "None"),
+        (str(path), 5, "unknown component", "component", "(empty)"),
     ]
 
 

@@ -326,7 +326,7 @@ def test_status_column(tmp_path: Path) -> None:
         (7, "invalid status", "status", "99"),
         (8, "invalid status", "status", "1000"),
         (9, "invalid status", "status", "200.5"),
-        (10, "missing status", "status", "None"),
+        (10, "missing status", "status", "(empty)"),
     ]
 
 
@@ -352,7 +352,7 @@ def test_success_and_error_flags_in_csv(tmp_path: Path, mapping: str, expected: 
     assert got.report.skipped == {"invalid success flag": 1, "missing success flag": 1}
     assert sorted(got.examples()) == [
         (12, "invalid success flag", "flag", "maybe"),
-        (13, "missing success flag", "flag", "None"),
+        (13, "missing success flag", "flag", "(empty)"),
     ]
 
 

@@ -63,6 +63,7 @@ def budget_entry(state: str, exhausted: bool, service: str = "web") -> dict[str,
         "objective_percent": 99.9,
         "sli_ratio": 0.99,
         "current_burn_rate": 20.0,
+        "current_burn_unbounded": False,
         "budget": {"remaining_ratio": -1.0, "exhausted": exhausted},
         "alert": {"state": state, "pairs": []},
     }
@@ -85,13 +86,21 @@ def test_plan_matches_triggers_services_and_slos() -> None:
             hook("pager", (Trigger.PAGE,)),
             hook("web-only", (Trigger.BUDGET_EXHAUSTED,), services=("web",)),
             hook("other-slo", (Trigger.PAGE,), slos=("db/api",)),
+            hook("silence", (Trigger.NO_DATA,)),
         ),
     )
-    budgets = {"slos": [budget_entry("page", True), budget_entry("ok", True, service="db")]}
+    budgets = {
+        "slos": [
+            budget_entry("page", True),
+            budget_entry("ok", True, service="db"),
+            budget_entry("no_data", False, service="cache"),
+        ]
+    }
     sla = {"slas": []}
     planned = plan(config, budgets, sla, "2026-11-05T12:00:00Z")
     assert sorted((a.hook.name, a.subject, a.trigger.value) for a in planned) == [
         ("pager", "web/api", "page"),
+        ("silence", "cache/api", "no_data"),
         ("web-only", "web/api", "budget_exhausted"),
     ]
-    assert len({a.id for a in planned}) == 2
+    assert len({a.id for a in planned}) == 3

@@ -162,6 +162,7 @@ class Trigger(StrEnum):
     TICKET = "ticket"
     BUDGET_EXHAUSTED = "budget_exhausted"
     SLA_BREACH = "sla_breach"
+    NO_DATA = "no_data"  # the alert state cannot be told: telemetry went silent
 
 
 @dataclass(frozen=True)

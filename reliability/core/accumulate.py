@@ -22,7 +22,7 @@ from reliability.core.grid import MinuteGrid
 class LatencySamples:
     """One component's latencies in the grid, ordered by minute."""
 
-    minute: npt.NDArray[np.int64]
+    minute: npt.NDArray[np.int32]
     seconds: npt.NDArray[np.float64]
 
     def between(self, first_minute: int, end_minute: int) -> npt.NDArray[np.float64]:
@@ -51,8 +51,9 @@ class Accumulator:
     components: list[Component]
     _good: dict[tuple[int, str], npt.NDArray[np.int64]] = field(default_factory=dict)
     _total: dict[tuple[int, str], npt.NDArray[np.int64]] = field(default_factory=dict)
-    _latency_parts: list[tuple[npt.NDArray[np.int32], npt.NDArray[np.int64], npt.NDArray[np.float64]]] = (
-        field(default_factory=list)
+    # Per component code: (minute, latency) pieces, one per chunk, joined in finish().
+    _latency_parts: dict[int, list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]]] = field(
+        default_factory=dict
     )
 
     def __post_init__(self) -> None:
@@ -83,25 +84,34 @@ class Accumulator:
             for code in codes:
                 self._total[code, sli.name] += total_bins[code]
                 self._good[code, sli.name] += good_bins[code]
-        with_latency = inside & ~np.isnan(events.latency)
-        self._latency_parts.append(
-            (events.component[with_latency], minute[with_latency], events.latency[with_latency])
-        )
+        self._keep_latencies(events, minute, inside & ~np.isnan(events.latency))
         return RangeCounts(int(before.sum()), int(after.sum()))
 
+    def _keep_latencies(
+        self, events: EventColumns, minute: npt.NDArray[np.int64], keep: npt.NDArray[np.bool_]
+    ) -> None:
+        """Split the chunk's latencies by component now, so finish() needs no global sort."""
+        comp = events.component[keep]
+        order = np.argsort(comp, kind="stable")
+        bounds = np.searchsorted(comp[order], np.arange(len(self.components) + 1))
+        minute_kept, latency_kept = minute[keep].astype(np.int32), events.latency[keep]
+        for code in range(len(self.components)):
+            rows = order[bounds[code] : bounds[code + 1]]
+            if rows.size:
+                self._latency_parts.setdefault(code, []).append((minute_kept[rows], latency_kept[rows]))
+
+    def _latencies(self, code: int) -> LatencySamples:
+        parts = self._latency_parts.get(code, [])
+        minute = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int32)
+        seconds = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
+        if minute.size and np.any(np.diff(minute) < 0):  # input out of time order
+            order = np.argsort(minute, kind="stable")
+            minute, seconds = minute[order], seconds[order]
+        return LatencySamples(minute, seconds)
+
     def finish(self) -> list[ComponentSeries]:
-        if self._latency_parts:
-            comp = np.concatenate([p[0] for p in self._latency_parts])
-            minute = np.concatenate([p[1] for p in self._latency_parts])
-            seconds = np.concatenate([p[2] for p in self._latency_parts])
-        else:
-            comp, minute, seconds = np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0)
-        order = np.lexsort((minute, comp))
-        comp, minute, seconds = comp[order], minute[order], seconds[order]
-        bounds = np.searchsorted(comp, np.arange(len(self.components) + 1))
         result = []
         for code, component in enumerate(self.components):
-            lo, hi = bounds[code], bounds[code + 1]
             result.append(
                 ComponentSeries(
                     component=component,
@@ -109,7 +119,7 @@ class Accumulator:
                         s.name: MinuteSeries(self._good[code, s.name], self._total[code, s.name])
                         for s in component.slis
                     },
-                    latency=LatencySamples(minute[lo:hi], seconds[lo:hi]),
+                    latency=self._latencies(code),
                 )
             )
         return result

@@ -15,15 +15,19 @@ from reliability.timefmt import parse_rfc3339, to_rfc3339
 _FAR_FUTURE_SECONDS = 100 * 365 * 86400  # beyond this a date means nothing (and overflows)
 
 
+# Budgets in events are fractional (0.001 x 613,060); six decimals drop float noise, not meaning.
+EVENT_DECIMALS = 6
+
+
 def _burn_fields(rate: BurnRate) -> dict[str, Any]:
     return {"burn_rate": rate.value, "unbounded": rate.unbounded}
 
 
 def _budget_fields(budget: Budget) -> dict[str, Any]:
     return {
-        "allowed_events": budget.allowed_events,
+        "allowed_events": round(budget.allowed_events, EVENT_DECIMALS),
         "consumed_events": budget.consumed_events,
-        "remaining_events": budget.remaining_events,
+        "remaining_events": round(budget.remaining_events, EVENT_DECIMALS),
         "consumed_ratio": budget.consumed_ratio,
         "remaining_ratio": budget.remaining_ratio,
         "allowed_minutes": budget.allowed_minutes,
@@ -45,7 +49,9 @@ def _alert_fields(alerts: AlertResult) -> dict[str, Any]:
                 "budget_share": p.pair.budget_share,
                 "factor": p.factor,
                 "long_burn_rate": p.long_burn.value,
+                "long_burn_unbounded": p.long_burn.unbounded,
                 "short_burn_rate": p.short_burn.value,
+                "short_burn_unbounded": p.short_burn.unbounded,
                 "status": p.status.value,
             }
             for p in alerts.pairs
@@ -60,6 +66,7 @@ def _no_objective(slo: Slo, target: dict[str, Any]) -> dict[str, Any]:
         "component": slo.component,
         "sli": slo.sli,
         "window": slo.window,
+        "window_seconds": slo.window_seconds,
         "objective_percent": None,
         "no_data": True,
         "reason": target["rationale"],
@@ -101,6 +108,7 @@ def _slo_budget(slo: Slo, sli: dict[str, Any], target: dict[str, Any], evaluated
         "burn_rates": burn_rates,
         "current_burn_window": CURRENT_BURN_WINDOW,
         "current_burn_rate": current.value,
+        "current_burn_unbounded": current.unbounded,
         "alert": _alert_fields(alerts),
         "exhaustion": {
             "seconds": exhaustion,

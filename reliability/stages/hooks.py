@@ -1,4 +1,4 @@
-"""Stage 5 (planning): match page alerts, exhausted budgets and SLA breaches against hooks.
+"""Stage 5 (planning): match alerts, silent telemetry, spent budgets and SLA breaches against hooks.
 
 Pure: it decides what would run and with which event. Running it is the job of
 reliability.actions, and only with --execute.
@@ -34,9 +34,10 @@ def _triggers_of_slo(entry: dict[str, Any]) -> Iterator[tuple[Trigger, dict[str,
         "objective_percent": entry["objective_percent"],
         "budget_remaining_ratio": entry["budget"]["remaining_ratio"],
         "current_burn_rate": entry["current_burn_rate"],
+        "current_burn_unbounded": entry["current_burn_unbounded"],
         "fired_pairs": fired,
     }
-    if state in (Trigger.PAGE, Trigger.TICKET):
+    if state in (Trigger.PAGE, Trigger.TICKET, Trigger.NO_DATA):
         yield Trigger(state), details
     if entry["budget"]["exhausted"]:
         yield Trigger.BUDGET_EXHAUSTED, details

@@ -11,6 +11,7 @@ from reliability.core.counts import Count
 from reliability.core.targets import OBJECTIVE_LADDER, Verdict, highest_met_step, verdict
 from reliability.durations import format_duration
 from reliability.stages import lookup
+from reliability.stages.error_budgets import EVENT_DECIMALS
 
 
 def _history(entry: dict[str, Any]) -> tuple[Count, dict[str, Any]]:
@@ -19,8 +20,9 @@ def _history(entry: dict[str, Any]) -> tuple[Count, dict[str, Any]]:
     worst = min(days, key=lambda d: d["ratio"]) if days else None
     count = lookup.count_of(item)
     figures = {
-        "start": days[0]["date"] if days else item["start"][:10],
+        "start": item["start"],
         "end": item["end"],
+        "first_day_with_data": days[0]["date"] if days else None,
         "good": count.good,
         "total": count.total,
         "ratio": count.ratio,
@@ -38,8 +40,10 @@ def _target(slo: Slo, entry: dict[str, Any], margin: float) -> dict[str, Any]:
     history, figures = _history(entry)
     best = highest_met_step(history, margin)
     used = (
-        f"history {figures['start']}..{figures['end'][:10]} ({figures['days_with_data']} days "
+        f"history {figures['first_day_with_data']}..{figures['end'][:10]} ({figures['days_with_data']} days "
         f"with data): {_pct(history.ratio)} good ({history.bad} bad of {history.total})"
+        if history.total
+        else f"no events in history since {figures['start'][:10]}"
     )
     if slo.objective_percent is None:
         objective = best if best is not None else (OBJECTIVE_LADDER[0] if history.total else None)
@@ -52,7 +56,8 @@ def _target(slo: Slo, entry: dict[str, Any], margin: float) -> dict[str, Any]:
             )
         else:
             rationale = (
-                f"{used}; {best}% is the highest step whose budget history used at most {margin:.0%} of"
+                f"{used}; {best}% is the highest step met with margin "
+                f"(history used at most {margin:.0%} of its budget)"
             )
         proposed = None
     else:
@@ -68,7 +73,7 @@ def _target(slo: Slo, entry: dict[str, Any], margin: float) -> dict[str, Any]:
         current = Budget(objective / 100, slo.window_seconds, lookup.count_of(window_item))
         budget = {
             "fraction": round(1 - objective / 100, 12),
-            "events": current.allowed_events,
+            "events": round(current.allowed_events, EVENT_DECIMALS),
             "events_basis": f"{current.count.total} events in the last {slo.window}",
             "minutes": current.allowed_minutes,
         }

@@ -173,7 +173,7 @@ class _BlockNormaliser:
                 int(self.parsed.lines[i]),
                 reason,
                 field,
-                "" if column is None else str(column[int(i)].as_py()),
+                "" if column is None else _shown(column[int(i)].as_py()),
             )
             for i in indexes
         ]
@@ -199,3 +199,8 @@ class _BlockNormaliser:
             first.field or None,
         )
         raise InputError(f"bad record: {problem} (--strict stops at the first bad record)", [problem])
+
+
+def _shown(value: object) -> str:
+    """A value as an example shows it; an absent one must not read like the text "None"."""
+    return "(empty)" if value is None else str(value)
