@@ -10,6 +10,10 @@ HISTORY_WINDOW = "history"
 # The burn rate that counts as "current" for projections: long enough not to flap,
 # short enough to react within the hour.
 CURRENT_BURN_WINDOW = "1h"
+# A rolling window's budget is forecast this far ahead; the "carry" window is the part of
+# today's window that will still count then.
+FORECAST_HORIZON_SECONDS = 7 * 86400
+FORECAST_CARRY_WINDOW = "forecast-carry"
 
 
 class Stage(StrEnum):

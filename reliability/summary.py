@@ -17,10 +17,13 @@ class SummaryRow:
     budget_remaining: str
     burn_rate: str
     alert: str
+    policy: str
     sla: str
 
 
-HEADERS = ("SERVICE", "SLO", "SLI", "OBJECTIVE", "BUDGET LEFT", "BURN (1h)", "ALERT", "SLA")
+NOTABLE_SHARE = 0.10  # a consumer worth naming under the table
+
+HEADERS = ("SERVICE", "SLO", "SLI", "OBJECTIVE", "BUDGET LEFT", "BURN (1h)", "ALERT", "POLICY", "SLA")
 
 
 def _percent(ratio: float | None, digits: int = 3) -> str:
@@ -58,6 +61,7 @@ def _row(entry: dict[str, Any], target: dict[str, Any], sla: dict[str, Any]) -> 
             "no data",
             "no data",
             "NO DATA",
+            entry.get("policy", {}).get("state", "no_data"),
             _sla_cell(entry, sla),
         )
     sli = _percent(entry["sli_ratio"])
@@ -71,9 +75,27 @@ def _row(entry: dict[str, Any], target: dict[str, Any], sla: dict[str, Any]) -> 
     burn = "no data" if rate is None else f"{rate:.2f}x"
     state = entry["alert"]["state"]
     alert = {"page": "PAGE", "ticket": "ticket", "ok": "ok", "no_data": "NO DATA"}[state]
+    policy = entry["policy"]["state"]
+    policy = policy.upper() if policy == "freeze" else policy
     return SummaryRow(
-        entry["service"], slo_name, sli, objective_text, remaining, burn, alert, _sla_cell(entry, sla)
+        entry["service"], slo_name, sli, objective_text, remaining, burn, alert, policy, _sla_cell(entry, sla)
     )
+
+
+def _top_consumers(entry: dict[str, Any]) -> str:
+    """The largest share in each dimension, for SLOs the policy does not call ok."""
+    if entry.get("objective_percent") is None or entry["policy"]["state"] in ("ok", "no_data"):
+        return ""
+    if not entry["attribution"]:  # timeslice methods: nothing attributed
+        return ""
+    parts: list[str] = []
+    for dimension in ("dependency", "component", "status", "day", "hour"):
+        shares = entry["attribution"].get(dimension, {}).get("shares", [])
+        top = [s for s in shares if s["key"] != "other hours" and s["share"] >= NOTABLE_SHARE][:1]
+        parts.extend(f"{dimension} {s['key']} {s['share']:.0%}" for s in top)
+    if not parts:
+        return f"a steady burn: no day or hour took {NOTABLE_SHARE:.0%} or more of it"
+    return "budget went to " + ", ".join(parts)
 
 
 def rows(artifacts: dict[Stage, dict[str, Any]]) -> list[SummaryRow]:
@@ -94,6 +116,10 @@ def notes(artifacts: dict[Stage, dict[str, Any]]) -> list[str]:
                 f"* {entry['slo']}: data in {entry['hours_with_data']} of {entry['hours']} "
                 f"hours of the {entry['window']} window"
             )
+    for entry in artifacts.get(Stage.BUDGETS, {}).get("slos", []):
+        consumers = _top_consumers(entry)
+        if consumers:
+            lines.append(f"{entry['slo']} ({entry['policy']['state']}): {consumers}")
     for source in artifacts[Stage.SLI]["inputs"]:
         text = f"{source['source']}: {source['records']:,} records, {source['used']:,} used"
         if source["filtered_out"]:

@@ -73,3 +73,13 @@ def test_pairs_longer_than_the_slo_window_do_not_apply() -> None:
 def test_unbounded_burn_fires(burn: BurnRate) -> None:
     values = {name: burn for name in WINDOWS}
     assert evaluate_alerts(values, 30 * DAY).state is AlertState.PAGE
+
+
+def test_low_confidence_windows_cannot_page_on_their_own() -> None:
+    burning = rates(**{"1h": 20.0, "5m": 20.0})
+    weak = evaluate_alerts(burning, 30 * DAY, low_confidence_windows=frozenset({"5m"}))
+    assert weak.state is AlertState.TICKET
+    fired = weak.fired[0]
+    assert fired.low_confidence and fired.effective_severity == "ticket"
+    strong = evaluate_alerts(burning, 30 * DAY, low_confidence_windows=frozenset({"3d"}))
+    assert strong.state is AlertState.PAGE

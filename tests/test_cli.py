@@ -64,7 +64,7 @@ def test_bad_now_is_one_line(tmp_path: Path, example_config: Path) -> None:
 def test_validate_the_example(example_config: Path) -> None:
     result = runner.invoke(app, ["validate", str(example_config)])
     assert result.exit_code == 0
-    assert "valid (4 file(s), 2 service(s), 5 component(s), 8 SLO(s), 3 SLA(s), 3 hook(s))" in result.stdout
+    assert "valid (5 file(s), 3 service(s), 6 component(s), 14 SLO(s), 3 SLA(s), 3 hook(s))" in result.stdout
 
 
 def test_validate_reports_every_problem(tmp_path: Path) -> None:

@@ -33,12 +33,13 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 def test_the_bundled_example_loads(example_config: Path) -> None:
     config = load_config(example_config)
-    assert len(config.files) == 4
+    assert len(config.files) == 5
     assert {c.id for c in config.components} == {
         "storefront/catalog",
         "storefront/search",
         "storefront/recommendations",
         "orders/checkout",
+        "edge/gateway",
         "orders/payments",
     }
     search = config.component("storefront", "search")

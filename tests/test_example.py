@@ -39,7 +39,7 @@ def table(stdout: str) -> dict[str, dict[str, str]]:
     cuts = [header.index(name) for name in HEADERS] + [None]
     result = {}
     for line in lines[start + 1 :]:
-        if not line.startswith(("orders", "storefront")):
+        if not line.startswith(("orders", "storefront", "edge")):
             break
         cells = [line[cuts[i] : cuts[i + 1]].strip() for i in range(len(HEADERS))]
         result[cells[1]] = dict(zip(HEADERS, cells, strict=True))
@@ -134,3 +134,18 @@ def test_generator_is_deterministic(tmp_path: Path, repo: Path) -> None:
     bundled.main(tmp_path)
     for name in ("storefront.csv.gz", "orders.jsonl.gz"):
         assert (tmp_path / name).read_bytes() == (repo / "config" / "telemetry" / name).read_bytes()
+
+
+def test_the_deeper_slos_of_the_example(fresh_run: tuple[Any, Path]) -> None:
+    done, folder = fresh_run
+    rows = table(done.stdout)
+    assert rows["order-journey"]["ALERT"] == "PAGE"  # a composite pages when checkout does
+    assert rows["checkout-good-minutes"]["ALERT"] == "PAGE"
+    assert rows["gateway-availability"]["ALERT"] == "ok"  # measured from OpenMetrics counters
+    assert rows["gateway-latency"]["POLICY"] == "ok"
+    entries = budgets(folder)
+    assert (
+        entries["storefront/catalog-availability-monthly"]["window_detail"]["start"] == "2026-10-31T23:00:00Z"
+    )
+    dependency = entries["orders/order-journey"]["attribution"]["dependency"]["shares"][0]
+    assert dependency["key"] == "orders/payments-availability"

@@ -5,29 +5,44 @@ from __future__ import annotations
 import glob
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jsonschema
 
+from reliability.config.defaults import BUILTIN_WINDOW_SETS, DEFAULT_WINDOW_SET
 from reliability.config.model import (
+    AlertWindowPair,
+    Budgeting,
+    BudgetingMethod,
+    CalendarUnit,
     ColumnMapping,
     Component,
+    Composite,
+    CompositeMethod,
+    CompositePart,
     Config,
+    CounterSelectors,
     CreditTier,
     EventSource,
     GoodRule,
     Hook,
     LatencyColumns,
+    OpenMetricsSource,
     Origin,
+    PolicyRule,
     RowFilter,
+    Selector,
     Settings,
     Sla,
     Sli,
     SliKind,
     Slo,
+    SloWindow,
+    Source,
     TimestampFormat,
     Trigger,
 )
@@ -92,12 +107,15 @@ class _Builder:
 
     problems: list[Problem] = field(default_factory=list)
     settings: dict[str, Any] = field(default_factory=dict)
-    sources: list[EventSource] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
     components: list[Component] = field(default_factory=list)
     slos: list[Slo] = field(default_factory=list)
     slas: list[Sla] = field(default_factory=list)
     hooks: list[Hook] = field(default_factory=list)
     services: list[str] = field(default_factory=list)
+    alert_window_sets: dict[str, tuple[AlertWindowPair, ...]] = field(
+        default_factory=lambda: dict(BUILTIN_WINDOW_SETS)
+    )
 
     def problem(self, doc: YamlDocument, key_path: KeyPath, message: str) -> None:
         self.problems.append(
@@ -114,17 +132,24 @@ class _Builder:
             self.sources.append(self._source(doc, ("sources", index), raw))
         for index, raw in enumerate(data.get("services") or []):
             self._service(doc, ("services", index), raw)
+        for index, raw in enumerate(data.get("alert_windows") or []):
+            self._alert_window_set(doc, ("alert_windows", index), raw)
         for index, raw in enumerate(data.get("hooks") or []):
             self.hooks.append(self._hook(doc, ("hooks", index), raw))
 
-    def _source(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> EventSource:
-        base = doc.path.parent
+    def _paths(self, doc: YamlDocument, at: KeyPath, patterns: list[str]) -> list[Path]:
         paths: list[Path] = []
-        for index, pattern in enumerate(raw["paths"]):
-            matches = sorted(glob.glob(str(base / pattern)))
+        for index, pattern in enumerate(patterns):
+            matches = sorted(glob.glob(str(doc.path.parent / pattern)))
             if not matches:
                 self.problem(doc, (*at, "paths", index), f"no file matches {pattern!r}")
             paths.extend(Path(m) for m in matches)
+        return paths
+
+    def _source(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> Source:
+        paths = self._paths(doc, at, raw["paths"])
+        if raw["type"] == "openmetrics":
+            return OpenMetricsSource(raw["name"], tuple(paths), Origin(str(doc.path), doc.line_of(at)))
         cols = raw["columns"]
         latency = None
         if "latency" in cols:
@@ -178,21 +203,16 @@ class _Builder:
             )
             for s_index, slo in enumerate(comp.get("slos", [])):
                 s_at = (*c_at, "slos", s_index)
-                window = slo.get("window", DEFAULT_SLO_WINDOW)
-                objective = slo["objective"]
-                self.slos.append(
-                    Slo(
-                        service=service,
-                        name=slo["name"],
-                        component=comp["name"],
-                        sli=slo["sli"],
-                        objective_percent=None if objective == "auto" else float(objective),
-                        window=window,
-                        window_seconds=int(parse_duration(window)),
-                        origin=Origin(str(doc.path), doc.line_of(s_at)),
-                        description=slo.get("description", ""),
-                    )
-                )
+                self.slos.append(self._slo(doc, s_at, service, slo, (comp["name"],), slo["sli"], None))
+        for s_index, slo in enumerate(raw.get("slos", [])):
+            s_at = (*at, "slos", s_index)
+            composite = None
+            if "composite" in slo:
+                spec = slo["composite"]
+                parts = tuple(CompositePart(p["slo"], float(p.get("weight", 1.0))) for p in spec["of"])
+                composite = Composite(CompositeMethod(spec["method"]), parts)
+            components = tuple(slo.get("components", ()))
+            self.slos.append(self._slo(doc, s_at, service, slo, components, slo.get("sli"), composite))
         for s_index, sla in enumerate(raw.get("slas", [])):
             s_at = (*at, "slas", s_index)
             tiers = sorted(
@@ -212,6 +232,59 @@ class _Builder:
                 )
             )
 
+    def _slo(
+        self,
+        doc: YamlDocument,
+        at: KeyPath,
+        service: str,
+        raw: dict[str, Any],
+        components: tuple[str, ...],
+        sli: str | None,
+        composite: Composite | None,
+    ) -> Slo:
+        objective = raw["objective"]
+        budgeting = Budgeting()
+        if "budgeting" in raw:
+            spec = raw["budgeting"]
+            target = spec.get("target")
+            budgeting = Budgeting(
+                BudgetingMethod(spec["method"]),
+                int(parse_duration(spec.get("slice", "1m"))),
+                None if target is None else round(target / 100, 12),
+            )
+        alerting = raw.get("alerting", {})
+        return Slo(
+            service=service,
+            name=raw["name"],
+            components=components,
+            sli=sli,
+            objective_percent=None if objective == "auto" else float(objective),
+            window=_window(raw.get("window", DEFAULT_SLO_WINDOW)),
+            origin=Origin(str(doc.path), doc.line_of(at)),
+            description=raw.get("description", ""),
+            budgeting=budgeting,
+            alert_windows=alerting.get("windows", DEFAULT_WINDOW_SET),
+            min_events=int(alerting.get("min_events", 0)),
+            policy=_policy(raw["policy"]) if "policy" in raw else (),
+            composite=composite,
+        )
+
+    def _alert_window_set(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> None:
+        name = raw["name"]
+        if name in self.alert_window_sets:
+            self.problem(doc, (*at, "name"), f"alert window set {name!r} is already defined")
+        self.alert_window_sets[name] = tuple(
+            AlertWindowPair(
+                p["severity"],
+                p["long"],
+                int(parse_duration(p["long"])),
+                p["short"],
+                int(parse_duration(p["short"])),
+                float(p["budget_share"]),
+            )
+            for p in raw["pairs"]
+        )
+
     def _hook(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> Hook:
         return Hook(
             name=raw["name"],
@@ -226,11 +299,29 @@ class _Builder:
         )
 
 
+def _window(raw: str | dict[str, Any]) -> SloWindow:
+    if isinstance(raw, str):
+        return SloWindow(rolling_seconds=int(parse_duration(raw)))
+    return SloWindow(calendar=CalendarUnit(raw["calendar"]), time_zone=raw.get("time_zone", "UTC"))
+
+
+def _policy(raw: list[dict[str, Any]]) -> tuple[PolicyRule, ...]:
+    return tuple(
+        PolicyRule(r["state"], r.get("budget_remaining_below"), tuple(r.get("alert", ()))) for r in raw
+    )
+
+
 def _as_text(value: Any) -> str:
     """Filter and match values compare as text, the way they appear in a CSV file."""
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def _selector(raw: dict[str, Any] | None) -> Selector | None:
+    if raw is None:
+        return None
+    return Selector(raw["metric"], tuple(sorted(raw.get("match", {}).items())))
 
 
 def _sli(raw: dict[str, Any]) -> Sli:
@@ -241,7 +332,14 @@ def _sli(raw: dict[str, Any]) -> Sli:
             kind,
             threshold_seconds=parse_duration(raw["threshold"]),
             description=raw.get("description", ""),
+            histogram=_selector(raw.get("histogram")),
+            interpolate=bool(raw.get("interpolate", False)),
         )
+    total = _selector(raw.get("total"))
+    if total is not None:
+        good, bad = _selector(raw.get("good_counter")), _selector(raw.get("bad_counter"))
+        counters = CounterSelectors(total, good, bad)
+        return Sli(raw["name"], kind, counters=counters, description=raw.get("description", ""))
     good = raw.get("good")
     rule = (
         GoodRule(
@@ -256,19 +354,84 @@ def _sli(raw: dict[str, Any]) -> Sli:
     return Sli(raw["name"], kind, good=rule, description=raw.get("description", ""))
 
 
-def _default_good_rules(components: list[Component], sources: dict[str, EventSource]) -> list[Component]:
+def _default_good_rules(components: list[Component], sources: dict[str, Source]) -> list[Component]:
     """An availability SLI without `good`: status < 500 if the source maps a status, else its flag."""
     result = []
     for comp in components:
         source = sources.get(comp.source)
         slis = []
         for sli in comp.slis:
-            if sli.kind is SliKind.AVAILABILITY and sli.good == GoodRule() and source is not None:
+            if (
+                isinstance(source, EventSource)
+                and sli.kind is SliKind.AVAILABILITY
+                and sli.good == GoodRule()
+            ):
                 rule = GoodRule(status_below=500) if source.columns.status else GoodRule(success_flag=True)
                 sli = Sli(sli.name, sli.kind, good=rule, description=sli.description)
             slis.append(sli)
         result.append(Component(comp.service, comp.name, comp.source, comp.match, tuple(slis), comp.origin))
     return result
+
+
+def _check_event_slis(config: Config, comp: Component, source: EventSource) -> Iterator[Problem]:
+    def at(origin: Origin, field_name: str, message: str) -> Problem:
+        return Problem(origin.file, message, origin.line, field_name)
+
+    if source.columns.component is None and sum(c.source == comp.source for c in config.components) > 1:
+        yield at(
+            comp.origin,
+            "source",
+            f"source {comp.source!r} has no component column but feeds several components",
+        )
+    for sli in comp.slis:
+        if sli.kind is SliKind.LATENCY and source.columns.latency is None:
+            yield at(
+                comp.origin,
+                "slis",
+                f"latency SLI {sli.name!r} needs a latency column in source {source.name!r}",
+            )
+        if sli.kind is SliKind.AVAILABILITY and sli.good is not None:
+            if sli.good.success_flag and not source.columns.has_flag:
+                yield at(
+                    comp.origin,
+                    "slis",
+                    f"SLI {sli.name!r} uses the success flag but source "
+                    f"{source.name!r} maps no success or error column",
+                )
+            if not sli.good.success_flag and source.columns.status is None:
+                yield at(
+                    comp.origin,
+                    "slis",
+                    f"SLI {sli.name!r} uses the status code but source {source.name!r} maps no status column",
+                )
+        if sli.counters is not None or sli.histogram is not None:
+            yield at(
+                comp.origin,
+                "slis",
+                f"SLI {sli.name!r} names metrics, but source {source.name!r} holds events",
+            )
+
+
+def _check_metric_slis(comp: Component, source: OpenMetricsSource) -> Iterator[Problem]:
+    for sli in comp.slis:
+        where = Problem(comp.origin.file, "", comp.origin.line, "slis")
+        if sli.kind is SliKind.LATENCY and sli.histogram is None:
+            yield replace(
+                where,
+                message=f"latency SLI {sli.name!r} needs `histogram` with metrics source {source.name!r}",
+            )
+        if sli.kind is SliKind.AVAILABILITY:
+            counters = sli.counters
+            if counters is None:
+                yield replace(
+                    where,
+                    message=f"SLI {sli.name!r} needs `total` and `good_counter` or "
+                    f"`bad_counter` with metrics source {source.name!r}",
+                )
+            elif (counters.good is None) == (counters.bad is None):
+                yield replace(
+                    where, message=f"SLI {sli.name!r} needs exactly one of `good_counter` and `bad_counter`"
+                )
 
 
 def _duplicates(names: list[str]) -> set[str]:
@@ -293,44 +456,16 @@ def _cross_check(config: Config) -> Iterator[Problem]:
         if source is None:
             yield at(comp.origin, "source", f"component {comp.id} uses unknown source {comp.source!r}")
             continue
-        if source.columns.component is None and sum(c.source == comp.source for c in config.components) > 1:
-            yield at(
-                comp.origin,
-                "source",
-                f"source {comp.source!r} has no component column but feeds several components",
-            )
-        for sli in comp.slis:
-            if sli.kind is SliKind.LATENCY and source.columns.latency is None:
-                yield at(
-                    comp.origin,
-                    "slis",
-                    f"latency SLI {sli.name!r} needs a latency column in source {source.name!r}",
-                )
-            if sli.kind is SliKind.AVAILABILITY and sli.good is not None:
-                if sli.good.success_flag and not source.columns.has_flag:
-                    yield at(
-                        comp.origin,
-                        "slis",
-                        f"SLI {sli.name!r} uses the success flag but source "
-                        f"{source.name!r} maps no success or error column",
-                    )
-                if not sli.good.success_flag and source.columns.status is None:
-                    yield at(
-                        comp.origin,
-                        "slis",
-                        f"SLI {sli.name!r} uses the status code but source "
-                        f"{source.name!r} maps no status column",
-                    )
+        if isinstance(source, OpenMetricsSource):
+            yield from _check_metric_slis(comp, source)
+        else:
+            yield from _check_event_slis(config, comp, source)
         for name in _duplicates([s.name for s in comp.slis]):
             yield at(comp.origin, "slis", f"SLI {name!r} is declared twice in {comp.id}")
     for slo_id in _duplicates([s.id for s in config.slos]):
         yield Problem(str(config.files[0]), f"SLO {slo_id!r} is declared twice", None, "slos")
     for slo in config.slos:
-        comp = config.component(slo.service, slo.component)
-        if slo.sli not in {s.name for s in comp.slis}:
-            yield at(slo.origin, "sli", f"SLO {slo.id} refers to unknown SLI {slo.sli!r} of {comp.id}")
-        if slo.window_seconds % 60 or slo.window_seconds < 3600:
-            yield at(slo.origin, "window", f"window {slo.window!r} must be whole minutes, at least 1h")
+        yield from _check_slo(config, slo)
     for sla in config.slas:
         match = [c for c in config.components if c.service == sla.service and c.name == sla.component]
         if not match:
@@ -356,6 +491,53 @@ def _cross_check(config: Config) -> Iterator[Problem]:
         yield Problem(str(config.files[0]), f"hook {name!r} is declared twice", None, "hooks")
 
 
+def _check_slo(config: Config, slo: Slo) -> Iterator[Problem]:
+    def at(field_name: str, message: str) -> Problem:
+        return Problem(slo.origin.file, message, slo.origin.line, field_name)
+
+    known = {(c.service, c.name): c for c in config.components}
+    for name in slo.components:
+        comp = known.get((slo.service, name))
+        if comp is None:
+            yield at("components", f"SLO {slo.id} refers to unknown component {name!r}")
+        elif slo.sli not in {s.name for s in comp.slis}:
+            yield at("sli", f"SLO {slo.id} refers to unknown SLI {slo.sli!r} of {comp.id}")
+    if slo.composite is not None:
+        by_id = {s.id: s for s in config.slos}
+        for part in slo.composite.parts:
+            dependency = by_id.get(part.slo)
+            if dependency is None:
+                yield at("composite", f"composite SLO {slo.id} refers to unknown SLO {part.slo!r}")
+            elif dependency.composite is not None:
+                yield at("composite", f"composite SLO {slo.id} cannot depend on composite {part.slo!r}")
+    window = slo.window
+    if window.rolling_seconds is not None and (window.rolling_seconds % 60 or window.rolling_seconds < 3600):
+        yield at("window", f"window {window.name!r} must be whole minutes, at least 1h")
+    if window.calendar is not None:
+        try:
+            ZoneInfo(window.time_zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            yield at("window", f"unknown time zone {window.time_zone!r} (expected an IANA name)")
+    budgeting = slo.budgeting
+    if budgeting.slice_seconds % 60 or budgeting.slice_seconds < 60:
+        yield at("budgeting", "the time slice must be whole minutes")
+    if budgeting.method is BudgetingMethod.TIMESLICES and budgeting.slice_target is None:
+        yield at(
+            "budgeting", "timeslices needs a `target`: the percent of good events that makes a slice good"
+        )
+    pairs = config.alert_window_sets.get(slo.alert_windows)
+    if pairs is None:
+        known_sets = ", ".join(sorted(config.alert_window_sets))
+        yield at("alerting", f"unknown alert window set {slo.alert_windows!r} (known: {known_sets})")
+    else:
+        for pair in pairs:
+            if pair.long_seconds % 60 or pair.short_seconds % 60 or pair.short_seconds >= pair.long_seconds:
+                yield at(
+                    "alerting",
+                    f"alert windows {pair.long}/{pair.short} must be whole minutes, the short one shorter",
+                )
+
+
 def _settings(builder: _Builder) -> Settings:
     values: dict[str, Any] = {}
     if "evaluate_at" in builder.settings:
@@ -366,6 +548,8 @@ def _settings(builder: _Builder) -> Settings:
             builder.problem(doc, ("settings", "evaluate_at"), str(exc))
     if "history" in builder.settings:
         values["history_seconds"] = int(parse_duration(builder.settings["history"][1]))
+    if "policy" in builder.settings:
+        values["policy"] = _policy(builder.settings["policy"][1])
     if "auto_objective_margin" in builder.settings:
         values["auto_objective_margin"] = float(builder.settings["auto_objective_margin"][1])
     return Settings(**values)
@@ -403,6 +587,7 @@ def load_config(path: Path) -> Config:
         slas=tuple(builder.slas),
         hooks=tuple(builder.hooks),
         services=tuple(builder.services),
+        alert_window_sets=builder.alert_window_sets,
     )
     problems = list(_cross_check(config))
     if problems:

@@ -7,6 +7,8 @@ from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
+from reliability.durations import format_duration
+
 
 @dataclass(frozen=True)
 class Origin:
@@ -65,6 +67,39 @@ class EventSource:
     origin: Origin
 
 
+@dataclass(frozen=True)
+class OpenMetricsSource:
+    """Files of timestamped counter and histogram samples in the OpenMetrics text format."""
+
+    name: str
+    paths: tuple[Path, ...]
+    origin: Origin
+
+
+Source = EventSource | OpenMetricsSource
+
+
+@dataclass(frozen=True)
+class Selector:
+    """A metric name and label matchers; each value is a regular expression that must match whole."""
+
+    metric: str
+    labels: tuple[tuple[str, str], ...] = ()
+
+    def describe(self) -> str:
+        inner = ",".join(f'{k}=~"{v}"' for k, v in self.labels)
+        return f"{self.metric}{{{inner}}}"
+
+
+@dataclass(frozen=True)
+class CounterSelectors:
+    """An availability SLI from counters: total and either good or bad."""
+
+    total: Selector
+    good: Selector | None = None
+    bad: Selector | None = None
+
+
 class SliKind(StrEnum):
     AVAILABILITY = "availability"
     LATENCY = "latency"
@@ -96,10 +131,22 @@ class Sli:
     good: GoodRule | None = None
     threshold_seconds: float | None = None
     description: str = ""
+    counters: CounterSelectors | None = None  # availability from counter metrics
+    histogram: Selector | None = None  # latency from a Prometheus histogram (its `le` buckets)
+    interpolate: bool = False  # a threshold between bucket boundaries is estimated, not refused
 
     def describe(self) -> str:
         if self.kind is SliKind.LATENCY:
-            return f"latency <= {self.threshold_seconds:g}s"
+            source = f" from {self.histogram.describe()}" if self.histogram else ""
+            if self.histogram and self.interpolate:
+                source += " (interpolated within a bucket: an estimate)"
+            return f"latency <= {self.threshold_seconds:g}s{source}"
+        if self.counters is not None:
+            c = self.counters
+            part = (
+                f"good {c.good.describe()}" if c.good else f"total - bad {c.bad.describe()}" if c.bad else ""
+            )
+            return f"{part} of {c.total.describe()}"
         assert self.good is not None
         return self.good.describe()
 
@@ -118,21 +165,112 @@ class Component:
         return f"{self.service}/{self.name}"
 
 
+class CalendarUnit(StrEnum):
+    WEEK = "week"  # ISO weeks, from Monday 00:00
+    MONTH = "month"
+    QUARTER = "quarter"
+
+
+@dataclass(frozen=True)
+class SloWindow:
+    """A rolling duration, or a calendar period aligned in an IANA time zone."""
+
+    rolling_seconds: int | None = None
+    calendar: CalendarUnit | None = None
+    time_zone: str = "UTC"
+
+    @property
+    def name(self) -> str:
+        """The window's key in artifacts: '30d', or 'calendar-month' (zone given separately)."""
+        if self.calendar is not None:
+            return f"calendar-{self.calendar.value}"
+        assert self.rolling_seconds is not None
+        return format_duration(self.rolling_seconds)
+
+    def describe(self) -> str:
+        if self.calendar is not None:
+            return f"calendar {self.calendar.value} ({self.time_zone})"
+        return f"rolling {self.name}"
+
+
+class BudgetingMethod(StrEnum):
+    """As in OpenSLO: count events, count good time slices, or average slice ratios."""
+
+    OCCURRENCES = "occurrences"
+    TIMESLICES = "timeslices"
+    RATIO_TIMESLICES = "ratio_timeslices"
+
+
+@dataclass(frozen=True)
+class Budgeting:
+    method: BudgetingMethod = BudgetingMethod.OCCURRENCES
+    slice_seconds: int = 60
+    slice_target: float | None = None  # ratio a slice must reach to be good (timeslices only)
+
+
+@dataclass(frozen=True)
+class AlertWindowPair:
+    severity: str  # page | ticket
+    long: str
+    long_seconds: int
+    short: str
+    short_seconds: int
+    budget_share: float  # of the whole SLO window's budget, spent in `long` at the factor
+
+    def factor(self, slo_window_seconds: float) -> float:
+        return self.budget_share * slo_window_seconds / self.long_seconds
+
+
+@dataclass(frozen=True)
+class PolicyRule:
+    """`state` applies when every condition given holds; rules are tried in order."""
+
+    state: str
+    budget_remaining_below: float | None = None
+    alert_states: tuple[str, ...] = ()
+
+
+class CompositeMethod(StrEnum):
+    ALL_MUST_SUCCEED = "all_must_succeed"  # SLI = product of the dependencies' SLIs
+    WEIGHTED = "weighted"  # SLI = weighted mean of the dependencies' SLIs (OpenSLO compositeWeight)
+
+
+@dataclass(frozen=True)
+class CompositePart:
+    slo: str  # SLO id
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Composite:
+    method: CompositeMethod
+    parts: tuple[CompositePart, ...]
+
+
 @dataclass(frozen=True)
 class Slo:
     service: str
     name: str
-    component: str
-    sli: str
+    components: tuple[str, ...]  # one or more components whose SLI counts are summed; empty if composite
+    sli: str | None  # None for a composite
     objective_percent: float | None  # None: derive from history ("auto")
-    window: str
-    window_seconds: int
+    window: SloWindow
     origin: Origin
     description: str = ""
+    budgeting: Budgeting = Budgeting()
+    alert_windows: str = "sre-workbook"
+    min_events: int = 0
+    policy: tuple[PolicyRule, ...] = ()
+    composite: Composite | None = None
 
     @property
     def id(self) -> str:
         return f"{self.service}/{self.name}"
+
+    @property
+    def component(self) -> str:
+        """The component label for reports: one name, 'a+b' for several, '*' for a composite."""
+        return "+".join(self.components) if self.components else "*"
 
 
 @dataclass(frozen=True)
@@ -183,20 +321,22 @@ class Settings:
     evaluate_at: datetime | None = None
     history_seconds: int = 90 * 86400
     auto_objective_margin: float = 0.75
+    policy: tuple[PolicyRule, ...] = ()  # empty: the built-in default policy
 
 
 @dataclass(frozen=True)
 class Config:
     files: tuple[Path, ...]
     settings: Settings
-    sources: tuple[EventSource, ...]
+    sources: tuple[Source, ...]
     components: tuple[Component, ...]
     slos: tuple[Slo, ...]
     slas: tuple[Sla, ...]
     hooks: tuple[Hook, ...]
     services: tuple[str, ...] = field(default=())
+    alert_window_sets: dict[str, tuple[AlertWindowPair, ...]] = field(default_factory=dict)
 
-    def source(self, name: str) -> EventSource:
+    def source(self, name: str) -> Source:
         return next(s for s in self.sources if s.name == name)
 
     def component(self, service: str, name: str) -> Component:

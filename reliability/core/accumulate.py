@@ -31,10 +31,27 @@ class LatencySamples:
 
 
 @dataclass(frozen=True)
+class HistogramSeries:
+    """Per-minute increases of a histogram's cumulative `le` buckets (minutes x buckets)."""
+
+    bounds: npt.NDArray[np.float64]  # ascending, the last one +inf
+    buckets: npt.NDArray[np.float64]
+
+    def between(self, first_minute: int, end_minute: int) -> npt.NDArray[np.float64]:
+        """Cumulative bucket counts over the minutes [first_minute, end_minute)."""
+        window = self.buckets[max(0, first_minute) : max(0, end_minute)]
+        return np.asarray(window.sum(axis=0), dtype=np.float64)
+
+
+@dataclass(frozen=True)
 class ComponentSeries:
     component: Component
     slis: dict[str, MinuteSeries]
     latency: LatencySamples
+    # Per status-rule availability SLI: bad events per minute, by status code (for attribution).
+    bad_by_status: dict[str, dict[int, npt.NDArray[np.int64]]] = field(default_factory=dict)
+    # Sources of histograms instead of events: latency percentiles are estimated from it.
+    latency_histogram: HistogramSeries | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +72,8 @@ class Accumulator:
     _latency_parts: dict[int, list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]]] = field(
         default_factory=dict
     )
+
+    _bad_by_status: dict[tuple[int, str], dict[int, npt.NDArray[np.int64]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         for code, comp in enumerate(self.components):
@@ -84,8 +103,30 @@ class Accumulator:
             for code in codes:
                 self._total[code, sli.name] += total_bins[code]
                 self._good[code, sli.name] += good_bins[code]
+            if sli.good is not None and not sli.good.success_flag:
+                self._count_bad_statuses(events, key, inside & counted & ~good, sli, codes)
         self._keep_latencies(events, minute, inside & ~np.isnan(events.latency))
         return RangeCounts(int(before.sum()), int(after.sum()))
+
+    def _count_bad_statuses(
+        self,
+        events: EventColumns,
+        key: npt.NDArray[np.int64],
+        bad: npt.NDArray[np.bool_],
+        sli: Sli,
+        codes: list[int],
+    ) -> None:
+        """Bad events per status code per minute: few codes are bad, so this stays small."""
+        size = len(self.components) * self.grid.minutes
+        for status in np.unique(events.status[bad]).tolist():
+            bins = np.bincount(key[bad & (events.status == status)], minlength=size)
+            bins = bins.reshape(len(self.components), -1)
+            for code in codes:
+                if bins[code].any():
+                    per_status = self._bad_by_status.setdefault((code, sli.name), {})
+                    if status not in per_status:
+                        per_status[status] = np.zeros(self.grid.minutes, np.int64)
+                    per_status[status] += bins[code]
 
     def _keep_latencies(
         self, events: EventColumns, minute: npt.NDArray[np.int64], keep: npt.NDArray[np.bool_]
@@ -120,6 +161,9 @@ class Accumulator:
                         for s in component.slis
                     },
                     latency=self._latencies(code),
+                    bad_by_status={
+                        s.name: self._bad_by_status.get((code, s.name), {}) for s in component.slis
+                    },
                 )
             )
         return result

@@ -3,19 +3,24 @@
 A pair fires when the burn rate exceeds its factor over both its long and its
 short window. Factors keep each pair's share of the budget whatever the SLO
 window: factor = budget share x SLO window / long window (14.4 for 2 % in 1 h of 30 d).
+
+A window with fewer events than the SLO's minimum is low-confidence: its burn rate
+is reported, and a page pair resting on it fires as a ticket, never as a page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from reliability.config.defaults import WORKBOOK_PAIRS
+from reliability.config.model import AlertWindowPair
 from reliability.core.budget import BurnRate
 
+WindowPair = AlertWindowPair
 
-class Severity(StrEnum):
-    PAGE = "page"
-    TICKET = "ticket"
+__all__ = ["WORKBOOK_PAIRS", "AlertResult", "AlertState", "PairResult", "PairStatus", "evaluate_alerts"]
 
 
 class AlertState(StrEnum):
@@ -23,27 +28,6 @@ class AlertState(StrEnum):
     TICKET = "ticket"
     OK = "ok"
     NO_DATA = "no_data"
-
-
-@dataclass(frozen=True)
-class WindowPair:
-    severity: Severity
-    long: str
-    long_seconds: int
-    short: str
-    short_seconds: int
-    budget_share: float  # of the whole SLO window's budget, spent in `long` at the factor
-
-    def factor(self, slo_window_seconds: int) -> float:
-        return self.budget_share * slo_window_seconds / self.long_seconds
-
-
-WORKBOOK_PAIRS = (
-    WindowPair(Severity.PAGE, "1h", 3600, "5m", 300, 0.02),
-    WindowPair(Severity.PAGE, "6h", 21600, "30m", 1800, 0.05),
-    WindowPair(Severity.TICKET, "1d", 86400, "2h", 7200, 0.10),
-    WindowPair(Severity.TICKET, "3d", 259200, "6h", 21600, 0.10),
-)
 
 
 class PairStatus(StrEnum):
@@ -55,11 +39,17 @@ class PairStatus(StrEnum):
 
 @dataclass(frozen=True)
 class PairResult:
-    pair: WindowPair
+    pair: AlertWindowPair
     factor: float
     long_burn: BurnRate
     short_burn: BurnRate
     status: PairStatus
+    low_confidence: bool = False  # a window had fewer events than the minimum
+
+    @property
+    def effective_severity(self) -> str:
+        """The severity this pair raises: a low-confidence page is only a ticket."""
+        return "ticket" if self.low_confidence else self.pair.severity
 
 
 @dataclass(frozen=True)
@@ -72,10 +62,15 @@ class AlertResult:
         return tuple(p for p in self.pairs if p.status is PairStatus.FIRING)
 
 
+def _has_no_data(rate: BurnRate) -> bool:
+    return rate.value is None and not rate.unbounded
+
+
 def evaluate_alerts(
-    burn_by_window: dict[str, BurnRate],
-    slo_window_seconds: int,
-    pairs: tuple[WindowPair, ...] = WORKBOOK_PAIRS,
+    burn_by_window: Mapping[str, BurnRate],
+    slo_window_seconds: float,
+    pairs: tuple[AlertWindowPair, ...] = WORKBOOK_PAIRS,
+    low_confidence_windows: frozenset[str] = frozenset(),
 ) -> AlertResult:
     """The alert state: page or ticket if a pair fires, no_data if a needed window is empty, else ok."""
     results = []
@@ -86,17 +81,16 @@ def evaluate_alerts(
             status = PairStatus.NOT_APPLICABLE
         elif long_burn.exceeds(factor) and short_burn.exceeds(factor):
             status = PairStatus.FIRING
-        elif (long_burn.value is None and not long_burn.unbounded) or (
-            short_burn.value is None and not short_burn.unbounded
-        ):
+        elif _has_no_data(long_burn) or _has_no_data(short_burn):
             status = PairStatus.NO_DATA
         else:
             status = PairStatus.OK
-        results.append(PairResult(pair, factor, long_burn, short_burn, status))
-    firing = {r.pair.severity for r in results if r.status is PairStatus.FIRING}
-    if Severity.PAGE in firing:
+        weak = bool({pair.long, pair.short} & low_confidence_windows)
+        results.append(PairResult(pair, factor, long_burn, short_burn, status, weak))
+    firing = {r.effective_severity for r in results if r.status is PairStatus.FIRING}
+    if "page" in firing:
         state = AlertState.PAGE
-    elif Severity.TICKET in firing:
+    elif "ticket" in firing:
         state = AlertState.TICKET
     elif any(r.status is PairStatus.NO_DATA for r in results):
         state = AlertState.NO_DATA

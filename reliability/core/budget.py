@@ -1,10 +1,12 @@
-"""Error budgets as in the SRE Workbook, for occurrence-based SLOs.
+"""Error budgets as in the SRE Workbook. "Events" are the units of the budgeting method
+(events, or time slices for the timeslice methods).
 
 budget fraction  = 1 - objective
 burn rate        = error ratio / budget fraction   (1.0 spends the budget exactly over the window)
 allowed events   = budget fraction x total events in the window
 remaining ratio  = 1 - bad / allowed               (negative: overspent)
 budget minutes   = window x budget fraction        (slo-generator's convention)
+consumed minutes = elapsed part of the window x error ratio
 """
 
 from __future__ import annotations
@@ -47,15 +49,16 @@ class Budget:
     """The error budget of one SLO over its window."""
 
     objective: float
-    window_seconds: int
-    count: Count
+    window_seconds: int  # the period the budget is for (a calendar window: the whole period)
+    count: Count  # good / total so far, in the units of the budgeting method
+    elapsed_seconds: int | None = None  # how much of the period is measured (default: all of it)
 
     @property
     def allowed_events(self) -> float:
         return budget_fraction(self.objective) * self.count.total
 
     @property
-    def consumed_events(self) -> int:
+    def consumed_events(self) -> float:
         return self.count.bad
 
     @property
@@ -91,7 +94,8 @@ class Budget:
     @property
     def consumed_minutes(self) -> float | None:
         error_ratio = self.count.error_ratio
-        return None if error_ratio is None else self.window_seconds * error_ratio / 60
+        elapsed = self.window_seconds if self.elapsed_seconds is None else self.elapsed_seconds
+        return None if error_ratio is None else elapsed * error_ratio / 60
 
     @property
     def remaining_minutes(self) -> float | None:

@@ -16,11 +16,11 @@ Int64 = npt.NDArray[np.int64]
 class Count:
     """Good and total events; a count with no events has no ratio (no data is not good)."""
 
-    good: int
-    total: int
+    good: float  # int for events; a sum of slice ratios for ratio_timeslices
+    total: float
 
     @property
-    def bad(self) -> int:
+    def bad(self) -> float:
         return self.total - self.good
 
     @property

@@ -12,19 +12,34 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-PERCENTILES = (50.0, 95.0, 99.0)
+PERCENTILES = (50.0, 90.0, 95.0, 99.0, 99.9)
+# Artifact keys, one per entry of PERCENTILES.
+PERCENTILE_KEYS = ("p50_seconds", "p90_seconds", "p95_seconds", "p99_seconds", "p99_9_seconds")
 
 
 @dataclass(frozen=True)
 class LatencySummary:
     count: int
-    p50: float | None
-    p95: float | None
-    p99: float | None
+    values: tuple[float | None, ...]  # one per PERCENTILES entry; None without events
+
+    def at(self, percentile: float) -> float | None:
+        return self.values[PERCENTILES.index(percentile)]
+
+    @property
+    def p50(self) -> float | None:
+        return self.at(50.0)
+
+    @property
+    def p95(self) -> float | None:
+        return self.at(95.0)
+
+    @property
+    def p99(self) -> float | None:
+        return self.at(99.0)
 
 
 def summarize(latencies: npt.NDArray[np.float64]) -> LatencySummary:
     if latencies.size == 0:
-        return LatencySummary(0, None, None, None)
-    p50, p95, p99 = np.percentile(latencies, PERCENTILES, method="inverted_cdf")
-    return LatencySummary(int(latencies.size), float(p50), float(p95), float(p99))
+        return LatencySummary(0, (None,) * len(PERCENTILES))
+    values = np.percentile(latencies, PERCENTILES, method="inverted_cdf")
+    return LatencySummary(int(latencies.size), tuple(float(v) for v in values))

@@ -8,6 +8,9 @@ planted with one situation the summary must show at the example's evaluation tim
 - recommendations:  telemetry stops 26 hours before evaluation (no data, never "good")
 - checkout:         error burst in the last 40 minutes (page alert, budget not yet spent)
 - payments:         steady 0.25 % errors against a 99.9 % objective (budget exhausted)
+
+and a sixth, `gateway`, whose telemetry is not events but OpenMetrics counters and a
+latency histogram sampled every five minutes (healthy).
 """
 
 from __future__ import annotations
@@ -108,11 +111,49 @@ def write_orders_jsonl(path: Path, traffic: dict[str, Traffic]) -> None:
     _gzip(path, ("\n".join(text.to_pylist()) + "\n").encode())
 
 
+GATEWAY_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+SAMPLE_EVERY = 300
+
+
+def write_gateway_openmetrics(path: Path, traffic: Traffic) -> None:
+    """Counters and a histogram, as a Prometheus scrape every 5 minutes would have seen them."""
+    start, end = _span()
+    times = np.arange(start - 1, end, SAMPLE_EVERY, dtype=np.float64)  # from zero, before any event
+    order = np.argsort(traffic.timestamp)
+    stamps, status, latency = traffic.timestamp[order], traffic.status[order], traffic.latency[order]
+
+    def cumulative(mask: np.ndarray) -> np.ndarray:
+        return np.searchsorted(stamps[mask], times, side="right")
+
+    stamp_text = [f"{t:.0f}" for t in times]
+    lines = ["# HELP http_requests Requests served.", "# TYPE http_requests counter"]
+    for code in (200, 503):
+        counts = cumulative(status == code)
+        series = f'http_requests_total{{code="{code}",job="gateway"}}'
+        lines += [f"{series} {c} {t}" for c, t in zip(counts, stamp_text, strict=True)]
+    lines += [
+        "# HELP http_request_duration_seconds Request latency.",
+        "# TYPE http_request_duration_seconds histogram",
+    ]
+    bounds = [(f"{b}", cumulative(latency <= b)) for b in GATEWAY_BUCKETS] + [
+        ("+Inf", cumulative(latency >= 0))
+    ]
+    for index, t in enumerate(stamp_text):  # a histogram's buckets go together, one timestamp at a time
+        lines += [
+            f'http_request_duration_seconds_bucket{{job="gateway",le="{le}"}} {c[index]} {t}'
+            for le, c in bounds
+        ]
+    _gzip(path, ("\n".join([*lines, "# EOF"]) + "\n").encode())
+
+
 def main(out_dir: Path) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(SEED)
     write_storefront_csv(out_dir / "storefront.csv.gz", storefront(rng), rng)
     write_orders_jsonl(out_dir / "orders.jsonl.gz", orders(rng))
+    start, end = _span()
+    gateway = generate(rng, start, end, diurnal(10), constant(0.0003), constant(0.06))
+    write_gateway_openmetrics(out_dir / "gateway.om.gz", gateway)
 
 
 if __name__ == "__main__":

@@ -24,7 +24,22 @@ def window(entry: dict[str, Any], name: str) -> dict[str, Any]:
 
 
 def count_of(item: dict[str, Any]) -> Count:
-    return Count(int(item["good"]), int(item["total"]))
+    return Count(item["good"], item["total"])
+
+
+def slo_measurements(sli_metrics: dict[str, Any], slo_id: str) -> dict[str, Any]:
+    """The per-SLO section of the SLI artifact."""
+    for item in sli_metrics["slos"]:
+        if item["slo"] == slo_id:
+            return dict(item)
+    raise KeyError(f"SLO {slo_id} is not in the SLI artifact")
+
+
+def measurement(entry: dict[str, Any], name: str) -> dict[str, Any]:
+    for item in entry["measurements"]:
+        if item["window"] == name:
+            return dict(item)
+    raise KeyError(f"window {name} is not measured for {entry['slo']}")
 
 
 def slo_entry(artifact: dict[str, Any], slo_id: str) -> dict[str, Any]:

@@ -9,13 +9,12 @@ from reliability.conventions import HISTORY_WINDOW
 from reliability.core.budget import Budget
 from reliability.core.counts import Count
 from reliability.core.targets import OBJECTIVE_LADDER, Verdict, highest_met_step, verdict
-from reliability.durations import format_duration
 from reliability.stages import lookup
 from reliability.stages.error_budgets import EVENT_DECIMALS
 
 
 def _history(entry: dict[str, Any]) -> tuple[Count, dict[str, Any]]:
-    item = lookup.window(entry, HISTORY_WINDOW)
+    item = lookup.measurement(entry, HISTORY_WINDOW)
     days = [d for d in entry["daily"] if not d["no_data"]]
     worst = min(days, key=lambda d: d["ratio"]) if days else None
     count = lookup.count_of(item)
@@ -41,7 +40,7 @@ def _target(slo: Slo, entry: dict[str, Any], margin: float) -> dict[str, Any]:
     best = highest_met_step(history, margin)
     used = (
         f"history {figures['first_day_with_data']}..{figures['end'][:10]} ({figures['days_with_data']} days "
-        f"with data): {_pct(history.ratio)} good ({history.bad} bad of {history.total})"
+        f"with data): {_pct(history.ratio)} good ({history.bad:g} bad of {history.total:g})"
         if history.total
         else f"no events in history since {figures['start'][:10]}"
     )
@@ -67,14 +66,16 @@ def _target(slo: Slo, entry: dict[str, Any], margin: float) -> dict[str, Any]:
         rationale = f"{used}; declared {objective}% is {judged.value.replace('_', ' ')}"
         if judged is Verdict.NOT_ACHIEVABLE:
             rationale += f"; proposed {best}%" if best is not None else "; no ladder step would be met"
-    window_item = lookup.window(entry, format_duration(slo.window_seconds))
+    window_item = lookup.measurement(entry, slo.window.name)
+    period_seconds = entry["window"]["period_seconds"]
     budget = None
     if objective is not None:
-        current = Budget(objective / 100, slo.window_seconds, lookup.count_of(window_item))
+        current = Budget(objective / 100, period_seconds, lookup.count_of(window_item))
+        unit = "slices" if entry["budgeting"]["method"] != "occurrences" else "events"
         budget = {
             "fraction": round(1 - objective / 100, 12),
             "events": round(current.allowed_events, EVENT_DECIMALS),
-            "events_basis": f"{current.count.total} events in the last {slo.window}",
+            "events_basis": f"{current.count.total:g} {unit} in the {slo.window.describe()} window so far",
             "minutes": current.allowed_minutes,
         }
     return {
@@ -82,8 +83,8 @@ def _target(slo: Slo, entry: dict[str, Any], margin: float) -> dict[str, Any]:
         "service": slo.service,
         "component": slo.component,
         "sli": slo.sli,
-        "window": slo.window,
-        "window_seconds": slo.window_seconds,
+        "window": slo.window.name,
+        "window_seconds": period_seconds,
         "declared": "auto" if slo.objective_percent is None else slo.objective_percent,
         "objective_percent": objective,
         "objective_source": "auto" if slo.objective_percent is None else "declared",
@@ -98,8 +99,5 @@ def _target(slo: Slo, entry: dict[str, Any], margin: float) -> dict[str, Any]:
 
 def build(config: Config, sli_metrics: dict[str, Any]) -> dict[str, Any]:
     margin = config.settings.auto_objective_margin
-    slos = [
-        _target(slo, lookup.sli_entry(sli_metrics, slo.service, slo.component, slo.sli), margin)
-        for slo in config.slos
-    ]
+    slos = [_target(slo, lookup.slo_measurements(sli_metrics, slo.id), margin) for slo in config.slos]
     return {"ladder_percent": list(OBJECTIVE_LADDER), "slos": slos}

@@ -1,0 +1,231 @@
+"""Stage 1, per SLO: its SLI over every window it needs, in its budgeting method's units.
+
+An SLO over several components sums their counts; a composite SLO combines the
+measurements of the SLOs it depends on, window by window. Also the raw figures
+for attribution (bad units by status code, component, day and hour).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from reliability.config.model import BudgetingMethod, CompositeMethod, Config, Slo
+from reliability.conventions import FORECAST_CARRY_WINDOW, FORECAST_HORIZON_SECONDS, HISTORY_WINDOW
+from reliability.core.accumulate import ComponentSeries
+from reliability.core.attribution import by_bucket
+from reliability.core.counts import Count, MinuteSeries
+from reliability.core.grid import MINUTE, MINUTES_PER_DAY, MinuteGrid
+from reliability.core.methods import Measurement, measure
+from reliability.core.windows import WindowSpan, span_at
+from reliability.durations import format_duration
+from reliability.timefmt import to_rfc3339
+
+TOP_HOURS = 10
+OTHER_HOURS = "other hours"
+
+
+@dataclass(frozen=True)
+class NamedSpan:
+    name: str
+    first_minute: int  # on the grid; may be negative when the window reaches before it
+    seconds: int
+
+
+def window_spans(config: Config, slo: Slo, grid: MinuteGrid) -> tuple[WindowSpan, list[NamedSpan]]:
+    """The SLO window's span and every window measured for the SLO, shortest first, history last."""
+    span = span_at(slo.window, grid.end)
+    pairs = config.alert_window_sets[slo.alert_windows]
+    rolling = {(p.long, p.long_seconds) for p in pairs} | {(p.short, p.short_seconds) for p in pairs}
+    spans = [NamedSpan(n, grid.minutes - s // MINUTE, s) for n, s in sorted(rolling, key=lambda w: w[1])]
+    spans.append(NamedSpan(slo.window.name, (span.start - grid.origin) // MINUTE, span.elapsed_seconds))
+    if slo.window.calendar is None and span.period_seconds > FORECAST_HORIZON_SECONDS:
+        carry = span.period_seconds - FORECAST_HORIZON_SECONDS
+        spans.append(NamedSpan(FORECAST_CARRY_WINDOW, grid.minutes - carry // MINUTE, carry))
+    spans.append(NamedSpan(HISTORY_WINDOW, 0, grid.minutes * MINUTE))
+    return span, spans
+
+
+@dataclass(frozen=True)
+class _Source:
+    """What an ordinary (non-composite) SLO is measured from."""
+
+    series: MinuteSeries
+    per_component: dict[str, MinuteSeries]
+    bad_by_status: dict[int, np.ndarray]
+
+
+def _source(slo: Slo, series: dict[tuple[str, str], ComponentSeries]) -> _Source:
+    assert slo.sli is not None
+    parts = {name: series[slo.service, name] for name in slo.components}
+    per_component = {name: part.slis[slo.sli] for name, part in parts.items()}
+    good = np.sum([s.good for s in per_component.values()], axis=0)
+    total = np.sum([s.total for s in per_component.values()], axis=0)
+    statuses: dict[int, np.ndarray] = {}
+    for part in parts.values():
+        for status, bins in part.bad_by_status.get(slo.sli, {}).items():
+            statuses[status] = statuses.get(status, 0) + bins
+    return _Source(MinuteSeries(good, total), per_component, statuses)
+
+
+def _measure(
+    config: Config, slo: Slo, sources: dict[str, _Source], first_minute: int, end_minute: int
+) -> Measurement:
+    if slo.composite is None:
+        return measure(sources[slo.id].series, first_minute, end_minute, slo.budgeting)
+    by_id = {s.id: s for s in config.slos}
+    parts = [
+        (_measure(config, by_id[p.slo], sources, first_minute, end_minute), p.weight)
+        for p in slo.composite.parts
+    ]
+    events = sum(m.events for m, _ in parts)
+    ratios = [m.ratio for m, _ in parts]
+    if any(r is None for r in ratios):  # a dependency without data: the composite cannot be judged
+        return Measurement(Count(0, 0), "composite", events)
+    known = [r for r in ratios if r is not None]
+    if slo.composite.method is CompositeMethod.ALL_MUST_SUCCEED:
+        ratio = float(np.prod(known))
+    else:
+        weights = [w for _, w in parts]
+        ratio = sum(r * w for r, w in zip(known, weights, strict=True)) / sum(weights)
+    # Expressed over the dependencies' events so budget shares and burn rates read as usual.
+    return Measurement(Count(ratio * events, events), "composite", events)
+
+
+def measurement_fields(m: Measurement, min_events: int) -> dict[str, Any]:
+    return {
+        "good": m.count.good,
+        "total": m.count.total,
+        "bad": m.count.bad,
+        "ratio": m.ratio,
+        "error_ratio": m.count.error_ratio,
+        "no_data": m.count.no_data,
+        "events": m.events,
+        "slices_without_data": m.slices_without_data,
+        "low_confidence": m.low_confidence(min_events),
+    }
+
+
+def _coverage(
+    config: Config, slo: Slo, sources: dict[str, _Source], grid: MinuteGrid, seconds: int
+) -> dict[str, int]:
+    """Whole hours of the SLO window with at least one event (a composite: its sparsest dependency)."""
+    if slo.composite is None:
+        with_data, hours = sources[slo.id].series.hours_with_data(grid, seconds)
+        return {"hours_with_data": with_data, "hours": hours}
+    by_id = {s.id: s for s in config.slos}
+    parts = [_coverage(config, by_id[p.slo], sources, grid, seconds) for p in slo.composite.parts]
+    return min(parts, key=lambda c: c["hours_with_data"])
+
+
+def _hour_key(epoch: int) -> str:
+    return to_rfc3339(epoch)
+
+
+def _day_key(epoch: int) -> str:
+    return to_rfc3339(epoch)[:10]
+
+
+def _attribution_inputs(
+    config: Config, slo: Slo, sources: dict[str, _Source], grid: MinuteGrid, first_minute: int
+) -> dict[str, Any]:
+    """Bad units in the SLO window by status, component, day and hour; each adds up to the window's bad.
+
+    Occurrence SLOs only (events can be counted per minute); a composite lists its parts' error ratios.
+    """
+    lo = max(0, first_minute)
+    empty: dict[str, Any] = {"by_status": {}, "by_component": {}, "by_day": {}, "by_hour": {}, "parts": []}
+    if slo.composite is not None:
+        by_id = {s.id: s for s in config.slos}
+        parts = [
+            {
+                "slo": p.slo,
+                "weight": p.weight,
+                "error_ratio": _measure(config, by_id[p.slo], sources, lo, grid.minutes).count.error_ratio,
+            }
+            for p in slo.composite.parts
+        ]
+        return empty | {"parts": parts}
+    source = sources[slo.id]
+    if slo.budgeting.method is not BudgetingMethod.OCCURRENCES:
+        return empty
+    minute_bad = (source.series.total - source.series.good)[lo:]
+    start = grid.origin + lo * MINUTE
+    days, day_bad = by_bucket(minute_bad, start, MINUTES_PER_DAY, _day_key)
+    hours, hour_bad = by_bucket(minute_bad, start, 60, _hour_key)
+    top = np.argsort(-hour_bad, kind="stable")[:TOP_HOURS]
+    by_hour = {hours[i]: int(hour_bad[i]) for i in top if hour_bad[i] > 0}
+    other = int(hour_bad.sum()) - sum(by_hour.values())
+    if other:
+        by_hour[OTHER_HOURS] = other
+    return empty | {
+        "by_status": {str(code): int(bins[lo:].sum()) for code, bins in sorted(source.bad_by_status.items())},
+        "by_component": {
+            name: int(s.between(lo, grid.minutes).bad) for name, s in source.per_component.items()
+        }
+        if len(source.per_component) > 1
+        else {},
+        "by_day": {day: int(bad) for day, bad in zip(days, day_bad, strict=True) if bad},
+        "by_hour": by_hour,
+    }
+
+
+def build(config: Config, grid: MinuteGrid, series: list[ComponentSeries]) -> list[dict[str, Any]]:
+    by_component = {(s.component.service, s.component.name): s for s in series}
+    sources = {slo.id: _source(slo, by_component) for slo in config.slos if slo.composite is None}
+    entries = []
+    for slo in config.slos:
+        span, spans = window_spans(config, slo, grid)
+        measurements = [
+            {
+                "window": w.name,
+                "seconds": w.seconds,
+                "start": to_rfc3339(grid.origin + max(0, w.first_minute) * MINUTE),
+                "end": to_rfc3339(grid.end),
+            }
+            | measurement_fields(_measure(config, slo, sources, w.first_minute, grid.minutes), slo.min_events)
+            for w in spans
+        ]
+        daily = []
+        for day in range(grid.days):
+            lo, hi = day * MINUTES_PER_DAY, min((day + 1) * MINUTES_PER_DAY, grid.minutes)
+            m = _measure(config, slo, sources, lo, hi)
+            daily.append({"date": to_rfc3339(grid.day_start(day))[:10]} | measurement_fields(m, 0))
+        slo_first = (span.start - grid.origin) // MINUTE
+        entries.append(
+            {
+                "slo": slo.id,
+                "service": slo.service,
+                "components": list(slo.components),
+                "sli": slo.sli,
+                "composite": None
+                if slo.composite is None
+                else {
+                    "method": slo.composite.method.value,
+                    "depends_on": [{"slo": p.slo, "weight": p.weight} for p in slo.composite.parts],
+                },
+                "budgeting": {
+                    "method": slo.budgeting.method.value,
+                    "slice": format_duration(slo.budgeting.slice_seconds),
+                    "slice_target": slo.budgeting.slice_target,
+                },
+                "window": {
+                    "name": slo.window.name,
+                    "description": slo.window.describe(),
+                    "start": to_rfc3339(span.start),
+                    "end": to_rfc3339(span.end),
+                    "period_seconds": span.period_seconds,
+                    "period_end": to_rfc3339(span.period_end),
+                    "reaches_before_history": span.start < grid.origin,
+                }
+                | _coverage(config, slo, sources, grid, span.elapsed_seconds),
+                "alert_windows": slo.alert_windows,
+                "min_events": slo.min_events,
+                "measurements": measurements,
+                "daily": daily,
+                "bad_units": _attribution_inputs(config, slo, sources, grid, slo_first),
+            }
+        )
+    return entries
