@@ -31,3 +31,37 @@ ARTIFACT_FILES = {
     Stage.SLA: "sla-compliance.json",
 }
 SCHEMA_VERSION = 1
+
+
+# Metrics exported by `reliability serve`, `run --push-gateway` and `run --textfile`.
+# Base units, `_ratio` for 0..1, `_seconds` for time; labels service, component, slo (or sla)
+# and, where a value depends on it, window or severity: never a label that changes every run.
+class Metric(StrEnum):
+    SLO_OBJECTIVE = "reliability_slo_objective_ratio"
+    SLI = "reliability_sli_ratio"  # + window
+    BUDGET_REMAINING = "reliability_error_budget_remaining_ratio"
+    BURN_RATE = "reliability_error_budget_burn_rate"  # + window
+    EXHAUSTION = "reliability_error_budget_exhaustion_seconds"
+    ALERT = "reliability_slo_alert"  # + severity (page|ticket): 1 when in that state
+    NO_DATA = "reliability_slo_no_data"  # 1 when the SLO window has no events
+    POLICY_FREEZE = "reliability_slo_policy_freeze"  # 1 when the budget policy says freeze
+    EVENTS = "reliability_slo_window_events"  # + kind (good|bad): events in the SLO window
+    SLA_ATTAINED = "reliability_sla_attained_ratio"  # labels service, component, sla
+    SLA_BREACH = "reliability_sla_breach"
+    LAST_RUN = "reliability_last_run_timestamp_seconds"  # evaluation time of the data shown
+
+
+SLO_LABELS = ("service", "component", "slo")
+SLA_LABELS = ("service", "component", "sla")
+
+# Recording and alerting rules follow Sloth's names, so dashboards and routing carry over.
+RULE_SLI_ERROR = "slo:sli_error:ratio_rate{window}"  # window in Prometheus duration format
+RULE_OBJECTIVE = "slo:objective:ratio"
+RULE_ERROR_BUDGET = "slo:error_budget:ratio"
+RULE_TIME_PERIOD = "slo:time_period:days"
+RULE_CURRENT_BURN = "slo:current_burn_rate:ratio"
+RULE_PERIOD_BURN = "slo:period_burn_rate:ratio"
+RULE_PERIOD_REMAINING = "slo:period_error_budget_remaining:ratio"
+RULE_INFO = "sloth_slo_info"
+LABEL_ID, LABEL_SERVICE, LABEL_SLO = "sloth_id", "sloth_service", "sloth_slo"
+LABEL_WINDOW, LABEL_SEVERITY = "sloth_window", "sloth_severity"

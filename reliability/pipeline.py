@@ -13,7 +13,7 @@ from typing import Any
 
 from reliability import artifacts
 from reliability.actions.command import outcome_record, run_action
-from reliability.config.model import Config
+from reliability.config.model import Config, PrometheusSource
 from reliability.conventions import ARTIFACT_FILES, RECENT_WINDOWS, SCHEMA_VERSION, Stage
 from reliability.core.grid import MinuteGrid, evaluation_time, grid_ending_at
 from reliability.core.sla import month_start, previous_month_start
@@ -33,6 +33,7 @@ class RunOptions:
     until: Stage = Stage.HOOKS
     execute: bool = False
     strict: bool = False
+    allow_partial: bool = False  # an unreachable Prometheus source makes its SLOs no data
 
 
 @dataclass
@@ -63,6 +64,9 @@ def _run_id(config: Config, evaluated_at: int) -> str:
     # Names and sizes, not mtimes: the same inputs give the same id in every clone.
     # (Content hashes would cost a full extra read of large inputs.)
     for source in config.sources:
+        if isinstance(source, PrometheusSource):
+            digest.update(source.url.encode())
+            continue
         for path in source.paths:
             digest.update(f"{path}|{path.stat().st_size}".encode())
     return digest.hexdigest()[:16]
@@ -85,7 +89,7 @@ def run(config: Config, options: RunOptions) -> RunResult:
     }
     wanted = STAGE_ORDER[: STAGE_ORDER.index(options.until) + 1]
 
-    telemetry = load_telemetry(config, grid, strict=options.strict)
+    telemetry = load_telemetry(config, grid, strict=options.strict, allow_partial=options.allow_partial)
     result.telemetry = telemetry
     sli = sli_metrics.build(config, telemetry)
     result.artifacts[Stage.SLI] = _envelope(Stage.SLI, sli, header)

@@ -121,6 +121,9 @@ def notes(artifacts: dict[Stage, dict[str, Any]]) -> list[str]:
         if consumers:
             lines.append(f"{entry['slo']} ({entry['policy']['state']}): {consumers}")
     for source in artifacts[Stage.SLI]["inputs"]:
+        if source.get("unavailable"):
+            lines.append(f"{source['source']}: UNAVAILABLE, its SLOs are no data: {source['unavailable']}")
+            continue
         text = f"{source['source']}: {source['records']:,} records, {source['used']:,} used"
         if source["filtered_out"]:
             text += f", {source['filtered_out']:,} filtered out"

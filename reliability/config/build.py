@@ -31,9 +31,11 @@ from reliability.config.model import (
     GoodRule,
     Hook,
     LatencyColumns,
+    MetricSource,
     OpenMetricsSource,
     Origin,
     PolicyRule,
+    PrometheusSource,
     RowFilter,
     Selector,
     Settings,
@@ -147,6 +149,18 @@ class _Builder:
         return paths
 
     def _source(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> Source:
+        if raw["type"] == "prometheus":
+            auth = raw.get("basic_auth", {})
+            return PrometheusSource(
+                name=raw["name"],
+                url=raw["url"].rstrip("/"),
+                origin=Origin(str(doc.path), doc.line_of(at)),
+                bearer_token_env=raw.get("bearer_token_env"),
+                username_env=auth.get("username_env"),
+                password_env=auth.get("password_env"),
+                timeout_seconds=parse_duration(raw.get("timeout", "30s")),
+                retries=int(raw.get("retries", 3)),
+            )
         paths = self._paths(doc, at, raw["paths"])
         if raw["type"] == "openmetrics":
             return OpenMetricsSource(raw["name"], tuple(paths), Origin(str(doc.path), doc.line_of(at)))
@@ -412,7 +426,7 @@ def _check_event_slis(config: Config, comp: Component, source: EventSource) -> I
             )
 
 
-def _check_metric_slis(comp: Component, source: OpenMetricsSource) -> Iterator[Problem]:
+def _check_metric_slis(comp: Component, source: MetricSource) -> Iterator[Problem]:
     for sli in comp.slis:
         where = Problem(comp.origin.file, "", comp.origin.line, "slis")
         if sli.kind is SliKind.LATENCY and sli.histogram is None:
@@ -456,7 +470,7 @@ def _cross_check(config: Config) -> Iterator[Problem]:
         if source is None:
             yield at(comp.origin, "source", f"component {comp.id} uses unknown source {comp.source!r}")
             continue
-        if isinstance(source, OpenMetricsSource):
+        if isinstance(source, (OpenMetricsSource, PrometheusSource)):
             yield from _check_metric_slis(comp, source)
         else:
             yield from _check_event_slis(config, comp, source)

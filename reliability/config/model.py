@@ -76,7 +76,22 @@ class OpenMetricsSource:
     origin: Origin
 
 
-Source = EventSource | OpenMetricsSource
+@dataclass(frozen=True)
+class PrometheusSource:
+    """A Prometheus-compatible HTTP API (Prometheus, Thanos, Mimir) queried for counters and histograms."""
+
+    name: str
+    url: str
+    origin: Origin
+    bearer_token_env: str | None = None  # name of the environment variable holding the token
+    username_env: str | None = None  # basic auth, both read from the environment
+    password_env: str | None = None
+    timeout_seconds: float = 30.0
+    retries: int = 3
+
+
+Source = EventSource | OpenMetricsSource | PrometheusSource
+MetricSource = OpenMetricsSource | PrometheusSource  # sources whose SLIs name metrics
 
 
 @dataclass(frozen=True)
@@ -87,8 +102,16 @@ class Selector:
     labels: tuple[tuple[str, str], ...] = ()
 
     def describe(self) -> str:
-        inner = ",".join(f'{k}=~"{v}"' for k, v in self.labels)
-        return f"{self.metric}{{{inner}}}"
+        return self.promql()
+
+    def promql(self, metric: str | None = None) -> str:
+        """A PromQL series selector: metric{label=~"regex",...} (regexes are fully anchored in PromQL)."""
+
+        def quoted(value: str) -> str:
+            return value.replace("\\", "\\\\").replace('"', '\\"')
+
+        inner = ",".join(f'{k}=~"{quoted(v)}"' for k, v in self.labels)
+        return f"{metric or self.metric}{{{inner}}}"
 
 
 @dataclass(frozen=True)

@@ -192,6 +192,7 @@ def _input_entry(report: ReadReport) -> dict[str, Any]:
         "before_history": report.before_history,
         "after_evaluation_time": report.after_now,
         "out_of_order": report.out_of_order,
+        "unavailable": report.unavailable,
     }
 
 

@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reliability.config.model import Component, Config, EventSource
-from reliability.core.accumulate import Accumulator, ComponentSeries
+from reliability.config.model import Component, Config, EventSource, PrometheusSource
+from reliability.core.accumulate import Accumulator, ComponentSeries, LatencySamples
+from reliability.core.counts import MinuteSeries
 from reliability.core.grid import MinuteGrid
+from reliability.telemetry import prometheus_api
 from reliability.telemetry.event_files import read_events
 from reliability.telemetry.openmetrics_files import read_component_series
 from reliability.telemetry.report import ReadReport
@@ -38,7 +40,23 @@ def _event_series(
     return accumulator.finish()
 
 
-def load_telemetry(config: Config, grid: MinuteGrid, *, strict: bool = False) -> Telemetry:
+def _silent(components: list[Component], grid: MinuteGrid) -> list[ComponentSeries]:
+    """Series without a single event: what an unreachable source contributes (no data, never good)."""
+    empty = np.zeros(grid.minutes, np.int64)
+    return [
+        ComponentSeries(
+            component=c,
+            slis={s.name: MinuteSeries(empty, empty) for s in c.slis},
+            latency=LatencySamples(np.zeros(0, np.int32), np.zeros(0)),
+        )
+        for c in components
+    ]
+
+
+def load_telemetry(
+    config: Config, grid: MinuteGrid, *, strict: bool = False, allow_partial: bool = False
+) -> Telemetry:
+    """Every source into minute series; an unreachable Prometheus fails the run unless allow_partial."""
     series: list[ComponentSeries] = []
     reports: list[ReadReport] = []
     for source in config.sources:
@@ -48,6 +66,14 @@ def load_telemetry(config: Config, grid: MinuteGrid, *, strict: bool = False) ->
         report = ReadReport(source.name)
         if isinstance(source, EventSource):
             series.extend(_event_series(source, components, grid, report, strict))
+        elif isinstance(source, PrometheusSource):
+            try:
+                series.extend(prometheus_api.read_component_series(source, components, grid, report))
+            except (prometheus_api.SourceUnavailable, prometheus_api.QueryError) as exc:
+                if not allow_partial:
+                    raise
+                report.unavailable = str(exc)
+                series.extend(_silent(components, grid))
         else:
             series.extend(read_component_series(source, components, grid, report, strict=strict))
         reports.append(report)

@@ -31,6 +31,7 @@ class ReadReport:
     after_now: int = 0
     out_of_order: int = 0
     used: int = 0
+    unavailable: str | None = None  # why the source was not read (a run with --allow-partial)
 
     def skip(self, reason: str, count: int, examples: list[SkippedExample]) -> None:
         self.skipped[reason] += count

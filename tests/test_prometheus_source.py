@@ -1,0 +1,165 @@
+"""The Prometheus HTTP API source against a real Prometheus holding backfilled history.
+
+The bundled example's gateway telemetry (OpenMetrics counters and a latency histogram,
+36 days at 5-minute samples) is loaded with promtool into a fresh TSDB; the pipeline then
+reads the same component once from the file and once from Prometheus. Both are computed
+without extrapolation from the same samples, so they must agree exactly.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pytest
+from real_servers import backfill, free_port, prometheus
+from typer.testing import CliRunner
+
+from reliability import pipeline
+from reliability.cli import app
+from reliability.config import load_config
+from reliability.config.model import Origin, PrometheusSource
+from reliability.conventions import Stage
+from reliability.telemetry.prometheus_api import PrometheusClient, QueryError, SourceUnavailable
+from reliability.timefmt import parse_rfc3339
+
+REPO = Path(__file__).resolve().parent.parent
+NOW = "2026-11-05T12:00:00Z"
+
+SLIS = """
+        slis:
+          - name: availability
+            kind: availability
+            total: {metric: http_requests_total, match: {job: gateway}}
+            bad_counter: {metric: http_requests_total, match: {job: gateway, code: "5.."}}
+          - name: latency
+            kind: latency
+            threshold: 250ms
+            histogram: {metric: http_request_duration_seconds, match: {job: gateway}}
+        slos:
+          - {name: availability, sli: availability, objective: 99.9}
+          - {name: latency, sli: latency, objective: 99}
+"""
+
+
+def config_text(url: str, extra_source: str = "") -> str:
+    return f"""
+sources:
+  - {{name: file, type: openmetrics, paths: [{REPO / "config" / "telemetry" / "gateway.om.gz"}]}}
+  - {{name: prom, type: prometheus, url: "{url}", timeout: 5s, retries: 1{extra_source}}}
+services:
+  - name: from-file
+    components:
+      - name: gateway
+        source: file
+{SLIS}
+  - name: from-prometheus
+    components:
+      - name: gateway
+        source: prom
+{SLIS}
+"""
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    work = tmp_path_factory.mktemp("prometheus")
+    data = work / "data"
+    text = gzip.decompress((REPO / "config" / "telemetry" / "gateway.om.gz").read_bytes()).decode()
+    backfill(text, data, work)
+    with prometheus(work, data_dir=data) as base:
+        yield base
+
+
+def run(folder: Path, url: str, **options: Any) -> pipeline.RunResult:
+    (folder / "config.yaml").write_text(config_text(url))
+    config = load_config(folder / "config.yaml")
+    now = parse_rfc3339(NOW).timestamp()
+    return pipeline.run(config, pipeline.RunOptions(now=now, out_dir=folder / "out", **options))
+
+
+def budgets(result: pipeline.RunResult) -> dict[str, dict[str, Any]]:
+    return {s["slo"]: s for s in result.artifacts[Stage.BUDGETS]["slos"]}
+
+
+def test_prometheus_gives_the_same_report_as_the_file(server: str, tmp_path: Path) -> None:
+    entries = budgets(run(tmp_path, server))
+    for name in ("availability", "latency"):
+        from_file, from_prom = entries[f"from-file/{name}"], entries[f"from-prometheus/{name}"]
+        assert from_prom["total"] > 100_000, name
+        assert (from_prom["good"], from_prom["total"]) == (from_file["good"], from_file["total"]), name
+        assert from_prom["budget"]["remaining_ratio"] == pytest.approx(from_file["budget"]["remaining_ratio"])
+        file_burns = {b["window"]: b["burn_rate"] for b in from_file["burn_rates"]}
+        assert {b["window"]: b["burn_rate"] for b in from_prom["burn_rates"]} == pytest.approx(file_burns)
+        assert from_prom["alert"]["state"] == from_file["alert"]["state"]
+
+
+def test_a_server_that_is_down_fails_the_run_or_gives_no_data(tmp_path: Path) -> None:
+    down = f"http://127.0.0.1:{free_port()}"
+    (tmp_path / "config.yaml").write_text(config_text(down))
+    result = CliRunner().invoke(
+        app, ["run", str(tmp_path / "config.yaml"), "--out", str(tmp_path / "o"), "--now", NOW]
+    )
+    assert result.exit_code == 1
+    assert "source prom" in result.output and "unavailable after 2 attempts" in result.output
+    assert not (tmp_path / "o").exists()
+    partial = run(tmp_path, down, allow_partial=True)
+    entry = budgets(partial)["from-prometheus/availability"]
+    assert entry["no_data"] and entry["alert"]["state"] == "no_data"  # never reported healthy
+    inputs = {i["source"]: i for i in partial.artifacts[Stage.SLI]["inputs"]}
+    assert "unavailable" in (inputs["prom"]["unavailable"] or "")
+
+
+def test_a_bad_query_names_the_query_and_the_servers_message(server: str) -> None:
+    source = PrometheusSource("prom", server, Origin("c.yaml", 1), retries=3)
+    client = PrometheusClient(source, sleep=lambda _: None)
+    with pytest.raises(QueryError) as caught:
+        list(client.query_range('http_requests_total{code=~"("}', 1_790_000_000, 1_790_003_600, 60))
+    assert 'code=~"("' in str(caught.value) and "parse" in str(caught.value)
+    assert client.requests == 1  # a refused query is not retried
+
+
+class _Flaky(BaseHTTPRequestHandler):
+    """Fails with 503 until `failures` requests have been answered, then returns an empty result."""
+
+    failures = 2
+    seen: ClassVar[list[dict[str, str]]] = []
+
+    def do_POST(self) -> None:
+        _Flaky.seen.append(dict(self.headers))
+        body = (
+            b"overloaded"
+            if len(_Flaky.seen) <= _Flaky.failures
+            else json.dumps({"status": "success", "data": {"resultType": "matrix", "result": []}}).encode()
+        )
+        self.send_response(503 if len(_Flaky.seen) <= _Flaky.failures else 200)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_: Any) -> None:
+        return
+
+
+def test_retries_back_off_and_send_the_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PROM_TOKEN", "s3cret")
+    _Flaky.seen = []
+    with HTTPServer(("127.0.0.1", 0), _Flaky) as httpd:
+        thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+        thread.start()
+        url = f"http://127.0.0.1:{httpd.server_address[1]}"
+        source = PrometheusSource("p", url, Origin("c.yaml", 1), bearer_token_env="PROM_TOKEN", retries=3)
+        waits: list[float] = []
+        client = PrometheusClient(source, sleep=waits.append)
+        assert list(client.query_range("up", 0, 60, 60)) == []
+        httpd.shutdown()
+    assert waits == [0.5, 1.0]  # exponential backoff before the second and third attempt
+    assert all(h.get("Authorization") == "Bearer s3cret" for h in _Flaky.seen)
+    with pytest.raises(SourceUnavailable):
+        PrometheusClient(
+            PrometheusSource("p", f"http://127.0.0.1:{free_port()}", Origin("c.yaml", 1), retries=0),
+        ).query_range("up", 0, 60, 60).__next__()
