@@ -43,12 +43,20 @@ class Metric(StrEnum):
     BURN_RATE = "reliability_error_budget_burn_rate"  # + window
     EXHAUSTION = "reliability_error_budget_exhaustion_seconds"
     ALERT = "reliability_slo_alert"  # + severity (page|ticket): 1 when in that state
-    NO_DATA = "reliability_slo_no_data"  # 1 when the SLO window has no events
+    NO_DATA = "reliability_slo_no_data"  # 1 when the SLO cannot be judged: silent telemetry
     POLICY_FREEZE = "reliability_slo_policy_freeze"  # 1 when the budget policy says freeze
     EVENTS = "reliability_slo_window_events"  # + kind (good|bad): events in the SLO window
     SLA_ATTAINED = "reliability_sla_attained_ratio"  # labels service, component, sla
     SLA_BREACH = "reliability_sla_breach"
     LAST_RUN = "reliability_last_run_timestamp_seconds"  # evaluation time of the data shown
+
+
+class ServeMetric(StrEnum):
+    """`reliability serve`'s own state, exported beside the SLO metrics."""
+
+    LAST_RUN_SUCCESS = "reliability_serve_last_run_success"
+    LAST_SUCCESS = "reliability_serve_last_success_timestamp_seconds"
+    RUN_FAILURES = "reliability_serve_run_failures_total"
 
 
 SLO_LABELS = ("service", "component", "slo")

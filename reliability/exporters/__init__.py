@@ -1,0 +1,1 @@
+"""Exports of the artifacts to other systems: Prometheus metrics, rules, dashboards."""

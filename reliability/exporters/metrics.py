@@ -1,0 +1,212 @@
+"""Prometheus metrics from the artifacts: a fresh registry per run, a textfile, a Pushgateway push.
+
+Names and labels are the ones in reliability.conventions. A value the artifacts do not have
+(no data, nothing burning) is left out, never exported as NaN: absent is what PromQL expects.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from prometheus_client import CollectorRegistry, Gauge, generate_latest, push_to_gateway
+
+from reliability import artifacts
+from reliability.conventions import CURRENT_BURN_WINDOW, RECENT_WINDOWS, SLA_LABELS, SLO_LABELS, Metric, Stage
+from reliability.core.alerts import AlertState
+from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
+from reliability.timefmt import parse_rfc3339
+
+WINDOW, SEVERITY, KIND = "window", "severity", "kind"
+ALERT_SEVERITIES = (AlertState.PAGE, AlertState.TICKET)
+FREEZE = "freeze"  # the policy state that stops releases (the default policy's name for it)
+CURRENT_MONTH = "current_month"
+DEFAULT_PUSH_JOB = "reliability"
+PUSH_TIMEOUT_SECONDS = 10.0
+TEXTFILE_SUFFIX = ".prom"  # node_exporter's textfile collector reads only these
+
+Artifacts = Mapping[Stage, Mapping[str, Any]]
+
+LABELS: dict[Metric, tuple[str, ...]] = {
+    Metric.SLO_OBJECTIVE: SLO_LABELS,
+    Metric.SLI: (*SLO_LABELS, WINDOW),
+    Metric.BUDGET_REMAINING: SLO_LABELS,
+    Metric.BURN_RATE: (*SLO_LABELS, WINDOW),
+    Metric.EXHAUSTION: SLO_LABELS,
+    Metric.ALERT: (*SLO_LABELS, SEVERITY),
+    Metric.NO_DATA: SLO_LABELS,
+    Metric.POLICY_FREEZE: SLO_LABELS,
+    Metric.EVENTS: (*SLO_LABELS, KIND),
+    Metric.SLA_ATTAINED: SLA_LABELS,
+    Metric.SLA_BREACH: SLA_LABELS,
+    Metric.LAST_RUN: (),
+}
+
+HELP: dict[Metric, str] = {
+    Metric.SLO_OBJECTIVE: "The SLO's objective in force, as a ratio (99.9 % is 0.999).",
+    Metric.SLI: "The SLI over the window, good / total in the SLO's budgeting units; absent without data.",
+    Metric.BUDGET_REMAINING: "Share of the error budget left in the SLO window; negative when overspent.",
+    Metric.BURN_RATE: "Error ratio over the window / (1 - objective); 1 spends the budget exactly; "
+    "+Inf when unbounded.",
+    Metric.EXHAUSTION: f"Seconds until the budget is gone at the {CURRENT_BURN_WINDOW} burn rate; "
+    "0 when spent; absent when nothing burns.",
+    Metric.ALERT: "1 when the multiwindow burn-rate alert state is this severity, else 0.",
+    Metric.NO_DATA: "1 when the SLO cannot be judged now: its window, or a window its alerts need, has "
+    "no events (telemetry went silent); else 0.",
+    Metric.POLICY_FREEZE: "1 when the error budget policy says freeze, else 0.",
+    Metric.EVENTS: "Good and bad events in the SLO window (slices for timeslice SLOs).",
+    Metric.SLA_ATTAINED: "SLA attainment of the current calendar month (UTC) so far, as a ratio.",
+    Metric.SLA_BREACH: "1 when the current month's attainment is below the SLA target, else 0.",
+    Metric.LAST_RUN: "Evaluation time of the data shown, in Unix seconds.",
+}
+
+
+@dataclass(frozen=True)
+class Sample:
+    metric: Metric
+    labels: Mapping[str, str]
+    value: float
+
+
+def registry_from_artifacts(run_artifacts: Artifacts) -> CollectorRegistry:
+    """A new registry holding one sample per value the artifacts have: safe to swap in whole."""
+    registry = CollectorRegistry()
+    gauges: dict[Metric, Gauge] = {}
+    for sample in samples(run_artifacts):
+        gauge = gauges.get(sample.metric)
+        if gauge is None:
+            gauge = Gauge(str(sample.metric), HELP[sample.metric], LABELS[sample.metric], registry=registry)
+            gauges[sample.metric] = gauge
+        (gauge.labels(**sample.labels) if sample.labels else gauge).set(sample.value)
+    return registry
+
+
+def samples(run_artifacts: Artifacts) -> Iterator[Sample]:
+    """Every exported value, from whichever stages the run reached."""
+    any_artifact = next(iter(run_artifacts.values()), None)
+    if any_artifact is None:
+        return
+    yield Sample(Metric.LAST_RUN, {}, parse_rfc3339(any_artifact["evaluated_at"]).timestamp())
+    if Stage.SLI in run_artifacts:
+        yield from _sli_samples(run_artifacts[Stage.SLI])
+    if Stage.TARGETS in run_artifacts:
+        yield from _objective_samples(run_artifacts[Stage.TARGETS])
+    if Stage.BUDGETS in run_artifacts:
+        yield from _budget_samples(run_artifacts[Stage.BUDGETS])
+    if Stage.SLA in run_artifacts:
+        yield from _sla_samples(run_artifacts[Stage.SLA])
+
+
+def _slo_labels(entry: Mapping[str, Any]) -> dict[str, str]:
+    service = entry["service"]
+    # sli-metrics lists the components instead: joined by the same rule as Slo.component.
+    component = entry["component"] if "component" in entry else "+".join(entry["components"]) or "*"
+    name = entry["slo"].removeprefix(f"{service}/")
+    return dict(zip(SLO_LABELS, (service, component, name), strict=True))
+
+
+def _ratio_from_percent(percent: float) -> float:
+    # Decimal: 99.9 / 100 in floats is 0.9990000000000001, which would not match a 0.999 in a rule.
+    return float(Decimal(repr(percent)).scaleb(-2))
+
+
+def _flag(condition: bool) -> float:
+    return 1.0 if condition else 0.0
+
+
+def _sli_samples(sli: Mapping[str, Any]) -> Iterator[Sample]:
+    for entry in sli["slos"]:
+        labels = _slo_labels(entry)
+        windows = {*RECENT_WINDOWS, entry["window"]["name"]}
+        for measured in entry["measurements"]:
+            if measured["window"] in windows and measured["ratio"] is not None:
+                yield Sample(Metric.SLI, labels | {WINDOW: measured["window"]}, measured["ratio"])
+
+
+def _objective_samples(targets: Mapping[str, Any]) -> Iterator[Sample]:
+    for entry in targets["slos"]:
+        if entry["objective_percent"] is not None:
+            value = _ratio_from_percent(entry["objective_percent"])
+            yield Sample(Metric.SLO_OBJECTIVE, _slo_labels(entry), value)
+
+
+def _budget_samples(budgets: Mapping[str, Any]) -> Iterator[Sample]:
+    for entry in budgets["slos"]:
+        labels = _slo_labels(entry)
+        silent = entry["no_data"] or entry.get("alert", {}).get("state") == "no_data"
+        yield Sample(Metric.NO_DATA, labels, _flag(silent))
+        if entry["budget"]["remaining_ratio"] is not None:
+            yield Sample(Metric.BUDGET_REMAINING, labels, entry["budget"]["remaining_ratio"])
+        for burn in entry["burn_rates"]:
+            rate = math.inf if burn["unbounded"] else burn["burn_rate"]
+            if rate is not None:
+                yield Sample(Metric.BURN_RATE, labels | {WINDOW: burn["window"]}, rate)
+        if entry["exhaustion"]["seconds"] is not None:
+            yield Sample(Metric.EXHAUSTION, labels, entry["exhaustion"]["seconds"])
+        for severity in ALERT_SEVERITIES:
+            firing = entry["alert"]["state"] == severity
+            yield Sample(Metric.ALERT, labels | {SEVERITY: str(severity)}, _flag(firing))
+        yield Sample(Metric.POLICY_FREEZE, labels, _flag(entry["policy"]["state"] == FREEZE))
+        yield Sample(Metric.EVENTS, labels | {KIND: "good"}, entry["good"])
+        yield Sample(Metric.EVENTS, labels | {KIND: "bad"}, entry["total"] - entry["good"])
+
+
+def _sla_samples(sla: Mapping[str, Any]) -> Iterator[Sample]:
+    for entry in sla["slas"]:
+        service = entry["service"]
+        name = entry["sla"].removeprefix(f"{service}/")
+        labels = dict(zip(SLA_LABELS, (service, entry["component"], name), strict=True))
+        current = next(p for p in entry["periods"] if p["period"] == CURRENT_MONTH)
+        if current["attained_percent"] is None:  # no data this month: neither met nor breached
+            continue
+        yield Sample(Metric.SLA_ATTAINED, labels, _ratio_from_percent(current["attained_percent"]))
+        yield Sample(Metric.SLA_BREACH, labels, _flag(current["breached"]))
+
+
+def check_destinations(textfile: Path | None, push_url: str | None) -> None:
+    """Refuse bad destinations before the run, not after it (exit code 2)."""
+    if textfile is not None and textfile.suffix != TEXTFILE_SUFFIX:
+        raise ReliabilityError(
+            f"--textfile: {textfile} must end in {TEXTFILE_SUFFIX} (node_exporter reads only those)",
+            EXIT_INVALID_CONFIG,
+        )
+    if push_url is not None:
+        parsed = urlparse(push_url)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ReliabilityError(
+                f"--push-gateway: expected an http(s) URL such as http://127.0.0.1:9091, got {push_url!r}",
+                EXIT_INVALID_CONFIG,
+            )
+
+
+def export(run_artifacts: Artifacts, textfile: Path | None, push_url: str | None, push_job: str) -> list[str]:
+    """Write and push the run's metrics where asked; one line per destination, for the summary."""
+    if textfile is None and push_url is None:
+        return []
+    registry = registry_from_artifacts(run_artifacts)
+    done = []
+    if textfile is not None:
+        write_textfile(textfile, registry)
+        done.append(f"wrote metrics to {textfile}")
+    if push_url is not None:
+        push(push_url, push_job, registry)
+        done.append(f"pushed metrics to {push_url} (job={push_job})")
+    return done
+
+
+def write_textfile(path: Path, registry: CollectorRegistry) -> None:
+    """The exposition text, replaced atomically: the collector never reads a half-written file."""
+    artifacts.write_atomically(path, generate_latest(registry).decode())
+
+
+def push(url: str, job: str, registry: CollectorRegistry) -> None:
+    """One PUT: the group job=<job> is replaced whole, so series of removed SLOs disappear too."""
+    try:
+        push_to_gateway(url, job=job, registry=registry, timeout=PUSH_TIMEOUT_SECONDS)
+    except OSError as exc:  # URLError and HTTP errors are OSErrors
+        raise ReliabilityError(f"push to {url} failed: {exc}") from None
