@@ -1,0 +1,86 @@
+"""Generated rules loaded into a real Prometheus and evaluated over backfilled counters.
+
+Two hours of counters up to the test's start, 10 % of requests failing throughout:
+the 5m error-ratio rule must record 0.1 and the page alert (14.4 x 0.001 = 0.0144 over
+1h and 5m) must fire.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import yaml
+from real_servers import backfill, prometheus
+
+from reliability.config import load_config
+from reliability.exporters import rule_sources, rules
+
+CONFIG = """
+sources:
+  - {name: prom, type: prometheus, url: "http://127.0.0.1:9"}
+services:
+  - name: shop
+    components:
+      - name: gateway
+        source: prom
+        slis:
+          - name: availability
+            kind: availability
+            total: {metric: http_requests_total, match: {job: gateway}}
+            bad_counter: {metric: http_requests_total, match: {job: gateway, code: "5.."}}
+        slos:
+          - {name: gateway-availability, sli: availability, objective: 99.9}
+"""
+SCRAPE = 15  # seconds between backfilled samples
+POLL_DEADLINE_SECONDS = 60.0
+
+
+def counters(end: int) -> str:
+    """Per scrape: 90 good and 10 bad requests, from two hours before `end` up to it."""
+    times = range(end - 2 * 3600, end + 1, SCRAPE)
+    lines = ["# TYPE http_requests counter"]
+    for code, per_scrape in (("200", 90), ("500", 10)):
+        lines += [
+            f'http_requests_total{{code="{code}",job="gateway"}} {i * per_scrape} {t}'
+            for i, t in enumerate(times)
+        ]
+    return "\n".join([*lines, "# EOF", ""])
+
+
+def query(base: str, expr: str) -> list[dict[str, Any]]:
+    url = f"{base}/api/v1/query?{urllib.parse.urlencode({'query': expr})}"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        result: list[dict[str, Any]] = json.load(response)["data"]["result"]
+    return result
+
+
+def poll(base: str, expr: str) -> list[dict[str, Any]]:
+    """The query's result once it is not empty: rules are evaluated every second after start."""
+    deadline = time.monotonic() + POLL_DEADLINE_SECONDS
+    while time.monotonic() < deadline:
+        found = query(base, expr)
+        if found:
+            return found
+        urllib.request.urlopen(f"{base}/-/ready", timeout=5).close()  # one round trip between polls
+    raise AssertionError(f"{expr} stayed empty for {POLL_DEADLINE_SECONDS:g}s")
+
+
+def test_prometheus_evaluates_the_generated_rules(tmp_path: Path) -> None:
+    (tmp_path / "c.yaml").write_text(CONFIG)
+    conversion = rule_sources.from_config(load_config(tmp_path / "c.yaml"))
+    (tmp_path / "shop.rules.yml").write_text(yaml.safe_dump(rules.rule_file(conversion.specs)))
+    data = tmp_path / "data"
+    backfill(counters(int(time.time())), data, tmp_path)
+    config = f"global: {{evaluation_interval: 1s}}\nrule_files: [{tmp_path / 'shop.rules.yml'}]\n"
+    with prometheus(tmp_path, config, data_dir=data) as base:
+        ratio = poll(base, 'slo:sli_error:ratio_rate5m{sloth_slo="gateway-availability"}')
+        assert abs(float(ratio[0]["value"][1]) - 0.1) < 1e-9
+        firing = poll(base, 'ALERTS{alertname="SLOErrorBudgetBurnPage", alertstate="firing"}')
+        assert {a["metric"]["long_window"] for a in firing} >= {"1h"}
+        objective = query(base, 'slo:objective:ratio{sloth_slo="gateway-availability"}')
+        assert float(objective[0]["value"][1]) == 0.999
