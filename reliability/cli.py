@@ -14,10 +14,12 @@ from typing import Annotated
 import typer
 
 from reliability import pipeline, summary
+from reliability.commands import dashboards, rules, serve
 from reliability.config import load_config
 from reliability.config.model import Config
 from reliability.conventions import Stage
 from reliability.errors import EXIT_FAILURE, EXIT_INVALID_CONFIG, ReliabilityError
+from reliability.exporters import metrics
 from reliability.timefmt import parse_rfc3339
 
 app = typer.Typer(
@@ -98,9 +100,35 @@ def run(
             "--strict", help="Fail on the first malformed record instead of counting and skipping it."
         ),
     ] = False,
+    allow_partial: Annotated[
+        bool,
+        typer.Option(
+            "--allow-partial",
+            help="Go on when a Prometheus source cannot be read: its SLOs are reported as no data.",
+        ),
+    ] = False,
     output: Annotated[OutputFormat, typer.Option("--format", help="How to print the summary.")] = (
         OutputFormat.TABLE
     ),
+    push_gateway: Annotated[
+        str | None,
+        typer.Option(
+            "--push-gateway",
+            metavar="URL",
+            help="Push the metrics to this Pushgateway after the run: one request, replacing the group.",
+        ),
+    ] = None,
+    push_job: Annotated[
+        str, typer.Option("--push-job", help="The job label (the group) of the push.")
+    ] = metrics.DEFAULT_PUSH_JOB,
+    textfile: Annotated[
+        Path | None,
+        typer.Option(
+            "--textfile",
+            metavar="PATH",
+            help="Write the metrics to this *.prom file, atomically, for node_exporter's textfile collector.",
+        ),
+    ] = None,
     verbose: Verbose = False,
 ) -> None:
     """Run the pipeline: SLIs, SLO targets, error budgets, SLA compliance, hooks.
@@ -109,11 +137,18 @@ def run(
     and replaced atomically; a failed run leaves the previous artifacts untouched.
     """
     with _reporting_errors(verbose):
+        metrics.check_destinations(textfile, push_gateway)
         config = load_config(path)
         options = pipeline.RunOptions(
-            now=_evaluation_time(now, config), out_dir=out, until=until, execute=execute, strict=strict
+            now=_evaluation_time(now, config),
+            out_dir=out,
+            until=until,
+            execute=execute,
+            strict=strict,
+            allow_partial=allow_partial,
         )
         result = pipeline.run(config, options)
+        exported = metrics.export(result.artifacts, textfile, push_gateway, push_job)
         table_rows = summary.rows(result.artifacts)
         if output is OutputFormat.JSON:
             typer.echo(
@@ -122,7 +157,8 @@ def run(
                         "evaluated_at": result.artifacts[Stage.SLI]["evaluated_at"],
                         "slos": summary.as_json(table_rows),
                         "artifacts": [str(p) for p in result.written],
-                    },
+                    }
+                    | ({"exported": exported} if exported else {}),
                     indent=2,
                 )
             )
@@ -133,6 +169,8 @@ def run(
         for line in summary.notes(result.artifacts):
             typer.echo(line)
         typer.echo("wrote " + ", ".join(str(p) for p in result.written))
+        for line in exported:
+            typer.echo(line)
 
 
 @app.command()
@@ -156,6 +194,11 @@ def validate(path: ConfigPath = Path("config"), verbose: Verbose = False) -> Non
         f"{len(config.components)} component(s), {len(config.slos)} SLO(s), "
         f"{len(config.slas)} SLA(s), {len(config.hooks)} hook(s))"
     )
+
+
+rules.register(app)
+dashboards.register(app)
+serve.register(app)
 
 
 def main() -> None:
