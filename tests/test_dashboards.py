@@ -341,8 +341,9 @@ def test_queries_read_only_exported_metrics_recording_rules_and_configured_serie
         "http_request_duration_seconds_bucket",
     }
     if config_name == "example":
-        # No component is on a Prometheus source: no raw series and no recording rules.
-        assert not any(sli_error_rule.fullmatch(m) or m in configured for m in read)
+        # Only the gateway is measured from metrics (OpenMetrics files): its series and rules appear.
+        assert {"http_requests_total", "http_request_duration_seconds_bucket"} <= read
+        assert conventions.RULE_SLI_ERROR.format(window="5m") in read
     else:
         assert configured <= read
         assert {conventions.RULE_PERIOD_REMAINING, conventions.RULE_SLI_ERROR.format(window="28d")} <= read

@@ -19,7 +19,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reliability.config.defaults import DEFAULT_POLICY
-from reliability.config.model import Config, PolicyRule, PrometheusSource, Selector, Sla, Sli, SliKind, Slo
+from reliability.config.model import (
+    Config,
+    OpenMetricsSource,
+    PolicyRule,
+    PrometheusSource,
+    Selector,
+    Sla,
+    Sli,
+    SliKind,
+    Slo,
+)
 from reliability.conventions import (
     CURRENT_BURN_WINDOW,
     FORECAST_HORIZON_SECONDS,
@@ -741,7 +751,7 @@ def _raw_panels(config: Config, slo: Slo) -> list[Item]:
     panels: list[Item] = []
     for name in slo.components:
         component = config.component(slo.service, name)
-        if isinstance(config.source(component.source), PrometheusSource):
+        if isinstance(config.source(component.source), (PrometheusSource, OpenMetricsSource)):
             sli = next(s for s in component.slis if s.name == slo.sli)
             panels += _raw_sli_panels(f"{slo.id}:{name}", name, sli)
     return panels

@@ -104,8 +104,7 @@ def counters_error_ratio(counters: tuple[CounterSelectors, ...]) -> str:
 
 
 def _source_kind(config: Config, name: str) -> str:
-    kinds = {EventSource: "events", OpenMetricsSource: "OpenMetrics files"}
-    return kinds.get(type(config.source(name)), "not a Prometheus API")
+    return "events" if isinstance(config.source(name), EventSource) else "not a metrics source"
 
 
 def _unsupported(config: Config, slo: Slo) -> str | None:
@@ -114,8 +113,9 @@ def _unsupported(config: Config, slo: Slo) -> str | None:
         return "a composite SLO: its SLI comes from other SLOs, not from series"
     for name in slo.components:
         source = config.component(slo.service, name).source
-        if not isinstance(config.source(source), PrometheusSource):
-            return f"its telemetry is not in Prometheus (source {source!r} is {_source_kind(config, source)})"
+        # OpenMetrics files hold the series a Prometheus scrapes or backfills: same selectors, same rules.
+        if not isinstance(config.source(source), (PrometheusSource, OpenMetricsSource)):
+            return f"its telemetry is not in metrics (source {source!r} is {_source_kind(config, source)})"
     if slo.objective_percent is None:
         return "objective is auto: rules need a fixed number"
     if slo.window.calendar is not None:
