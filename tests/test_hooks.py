@@ -47,7 +47,7 @@ def test_failure_timeout_and_missing_program() -> None:
     )
     assert (failed.status, failed.exit_code, failed.stderr_tail) == ("failed", 3, "bad")
     slow = run_action(
-        action([sys.executable, "-c", "import time; time.sleep(30)"], timeout=0.5), execute=True
+        action([sys.executable, "-c", "import threading; threading.Event().wait()"], timeout=0.5), execute=True
     )
     assert slow.status == "timed_out"
     assert slow.duration_seconds is not None and slow.duration_seconds < 10
