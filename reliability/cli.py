@@ -14,12 +14,13 @@ from typing import Annotated
 import typer
 
 from reliability import pipeline, summary
-from reliability.commands import dashboards, rules, serve
+from reliability.commands import dashboards, explain, gate, history, hooks, rules, serve
 from reliability.config import load_config
 from reliability.config.model import Config
 from reliability.conventions import Stage
 from reliability.errors import EXIT_FAILURE, EXIT_INVALID_CONFIG, ReliabilityError
 from reliability.exporters import metrics
+from reliability.ledger import LEDGER_FILE
 from reliability.timefmt import parse_rfc3339
 
 app = typer.Typer(
@@ -129,6 +130,18 @@ def run(
             help="Write the metrics to this *.prom file, atomically, for node_exporter's textfile collector.",
         ),
     ] = None,
+    ledger: Annotated[
+        Path | None,
+        typer.Option(
+            "--ledger",
+            metavar="PATH",
+            help=f"Record the run in this SQLite ledger (default: OUT/{LEDGER_FILE}).",
+            show_default=False,
+        ),
+    ] = None,
+    no_ledger: Annotated[
+        bool, typer.Option("--no-ledger", help="Do not record the run in a ledger.")
+    ] = False,
     verbose: Verbose = False,
 ) -> None:
     """Run the pipeline: SLIs, SLO targets, error budgets, SLA compliance, hooks.
@@ -138,6 +151,8 @@ def run(
     """
     with _reporting_errors(verbose):
         metrics.check_destinations(textfile, push_gateway)
+        if ledger is not None and no_ledger:
+            raise ReliabilityError("give --ledger or --no-ledger, not both", EXIT_INVALID_CONFIG)
         config = load_config(path)
         options = pipeline.RunOptions(
             now=_evaluation_time(now, config),
@@ -146,6 +161,7 @@ def run(
             execute=execute,
             strict=strict,
             allow_partial=allow_partial,
+            ledger_path=None if no_ledger else (ledger or out / LEDGER_FILE),
         )
         result = pipeline.run(config, options)
         exported = metrics.export(result.artifacts, textfile, push_gateway, push_job)
@@ -196,6 +212,10 @@ def validate(path: ConfigPath = Path("config"), verbose: Verbose = False) -> Non
     )
 
 
+gate.register(app)
+explain.register(app)
+history.register(app)
+hooks.register(app)
 rules.register(app)
 dashboards.register(app)
 serve.register(app)

@@ -7,19 +7,24 @@ when every stage asked for has succeeded, so a failed run changes no file.
 from __future__ import annotations
 
 import hashlib
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from reliability import artifacts
-from reliability.actions.command import outcome_record, run_action
+from reliability import artifacts, ledger
+from reliability.actions.run_hooks import plan_and_run
+from reliability.actions.safety import LedgerView, NoHistory
 from reliability.config.model import Config, PrometheusSource
 from reliability.conventions import ARTIFACT_FILES, RECENT_WINDOWS, SCHEMA_VERSION, Stage
 from reliability.core.grid import MinuteGrid, evaluation_time, grid_ending_at
 from reliability.core.sla import month_start, previous_month_start
 from reliability.core.windows import span_at
 from reliability.durations import parse_duration
-from reliability.stages import error_budgets, hooks, sla_compliance, sli_metrics, slo_targets
+from reliability.errors import ReliabilityError
+from reliability.stages import error_budgets, sla_compliance, sli_metrics, slo_targets
 from reliability.telemetry.ingest import Telemetry, load_telemetry
 from reliability.timefmt import to_rfc3339
 
@@ -34,6 +39,7 @@ class RunOptions:
     execute: bool = False
     strict: bool = False
     allow_partial: bool = False  # an unreachable Prometheus source makes its SLOs no data
+    ledger_path: Path | None = None  # record the run in this SQLite ledger; None: record nothing
 
 
 @dataclass
@@ -42,6 +48,7 @@ class RunResult:
     artifacts: dict[Stage, dict[str, Any]] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
     telemetry: Telemetry | None = None
+    run_row: int | None = None  # the run's row in the ledger, when one is kept
 
 
 def lookback_seconds(config: Config, evaluated_at: int) -> int:
@@ -72,6 +79,22 @@ def _run_id(config: Config, evaluated_at: int) -> str:
     return digest.hexdigest()[:16]
 
 
+StageRecorder = Callable[[str, float], None]  # stage name, seconds taken
+
+
+@contextmanager
+def _timed(stage: str, record: StageRecorder | None) -> Iterator[None]:
+    """Measured around the stage, never inside it: the stages stay pure."""
+    started = time.monotonic()
+    yield
+    if record is not None:
+        record(stage, time.monotonic() - started)
+
+
+def _failure(exc: BaseException) -> str:
+    return str(exc) if isinstance(exc, ReliabilityError) else f"{type(exc).__name__}: {exc}".rstrip(": ")
+
+
 def _envelope(kind: Stage, body: dict[str, Any], header: dict[str, Any]) -> dict[str, Any]:
     name = ARTIFACT_FILES[kind].removesuffix(".json")
     return {"kind": name, "schema_version": SCHEMA_VERSION} | header | body
@@ -79,40 +102,92 @@ def _envelope(kind: Stage, body: dict[str, Any], header: dict[str, Any]) -> dict
 
 def run(config: Config, options: RunOptions) -> RunResult:
     grid = evaluation_grid(config, options.now)
-    result = RunResult(evaluated_at=grid.end)
-    evaluated_at = to_rfc3339(grid.end)
     header: dict[str, Any] = {
         "run_id": _run_id(config, grid.end),
         "requested_now": to_rfc3339(options.now),
-        "evaluated_at": evaluated_at,
+        "evaluated_at": to_rfc3339(grid.end),
         "config_files": [str(f) for f in config.files],
     }
+    if options.ledger_path is None:
+        return _run_stages(config, options, grid, header, None, None)
+    with ledger.Ledger.open(options.ledger_path) as book:
+        start = ledger.RunStart(
+            header["run_id"],
+            header["requested_now"],
+            header["evaluated_at"],
+            ledger.config_sha256(config.files),
+            tuple(header["config_files"]),
+        )
+        run_row = book.start_run(start)
+        try:
+            book.record_inputs(run_row, ledger.input_files(config))
+            result = _run_stages(
+                config, options, grid, header, lambda s, t: book.record_stage(run_row, s, t), (book, run_row)
+            )
+            result.run_row = run_row
+            sla = result.artifacts.get(Stage.SLA)
+            for action in (sla or {}).get("actions", []):
+                book.record_action(run_row, action)
+            budgets = result.artifacts.get(Stage.BUDGETS)
+            book.finish_run(run_row, ledger.slo_records(budgets, sla) if budgets else [])
+        except BaseException as exc:
+            try:
+                book.fail_run(run_row, _failure(exc))
+            except ledger.LedgerError as unrecorded:
+                exc.add_note(f"(the failure could not be recorded: {unrecorded})")
+            raise
+    return result
+
+
+def _run_stages(
+    config: Config,
+    options: RunOptions,
+    grid: MinuteGrid,
+    header: dict[str, Any],
+    record_stage: StageRecorder | None,
+    history: tuple[ledger.Ledger, int] | None,
+) -> RunResult:
+    result = RunResult(evaluated_at=grid.end)
+    evaluated_at = header["evaluated_at"]
     wanted = STAGE_ORDER[: STAGE_ORDER.index(options.until) + 1]
 
-    telemetry = load_telemetry(config, grid, strict=options.strict, allow_partial=options.allow_partial)
+    with _timed("telemetry", record_stage):
+        telemetry = load_telemetry(config, grid, strict=options.strict, allow_partial=options.allow_partial)
     result.telemetry = telemetry
-    sli = sli_metrics.build(config, telemetry)
+    with _timed(Stage.SLI, record_stage):
+        sli = sli_metrics.build(config, telemetry)
     result.artifacts[Stage.SLI] = _envelope(Stage.SLI, sli, header)
     if Stage.TARGETS in wanted:
-        targets = slo_targets.build(config, sli)
+        with _timed(Stage.TARGETS, record_stage):
+            targets = slo_targets.build(config, sli)
         result.artifacts[Stage.TARGETS] = _envelope(Stage.TARGETS, targets, header)
     if Stage.BUDGETS in wanted:
-        budgets = error_budgets.build(config, sli, targets)
+        with _timed(Stage.BUDGETS, record_stage):
+            budgets = error_budgets.build(config, sli, targets)
         result.artifacts[Stage.BUDGETS] = _envelope(Stage.BUDGETS, budgets, header)
     if Stage.SLA in wanted:
-        sla = sla_compliance.build(config, sli)
+        with _timed(Stage.SLA, record_stage):
+            sla = sla_compliance.build(config, sli)
         if Stage.HOOKS in wanted:
-            planned = hooks.plan(config, budgets, sla, evaluated_at)
-            sla["actions"] = [outcome_record(a, run_action(a, execute=options.execute)) for a in planned]
-            sla["actions_mode"] = "executed" if options.execute else "dry_run"
+            with _timed(Stage.HOOKS, record_stage):
+                # Recovery needs the previous run's alert states, cooldown what earlier runs fired.
+                book, run_row = history if history else (None, 0)
+                previous = book.previous_alert_states(run_row) if book else {}
+                view: LedgerView = book if book else NoHistory()
+                sla["actions"] = plan_and_run(
+                    config, budgets, sla, evaluated_at, previous, view, options.execute, sli_metrics=sli
+                )
+                sla["actions_mode"] = "executed" if options.execute else "dry_run"
         result.artifacts[Stage.SLA] = _envelope(Stage.SLA, sla, header)
 
     rendered = {}
-    for stage, data in result.artifacts.items():
-        artifacts.check(ARTIFACT_FILES[stage].removesuffix(".json"), data)
-        rendered[stage] = artifacts.to_json(data)
-    for stage, text in rendered.items():
-        path = options.out_dir / ARTIFACT_FILES[stage]
-        artifacts.write_atomically(path, text)
-        result.written.append(path)
+    with _timed("check", record_stage):
+        for stage, data in result.artifacts.items():
+            artifacts.check(ARTIFACT_FILES[stage].removesuffix(".json"), data)
+            rendered[stage] = artifacts.to_json(data)
+    with _timed("write", record_stage):
+        for stage, text in rendered.items():
+            path = options.out_dir / ARTIFACT_FILES[stage]
+            artifacts.write_atomically(path, text)
+            result.written.append(path)
     return result

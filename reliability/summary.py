@@ -153,7 +153,9 @@ def notes(artifacts: dict[Stage, dict[str, Any]]) -> list[str]:
             lines.append(
                 f"hook {action['hook']} for {action['subject']} ({action['trigger']}): "
                 f"{action['status']}"
+                + (f" ({action['reason_detail'] or action['reason']})" if action.get("reason") else "")
                 + (f", exit {action['exit_code']}" if action["exit_code"] is not None else "")
+                + (f", HTTP {action['http_status']}" if action.get("http_status") is not None else "")
             )
     return lines
 

@@ -216,7 +216,8 @@ def test_missing_csv_column_through_the_cli(tmp_path: Path) -> None:
     ]
     assert "Traceback" not in result.output
     assert result.stdout == ""
-    assert not (tmp_path / "out").exists()
+    # Only the ledger, recording the failed run; no artifact.
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["ledger.sqlite"]
 
 
 # --- bad values ------------------------------------------------------------------------------------
@@ -475,7 +476,7 @@ def test_a_failed_run_leaves_the_artifacts_untouched(tmp_path: Path) -> None:
     args = ["run", str(config), "--out", str(out), "--now", NOW, "--strict"]
     first = runner.invoke(app, args)
     assert first.exit_code == 0, first.output
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    before = {p.name: p.read_bytes() for p in out.glob("*.json")}
     assert sorted(before) == [
         "error-budgets.json",
         "sla-compliance.json",
@@ -493,6 +494,7 @@ def test_a_failed_run_leaves_the_artifacts_untouched(tmp_path: Path) -> None:
         f"error: bad record: {data}:6: status: invalid status ('oops') "
         "(--strict stops at the first bad record)"
     ]
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert {p.name: p.read_bytes() for p in out.glob("*.json")} == before
+    assert sorted(p.name for p in out.iterdir()) == sorted([*before, "ledger.sqlite"])  # records the failure
     assert not list(out.glob("*.tmp")) and not list(out.glob(".*"))
     assert not list(tmp_path.glob("**/*.tmp"))

@@ -53,7 +53,7 @@ def test_now_overrides_the_pinned_time_and_is_floored(tmp_path: Path, example_co
     )
     assert result.exit_code == 0, result.output
     assert "evaluated at 2026-11-05T08:30:00Z" in result.stdout
-    assert [p.name for p in tmp_path.iterdir()] == ["sli-metrics.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.sqlite", "sli-metrics.json"]
 
 
 def test_bad_now_is_one_line(tmp_path: Path, example_config: Path) -> None:

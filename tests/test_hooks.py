@@ -1,4 +1,6 @@
-"""Hook commands: argv lists, the event as JSON on stdin, timeouts, and dry run by default."""
+"""Hooks: command actions (argv lists, the event JSON on stdin, timeouts, dry run by default), the
+planning of every trigger on hand-made artifacts with the arithmetic written out, confidence, and
+the hook configuration."""
 
 from __future__ import annotations
 
@@ -7,21 +9,40 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from reliability.actions.command import run_action
-from reliability.config.model import Hook, Origin, Trigger
-from reliability.stages.hooks import PlannedAction, plan
+from reliability.config import load_config
+from reliability.config.model import (
+    Config,
+    CreditTier,
+    Hook,
+    Origin,
+    Settings,
+    Sla,
+    Slo,
+    SloWindow,
+    Trigger,
+    WebhookFormat,
+)
+from reliability.core.sla import projected_attainment
+from reliability.errors import ConfigError
+from reliability.stages.hooks import Confidence, PlannedAction, plan
+
+EVALUATED_AT = "2026-11-05T12:00:00Z"
+ORIGIN = Origin("c.yaml", 1)
 
 
 def action(command: list[str], timeout: float = 10, tmp: Path | None = None) -> PlannedAction:
     hook = Hook("h", (Trigger.PAGE,), tuple(command), timeout, Origin(str(tmp or Path.cwd()) + "/c.yaml", 1))
-    event = {"trigger": "page", "slo": "web/api", "evaluated_at": "2026-11-05T12:00:00Z", "action_id": "x"}
-    return PlannedAction("x", hook, Trigger.PAGE, "web/api", event)
+    event = {"trigger": "page", "slo": "web/api", "evaluated_at": EVALUATED_AT, "action_id": "x"}
+    return PlannedAction("x", hook, Trigger.PAGE, "web/api", event, Confidence(1.0, "test"))
 
 
 def test_dry_run_runs_nothing(tmp_path: Path) -> None:
     marker = tmp_path / "ran"
     outcome = run_action(action([sys.executable, "-c", f"open({str(marker)!r}, 'w')"]), execute=False)
-    assert outcome.status == "dry_run"
+    assert outcome.status == "dry_run" and outcome.attempts == 0
     assert not marker.exists()
 
 
@@ -30,7 +51,7 @@ def test_command_receives_exactly_the_event_json(tmp_path: Path) -> None:
     script = f"import sys; open({str(received)!r}, 'w').write(sys.stdin.read())"
     planned = action([sys.executable, "-c", script])
     outcome = run_action(planned, execute=True)
-    assert outcome.status == "succeeded" and outcome.exit_code == 0
+    assert outcome.status == "succeeded" and outcome.exit_code == 0 and outcome.attempts == 1
     assert json.loads(received.read_text()) == planned.event
 
 
@@ -46,48 +67,75 @@ def test_failure_timeout_and_missing_program() -> None:
         action([sys.executable, "-c", "import sys; sys.stderr.write('bad'); sys.exit(3)"]), execute=True
     )
     assert (failed.status, failed.exit_code, failed.stderr_tail) == ("failed", 3, "bad")
-    slow = run_action(
-        action([sys.executable, "-c", "import threading; threading.Event().wait()"], timeout=0.5), execute=True
-    )
+    hang = "import threading; threading.Event().wait()"
+    slow = run_action(action([sys.executable, "-c", hang], timeout=0.5), execute=True)
     assert slow.status == "timed_out"
     assert slow.duration_seconds is not None and slow.duration_seconds < 10
     missing = run_action(action(["/nonexistent/program"]), execute=True)
     assert missing.status == "error" and "cannot start" in (missing.error or "")
 
 
-def budget_entry(state: str, exhausted: bool, service: str = "web") -> dict[str, Any]:
+# --- planning on hand-made artifacts
+
+
+def hook(name: str, triggers: tuple[Trigger, ...], **options: Any) -> Hook:
+    return Hook(name, triggers, ("true",), 1, ORIGIN, **options)
+
+
+def slo(slo_id: str, min_events: int = 0) -> Slo:
+    service, name = slo_id.split("/")
+    return Slo(
+        service, name, ("api",), "availability", 99.9, SloWindow(30 * 86400), ORIGIN, min_events=min_events
+    )
+
+
+def config_with(hooks: tuple[Hook, ...], slos: tuple[Slo, ...] = (), slas: tuple[Sla, ...] = ()) -> Config:
+    return Config(files=(), settings=Settings(), sources=(), components=(), slos=slos, slas=slas, hooks=hooks)
+
+
+def pair(long: str, short: str, status: str, severity: str = "page") -> dict[str, Any]:
+    return {"severity": severity, "long_window": long, "short_window": short, "status": status}
+
+
+def budget_entry(
+    state: str,
+    exhausted: bool = False,
+    service: str = "web",
+    remaining: float | None = -1.0,
+    pairs: list[dict[str, Any]] | None = None,
+    events: dict[str, int] | None = None,
+) -> dict[str, Any]:
+    """One SLO of error-budgets.json, reduced to what planning reads."""
+    events = events or {"5m": 35, "30m": 187, "1h": 373, "6h": 2000, "30d": 100_000}
+    seconds = {"5m": 300, "30m": 1800, "1h": 3600, "6h": 21600, "30d": 2_592_000}
     return {
         "slo": f"{service}/api",
         "service": service,
         "component": "api",
+        "window": "30d",
+        "events": events["30d"],
         "objective_percent": 99.9,
         "sli_ratio": 0.99,
         "current_burn_rate": 20.0,
         "current_burn_unbounded": False,
-        "budget": {"remaining_ratio": -1.0, "exhausted": exhausted},
-        "alert": {"state": state, "pairs": []},
+        "burn_rates": [{"window": w, "seconds": seconds[w], "events": n} for w, n in events.items()],
+        "budget": {"remaining_ratio": remaining, "exhausted": exhausted},
+        "alert": {"state": state, "pairs": pairs if pairs is not None else []},
     }
 
 
+NO_SLAS: dict[str, Any] = {"slas": []}
+
+
 def test_plan_matches_triggers_services_and_slos() -> None:
-    from reliability.config.model import Config, Settings
-
-    def hook(name: str, triggers: tuple[Trigger, ...], **kw: Any) -> Hook:
-        return Hook(name, triggers, ("true",), 1, Origin("c.yaml", 1), **kw)
-
-    config = Config(
-        files=(),
-        settings=Settings(),
-        sources=(),
-        components=(),
-        slos=(),
-        slas=(),
-        hooks=(
+    config = config_with(
+        (
             hook("pager", (Trigger.PAGE,)),
             hook("web-only", (Trigger.BUDGET_EXHAUSTED,), services=("web",)),
             hook("other-slo", (Trigger.PAGE,), slos=("db/api",)),
             hook("silence", (Trigger.NO_DATA,)),
         ),
+        slos=(slo("web/api"), slo("db/api"), slo("cache/api")),
     )
     budgets = {
         "slos": [
@@ -96,11 +144,243 @@ def test_plan_matches_triggers_services_and_slos() -> None:
             budget_entry("no_data", False, service="cache"),
         ]
     }
-    sla = {"slas": []}
-    planned = plan(config, budgets, sla, "2026-11-05T12:00:00Z")
+    planned = plan(config, budgets, NO_SLAS, EVALUATED_AT)
     assert sorted((a.hook.name, a.subject, a.trigger.value) for a in planned) == [
         ("pager", "web/api", "page"),
         ("silence", "cache/api", "no_data"),
         ("web-only", "web/api", "budget_exhausted"),
     ]
     assert len({a.id for a in planned}) == 3
+    assert all(a.event["details"]["previous_alert_state"] is None for a in planned)  # no previous run
+
+
+def test_recovery_fires_when_page_or_ticket_turns_ok() -> None:
+    """web/api paged last run and is ok now; db/api was ok and is ok; cache/api paged and is no_data."""
+    config = config_with(
+        (hook("resolve", (Trigger.RECOVERY,)),),
+        slos=(slo("web/api", min_events=40), slo("db/api"), slo("cache/api")),
+    )
+    quiet = [pair("1h", "5m", "ok"), pair("6h", "30m", "ok"), pair("30d", "6h", "not_applicable")]
+    budgets = {
+        "slos": [
+            budget_entry(
+                "ok", pairs=quiet, events={"5m": 80, "30m": 500, "1h": 900, "6h": 5000, "30d": 10**5}
+            ),
+            budget_entry("ok", service="db", pairs=quiet),
+            budget_entry("no_data", service="cache", pairs=quiet),
+        ]
+    }
+    previous = {"web/api": "page", "db/api": "ok", "cache/api": "page"}
+    planned = plan(config, budgets, NO_SLAS, EVALUATED_AT, previous)
+    assert [(a.subject, a.trigger) for a in planned] == [("web/api", Trigger.RECOVERY)]
+    details = planned[0].event["details"]
+    assert (details["previous_alert_state"], details["alert_state"]) == ("page", "ok")
+    # No pair fires, so the shortest window of the applicable pairs: 5m, 80 events of the 40 needed.
+    assert planned[0].confidence.value == 1.0
+    assert planned[0].confidence.basis == "80 events in 5m, 40 needed"
+
+
+def test_budget_below_compares_with_each_hooks_threshold() -> None:
+    """99.9 % over 100,000 events allows 100 bad; 80 were bad, so 1 - 80/100 = 0.2 of the budget is left."""
+    remaining = 1 - 80 / (0.001 * 100_000)
+    config = config_with(
+        (
+            hook("quarter", (Trigger.BUDGET_BELOW,), budget_below=0.25),  # 0.2 < 0.25: fires
+            hook("tenth", (Trigger.BUDGET_BELOW,), budget_below=0.1),  # 0.2 >= 0.1: silent
+        ),
+        slos=(slo("web/api"), slo("db/api")),
+    )
+    budgets = {
+        "slos": [budget_entry("ok", remaining=remaining), budget_entry("ok", service="db", remaining=None)]
+    }
+    planned = plan(config, budgets, NO_SLAS, EVALUATED_AT)
+    assert [(a.hook.name, a.subject, a.trigger) for a in planned] == [
+        ("quarter", "web/api", Trigger.BUDGET_BELOW)
+    ]
+    assert planned[0].event["details"]["budget_below"] == 0.25
+    assert planned[0].event["details"]["budget_remaining_ratio"] == pytest.approx(0.2)
+    # No pair fired: the budget's own window decides, 100,000 events of the 100 needed.
+    assert planned[0].confidence.value == 1.0
+    assert planned[0].confidence.basis == "100000 events in 30d, 100 needed"
+
+
+def test_confidence_is_events_in_the_shortest_fired_window_over_min_events() -> None:
+    fired = [pair("1h", "5m", "firing"), pair("6h", "30m", "firing"), pair("1d", "2h", "ok", "ticket")]
+    config = config_with(
+        (hook("pager", (Trigger.PAGE,)),), slos=(slo("web/api"), slo("db/api", min_events=20))
+    )
+    budgets = {"slos": [budget_entry("page", pairs=fired), budget_entry("page", service="db", pairs=fired)]}
+    by_subject = {a.subject: a.confidence for a in plan(config, budgets, NO_SLAS, EVALUATED_AT)}
+    assert by_subject["web/api"] == Confidence(0.35, "35 events in 5m, 100 needed")  # min_events 0: 100
+    assert by_subject["db/api"] == Confidence(1.0, "35 events in 5m, 20 needed")  # min(1, 35 / 20)
+
+
+# --- SLA triggers
+
+
+def sla_item(good: int, total: int, target: float = 99.9) -> dict[str, Any]:
+    attained = 100 * good / total
+    return {
+        "sla": "web/contract",
+        "service": "web",
+        "component": "api",
+        "sli": "availability",
+        "target_percent": target,
+        "status": "breached" if attained < target else "met",
+        "periods": [
+            {
+                "month": "2026-11",
+                "good": good,
+                "total": total,
+                "attained_percent": attained,
+                "credit_percent": None,
+            }
+        ],
+    }
+
+
+def sli_metrics(day_total: int, hour_total: int, hour_bad: int) -> dict[str, Any]:
+    def window(name: str, seconds: int, total: int, bad: int) -> dict[str, Any]:
+        return {
+            "window": name,
+            "seconds": seconds,
+            "good": total - bad,
+            "total": total,
+            "no_data": total == 0,
+            "error_ratio": bad / total if total else None,
+        }
+
+    windows = [window("1h", 3600, hour_total, hour_bad), window("1d", 86400, day_total, 0)]
+    api = {"service": "web", "component": "api", "slis": [{"name": "availability", "windows": windows}]}
+    return {"components": [api]}
+
+
+CONTRACT = Sla(
+    "web", "contract", "api", "availability", 99.9, (CreditTier(99.9, 10), CreditTier(99.0, 25)), ORIGIN
+)
+MID_MONTH = "2026-11-21T00:00:00Z"  # 10 days = 864,000 s before the month ends on 2026-12-01
+
+
+def test_projected_attainment_formula() -> None:
+    # (199,900 + 0.099/s x 864,000 s) / (200,000 + 0.1/s x 864,000 s) = 285,436 / 286,400
+    assert projected_attainment(199_900, 200_000, 0.099, 0.1, 864_000) == pytest.approx(285_436 / 286_400)
+    assert projected_attainment(0, 0, 0, 0, 864_000) is None  # nothing counted, nothing expected
+
+
+def test_sla_breach_projected_at_the_current_pace() -> None:
+    """So far 199,900 good of 200,000 (99.95 %, met). The last day had 8,640 events: 0.1/s. The last hour
+    had 1,000 events, 10 bad: error ratio 0.01, so 0.099 good/s. In the 864,000 s left: 86,400 more
+    events, 85,536 good. Projected: (199,900 + 85,536) / (200,000 + 86,400) = 285,436 / 286,400
+    = 99.6634 %, below the 99.9 % target and the 99.9 tier (10 % credit), above the 99.0 one."""
+    config = config_with(
+        (hook("account-team", (Trigger.SLA_BREACH, Trigger.SLA_BREACH_PROJECTED)),), slas=(CONTRACT,)
+    )
+    sla = {"slas": [sla_item(199_900, 200_000)]}
+    planned = plan(config, {"slos": []}, sla, MID_MONTH, sli_metrics=sli_metrics(8_640, 1_000, 10))
+    assert [(a.subject, a.trigger) for a in planned] == [("web/contract", Trigger.SLA_BREACH_PROJECTED)]
+    details = planned[0].event["details"]
+    assert details["projected_percent"] == pytest.approx(100 * 285_436 / 286_400)
+    assert details["projected_percent"] == pytest.approx(99.6634, abs=1e-4)
+    assert details["projected_credit_percent"] == 10
+    assert details["remaining_seconds"] == 864_000
+    assert details["events_per_second"] == pytest.approx(0.1)
+    assert details["current_error_ratio"] == pytest.approx(0.01)
+    assert details["month_end"] == "2026-12-01T00:00:00Z"
+    assert planned[0].confidence.value == 1.0
+
+
+def test_no_projected_breach_at_a_healthy_pace_or_without_data() -> None:
+    """At an error ratio of 0.0005: (199,900 + 86,356.8) / 286,400 = 99.95 %, above target. A silent
+    last hour projects nothing: silence is never counted as good, nor as bad."""
+    config = config_with((hook("account-team", (Trigger.SLA_BREACH_PROJECTED,)),), slas=(CONTRACT,))
+    sla = {"slas": [sla_item(199_900, 200_000)]}
+    assert plan(config, {"slos": []}, sla, MID_MONTH, sli_metrics=sli_metrics(8_640, 2_000, 1)) == []
+    assert plan(config, {"slos": []}, sla, MID_MONTH, sli_metrics=sli_metrics(8_640, 0, 0)) == []
+    with pytest.raises(ValueError, match="sli-metrics"):
+        plan(config, {"slos": []}, sla, MID_MONTH)
+
+
+def test_sla_breach_so_far() -> None:
+    config = config_with((hook("account-team", (Trigger.SLA_BREACH,)),), slas=(CONTRACT,))
+    planned = plan(config, {"slos": []}, {"slas": [sla_item(99_800, 100_000)]}, MID_MONTH)  # 99.8 % < 99.9 %
+    assert [(a.subject, a.trigger) for a in planned] == [("web/contract", Trigger.SLA_BREACH)]
+    assert planned[0].event["details"]["attained_percent"] == pytest.approx(99.8)
+
+
+# --- hook configuration
+
+SOURCE = """
+sources:
+  - name: log
+    type: events
+    paths: [events.csv]
+    columns:
+      timestamp: {column: ts}
+      status: status
+"""
+
+
+def load(tmp_path: Path, text: str) -> Config:
+    (tmp_path / "events.csv").write_text("ts,status\n")
+    path = tmp_path / "c.yaml"
+    path.write_text(SOURCE + text)
+    return load_config(path)
+
+
+def test_webhook_hook_and_safety_settings_load(tmp_path: Path) -> None:
+    config = load(
+        tmp_path,
+        """
+settings: {max_actions_per_run: 3}
+hooks:
+  - name: notify
+    triggers: [page, recovery, budget_below]
+    budget_below: 0.25
+    webhook: {url: "https://hooks.example/x", secret_env: HOOK_SECRET, format: alertmanager, retries: 2}
+    cooldown: 30m
+    min_confidence: 0.8
+    approval: required
+    destructive: true
+  - {name: plain, triggers: [page], command: [/bin/true]}
+""",
+    )
+    notify, plain = config.hooks
+    assert notify.webhook is not None and notify.webhook.format is WebhookFormat.ALERTMANAGER
+    assert (notify.webhook.url, notify.webhook.secret_env, notify.webhook.retries) == (
+        "https://hooks.example/x",
+        "HOOK_SECRET",
+        2,
+    )
+    assert notify.command == ()
+    assert (notify.cooldown_seconds, notify.min_confidence, notify.budget_below) == (1800, 0.8, 0.25)
+    assert notify.approval_required and notify.destructive
+    assert (plain.cooldown_seconds, plain.min_confidence, plain.webhook) == (3600, 0.5, None)
+    assert not plain.approval_required and not plain.destructive
+    assert config.settings.max_actions_per_run == 3
+
+
+@pytest.mark.parametrize(
+    ("hook_text", "says"),
+    [
+        ("{name: h, triggers: [page]}", "exactly one of `command` and `webhook`"),
+        (
+            "{name: h, triggers: [page], command: [/bin/true], webhook: {url: 'http://x', secret_env: S}}",
+            "exactly one of `command` and `webhook`",
+        ),
+        (
+            "{name: h, triggers: [budget_below], command: [/bin/true]}",
+            "'budget_below' is a required property",
+        ),
+        ("{name: h, triggers: [page], budget_below: 0.2, command: [/bin/true]}", "without that trigger"),
+        ("{name: h, triggers: [page], webhook: {url: 'http://127.0.0.1:1'}}", "'secret_env' is a required"),
+        ("{name: h, triggers: [page], approval: maybe, command: [/bin/true]}", "'maybe' is not one of"),
+        (
+            "{name: h, triggers: [page], env: {A: b}, webhook: {url: 'http://127.0.0.1:1', secret_env: S}}",
+            "apply to a command",
+        ),
+    ],
+)
+def test_bad_hooks_are_refused(tmp_path: Path, hook_text: str, says: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load(tmp_path, f"hooks:\n  - {hook_text}\n")
+    assert any(says in str(p) for p in caught.value.problems), caught.value.problems

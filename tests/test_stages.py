@@ -66,6 +66,7 @@ hooks:
   - name: on-page
     triggers: [page]
     command: [python3, -c, "import sys; sys.stdin.read()"]
+    min_confidence: 0  # few events in this hand-made data: record the action anyway
 """
 
 

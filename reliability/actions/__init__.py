@@ -1,1 +1,1 @@
-"""Edges that act: run hook commands."""
+"""Edges that act: hook commands and webhooks, run only when the safety rules allow."""

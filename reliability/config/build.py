@@ -47,6 +47,8 @@ from reliability.config.model import (
     Source,
     TimestampFormat,
     Trigger,
+    WebhookFormat,
+    WebhookSpec,
 )
 from reliability.config.yaml_source import KeyPath, YamlDocument, load_yaml
 from reliability.durations import parse_duration
@@ -55,6 +57,8 @@ from reliability.timefmt import parse_rfc3339
 
 DEFAULT_SLO_WINDOW = "30d"
 DEFAULT_HOOK_TIMEOUT = "30s"
+DEFAULT_HOOK_COOLDOWN = "1h"
+DEFAULT_MIN_CONFIDENCE = 0.5
 
 
 def config_schema() -> dict[str, Any]:
@@ -300,17 +304,42 @@ class _Builder:
         )
 
     def _hook(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> Hook:
+        if ("command" in raw) == ("webhook" in raw):
+            self.problem(doc, at, f"hook {raw['name']!r} needs exactly one of `command` and `webhook`")
+        if "webhook" in raw and ("cwd" in raw or "env" in raw):
+            self.problem(doc, at, f"hook {raw['name']!r}: `cwd` and `env` apply to a command, not a webhook")
+        if "budget_below" in raw and "budget_below" not in raw["triggers"]:
+            self.problem(
+                doc, (*at, "budget_below"), f"hook {raw['name']!r} sets budget_below without that trigger"
+            )
         return Hook(
             name=raw["name"],
             triggers=tuple(Trigger(t) for t in raw["triggers"]),
-            command=tuple(raw["command"]),
+            command=tuple(raw.get("command", ())),
             timeout_seconds=parse_duration(raw.get("timeout", DEFAULT_HOOK_TIMEOUT)),
             origin=Origin(str(doc.path), doc.line_of(at)),
             services=tuple(raw.get("services", [])),
             slos=tuple(raw.get("slos", [])),
             cwd=raw.get("cwd"),
             env=tuple(sorted((raw.get("env") or {}).items())),
+            webhook=_webhook(raw["webhook"]) if "webhook" in raw else None,
+            cooldown_seconds=parse_duration(raw.get("cooldown", DEFAULT_HOOK_COOLDOWN)),
+            min_confidence=float(raw.get("min_confidence", DEFAULT_MIN_CONFIDENCE)),
+            approval_required=raw.get("approval", "none") == "required",
+            destructive=bool(raw.get("destructive", False)),
+            budget_below=None if "budget_below" not in raw else float(raw["budget_below"]),
         )
+
+
+def _webhook(raw: dict[str, Any]) -> WebhookSpec:
+    return WebhookSpec(
+        url=raw["url"],
+        secret_env=raw["secret_env"],
+        format=WebhookFormat(raw.get("format", WebhookFormat.EVENT.value)),
+        retries=int(raw.get("retries", 3)),
+        receiver=raw.get("receiver", ""),
+        external_url=raw.get("external_url", ""),
+    )
 
 
 def _window(raw: str | dict[str, Any]) -> SloWindow:
@@ -566,6 +595,8 @@ def _settings(builder: _Builder) -> Settings:
         values["policy"] = _policy(builder.settings["policy"][1])
     if "auto_objective_margin" in builder.settings:
         values["auto_objective_margin"] = float(builder.settings["auto_objective_margin"][1])
+    if "max_actions_per_run" in builder.settings:
+        values["max_actions_per_run"] = int(builder.settings["max_actions_per_run"][1])
     return Settings(**values)
 
 

@@ -322,21 +322,49 @@ class Trigger(StrEnum):
     PAGE = "page"
     TICKET = "ticket"
     BUDGET_EXHAUSTED = "budget_exhausted"
+    BUDGET_BELOW = "budget_below"  # budget remaining below the hook's `budget_below` threshold
     SLA_BREACH = "sla_breach"
+    SLA_BREACH_PROJECTED = "sla_breach_projected"  # the month would end below target at today's pace
     NO_DATA = "no_data"  # the alert state cannot be told: telemetry went silent
+    RECOVERY = "recovery"  # page or ticket in the previous run, ok now
+
+
+class WebhookFormat(StrEnum):
+    EVENT = "event"  # the event JSON, as a command gets it on stdin
+    ALERTMANAGER = "alertmanager"  # Alertmanager's webhook payload (version 4), for existing receivers
+
+
+@dataclass(frozen=True)
+class WebhookSpec:
+    """An HTTP POST of the event, signed with HMAC-SHA256 under a secret from the environment."""
+
+    url: str
+    secret_env: str  # name of the environment variable holding the signing secret
+    format: WebhookFormat = WebhookFormat.EVENT
+    retries: int = 3  # after a 5xx or a connection error; never after a 4xx
+    receiver: str = ""  # Alertmanager payload's `receiver`; empty: the hook's name
+    external_url: str = ""  # Alertmanager payload's `externalURL` and each alert's `generatorURL`
 
 
 @dataclass(frozen=True)
 class Hook:
+    """What to do on which triggers: run a command (argv list) or POST a webhook, exactly one."""
+
     name: str
     triggers: tuple[Trigger, ...]
-    command: tuple[str, ...]
-    timeout_seconds: float
+    command: tuple[str, ...]  # empty for a webhook hook
+    timeout_seconds: float  # bounds the whole action, a webhook's retries included
     origin: Origin
     services: tuple[str, ...] = ()
     slos: tuple[str, ...] = ()
     cwd: str | None = None
     env: tuple[tuple[str, str], ...] = ()
+    webhook: WebhookSpec | None = None
+    cooldown_seconds: float = 3600.0  # same hook, trigger and subject: at most once in this long
+    min_confidence: float = 0.5  # below this the action is skipped as low_confidence
+    approval_required: bool = False  # never run automatically: recorded as pending
+    destructive: bool = False  # never run automatically either: recorded as pending
+    budget_below: float | None = None  # threshold of the budget_below trigger (share of budget left)
 
 
 @dataclass(frozen=True)
@@ -345,6 +373,7 @@ class Settings:
     history_seconds: int = 90 * 86400
     auto_objective_margin: float = 0.75
     policy: tuple[PolicyRule, ...] = ()  # empty: the built-in default policy
+    max_actions_per_run: int = 10  # hook actions run per evaluation at most; the rest are skipped
 
 
 @dataclass(frozen=True)

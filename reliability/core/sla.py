@@ -46,3 +46,17 @@ def compliance(count: Count, target_percent: float, tiers: tuple[CreditTier, ...
         return Compliance(None, False, None)
     attained = ratio * 100
     return Compliance(attained, attained < target_percent, credit_owed(attained, tiers))
+
+
+def projected_attainment(
+    good_so_far: float, total_so_far: float, good_rate: float, total_rate: float, remaining_seconds: float
+) -> float | None:
+    """The period's attainment (0..1) at its end if traffic keeps coming at the given rates.
+
+    projected = (good_so_far + good_rate x remaining) / (total_so_far + total_rate x remaining),
+    rates in events per second. None when no event is counted or expected: nothing to project.
+    """
+    expected_total = total_so_far + total_rate * remaining_seconds
+    if expected_total <= 0:
+        return None
+    return (good_so_far + good_rate * remaining_seconds) / expected_total

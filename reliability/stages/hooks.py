@@ -1,17 +1,46 @@
-"""Stage 5 (planning): match alerts, silent telemetry, spent budgets and SLA breaches against hooks.
+"""Stage 5 (planning): match SLO and SLA states against hooks, and say how sure each trigger is.
 
-Pure: it decides what would run and with which event. Running it is the job of
-reliability.actions, and only with --execute.
+Pure: the inputs are the artifacts, the configuration, the evaluation time and the alert
+state of each SLO in the previous run (passed in by the caller). Deciding whether an action
+may run is reliability.actions.safety; running it is reliability.actions, and only with --execute.
+
+Confidence (0..1) of a trigger resting on burn rates (page, ticket, recovery, budget_*):
+min(1, events / needed), where `needed` is the SLO's alerting.min_events, or 100 when that
+is 0, and `events` are those in the shortest window of the pairs that fired. Without a
+firing pair, recovery uses the shortest window of its applicable pairs (the windows that
+now hold the alert off) and budget_* the SLO window (the budget is spent over it).
+SLA triggers count every event of the month: 1.0. no_data is a fact, not an estimate: 1.0.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
-from reliability.config.model import Config, Hook, Trigger
+from reliability.config.model import Config, Hook, Sla, Slo, Trigger
+from reliability.conventions import CURRENT_BURN_WINDOW
+from reliability.core.sla import credit_owed, month_start, next_month_start, projected_attainment
+from reliability.stages import lookup
+from reliability.timefmt import parse_rfc3339, to_rfc3339
+
+NO_PREVIOUS_RUN: Mapping[str, str] = MappingProxyType({})
+ALERTING_STATES = frozenset({Trigger.PAGE.value, Trigger.TICKET.value})
+EVENTS_FOR_FULL_CONFIDENCE = 100  # when the SLO sets no alerting.min_events
+# Traffic volume for the SLA projection: a whole day, so the daily cycle averages out.
+PROJECTION_RATE_WINDOW = "1d"
+
+
+@dataclass(frozen=True)
+class Confidence:
+    value: float  # 0..1
+    basis: str  # how it was reached, for people reading the record
+
+
+CERTAIN_SLA = Confidence(1.0, "an SLA counts every event of the month")
+CERTAIN_SILENCE = Confidence(1.0, "no data is a fact, not an estimate")
 
 
 @dataclass(frozen=True)
@@ -20,27 +49,54 @@ class PlannedAction:
     hook: Hook
     trigger: Trigger
     subject: str  # SLO or SLA id
-    event: dict[str, Any]  # what the command receives on stdin, as JSON
+    event: dict[str, Any]  # what the hook receives: JSON on a command's stdin, or a webhook's body
+    confidence: Confidence
 
 
-def _triggers_of_slo(entry: dict[str, Any]) -> Iterator[tuple[Trigger, dict[str, Any]]]:
-    if entry.get("objective_percent") is None:
-        return
+def _confidence_from_events(events: int, window: str, min_events: int) -> Confidence:
+    needed = min_events or EVENTS_FOR_FULL_CONFIDENCE
+    return Confidence(min(1.0, events / needed), f"{events} events in {window}, {needed} needed")
+
+
+def _burn_confidence(entry: dict[str, Any], trigger: Trigger, min_events: int) -> Confidence:
+    if trigger is Trigger.NO_DATA:
+        return CERTAIN_SILENCE
+    windows = {item["window"]: item for item in entry["burn_rates"]}
+    pairs = entry["alert"]["pairs"]
+    fired = [p for p in pairs if p["status"] == "firing"]
+    if not fired and trigger in (Trigger.BUDGET_EXHAUSTED, Trigger.BUDGET_BELOW):
+        return _confidence_from_events(entry["events"], entry["window"], min_events)
+    chosen = fired or [p for p in pairs if p["status"] != "not_applicable"]
+    names = {name for p in chosen for name in (p["long_window"], p["short_window"])}
+    if not names:
+        return _confidence_from_events(entry["events"], entry["window"], min_events)
+    shortest = min((windows[name] for name in names), key=lambda item: item["seconds"])
+    return _confidence_from_events(shortest["events"], shortest["window"], min_events)
+
+
+def _slo_triggers(entry: dict[str, Any], previous_state: str | None) -> Iterator[Trigger]:
     state = entry["alert"]["state"]
-    fired = [p for p in entry["alert"]["pairs"] if p["status"] == "firing"]
-    details = {
-        "alert_state": state,
+    if state in (Trigger.PAGE, Trigger.TICKET, Trigger.NO_DATA):
+        yield Trigger(state)
+    if entry["budget"]["exhausted"]:
+        yield Trigger.BUDGET_EXHAUSTED
+    if entry["budget"]["remaining_ratio"] is not None:
+        yield Trigger.BUDGET_BELOW  # each hook compares it with its own threshold
+    if previous_state in ALERTING_STATES and state == "ok":
+        yield Trigger.RECOVERY
+
+
+def _slo_details(entry: dict[str, Any], previous_state: str | None) -> dict[str, Any]:
+    return {
+        "alert_state": entry["alert"]["state"],
+        "previous_alert_state": previous_state,
         "sli_ratio": entry["sli_ratio"],
         "objective_percent": entry["objective_percent"],
         "budget_remaining_ratio": entry["budget"]["remaining_ratio"],
         "current_burn_rate": entry["current_burn_rate"],
         "current_burn_unbounded": entry["current_burn_unbounded"],
-        "fired_pairs": fired,
+        "fired_pairs": [p for p in entry["alert"]["pairs"] if p["status"] == "firing"],
     }
-    if state in (Trigger.PAGE, Trigger.TICKET, Trigger.NO_DATA):
-        yield Trigger(state), details
-    if entry["budget"]["exhausted"]:
-        yield Trigger.BUDGET_EXHAUSTED, details
 
 
 def _matches(hook: Hook, trigger: Trigger, service: str, slo: str | None) -> bool:
@@ -51,49 +107,138 @@ def _matches(hook: Hook, trigger: Trigger, service: str, slo: str | None) -> boo
     return not hook.slos or slo in hook.slos
 
 
-def _action(hook: Hook, trigger: Trigger, subject: str, event: dict[str, Any]) -> PlannedAction:
+def _below_threshold(hook: Hook, entry: dict[str, Any]) -> bool:
+    remaining = entry["budget"]["remaining_ratio"]
+    return hook.budget_below is not None and remaining is not None and remaining < hook.budget_below
+
+
+def _action(
+    hook: Hook, trigger: Trigger, subject: str, event: dict[str, Any], confidence: Confidence
+) -> PlannedAction:
     key = f"{hook.name}|{trigger}|{subject}|{event['evaluated_at']}"
     action_id = hashlib.sha256(key.encode()).hexdigest()[:12]
-    return PlannedAction(action_id, hook, trigger, subject, event | {"action_id": action_id})
+    return PlannedAction(action_id, hook, trigger, subject, event | {"action_id": action_id}, confidence)
 
 
-def plan(
-    config: Config, budgets: dict[str, Any], sla: dict[str, Any], evaluated_at: str
-) -> list[PlannedAction]:
-    actions = []
-    for entry in budgets["slos"]:
-        for trigger, details in _triggers_of_slo(entry):
-            for hook in config.hooks:
-                if _matches(hook, trigger, entry["service"], entry["slo"]):
-                    event = {
-                        "trigger": trigger.value,
-                        "hook": hook.name,
-                        "service": entry["service"],
-                        "component": entry["component"],
-                        "slo": entry["slo"],
-                        "evaluated_at": evaluated_at,
-                        "details": details,
-                    }
-                    actions.append(_action(hook, trigger, entry["slo"], event))
-    for item in sla["slas"]:
-        if item["status"] != "breached":
-            continue
-        current = item["periods"][0]
+def _slo_actions(
+    config: Config, entry: dict[str, Any], evaluated_at: str, previous_state: str | None, slo: Slo
+) -> Iterator[PlannedAction]:
+    if entry.get("objective_percent") is None:
+        return
+    details = _slo_details(entry, previous_state)
+    for trigger in _slo_triggers(entry, previous_state):
+        confidence = _burn_confidence(entry, trigger, slo.min_events)
         for hook in config.hooks:
-            if _matches(hook, Trigger.SLA_BREACH, item["service"], None):
+            if not _matches(hook, trigger, entry["service"], entry["slo"]):
+                continue
+            if trigger is Trigger.BUDGET_BELOW and not _below_threshold(hook, entry):
+                continue
+            hook_details = details | (
+                {"budget_below": hook.budget_below} if trigger is Trigger.BUDGET_BELOW else {}
+            )
+            event = {
+                "trigger": trigger.value,
+                "hook": hook.name,
+                "service": entry["service"],
+                "component": entry["component"],
+                "slo": entry["slo"],
+                "evaluated_at": evaluated_at,
+                "details": hook_details,
+            }
+            yield _action(hook, trigger, entry["slo"], event, confidence)
+
+
+def sla_projection(
+    item: dict[str, Any], sla: Sla, sli_metrics: dict[str, Any], evaluated_at: int
+) -> dict[str, Any] | None:
+    """The current month's attainment at month end if the last day's traffic keeps coming at the
+    last hour's error ratio; None when the last hour has no data (silence is never projected good).
+
+    projected = (good_so_far + good_rate x remaining) / (total_so_far + total_rate x remaining),
+    total_rate = events of the last 1d / 1d, good_rate = total_rate x (1 - error ratio of the last 1h).
+    """
+    entry = lookup.sli_entry(sli_metrics, item["service"], item["component"], item["sli"])
+    day = lookup.window(entry, PROJECTION_RATE_WINDOW)
+    hour = lookup.window(entry, CURRENT_BURN_WINDOW)
+    if hour["no_data"]:
+        return None
+    current = item["periods"][0]
+    month_end = next_month_start(month_start(evaluated_at))
+    remaining = month_end - evaluated_at
+    total_rate = day["total"] / day["seconds"]
+    good_rate = total_rate * (1 - hour["error_ratio"])
+    projected = projected_attainment(current["good"], current["total"], good_rate, total_rate, remaining)
+    if projected is None:
+        return None
+    credit = credit_owed(projected * 100, sla.credits)
+    return {
+        "projected_percent": projected * 100,
+        "projected_credit_percent": None if credit is None else credit.credit_percent,
+        "month_end": to_rfc3339(month_end),
+        "remaining_seconds": remaining,
+        "events_per_second": total_rate,
+        "current_error_ratio": hour["error_ratio"],
+    }
+
+
+def _sla_actions(
+    config: Config,
+    item: dict[str, Any],
+    sla: Sla,
+    evaluated_at: str,
+    sli_metrics: dict[str, Any] | None,
+) -> Iterator[PlannedAction]:
+    current = item["periods"][0]
+    base = {
+        "target_percent": item["target_percent"],
+        "attained_percent": current["attained_percent"],
+        "credit_percent": current["credit_percent"],
+        "month": current["month"],
+    }
+    fired: list[tuple[Trigger, dict[str, Any]]] = []
+    if item["status"] == "breached":
+        fired.append((Trigger.SLA_BREACH, base))
+    if any(_matches(h, Trigger.SLA_BREACH_PROJECTED, item["service"], None) for h in config.hooks):
+        if sli_metrics is None:
+            raise ValueError("the sla_breach_projected trigger needs the sli-metrics artifact")
+        at = int(parse_rfc3339(evaluated_at).timestamp())
+        projection = sla_projection(item, sla, sli_metrics, at)
+        if projection is not None and projection["projected_percent"] < item["target_percent"]:
+            fired.append((Trigger.SLA_BREACH_PROJECTED, base | projection))
+    for trigger, details in fired:
+        for hook in config.hooks:
+            if _matches(hook, trigger, item["service"], None):
                 event = {
-                    "trigger": Trigger.SLA_BREACH.value,
+                    "trigger": trigger.value,
                     "hook": hook.name,
                     "service": item["service"],
                     "component": item["component"],
                     "sla": item["sla"],
                     "evaluated_at": evaluated_at,
-                    "details": {
-                        "target_percent": item["target_percent"],
-                        "attained_percent": current["attained_percent"],
-                        "credit_percent": current["credit_percent"],
-                        "month": current["month"],
-                    },
+                    "details": details,
                 }
-                actions.append(_action(hook, Trigger.SLA_BREACH, item["sla"], event))
+                yield _action(hook, trigger, item["sla"], event, CERTAIN_SLA)
+
+
+def plan(
+    config: Config,
+    budgets: dict[str, Any],
+    sla: dict[str, Any],
+    evaluated_at: str,
+    previous_alert_states: Mapping[str, str] = NO_PREVIOUS_RUN,
+    sli_metrics: dict[str, Any] | None = None,
+) -> list[PlannedAction]:
+    """Every (hook, trigger, SLO or SLA) that holds now, in artifact order: SLOs, then SLAs.
+
+    previous_alert_states: SLO id -> alert state in the previous run (empty: no previous run,
+    so nothing can have recovered). sli_metrics: needed only by sla_breach_projected.
+    """
+    slos = {slo.id: slo for slo in config.slos}
+    slas = {item.id: item for item in config.slas}
+    actions: list[PlannedAction] = []
+    for entry in budgets["slos"]:
+        previous = previous_alert_states.get(entry["slo"])
+        actions.extend(_slo_actions(config, entry, evaluated_at, previous, slos[entry["slo"]]))
+    for item in sla["slas"]:
+        actions.extend(_sla_actions(config, item, slas[item["sla"]], evaluated_at, sli_metrics))
     return actions

@@ -1,0 +1,64 @@
+"""One evaluation's hook actions: plan them, let safety decide, run (with execute) those allowed.
+
+A failing, hanging or crashing action never stops the pipeline: each is bounded by its hook's
+timeout and anything it raises is recorded as that action's error.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from reliability.actions import command, webhook
+from reliability.actions.command import Outcome, outcome_record
+from reliability.actions.safety import Decision, LedgerView, Verdict, decide
+from reliability.config.model import Config
+from reliability.stages import hooks
+from reliability.stages.hooks import PlannedAction
+
+_NOT_RUN = {Verdict.SKIP: "skipped", Verdict.PENDING: "pending"}
+
+
+def run_one(action: PlannedAction, *, execute: bool) -> Outcome:
+    """Run one action its hook's way (dry_run unless execute); never raises."""
+    started = time.monotonic()
+    try:
+        if action.hook.webhook is not None:
+            return webhook.send(action, execute=execute)
+        return command.run_action(action, execute=execute)
+    except Exception as exc:  # a bug in one action must not cost the run or the other actions
+        problem = f"internal error: {type(exc).__name__}: {exc}"
+        return Outcome("error", duration_seconds=time.monotonic() - started, error=problem)
+
+
+def record(decision: Decision, *, execute: bool) -> dict[str, Any]:
+    """Carry out one decision and describe it as an entry of sla-compliance.json's `actions`."""
+    if decision.verdict is Verdict.RUN:
+        outcome = run_one(decision.action, execute=execute)
+    else:
+        outcome = Outcome(_NOT_RUN[decision.verdict])
+    reason = None if decision.reason is None else decision.reason.value
+    return outcome_record(decision.action, outcome, reason, decision.detail)
+
+
+def plan_and_run(
+    config: Config,
+    budgets: dict[str, Any],
+    sla: dict[str, Any],
+    evaluated_at: str,
+    previous_alert_states: Mapping[str, str],
+    ledger_view: LedgerView,
+    execute: bool,
+    *,
+    sli_metrics: dict[str, Any],
+) -> list[dict[str, Any]]:
+    """The action records of this evaluation, in plan order (SLOs, then SLAs), one at a time.
+
+    previous_alert_states: SLO id -> its alert state in the previous run (recovery needs it).
+    ledger_view: what earlier runs fired (cooldown needs it). sli_metrics: the SLI artifact
+    (sla_breach_projected needs the SLA's SLI over the last 1h and 1d).
+    """
+    planned = hooks.plan(config, budgets, sla, evaluated_at, previous_alert_states, sli_metrics)
+    decisions = decide(planned, config, ledger_view, evaluated_at)
+    return [record(decision, execute=execute) for decision in decisions]

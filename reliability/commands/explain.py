@@ -1,0 +1,100 @@
+"""`reliability explain`: where a reported number came from, or the map of every artifact's sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from reliability import explain as tracing
+from reliability.config import load_config
+from reliability.conventions import Stage
+from reliability.errors import ReliabilityError
+from reliability.explain import Run
+
+DEFAULT_ARTIFACTS = Path("generated")
+
+
+def _config_path(run: Run) -> Path:
+    """The configuration the run read: its one file, or the folder all its files are in."""
+    files = [Path(f) for f in run.header["config_files"]]
+    folders = {f.parent for f in files}
+    if len(files) == 1:
+        return files[0]
+    if len(folders) == 1:
+        return folders.pop()
+    raise ReliabilityError(
+        f"the run read configuration files from several folders ({', '.join(map(str, sorted(folders)))}): "
+        "give --config",
+        tracing.EXIT_UNKNOWN,
+    )
+
+
+def _pipeline_map(artifacts: Path) -> str:
+    try:
+        run = tracing.read_run(artifacts)
+    except ReliabilityError as exc:  # the map itself needs no run; the file names do
+        return tracing.pipeline_map(None, str(exc))
+    return tracing.pipeline_map(run)
+
+
+def explain(
+    slo_id: Annotated[
+        str | None, typer.Argument(metavar="SLO_ID", help="The SLO, as service/name.", show_default=False)
+    ] = None,
+    field: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="FIELD",
+            help=f"One of {', '.join(tracing.FIELDS)}; burn_rate:WINDOW for one window (default: all).",
+            show_default=False,
+        ),
+    ] = None,
+    artifacts: Annotated[
+        Path, typer.Option("--artifacts", help="The folder of the run's artifacts.")
+    ] = DEFAULT_ARTIFACTS,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="The configuration of that run (default: the files named in its artifacts).",
+            show_default=False,
+        ),
+    ] = None,
+    list_: Annotated[
+        bool,
+        typer.Option("--list", help="List every artifact: its stage, its inputs and the fields it holds."),
+    ] = False,
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Show every problem and, on internal errors, the traceback."),
+    ] = False,
+) -> None:
+    """Trace a reported number to its sources: config lines, input files, stage and formula.
+
+    Every number is read from the artifacts; file sizes and sha256 are of the inputs as they are now.
+    Exit code 0 when explained, 2 for an unknown SLO, field or window, 3 for missing or broken artifacts.
+    """
+    # Imported here: the CLI module imports this one to register the command.
+    from reliability.cli import _reporting_errors
+
+    with _reporting_errors(verbose):
+        if list_:
+            if slo_id is not None:
+                raise ReliabilityError("--list takes no SLO_ID", tracing.EXIT_UNKNOWN)
+            typer.echo(_pipeline_map(artifacts))
+            return
+        if slo_id is None:
+            raise ReliabilityError("give an SLO_ID to explain, or --list", tracing.EXIT_UNKNOWN)
+        everything: list[tuple[str, str | None]] = [(name, None) for name in tracing.FIELDS]
+        fields = [tracing.parse_field(field)] if field else everything
+        run = tracing.read_run(artifacts)
+        tracing.entry_of(run, Stage.BUDGETS, slo_id)  # an unknown SLO is said before any config problem
+        trace = tracing.trace_slo(load_config(config or _config_path(run)), run, slo_id)
+        typer.echo(tracing.explain(trace, fields))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `explain` command to the CLI."""
+    app.command("explain")(explain)

@@ -1,0 +1,121 @@
+"""`reliability history`: the trend across recorded runs: per SLO, SLI, budget left, alert and policy."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from reliability.durations import parse_duration
+from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
+from reliability.ledger import LEDGER_FILE, Ledger
+from reliability.timefmt import parse_rfc3339
+
+DEFAULT_LEDGER = Path("generated") / LEDGER_FILE  # where `reliability run` records by default
+HEADERS = ("EVALUATED AT", "RUN", "SLO", "SLI", "BUDGET LEFT", "ALERT", "POLICY")
+
+
+class HistoryFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+def since_epoch(text: str, now: float) -> float:
+    """--since as epoch seconds: an RFC 3339 time, or a duration such as 7d back from `now`."""
+    try:
+        return parse_rfc3339(text).timestamp()
+    except ValueError:
+        pass
+    try:
+        return now - parse_duration(text)
+    except ValueError:
+        raise ReliabilityError(
+            f"--since: {text!r} is neither an RFC 3339 time nor a duration such as 7d", EXIT_INVALID_CONFIG
+        ) from None
+
+
+def _percent(ratio: float | None, digits: int) -> str:
+    return "no data" if ratio is None else f"{ratio * 100:.{digits}f}%"
+
+
+def table_rows(runs: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    return [
+        (
+            run["evaluated_at"],
+            str(run["id"]),
+            slo["slo"],
+            _percent(slo["sli_ratio"], 3),
+            _percent(slo["budget_remaining_ratio"], 1),
+            slo["alert_state"],
+            slo["policy_state"],
+        )
+        for run in runs
+        for slo in run["slos"]
+    ]
+
+
+def render_table(rows: list[tuple[str, ...]]) -> str:
+    cells = [HEADERS, *rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(HEADERS))]
+    return "\n".join(
+        "  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip()
+        for row in cells
+    )
+
+
+def history(
+    ledger: Annotated[
+        Path, typer.Option("--ledger", metavar="PATH", help="The ledger `reliability run` records in.")
+    ] = DEFAULT_LEDGER,
+    slo: Annotated[
+        str | None, typer.Option("--slo", metavar="ID", help="Only this SLO (service/slo-name).")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="TIME",
+            help="Only runs evaluated at or after this RFC 3339 time, or this long ago (e.g. 7d).",
+        ),
+    ] = None,
+    output: Annotated[HistoryFormat, typer.Option("--format", help="How to print the history.")] = (
+        HistoryFormat.TABLE
+    ),
+    verbose: Annotated[
+        bool,
+        typer.Option("--verbose", "-v", help="Show every problem and, on internal errors, the traceback."),
+    ] = False,
+) -> None:
+    """Show the trend across recorded runs, oldest evaluation first.
+
+    Per succeeded run and SLO: the evaluation time, the run's row in the ledger, the SLI,
+    the error budget left, the alert state and the budget policy state.
+    """
+    # Imported here: the CLI module imports this one to register the command.
+    from reliability.cli import _reporting_errors
+
+    with _reporting_errors(verbose):
+        # The clock is read here, at the edge, and only to turn a duration into a time.
+        cutoff = None if since is None else since_epoch(since, datetime.now(UTC).timestamp())
+        with Ledger.open(ledger, create=False) as book:
+            runs = book.history(slo=slo, since_epoch=cutoff)
+        if output is HistoryFormat.JSON:
+            typer.echo(json.dumps({"ledger": str(ledger), "runs": runs}, indent=2))
+            return
+        if not runs:
+            typer.echo(
+                f"no succeeded runs in {ledger}"
+                + (f" with SLO {slo}" if slo else "")
+                + (f" since {since}" if since else "")
+            )
+            return
+        typer.echo(render_table(table_rows(runs)))
+
+
+def register(app: typer.Typer) -> None:
+    """Add the `history` command to the CLI."""
+    app.command("history")(history)

@@ -1,0 +1,125 @@
+"""`reliability hooks list | approve ID | reject ID`: the actions kept in the ledger, and human decisions.
+
+An action held as `pending` (its hook has `approval: required` or `destructive: true`) runs only
+when someone approves it here: the hook is taken from the current configuration and receives
+the event that was recorded when the action was planned.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from reliability.actions.command import outcome_record
+from reliability.actions.run_hooks import run_one
+from reliability.config import load_config
+from reliability.config.model import Trigger
+from reliability.errors import ReliabilityError
+from reliability.ledger import LEDGER_FILE, Ledger
+from reliability.stages.hooks import Confidence, PlannedAction
+
+DEFAULT_LEDGER = Path("generated") / LEDGER_FILE
+LedgerOption = Annotated[Path, typer.Option("--ledger", help="The run ledger (SQLite).")]
+
+
+class ListFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+
+
+def _open(path: Path) -> Ledger:
+    if not path.exists():
+        raise ReliabilityError(f"{path}: no ledger here (run `reliability run` first, or give --ledger)")
+    return Ledger.open(path, create=False)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _line(action: dict[str, Any]) -> str:
+    reason = f" ({action['reason']})" if action.get("reason") else ""
+    return (
+        f"{action['id']}  {action['status']:<9} {action['hook']} for {action['subject']} "
+        f"({action['trigger']}) at {action['evaluated_at']}{reason}"
+    )
+
+
+def _replay(action: dict[str, Any], config_path: Path) -> PlannedAction:
+    """The recorded action, with its hook as the configuration defines it now."""
+    config = load_config(config_path)
+    hook = next((h for h in config.hooks if h.name == action["hook"]), None)
+    if hook is None:
+        raise ReliabilityError(f"hook {action['hook']!r} is no longer in {config_path}")
+    outcome = action["outcome"]
+    confidence = Confidence(outcome.get("confidence", 1.0), outcome.get("confidence_basis", "recorded"))
+    return PlannedAction(
+        action["id"], hook, Trigger(action["trigger"]), action["subject"], outcome["event"], confidence
+    )
+
+
+def register(app: typer.Typer) -> None:
+    group = typer.Typer(help="Hook actions in the ledger: list them, approve or reject pending ones.")
+
+    @group.command("list")
+    def list_actions(
+        ledger: LedgerOption = DEFAULT_LEDGER,
+        status: Annotated[str | None, typer.Option(help="Only actions with this status.")] = None,
+        limit: Annotated[int, typer.Option(help="How many of the latest actions.")] = 50,
+        output: Annotated[ListFormat, typer.Option("--format")] = ListFormat.TABLE,
+    ) -> None:
+        """Pending, run, failed and skipped actions, newest first, with the reason."""
+        from reliability.cli import _reporting_errors
+
+        with _reporting_errors(False), _open(ledger) as book:
+            found = [a for a in book.list_actions(limit) if status is None or a["status"] == status]
+            if output is ListFormat.JSON:
+                typer.echo(json.dumps(found, indent=2))
+                return
+            for action in found:
+                typer.echo(_line(action))
+            if not found:
+                typer.echo("no actions")
+
+    @group.command("approve")
+    def approve(
+        action_id: Annotated[str, typer.Argument(help="The id shown by `reliability hooks list`.")],
+        config: Annotated[Path, typer.Option(help="Configuration defining the hook.")] = Path("config"),
+        ledger: LedgerOption = DEFAULT_LEDGER,
+    ) -> None:
+        """Approve a pending action and run it now; exit 1 when the action fails."""
+        from reliability.cli import _reporting_errors
+
+        with _reporting_errors(False), _open(ledger) as book:
+            pending = book.get_action(action_id)
+            if pending is None or pending["status"] != "pending":
+                state = "unknown" if pending is None else pending["status"]
+                raise ReliabilityError(f"action {action_id} is not pending ({state})")
+            planned = _replay(pending, config)
+            book.decide_action(action_id, "approved", _now())
+            outcome = run_one(planned, execute=True)
+            book.record_action(pending["run_row"], outcome_record(planned, outcome, "approved"))
+            typer.echo(
+                f"approved {action_id}: {outcome.status}" + (f" ({outcome.error})" if outcome.error else "")
+            )
+            if outcome.status != "succeeded":
+                raise typer.Exit(1)
+
+    @group.command("reject")
+    def reject(
+        action_id: Annotated[str, typer.Argument(help="The id shown by `reliability hooks list`.")],
+        ledger: LedgerOption = DEFAULT_LEDGER,
+    ) -> None:
+        """Reject a pending action: it will not run."""
+        from reliability.cli import _reporting_errors
+
+        with _reporting_errors(False), _open(ledger) as book:
+            book.decide_action(action_id, "rejected", _now())
+            typer.echo(f"rejected {action_id}")
+
+    app.add_typer(group, name="hooks")

@@ -1,0 +1,229 @@
+"""`reliability gate` on the bundled example's artifacts: pass, stop, and every way it cannot decide."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner, Result
+
+from reliability import artifacts, pipeline
+from reliability.commands import gate
+from reliability.config import load_config
+from reliability.conventions import ARTIFACT_FILES, Stage
+
+EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "config"
+BUDGETS_FILE = ARTIFACT_FILES[Stage.BUDGETS]
+HEALTHY_SLO = "edge/gateway-availability"
+SILENT_SLO = "storefront/recommendations-availability"
+
+runner = CliRunner()
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+
+    @app.callback()
+    def main() -> None:
+        """A callback keeps `gate` a subcommand, as in the real CLI."""
+
+    gate.register(app)
+    return app
+
+
+def _gate(*args: str) -> Result:
+    return runner.invoke(_app(), ["gate", *args])
+
+
+@pytest.fixture(scope="module")
+def example_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example at its pinned time. Stops before hooks: the gate reads no planned action."""
+    config = load_config(EXAMPLE_CONFIG)
+    assert config.settings.evaluate_at is not None
+    out = tmp_path_factory.mktemp("example")
+    options = pipeline.RunOptions(now=config.settings.evaluate_at.timestamp(), out_dir=out, until=Stage.SLA)
+    pipeline.run(config, options)
+    return out
+
+
+@pytest.fixture(scope="module")
+def budgets(example_dir: Path) -> dict[str, Any]:
+    return artifacts.read(example_dir / BUDGETS_FILE)
+
+
+def _stopping(budgets: dict[str, Any]) -> set[str]:
+    """SLOs the policy says stop for, straight from the artifact."""
+    return {
+        e["slo"]
+        for e in budgets["slos"]
+        if e["policy"]["state"] == "freeze" or e["budget"]["exhausted"] or e["alert"]["state"] == "page"
+    }
+
+
+def _copy(example_dir: Path, tmp_path: Path) -> Path:
+    folder = tmp_path / "artifacts"
+    shutil.copytree(example_dir, folder)
+    return folder
+
+
+def test_the_example_stops_and_names_the_freezes(example_dir: Path, budgets: dict[str, Any]) -> None:
+    result = _gate("--artifacts", str(example_dir))
+    assert result.exit_code == 1, result.output
+    assert result.stdout.startswith("gate: STOP (exit 1)")
+    freezes = {e["slo"] for e in budgets["slos"] if e["policy"]["state"] == "freeze"}
+    assert freezes, "the example plants SLOs whose budget policy says freeze"
+    for slo in freezes:
+        assert f"{slo} (STOP): policy freeze by rules[" in result.stdout
+    assert f"{SILENT_SLO} (" not in result.stdout  # no data does not decide a stop
+
+
+def test_a_healthy_slo_passes(example_dir: Path) -> None:
+    result = _gate("--artifacts", str(example_dir), "--slo", HEALTHY_SLO)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("gate: PASS (exit 0)")
+    assert f"{HEALTHY_SLO} (PASS): policy ok" in result.stdout
+
+
+def test_an_slo_without_data_cannot_be_decided(example_dir: Path, budgets: dict[str, Any]) -> None:
+    entry = next(e for e in budgets["slos"] if e["slo"] == SILENT_SLO)
+    assert entry["policy"]["state"] == "no_data"
+    result = _gate("--artifacts", str(example_dir), "--slo", SILENT_SLO)
+    assert result.exit_code == 2, result.output
+    assert f"{SILENT_SLO} (NO DECISION): policy no_data: {entry['policy']['reason']}" in result.stdout
+
+
+def test_a_stop_outweighs_silence(example_dir: Path) -> None:
+    args = ["--artifacts", str(example_dir), "--slo", SILENT_SLO, "--slo", "orders/checkout-availability"]
+    assert _gate(*args).exit_code == 1
+
+
+def test_service_and_slo_each_add_slos(example_dir: Path, budgets: dict[str, Any]) -> None:
+    result = _gate(
+        "--artifacts", str(example_dir), "--service", "edge", "--slo", SILENT_SLO, "--format", "json"
+    )
+    chosen = {s["slo"] for s in json.loads(result.stdout)["slos"]}
+    edge = {e["slo"] for e in budgets["slos"] if e["service"] == "edge"}
+    assert chosen == edge | {SILENT_SLO}
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "expected"),
+    [
+        ("--slo", "orders/checkout-availabilty", "unknown SLO 'orders/checkout-availabilty'"),
+        ("--service", "ordrs", "unknown service 'ordrs'"),
+    ],
+)
+def test_an_unknown_selection_is_one_line_and_exit_2(
+    example_dir: Path, option: str, value: str, expected: str
+) -> None:
+    result = _gate("--artifacts", str(example_dir), option, value)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"error: {expected}") and "did you mean" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_missing_artifacts_exit_2(tmp_path: Path) -> None:
+    result = _gate("--artifacts", str(tmp_path))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"error: {tmp_path / BUDGETS_FILE}: no such artifact: run `reliability run`"
+    )
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_a_truncated_artifact_exits_2(example_dir: Path, tmp_path: Path) -> None:
+    folder = _copy(example_dir, tmp_path)
+    path = folder / BUDGETS_FILE
+    path.write_text(path.read_text()[:500])
+    result = _gate("--artifacts", str(folder))
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {path}: not valid JSON")
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_an_artifact_off_its_schema_exits_2(example_dir: Path, tmp_path: Path) -> None:
+    folder = _copy(example_dir, tmp_path)
+    path = folder / BUDGETS_FILE
+    data = artifacts.read(path)
+    del data["slos"][0]["policy"]
+    path.write_text(json.dumps(data))
+    result = _gate("--artifacts", str(folder))
+    assert result.exit_code == 2
+    assert f"{path}: does not match the error-budgets schema: slos/0" in result.stderr
+
+
+def test_artifacts_of_two_runs_are_not_mixed(example_dir: Path, tmp_path: Path) -> None:
+    folder = _copy(example_dir, tmp_path)
+    path = folder / ARTIFACT_FILES[Stage.SLA]
+    data = artifacts.read(path)
+    data["run_id"] = "0123456789abcdef"
+    path.write_text(json.dumps(data))
+    result = _gate("--artifacts", str(folder))
+    assert result.exit_code == 2
+    assert "are from different runs" in result.stderr
+
+
+def test_a_crash_is_never_read_as_stop(example_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: Any) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(gate, "decide", broken)
+    result = _gate("--artifacts", str(example_dir))
+    assert result.exit_code == 2  # exit 1 would tell CI the policy said stop
+    assert "internal error: RuntimeError: a bug" in result.stderr
+
+
+def test_json_for_machines(example_dir: Path, budgets: dict[str, Any]) -> None:
+    result = _gate("--artifacts", str(example_dir), "--format", "json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["verdict"] == "stop" and data["exit_code"] == 1
+    assert data["evaluated_at"] == budgets["evaluated_at"] and data["run_id"] == budgets["run_id"]
+    assert set(data["deciding"]) == _stopping(budgets)
+    by_slo = {s["slo"]: s for s in data["slos"]}
+    assert len(by_slo) == len(budgets["slos"])
+    payments = by_slo["orders/payments-availability"]
+    assert payments["policy"] == "FREEZE" and payments["budget_left"].startswith("EXHAUSTED")
+    assert any(reason.startswith("budget exhausted") for reason in payments["reasons"])
+
+
+def test_markdown_for_a_job_summary(example_dir: Path, budgets: dict[str, Any]) -> None:
+    result = _gate("--artifacts", str(example_dir), "--format", "markdown")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == "### Reliability gate: STOP"
+    assert f"`{budgets['evaluated_at']}`" in result.stdout
+    header = lines.index("| SLO | VERDICT | POLICY | BUDGET LEFT | ALERT | SLA | WHY |")
+    rows = [line for line in lines[header + 2 :] if line.startswith("| ")]
+    assert len(rows) == len(budgets["slos"])
+    assert all(row.count(" | ") == 6 for row in rows)  # reasons never break the table
+    checkout = next(row for row in rows if row.startswith("| orders/checkout-availability |"))
+    assert "| STOP | FREEZE |" in checkout and "policy freeze by rules[1]" in checkout
+    assert result.stdout.isascii()  # markers, not emoji
+
+
+def test_run_first_writes_the_artifacts_and_judges_them(tmp_path: Path) -> None:
+    """--run on the example without its hooks file: the gate reads no planned action."""
+    config = tmp_path / "config"
+    config.mkdir()
+    for file in EXAMPLE_CONFIG.glob("*.yaml"):
+        if file.name != "hooks.yaml":
+            (config / file.name).symlink_to(file)
+    (config / "telemetry").symlink_to(EXAMPLE_CONFIG / "telemetry")
+    out = tmp_path / "out"
+    result = _gate("--run", str(config), "--artifacts", str(out), "--format", "json")
+    assert result.exit_code == 1, result.output
+    assert json.loads(result.stdout)["evaluated_at"] == "2026-11-05T12:00:00Z"  # settings.evaluate_at
+    assert sorted(p.name for p in out.iterdir()) == sorted(ARTIFACT_FILES.values())
+    assert result.stderr.startswith(f"ran the pipeline on {config}")
+
+
+def test_a_failed_run_first_exits_2(tmp_path: Path) -> None:
+    result = _gate("--run", str(tmp_path / "missing"), "--artifacts", str(tmp_path / "out"))
+    assert result.exit_code == 2
+    assert "no such file or folder" in result.stderr

@@ -1,0 +1,80 @@
+"""`reliability hooks`: an action that needs approval waits in the ledger until a person decides."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from reliability.cli import app
+
+runner = CliRunner()
+
+HOOKS = """
+hooks:
+  - name: failover
+    triggers: [page]
+    services: [orders]
+    min_confidence: 0
+    approval: required
+    command: [{python}, -c, "{script}"]
+    timeout: 10s
+"""
+
+
+def setup(tmp_path: Path) -> tuple[Path, Path, Path]:
+    config = tmp_path / "config"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "config", config)
+    marker = tmp_path / "ran.txt"
+    script = f"import json, sys; open({str(marker)!r}, 'a').write(json.load(sys.stdin)['slo'] + chr(10))"
+    (config / "hooks.yaml").write_text(HOOKS.format(python=sys.executable, script=script))
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["run", str(config), "--out", str(out), "--execute"])
+    assert result.exit_code == 0, result.output
+    return config, out / "ledger.sqlite", marker
+
+
+def pending(ledger: Path) -> list[dict[str, str]]:
+    listed = runner.invoke(app, ["hooks", "list", "--ledger", str(ledger), "--format", "json"])
+    assert listed.exit_code == 0, listed.output
+    return [a for a in json.loads(listed.stdout) if a["status"] == "pending"]
+
+
+def test_approval_holds_the_action_until_approved(tmp_path: Path) -> None:
+    config, ledger, marker = setup(tmp_path)
+    waiting = pending(ledger)
+    assert {a["subject"] for a in waiting} >= {"orders/checkout-availability"}
+    assert not marker.exists()  # --execute did not run it: it needs approval
+    action = next(a for a in waiting if a["subject"] == "orders/checkout-availability")
+    approved = runner.invoke(
+        app, ["hooks", "approve", action["id"], "--config", str(config), "--ledger", str(ledger)]
+    )
+    assert approved.exit_code == 0, approved.output
+    assert "succeeded" in approved.stdout
+    assert marker.read_text().splitlines() == ["orders/checkout-availability"]
+    again = runner.invoke(
+        app, ["hooks", "approve", action["id"], "--config", str(config), "--ledger", str(ledger)]
+    )
+    assert again.exit_code == 1 and "not pending" in again.output
+
+
+def test_rejected_actions_never_run(tmp_path: Path) -> None:
+    config, ledger, marker = setup(tmp_path)
+    action = pending(ledger)[0]
+    rejected = runner.invoke(app, ["hooks", "reject", action["id"], "--ledger", str(ledger)])
+    assert rejected.exit_code == 0, rejected.output
+    assert action["id"] not in {a["id"] for a in pending(ledger)}
+    late = runner.invoke(
+        app, ["hooks", "approve", action["id"], "--config", str(config), "--ledger", str(ledger)]
+    )
+    assert late.exit_code == 1
+    assert not marker.exists()
+
+
+def test_list_without_a_ledger_is_one_line(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["hooks", "list", "--ledger", str(tmp_path / "none.sqlite")])
+    assert result.exit_code == 1
+    assert "no ledger here" in result.output and "Traceback" not in result.output
