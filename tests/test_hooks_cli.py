@@ -78,3 +78,26 @@ def test_list_without_a_ledger_is_one_line(tmp_path: Path) -> None:
     result = runner.invoke(app, ["hooks", "list", "--ledger", str(tmp_path / "none.sqlite")])
     assert result.exit_code == 1
     assert "no ledger here" in result.output and "Traceback" not in result.output
+
+
+def test_cooldown_holds_across_runs(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    shutil.copytree(Path(__file__).resolve().parent.parent / "config", config)
+    marker = tmp_path / "ran.txt"
+    script = f"import json, sys; open({str(marker)!r}, 'a').write(json.load(sys.stdin)['slo'] + chr(10))"
+    hooks = HOOKS.format(python=sys.executable, script=script).replace("approval: required", "cooldown: 1h")
+    (config / "hooks.yaml").write_text(hooks)
+    out = tmp_path / "out"
+
+    def run_at(now: str) -> list[dict[str, str]]:
+        result = runner.invoke(app, ["run", str(config), "--out", str(out), "--execute", "--now", now])
+        assert result.exit_code == 0, result.output
+        sla = json.loads((out / "sla-compliance.json").read_text())
+        return [a for a in sla["actions"] if a["subject"] == "orders/checkout-availability"]
+
+    first = run_at("2026-11-05T12:00:00Z")
+    assert [a["status"] for a in first] == ["succeeded"]
+    ten_minutes_later = run_at("2026-11-05T12:10:00Z")  # still paging, within the hour
+    assert [(a["status"], a["reason"]) for a in ten_minutes_later] == [("skipped", "cooldown")]
+    ran = marker.read_text().splitlines()
+    assert ran.count("orders/checkout-availability") == 1  # the second run did not fire it again
