@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 
 from reliability import pipeline, summary
-from reliability.commands import dashboards, explain, gate, history, hooks, rules, serve
+from reliability.commands import backtest, dashboards, explain, gate, history, hooks, rules, serve
 from reliability.config import load_config
 from reliability.config.model import Config
 from reliability.conventions import Stage
@@ -213,6 +213,7 @@ def validate(path: ConfigPath = Path("config"), verbose: Verbose = False) -> Non
 
 
 gate.register(app)
+backtest.register(app)
 explain.register(app)
 history.register(app)
 hooks.register(app)

@@ -16,7 +16,7 @@ runner = CliRunner()
 def test_help_lists_every_command() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("run", "validate", "serve", "rules", "dashboards"):
+    for command in ("run", "validate", "serve", "rules", "dashboards", "gate", "explain", "backtest"):
         assert command in result.stdout
 
 
