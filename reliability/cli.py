@@ -13,14 +13,15 @@ from typing import Annotated
 
 import typer
 
-from reliability import pipeline, summary
-from reliability.commands import backtest, dashboards, explain, gate, history, hooks, rules, serve
+from reliability import artifacts, pipeline, summary
+from reliability.commands import backtest, dashboards, explain, gate, history, hooks, report, rules, serve
 from reliability.config import load_config
 from reliability.config.model import Config
 from reliability.conventions import Stage
 from reliability.errors import EXIT_FAILURE, EXIT_INVALID_CONFIG, ReliabilityError
 from reliability.exporters import metrics
 from reliability.ledger import LEDGER_FILE
+from reliability.report import html as report_html
 from reliability.timefmt import parse_rfc3339
 
 app = typer.Typer(
@@ -101,6 +102,9 @@ def run(
             "--strict", help="Fail on the first malformed record instead of counting and skipping it."
         ),
     ] = False,
+    html_report: Annotated[
+        bool, typer.Option("--html", help="Also write the HTML report, OUT/report.html.")
+    ] = False,
     allow_partial: Annotated[
         bool,
         typer.Option(
@@ -165,6 +169,10 @@ def run(
         )
         result = pipeline.run(config, options)
         exported = metrics.export(result.artifacts, textfile, push_gateway, push_job)
+        if html_report and Stage.BUDGETS in result.artifacts:
+            report_path = out / "report.html"
+            artifacts.write_atomically(report_path, report_html.render(result.artifacts))
+            result.written.append(report_path)
         table_rows = summary.rows(result.artifacts)
         if output is OutputFormat.JSON:
             typer.echo(
@@ -213,6 +221,7 @@ def validate(path: ConfigPath = Path("config"), verbose: Verbose = False) -> Non
 
 
 gate.register(app)
+report.register(app)
 backtest.register(app)
 explain.register(app)
 history.register(app)

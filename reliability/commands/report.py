@@ -1,0 +1,61 @@
+"""`reliability report`: one self-contained HTML page from the last run's artifacts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from reliability.artifacts import read, write_atomically
+from reliability.conventions import ARTIFACT_FILES, Stage
+from reliability.errors import EXIT_BAD_INPUT, ReliabilityError
+from reliability.report import html
+
+DEFAULT_ARTIFACTS = Path("generated")
+REQUIRED_STAGES = (Stage.SLI, Stage.TARGETS, Stage.BUDGETS)  # a run with --until sla or later has them all
+
+
+def read_artifacts(folder: Path) -> dict[Stage, dict[str, Any]]:
+    """The artifacts of one run; the SLA one is optional (a run may stop before that stage)."""
+    artifacts: dict[Stage, dict[str, Any]] = {}
+    for stage, name in ARTIFACT_FILES.items():
+        path = folder / name
+        if not path.exists():
+            if stage in REQUIRED_STAGES:
+                raise ReliabilityError(f"{path}: not found; run `reliability run` first", EXIT_BAD_INPUT)
+            continue
+        try:
+            artifacts[stage] = read(path)
+        except ValueError as exc:  # json.JSONDecodeError and a bad encoding
+            raise ReliabilityError(f"{path}: not a readable artifact: {exc}", EXIT_BAD_INPUT) from None
+    run_ids = {a.get("run_id") for a in artifacts.values()}
+    if len(run_ids) > 1:  # mixing runs would put one run's budget beside another's SLI
+        raise ReliabilityError(f"{folder}: the artifacts come from different runs", EXIT_BAD_INPUT)
+    return artifacts
+
+
+def report(
+    artifacts: Annotated[
+        Path, typer.Option("--artifacts", help="The folder of the run's artifacts.")
+    ] = DEFAULT_ARTIFACTS,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="The HTML file to write.", show_default=False)
+    ] = None,
+) -> None:
+    """Write one self-contained HTML report (default ARTIFACTS/report.html): an overview of every SLO
+    and, per SLO, its budget burn-down, daily SLI, burn rates against the alert thresholds, the alerts
+    that fired, its SLA and the top budget consumers. Opens offline: no scripts, fonts or images.
+    """
+    try:
+        page = html.render(read_artifacts(artifacts))
+    except ReliabilityError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(exc.exit_code) from None
+    target = out if out is not None else artifacts / "report.html"
+    write_atomically(target, page)
+    typer.echo(f"wrote {target}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command(name="report")(report)

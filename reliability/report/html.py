@@ -1,0 +1,406 @@
+"""The run's artifacts as one self-contained HTML page: no scripts, no fonts, no images, no network.
+
+Pure: artifacts in, a string out. Every text from the artifacts goes through `escape`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, timedelta
+from html import escape
+from typing import Any
+
+from reliability import summary
+from reliability.conventions import Stage
+from reliability.report import svg
+from reliability.timefmt import parse_rfc3339
+
+TOP_CONSUMERS = 5  # per attribution dimension: enough to see where the budget went
+ATTRIBUTION_DIMENSIONS = ("dependency", "component", "status", "day", "hour")
+
+# Cell text -> status class. The text itself is the marker; the colour only repeats it.
+_STATUS_CLASSES = {
+    "PAGE": "bad",
+    "FREEZE": "bad",
+    "ticket": "warn",
+    "warn": "warn",
+    "NO DATA": "unknown",
+    "no_data": "unknown",
+    "no data": "unknown",
+    "ok": "good",
+    "met": "good",
+}
+
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #1a1a1a; max-width: 1100px; }
+h1 { font-size: 1.6rem; } h2 { margin-top: 2.5rem; border-top: 2px solid #ccc; padding-top: 1rem; }
+table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
+th, td { border: 1px solid #bbb; padding: 0.25rem 0.5rem; text-align: left; }
+thead th { background: #eee; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.bad { background: #f8d0d0; font-weight: bold; }
+.warn { background: #fbe8b5; }
+.good { background: #d6efd6; }
+.unknown { background: #dcdcdc; font-style: italic; }
+.chart { max-width: 100%; height: auto; font-size: 12px; }
+.chart text { fill: #1a1a1a; }
+.chart .axis line { stroke: #444; }
+.chart .axis line.grid { stroke: #ddd; }
+.chart .axis line.zero { stroke: #900; stroke-width: 1.5; }
+.chart .axis-label { font-weight: bold; }
+.chart polyline, .chart .legend line { stroke-width: 2.5; fill: none; }
+.chart .actual { stroke: #1f5fa8; }
+.chart circle.actual { fill: #1f5fa8; }
+.chart .ideal { stroke: #777; }
+.chart .objective { stroke: #b00020; }
+.chart .bar { fill: #1f5fa8; stroke: #1f5fa8; }
+.chart .bar-firing { fill: #b00020; }
+.chart .threshold { stroke: #000; stroke-width: 2; }
+.chart .no-data { font-style: italic; }
+nav ul { columns: 2; }
+@media print {
+  body { margin: 0; max-width: none; font-size: 10pt; }
+  nav { display: none; }
+  section.slo { break-before: page; }
+  table, svg { break-inside: avoid; }
+  .bad, .warn, .good, .unknown { print-color-adjust: exact; -webkit-print-color-adjust: exact; }
+}
+"""
+
+
+_SLA_MARKERS = {"breached": "BREACHED", "met": "met", "no_data": "NO DATA"}
+
+
+def _status_class(text: str) -> str:
+    if text.startswith(("EXHAUSTED", "BREACHED")):
+        return "bad"
+    return _STATUS_CLASSES.get(text, "")
+
+
+def _anchor(slo_id: str) -> str:
+    return "slo-" + "".join(c if c.isalnum() else "-" for c in slo_id)
+
+
+def _table(
+    caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]], row_header: bool = True
+) -> str:
+    """A semantic table: column headers scoped to columns, the first cell of a row to its row."""
+    parts = [f"<table><caption>{escape(caption)}</caption><thead><tr>"]
+    parts += [f'<th scope="col">{escape(h)}</th>' for h in headers]
+    parts.append("</tr></thead><tbody>")
+    for row in rows:
+        parts.append("<tr>")
+        for index, cell in enumerate(row):
+            css = _status_class(cell)
+            css_attr = f' class="{css}"' if css else ""
+            if index == 0 and row_header:
+                parts.append(f'<th scope="row"{css_attr}>{escape(cell)}</th>')
+            else:
+                parts.append(f"<td{css_attr}>{escape(cell)}</td>")
+        parts.append("</tr>")
+    parts.append("</tbody></table>")
+    return "".join(parts)
+
+
+def _percent(ratio: float | None, digits: int = 3) -> str:
+    return "no data" if ratio is None else f"{ratio * 100:.{digits}f}%"
+
+
+def _overview(artifacts: dict[Stage, dict[str, Any]]) -> str:
+    budgets = artifacts[Stage.BUDGETS]["slos"]
+    headers = ["Service", "SLO", "SLI", "Objective", "Budget left", "Burn (1h)", "Alert", "Policy", "SLA"]
+    parts = [
+        "<table><caption>Every SLO at the evaluation time</caption><thead><tr>",
+        *[f'<th scope="col">{escape(h)}</th>' for h in headers],
+        "</tr></thead><tbody>",
+    ]
+    for entry, row in zip(budgets, summary.rows(artifacts), strict=True):
+        cells = [
+            row.service,
+            row.slo,
+            row.sli,
+            row.objective,
+            row.budget_remaining,
+            row.burn_rate,
+            row.alert,
+            row.policy,
+            row.sla,
+        ]
+        parts.append(f"<tr><td>{escape(cells[0])}</td>")
+        parts.append(f'<th scope="row"><a href="#{_anchor(entry["slo"])}">{escape(cells[1])}</a></th>')
+        for cell in cells[2:]:
+            css = _status_class(cell)
+            css_attr = f' class="{css}"' if css else ""
+            parts.append(f"<td{css_attr}>{escape(cell)}</td>")
+        parts.append("</tr>")
+    parts.append("</tbody></table>")
+    return "".join(parts)
+
+
+def _window_days(window: dict[str, Any]) -> list[date]:
+    """Every UTC day from the window's start to its period end, future days of a calendar window too."""
+    first = parse_rfc3339(window["start"]).date()
+    last = (parse_rfc3339(window["period_end"]) - timedelta(seconds=1)).date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def _burn_down(entry: dict[str, Any], sli_slo: dict[str, Any], chart_id: str) -> str:
+    """Budget left at the end of each day against the ideal: spent evenly over the period."""
+    budget = entry.get("budget")
+    if not budget:
+        return "<p>No error budget: the SLO has no objective.</p>"
+    allowed = float(budget["allowed_events"])
+    window = sli_slo["window"]
+    start = parse_rfc3339(window["start"])
+    period_end = parse_rfc3339(window["period_end"])
+    evaluated = parse_rfc3339(window["end"])
+    bad_by_day = {d["date"]: float(d["bad"]) for d in sli_slo["daily"]}
+    days = _window_days(window)
+    ideal: list[float | None] = []
+    actual: list[float | None] = []
+    spent = 0.0
+    for day in days:
+        day_end = min(datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1), period_end)
+        elapsed = (day_end - start).total_seconds() / window["period_seconds"]
+        ideal.append(allowed * (1 - min(max(elapsed, 0.0), 1.0)))
+        if day_end - timedelta(days=1) >= evaluated:  # a day that has not begun yet
+            actual.append(None)
+            continue
+        spent += bad_by_day.get(day.isoformat(), 0.0)
+        actual.append(allowed - spent)
+    unit = "bad slices" if entry["budgeting"]["method"] == "timeslices" else "bad events"
+    desc = (
+        f"Error budget of {entry['slo']} over its {entry['window']} window, {days[0]} to {days[-1]}: "
+        f"{allowed:,.1f} {unit} allowed; {budget['remaining_events']:,.1f} left at the evaluation time "
+        f"({_percent(budget['remaining_ratio'], 1)}). Daily totals: the first day counts whole."
+    )
+    return svg.line_chart(
+        chart_id,
+        f"Error budget burn-down: {entry['slo']}",
+        desc,
+        [d.isoformat()[5:] for d in days],
+        [
+            svg.Series("budget left", actual, "actual"),
+            svg.Series("ideal (even spend)", ideal, "ideal", dash="6 4"),
+        ],
+        f"budget left ({unit})",
+        lambda v: f"{v:,.0f}",
+        y_floor=0.0,
+    )
+
+
+def _sli_per_day(entry: dict[str, Any], sli_slo: dict[str, Any], chart_id: str) -> str:
+    objective = entry.get("objective_percent")
+    window = sli_slo["window"]
+    first = parse_rfc3339(window["start"]).date().isoformat()
+    last = window["end"][:10]
+    daily = [d for d in sli_slo["daily"] if first <= d["date"] <= last]
+    if not daily:
+        return "<p>No daily SLI in the window.</p>"
+    values = [None if d["ratio"] is None else d["ratio"] * 100 for d in daily]
+    series = [svg.Series("SLI per day", values, "actual")]
+    if objective is not None:
+        series.append(
+            svg.Series(f"objective {objective:g}%", [objective] * len(daily), "objective", dash="6 4")
+        )
+    measured = [v for v in values if v is not None]
+    worst = min(measured) if measured else None
+    desc = (
+        f"Daily SLI of {entry['slo']} from {daily[0]['date']} to {daily[-1]['date']}"
+        + (f" against the objective {objective:g}%" if objective is not None else "")
+        + (f"; lowest day {worst:.3f}%" if worst is not None else "; no data")
+        + f"; {sum(v is None for v in values)} day(s) without data, shown as gaps."
+    )
+    return svg.line_chart(
+        chart_id,
+        f"SLI per day: {entry['slo']}",
+        desc,
+        [d["date"][5:] for d in daily],
+        series,
+        "SLI (% good)",
+        lambda v: f"{v:.2f}%",
+        y_ceiling=100.0,
+    )
+
+
+def _burn_rates(entry: dict[str, Any], chart_id: str) -> str:
+    """Each window's burn rate with the alert factors it is compared with (long and short window)."""
+    thresholds: dict[str, list[svg.Marker]] = {}
+    firing_windows: set[str] = set()
+    for pair in entry["alert"]["pairs"]:
+        for role in ("long_window", "short_window"):
+            label = f"{pair['severity']} {pair['long_window']}/{pair['short_window']}: {pair['factor']:g}x"
+            thresholds.setdefault(pair[role], []).append(svg.Marker(pair["factor"], label))
+            if pair["status"] == "firing":
+                firing_windows.add(pair[role])
+    bars = [
+        svg.Bar(
+            rate["window"],
+            rate["burn_rate"],
+            "bar-firing" if rate["window"] in firing_windows else "bar",
+            thresholds.get(rate["window"], []),
+        )
+        for rate in entry["burn_rates"]
+    ]
+    described = ", ".join(
+        f"{r['window']} {'no data' if r['burn_rate'] is None else format(r['burn_rate'], '.2f') + 'x'}"
+        for r in entry["burn_rates"]
+    )
+    chart = svg.bar_chart(
+        chart_id,
+        f"Burn rate per window: {entry['slo']}",
+        f"Burn rates of {entry['slo']} (1x spends the budget exactly over the window): {described}. "
+        "Dashed marks: the alert factor each window is compared with.",
+        bars,
+        "burn rate (x budget rate, log scale)",
+        lambda v: f"{v:.2f}x",
+        logarithmic=True,
+        tick_format=lambda v: f"{v:g}x",
+    )
+    rows = [
+        [
+            f"{p['severity']} {p['long_window']}/{p['short_window']}",
+            f"{p['factor']:g}x",
+            _burn_text(p["long_burn_rate"]),
+            _burn_text(p["short_burn_rate"]),
+            {"firing": "FIRING", "ok": "ok", "no_data": "NO DATA"}.get(p["status"], p["status"]),
+        ]
+        for p in entry["alert"]["pairs"]
+    ]
+    table = _table(
+        "Alert pairs: both windows above the factor fire the alert",
+        ["pair", "factor", "long window burn", "short window burn", "status"],
+        rows,
+    )
+    return chart + table
+
+
+def _burn_text(rate: float | None) -> str:
+    return "no data" if rate is None else f"{rate:.2f}x"
+
+
+def _fired(entry: dict[str, Any], actions: list[dict[str, Any]]) -> str:
+    fired = [p for p in entry["alert"]["pairs"] if p["status"] == "firing"]
+    items = [
+        f"{p['severity'].upper()}: {p['long_window']} burn {_burn_text(p['long_burn_rate'])} and "
+        f"{p['short_window']} burn {_burn_text(p['short_burn_rate'])} above {p['factor']:g}x"
+        for p in fired
+    ]
+    items += [
+        f"hook {a['hook']} ({a['trigger']}): {a['status'].replace('_', ' ')}"
+        for a in actions
+        if a["subject"] == entry["slo"]
+    ]
+    if not items:
+        return "<p>No alert fired.</p>"
+    return "<ul>" + "".join(f"<li>{escape(item)}</li>" for item in items) + "</ul>"
+
+
+def _sla(entry: dict[str, Any], sla: dict[str, Any]) -> str:
+    key = (entry["service"], entry["component"], entry["sli"])
+    matching = [s for s in sla.get("slas", []) if (s["service"], s["component"], s["sli"]) == key]
+    if not matching:
+        return "<p>No SLA covers this SLO.</p>"
+    parts = []
+    for item in matching:
+        tiers = ", ".join(
+            f"below {c['below_percent']:g}%: {c['credit_percent']:g}% credit" for c in item["credits"]
+        )
+        status = _SLA_MARKERS.get(item["status"], item["status"])
+        parts.append(
+            f"<p>SLA <strong>{escape(item['sla'])}</strong>: target {item['target_percent']:g}%, "
+            f'status <span class="{_status_class(status)}">{escape(status)}</span>. '
+            f"Credit tiers: {escape(tiers or 'none')}.</p>"
+        )
+        rows = [
+            [
+                f"{p['month']}" + ("" if p["complete"] else " (so far)"),
+                "no data" if p["attained_percent"] is None else f"{p['attained_percent']:.3f}%",
+                f"{p['days_with_data']} of {p['days_in_period']}",
+                "BREACHED" if p["breached"] else ("NO DATA" if p["no_data"] else "met"),
+                f"{p['credit_percent']:g}%" if p["credit_percent"] else "none",
+            ]
+            for p in item["periods"]
+        ]
+        parts.append(
+            _table(
+                f"SLA {item['sla']} by month",
+                ["month", "attained", "days with data", "status", "credit"],
+                rows,
+            )
+        )
+    return "".join(parts)
+
+
+def _consumers(entry: dict[str, Any]) -> str:
+    attribution = entry.get("attribution") or {}
+    if not attribution:
+        return "<p>Nothing attributed (time-slice budgets and SLOs without bad events have no breakdown).</p>"
+    parts = []
+    for dimension in ATTRIBUTION_DIMENSIONS:
+        if dimension not in attribution:
+            continue
+        shares = attribution[dimension]["shares"][:TOP_CONSUMERS]
+        rows = [[str(s["key"]), f"{s['bad']:,.4g}", f"{s['share']:.1%}"] for s in shares]
+        headers = [dimension, "bad", "share of budget spent"]
+        parts.append(_table(f"Top budget consumers by {dimension}", headers, rows))
+    return "".join(parts)
+
+
+def _slo_section(
+    entry: dict[str, Any], sli_slo: dict[str, Any], artifacts: dict[Stage, dict[str, Any]]
+) -> str:
+    slo_id = entry["slo"]
+    anchor = _anchor(slo_id)
+    sla = artifacts.get(Stage.SLA, {})
+    policy = entry.get("policy", {})
+    head = (
+        f'<section class="slo" id="{anchor}" aria-labelledby="{anchor}-h">'
+        f'<h2 id="{anchor}-h">{escape(slo_id)}</h2>'
+        f"<p>SLI {escape(entry['sli'] or 'composite')} over the {escape(entry['window'])} window "
+        f"({escape(sli_slo['window']['description'])}); "
+        f"policy <strong>{escape(str(policy.get('state', 'no_data')).upper())}</strong>"
+        f"{': ' + escape(policy['reason']) if policy.get('reason') else ''}.</p>"
+    )
+    if entry.get("objective_percent") is None:
+        return head + "<p>No objective: nothing to chart.</p></section>"
+    return "".join(
+        [
+            head,
+            "<h3>Error budget burn-down</h3>",
+            _burn_down(entry, sli_slo, f"{anchor}-burn-down"),
+            "<h3>SLI per day</h3>",
+            _sli_per_day(entry, sli_slo, f"{anchor}-sli"),
+            "<h3>Burn rates and alert thresholds</h3>",
+            _burn_rates(entry, f"{anchor}-burn-rates"),
+            "<h3>Alerts that fired</h3>",
+            _fired(entry, sla.get("actions", [])),
+            "<h3>SLA</h3>",
+            _sla(entry, sla),
+            "<h3>Top budget consumers</h3>",
+            _consumers(entry),
+            "</section>",
+        ]
+    )
+
+
+def render(artifacts: dict[Stage, dict[str, Any]]) -> str:
+    """The whole report page for one run's artifacts (SLI, targets and budgets needed; SLA optional)."""
+    sli_slos = {s["slo"]: s for s in artifacts[Stage.SLI]["slos"]}
+    budgets = artifacts[Stage.BUDGETS]
+    evaluated_at = str(budgets["evaluated_at"])
+    nav = "".join(f'<li><a href="#{_anchor(e["slo"])}">{escape(e["slo"])}</a></li>' for e in budgets["slos"])
+    notes = "".join(f"<li>{escape(line)}</li>" for line in summary.notes(artifacts))
+    sections = "".join(_slo_section(e, sli_slos[e["slo"]], artifacts) for e in budgets["slos"])
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        f"<title>Reliability report, {escape(evaluated_at)}</title>"
+        f"<style>{STYLE}</style></head><body>"
+        f"<header><h1>Reliability report</h1><p>Evaluated at {escape(evaluated_at)}, "
+        f"run {escape(str(budgets['run_id']))}.</p></header>"
+        "<main><h2>Overview</h2>"
+        f"{_overview(artifacts)}"
+        f"<h2>Notes</h2><ul>{notes}</ul>"
+        f'<nav aria-label="SLOs"><h2>SLOs</h2><ul>{nav}</ul></nav>'
+        f"{sections}</main></body></html>\n"
+    )

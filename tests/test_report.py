@@ -1,0 +1,237 @@
+"""`reliability report`: the HTML page of the bundled example, its charts, escaping, and a real browser."""
+
+from __future__ import annotations
+
+import copy
+import re
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from conftest import EXAMPLE_CONFIG, require_binary
+from typer.testing import CliRunner
+
+from reliability import pipeline, summary
+from reliability.commands import report as report_command
+from reliability.config import load_config
+from reliability.conventions import Stage
+from reliability.errors import EXIT_BAD_INPUT
+from reliability.report import html, svg
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+CONSOLE_ERROR = re.compile(r"CONSOLE.*(error|Uncaught)", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def artifacts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    config = load_config(EXAMPLE_CONFIG)
+    assert config.settings.evaluate_at is not None
+    out_dir = tmp_path_factory.mktemp("artifacts")
+    options = pipeline.RunOptions(
+        now=config.settings.evaluate_at.timestamp(), out_dir=out_dir, ledger_path=None
+    )
+    pipeline.run(config, options)
+    return out_dir
+
+
+@pytest.fixture(scope="module")
+def artifacts(artifacts_dir: Path) -> dict[Stage, dict[str, Any]]:
+    return report_command.read_artifacts(artifacts_dir)
+
+
+@pytest.fixture(scope="module")
+def page(artifacts: dict[Stage, dict[str, Any]]) -> str:
+    return html.render(artifacts)
+
+
+class _Collector(HTMLParser):
+    """Every tag and attribute of the page, and its visible text, kept apart."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attribute_values: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attribute_values += [value or "" for _, value in attrs]
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _parse(page: str) -> _Collector:
+    collector = _Collector()
+    collector.feed(page)
+    return collector
+
+
+def test_every_slo_has_a_section_and_an_overview_row(
+    page: str, artifacts: dict[Stage, dict[str, Any]]
+) -> None:
+    entries = artifacts[Stage.BUDGETS]["slos"]
+    assert len(entries) == 14
+    for entry, row in zip(entries, summary.rows(artifacts), strict=True):
+        anchor = "slo-" + re.sub(r"[^0-9A-Za-z]", "-", entry["slo"])
+        assert f'id="{anchor}"' in page
+        assert f'href="#{anchor}">{row.slo}</a></th>' in page
+        assert f">{row.budget_remaining}</td>" in page
+    assert page.count('<th scope="col">') >= 9
+
+
+def test_status_reads_without_colour(page: str) -> None:
+    # the planted situations of the example, each as a word in a coloured cell
+    assert '<td class="bad">PAGE</td>' in page
+    assert '<td class="bad">FREEZE</td>' in page
+    assert '<td class="bad">EXHAUSTED (-134.0%)</td>' in page
+    assert '<td class="bad">BREACHED (10% credit)</td>' in page
+    assert '<td class="unknown">NO DATA</td>' in page
+
+
+def test_every_chart_has_a_title_and_a_description(page: str) -> None:
+    charts = re.findall(r"<svg\b.*?</svg>", page, flags=re.DOTALL)
+    assert len(charts) == 3 * 14  # burn-down, SLI per day, burn rates for every SLO
+    for chart in charts:
+        assert re.search(r"<svg[^>]*>\s*<title id=\"[^\"]+\">[^<]+</title>\s*<desc", chart), chart[:200]
+        assert 'role="img"' in chart
+
+
+def test_burn_down_tells_the_budget_left(page: str, artifacts: dict[Stage, dict[str, Any]]) -> None:
+    payments = next(e for e in artifacts[Stage.BUDGETS]["slos"] if e["slo"] == "orders/payments-availability")
+    left = payments["budget"]["remaining_events"]
+    assert f"{left:,.1f} left at the evaluation time (-134.0%)" in page
+
+
+def test_alert_thresholds_come_from_the_alert_pairs(page: str) -> None:
+    # the Workbook's page pair 1h/5m: 2% of a 30d budget in 1h is a 14.4x burn
+    assert '<th scope="row">page 1h/5m</th><td>14.4x</td><td>142.09x</td>' in page
+    assert "<title>page 1h/5m: 14.4x</title>" in page
+    assert "PAGE: 1h burn 142.09x and 5m burn 314.29x above 14.4x" in page
+
+
+def test_sla_shows_the_credit_tier(page: str) -> None:
+    assert "SLA <strong>orders/payments-contract</strong>: target 99.9%" in page
+    assert "below 99.9%: 10% credit" in page
+
+
+def test_page_needs_no_network(page: str) -> None:
+    parsed = _parse(page)
+    assert not {"script", "img", "link", "iframe", "object", "embed"} & set(parsed.tags)
+    assert [v for v in parsed.attribute_values if "http" in v or "//" in v] == []
+    styles = re.findall(r"<style>(.*?)</style>", page, flags=re.DOTALL)
+    assert styles and not any("url(" in s or "@import" in s for s in styles)
+    assert "@media print" in styles[0]
+
+
+def test_artifact_text_is_escaped(artifacts: dict[Stage, dict[str, Any]]) -> None:
+    tampered = copy.deepcopy(artifacts)
+    entry = tampered[Stage.BUDGETS]["slos"][0]
+    entry["policy"]["reason"] = "<script>alert(1)</script>"
+    entry["attribution"]["day"]["shares"][0]["key"] = '"><img src=x>'
+    page = html.render(tampered)
+    assert "<script>" not in page and "<img" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&quot;&gt;&lt;img src=x&gt;" in page
+
+
+def test_line_chart_leaves_gaps_for_missing_days() -> None:
+    chart = svg.line_chart(
+        "gap",
+        "A <gap>",
+        "desc",
+        ["a", "b", "c", "d", "e"],
+        [svg.Series("s", [1.0, 2.0, None, 3.0, 4.0], "x")],
+        "y",
+    )
+    assert chart.count("<polyline") == 2
+    assert '<title id="gap-title">A &lt;gap&gt;</title>' in chart
+
+
+def test_bar_chart_shows_no_data_as_text_not_as_zero() -> None:
+    chart = svg.bar_chart("bars", "t", "d", [svg.Bar("5m", None), svg.Bar("1h", 2.0)], "x", logarithmic=True)
+    assert chart.count("<rect") == 1
+    assert ">no data</text>" in chart
+
+
+def _app() -> typer.Typer:
+    app = typer.Typer()
+    report_command.register(app)
+
+    @app.callback()
+    def _root() -> None:  # a second command keeps typer from folding `report` into the app itself
+        pass
+
+    return app
+
+
+def test_command_writes_the_report(artifacts_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "nested" / "report.html"
+    result = CliRunner().invoke(_app(), ["report", "--artifacts", str(artifacts_dir), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert f"wrote {out}" in result.output
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_command_fails_clearly_without_artifacts(tmp_path: Path) -> None:
+    result = CliRunner().invoke(_app(), ["report", "--artifacts", str(tmp_path)])
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "sli-metrics.json: not found" in result.output
+    assert not (tmp_path / "report.html").exists()
+
+
+def _chromium(binary: str, profile: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    flags = [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        "--enable-logging=stderr",
+        "--v=0",
+    ]
+    return subprocess.run(
+        [binary, *flags, *arguments], capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def test_report_renders_in_chromium(artifacts_dir: Path, tmp_path: Path) -> None:
+    binary = require_binary("chromium")
+    report_file = tmp_path / "report.html"
+    result = CliRunner().invoke(
+        _app(), ["report", "--artifacts", str(artifacts_dir), "--out", str(report_file)]
+    )
+    assert result.exit_code == 0, result.output
+    artifacts = report_command.read_artifacts(artifacts_dir)
+
+    dumped = _chromium(binary, tmp_path / "profile", "--dump-dom", report_file.as_uri())
+    assert dumped.returncode == 0, dumped.stderr[-2000:]
+    dom = dumped.stdout
+    for entry, row in zip(artifacts[Stage.BUDGETS]["slos"], summary.rows(artifacts), strict=True):
+        assert f">{entry['slo']}</h2>" in dom
+        assert f">{row.budget_remaining}</td>" in dom
+        assert f">{row.sli}</td>" in dom
+    assert dom.count("<svg") == 3 * 14
+    assert [line for line in dumped.stderr.splitlines() if CONSOLE_ERROR.search(line)] == []
+
+    screenshot = tmp_path / "report.png"
+    shot = _chromium(
+        binary,
+        tmp_path / "profile",
+        f"--screenshot={screenshot}",
+        "--window-size=1280,4000",
+        report_file.as_uri(),
+    )
+    assert shot.returncode == 0, shot.stderr[-2000:]
+    assert [line for line in shot.stderr.splitlines() if CONSOLE_ERROR.search(line)] == []
+    data = screenshot.read_bytes()
+    assert data.startswith(PNG_SIGNATURE)
+    assert len(data) > 50_000  # a blank 1280x4000 page compresses to a few kilobytes
+    print(f"report screenshot: {screenshot}")
