@@ -28,7 +28,7 @@ app = typer.Typer(
     help="Turn telemetry into SLIs, SLO targets, error budgets and SLA reports.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish
 )
 
 ConfigPath = Annotated[Path, typer.Argument(help="A configuration file, or a folder of *.yaml files.")]
@@ -40,6 +40,7 @@ Verbose = Annotated[
 class OutputFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
+    MARKDOWN = "markdown"
 
 
 def _err(text: str) -> None:
@@ -189,7 +190,8 @@ def run(
             return
         typer.echo(f"evaluated at {result.artifacts[Stage.SLI]['evaluated_at']}")
         if table_rows:
-            typer.echo(summary.render_table(table_rows))
+            render = summary.render_markdown if output is OutputFormat.MARKDOWN else summary.render_table
+            typer.echo(render(table_rows))
         for line in summary.notes(result.artifacts):
             typer.echo(line)
         typer.echo("wrote " + ", ".join(str(p) for p in result.written))

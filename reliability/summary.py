@@ -169,5 +169,16 @@ def render_table(table_rows: list[SummaryRow]) -> str:
     )
 
 
+def render_markdown(table_rows: list[SummaryRow]) -> str:
+    """The summary as a GitHub-flavoured markdown table, for CI job summaries."""
+
+    def cells(values: tuple[str, ...]) -> str:
+        return "| " + " | ".join(v.replace("|", "\\|") for v in values) + " |"
+
+    lines = [cells(HEADERS), cells(tuple("---" for _ in HEADERS))]
+    lines += [cells(tuple(str(v) for v in asdict(r).values())) for r in table_rows]
+    return "\n".join(lines)
+
+
 def as_json(table_rows: list[SummaryRow]) -> list[dict[str, str]]:
     return [asdict(r) for r in table_rows]

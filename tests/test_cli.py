@@ -98,3 +98,12 @@ def test_internal_errors_are_one_line_unless_verbose(
     assert "internal error: RuntimeError: boom" in quiet.output and "Traceback" not in quiet.output
     loud = runner.invoke(app, ["run", str(example_config), "--out", str(tmp_path), "--verbose"])
     assert "Traceback" in loud.output
+
+
+def test_run_markdown_summary(tmp_path: Path, example_config: Path) -> None:
+    result = runner.invoke(app, ["run", str(example_config), "--out", str(tmp_path), "--format", "markdown"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("| SERVICE |"))
+    assert lines[header + 1].startswith("| --- |")
+    assert any("| checkout-availability |" in line and "| PAGE |" in line for line in lines)
