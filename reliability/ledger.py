@@ -8,6 +8,7 @@ inserted as `running` first; when its process is gone, the next open marks it `i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -252,11 +253,10 @@ def _process_alive(pid: int, token: str | None) -> bool:
     if sys.platform == "win32":
         return True  # os.kill would terminate it there; leave the row for a human
     try:
-        os.kill(pid, 0)
+        with contextlib.suppress(PermissionError):  # alive, owned by another user
+            os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
-        pass  # alive, owned by another user
     fields = _process_stat(pid)
     if fields is not None and fields[0] == "Z":
         return False  # exited, not yet reaped by its parent
