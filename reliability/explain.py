@@ -30,6 +30,7 @@ from reliability.config.model import (
     Source,
 )
 from reliability.conventions import ARTIFACT_FILES, Stage
+from reliability.core.policy import describe_rule
 from reliability.durations import format_duration
 from reliability.errors import EXIT_INVALID_CONFIG, InputError, ReliabilityError
 from reliability.pipeline import STAGE_ORDER, _run_id
@@ -568,12 +569,7 @@ def _alert_block(trace: SloTrace) -> list[str]:
 
 
 def _rule_text(rule: PolicyRule) -> str:
-    conditions = []
-    if rule.budget_remaining_below is not None:
-        conditions.append(f"budget remaining < {number(rule.budget_remaining_below)}")
-    if rule.alert_states:
-        conditions.append(f"alert state in ({', '.join(rule.alert_states)})")
-    return f"{rule.state} when {' and '.join(conditions) or 'always'}"
+    return f"{rule.state} when {describe_rule(rule)}"
 
 
 def _policy_block(trace: SloTrace) -> list[str]:

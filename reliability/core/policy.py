@@ -26,7 +26,8 @@ def _holds(rule: PolicyRule, remaining: float | None, alert_state: str) -> bool:
     return not rule.alert_states or alert_state in rule.alert_states
 
 
-def _describe(rule: PolicyRule) -> str:
+def describe_rule(rule: PolicyRule) -> str:
+    """The rule's conditions in words, as reports and explain show them."""
     parts = []
     if rule.budget_remaining_below is not None:
         parts.append(f"budget remaining below {rule.budget_remaining_below:.0%}")
@@ -38,7 +39,7 @@ def _describe(rule: PolicyRule) -> str:
 def decide(rules: tuple[PolicyRule, ...], remaining: float | None, alert_state: str) -> PolicyDecision:
     for index, rule in enumerate(rules):
         if _holds(rule, remaining, alert_state):
-            return PolicyDecision(rule.state, index, _describe(rule))
+            return PolicyDecision(rule.state, index, describe_rule(rule))
     if remaining is None or alert_state == "no_data":
         return PolicyDecision("no_data", None, "no data to judge the budget by")
     return PolicyDecision("ok", None, "no rule matched")
