@@ -10,7 +10,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from reliability.commands import backtest as command
+from reliability.cli import app
 from reliability.config.defaults import WORKBOOK_PAIRS
 from reliability.core.backtest import (
     backtest,
@@ -144,13 +144,6 @@ def test_rationale_picks_the_highest_candidate_within_the_margin() -> None:
 
 @pytest.fixture
 def cli() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def main() -> None:
-        """Keeps `backtest` a subcommand, as in the real CLI."""
-
-    command.register(app)
     return app
 
 

@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 import yaml
 from conftest import EXAMPLE_CONFIG, require_binary
 from typer.testing import CliRunner
 
 from reliability import conventions
-from reliability.commands.dashboards import register
+from reliability.cli import app
 from reliability.config import load_config
 from reliability.config.model import Config
 from reliability.conventions import Metric
@@ -70,13 +69,6 @@ def write_prometheus_config(folder: Path, service: str = "edge", extra: str = ""
 
 
 def invoke(*args: str) -> Any:
-    app = typer.Typer()
-
-    @app.callback()
-    def main() -> None:
-        """Group mode, so the command is called by its name as under the real CLI."""
-
-    register(app)
     return CliRunner().invoke(app, ["dashboards", *args])
 
 

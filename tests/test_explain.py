@@ -15,7 +15,7 @@ import typer
 from typer.testing import CliRunner, Result
 
 from reliability import artifacts, explain, pipeline
-from reliability.commands import explain as explain_command
+from reliability.cli import app
 from reliability.config import load_config
 from reliability.config.model import Config, EventSource
 from reliability.conventions import ARTIFACT_FILES, Stage
@@ -29,13 +29,6 @@ runner = CliRunner()
 
 
 def _app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def main() -> None:
-        """A callback keeps `explain` a subcommand, as in the real CLI."""
-
-    explain_command.register(app)
     return app
 
 

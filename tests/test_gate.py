@@ -12,6 +12,7 @@ import typer
 from typer.testing import CliRunner, Result
 
 from reliability import artifacts, pipeline
+from reliability.cli import app
 from reliability.commands import gate
 from reliability.config import load_config
 from reliability.conventions import ARTIFACT_FILES, Stage
@@ -25,13 +26,6 @@ runner = CliRunner()
 
 
 def _app() -> typer.Typer:
-    app = typer.Typer()
-
-    @app.callback()
-    def main() -> None:
-        """A callback keeps `gate` a subcommand, as in the real CLI."""
-
-    gate.register(app)
     return app
 
 

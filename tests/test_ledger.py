@@ -497,14 +497,7 @@ def test_a_failed_run_is_marked_failed_with_its_message(tmp_path: Path) -> None:
 
 
 def history_app() -> typer.Typer:
-    app = typer.Typer()
-    history.register(app)
-
-    @app.command()
-    def unused() -> None:
-        """A second command, so typer keeps `history` as a subcommand."""
-
-    return app
+    return reliability_app
 
 
 def test_history_shows_the_trend_as_a_table_and_json(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from conftest import EXAMPLE_CONFIG, require_binary
 from typer.testing import CliRunner
 
 from reliability import pipeline, summary
+from reliability.cli import app
 from reliability.commands import report as report_command
 from reliability.config import load_config
 from reliability.conventions import Stage
@@ -158,13 +159,6 @@ def test_bar_chart_shows_no_data_as_text_not_as_zero() -> None:
 
 
 def _app() -> typer.Typer:
-    app = typer.Typer()
-    report_command.register(app)
-
-    @app.callback()
-    def _root() -> None:  # a second command keeps typer from folding `report` into the app itself
-        pass
-
     return app
 
 

@@ -8,12 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 import yaml
 from conftest import require_binary
 from typer.testing import CliRunner
 
-from reliability.commands.rules import register
+from reliability.cli import app
 from reliability.config import load_config
 from reliability.exporters import rule_sources
 from reliability.exporters.rules import rule_file
@@ -97,13 +96,6 @@ def config_path(tmp_path: Path) -> Path:
 
 
 def invoke(*args: str) -> Any:
-    app = typer.Typer()
-    register(app)
-
-    @app.callback()
-    def main() -> None:  # a callback keeps `rules` a named subcommand, as in the real CLI
-        """Throwaway app for the command under test."""
-
     return CliRunner().invoke(app, ["rules", *args])
 
 
