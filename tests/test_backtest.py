@@ -12,19 +12,17 @@ from typer.testing import CliRunner
 
 from reliability.cli import app
 from reliability.config.defaults import WORKBOOK_PAIRS
-from reliability.core.backtest import (
-    backtest,
-    backtest_rationale,
-    find_incidents,
-    replay_alerts,
-    rolling_compliance,
-)
+from reliability.config.model import SloWindow
+from reliability.core.backtest import backtest, backtest_rationale, compliance, find_incidents, replay_alerts
 from reliability.core.grid import DAY, MinuteGrid
+from reliability.core.replay import OccurrenceSeries
 
 DAYS = 4
 MINUTES = DAYS * 1440
 GRID = MinuteGrid(origin=0, minutes=MINUTES)  # epoch 0 is a UTC midnight
-THIRTY_DAYS = 30 * DAY
+THIRTY_DAYS = SloWindow(rolling_seconds=30 * DAY)
+ONE_DAY = SloWindow(rolling_seconds=DAY)
+TWO_DAYS = SloWindow(rolling_seconds=2 * DAY)
 
 
 def steady(events_per_minute: int = 1000) -> tuple[np.ndarray, np.ndarray]:
@@ -40,7 +38,7 @@ def test_fast_incident_pages_at_the_computed_step() -> None:
     start = 3 * 1440 + 601  # 4921, one minute past a 5-minute step
     good[start : start + 30] = 500  # 30 minutes at 50 % errors
 
-    replay = replay_alerts(good, total, GRID, 0.999, THIRTY_DAYS, WORKBOOK_PAIRS)
+    replay = replay_alerts(OccurrenceSeries(good, total), GRID, 0.999, THIRTY_DAYS, WORKBOOK_PAIRS)
 
     # 1h/5m pair, factor 14.4 at 99.9 %: it needs more than 0.0144 x 60,000 = 864 bad in the hour.
     # With k incident minutes in the hour: 500 k + at most 30 baseline errors; k = 1 gives 530,
@@ -62,7 +60,7 @@ def test_slow_burn_tickets_without_paging() -> None:
 
     # At 99.5 % the burn is 2 % / 0.5 % = 4: above the ticket factors (3 for 1d/2h, 1 for 3d/6h),
     # below both page factors (14.4 for 1h/5m, 6 for 6h/30m).
-    replay = replay_alerts(good, total, GRID, 0.995, THIRTY_DAYS, WORKBOOK_PAIRS)
+    replay = replay_alerts(OccurrenceSeries(good, total), GRID, 0.995, THIRTY_DAYS, WORKBOOK_PAIRS)
 
     assert replay.of("page") == ()
     tickets = replay.of("ticket")
@@ -77,12 +75,14 @@ def test_page_on_low_traffic_is_counted_as_such() -> None:
     good = total.copy()
     good[3000:3010] = 1  # 10 minutes at 67 % errors
 
-    replay = replay_alerts(good, total, GRID, 0.999, THIRTY_DAYS, WORKBOOK_PAIRS)
+    replay = replay_alerts(OccurrenceSeries(good, total), GRID, 0.999, THIRTY_DAYS, WORKBOOK_PAIRS)
 
     assert len(replay.low_traffic_pages) == 1
     assert replay.low_traffic_pages[0].short_window_events < 100
     # With alerting.min_events 40 the 6h/30m pair's 90 events are enough traffic.
-    confident = replay_alerts(good, total, GRID, 0.999, THIRTY_DAYS, WORKBOOK_PAIRS, min_events=40)
+    confident = replay_alerts(
+        OccurrenceSeries(good, total), GRID, 0.999, THIRTY_DAYS, WORKBOOK_PAIRS, min_events=40
+    )
     assert len(confident.of("page")) == 1
     assert confident.low_traffic_pages == ()
 
@@ -93,7 +93,7 @@ def test_incidents_merge_short_gaps_and_drop_blips() -> None:
     good[120:130] = 0  # 10 more after a 10-minute gap: merged
     good[200:230] = 0  # after a 70-minute gap: a second incident
     good[400] = 0  # one bad minute: dropped
-    assert find_incidents(good, total, 0.999) == [(100, 130), (200, 230)]
+    assert find_incidents(OccurrenceSeries(good, total), 0.999) == [(100, 130), (200, 230)]
 
 
 def small_history() -> tuple[np.ndarray, np.ndarray, MinuteGrid]:
@@ -108,32 +108,35 @@ def small_history() -> tuple[np.ndarray, np.ndarray, MinuteGrid]:
 def test_met_share_and_budget_left_by_hand() -> None:
     good, total, grid = small_history()
     # 1-day window, so each day end judges one day. Allowed bad: 144 at 99.9 %, 1,440 at 99 %.
-    strict = rolling_compliance(good, total, grid, 0.999, DAY)
+    strict = compliance(OccurrenceSeries(good, total), grid, 0.999, ONE_DAY)
     assert [p.end for p in strict.periods] == [DAY, 2 * DAY, 3 * DAY]
     assert [p.budget_left for p in strict.periods] == pytest.approx([1.0, 1 - 100 / 144, 1 - 300 / 144])
     assert [p.met for p in strict.periods] == [True, True, False]
     assert strict.met_share == pytest.approx(2 / 3)
 
-    loose = rolling_compliance(good, total, grid, 0.99, DAY)
+    loose = compliance(OccurrenceSeries(good, total), grid, 0.99, ONE_DAY)
     assert [p.budget_left for p in loose.periods] == pytest.approx([1.0, 1 - 100 / 1440, 1 - 300 / 1440])
     assert loose.met_share == 1.0
 
     # A 2-day window is covered only at the last two day ends.
-    two_days = rolling_compliance(good, total, grid, 0.99, 2 * DAY)
+    two_days = compliance(OccurrenceSeries(good, total), grid, 0.99, TWO_DAYS)
     assert [p.budget_left for p in two_days.periods] == pytest.approx([1 - 100 / 2880, 1 - 400 / 2880])
 
 
 def test_windows_starting_before_the_data_are_not_judged() -> None:
     good, total, grid = small_history()
     total[:720], good[:720] = 0, 0  # data starts at noon on day 0
-    periods = rolling_compliance(good, total, grid, 0.99, DAY).periods
+    periods = compliance(OccurrenceSeries(good, total), grid, 0.99, ONE_DAY).periods
     assert [p.end for p in periods] == [2 * DAY, 3 * DAY]
 
 
 def test_rationale_picks_the_highest_candidate_within_the_margin() -> None:
     good, total, grid = small_history()
     sets = {"sre-workbook": WORKBOOK_PAIRS}
-    candidates = [backtest(good, total, grid, objective, DAY, sets) for objective in (0.99, 0.995, 0.999)]
+    candidates = [
+        backtest(OccurrenceSeries(good, total), grid, objective, ONE_DAY, sets)
+        for objective in (0.99, 0.995, 0.999)
+    ]
     # A 1-day SLO window scales the factors down to ~1/30 of a 30-day one: every blip pages.
     assert "page" in dict(backtest_rationale(candidates, margin=0.75).reasons)[0.99]
     rationale = backtest_rationale(candidates, margin=0.75, max_pages_per_30d=float("inf"))
@@ -159,18 +162,50 @@ def test_command_on_the_example(cli: typer.Typer, example_config: Path) -> None:
     assert [e["start"] for e in strict_alerts["episodes"] if e["severity"] == "page"] == [
         "2026-11-05T11:30:00Z"
     ]
-    assert strict_alerts["incidents"][-1]["start"] == "2026-11-05T11:20:00Z"
-    assert strict_alerts["incidents"][-1]["seconds_to_page"] == 600
+    assert strict_alerts["incident_list"][-1]["start"] == "2026-11-05T11:20:00Z"
+    assert strict_alerts["incident_list"][-1]["seconds_to_page"] == 600
+    assert strict_alerts["median_seconds_to_page"] == 600
     # At 99 % the same burst is too short for the 1h window: no page.
     assert by_objective[99.0]["alerts"][0]["pages"] == 0
 
     table = CliRunner().invoke(cli, args)
     assert table.exit_code == 0, table.output
-    assert "objective 99%" in table.stdout and "objective 99.9%" in table.stdout
+    lines = table.stdout.splitlines()
+    assert lines[1].split()[:2] == ["OBJECTIVE", "MET"]
+    assert lines[3].startswith("99.9%") and "10 min" in lines[3]  # median time to page
+    assert "  page   2026-11-05T11:30:00Z  1h/5m, 6h/30m" in lines
+
+    markdown = CliRunner().invoke(cli, [*args, "--format", "markdown"])
+    assert markdown.exit_code == 0, markdown.output
+    assert "| OBJECTIVE | MET |" in markdown.stdout
 
 
-def test_command_refuses_a_composite_slo(cli: typer.Typer, example_config: Path) -> None:
-    args = ["backtest", "orders/order-journey", str(example_config), "--objectives", "99"]
+@pytest.mark.parametrize(
+    ("slo", "heading"),
+    [
+        ("orders/order-journey", "composite, rolling 30d"),
+        ("orders/checkout-good-minutes", "rolling 30d, timeslices"),
+        ("storefront/catalog-availability-monthly", "calendar month (Europe/Berlin)"),
+    ],
+)
+def test_command_replays_every_kind_of_slo(
+    cli: typer.Typer, example_config: Path, slo: str, heading: str
+) -> None:
+    result = CliRunner().invoke(cli, ["backtest", slo, str(example_config), "--objectives", "99"])
+    assert result.exit_code == 0, result.output
+    assert heading in result.stdout.splitlines()[0]
+    assert result.stdout.splitlines()[2].startswith("99%  ")
+
+
+def test_command_defaults_to_the_auto_ladder(cli: typer.Typer, example_config: Path) -> None:
+    args = ["backtest", "storefront/catalog-latency", str(example_config), "--format", "json"]
     result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    ladder = [c["objective_percent"] for c in json.loads(result.stdout)["candidates"]]
+    assert ladder == [90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99]
+
+
+def test_command_names_the_known_slos_for_a_typo(cli: typer.Typer, example_config: Path) -> None:
+    result = CliRunner().invoke(cli, ["backtest", "orders/checkout", str(example_config)])
     assert result.exit_code == 2
-    assert "composite" in result.output
+    assert "orders/checkout-availability" in result.output

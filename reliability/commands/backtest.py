@@ -5,134 +5,58 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-import numpy as np
 import typer
 
 from reliability import pipeline
 from reliability.config import load_config
-from reliability.config.model import BudgetingMethod, Config, Slo
+from reliability.config.model import Config, Slo
 from reliability.core import backtest as engine
+from reliability.core.targets import OBJECTIVE_LADDER
 from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
+from reliability.report import backtest as text
+from reliability.stages.replayable import replayable
 from reliability.telemetry.ingest import load_telemetry
-from reliability.timefmt import to_rfc3339
 
 
 class BacktestFormat(StrEnum):
     TABLE = "table"
     JSON = "json"
+    MARKDOWN = "markdown"
 
 
-def parse_objectives(text: str) -> list[float]:
-    """'99,99.5' as percents; each must lie in (0, 100]."""
+def parse_objectives(listed: str) -> list[float]:
+    """'99,99.5' as percents; each must lie in (0, 100]. Empty: the `objective: auto` ladder."""
+    if not listed.strip():
+        return list(OBJECTIVE_LADDER)
     try:
-        values = [float(part) for part in text.split(",") if part.strip()]
+        values = [float(part) for part in listed.split(",") if part.strip()]
     except ValueError:
         raise ReliabilityError(
-            f"--objectives: {text!r} is not a list of percents", EXIT_INVALID_CONFIG
+            f"--objectives: {listed!r} is not a list of percents", EXIT_INVALID_CONFIG
         ) from None
     if not values or any(not 0 < v <= 100 for v in values):
-        raise ReliabilityError(f"--objectives: {text!r}: give percents in (0, 100]", EXIT_INVALID_CONFIG)
+        raise ReliabilityError(f"--objectives: {listed!r}: give percents in (0, 100]", EXIT_INVALID_CONFIG)
     return values
 
 
 def _slo(config: Config, slo_id: str) -> Slo:
     found = next((s for s in config.slos if s.id == slo_id), None)
     if found is None:
-        raise ReliabilityError(f"no SLO {slo_id!r} (give it as service/name)", EXIT_INVALID_CONFIG)
-    if found.composite is not None:
-        raise ReliabilityError(
-            f"{slo_id} is composite: backtest its dependencies instead", EXIT_INVALID_CONFIG
-        )
-    if found.window.rolling_seconds is None:
-        raise ReliabilityError(
-            f"{slo_id} has a calendar window: only rolling windows are replayed", EXIT_INVALID_CONFIG
-        )
-    if found.budgeting.method is not BudgetingMethod.OCCURRENCES:
-        raise ReliabilityError(
-            f"{slo_id} counts time slices: only occurrences are replayed", EXIT_INVALID_CONFIG
-        )
+        known = ", ".join(s.id for s in config.slos)
+        raise ReliabilityError(f"no SLO {slo_id!r} (known: {known})", EXIT_INVALID_CONFIG)
     return found
 
 
-def _as_json(slo: Slo, evaluated_at: int, candidates: list[engine.CandidateBacktest]) -> dict[str, Any]:
-    def replay(r: engine.AlertReplay) -> dict[str, Any]:
-        return {
-            "window_set": r.window_set,
-            "pages": len(r.of("page")),
-            "tickets": len(r.of("ticket")),
-            "low_traffic_pages": len(r.low_traffic_pages),
-            "episodes": [
-                {
-                    "severity": e.severity,
-                    "start": to_rfc3339(e.start),
-                    "pairs": list(e.pairs),
-                    "short_window_events": e.short_window_events,
-                    "low_traffic": e.low_traffic,
-                }
-                for e in r.episodes
-            ],
-            "incidents": [
-                {
-                    "start": to_rfc3339(i.start),
-                    "end": to_rfc3339(i.end),
-                    "first_page": None if i.first_page is None else to_rfc3339(i.first_page),
-                    "seconds_to_page": i.seconds_to_page,
-                }
-                for i in r.incidents
-            ],
-        }
-
-    return {
-        "slo": slo.id,
-        "evaluated_at": to_rfc3339(evaluated_at),
-        "window": slo.window.name,
-        "candidates": [
-            {
-                "objective_percent": round(c.objective * 100, 6),
-                "period_ends": len(c.compliance.periods),
-                "met_share": c.compliance.met_share,
-                "budget_left": [
-                    {"end": to_rfc3339(p.end), "sli": p.sli, "budget_left": p.budget_left, "met": p.met}
-                    for p in c.compliance.periods
-                ],
-                "alerts": [replay(r) for r in c.replays],
-            }
-            for c in candidates
-        ],
-    }
+def _aligned(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    cells = [headers, *rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells]
 
 
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.1f}%"
-
-
-def _table(report: dict[str, Any]) -> list[str]:
-    lines = [f"{report['slo']} ({report['window']} rolling), history up to {report['evaluated_at']}"]
-    for c in report["candidates"]:
-        lefts = [p["budget_left"] for p in c["budget_left"]]
-        lines.append(
-            f"objective {c['objective_percent']:g}%: met at {_percent(c['met_share'])} of "
-            f"{c['period_ends']} day ends; budget left min {_percent(min(lefts, default=None))}, "
-            f"last {_percent(lefts[-1] if lefts else None)}"
-        )
-        for r in c["alerts"]:
-            lines.append(
-                f"  {r['window_set']}: {r['pages']} page(s) ({r['low_traffic_pages']} on low traffic), "
-                f"{r['tickets']} ticket(s)"
-            )
-            for e in r["episodes"]:
-                low = " LOW TRAFFIC" if e["low_traffic"] else ""
-                lines.append(f"    {e['severity']:<6} {e['start']}  {','.join(e['pairs'])}{low}")
-            for i in r["incidents"]:
-                to_page = (
-                    "never paged"
-                    if i["seconds_to_page"] is None
-                    else f"paged after {i['seconds_to_page'] // 60} min"
-                )
-                lines.append(f"    incident {i['start']} .. {i['end']}: {to_page}")
-    return lines
+def _markdown(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+    return ["| " + " | ".join(row) + " |" for row in (headers, tuple("---" for _ in headers), *rows)]
 
 
 def backtest(
@@ -142,7 +66,11 @@ def backtest(
     ),
     objectives: Annotated[
         str,
-        typer.Option("--objectives", help="Candidate objectives in percent, comma-separated: 99,99.5,99.9."),
+        typer.Option(
+            "--objectives",
+            help="Candidate objectives in percent, comma-separated: 99,99.5,99.9 "
+            "(default: the ladder `objective: auto` climbs).",
+        ),
     ] = "",
     windows: Annotated[
         str | None,
@@ -156,8 +84,9 @@ def backtest(
 ) -> None:
     """Replay the telemetry history: how each candidate objective would have fared.
 
-    Per candidate: share of day ends at which the rolling SLO was met, the budget left
-    at each, and the page and ticket alerts its window sets would have fired.
+    Per candidate: share of period ends (UTC day ends, and calendar period ends) at
+    which the SLO was met, the budget left at each, the page and ticket alerts its window
+    sets would have fired, pages on low traffic, and each incident's time to page.
     """
     from reliability.cli import _evaluation_time, _reporting_errors
 
@@ -174,32 +103,27 @@ def backtest(
             )
         grid = pipeline.evaluation_grid(config, _evaluation_time(now, config))
         telemetry = load_telemetry(config, grid)
-        assert slo.sli is not None and slo.window.rolling_seconds is not None
-        parts = [
-            s.slis[slo.sli]
-            for s in telemetry.series
-            if s.component.service == slo.service and s.component.name in slo.components
-        ]
-        good = np.sum([p.good for p in parts], axis=0).astype(np.int64)
-        total = np.sum([p.total for p in parts], axis=0).astype(np.int64)
+        series = replayable(config, slo, telemetry.series)
         window_sets = {name: config.alert_window_sets[name] for name in set_names}
         results = [
-            engine.backtest(
-                good,
-                total,
-                grid,
-                percent / 100,
-                slo.window.rolling_seconds,
-                window_sets,
-                min_events=slo.min_events,
-            )
+            engine.backtest(series, grid, percent / 100, slo.window, window_sets, min_events=slo.min_events)
             for percent in candidates_percent
         ]
-        report = _as_json(slo, grid.end, results)
+        report = text.as_json(slo, grid.end, results)
         if output is BacktestFormat.JSON:
             typer.echo(json.dumps(report, indent=2))
+            return
+        rows = text.comparison_rows(report)
+        if output is BacktestFormat.MARKDOWN:
+            lines = [f"**{text.heading(report)}**", "", *_markdown(text.COMPARISON_HEADERS, rows)]
         else:
-            typer.echo("\n".join(_table(report)))
+            lines = [
+                text.heading(report),
+                *_aligned(text.COMPARISON_HEADERS, rows),
+                "",
+                *text.details(report),
+            ]
+        typer.echo("\n".join([*lines, "", text.footnote(report)]))
 
 
 def register(app: typer.Typer) -> None:

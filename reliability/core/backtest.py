@@ -1,70 +1,97 @@
 """Backtest candidate objectives against the minute history: what each would have meant.
 
-Pure: per-minute good/total arrays on a grid in, dataclasses out. Every window sum is a
-difference of prefix sums, so each question costs one vectorised pass over the history.
+Pure: a replayable SLI (core.replay) on a minute grid in, dataclasses out. Every window
+is a difference of prefix sums, so each question costs one vectorised pass over the
+history. Any SLO the pipeline measures can be replayed: occurrences or time slices,
+rolling or calendar windows, single or composite.
 
 Definitions (all windows end at an evaluation instant and hold whole minutes before it):
 
-- compliance: the rolling SLO window evaluated at every UTC day end of the grid whose window
-  lies wholly after the first minute with data; met when SLI >= objective; budget left =
-  1 - bad / ((1 - objective) x total). Windows without events are not counted.
+- compliance: the SLO window evaluated at every UTC day end of the grid and, for a
+  calendar window, at every period end (the instant its period closes). A rolling window
+  ending there, or the calendar period to date, is judged when the data began at most a
+  30th of its period into it (a window partly before the data would judge its absence). Met
+  when SLI >= objective; budget left = 1 - bad / ((1 - objective) x total). Windows
+  without events are not counted.
 - alerts: every `step` (5 minutes, from the grid's midnight origin) each pair fires when the
-  burn rate (error ratio / (1 - objective)) exceeds its factor over both windows; a pair whose
-  long window reaches before the first minute with data is not evaluated (a 3d window over
-  a few hours of data would act as a short window). An episode of a severity starts at the
-  first step any of its pairs fires after none did.
+  burn rate (error ratio / (1 - objective)) exceeds its factor over both windows, with the
+  factor of the SLO period in force at that step (a calendar month's length varies); a pair
+  whose long window reaches before the first minute with data is not evaluated (a 3d window
+  over a few hours of data would act as a short window). As in the live alerts, a page pair
+  with fewer than `alerting.min_events` events in either window fires as a ticket (counted
+  as a demoted page). An episode of a severity starts at the first step any of its pairs
+  fires after none did.
 - low-traffic page: a page episode whose starting pairs all had fewer than `min_events`
   (100 when 0) events in their short window.
-- incident: a run of minutes whose own error ratio exceeds 10 x (1 - objective), with runs
-  less than 15 minutes apart merged; merged runs shorter than 5 minutes are dropped (one bad
-  minute at night-time traffic is noise, and no page pair can see less). Its time to page:
-  from its first minute to the first step after it began at which a page pair fired, looking
-  until one long page window after it ended; none when no page fired by then.
+- incident: a run of minutes whose own error ratio exceeds the series' incident level (10 x
+  (1 - objective); for time slices with a target, 1 - target), with runs less than 15 minutes
+  apart merged; merged runs holding fewer than 5 bad minutes are dropped (a few bad minutes
+  at low traffic, where one error is a large share, are noise; no page pair sees less).
+  Its time to page: from its first minute to the first step after it began at which a page
+  pair fired, looking until one long page window after it ended; none when no page fired.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
 
-from reliability.config.model import AlertWindowPair
+from reliability.config.model import AlertWindowPair, SloWindow
 from reliability.core.budget import budget_fraction
 from reliability.core.grid import MINUTE, MINUTES_PER_DAY, MinuteGrid
+from reliability.core.replay import Replayable, WindowCounts
+from reliability.core.windows import WindowSpan, span_at
 
 Int64 = npt.NDArray[np.int64]
 Bool = npt.NDArray[np.bool_]
 
 ALERT_STEP_SECONDS = 300
 EVENTS_FOR_CONFIDENT_PAGE = 100  # when the SLO sets no alerting.min_events (as the hooks stage does)
-INCIDENT_BUDGET_MULTIPLE = 10.0
 INCIDENT_MERGE_GAP_MINUTES = 15
 INCIDENT_MIN_MINUTES = 5
+# A window judged although the data began after its start: by at most this share of its period
+# (a day of 30 days; a zone's offset from UTC for a calendar month whose data began at UTC midnight).
+DATA_START_GRACE_SHARE = 1 / 30
 _TOLERANCE = 1e-12  # 0.999 computed as 999/1000 must count as meeting 99.9 %
 
 
-def _prefix(values: Int64) -> Int64:
-    """Prefix sums with a leading zero: the sum over minutes [a, b) is p[b] - p[a]."""
-    return np.concatenate((np.zeros(1, np.int64), np.cumsum(values, dtype=np.int64)))
+def _first_minute_with_data(series: Replayable) -> int | None:
+    with_data = np.flatnonzero(series.events_per_minute() > 0)
+    return int(with_data[0]) if with_data.size else None
+
+
+def _spans(window: SloWindow, instants: Sequence[int]) -> list[WindowSpan]:
+    """The SLO window's span at each instant (epoch seconds, ascending), one calendar lookup per period."""
+    if window.calendar is None:
+        return [span_at(window, t) for t in instants]
+    spans: list[WindowSpan] = []
+    current: WindowSpan | None = None
+    for t in instants:
+        if current is None or not current.start <= t < current.period_end:
+            current = span_at(window, t)
+        spans.append(WindowSpan(current.start, t, current.period_seconds, current.period_end))
+    return spans
 
 
 @dataclass(frozen=True)
 class PeriodEnd:
-    """The rolling SLO window ending at `end` (epoch seconds)."""
+    """The SLO window ending at `end` (epoch seconds): rolling, or a calendar period to date."""
 
     end: int
-    good: int
-    total: int
+    good: float  # in the budgeting method's units
+    total: float
     sli: float
     budget_left: float
     met: bool
+    closes_period: bool  # a calendar period's last instant (always true for rolling windows)
 
 
 @dataclass(frozen=True)
 class Compliance:
-    window_seconds: int
+    window: str
     periods: tuple[PeriodEnd, ...]
 
     @property
@@ -78,29 +105,51 @@ class Compliance:
     def lowest_budget_left(self) -> float | None:
         return min((p.budget_left for p in self.periods), default=None)
 
+    @property
+    def closed_periods(self) -> tuple[PeriodEnd, ...]:
+        return tuple(p for p in self.periods if p.closes_period)
 
-def rolling_compliance(
-    good: Int64, total: Int64, grid: MinuteGrid, objective: float, window_seconds: int
-) -> Compliance:
-    window = window_seconds // MINUTE
-    with_data = np.flatnonzero(total > 0)
-    if with_data.size == 0:
-        return Compliance(window_seconds, ())
-    ends = np.arange(MINUTES_PER_DAY, len(total) + 1, MINUTES_PER_DAY)
-    ends = ends[ends - window >= with_data[0]]  # only windows wholly inside the recorded history
-    good_sums, total_sums = _prefix(good), _prefix(total)
-    window_good = good_sums[ends] - good_sums[ends - window]
-    window_total = total_sums[ends] - total_sums[ends - window]
+
+def _judgement_instants(grid: MinuteGrid, window: SloWindow) -> list[int]:
+    """UTC day ends of the grid, and for a calendar window every period end inside it."""
+    day_ends = range(grid.origin + MINUTES_PER_DAY * MINUTE, grid.end + 1, MINUTES_PER_DAY * MINUTE)
+    instants = set(day_ends)
+    if window.calendar is not None:
+        t = span_at(window, grid.origin).period_end
+        while t <= grid.end:
+            instants.add(t)
+            t = span_at(window, t).period_end
+    return sorted(instants)
+
+
+def compliance(series: Replayable, grid: MinuteGrid, objective: float, window: SloWindow) -> Compliance:
+    first_data = _first_minute_with_data(series)
+    if first_data is None:
+        return Compliance(window.name, ())
+    instants = _judgement_instants(grid, window)
+    if window.calendar is None:
+        spans = _spans(window, instants)
+    else:  # the window ending at t: an instant on a period boundary closes the previous period
+        before = _spans(window, [t - MINUTE for t in instants])
+        spans = [
+            WindowSpan(s.start, t, s.period_seconds, s.period_end)
+            for t, s in zip(instants, before, strict=True)
+        ]
+    starts = np.array([(s.start - grid.origin) // MINUTE for s in spans], np.int64)
+    ends = np.array([(t - grid.origin) // MINUTE for t in instants], np.int64)
+    periods_minutes = np.array([s.period_seconds // MINUTE for s in spans], np.int64)
+    judged = first_data - starts <= periods_minutes * DATA_START_GRACE_SHARE
+    counts = series.windows(starts, ends)
     fraction = budget_fraction(objective)
     periods = []
-    for end, g, t in zip(ends.tolist(), window_good.tolist(), window_total.tolist(), strict=True):
-        if t == 0:
-            continue
-        bad = t - g
-        left = (1.0 - bad / (fraction * t)) if fraction > 0 else (1.0 if bad == 0 else -np.inf)
-        met = bad <= fraction * t + _TOLERANCE * t
-        periods.append(PeriodEnd(grid.origin + end * MINUTE, g, t, g / t, float(left), bool(met)))
-    return Compliance(window_seconds, tuple(periods))
+    for i in np.flatnonzero(judged & (counts.total > 0)).tolist():
+        good, total = float(counts.good[i]), float(counts.total[i])
+        bad = total - good
+        left = (1.0 - bad / (fraction * total)) if fraction > 0 else (1.0 if bad <= 0 else -np.inf)
+        met = bad <= fraction * total + _TOLERANCE * total
+        closes = window.calendar is None or spans[i].period_end == instants[i]
+        periods.append(PeriodEnd(instants[i], good, total, good / total, float(left), bool(met), closes))
+    return Compliance(window.name, tuple(periods))
 
 
 def pair_label(pair: AlertWindowPair) -> str:
@@ -133,6 +182,7 @@ class AlertReplay:
     episodes: tuple[AlertEpisode, ...]
     incidents: tuple[Incident, ...]
     steps: int  # evaluation steps replayed
+    demoted_pages: int = 0  # page episodes that fired as tickets for lack of events (alerting.min_events)
 
     def of(self, severity: str) -> tuple[AlertEpisode, ...]:
         return tuple(e for e in self.episodes if e.severity == severity)
@@ -141,41 +191,42 @@ class AlertReplay:
     def low_traffic_pages(self) -> tuple[AlertEpisode, ...]:
         return tuple(e for e in self.of("page") if e.low_traffic)
 
-
-def _window_exceeds(
-    bad_sums: Int64, total_sums: Int64, steps: Int64, minutes: int, factor: float, fraction: float
-) -> tuple[Bool, Int64]:
-    """Whether the burn over the window ending at each step exceeds `factor`, and its events."""
-    starts = steps - minutes
-    bad = bad_sums[steps] - bad_sums[starts]
-    events = total_sums[steps] - total_sums[starts]
-    if fraction == 0:  # no budget: any error burns without bound
-        return (bad > 0) & (events > 0), events
-    # bad / events / fraction > factor, multiplied out so empty windows never fire.
-    return (events > 0) & (bad > factor * fraction * events), events
+    @property
+    def days(self) -> float:
+        return self.steps * ALERT_STEP_SECONDS / 86400
 
 
-def find_incidents(good: Int64, total: Int64, objective: float) -> list[tuple[int, int]]:
+def _exceeds(counts: WindowCounts, limit: npt.NDArray[np.float64]) -> Bool:
+    """Burn above the factor: bad / total / fraction > factor, multiplied out so empty windows never fire."""
+    return (counts.total > 0) & (counts.bad > limit * counts.total + _TOLERANCE * counts.total)
+
+
+def find_incidents(series: Replayable, objective: float) -> list[tuple[int, int]]:
     """[first, end) minute ranges of incidents (see the module's definitions)."""
-    threshold = INCIDENT_BUDGET_MULTIPLE * budget_fraction(objective)
-    bad_minute = (total > 0) & ((total - good) > threshold * total)
+    level = series.incident_error_ratio(objective)
+    with np.errstate(invalid="ignore"):
+        bad_minute = series.minute_error_ratio() > level  # NaN (no events) is never bad
     edges = np.diff(np.concatenate(([0], bad_minute.astype(np.int8), [0])))
     starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    merged: list[tuple[int, int]] = []
+    merged: list[tuple[int, int, int]] = []  # first, end, bad minutes
     for start, end in zip(starts.tolist(), ends.tolist(), strict=True):  # one pass per run, not per minute
         if merged and start - merged[-1][1] < INCIDENT_MERGE_GAP_MINUTES:
-            merged[-1] = (merged[-1][0], end)
+            first, _, bad = merged[-1]
+            merged[-1] = (first, end, bad + end - start)
         else:
-            merged.append((start, end))
-    return [(start, end) for start, end in merged if end - start >= INCIDENT_MIN_MINUTES]
+            merged.append((start, end, end - start))
+    return [(start, end) for start, end, bad in merged if bad >= INCIDENT_MIN_MINUTES]
+
+
+def _rising(firing: Bool) -> Int64:
+    return np.flatnonzero(firing & ~np.concatenate(([False], firing[:-1])))
 
 
 def replay_alerts(
-    good: Int64,
-    total: Int64,
+    series: Replayable,
     grid: MinuteGrid,
     objective: float,
-    slo_window_seconds: int,
+    window: SloWindow,
     pairs: Sequence[AlertWindowPair],
     *,
     window_set: str = "sre-workbook",
@@ -183,31 +234,35 @@ def replay_alerts(
     step_seconds: int = ALERT_STEP_SECONDS,
 ) -> AlertReplay:
     step_minutes = step_seconds // MINUTE
-    steps = np.arange(step_minutes, len(total) + 1, step_minutes, dtype=np.int64)
-    bad_sums, total_sums = _prefix(total - good), _prefix(total)
+    steps = np.arange(step_minutes, series.minutes + 1, step_minutes, dtype=np.int64)
+    instants = grid.origin + steps * MINUTE
+    period = np.array([s.period_seconds for s in _spans(window, instants.tolist())], np.float64)
     fraction = budget_fraction(objective)
+    first_data = _first_minute_with_data(series)
+    first_data = series.minutes if first_data is None else first_data
     needed = min_events or EVENTS_FOR_CONFIDENT_PAGE
-    with_data = np.flatnonzero(total > 0)
-    first_data = int(with_data[0]) if with_data.size else len(total)
     firing: dict[str, Bool] = {}
+    demoted: dict[str, Bool] = {}
     short_events: dict[str, Int64] = {}
     for pair in pairs:
         label = pair_label(pair)
         long_minutes, short_minutes = pair.long_seconds // MINUTE, pair.short_seconds // MINUTE
-        if pair.long_seconds > slo_window_seconds:  # as the live alerts: not applicable
-            firing[label] = np.zeros(len(steps), np.bool_)
-            short_events[label] = np.zeros(len(steps), np.int64)
-            continue
-        factor = pair.factor(slo_window_seconds)
-        evaluable = steps - long_minutes >= first_data
-        safe = np.where(evaluable, steps, long_minutes)  # index guard; masked out below
-        long_hot, _ = _window_exceeds(bad_sums, total_sums, safe, long_minutes, factor, fraction)
-        short_hot, short_counts = _window_exceeds(bad_sums, total_sums, safe, short_minutes, factor, fraction)
-        firing[label] = evaluable & long_hot & short_hot
-        short_events[label] = short_counts
+        # As the live alerts: a long window beyond the SLO period is not applicable.
+        evaluable = (steps - long_minutes >= first_data) & (pair.long_seconds <= period)
+        limit = pair.budget_share * period / pair.long_seconds * fraction
+        long_counts = series.windows(steps - long_minutes, steps)
+        short_counts = series.windows(steps - short_minutes, steps)
+        hot = evaluable & _exceeds(long_counts, limit) & _exceeds(short_counts, limit)
+        weak = (long_counts.events < min_events) | (short_counts.events < min_events)
+        if pair.severity == "page" and min_events:
+            firing[label], demoted[label] = hot & ~weak, hot & weak
+        else:
+            firing[label] = hot
+        short_events[label] = short_counts.events
 
     episodes: list[AlertEpisode] = []
     page_firing = np.zeros(len(steps), np.bool_)
+    demoted_firing = np.logical_or.reduce([*demoted.values(), page_firing])
     for severity in ("page", "ticket"):
         labels = [pair_label(p) for p in pairs if p.severity == severity]
         if not labels:
@@ -215,14 +270,17 @@ def replay_alerts(
         any_firing = np.logical_or.reduce([firing[label] for label in labels])
         if severity == "page":
             page_firing = any_firing
-        rising = np.flatnonzero(any_firing & ~np.concatenate(([False], any_firing[:-1])))
-        for index in rising.tolist():
+        else:
+            any_firing = any_firing | demoted_firing
+        for index in _rising(any_firing).tolist():
             started = tuple(label for label in labels if firing[label][index])
-            seen = max(int(short_events[label][index]) for label in started)
+            if severity == "ticket":
+                started += tuple(f"{label} (demoted page)" for label in demoted if demoted[label][index])
+            seen = max((int(short_events[label.split(" ")[0]][index]) for label in started), default=0)
             episodes.append(
                 AlertEpisode(
                     severity,
-                    grid.origin + int(steps[index]) * MINUTE,
+                    int(instants[index]),
                     started,
                     seen,
                     low_traffic=severity == "page" and seen < needed,
@@ -233,13 +291,15 @@ def replay_alerts(
     longest_page = max((p.long_seconds // MINUTE for p in pairs if p.severity == "page"), default=0)
     page_steps = steps[page_firing]
     incidents = []
-    for start, end in find_incidents(good, total, objective):
+    for start, end in find_incidents(series, objective):
         # The first page step that saw at least the incident's first minute.
         at = int(np.searchsorted(page_steps, start + 1))
         paged = at < len(page_steps) and page_steps[at] <= end + longest_page
         first_page = grid.origin + int(page_steps[at]) * MINUTE if paged else None
         incidents.append(Incident(grid.origin + start * MINUTE, grid.origin + end * MINUTE, first_page))
-    return AlertReplay(window_set, tuple(episodes), tuple(incidents), len(steps))
+    return AlertReplay(
+        window_set, tuple(episodes), tuple(incidents), len(steps), len(_rising(demoted_firing))
+    )
 
 
 @dataclass(frozen=True)
@@ -250,11 +310,10 @@ class CandidateBacktest:
 
 
 def backtest(
-    good: Int64,
-    total: Int64,
+    series: Replayable,
     grid: MinuteGrid,
     objective: float,
-    slo_window_seconds: int,
+    window: SloWindow,
     window_sets: Mapping[str, Sequence[AlertWindowPair]],
     *,
     min_events: int = 0,
@@ -262,21 +321,29 @@ def backtest(
     """One candidate objective replayed: compliance at each day end, and each window set's alerts."""
     return CandidateBacktest(
         objective,
-        rolling_compliance(good, total, grid, objective, slo_window_seconds),
+        compliance(series, grid, objective, window),
         tuple(
-            replay_alerts(
-                good,
-                total,
-                grid,
-                objective,
-                slo_window_seconds,
-                pairs,
-                window_set=name,
-                min_events=min_events,
-            )
+            replay_alerts(series, grid, objective, window, pairs, window_set=name, min_events=min_events)
             for name, pairs in window_sets.items()
         ),
     )
+
+
+@dataclass(frozen=True)
+class CandidateVerdict:
+    objective: float  # a ratio
+    qualified: bool
+    reason: str  # one line
+    period_ends: int
+    met_share: float | None
+    lowest_budget_left: float | None
+    pages: int
+    tickets: int
+    days_replayed: float
+
+    @property
+    def pages_per_30d(self) -> float:
+        return self.pages * 30 / self.days_replayed if self.days_replayed else 0.0
 
 
 @dataclass(frozen=True)
@@ -284,7 +351,52 @@ class ObjectiveRationale:
     """Which candidate `objective: auto` would pick from a backtest, and why each was or was not."""
 
     chosen: float | None  # a ratio; None when no candidate qualified
-    reasons: tuple[tuple[float, str], ...]  # (objective ratio, one line)
+    candidates: tuple[CandidateVerdict, ...]
+
+    @property
+    def reasons(self) -> tuple[tuple[float, str], ...]:
+        return tuple((c.objective, c.reason) for c in self.candidates)
+
+    @property
+    def judged(self) -> bool:
+        """Whether any candidate had a period end to judge (else the history is too short)."""
+        return any(c.met_share is not None for c in self.candidates)
+
+
+def _verdict(candidate: CandidateBacktest, margin: float, max_pages_per_30d: float) -> CandidateVerdict:
+    share = candidate.compliance.met_share
+    lowest = candidate.compliance.lowest_budget_left
+    replay = candidate.replays[0] if candidate.replays else None
+    pages = len(replay.of("page")) if replay else 0
+    verdict = CandidateVerdict(
+        candidate.objective,
+        qualified=False,
+        reason="",
+        period_ends=len(candidate.compliance.periods),
+        met_share=share,
+        lowest_budget_left=lowest,
+        pages=pages,
+        tickets=len(replay.of("ticket")) if replay else 0,
+        days_replayed=replay.days if replay else 0.0,
+    )
+    days = f"{verdict.days_replayed:.0f} days"
+    if share is None or lowest is None:
+        return replace(verdict, reason="no period end with a window of data to judge")
+    if share < 1.0:
+        return replace(verdict, reason=f"missed at {1 - share:.0%} of {verdict.period_ends} period ends")
+    if lowest < 1.0 - margin:
+        return replace(
+            verdict, reason=f"met, but used up to {1 - lowest:.0%} of its budget (over {margin:.0%})"
+        )
+    if verdict.pages_per_30d > max_pages_per_30d:
+        rate = f"{verdict.pages_per_30d:.1f} per 30 days, over {max_pages_per_30d:g}"
+        return replace(verdict, reason=f"met, but would have paged {pages} times in {days} ({rate})")
+    used = max(0.0, 1 - lowest)
+    why = (
+        f"met at all {verdict.period_ends} period ends, at most {used:.0%} of its budget used, "
+        f"{pages} page(s) in {days}"
+    )
+    return replace(verdict, qualified=True, reason=why)
 
 
 def backtest_rationale(
@@ -292,28 +404,7 @@ def backtest_rationale(
 ) -> ObjectiveRationale:
     """The highest candidate met at every period end, with budget use within `margin` (as the
     targets stage judges history), and paging no more than `max_pages_per_30d` on its first
-    window set. Meant for the targets stage to call; it reads nothing and decides nothing else.
+    window set.
     """
-    reasons = []
-    qualified = []
-    for candidate in candidates:
-        share = candidate.compliance.met_share
-        lowest = candidate.compliance.lowest_budget_left
-        replay = candidate.replays[0] if candidate.replays else None
-        pages = len(replay.of("page")) if replay else 0
-        days = (replay.steps * ALERT_STEP_SECONDS / 86400) if replay else 0.0
-        pages_per_30d = pages * 30 / days if days else 0.0
-        if share is None or lowest is None:
-            reasons.append((candidate.objective, "no period end with a full window of data"))
-            continue
-        if share < 1.0:
-            why = f"missed at {share:.0%} met share"
-        elif lowest < 1.0 - margin:
-            why = f"met, but used {1 - lowest:.0%} of its budget (more than {margin:.0%})"
-        elif pages_per_30d > max_pages_per_30d:
-            why = f"met, but would page {pages_per_30d:.1f} times per 30 days"
-        else:
-            why = f"met at every period end, at most {1 - lowest:.0%} of budget used, {pages} page(s)"
-            qualified.append(candidate.objective)
-        reasons.append((candidate.objective, why))
-    return ObjectiveRationale(max(qualified, default=None), tuple(reasons))
+    verdicts = tuple(_verdict(c, margin, max_pages_per_30d) for c in candidates)
+    return ObjectiveRationale(max((v.objective for v in verdicts if v.qualified), default=None), verdicts)

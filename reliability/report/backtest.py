@@ -1,0 +1,178 @@
+"""A backtest as data (the `--format json` shape) and as text: a comparison table, then details.
+
+Pure: engine results in, dicts and strings out. The comparison puts the two sides of the
+choice next to each other: how often each objective was met and how much budget was left
+(can we keep it?) against pages, low-traffic pages and time to page (what will it cost?).
+"""
+
+from __future__ import annotations
+
+from statistics import median
+from typing import Any
+
+from reliability.config.model import Slo
+from reliability.core import backtest as engine
+from reliability.timefmt import to_rfc3339
+
+COMPARISON_HEADERS = (
+    "OBJECTIVE",
+    "MET",
+    "BUDGET LEFT (MIN)",
+    "BUDGET LEFT (LAST)",
+    "ALERT WINDOWS",
+    "PAGES",
+    "ON LOW TRAFFIC",
+    "TICKETS",
+    "INCIDENTS PAGED",
+    "TIME TO PAGE (MEDIAN)",
+)
+
+
+def _replay(r: engine.AlertReplay) -> dict[str, Any]:
+    delays = [i.seconds_to_page for i in r.incidents if i.seconds_to_page is not None]
+    return {
+        "window_set": r.window_set,
+        "days_replayed": round(r.days, 3),
+        "pages": len(r.of("page")),
+        "tickets": len(r.of("ticket")),
+        "low_traffic_pages": len(r.low_traffic_pages),
+        "demoted_pages": r.demoted_pages,
+        "incidents": len(r.incidents),
+        "incidents_paged": len(delays),
+        "median_seconds_to_page": median(delays) if delays else None,
+        "max_seconds_to_page": max(delays, default=None),
+        "episodes": [
+            {
+                "severity": e.severity,
+                "start": to_rfc3339(e.start),
+                "pairs": list(e.pairs),
+                "short_window_events": e.short_window_events,
+                "low_traffic": e.low_traffic,
+            }
+            for e in r.episodes
+        ],
+        "incident_list": [
+            {
+                "start": to_rfc3339(i.start),
+                "end": to_rfc3339(i.end),
+                "first_page": None if i.first_page is None else to_rfc3339(i.first_page),
+                "seconds_to_page": i.seconds_to_page,
+            }
+            for i in r.incidents
+        ],
+    }
+
+
+def as_json(slo: Slo, evaluated_at: int, candidates: list[engine.CandidateBacktest]) -> dict[str, Any]:
+    return {
+        "slo": slo.id,
+        "evaluated_at": to_rfc3339(evaluated_at),
+        "window": slo.window.name,
+        "window_description": slo.window.describe(),
+        "budgeting": slo.budgeting.method.value,
+        "composite": slo.composite is not None,
+        "min_events": slo.min_events,
+        "candidates": [
+            {
+                "objective_percent": round(c.objective * 100, 6),
+                "period_ends": len(c.compliance.periods),
+                "met_share": c.compliance.met_share,
+                "lowest_budget_left": c.compliance.lowest_budget_left,
+                "last_budget_left": c.compliance.periods[-1].budget_left if c.compliance.periods else None,
+                "budget_left": [
+                    {
+                        "end": to_rfc3339(p.end),
+                        "sli": p.sli,
+                        "budget_left": p.budget_left,
+                        "met": p.met,
+                        "closes_period": p.closes_period,
+                    }
+                    for p in c.compliance.periods
+                ],
+                "alerts": [_replay(r) for r in c.replays],
+            }
+            for c in candidates
+        ],
+    }
+
+
+def _percent(value: float | None) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def _minutes(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds / 60:g} min"
+
+
+def comparison_rows(report: dict[str, Any]) -> list[tuple[str, ...]]:
+    """One row per candidate and alert window set."""
+    rows = []
+    for c in report["candidates"]:
+        met = "-" if c["met_share"] is None else f"{_percent(c['met_share'])} of {c['period_ends']}"
+        for r in c["alerts"] or [None]:
+            alerts = (
+                ("-",) * 6
+                if r is None
+                else (
+                    r["window_set"],
+                    str(r["pages"]),
+                    str(r["low_traffic_pages"]),
+                    str(r["tickets"]) + (f" ({r['demoted_pages']} demoted)" if r["demoted_pages"] else ""),
+                    f"{r['incidents_paged']} of {r['incidents']}",
+                    _minutes(r["median_seconds_to_page"]),
+                )
+            )
+            rows.append(
+                (
+                    f"{c['objective_percent']:g}%",
+                    met,
+                    _percent(c["lowest_budget_left"]),
+                    _percent(c["last_budget_left"]),
+                    *alerts,
+                )
+            )
+    return rows
+
+
+def heading(report: dict[str, Any]) -> str:
+    kind = "composite, " if report["composite"] else ""
+    return (
+        f"{report['slo']} ({kind}{report['window_description']}, {report['budgeting']}), "
+        f"history up to {report['evaluated_at']}"
+    )
+
+
+def details(report: dict[str, Any]) -> list[str]:
+    """Each candidate's alert episodes and incidents, one line each."""
+    lines = []
+    calendar = report["window"].startswith("calendar-")
+    for c in report["candidates"]:
+        for p in c["budget_left"] if calendar else []:
+            if p["closes_period"]:
+                verdict = "met" if p["met"] else "MISSED"
+                lines.append(
+                    f"objective {c['objective_percent']:g}%: the period ending {p['end']} was {verdict}, "
+                    f"budget left {_percent(p['budget_left'])}"
+                )
+        for r in c["alerts"]:
+            if not r["episodes"] and not r["incident_list"]:
+                continue
+            lines.append(f"objective {c['objective_percent']:g}%, {r['window_set']}:")
+            for e in r["episodes"]:
+                low = " LOW TRAFFIC" if e["low_traffic"] else ""
+                lines.append(f"  {e['severity']:<6} {e['start']}  {', '.join(e['pairs'])}{low}")
+            for i in r["incident_list"]:
+                to_page = (
+                    "never paged"
+                    if i["seconds_to_page"] is None
+                    else f"paged after {_minutes(i['seconds_to_page'])}"
+                )
+                lines.append(f"  incident {i['start']} .. {i['end']}: {to_page}")
+    return lines
+
+
+def footnote(report: dict[str, Any]) -> str:
+    return (
+        "MET: share of period ends (UTC day ends; calendar period ends too) at which the SLO held. "
+        "Incidents: runs of minutes burning over 10x the budget rate (see README, Backtest)."
+    )
