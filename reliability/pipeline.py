@@ -26,6 +26,7 @@ from reliability.durations import parse_duration
 from reliability.errors import ReliabilityError
 from reliability.stages import error_budgets, sla_compliance, sli_metrics, slo_targets
 from reliability.telemetry.ingest import Telemetry, load_telemetry
+from reliability.terminal.progress import NO_PROGRESS, Progress
 from reliability.timefmt import to_rfc3339
 
 STAGE_ORDER = list(Stage)
@@ -40,6 +41,7 @@ class RunOptions:
     strict: bool = False
     allow_partial: bool = False  # an unreachable Prometheus source makes its SLOs no data
     ledger_path: Path | None = None  # record the run in this SQLite ledger; None: record nothing
+    progress: Progress = NO_PROGRESS  # told how loading the telemetry goes; the CLI passes bars
 
 
 @dataclass
@@ -152,7 +154,13 @@ def _run_stages(
     wanted = STAGE_ORDER[: STAGE_ORDER.index(options.until) + 1]
 
     with _timed("telemetry", record_stage):
-        telemetry = load_telemetry(config, grid, strict=options.strict, allow_partial=options.allow_partial)
+        telemetry = load_telemetry(
+            config,
+            grid,
+            strict=options.strict,
+            allow_partial=options.allow_partial,
+            progress=options.progress,
+        )
     result.telemetry = telemetry
     with _timed(Stage.SLI, record_stage):
         sli = sli_metrics.build(config, telemetry)

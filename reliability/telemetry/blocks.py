@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +11,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 DEFAULT_BLOCK_BYTES = 16 << 20
+COMPRESSION_BY_SUFFIX = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".lz4": "lz4"}
 _WHITESPACE = np.array([9, 10, 13, 32], dtype=np.uint8)
 
 
@@ -34,21 +35,34 @@ class LineBlock:
         return (np.flatnonzero(filled) + self.first_line).astype(np.int64)
 
 
-def open_stream(path: Path) -> pa.NativeFile:
-    """A byte stream, decompressed by extension (.gz, .bz2, .zst, .lz4)."""
-    return pa.input_stream(str(path), compression="detect")
+def open_stream(path: Path, raw: pa.NativeFile | None = None) -> pa.NativeFile:
+    """A byte stream, decompressed by extension (.gz, .bz2, .zst, .lz4); of `raw` when given."""
+    return pa.input_stream(raw or str(path), compression=COMPRESSION_BY_SUFFIX.get(path.suffix))
 
 
 def iter_line_blocks(
-    path: Path, *, skip_lines: int = 0, block_bytes: int = DEFAULT_BLOCK_BYTES
+    path: Path,
+    *,
+    skip_lines: int = 0,
+    block_bytes: int = DEFAULT_BLOCK_BYTES,
+    on_read: Callable[[int], None] | None = None,
 ) -> Iterator[LineBlock]:
-    """Blocks of whole lines; memory stays within about two blocks whatever the file size."""
-    with open_stream(path) as stream:
+    """Blocks of whole lines; memory stays within about two blocks whatever the file size.
+
+    `on_read` is told how many more bytes of the file on disk (compressed, as its size counts
+    them) each read took: by the end of the file they add up to its size.
+    """
+    with pa.OSFile(str(path)) as raw, open_stream(path, raw) as stream:
         line = 1
         carry = b""
         skipped = 0
+        reported = 0
         while True:
             chunk = stream.read(block_bytes)
+            if on_read is not None:
+                position = raw.tell()
+                on_read(position - reported)
+                reported = position
             data = carry + chunk
             if not chunk:
                 if data and skipped >= skip_lines:  # else it is the header, without its newline

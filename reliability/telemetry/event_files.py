@@ -24,6 +24,7 @@ from reliability.telemetry.formats import (
     parse_jsonl_block,
 )
 from reliability.telemetry.report import ReadReport, SkippedExample
+from reliability.terminal.progress import NO_TASK, TaskHandle
 
 Bool = npt.NDArray[np.bool_]
 _LATENCY_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
@@ -44,6 +45,11 @@ def timestamp_columns(mapping: ColumnMapping) -> tuple[str, ...]:
     return tuple(dict.fromkeys(n for n in (mapping.timestamp, *ends) if n))
 
 
+def bytes_on_disk(source: EventSource) -> int:
+    """What reading the source's files takes from disk: the total its progress counts to."""
+    return sum(path.stat().st_size for path in source.paths)
+
+
 def read_events(
     source: EventSource,
     match_values: list[str],
@@ -51,10 +57,12 @@ def read_events(
     *,
     strict: bool = False,
     block_bytes: int = DEFAULT_BLOCK_BYTES,
+    task: TaskHandle = NO_TASK,
 ) -> Iterator[EventColumns]:
     """Every file of the source, as chunks of valid events; the rest is counted in `report`.
 
-    `match_values[i]` is the component-column value of component code i.
+    `match_values[i]` is the component-column value of component code i. `task` advances by the
+    bytes read from disk, out of bytes_on_disk(source).
     """
     wanted = wanted_columns(source.columns, source)
     for path in source.paths:
@@ -64,12 +72,13 @@ def read_events(
             header = csv_header(path, wanted)
             blocks = (
                 parse_csv_block(b, header, wanted)
-                for b in iter_line_blocks(path, skip_lines=1, block_bytes=block_bytes)
+                for b in iter_line_blocks(path, skip_lines=1, block_bytes=block_bytes, on_read=task.advance)
             )
         else:
             text = timestamp_columns(source.columns) if source.columns.timestamp_format == "rfc3339" else ()
             blocks = (
-                parse_jsonl_block(b, wanted, text) for b in iter_line_blocks(path, block_bytes=block_bytes)
+                parse_jsonl_block(b, wanted, text)
+                for b in iter_line_blocks(path, block_bytes=block_bytes, on_read=task.advance)
             )
         for parsed in blocks:
             report.files[str(path)] += len(parsed.lines) + len(parsed.unparsable)

@@ -11,9 +11,10 @@ from reliability.core.accumulate import Accumulator, ComponentSeries, LatencySam
 from reliability.core.counts import MinuteSeries
 from reliability.core.grid import MinuteGrid
 from reliability.telemetry import prometheus_api
-from reliability.telemetry.event_files import read_events
+from reliability.telemetry.event_files import bytes_on_disk, read_events
 from reliability.telemetry.openmetrics_files import read_component_series
 from reliability.telemetry.report import ReadReport
+from reliability.terminal.progress import NO_PROGRESS, Progress, TaskHandle
 
 
 @dataclass(frozen=True)
@@ -24,12 +25,17 @@ class Telemetry:
 
 
 def _event_series(
-    source: EventSource, components: list[Component], grid: MinuteGrid, report: ReadReport, strict: bool
+    source: EventSource,
+    components: list[Component],
+    grid: MinuteGrid,
+    report: ReadReport,
+    strict: bool,
+    task: TaskHandle,
 ) -> list[ComponentSeries]:
     """Stream the event files through the accumulator, chunk by chunk."""
     accumulator = Accumulator(grid, components)
     last_timestamp = -np.inf
-    for events in read_events(source, [c.match for c in components], report, strict=strict):
+    for events in read_events(source, [c.match for c in components], report, strict=strict, task=task):
         stamps = events.timestamp
         report.out_of_order += int(np.count_nonzero(np.diff(stamps) < 0)) + int(stamps[0] < last_timestamp)
         last_timestamp = float(stamps[-1])
@@ -54,9 +60,18 @@ def _silent(components: list[Component], grid: MinuteGrid) -> list[ComponentSeri
 
 
 def load_telemetry(
-    config: Config, grid: MinuteGrid, *, strict: bool = False, allow_partial: bool = False
+    config: Config,
+    grid: MinuteGrid,
+    *,
+    strict: bool = False,
+    allow_partial: bool = False,
+    progress: Progress = NO_PROGRESS,
 ) -> Telemetry:
-    """Every source into minute series; an unreachable Prometheus fails the run unless allow_partial."""
+    """Every source into minute series; an unreachable Prometheus fails the run unless allow_partial.
+
+    `progress` gets one task per source: event files count bytes read from disk, OpenMetrics
+    files count files, Prometheus counts range query requests.
+    """
     series: list[ComponentSeries] = []
     reports: list[ReadReport] = []
     for source in config.sources:
@@ -65,16 +80,24 @@ def load_telemetry(
             continue
         report = ReadReport(source.name)
         if isinstance(source, EventSource):
-            series.extend(_event_series(source, components, grid, report, strict))
+            with progress.task(f"reading {source.name}", bytes_on_disk(source)) as task:
+                series.extend(_event_series(source, components, grid, report, strict, task))
         elif isinstance(source, PrometheusSource):
+            planned = prometheus_api.planned_requests(components, grid)
             try:
-                series.extend(prometheus_api.read_component_series(source, components, grid, report))
+                with progress.task(f"querying {source.name}", planned) as task:
+                    series.extend(
+                        prometheus_api.read_component_series(source, components, grid, report, task=task)
+                    )
             except (prometheus_api.SourceUnavailable, prometheus_api.QueryError) as exc:
                 if not allow_partial:
                     raise
                 report.unavailable = str(exc)
                 series.extend(_silent(components, grid))
         else:
-            series.extend(read_component_series(source, components, grid, report, strict=strict))
+            with progress.task(f"reading {source.name}", len(source.paths)) as task:
+                series.extend(
+                    read_component_series(source, components, grid, report, strict=strict, task=task)
+                )
         reports.append(report)
     return Telemetry(grid, series, reports)

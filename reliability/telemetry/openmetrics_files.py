@@ -30,6 +30,7 @@ from reliability.errors import InputError, Problem
 from reliability.telemetry import convert
 from reliability.telemetry.blocks import LineBlock, iter_line_blocks
 from reliability.telemetry.report import ReadReport, SkippedExample
+from reliability.terminal.progress import NO_TASK, TaskHandle
 
 Float64 = npt.NDArray[np.float64]
 SeriesKey = tuple[str, tuple[tuple[str, str], ...]]
@@ -81,8 +82,13 @@ def _parse_block(block: LineBlock) -> tuple[pa.Table, np.ndarray]:
     return pa.table({"line": texts.filter(samples)}), lines[np.asarray(samples)]
 
 
-def read_samples(source: OpenMetricsSource, report: ReadReport, *, strict: bool = False) -> Samples:
-    """Every timestamped sample of the source's files, parsed as columns (no object per sample)."""
+def read_samples(
+    source: OpenMetricsSource, report: ReadReport, *, strict: bool = False, task: TaskHandle = NO_TASK
+) -> Samples:
+    """Every timestamped sample of the source's files, parsed as columns (no object per sample).
+
+    `task` advances by one per file read.
+    """
     keys: list[pa.Array] = []
     stamps: list[np.ndarray] = []
     values: list[np.ndarray] = []
@@ -128,6 +134,7 @@ def read_samples(source: OpenMetricsSource, report: ReadReport, *, strict: bool 
             keys.append(pc.binary_join_element_wise(names, label_text, "\t"))
             stamps.append(stamp.values[good])
             values.append(value.values[good])
+        task.advance()
     if not keys:
         return Samples({})
     encoded = pa.chunked_array(keys).combine_chunks().dictionary_encode()
@@ -228,7 +235,8 @@ def read_component_series(
     report: ReadReport,
     *,
     strict: bool = False,
+    task: TaskHandle = NO_TASK,
 ) -> list[ComponentSeries]:
-    samples = read_samples(source, report, strict=strict)
+    samples = read_samples(source, report, strict=strict, task=task)
     report.used = sum(int(s.size) for s, _ in samples.series.values())
     return component_series(components, samples, grid)

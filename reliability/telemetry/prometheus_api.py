@@ -28,6 +28,7 @@ from reliability.core.grid import MINUTE, MinuteGrid
 from reliability.errors import EXIT_FAILURE, ReliabilityError
 from reliability.telemetry.openmetrics_files import Samples, SeriesKey, component_series
 from reliability.telemetry.report import ReadReport
+from reliability.terminal.progress import NO_TASK, TaskHandle
 
 MAX_POINTS_PER_QUERY = 10_000  # Prometheus refuses more than 11,000 points per series
 FIRST_BACKOFF_SECONDS = 0.5
@@ -98,18 +99,30 @@ class PrometheusClient:
             f"{self.source.retries + 1} attempts: {last_problem}"
         )
 
-    def query_range(self, query: str, start: int, end: int, step: int) -> Iterator[dict[str, Any]]:
-        """Every series of the query over [start, end] at `step`, in chunks the server accepts."""
-        chunk = step * (MAX_POINTS_PER_QUERY - 1)
-        lo = start
-        while lo <= end:
-            hi = min(end, lo + chunk)
+    def query_range(
+        self, query: str, start: int, end: int, step: int, task: TaskHandle = NO_TASK
+    ) -> Iterator[dict[str, Any]]:
+        """Every series of the query over [start, end] at `step`, in chunks the server accepts.
+
+        `task` advances by one per chunk answered, however many attempts it took.
+        """
+        for lo, hi in time_chunks(start, end, step):
             form = {"query": query, "start": str(lo), "end": str(hi), "step": f"{step}s"}
             answer = self._post("/api/v1/query_range", form)
             if answer.get("status") != "success":
                 raise QueryError(f"source {self.source.name}: query {query!r} failed: {answer.get('error')}")
+            task.advance()
             yield from answer["data"]["result"]
-            lo = hi + step
+
+
+def time_chunks(start: int, end: int, step: int) -> Iterator[tuple[int, int]]:
+    """[start, end] cut into ranges of at most MAX_POINTS_PER_QUERY instants: one range query each."""
+    chunk = step * (MAX_POINTS_PER_QUERY - 1)
+    lo = start
+    while lo <= end:
+        hi = min(end, lo + chunk)
+        yield lo, hi
+        lo = hi + step
 
 
 def _server_message(body: str) -> str:
@@ -134,11 +147,18 @@ def _wanted(components: list[Component]) -> dict[str, tuple[str, Selector]]:
     return wanted
 
 
-def fetch_samples(client: PrometheusClient, components: list[Component], grid: MinuteGrid) -> Samples:
+def planned_requests(components: list[Component], grid: MinuteGrid) -> int:
+    """How many range query requests fetch_samples makes (without retries): its progress total."""
+    return len(_wanted(components)) * sum(1 for _ in time_chunks(grid.origin, grid.end, MINUTE))
+
+
+def fetch_samples(
+    client: PrometheusClient, components: list[Component], grid: MinuteGrid, task: TaskHandle = NO_TASK
+) -> Samples:
     """Raw counter values of every needed series at each minute instant of the grid (ending at now)."""
     collected: dict[SeriesKey, tuple[list[float], list[float]]] = {}
     for query in _wanted(components):
-        for series in client.query_range(query, grid.origin, grid.end, MINUTE):
+        for series in client.query_range(query, grid.origin, grid.end, MINUTE, task):
             labels = dict(series["metric"])
             name = labels.pop("__name__", "")
             stamps, values = collected.setdefault((name, tuple(sorted(labels.items()))), ([], []))
@@ -156,9 +176,10 @@ def read_component_series(
     report: ReadReport,
     *,
     client: PrometheusClient | None = None,
+    task: TaskHandle = NO_TASK,
 ) -> list[ComponentSeries]:
     client = client or PrometheusClient(source)
-    samples = fetch_samples(client, components, grid)
+    samples = fetch_samples(client, components, grid, task)
     report.files[source.url] = sum(int(stamps.size) for stamps, _ in samples.series.values())
     report.used = report.files[source.url]
     return component_series(components, samples, grid)

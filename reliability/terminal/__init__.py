@@ -1,0 +1,1 @@
+"""What the command line shows: output formats, tables with states, progress bars."""
