@@ -45,7 +45,7 @@ STAGE_INPUTS: dict[Stage, tuple[Stage, ...]] = {
     Stage.SLA: (Stage.SLI,),
     Stage.HOOKS: (Stage.SLI, Stage.BUDGETS, Stage.SLA),
 }
-TELEMETRY_STAGE = Stage.SLI
+TELEMETRY_STAGES = (Stage.SLI, Stage.TARGETS)  # targets replays the minute history for `auto`
 
 # The fields `reliability explain` traces, and the stage whose artifact holds each.
 FIELD_STAGES: dict[str, Stage] = {
@@ -430,6 +430,16 @@ def _objective_block(trace: SloTrace) -> list[str]:
         )
     if target["proposed_percent"] is not None:
         lines.append(f"proposed: {number(target['proposed_percent'])}%")
+    replay = target.get("backtest")
+    if replay is not None:
+        lines.append(
+            f"backtest of every ladder step ({replay['window_set']} alerts, at most "
+            f"{number(replay['max_pages_per_30d'])} pages per 30 days): {replay['command']}"
+        )
+        lines.extend(
+            f"  {number(c['objective_percent'])}%: {'kept' if c['qualified'] else 'not kept'}, {c['reason']}"
+            for c in replay["candidates"]
+        )
     lines.append(f"rationale: {target['rationale']}")
     if target["budget"] is not None:
         budget = target["budget"]
@@ -759,7 +769,7 @@ def pipeline_map(run: Run | None, why_no_run: str | None = None) -> str:
         for stage in stages:
             reads = [ARTIFACT_FILES[artifact_of(s)] for s in STAGE_INPUTS[stage]]
             reads.append("the configuration")
-            if stage is TELEMETRY_STAGE:
+            if stage in TELEMETRY_STAGES:
                 reads.append("the telemetry")
             lines.append(f"  stage {stage.value} reads {', '.join(reads)}")
         explained = [f for f, s in FIELD_STAGES.items() if s is artifact_stage]

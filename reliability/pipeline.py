@@ -167,7 +167,7 @@ def _run_stages(
     result.artifacts[Stage.SLI] = _envelope(Stage.SLI, sli, header)
     if Stage.TARGETS in wanted:
         with _timed(Stage.TARGETS, record_stage):
-            targets = slo_targets.build(config, sli)
+            targets = slo_targets.build(config, sli, telemetry)
         result.artifacts[Stage.TARGETS] = _envelope(Stage.TARGETS, targets, header)
     if Stage.BUDGETS in wanted:
         with _timed(Stage.BUDGETS, record_stage):

@@ -595,6 +595,9 @@ def _settings(builder: _Builder) -> Settings:
         values["policy"] = _policy(builder.settings["policy"][1])
     if "auto_objective_margin" in builder.settings:
         values["auto_objective_margin"] = float(builder.settings["auto_objective_margin"][1])
+    if "auto_objective_max_pages_per_30d" in builder.settings:
+        pages = builder.settings["auto_objective_max_pages_per_30d"][1]
+        values["auto_objective_max_pages_per_30d"] = float(pages)
     if "max_actions_per_run" in builder.settings:
         values["max_actions_per_run"] = int(builder.settings["max_actions_per_run"][1])
     return Settings(**values)

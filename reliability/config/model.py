@@ -372,6 +372,7 @@ class Settings:
     evaluate_at: datetime | None = None
     history_seconds: int = 90 * 86400
     auto_objective_margin: float = 0.75
+    auto_objective_max_pages_per_30d: float = 2.0  # an `auto` objective paging more often is too strict
     policy: tuple[PolicyRule, ...] = ()  # empty: the built-in default policy
     max_actions_per_run: int = 10  # hook actions run per evaluation at most; the rest are skipped
 

@@ -181,7 +181,7 @@ class AlertReplay:
     window_set: str
     episodes: tuple[AlertEpisode, ...]
     incidents: tuple[Incident, ...]
-    steps: int  # evaluation steps replayed
+    steps: int  # evaluation steps replayed over the recorded history (from the first minute with data)
     demoted_pages: int = 0  # page episodes that fired as tickets for lack of events (alerting.min_events)
 
     def of(self, severity: str) -> tuple[AlertEpisode, ...]:
@@ -297,8 +297,9 @@ def replay_alerts(
         paged = at < len(page_steps) and page_steps[at] <= end + longest_page
         first_page = grid.origin + int(page_steps[at]) * MINUTE if paged else None
         incidents.append(Incident(grid.origin + start * MINUTE, grid.origin + end * MINUTE, first_page))
+    recorded_steps = int(np.count_nonzero(steps > first_data))
     return AlertReplay(
-        window_set, tuple(episodes), tuple(incidents), len(steps), len(_rising(demoted_firing))
+        window_set, tuple(episodes), tuple(incidents), recorded_steps, len(_rising(demoted_firing))
     )
 
 
@@ -383,7 +384,8 @@ def _verdict(candidate: CandidateBacktest, margin: float, max_pages_per_30d: flo
     if share is None or lowest is None:
         return replace(verdict, reason="no period end with a window of data to judge")
     if share < 1.0:
-        return replace(verdict, reason=f"missed at {1 - share:.0%} of {verdict.period_ends} period ends")
+        missed = sum(not p.met for p in candidate.compliance.periods)
+        return replace(verdict, reason=f"missed at {missed} of {verdict.period_ends} period ends")
     if lowest < 1.0 - margin:
         return replace(
             verdict, reason=f"met, but used up to {1 - lowest:.0%} of its budget (over {margin:.0%})"

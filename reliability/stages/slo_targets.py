@@ -1,4 +1,11 @@
-"""Stage 2: the objective in force for every SLO, judged (or derived) from history."""
+"""Stage 2: the objective in force for every SLO, judged (or derived) from history.
+
+A declared objective is judged by history's error ratio against its budget. `objective: auto`
+replays the minute history for every ladder step (core.backtest, as `reliability backtest`
+does) and takes the highest step met at every period end within the margin and paging no more
+than the configured rate; when the history holds no whole window to judge, it falls back to
+the error-ratio rule.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +13,14 @@ from typing import Any
 
 from reliability.config.model import Config, Slo
 from reliability.conventions import HISTORY_WINDOW
+from reliability.core import backtest
 from reliability.core.budget import Budget
 from reliability.core.counts import Count
 from reliability.core.targets import OBJECTIVE_LADDER, Verdict, highest_met_step, verdict
 from reliability.stages import lookup
 from reliability.stages.error_budgets import EVENT_DECIMALS
+from reliability.stages.replayable import replayable
+from reliability.telemetry.ingest import Telemetry
 
 
 def _history(entry: dict[str, Any]) -> tuple[Count, dict[str, Any]]:
@@ -35,7 +45,94 @@ def _pct(ratio: float | None) -> str:
     return "no data" if ratio is None else f"{ratio * 100:.4g}%"
 
 
-def _target(slo: Slo, entry: dict[str, Any], margin: float) -> dict[str, Any]:
+def _ladder_command(slo: Slo) -> str:
+    steps = ",".join(f"{step:g}" for step in OBJECTIVE_LADDER)
+    return f"reliability backtest {slo.id} --objectives {steps}"
+
+
+def _backtest_fields(
+    slo: Slo, rationale: backtest.ObjectiveRationale, max_pages_per_30d: float
+) -> dict[str, Any]:
+    return {
+        "window_set": slo.alert_windows,
+        "max_pages_per_30d": max_pages_per_30d,
+        "command": _ladder_command(slo),
+        "candidates": [
+            {
+                "objective_percent": round(c.objective * 100, 6),
+                "qualified": c.qualified,
+                "reason": c.reason,
+                "period_ends": c.period_ends,
+                "met_share": c.met_share,
+                "lowest_budget_left": c.lowest_budget_left,
+                "pages": c.pages,
+                "tickets": c.tickets,
+                "days_replayed": round(c.days_replayed, 3),
+            }
+            for c in rationale.candidates
+        ],
+    }
+
+
+def _replay_ladder(config: Config, slo: Slo, telemetry: Telemetry) -> backtest.ObjectiveRationale:
+    series = replayable(config, slo, telemetry.series)
+    window_sets = {slo.alert_windows: config.alert_window_sets[slo.alert_windows]}
+    candidates = [
+        backtest.backtest(
+            series, telemetry.grid, step / 100, slo.window, window_sets, min_events=slo.min_events
+        )
+        for step in OBJECTIVE_LADDER
+    ]
+    settings = config.settings
+    return backtest.backtest_rationale(
+        candidates, settings.auto_objective_margin, settings.auto_objective_max_pages_per_30d
+    )
+
+
+def _auto_from_backtest(slo: Slo, rationale: backtest.ObjectiveRationale, used: str) -> tuple[float, str]:
+    """The objective and its rationale: the chosen step's figures, and why the next step up was not."""
+    by_step = {round(c.objective * 100, 6): c for c in rationale.candidates}
+    if rationale.chosen is None:
+        objective = OBJECTIVE_LADDER[0]
+        text = f"not even the lowest step {objective:g}% held in the backtest ({by_step[objective].reason})"
+    else:
+        objective = round(rationale.chosen * 100, 6)
+        text = f"{objective:g}% is the highest step the backtest keeps: {by_step[objective].reason}"
+        higher = [step for step in OBJECTIVE_LADDER if step > objective]
+        if higher:
+            text += f"; {higher[0]:g}%: {by_step[higher[0]].reason}"
+    return objective, f"{used}; {text}; replay: {_ladder_command(slo)}"
+
+
+def _auto_objective(
+    slo: Slo, history: Count, best: float | None, used: str, config: Config, telemetry: Telemetry
+) -> tuple[float | None, str, dict[str, Any] | None]:
+    """The objective `auto` derives, its rationale, and the backtest it rests on (if history allowed one)."""
+    if not history.total:
+        return None, "no history: cannot derive an objective", None
+    replay = _replay_ladder(config, slo, telemetry)
+    if replay.judged:
+        objective, rationale = _auto_from_backtest(slo, replay, used)
+        return (
+            objective,
+            rationale,
+            _backtest_fields(slo, replay, config.settings.auto_objective_max_pages_per_30d),
+        )
+    short = f"history shorter than one {slo.window.describe()} window, so no backtest"
+    if best is None:
+        lowest = OBJECTIVE_LADDER[0]
+        return (
+            lowest,
+            f"{used}; {short}; not even the lowest step {lowest}% was met with margin, so it is used",
+            None,
+        )
+    margin = config.settings.auto_objective_margin
+    why = f"{best}% is the highest step met with margin (history used at most {margin:.0%} of its budget)"
+    return best, f"{used}; {short}; {why}", None
+
+
+def _target(slo: Slo, entry: dict[str, Any], config: Config, telemetry: Telemetry) -> dict[str, Any]:
+    margin = config.settings.auto_objective_margin
     history, figures = _history(entry)
     best = highest_met_step(history, margin)
     used = (
@@ -44,20 +141,10 @@ def _target(slo: Slo, entry: dict[str, Any], margin: float) -> dict[str, Any]:
         if history.total
         else f"no events in history since {figures['start'][:10]}"
     )
+    replayed = None
     if slo.objective_percent is None:
-        objective = best if best is not None else (OBJECTIVE_LADDER[0] if history.total else None)
+        objective, rationale, replayed = _auto_objective(slo, history, best, used, config, telemetry)
         judged = verdict(history, objective, margin) if objective is not None else Verdict.NO_DATA
-        if objective is None:
-            rationale = "no history: cannot derive an objective"
-        elif best is None:
-            rationale = (
-                f"{used}; not even the lowest step {OBJECTIVE_LADDER[0]}% was met with margin, so it is used"
-            )
-        else:
-            rationale = (
-                f"{used}; {best}% is the highest step met with margin "
-                f"(history used at most {margin:.0%} of its budget)"
-            )
         proposed = None
     else:
         objective = slo.objective_percent
@@ -93,11 +180,13 @@ def _target(slo: Slo, entry: dict[str, Any], margin: float) -> dict[str, Any]:
         "margin": margin,
         "history": figures,
         "rationale": rationale,
+        "backtest": replayed,
         "budget": budget,
     }
 
 
-def build(config: Config, sli_metrics: dict[str, Any]) -> dict[str, Any]:
-    margin = config.settings.auto_objective_margin
-    slos = [_target(slo, lookup.slo_measurements(sli_metrics, slo.id), margin) for slo in config.slos]
+def build(config: Config, sli_metrics: dict[str, Any], telemetry: Telemetry) -> dict[str, Any]:
+    slos = [
+        _target(slo, lookup.slo_measurements(sli_metrics, slo.id), config, telemetry) for slo in config.slos
+    ]
     return {"ladder_percent": list(OBJECTIVE_LADDER), "slos": slos}

@@ -1,0 +1,123 @@
+"""`objective: auto` rests on the backtest engine: the same history spread evenly or on one day.
+
+Both components see one event a minute for 20 days and the same 57 errors (0.2 %): the
+error-ratio rule would give both 99.5 %. Spread evenly, every 7-day window holds about 20
+errors of 10,080 events (0.2 %, 40 % of a 99.5 % budget). Packed into one day, the windows
+holding that day have 57 errors (0.57 %): 99.5 % is missed there, and 99 % (57 % of its budget
+used) is the highest step met. That day's 4 % errors burn a 99 % budget at 4x, over the 3.36 the
+1h/5m pair needs for a 7-day window: with one error every 25 minutes it pages 4 times, too often
+for the default limit of 2 pages per 30 days, so only a looser limit keeps 99 %.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from reliability import pipeline
+from reliability.config import load_config
+from reliability.conventions import Stage
+from reliability.core.counts import Count
+from reliability.core.targets import highest_met_step
+from reliability.timefmt import parse_rfc3339
+
+NOW = int(parse_rfc3339("2026-11-05T12:00:00Z").timestamp())
+DAYS = 20
+ERRORS = 57
+
+CONFIG = """
+settings: {history: 20d, auto_objective_max_pages_per_30d: 10}
+sources:
+  - name: log
+    type: events
+    paths: [events.csv]
+    columns: {timestamp: {column: ts, format: unix_s}, component: comp, status: status}
+services:
+  - name: web
+    components:
+      - name: steady
+        source: log
+        slis: [{name: availability, kind: availability}]
+        slos:
+          - {name: steady-week, sli: availability, objective: auto, window: 7d}
+          - {name: steady-month, sli: availability, objective: auto, window: 30d}
+      - name: bursty
+        source: log
+        slis: [{name: availability, kind: availability}]
+        slos:
+          - {name: bursty-week, sli: availability, objective: auto, window: 7d}
+"""
+
+
+def events() -> str:
+    first = NOW - DAYS * 86400
+    minutes = DAYS * 1440
+    bad_steady = {int(i * minutes / ERRORS) for i in range(ERRORS)}
+    bursty_day = 10 * 1440
+    bad_bursty = {bursty_day + int(i * 1440 / ERRORS) for i in range(ERRORS)}
+    lines = ["ts,comp,status"]
+    for minute in range(minutes):
+        ts = first + minute * 60 + 30
+        lines.append(f"{ts},steady,{503 if minute in bad_steady else 200}")
+        lines.append(f"{ts},bursty,{503 if minute in bad_bursty else 200}")
+    return "\n".join(lines) + "\n"
+
+
+def derive(folder: Path, config_text: str) -> dict[str, dict[str, Any]]:
+    (folder / "config.yaml").write_text(config_text)
+    (folder / "events.csv").write_text(events())
+    config = load_config(folder / "config.yaml")
+    options = pipeline.RunOptions(now=NOW, out_dir=folder / "out", until=Stage.TARGETS)
+    result = pipeline.run(config, options)
+    return {t["slo"]: t for t in result.artifacts[Stage.TARGETS]["slos"]}
+
+
+@pytest.fixture(scope="module")
+def targets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
+    return derive(tmp_path_factory.mktemp("auto"), CONFIG)
+
+
+def test_the_error_ratio_alone_cannot_tell_them_apart() -> None:
+    history = Count(DAYS * 1440 - ERRORS, DAYS * 1440)
+    assert highest_met_step(history, 0.75) == 99.5
+
+
+def test_steady_errors_keep_the_higher_objective(targets: dict[str, dict[str, Any]]) -> None:
+    steady = targets["web/steady-week"]
+    assert steady["objective_percent"] == 99.5
+    by_step = {c["objective_percent"]: c for c in steady["backtest"]["candidates"]}
+    assert by_step[99.5]["qualified"] and by_step[99.5]["met_share"] == 1.0
+    assert by_step[99.5]["period_ends"] == DAYS - 7 + 1 - 1  # day ends with a whole 7-day window of data
+    assert not by_step[99.9]["qualified"]
+    assert "reliability backtest web/steady-week --objectives 90,95,99" in steady["rationale"]
+
+
+def test_errors_on_one_day_lower_the_objective(targets: dict[str, dict[str, Any]]) -> None:
+    bursty = targets["web/bursty-week"]
+    assert bursty["objective_percent"] == 99.0
+    by_step = {c["objective_percent"]: c for c in bursty["backtest"]["candidates"]}
+    assert by_step[99.5]["met_share"] < 1.0
+    assert "99.5%: missed at" in bursty["rationale"]
+    assert by_step[99.0]["lowest_budget_left"] == pytest.approx(1 - ERRORS / (0.01 * 7 * 1440))
+    assert by_step[99.0]["pages"] == 4
+
+
+def test_an_objective_that_pages_too_often_is_not_kept(tmp_path: Path) -> None:
+    strict = derive(tmp_path, CONFIG.replace(", auto_objective_max_pages_per_30d: 10", ""))
+    bursty = strict["web/bursty-week"]
+    assert bursty["objective_percent"] == 95.0
+    assert (
+        "99%: met, but would have paged 4 times in 20 days (6.0 per 30 days, over 2)" in bursty["rationale"]
+    )
+    assert strict["web/steady-week"]["objective_percent"] == 99.5  # never paged: unchanged
+
+
+def test_history_shorter_than_the_window_falls_back_to_the_error_ratio(
+    targets: dict[str, dict[str, Any]],
+) -> None:
+    month = targets["web/steady-month"]
+    assert month["backtest"] is None
+    assert month["objective_percent"] == 99.5
+    assert "history shorter than one rolling 30d window, so no backtest" in month["rationale"]
