@@ -107,6 +107,23 @@ def test_burn_down_tells_the_budget_left(page: str, artifacts: dict[Stage, dict[
     assert f"{left:,.1f} left at the evaluation time (-134.0%)" in page
 
 
+def test_burn_down_ends_at_the_exact_budget_left(
+    artifacts: dict[Stage, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The 30d window starts at noon: its first day is partial, yet the curve must end where the
+    # budgets stage does (the partial day holds what the whole days do not).
+    charts: dict[str, list[svg.Series]] = {}
+    monkeypatch.setattr(svg, "line_chart", lambda chart_id, *args, **_: charts.setdefault(chart_id, args[3]))
+    payments = next(e for e in artifacts[Stage.BUDGETS]["slos"] if e["slo"] == "orders/payments-availability")
+    measured = next(s for s in artifacts[Stage.SLI]["slos"] if s["slo"] == payments["slo"])
+    assert measured["window"]["start"].endswith("T12:00:00Z")
+    html._burn_down(payments, measured, "chart")
+    actual = [v for v in charts["chart"][0].values if v is not None]
+    assert actual[-1] == pytest.approx(
+        payments["budget"]["remaining_events"]
+    )  # 7 of its 311 bad: before noon
+
+
 def test_alert_thresholds_come_from_the_alert_pairs(page: str) -> None:
     # the Workbook's page pair 1h/5m: 2% of a 30d budget in 1h is a 14.4x burn
     assert '<th scope="row">page 1h/5m</th><td>14.4x</td><td>142.09x</td>' in page

@@ -156,6 +156,10 @@ def _burn_down(entry: dict[str, Any], sli_slo: dict[str, Any], chart_id: str) ->
     evaluated = parse_rfc3339(window["end"])
     bad_by_day = {d["date"]: float(d["bad"]) for d in sli_slo["daily"]}
     days = _window_days(window)
+    exact = entry["budgeting"]["method"] == "occurrences" and sli_slo["composite"] is None
+    if exact:  # events add up: the partial first day holds what the later days do not
+        later = sum(bad_by_day.get(d.isoformat(), 0.0) for d in days[1:])
+        bad_by_day[days[0].isoformat()] = max(0.0, float(budget["consumed_events"]) - later)
     ideal: list[float | None] = []
     actual: list[float | None] = []
     spent = 0.0
@@ -172,7 +176,8 @@ def _burn_down(entry: dict[str, Any], sli_slo: dict[str, Any], chart_id: str) ->
     desc = (
         f"Error budget of {entry['slo']} over its {entry['window']} window, {days[0]} to {days[-1]}: "
         f"{allowed:,.1f} {unit} allowed; {budget['remaining_events']:,.1f} left at the evaluation time "
-        f"({_percent(budget['remaining_ratio'], 1)}). Daily totals: the first day counts whole."
+        f"({_percent(budget['remaining_ratio'], 1)})."
+        + ("" if exact else " From daily totals: a partial first day counts whole.")
     )
     return svg.line_chart(
         chart_id,
