@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -209,3 +212,35 @@ def test_command_names_the_known_slos_for_a_typo(cli: typer.Typer, example_confi
     result = CliRunner().invoke(cli, ["backtest", "orders/checkout", str(example_config)])
     assert result.exit_code == 2
     assert "orders/checkout-availability" in result.output
+
+
+def _checkout_burn(lines: list[dict[str, Any]], end: datetime, minutes: int, objective: float) -> float:
+    """Burn rate of checkouts in [end - minutes, end), counted straight from the JSON lines."""
+    start = end - timedelta(minutes=minutes)
+    outcomes = [row["ok"] for row in lines if start <= row["at"] < end]
+    return (outcomes.count(False) / len(outcomes)) / (1 - objective)
+
+
+def test_the_example_page_checked_by_hand(example_config: Path) -> None:
+    """The 11:30 page at 99.9 % and the silence at 99 %, recounted from the raw file without our code."""
+    with gzip.open(example_config / "telemetry" / "orders.jsonl.gz", "rt") as handle:
+        rows = [json.loads(line) for line in handle]
+    lines = [
+        {"at": datetime.fromisoformat(r["time"].replace("Z", "+00:00")), "ok": r["ok"]}
+        for r in rows
+        if r["operation"] == "checkout" and r["time"] >= "2026-11-05T05"
+    ]
+
+    def fires(end: datetime, objective: float) -> bool:  # the Workbook's page pairs, 30-day window
+        return any(
+            _checkout_burn(lines, end, long, objective) > factor
+            and _checkout_burn(lines, end, short, objective) > factor
+            for long, short, factor in ((60, 5, 14.4), (360, 30, 6.0))
+        )
+
+    at = datetime(2026, 11, 5, 11, 0, tzinfo=UTC)
+    steps = [at + timedelta(minutes=5 * k) for k in range(13)]  # 11:00 .. 12:00
+    assert next(s.strftime("%H:%M") for s in steps if fires(s, 0.999)) == "11:30"
+    assert not any(fires(s, 0.99) for s in steps)
+    peak = max(_checkout_burn(lines, s, 60, 0.99) for s in steps)
+    assert 13.0 < peak < 14.4  # the README's "peaks near 13.3"
