@@ -99,6 +99,19 @@ def test_prometheus_gives_the_same_report_as_the_file(server: str, tmp_path: Pat
         assert from_prom["alert"]["state"] == from_file["alert"]["state"]
 
 
+def test_backtest_replays_prometheus_range_data_like_the_file(server: str, tmp_path: Path) -> None:
+    (tmp_path / "config.yaml").write_text(config_text(server))
+    replays = {}
+    for service in ("from-file", "from-prometheus"):
+        args = ["backtest", f"{service}/availability", str(tmp_path / "config.yaml"), "--now", NOW]
+        result = CliRunner().invoke(app, [*args, "--objectives", "99.9,99.99", "--format", "json"])
+        assert result.exit_code == 0, result.output
+        replays[service] = json.loads(result.stdout)["candidates"]
+    assert replays["from-prometheus"] == replays["from-file"]
+    strict = replays["from-file"][1]
+    assert strict["period_ends"] > 0 and strict["alerts"][0]["pages"] > 0  # something was replayed
+
+
 def test_a_server_that_is_down_fails_the_run_or_gives_no_data(tmp_path: Path) -> None:
     down = f"http://127.0.0.1:{free_port()}"
     (tmp_path / "config.yaml").write_text(config_text(down))
