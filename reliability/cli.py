@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-import json
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from reliability import artifacts, pipeline, summary
-from reliability.commands import backtest, dashboards, explain, gate, history, hooks, report, rules, serve
+from reliability.commands import (
+    backtest,
+    dashboards,
+    explain,
+    gate,
+    history,
+    hooks,
+    report,
+    rules,
+    serve,
+    validate,
+)
 from reliability.config import load_config
 from reliability.config.model import Config
 from reliability.conventions import Stage
@@ -22,6 +31,10 @@ from reliability.errors import EXIT_FAILURE, EXIT_INVALID_CONFIG, ReliabilityErr
 from reliability.exporters import metrics
 from reliability.ledger import LEDGER_FILE
 from reliability.report import html as report_html
+from reliability.terminal import progress
+from reliability.terminal.options import FormatOption, QuietOption
+from reliability.terminal.output import OutputFormat, echo_json, echo_table
+from reliability.terminal.table import render_markdown
 from reliability.timefmt import parse_rfc3339
 
 app = typer.Typer(
@@ -35,12 +48,6 @@ ConfigPath = Annotated[Path, typer.Argument(help="A configuration file, or a fol
 Verbose = Annotated[
     bool, typer.Option("--verbose", "-v", help="Show every problem and, on internal errors, the traceback.")
 ]
-
-
-class OutputFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-    MARKDOWN = "markdown"
 
 
 def _err(text: str) -> None:
@@ -113,9 +120,8 @@ def run(
             help="Go on when a Prometheus source cannot be read: its SLOs are reported as no data.",
         ),
     ] = False,
-    output: Annotated[OutputFormat, typer.Option("--format", help="How to print the summary.")] = (
-        OutputFormat.TABLE
-    ),
+    output: FormatOption = OutputFormat.TABLE,
+    quiet: QuietOption = False,
     push_gateway: Annotated[
         str | None,
         typer.Option(
@@ -167,6 +173,7 @@ def run(
             strict=strict,
             allow_partial=allow_partial,
             ledger_path=None if no_ledger else (ledger or out / LEDGER_FILE),
+            progress=progress.for_cli(quiet),
         )
         result = pipeline.run(config, options)
         exported = metrics.export(result.artifacts, textfile, push_gateway, push_job)
@@ -176,22 +183,20 @@ def run(
             result.written.append(report_path)
         table_rows = summary.rows(result.artifacts)
         if output is OutputFormat.JSON:
-            typer.echo(
-                json.dumps(
-                    {
-                        "evaluated_at": result.artifacts[Stage.SLI]["evaluated_at"],
-                        "slos": summary.as_json(table_rows),
-                        "artifacts": [str(p) for p in result.written],
-                    }
-                    | ({"exported": exported} if exported else {}),
-                    indent=2,
-                )
+            echo_json(
+                {
+                    "evaluated_at": result.artifacts[Stage.SLI]["evaluated_at"],
+                    "slos": summary.as_json(table_rows),
+                    "artifacts": [str(p) for p in result.written],
+                }
+                | ({"exported": exported} if exported else {}),
             )
             return
         typer.echo(f"evaluated at {result.artifacts[Stage.SLI]['evaluated_at']}")
-        if table_rows:
-            render = summary.render_markdown if output is OutputFormat.MARKDOWN else summary.render_table
-            typer.echo(render(table_rows))
+        if table_rows and output is OutputFormat.MARKDOWN:
+            typer.echo(render_markdown(summary.table(table_rows)))
+        elif table_rows:
+            echo_table(summary.table(table_rows))
         for line in summary.notes(result.artifacts):
             typer.echo(line)
         typer.echo("wrote " + ", ".join(str(p) for p in result.written))
@@ -199,29 +204,7 @@ def run(
             typer.echo(line)
 
 
-@app.command()
-def validate(path: ConfigPath = Path("config"), verbose: Verbose = False) -> None:
-    """Check a configuration against the schema and its cross-references; list every problem.
-
-    Exit code 0 when valid, 2 when not.
-    """
-    try:
-        config = load_config(path)
-    except ReliabilityError as exc:
-        for problem in exc.problems or []:
-            _err(str(problem))
-        if not exc.problems:
-            _err(f"error: {exc}")
-        else:
-            _err(f"{len(exc.problems)} problem(s) found")
-        raise typer.Exit(exc.exit_code) from None
-    typer.echo(
-        f"{path}: valid ({len(config.files)} file(s), {len(config.services)} service(s), "
-        f"{len(config.components)} component(s), {len(config.slos)} SLO(s), "
-        f"{len(config.slas)} SLA(s), {len(config.hooks)} hook(s))"
-    )
-
-
+validate.register(app)
 gate.register(app)
 report.register(app)
 backtest.register(app)

@@ -1,4 +1,4 @@
-"""The run summary: rows and notes derived from the artifacts, and a plain-text table."""
+"""The run summary: rows and notes derived from the artifacts, and the table of them with states."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from reliability.conventions import Stage
+from reliability.terminal.table import Cell, State, Table
 
 
 @dataclass(frozen=True)
@@ -160,24 +161,42 @@ def notes(artifacts: dict[Stage, dict[str, Any]]) -> list[str]:
     return lines
 
 
-def render_table(table_rows: list[SummaryRow]) -> str:
-    cells = [HEADERS, *[tuple(asdict(r).values()) for r in table_rows]]
-    widths = [max(len(str(row[i])) for row in cells) for i in range(len(HEADERS))]
-    return "\n".join(
-        "  ".join(str(value).ljust(width) for value, width in zip(row, widths, strict=True)).rstrip()
-        for row in cells
+# The words _row writes, and the state each stands for (a terminal colours and marks them).
+_ALERT_STATES = {"PAGE": State.PAGE, "ticket": State.TICKET, "ok": State.OK, "NO DATA": State.NO_DATA}
+_POLICY_STATES = {"FREEZE": State.FREEZE, "warn": State.WARN, "ok": State.OK, "no_data": State.NO_DATA}
+
+
+def _budget_state(text: str) -> State | None:
+    if text.startswith("EXHAUSTED"):
+        return State.EXHAUSTED
+    return State.NO_DATA if text == "no data" else None
+
+
+def _sla_state(text: str) -> State | None:
+    if text.startswith("BREACHED"):
+        return State.BREACHED
+    return {"met": State.MET, "no data": State.NO_DATA}.get(text)
+
+
+def table(table_rows: list[SummaryRow]) -> Table:
+    """The summary table, with the state of each budget, alert, policy and SLA cell."""
+    return Table(
+        HEADERS,
+        [
+            (
+                r.service,
+                r.slo,
+                r.sli,
+                r.objective,
+                Cell(r.budget_remaining, _budget_state(r.budget_remaining)),
+                r.burn_rate,
+                Cell(r.alert, _ALERT_STATES.get(r.alert)),
+                Cell(r.policy, _POLICY_STATES.get(r.policy)),
+                Cell(r.sla, _sla_state(r.sla)),
+            )
+            for r in table_rows
+        ],
     )
-
-
-def render_markdown(table_rows: list[SummaryRow]) -> str:
-    """The summary as a GitHub-flavoured markdown table, for CI job summaries."""
-
-    def cells(values: tuple[str, ...]) -> str:
-        return "| " + " | ".join(v.replace("|", "\\|") for v in values) + " |"
-
-    lines = [cells(HEADERS), cells(tuple("---" for _ in HEADERS))]
-    lines += [cells(tuple(str(v) for v in asdict(r).values())) for r in table_rows]
-    return "\n".join(lines)
 
 
 def as_json(table_rows: list[SummaryRow]) -> list[dict[str, str]]:

@@ -15,8 +15,10 @@ from typing import Any, ClassVar
 
 import pytest
 from rich.console import Console
+from typer.testing import CliRunner
 
 from reliability import pipeline
+from reliability.cli import app
 from reliability.config import load_config
 from reliability.telemetry.blocks import iter_line_blocks
 from reliability.telemetry.ingest import load_telemetry
@@ -175,3 +177,26 @@ def test_bars_are_drawn_on_a_terminal_and_erased_when_done() -> None:
     assert "reading access-log" in drawn and "━" in drawn
     after_last_frame = drawn.rsplit("reading access-log", 1)[1]
     assert "\x1b[2K\x1b[?25h" in after_last_frame  # transient: the line is cleared, the cursor back
+
+
+@pytest.mark.parametrize("command", ["run", "gate"])
+def test_quiet_reaches_the_progress_of_commands_that_load_telemetry(
+    command: str, tmp_path: Path, example_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[bool] = []
+    recorder = Recorder()
+
+    def for_cli(quiet: bool) -> Recorder:
+        asked.append(quiet)
+        return recorder
+
+    monkeypatch.setattr("reliability.terminal.progress.for_cli", for_cli)
+    out = str(tmp_path / "out")
+    args = {
+        "run": ["run", str(example_config), "--out", out, "--until", "sli", "-q"],
+        "gate": ["gate", "--run", str(example_config), "--artifacts", out, "--quiet"],
+    }[command]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code in (0, 1), result.output  # gate: 1 is the example's verdict, stop
+    assert asked == [True]
+    assert len(recorder.tasks) == 3 and all(t.finished for t in recorder.tasks)

@@ -21,6 +21,11 @@ from reliability import explain as tracing
 from reliability import pipeline
 from reliability.config import load_config
 from reliability.conventions import ARTIFACT_FILES, Stage
+from reliability.terminal import progress
+from reliability.terminal.options import FormatOption, QuietOption
+from reliability.terminal.output import OutputFormat, echo_table
+from reliability.terminal.table import Cell, State, Table, render_plain
+from reliability.terminal.table import render_markdown as markdown_table
 
 DEFAULT_ARTIFACTS = Path("generated")
 PASSING_STATES = ("ok", "warn")
@@ -36,12 +41,6 @@ class Verdict(StrEnum):
 EXIT_CODES = {Verdict.PASS: 0, Verdict.STOP: 1, Verdict.UNDECIDED: 2}
 MARKERS = {Verdict.PASS: "PASS", Verdict.STOP: "STOP", Verdict.UNDECIDED: "NO DECISION"}
 COUNTED = {Verdict.PASS: "pass", Verdict.STOP: "stop", Verdict.UNDECIDED: "cannot be decided"}
-
-
-class GateFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-    MARKDOWN = "markdown"
 
 
 @dataclass(frozen=True)
@@ -191,23 +190,58 @@ def decide(run: tracing.Run, services: list[str], slos: list[str]) -> GateResult
 # --- output ----------------------------------------------------------------------------------------
 
 COLUMNS = ("SLO", "VERDICT", "POLICY", "BUDGET LEFT", "ALERT", "SLA")
+VERDICT_STATES = {Verdict.PASS: State.PASS, Verdict.STOP: State.STOP, Verdict.UNDECIDED: State.UNDECIDED}
+# The markers _marker and _sla_text write, and the state each stands for.
+MARKER_STATES = {
+    "ok": State.OK,
+    "WARN": State.WARN,
+    "FREEZE": State.FREEZE,
+    "PAGE": State.PAGE,
+    "TICKET": State.TICKET,
+    "NO DATA": State.NO_DATA,
+    "met": State.MET,
+    "no_data": State.NO_DATA,
+    "no data": State.NO_DATA,
+}
 
 
-def _cells(item: SloVerdict) -> tuple[str, ...]:
-    return (item.slo, MARKERS[item.verdict], item.policy, item.budget_left, item.alert, item.sla)
+def _cell(text: str) -> Cell:
+    for prefix, state in (("EXHAUSTED", State.EXHAUSTED), ("BREACHED", State.BREACHED)):
+        if text.startswith(prefix):
+            return Cell(text, state)
+    return Cell(text, MARKER_STATES.get(text))
 
 
-def render_table(result: GateResult) -> str:
-    rows = [COLUMNS, *(_cells(s) for s in result.slos)]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+def table(result: GateResult, *, with_reasons: bool = False) -> Table:
+    """One row per judged SLO; with_reasons adds the WHY column."""
+    rows: list[tuple[str | Cell, ...]] = [
+        (
+            s.slo,
+            Cell(MARKERS[s.verdict], VERDICT_STATES[s.verdict]),
+            _cell(s.policy),
+            _cell(s.budget_left),
+            _cell(s.alert),
+            _cell(s.sla),
+            *(["; ".join(s.reasons)] if with_reasons else []),
+        )
+        for s in result.slos
+    ]
+    return Table((*COLUMNS, "WHY") if with_reasons else COLUMNS, rows)
+
+
+def heading(result: GateResult) -> list[str]:
+    """The verdict, the run it judged, and why each deciding SLO decided it."""
     lines = [
         f"gate: {MARKERS[result.verdict]} (exit {result.exit_code}): {result.headline()}",
         f"evaluated at {result.evaluated_at}, run {result.run_id}, artifacts in {result.artifacts}",
     ]
-    lines += [f"{s.slo} ({MARKERS[s.verdict]}): {'; '.join(s.reasons)}" for s in result.deciding]
+    return lines + [f"{s.slo} ({MARKERS[s.verdict]}): {'; '.join(s.reasons)}" for s in result.deciding]
+
+
+def render_table(result: GateResult) -> str:
+    lines = heading(result)
     if result.slos:
-        lines.append("")
-        lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+        lines += ["", render_plain(table(result))]
     return "\n".join(lines)
 
 
@@ -220,10 +254,6 @@ def render_json(result: GateResult) -> str:
     return json.dumps(data, indent=2)
 
 
-def _markdown_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
-
-
 def render_markdown(result: GateResult) -> str:
     lines = [
         f"### Reliability gate: {MARKERS[result.verdict]}",
@@ -232,19 +262,21 @@ def render_markdown(result: GateResult) -> str:
         f"exit code {result.exit_code}.",
     ]
     if result.slos:
-        lines += ["", f"| {' | '.join(COLUMNS)} | WHY |", "|" + " --- |" * (len(COLUMNS) + 1)]
-        lines += [
-            "| " + " | ".join(_markdown_cell(c) for c in (*_cells(s), "; ".join(s.reasons))) + " |"
-            for s in result.slos
-        ]
+        lines += ["", markdown_table(table(result, with_reasons=True))]
     return "\n".join(lines)
 
 
-RENDERERS = {
-    GateFormat.TABLE: render_table,
-    GateFormat.JSON: render_json,
-    GateFormat.MARKDOWN: render_markdown,
-}
+def show(result: GateResult, output: OutputFormat) -> None:
+    """The verdict in the asked format; on a terminal the table's states are coloured."""
+    if output is OutputFormat.JSON:
+        typer.echo(render_json(result))
+    elif output is OutputFormat.MARKDOWN:
+        typer.echo(render_markdown(result))
+    else:
+        typer.echo("\n".join(heading(result)))
+        if result.slos:
+            typer.echo("")
+            echo_table(table(result))
 
 
 # --- the command -----------------------------------------------------------------------------------
@@ -262,11 +294,13 @@ def _undecided_on_error(verbose: bool) -> Iterator[None]:
         raise typer.Exit(EXIT_CODES[Verdict.UNDECIDED] if exc.exit_code else 0) from None
 
 
-def _run_pipeline(config_path: Path, out: Path) -> None:
+def _run_pipeline(config_path: Path, out: Path, quiet: bool) -> None:
     from reliability.cli import _evaluation_time
 
     config = load_config(config_path)
-    options = pipeline.RunOptions(now=_evaluation_time(None, config), out_dir=out)  # hooks: a dry run
+    options = pipeline.RunOptions(  # hooks: a dry run
+        now=_evaluation_time(None, config), out_dir=out, progress=progress.for_cli(quiet)
+    )
     written = pipeline.run(config, options).written
     typer.echo(f"ran the pipeline on {config_path}: wrote {', '.join(map(str, written))}", err=True)
 
@@ -281,9 +315,7 @@ def gate(
     slo: Annotated[
         list[str] | None, typer.Option("--slo", help="Judge this SLO, as service/name (repeatable).")
     ] = None,
-    output: Annotated[GateFormat, typer.Option("--format", help="How to print the verdict.")] = (
-        GateFormat.TABLE
-    ),
+    output: FormatOption = OutputFormat.TABLE,
     run: Annotated[
         Path | None,
         typer.Option(
@@ -292,6 +324,7 @@ def gate(
             help="First run the pipeline on this configuration into --artifacts (hooks only planned).",
         ),
     ] = None,
+    quiet: QuietOption = False,
     verbose: Annotated[
         bool,
         typer.Option("--verbose", "-v", help="Show every problem and, on internal errors, the traceback."),
@@ -305,9 +338,9 @@ def gate(
     """
     with _undecided_on_error(verbose):
         if run is not None:
-            _run_pipeline(run, artifacts)
+            _run_pipeline(run, artifacts, quiet)
         result = decide(tracing.read_run(artifacts, (Stage.BUDGETS, Stage.SLA)), service or [], slo or [])
-        typer.echo(RENDERERS[output](result))
+        show(result, output)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,15 +11,13 @@ import typer
 from reliability.durations import parse_duration
 from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
 from reliability.ledger import LEDGER_FILE, Ledger
+from reliability.terminal.options import FormatOption
+from reliability.terminal.output import OutputFormat, echo_json, echo_table
+from reliability.terminal.table import Cell, State, Table, render_markdown
 from reliability.timefmt import parse_rfc3339
 
 DEFAULT_LEDGER = Path("generated") / LEDGER_FILE  # where `reliability run` records by default
 HEADERS = ("EVALUATED AT", "RUN", "SLO", "SLI", "BUDGET LEFT", "ALERT", "POLICY")
-
-
-class HistoryFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
 
 
 def since_epoch(text: str, now: float) -> float:
@@ -42,28 +38,32 @@ def _percent(ratio: float | None, digits: int) -> str:
     return "no data" if ratio is None else f"{ratio * 100:.{digits}f}%"
 
 
-def table_rows(runs: list[dict[str, Any]]) -> list[tuple[str, ...]]:
-    return [
-        (
-            run["evaluated_at"],
-            str(run["id"]),
-            slo["slo"],
-            _percent(slo["sli_ratio"], 3),
-            _percent(slo["budget_remaining_ratio"], 1),
-            slo["alert_state"],
-            slo["policy_state"],
-        )
-        for run in runs
-        for slo in run["slos"]
-    ]
+# Alert and policy states as the ledger records them; other (user-named) policy states stay plain.
+KNOWN_STATES = {
+    s.value: s for s in (State.OK, State.TICKET, State.PAGE, State.NO_DATA, State.WARN, State.FREEZE)
+}
 
 
-def render_table(rows: list[tuple[str, ...]]) -> str:
-    cells = [HEADERS, *rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(HEADERS))]
-    return "\n".join(
-        "  ".join(value.ljust(width) for value, width in zip(row, widths, strict=True)).rstrip()
-        for row in cells
+def _state(text: str) -> Cell:
+    return Cell(text, KNOWN_STATES.get(text))
+
+
+def table(runs: list[dict[str, Any]]) -> Table:
+    return Table(
+        HEADERS,
+        [
+            (
+                run["evaluated_at"],
+                str(run["id"]),
+                slo["slo"],
+                _percent(slo["sli_ratio"], 3),
+                _percent(slo["budget_remaining_ratio"], 1),
+                _state(slo["alert_state"]),
+                _state(slo["policy_state"]),
+            )
+            for run in runs
+            for slo in run["slos"]
+        ],
     )
 
 
@@ -82,9 +82,7 @@ def history(
             help="Only runs evaluated at or after this RFC 3339 time, or this long ago (e.g. 7d).",
         ),
     ] = None,
-    output: Annotated[HistoryFormat, typer.Option("--format", help="How to print the history.")] = (
-        HistoryFormat.TABLE
-    ),
+    output: FormatOption = OutputFormat.TABLE,
     verbose: Annotated[
         bool,
         typer.Option("--verbose", "-v", help="Show every problem and, on internal errors, the traceback."),
@@ -103,17 +101,20 @@ def history(
         cutoff = None if since is None else since_epoch(since, datetime.now(UTC).timestamp())
         with Ledger.open(ledger, create=False) as book:
             runs = book.history(slo=slo, since_epoch=cutoff)
-        if output is HistoryFormat.JSON:
-            typer.echo(json.dumps({"ledger": str(ledger), "runs": runs}, indent=2))
+        if output is OutputFormat.JSON:
+            echo_json({"ledger": str(ledger), "runs": runs})
             return
         if not runs:
-            typer.echo(
+            nothing = (
                 f"no succeeded runs in {ledger}"
                 + (f" with SLO {slo}" if slo else "")
                 + (f" since {since}" if since else "")
             )
-            return
-        typer.echo(render_table(table_rows(runs)))
+            typer.echo(f"- {nothing}" if output is OutputFormat.MARKDOWN else nothing)
+        elif output is OutputFormat.MARKDOWN:
+            typer.echo(render_markdown(table(runs)))
+        else:
+            echo_table(table(runs))
 
 
 def register(app: typer.Typer) -> None:

@@ -7,9 +7,7 @@ the event that was recorded when the action was planned.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,14 +20,12 @@ from reliability.config.model import Trigger
 from reliability.errors import ReliabilityError
 from reliability.ledger import LEDGER_FILE, Ledger
 from reliability.stages.hooks import Confidence, PlannedAction
+from reliability.terminal.options import FormatOption
+from reliability.terminal.output import OutputFormat, echo_json
+from reliability.terminal.table import Table, render_markdown
 
 DEFAULT_LEDGER = Path("generated") / LEDGER_FILE
 LedgerOption = Annotated[Path, typer.Option("--ledger", help="The run ledger (SQLite).")]
-
-
-class ListFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
 
 
 def _open(path: Path) -> Ledger:
@@ -48,6 +44,12 @@ def _line(action: dict[str, Any]) -> str:
         f"{action['id']}  {action['status']:<9} {action['hook']} for {action['subject']} "
         f"({action['trigger']}) at {action['evaluated_at']}{reason}"
     )
+
+
+def _markdown(actions: list[dict[str, Any]]) -> str:
+    headers = ("ID", "STATUS", "HOOK", "SUBJECT", "TRIGGER", "EVALUATED AT", "REASON")
+    fields = ("id", "status", "hook", "subject", "trigger", "evaluated_at", "reason")
+    return render_markdown(Table(headers, [tuple(str(a.get(f) or "") for f in fields) for a in actions]))
 
 
 def _replay(action: dict[str, Any], config_path: Path) -> PlannedAction:
@@ -71,15 +73,18 @@ def register(app: typer.Typer) -> None:
         ledger: LedgerOption = DEFAULT_LEDGER,
         status: Annotated[str | None, typer.Option(help="Only actions with this status.")] = None,
         limit: Annotated[int, typer.Option(help="How many of the latest actions.")] = 50,
-        output: Annotated[ListFormat, typer.Option("--format")] = ListFormat.TABLE,
+        output: FormatOption = OutputFormat.TABLE,
     ) -> None:
         """Pending, run, failed and skipped actions, newest first, with the reason."""
         from reliability.cli import _reporting_errors
 
         with _reporting_errors(False), _open(ledger) as book:
             found = [a for a in book.list_actions(limit) if status is None or a["status"] == status]
-            if output is ListFormat.JSON:
-                typer.echo(json.dumps(found, indent=2))
+            if output is OutputFormat.JSON:
+                echo_json(found)
+                return
+            if output is OutputFormat.MARKDOWN:
+                typer.echo(_markdown(found) if found else "- no actions")
                 return
             for action in found:
                 typer.echo(_line(action))

@@ -1,0 +1,21 @@
+"""Command-line options every command that prints results or loads telemetry shares."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from reliability.terminal.output import OutputFormat
+
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option(
+        "--format",
+        help="table: text, coloured on a terminal (NO_COLOR honoured); json; markdown (CI summaries).",
+    ),
+]
+QuietOption = Annotated[
+    bool,
+    typer.Option("--quiet", "-q", help="No progress bars (they show only when stderr is a terminal)."),
+]
