@@ -236,7 +236,10 @@ def replay_alerts(
     step_minutes = step_seconds // MINUTE
     steps = np.arange(step_minutes, series.minutes + 1, step_minutes, dtype=np.int64)
     instants = grid.origin + steps * MINUTE
-    period = np.array([s.period_seconds for s in _spans(window, instants.tolist())], np.float64)
+    if window.rolling_seconds is not None:
+        period = np.full(len(steps), float(window.rolling_seconds))
+    else:
+        period = np.array([s.period_seconds for s in _spans(window, instants.tolist())], np.float64)
     fraction = budget_fraction(objective)
     first_data = _first_minute_with_data(series)
     first_data = series.minutes if first_data is None else first_data

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol, TypeVar
 
 import numpy as np
@@ -83,9 +84,14 @@ class OccurrenceSeries:
     def minutes(self) -> int:
         return len(self.total)
 
+    @cached_property
+    def prefix(self) -> tuple[Int64, Int64]:
+        """Prefix sums of good and total, computed once: every window is a difference of two."""
+        return prefix_sums(self.good), prefix_sums(self.total)
+
     def windows(self, starts: Int64, ends: Int64) -> WindowCounts:
         starts = np.maximum(starts, 0)
-        good_sums, total_sums = prefix_sums(self.good), prefix_sums(self.total)
+        good_sums, total_sums = self.prefix
         total = total_sums[ends] - total_sums[starts]
         return WindowCounts(
             (good_sums[ends] - good_sums[starts]).astype(np.float64), total.astype(np.float64), total
@@ -117,10 +123,11 @@ class SliceSeries:
     def slice_minutes(self) -> int:
         return self.budgeting.slice_seconds // MINUTE
 
+    @cached_property
     def _slices_ending_at_each_minute(self) -> tuple[Float64, Float64]:
         """Index m: the slice [m - w, m) counted as (good units, 1 if it has events)."""
         width = self.slice_minutes
-        good_sums, total_sums = prefix_sums(self.events.good), prefix_sums(self.events.total)
+        good_sums, total_sums = self.events.prefix
         ends = np.arange(self.minutes + 1)
         starts = np.maximum(ends - width, 0)
         good = (good_sums[ends] - good_sums[starts]).astype(np.float64)
@@ -140,7 +147,7 @@ class SliceSeries:
         width = self.slice_minutes
         starts = np.maximum(starts, 0)
         slices = (ends - starts) // width
-        unit_good, unit_total = self._slices_ending_at_each_minute()
+        unit_good, unit_total = self._slices_ending_at_each_minute
         good = np.zeros(len(ends))
         total = np.zeros(len(ends))
         # Slices ending at minutes of one phase (mod the width) form a regular sequence:
