@@ -124,6 +124,16 @@ def test_burn_down_ends_at_the_exact_budget_left(
     )  # 7 of its 311 bad: before noon
 
 
+def test_auto_objective_shows_its_backtest(page: str) -> None:
+    section = page[page.index('id="slo-storefront-catalog-latency"') :]
+    section = section[: section.index("</section>")]
+    assert "<caption>Backtest of the objective ladder (sre-workbook alerts)</caption>" in section
+    assert '<th scope="row">99%</th><td>kept</td><td>100% of 8</td>' in section
+    assert "<td>met, but used up to 80% of its budget (over 75%)</td>" in section
+    declared = page[page.index('id="slo-orders-checkout-availability"') :]
+    assert "declared 99.9% is achievable" in declared[: declared.index("</section>")]
+
+
 def test_alert_thresholds_come_from_the_alert_pairs(page: str) -> None:
     # the Workbook's page pair 1h/5m: 2% of a 30d budget in 1h is a 14.4x burn
     assert '<th scope="row">page 1h/5m</th><td>14.4x</td><td>142.09x</td>' in page

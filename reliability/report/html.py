@@ -352,6 +352,38 @@ def _consumers(entry: dict[str, Any]) -> str:
     return "".join(parts)
 
 
+def _objective(target: dict[str, Any]) -> str:
+    """Why this objective: the rationale, and for `auto` the backtest of every ladder step."""
+    parts = [f"<p>{escape(target['rationale'])}</p>"]
+    replay = target.get("backtest")
+    if replay:
+        rows = [
+            [
+                f"{c['objective_percent']:g}%",
+                "kept" if c["qualified"] else "not kept",
+                "-" if c["met_share"] is None else f"{c['met_share']:.0%} of {c['period_ends']}",
+                _percent(c["lowest_budget_left"], 1),
+                str(c["pages"]),
+                str(c["tickets"]),
+                c["reason"],
+            ]
+            for c in replay["candidates"]
+        ]
+        headers = [
+            "objective",
+            "backtest",
+            "met at period ends",
+            "lowest budget left",
+            "pages",
+            "tickets",
+            "why",
+        ]
+        parts.append(
+            _table(f"Backtest of the objective ladder ({replay['window_set']} alerts)", headers, rows)
+        )
+    return "".join(parts)
+
+
 def _slo_section(
     entry: dict[str, Any], sli_slo: dict[str, Any], artifacts: dict[Stage, dict[str, Any]]
 ) -> str:
@@ -369,9 +401,12 @@ def _slo_section(
     )
     if entry.get("objective_percent") is None:
         return head + "<p>No objective: nothing to chart.</p></section>"
+    target = next(t for t in artifacts[Stage.TARGETS]["slos"] if t["slo"] == slo_id)
     return "".join(
         [
             head,
+            "<h3>Objective</h3>",
+            _objective(target),
             "<h3>Error budget burn-down</h3>",
             _burn_down(entry, sli_slo, f"{anchor}-burn-down"),
             "<h3>SLI per day</h3>",
