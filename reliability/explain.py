@@ -250,7 +250,8 @@ def _at(origin_file: str, line: int | None) -> str:
     return origin_file if line is None else f"{origin_file}:{line}"
 
 
-def configuration_lines(trace: SloTrace) -> list[str]:
+def configuration_rows(trace: SloTrace) -> list[tuple[str, str, str]]:
+    """(role, name, where) for the SLO, what it depends on, its components, sources and SLAs."""
     config = trace.config
     rows: list[tuple[str, str, str]] = []
     for item in _dependencies(config, trace.slo):
@@ -270,6 +271,11 @@ def configuration_lines(trace: SloTrace) -> list[str]:
         declared = next((s for s in config.slas if s.id == sla["sla"]), None)
         where = _at(declared.origin.file, declared.origin.line) if declared else "(not in this configuration)"
         rows.append(("sla", sla["sla"], where))
+    return rows
+
+
+def configuration_lines(trace: SloTrace) -> list[str]:
+    rows = configuration_rows(trace)
     width = max(len(r[0]) for r in rows)
     return ["configuration"] + [f"  {label.ljust(width)}  {name}  {where}" for label, name, where in rows]
 
@@ -310,27 +316,49 @@ def _what_is_read(source: Source, parts: list[tuple[Component, Sli]]) -> str:
     return f"{where}series {', '.join(series)}"
 
 
-def _file_line(path: Path, records: dict[Path, int]) -> str:
+def _input_file(path: Path, records: dict[Path, int]) -> dict[str, Any]:
     if not path.is_file():
-        return f"{path}  MISSING now"
+        return {"path": str(path), "missing": True, "bytes": None, "sha256": None, "records": None}
+    size, digest = path.stat().st_size, _sha256(path)
     read = records.get(path.resolve())
+    return {"path": str(path), "missing": False, "bytes": size, "sha256": digest, "records": read}
+
+
+def _file_line(file: dict[str, Any]) -> str:
+    if file["missing"]:
+        return f"{file['path']}  MISSING now"
+    read = file["records"]
     counted = f"  ({read:,} records read in the run)" if read is not None else ""
-    return f"{path}  {path.stat().st_size:,} bytes  sha256 {_sha256(path)}{counted}"
+    return f"{file['path']}  {file['bytes']:,} bytes  sha256 {file['sha256']}{counted}"
 
 
-def input_lines(trace: SloTrace) -> list[str]:
-    """The telemetry behind the SLO: files with size and sha256 as they are now, or the queries."""
+def inputs(trace: SloTrace) -> list[dict[str, Any]]:
+    """Per source: what of it the SLO reads, and its files with size and sha256 as they are now."""
     config = trace.config
     records = _records_read(trace.run)
     by_source: dict[str, list[tuple[Component, Sli]]] = {}
     for component, sli in _measured_parts(config, trace.slo):
         by_source.setdefault(component.source, []).append((component, sli))
-    lines = ["inputs (sizes and sha256 computed now)"]
+    found = []
     for name, parts in by_source.items():
         source = config.source(name)
-        lines.append(f"  {name}: {_what_is_read(source, parts)}")
-        if not isinstance(source, PrometheusSource):
-            lines.extend(f"    {_file_line(path, records)}" for path in source.paths)
+        files = [] if isinstance(source, PrometheusSource) else source.paths
+        found.append(
+            {
+                "source": name,
+                "reads": _what_is_read(source, parts),
+                "files": [_input_file(path, records) for path in files],
+            }
+        )
+    return found
+
+
+def input_lines(trace: SloTrace) -> list[str]:
+    """The telemetry behind the SLO: files with size and sha256 as they are now, or the queries."""
+    lines = ["inputs (sizes and sha256 computed now)"]
+    for source in inputs(trace):
+        lines.append(f"  {source['source']}: {source['reads']}")
+        lines.extend(f"    {_file_line(file)}" for file in source["files"])
     return lines
 
 
@@ -681,13 +709,43 @@ def parse_field(text: str) -> tuple[str, str | None]:
     return name, window or None
 
 
-def field_block(trace: SloTrace, field: str, window: str | None = None) -> list[str]:
+def field_section(trace: SloTrace, field: str, window: str | None = None) -> dict[str, Any]:
+    """One field's explanation: the artifact and stage holding it, and its lines of working."""
     stage = FIELD_STAGES[field]
-    head = f"{field}  [{ARTIFACT_FILES[stage]}, stage {stage.value}]"
     if stage is Stage.BUDGETS and trace.budget["objective_percent"] is None:
-        return [head, f"  no objective in force, so no budget: {trace.budget['reason']}"]
-    body = burn_rate_lines(trace, window) if field == "burn_rate" else _BLOCKS[field](trace)
-    return [head, *(f"  {line}" for line in body)]
+        body = [f"no objective in force, so no budget: {trace.budget['reason']}"]
+    else:
+        body = burn_rate_lines(trace, window) if field == "burn_rate" else _BLOCKS[field](trace)
+    return {
+        "field": field,
+        "window": window,
+        "artifact": ARTIFACT_FILES[stage],
+        "stage": stage.value,
+        "lines": body,
+    }
+
+
+def field_block(trace: SloTrace, field: str, window: str | None = None) -> list[str]:
+    section = field_section(trace, field, window)
+    head = f"{field}  [{section['artifact']}, stage {section['stage']}]"
+    return [head, *(f"  {line}" for line in section["lines"])]
+
+
+def explanation(trace: SloTrace, fields: list[tuple[str, str | None]]) -> dict[str, Any]:
+    """What `explain` prints, as data."""
+    run = trace.run
+    return {
+        "slo": trace.slo.id,
+        "run_id": run.run_id,
+        "evaluated_at": run.evaluated_at,
+        "artifacts": str(run.folder),
+        "notes": staleness_notes(trace.config, run),
+        "configuration": [
+            {"role": role, "name": name, "where": where} for role, name, where in configuration_rows(trace)
+        ],
+        "inputs": inputs(trace),
+        "fields": [field_section(trace, field, window) for field, window in fields],
+    }
 
 
 def explain(trace: SloTrace, fields: list[tuple[str, str | None]]) -> str:
@@ -744,36 +802,67 @@ def artifact_fields(kind: str) -> list[str]:
     return described
 
 
-def _telemetry_text(run: Run) -> str:
+def _telemetry_read(run: Run) -> list[str]:
     """The telemetry the run read: each file with its source, or the source when it has no files."""
     read = []
     for source in run.artifacts[Stage.SLI]["inputs"]:
         files = [f"{file['path']} ({source['source']})" for file in source["files"]]
         read += files or [f"{source['source']} (no files: a Prometheus API)"]
-    return ", ".join(read)
+    return read
+
+
+def _reads(stage: Stage) -> list[str]:
+    reads = [ARTIFACT_FILES[artifact_of(s)] for s in STAGE_INPUTS[stage]]
+    reads.append("the configuration")
+    if stage in TELEMETRY_STAGES:
+        reads.append("the telemetry")
+    return reads
+
+
+def pipeline_map_data(run: Run | None, why_no_run: str | None = None) -> dict[str, Any]:
+    """Every artifact: the stages writing it, what each reads, the explain fields and the fields held."""
+    described = None
+    if run is not None:
+        described = {
+            "folder": str(run.folder),
+            "run_id": run.run_id,
+            "evaluated_at": run.evaluated_at,
+            "configuration": list(run.header["config_files"]),
+            "telemetry": _telemetry_read(run),
+        }
+    return {
+        "run": described,
+        "why_no_run": None if run is not None else why_no_run,
+        "artifacts": [
+            {
+                "file": file,
+                "stages": [{"stage": s.value, "reads": _reads(s)} for s in producers(artifact_stage)],
+                "explain_fields": [f for f, s in FIELD_STAGES.items() if s is artifact_stage],
+                "holds": artifact_fields(file.removesuffix(".json")),
+            }
+            for artifact_stage, file in ARTIFACT_FILES.items()
+        ],
+    }
 
 
 def pipeline_map(run: Run | None, why_no_run: str | None = None) -> str:
     """Every artifact: the stages writing it, what each reads, the explain fields and the fields held."""
-    if run is not None:
+    data = pipeline_map_data(run, why_no_run)
+    if data["run"] is not None:
+        described = data["run"]
         lines = [
-            f"artifacts in {run.folder}: run {run.run_id}, evaluated at {run.evaluated_at}",
-            f"the configuration: {', '.join(run.header['config_files'])}",
-            f"the telemetry: {_telemetry_text(run)}",
+            f"artifacts in {described['folder']}: run {described['run_id']}, "
+            f"evaluated at {described['evaluated_at']}",
+            f"the configuration: {', '.join(described['configuration'])}",
+            f"the telemetry: {', '.join(described['telemetry'])}",
         ]
     else:
-        lines = [f"no artifacts to name the files from: {why_no_run}"]
-    for artifact_stage, file in ARTIFACT_FILES.items():
-        stages = producers(artifact_stage)
-        lines += ["", f"{file}  (stage {', '.join(s.value for s in stages)})"]
-        for stage in stages:
-            reads = [ARTIFACT_FILES[artifact_of(s)] for s in STAGE_INPUTS[stage]]
-            reads.append("the configuration")
-            if stage in TELEMETRY_STAGES:
-                reads.append("the telemetry")
-            lines.append(f"  stage {stage.value} reads {', '.join(reads)}")
-        explained = [f for f, s in FIELD_STAGES.items() if s is artifact_stage]
-        if explained:
-            lines.append(f"  explain fields: {', '.join(explained)}")
-        lines += [f"  holds {text}" for text in artifact_fields(file.removesuffix(".json"))]
+        lines = [f"no artifacts to name the files from: {data['why_no_run']}"]
+    for artifact in data["artifacts"]:
+        stages = ", ".join(s["stage"] for s in artifact["stages"])
+        lines += ["", f"{artifact['file']}  (stage {stages})"]
+        lines += [f"  stage {s['stage']} reads {', '.join(s['reads'])}" for s in artifact["stages"]]
+        if artifact["explain_fields"]:
+            lines.append(f"  explain fields: {', '.join(artifact['explain_fields'])}")
+        lines += [f"  holds {text}" for text in artifact["holds"]]
     return "\n".join(lines)

@@ -11,6 +11,8 @@ from reliability.artifacts import to_json, write_atomically
 from reliability.config import load_config
 from reliability.errors import ReliabilityError
 from reliability.exporters import grafana
+from reliability.terminal.options import FormatOption
+from reliability.terminal.output import OutputFormat, echo_json
 
 
 def dashboards(
@@ -20,6 +22,7 @@ def dashboards(
     out: Annotated[Path, typer.Option("--out", help="Folder for the dashboard JSON files.")] = Path(
         "dashboards"
     ),
+    output: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Write Grafana dashboards: overview.json (every SLO) and one <service>.json per service.
 
@@ -35,10 +38,20 @@ def dashboards(
             typer.echo(f"  {problem}", err=True)
         raise typer.Exit(exc.exit_code) from None
     # Everything is built before anything is written: a bad config leaves the folder as it was.
+    written = []
     for name, dashboard in built.items():
         target = out / name
         write_atomically(target, to_json(dashboard))
-        typer.echo(f"wrote {target} ({len(dashboard['panels'])} panels)")
+        written.append({"path": str(target), "panels": len(dashboard["panels"])})
+    if output is OutputFormat.JSON:
+        echo_json({"written": written})
+    else:
+        template = (
+            "- wrote `{path}` ({panels} panels)"
+            if output is OutputFormat.MARKDOWN
+            else "wrote {path} ({panels} panels)"
+        )
+        typer.echo("\n".join(template.format(**w) for w in written))
 
 
 def register(app: typer.Typer) -> None:

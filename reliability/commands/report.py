@@ -11,6 +11,8 @@ from reliability.artifacts import read, write_atomically
 from reliability.conventions import ARTIFACT_FILES, Stage
 from reliability.errors import EXIT_BAD_INPUT, ReliabilityError
 from reliability.report import html
+from reliability.terminal.options import FormatOption
+from reliability.terminal.output import OutputFormat, echo_json
 
 DEFAULT_ARTIFACTS = Path("generated")
 REQUIRED_STAGES = (Stage.SLI, Stage.TARGETS, Stage.BUDGETS)  # a run with --until sla or later has them all
@@ -42,6 +44,7 @@ def report(
     out: Annotated[
         Path | None, typer.Option("--out", help="The HTML file to write.", show_default=False)
     ] = None,
+    output: FormatOption = OutputFormat.TABLE,
 ) -> None:
     """Write one self-contained HTML report (default ARTIFACTS/report.html): an overview of every SLO
     and, per SLO, its budget burn-down, daily SLI, burn rates against the alert thresholds, the alerts
@@ -54,7 +57,10 @@ def report(
         raise typer.Exit(exc.exit_code) from None
     target = out if out is not None else artifacts / "report.html"
     write_atomically(target, page)
-    typer.echo(f"wrote {target}")
+    if output is OutputFormat.JSON:
+        echo_json({"written": [{"path": str(target)}]})
+    else:
+        typer.echo(f"- wrote `{target}`" if output is OutputFormat.MARKDOWN else f"wrote {target}")
 
 
 def register(app: typer.Typer) -> None:
