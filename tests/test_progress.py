@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import random
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -76,14 +77,21 @@ def test_event_and_openmetrics_sources_advance_to_their_planned_totals(example_c
 
 @pytest.mark.parametrize("compressed", [False, True])
 def test_blocks_report_the_bytes_read_from_disk(tmp_path: Path, compressed: bool) -> None:
-    text = b"".join(b"2026-11-05T12:00:00Z,web,200,%d\n" % i for i in range(50_000))
+    noise = random.Random(7)  # compresses little, so the compressed file takes many reads too
+    text = b"".join(b"2026-11-05T12:00:00Z,web,200,%x\n" % noise.getrandbits(64) for _ in range(50_000))
     path = tmp_path / ("events.csv.gz" if compressed else "events.csv")
     path.write_bytes(gzip.compress(text) if compressed else text)
     reads: list[int] = []
-    blocks = list(iter_line_blocks(path, block_bytes=64 << 10, on_read=reads.append))
-    assert b"".join(b.data for b in blocks) == text
+    told_before_block: list[int] = []
+    data = b""
+    for block in iter_line_blocks(path, block_bytes=64 << 10, on_read=reads.append):
+        told_before_block.append(sum(reads))
+        data += block.data
+    assert data == text
     assert sum(reads) == path.stat().st_size
-    assert len(reads) > 2  # it advances as the file is read, not once at the end
+    # Bytes are told once the reader has taken their lines, block by block, not all at the end.
+    assert told_before_block[0] == 0 and len(set(told_before_block)) > 2
+    assert told_before_block == sorted(told_before_block)
 
 
 class _CannedPrometheus(BaseHTTPRequestHandler):

@@ -40,6 +40,23 @@ def open_stream(path: Path, raw: pa.NativeFile | None = None) -> pa.NativeFile:
     return pa.input_stream(raw or str(path), compression=COMPRESSION_BY_SUFFIX.get(path.suffix))
 
 
+class _DiskProgress:
+    """Tells `on_read` the bytes on disk read so far, once the reader is done with their lines."""
+
+    def __init__(self, raw: pa.NativeFile, on_read: Callable[[int], None] | None) -> None:
+        self._raw = raw
+        self._on_read = on_read
+        self._told = 0
+
+    def tell(self) -> None:
+        if self._on_read is None:
+            return
+        position = self._raw.tell()
+        if position > self._told:
+            self._on_read(position - self._told)
+            self._told = position
+
+
 def iter_line_blocks(
     path: Path,
     *,
@@ -50,23 +67,20 @@ def iter_line_blocks(
     """Blocks of whole lines; memory stays within about two blocks whatever the file size.
 
     `on_read` is told how many more bytes of the file on disk (compressed, as its size counts
-    them) each read took: by the end of the file they add up to its size.
+    them) are done each time the caller asks for the next block: by the end they add up to its size.
     """
     with pa.OSFile(str(path)) as raw, open_stream(path, raw) as stream:
+        progress = _DiskProgress(raw, on_read)
         line = 1
         carry = b""
         skipped = 0
-        reported = 0
         while True:
             chunk = stream.read(block_bytes)
-            if on_read is not None:
-                position = raw.tell()
-                on_read(position - reported)
-                reported = position
             data = carry + chunk
             if not chunk:
                 if data and skipped >= skip_lines:  # else it is the header, without its newline
                     yield LineBlock(data if data.endswith(b"\n") else data + b"\n", line)
+                progress.tell()
                 return
             cut = data.rfind(b"\n") + 1
             carry = data[cut:]
@@ -79,6 +93,7 @@ def iter_line_blocks(
             if whole:
                 yield LineBlock(whole, line)
                 line += whole.count(b"\n")
+                progress.tell()
 
 
 def read_first_line(path: Path) -> bytes:
