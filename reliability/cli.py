@@ -69,6 +69,8 @@ def _reporting_errors(verbose: bool) -> Iterator[None]:
         raise typer.Exit(exc.exit_code) from None
     except (typer.Exit, typer.Abort):
         raise
+    except BrokenPipeError:  # the reader left (`| head`): click ends quietly, nothing of ours broke
+        raise
     except Exception as exc:  # an unexpected bug: still one line unless asked for more
         _err(f"internal error: {type(exc).__name__}: {exc}")
         if verbose:
@@ -218,3 +220,7 @@ serve.register(app)
 
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -31,3 +31,13 @@ def repo() -> Path:
 @pytest.fixture
 def example_config() -> Path:
     return EXAMPLE_CONFIG
+
+
+@pytest.fixture(autouse=True)
+def plain_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests compare plain text: a developer's or CI's FORCE_COLOR must not turn it into ANSI codes.
+
+    Tests of the coloured output ask for it themselves.
+    """
+    for variable in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+        monkeypatch.delenv(variable, raising=False)

@@ -133,6 +133,17 @@ def test_windows_starting_before_the_data_are_not_judged() -> None:
     assert [p.end for p in periods] == [2 * DAY, 3 * DAY]
 
 
+@pytest.mark.parametrize(("late_minutes", "judged"), [(1439, True), (1440, False)])
+def test_a_window_is_judged_when_data_began_under_a_30th_of_it_late(late_minutes: int, judged: bool) -> None:
+    grid = MinuteGrid(origin=0, minutes=31 * 1440)
+    total = np.full(grid.minutes, 10, np.int64)
+    total[:late_minutes] = 0
+    window = SloWindow(rolling_seconds=30 * DAY)
+    ends = [p.end for p in compliance(OccurrenceSeries(total.copy(), total), grid, 0.99, window).periods]
+    # The window ending at day 30 starts at minute 0; the one ending at day 31 starts after the data.
+    assert ends == ([30 * DAY, 31 * DAY] if judged else [31 * DAY])
+
+
 def test_rationale_picks_the_highest_candidate_within_the_margin() -> None:
     good, total, grid = small_history()
     sets = {"sre-workbook": WORKBOOK_PAIRS}
@@ -160,6 +171,8 @@ def test_command_on_the_example(cli: typer.Typer, example_config: Path) -> None:
     report = json.loads(result.stdout)
     by_objective = {c["objective_percent"]: c for c in report["candidates"]}
     assert set(by_objective) == {99.0, 99.9}
+    # Data from 2026-10-01T00:00Z: the 30-day windows ending Oct 31 .. Nov 5 at midnight are judged.
+    assert by_objective[99.0]["period_ends"] == 6
     strict_alerts = by_objective[99.9]["alerts"][0]
     # The example plants a 20 % burst in the last 40 minutes (from 11:20): at 99.9 % it pages.
     assert [e["start"] for e in strict_alerts["episodes"] if e["severity"] == "page"] == [

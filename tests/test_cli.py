@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -107,3 +109,21 @@ def test_run_markdown_summary(tmp_path: Path, example_config: Path) -> None:
     header = next(i for i, line in enumerate(lines) if line.startswith("| SERVICE |"))
     assert lines[header + 1].startswith("| --- |")
     assert any("| checkout-availability |" in line and "| PAGE |" in line for line in lines)
+
+
+def test_a_reader_that_leaves_early_is_not_an_internal_error(example_config: Path) -> None:
+    # Eight strict candidates list about 4,000 alert episodes (over 200 kB): more than a pipe holds,
+    # so writing goes on after the reader has closed.
+    command = [sys.executable, "-m", "reliability.cli", "backtest", "storefront/catalog-latency"]
+    with subprocess.Popen(
+        [*command, str(example_config), "--objectives", ",".join(["99.95,99.99"] * 4)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    ) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.readline().startswith(b"storefront/catalog-latency")
+        process.stdout.close()
+        errors = process.stderr.read().decode()
+        process.wait(timeout=60)
+    assert "internal error" not in errors and "Traceback" not in errors
+    assert process.returncode == 1

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -18,12 +16,10 @@ from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
 from reliability.report import backtest as text
 from reliability.stages.replayable import replayable
 from reliability.telemetry.ingest import load_telemetry
-
-
-class BacktestFormat(StrEnum):
-    TABLE = "table"
-    JSON = "json"
-    MARKDOWN = "markdown"
+from reliability.terminal import progress
+from reliability.terminal.options import FormatOption, QuietOption
+from reliability.terminal.output import OutputFormat, echo_json, echo_table
+from reliability.terminal.table import render_markdown
 
 
 def parse_objectives(listed: str) -> list[float]:
@@ -49,16 +45,6 @@ def _slo(config: Config, slo_id: str) -> Slo:
     return found
 
 
-def _aligned(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
-    cells = [headers, *rows]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
-    return ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells]
-
-
-def _markdown(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
-    return ["| " + " | ".join(row) + " |" for row in (headers, tuple("---" for _ in headers), *rows)]
-
-
 def backtest(
     slo_id: Annotated[str, typer.Argument(help="The SLO to replay: service/name.")],
     path: Annotated[Path, typer.Argument(help="A configuration file, or a folder of *.yaml files.")] = Path(
@@ -79,7 +65,8 @@ def backtest(
     now: Annotated[
         str | None, typer.Option(help="End of the replayed history, RFC 3339 (default as for `run`).")
     ] = None,
-    output: Annotated[BacktestFormat, typer.Option("--format", help="How to print.")] = BacktestFormat.TABLE,
+    output: FormatOption = OutputFormat.TABLE,
+    quiet: QuietOption = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show every problem.")] = False,
 ) -> None:
     """Replay the telemetry history: how each candidate objective would have fared.
@@ -102,7 +89,7 @@ def backtest(
                 f"--windows: unknown set(s) {', '.join(unknown)} (known: {known})", EXIT_INVALID_CONFIG
             )
         grid = pipeline.evaluation_grid(config, _evaluation_time(now, config))
-        telemetry = load_telemetry(config, grid)
+        telemetry = load_telemetry(config, grid, progress=progress.for_cli(quiet))
         series = replayable(config, slo, telemetry.series)
         window_sets = {name: config.alert_window_sets[name] for name in set_names}
         results = [
@@ -110,20 +97,16 @@ def backtest(
             for percent in candidates_percent
         ]
         report = text.as_json(slo, grid.end, results)
-        if output is BacktestFormat.JSON:
-            typer.echo(json.dumps(report, indent=2))
+        if output is OutputFormat.JSON:
+            echo_json(report)
             return
-        rows = text.comparison_rows(report)
-        if output is BacktestFormat.MARKDOWN:
-            lines = [f"**{text.heading(report)}**", "", *_markdown(text.COMPARISON_HEADERS, rows)]
-        else:
-            lines = [
-                text.heading(report),
-                *_aligned(text.COMPARISON_HEADERS, rows),
-                "",
-                *text.details(report),
-            ]
-        typer.echo("\n".join([*lines, "", text.footnote(report)]))
+        table = text.comparison_table(report)
+        if output is OutputFormat.MARKDOWN:
+            typer.echo(f"**{text.heading(report)}**\n\n{render_markdown(table)}\n\n{text.footnote()}")
+            return
+        typer.echo(text.heading(report))
+        echo_table(table)
+        typer.echo("\n".join(["", *text.details(report), "", text.footnote()]))
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,7 @@ Definitions (all windows end at an evaluation instant and hold whole minutes bef
 
 - compliance: the SLO window evaluated at every UTC day end of the grid and, for a
   calendar window, at every period end (the instant its period closes). A rolling window
-  ending there, or the calendar period to date, is judged when the data began at most a
+  ending there, or the calendar period to date, is judged when the data began less than a
   30th of its period into it (a window partly before the data would judge its absence). Met
   when SLI >= objective; budget left = 1 - bad / ((1 - objective) x total). Windows
   without events are not counted.
@@ -52,8 +52,8 @@ ALERT_STEP_SECONDS = 300
 EVENTS_FOR_CONFIDENT_PAGE = 100  # when the SLO sets no alerting.min_events (as the hooks stage does)
 INCIDENT_MERGE_GAP_MINUTES = 15
 INCIDENT_MIN_MINUTES = 5
-# A window judged although the data began after its start: by at most this share of its period
-# (a day of 30 days; a zone's offset from UTC for a calendar month whose data began at UTC midnight).
+# A window judged although the data began after its start: by less than this share of its period
+# (under a day of 30 days; a zone's offset from UTC for a calendar month whose data began at UTC midnight).
 DATA_START_GRACE_SHARE = 1 / 30
 _TOLERANCE = 1e-12  # 0.999 computed as 999/1000 must count as meeting 99.9 %
 
@@ -138,7 +138,7 @@ def compliance(series: Replayable, grid: MinuteGrid, objective: float, window: S
     starts = np.array([(s.start - grid.origin) // MINUTE for s in spans], np.int64)
     ends = np.array([(t - grid.origin) // MINUTE for t in instants], np.int64)
     periods_minutes = np.array([s.period_seconds // MINUTE for s in spans], np.int64)
-    judged = first_data - starts <= periods_minutes * DATA_START_GRACE_SHARE
+    judged = first_data - starts < periods_minutes * DATA_START_GRACE_SHARE
     counts = series.windows(starts, ends)
     fraction = budget_fraction(objective)
     periods = []

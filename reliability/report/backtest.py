@@ -12,6 +12,7 @@ from typing import Any
 
 from reliability.config.model import Slo
 from reliability.core import backtest as engine
+from reliability.terminal.table import Cell, State, Table
 from reliability.timefmt import to_rfc3339
 
 COMPARISON_HEADERS = (
@@ -104,11 +105,23 @@ def _minutes(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds / 60:g} min"
 
 
-def comparison_rows(report: dict[str, Any]) -> list[tuple[str, ...]]:
+def _met(candidate: dict[str, Any]) -> Cell:
+    share = candidate["met_share"]
+    if share is None:
+        return Cell("-", State.NO_DATA)
+    return Cell(
+        f"{_percent(share)} of {candidate['period_ends']}", State.MET if share == 1 else State.BREACHED
+    )
+
+
+def _budget_left(ratio: float | None) -> Cell:
+    return Cell(_percent(ratio), State.EXHAUSTED if ratio is not None and ratio < 0 else None)
+
+
+def comparison_table(report: dict[str, Any]) -> Table:
     """One row per candidate and alert window set."""
-    rows = []
+    rows: list[tuple[str | Cell, ...]] = []
     for c in report["candidates"]:
-        met = "-" if c["met_share"] is None else f"{_percent(c['met_share'])} of {c['period_ends']}"
         for r in c["alerts"] or [None]:
             alerts = (
                 ("-",) * 6
@@ -125,13 +138,13 @@ def comparison_rows(report: dict[str, Any]) -> list[tuple[str, ...]]:
             rows.append(
                 (
                     f"{c['objective_percent']:g}%",
-                    met,
-                    _percent(c["lowest_budget_left"]),
-                    _percent(c["last_budget_left"]),
+                    _met(c),
+                    _budget_left(c["lowest_budget_left"]),
+                    _budget_left(c["last_budget_left"]),
                     *alerts,
                 )
             )
-    return rows
+    return Table(COMPARISON_HEADERS, rows)
 
 
 def heading(report: dict[str, Any]) -> str:
@@ -171,7 +184,7 @@ def details(report: dict[str, Any]) -> list[str]:
     return lines
 
 
-def footnote(report: dict[str, Any]) -> str:
+def footnote() -> str:
     return (
         "MET: share of period ends (UTC day ends; calendar period ends too) at which the SLO held. "
         "Incidents: runs of minutes burning over 10x the budget rate (see README, Backtest)."
