@@ -55,6 +55,29 @@ def test_approval_holds_the_action_until_approved(tmp_path: Path) -> None:
     assert approved.exit_code == 0, approved.output
     assert "succeeded" in approved.stdout
     assert marker.read_text().splitlines() == ["orders/checkout-availability"]
+    other = next(a for a in waiting if a["id"] != action["id"])
+    as_json = runner.invoke(
+        app,
+        [
+            "hooks",
+            "approve",
+            other["id"],
+            "--config",
+            str(config),
+            "--ledger",
+            str(ledger),
+            "--format",
+            "json",
+        ],
+    )
+    assert as_json.exit_code == 0, as_json.output
+    outcome = json.loads(as_json.stdout)
+    assert (outcome["action"], outcome["decision"], outcome["status"]) == (
+        other["id"],
+        "approved",
+        "succeeded",
+    )
+    assert outcome["exit_code"] == 0
     again = runner.invoke(
         app, ["hooks", "approve", action["id"], "--config", str(config), "--ledger", str(ledger)]
     )
@@ -64,8 +87,11 @@ def test_approval_holds_the_action_until_approved(tmp_path: Path) -> None:
 def test_rejected_actions_never_run(tmp_path: Path) -> None:
     config, ledger, marker = setup(tmp_path)
     action = pending(ledger)[0]
-    rejected = runner.invoke(app, ["hooks", "reject", action["id"], "--ledger", str(ledger)])
+    rejected = runner.invoke(
+        app, ["hooks", "reject", action["id"], "--ledger", str(ledger), "--format", "json"]
+    )
     assert rejected.exit_code == 0, rejected.output
+    assert json.loads(rejected.stdout) == {"action": action["id"], "decision": "rejected"}
     assert action["id"] not in {a["id"] for a in pending(ledger)}
     late = runner.invoke(
         app, ["hooks", "approve", action["id"], "--config", str(config), "--ledger", str(ledger)]

@@ -7,6 +7,7 @@ the event that was recorded when the action was planned.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -96,6 +97,7 @@ def register(app: typer.Typer) -> None:
         action_id: Annotated[str, typer.Argument(help="The id shown by `reliability hooks list`.")],
         config: Annotated[Path, typer.Option(help="Configuration defining the hook.")] = Path("config"),
         ledger: LedgerOption = DEFAULT_LEDGER,
+        output: FormatOption = OutputFormat.TABLE,
     ) -> None:
         """Approve a pending action and run it now; exit 1 when the action fails."""
         from reliability.cli import _reporting_errors
@@ -109,9 +111,13 @@ def register(app: typer.Typer) -> None:
             book.decide_action(action_id, "approved", _now())
             outcome = run_one(planned, execute=True)
             book.record_action(pending["run_row"], outcome_record(planned, outcome, "approved"))
-            typer.echo(
-                f"approved {action_id}: {outcome.status}" + (f" ({outcome.error})" if outcome.error else "")
-            )
+            if output is OutputFormat.JSON:
+                echo_json({"action": action_id, "decision": "approved"} | asdict(outcome))
+            else:
+                typer.echo(
+                    f"approved {action_id}: {outcome.status}"
+                    + (f" ({outcome.error})" if outcome.error else "")
+                )
             if outcome.status != "succeeded":
                 raise typer.Exit(1)
 
@@ -119,12 +125,16 @@ def register(app: typer.Typer) -> None:
     def reject(
         action_id: Annotated[str, typer.Argument(help="The id shown by `reliability hooks list`.")],
         ledger: LedgerOption = DEFAULT_LEDGER,
+        output: FormatOption = OutputFormat.TABLE,
     ) -> None:
         """Reject a pending action: it will not run."""
         from reliability.cli import _reporting_errors
 
         with _reporting_errors(False), _open(ledger) as book:
             book.decide_action(action_id, "rejected", _now())
-            typer.echo(f"rejected {action_id}")
+            if output is OutputFormat.JSON:
+                echo_json({"action": action_id, "decision": "rejected"})
+            else:
+                typer.echo(f"rejected {action_id}")
 
     app.add_typer(group, name="hooks")
