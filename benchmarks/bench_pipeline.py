@@ -243,7 +243,7 @@ def run_stages(config_path: Path) -> StageRun:
     grid = evaluation_grid(config, config.settings.evaluate_at.timestamp())
     telemetry, seconds["  load_telemetry"] = timed(load_telemetry, config, grid)
     sli, seconds["  sli_metrics.build"] = timed(sli_metrics.build, config, telemetry)
-    targets, seconds["targets"] = timed(slo_targets.build, config, sli)
+    targets, seconds["targets"] = timed(slo_targets.build, config, sli, telemetry)
     _, seconds["budgets"] = timed(error_budgets.build, config, sli, targets)
     _, seconds["SLA"] = timed(sla_compliance.build, config, sli)
     return StageRun(seconds, config, grid, telemetry.reports[0], our_aggregates(sli))
