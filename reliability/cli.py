@@ -32,7 +32,7 @@ from reliability.exporters import metrics
 from reliability.ledger import LEDGER_FILE
 from reliability.report import html as report_html
 from reliability.terminal import progress
-from reliability.terminal.options import FormatOption, QuietOption
+from reliability.terminal.options import ConfigPathArgument, FormatOption, QuietOption, VerboseOption
 from reliability.terminal.output import OutputFormat, echo_json, echo_table
 from reliability.terminal.table import render_markdown
 from reliability.timefmt import parse_rfc3339
@@ -43,11 +43,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish
 )
-
-ConfigPath = Annotated[Path, typer.Argument(help="A configuration file, or a folder of *.yaml files.")]
-Verbose = Annotated[
-    bool, typer.Option("--verbose", "-v", help="Show every problem and, on internal errors, the traceback.")
-]
 
 
 def _err(text: str) -> None:
@@ -93,7 +88,7 @@ def _evaluation_time(now: str | None, config: Config) -> float:
 
 @app.command()
 def run(
-    path: ConfigPath = Path("config"),
+    path: ConfigPathArgument = Path("config"),
     out: Annotated[Path, typer.Option("--out", help="Folder for the artifacts.")] = Path("generated"),
     now: Annotated[
         str | None,
@@ -155,7 +150,7 @@ def run(
     no_ledger: Annotated[
         bool, typer.Option("--no-ledger", help="Do not record the run in a ledger.")
     ] = False,
-    verbose: Verbose = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Run the pipeline: SLIs, SLO targets, error budgets, SLA compliance, hooks.
 

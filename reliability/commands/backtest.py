@@ -17,7 +17,7 @@ from reliability.report import backtest as text
 from reliability.stages.replayable import replayable
 from reliability.telemetry.ingest import load_telemetry
 from reliability.terminal import progress
-from reliability.terminal.options import FormatOption, QuietOption
+from reliability.terminal.options import ConfigPathArgument, FormatOption, QuietOption, VerboseOption
 from reliability.terminal.output import OutputFormat, echo_json, echo_table
 from reliability.terminal.table import render_markdown
 
@@ -47,9 +47,7 @@ def _slo(config: Config, slo_id: str) -> Slo:
 
 def backtest(
     slo_id: Annotated[str, typer.Argument(help="The SLO to replay: service/name.")],
-    path: Annotated[Path, typer.Argument(help="A configuration file, or a folder of *.yaml files.")] = Path(
-        "config"
-    ),
+    path: ConfigPathArgument = Path("config"),
     objectives: Annotated[
         str,
         typer.Option(
@@ -67,7 +65,7 @@ def backtest(
     ] = None,
     output: FormatOption = OutputFormat.TABLE,
     quiet: QuietOption = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show every problem.")] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Replay the telemetry history: how each candidate objective would have fared.
 

@@ -11,14 +11,12 @@ from reliability.artifacts import to_json, write_atomically
 from reliability.config import load_config
 from reliability.errors import ReliabilityError
 from reliability.exporters import grafana
-from reliability.terminal.options import FormatOption
+from reliability.terminal.options import ConfigPathArgument, FormatOption
 from reliability.terminal.output import OutputFormat, echo_json
 
 
 def dashboards(
-    path: Annotated[Path, typer.Argument(help="A configuration file, or a folder of *.yaml files.")] = Path(
-        "config"
-    ),
+    path: ConfigPathArgument = Path("config"),
     out: Annotated[Path, typer.Option("--out", help="Folder for the dashboard JSON files.")] = Path(
         "dashboards"
     ),

@@ -12,7 +12,7 @@ from reliability.config import load_config
 from reliability.conventions import Stage
 from reliability.errors import ReliabilityError
 from reliability.explain import Run
-from reliability.terminal.options import FormatOption
+from reliability.terminal.options import FormatOption, VerboseOption
 from reliability.terminal.output import OutputFormat, echo_json
 from reliability.terminal.table import Table, render_markdown
 
@@ -119,10 +119,7 @@ def explain(
         typer.Option("--list", help="List every artifact: its stage, its inputs and the fields it holds."),
     ] = False,
     output: FormatOption = OutputFormat.TABLE,
-    verbose: Annotated[
-        bool,
-        typer.Option("--verbose", "-v", help="Show every problem and, on internal errors, the traceback."),
-    ] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Trace a reported number to its sources: config lines, input files, stage and formula.
 

@@ -22,7 +22,7 @@ from reliability import pipeline
 from reliability.config import load_config
 from reliability.conventions import ARTIFACT_FILES, Stage
 from reliability.terminal import progress
-from reliability.terminal.options import FormatOption, QuietOption
+from reliability.terminal.options import FormatOption, QuietOption, VerboseOption
 from reliability.terminal.output import OutputFormat, echo_table
 from reliability.terminal.table import Cell, State, Table, render_plain
 from reliability.terminal.table import render_markdown as markdown_table
@@ -325,10 +325,7 @@ def gate(
         ),
     ] = None,
     quiet: QuietOption = False,
-    verbose: Annotated[
-        bool,
-        typer.Option("--verbose", "-v", help="Show every problem and, on internal errors, the traceback."),
-    ] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Pass or stop a release on the error budget policy of the last run.
 

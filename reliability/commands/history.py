@@ -11,7 +11,7 @@ import typer
 from reliability.durations import parse_duration
 from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
 from reliability.ledger import LEDGER_FILE, Ledger
-from reliability.terminal.options import FormatOption
+from reliability.terminal.options import FormatOption, VerboseOption
 from reliability.terminal.output import OutputFormat, echo_json, echo_table
 from reliability.terminal.table import Cell, State, Table, render_markdown
 from reliability.timefmt import parse_rfc3339
@@ -83,10 +83,7 @@ def history(
         ),
     ] = None,
     output: FormatOption = OutputFormat.TABLE,
-    verbose: Annotated[
-        bool,
-        typer.Option("--verbose", "-v", help="Show every problem and, on internal errors, the traceback."),
-    ] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Show the trend across recorded runs, oldest evaluation first.
 

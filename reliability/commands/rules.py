@@ -16,7 +16,7 @@ from reliability.errors import ConfigError
 from reliability.exporters import rule_sources
 from reliability.exporters.rule_tests import unit_tests
 from reliability.exporters.rules import SloRuleSpec, rule_file
-from reliability.terminal.options import FormatOption
+from reliability.terminal.options import FormatOption, VerboseOption
 from reliability.terminal.output import OutputFormat, echo_json
 
 TESTS_FOLDER = "tests"  # beside the rules, so a `*.yml` glob over the rules folder reads only rules
@@ -153,10 +153,7 @@ def rules(
         ),
     ] = "0",
     output: FormatOption = OutputFormat.TABLE,
-    verbose: Annotated[
-        bool,
-        typer.Option("--verbose", "-v", help="Show every problem and, on internal errors, the traceback."),
-    ] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Write Prometheus recording and alerting rules for every SLO measured in Prometheus.
 

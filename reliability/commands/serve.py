@@ -34,6 +34,7 @@ from reliability.conventions import ServeMetric
 from reliability.durations import parse_duration
 from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
 from reliability.exporters import metrics
+from reliability.terminal.options import ConfigPathArgument
 
 DEFAULT_LISTEN = "127.0.0.1:9464"
 DEFAULT_INTERVAL = "60s"
@@ -286,9 +287,7 @@ def register(app: typer.Typer) -> None:
 
 
 def serve(
-    path: Annotated[Path, typer.Argument(help="A configuration file, or a folder of *.yaml files.")] = Path(
-        "config"
-    ),
+    path: ConfigPathArgument = Path("config"),
     listen: Annotated[str, typer.Option(help="Address to serve on, HOST:PORT.")] = DEFAULT_LISTEN,
     interval: Annotated[str, typer.Option(help="Time between runs, e.g. 30s, 5m.")] = DEFAULT_INTERVAL,
     out: Annotated[Path, typer.Option("--out", help="Folder for the artifacts of each run.")] = Path(

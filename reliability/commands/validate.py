@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import typer
 
 from reliability.config import load_config
 from reliability.config.model import Config
 from reliability.errors import Problem, ReliabilityError
-from reliability.terminal.options import FormatOption
+from reliability.terminal.options import ConfigPathArgument, FormatOption, VerboseOption
 from reliability.terminal.output import OutputFormat, echo_json
 
 
@@ -61,14 +61,9 @@ def _show_invalid(path: Path, exc: ReliabilityError, output: OutputFormat) -> No
 
 
 def validate(
-    path: Annotated[Path, typer.Argument(help="A configuration file, or a folder of *.yaml files.")] = Path(
-        "config"
-    ),
+    path: ConfigPathArgument = Path("config"),
     output: FormatOption = OutputFormat.TABLE,
-    verbose: Annotated[
-        bool,
-        typer.Option("--verbose", "-v", help="Show every problem and, on internal errors, the traceback."),
-    ] = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Check a configuration against the schema and its cross-references; list every problem.
 

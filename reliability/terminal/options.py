@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,4 +19,10 @@ FormatOption = Annotated[
 QuietOption = Annotated[
     bool,
     typer.Option("--quiet", "-q", help="No progress bars (they show only when stderr is a terminal)."),
+]
+VerboseOption = Annotated[
+    bool, typer.Option("--verbose", "-v", help="Show every problem and, on internal errors, the traceback.")
+]
+ConfigPathArgument = Annotated[
+    Path, typer.Argument(help="A configuration file, or a folder of *.yaml files.")
 ]
