@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -221,3 +223,15 @@ def test_a_failed_run_first_exits_2(tmp_path: Path) -> None:
     result = _gate("--run", str(tmp_path / "missing"), "--artifacts", str(tmp_path / "out"))
     assert result.exit_code == 2
     assert "no such file or folder" in result.stderr
+
+
+def test_a_reader_that_leaves_before_the_verdict_means_undecided(repo: Path) -> None:
+    # The read end is closed before the interpreter has even started: the verdict cannot be written.
+    command = [sys.executable, "-m", "reliability.cli", "gate", "--artifacts", str(repo / "generated")]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()
+        errors = process.stderr.read().decode()
+        process.wait(timeout=60)
+    assert process.returncode == 2  # never 1: a gate exits 1 only to say "stop"
+    assert "Traceback" not in errors and "Exception ignored" not in errors

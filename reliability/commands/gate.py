@@ -8,6 +8,8 @@ no data: a known reason to stop stands whatever the silent SLOs would have said.
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -292,6 +294,9 @@ def _undecided_on_error(verbose: bool) -> Iterator[None]:
             yield
     except typer.Exit as exc:
         raise typer.Exit(EXIT_CODES[Verdict.UNDECIDED] if exc.exit_code else 0) from None
+    except BrokenPipeError:  # the reader left before the verdict was out: not a decision to stop
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        raise typer.Exit(EXIT_CODES[Verdict.UNDECIDED]) from None
 
 
 def _run_pipeline(config_path: Path, out: Path, quiet: bool) -> None:
