@@ -16,6 +16,7 @@ from reliability.core.methods import measure
 from reliability.core.replay import CompositeSeries, OccurrenceSeries, for_budgeting
 from reliability.timefmt import parse_rfc3339, to_rfc3339
 
+PAGES = tuple(p for p in WORKBOOK_PAIRS if p.severity == "page")
 BUDGETINGS = [
     Budgeting(),
     Budgeting(BudgetingMethod.TIMESLICES, 300, 0.95),
@@ -138,3 +139,38 @@ def test_time_slice_incidents_use_the_slice_target() -> None:
     slices = for_budgeting(good, total, Budgeting(BudgetingMethod.TIMESLICES, 300, 0.95))
     assert find_incidents(slices, 0.99) == [(200, 210)]
     assert find_incidents(OccurrenceSeries(good, total), 0.99) == []
+
+
+def test_an_incident_is_credited_only_with_a_page_that_saw_it() -> None:
+    grid = MinuteGrid(origin=0, minutes=2 * 1440)
+    total = np.full(grid.minutes, 1000, np.int64)
+    good = total.copy()
+    good[1000:1006] -= 20  # 6 minutes at 2 %: an incident at 99.9 %, but a 1h burn of 2 pages nothing
+    good[1350:1353] -= 500  # 344 minutes later a 3-minute burst only the 1h/5m pair pages on
+    window = SloWindow(rolling_seconds=30 * 86400)
+    replay = replay_alerts(OccurrenceSeries(good, total), grid, 0.999, window, PAGES)
+    (page,) = replay.of("page")
+    assert (page.start, page.pairs) == (1355 * 60, ("1h/5m",))  # 6h: 1,500 bad of 360,000 = burn 4.2 < 6
+    # Within one 6h window of the quiet incident, but the 1h window that paged began 289 minutes
+    # after it ended: the page did not see it.
+    (quiet,) = replay.incidents  # the burst itself is 3 bad minutes: not an incident
+    assert quiet.start == 1000 * 60 and quiet.first_page is None
+
+
+def test_demoted_pages_raise_tickets_even_without_ticket_pairs() -> None:
+    grid = MinuteGrid(origin=0, minutes=4 * 1440)
+    total = np.full(grid.minutes, 3, np.int64)
+    good = total.copy()
+    good[3000:3010] = 1
+    replay = replay_alerts(
+        OccurrenceSeries(good, total),
+        grid,
+        0.999,
+        SloWindow(rolling_seconds=30 * 86400),
+        PAGES,
+        min_events=200,
+    )
+    assert replay.of("page") == ()
+    assert replay.demoted_pages == 1
+    (ticket,) = replay.of("ticket")
+    assert all(label.endswith("(demoted page)") for label in ticket.pairs)

@@ -9,8 +9,10 @@ Definitions (all windows end at an evaluation instant and hold whole minutes bef
 
 - compliance: the SLO window evaluated at every UTC day end of the grid and, for a
   calendar window, at every period end (the instant its period closes). A rolling window
-  ending there, or the calendar period to date, is judged when the data began less than a
-  30th of its period into it (a window partly before the data would judge its absence). Met
+  ending there is judged when the data began less than a 30th of its length into it (a
+  window partly before the data would judge its absence); a calendar period to date is
+  judged on the events recorded, as a run at that instant reported it, so the period the
+  data began in counts too. Met
   when SLI >= objective; budget left = 1 - bad / ((1 - objective) x total). Windows
   without events are not counted.
 - alerts: every `step` (5 minutes, from the grid's midnight origin) each pair fires when the
@@ -27,8 +29,8 @@ Definitions (all windows end at an evaluation instant and hold whole minutes bef
   (1 - objective); for time slices with a target, 1 - target), with runs less than 15 minutes
   apart merged; merged runs holding fewer than 5 bad minutes are dropped (a few bad minutes
   at low traffic, where one error is a large share, are noise; no page pair sees less).
-  Its time to page: from its first minute to the first step after it began at which a page
-  pair fired, looking until one long page window after it ended; none when no page fired.
+  Its time to page: from its first minute to the first step at which a page pair fired whose
+  long window held part of it; none when no such page fired.
 """
 
 from __future__ import annotations
@@ -74,6 +76,16 @@ def _spans(window: SloWindow, instants: Sequence[int]) -> list[WindowSpan]:
             current = span_at(window, t)
         spans.append(WindowSpan(current.start, t, current.period_seconds, current.period_end))
     return spans
+
+
+def covers_a_window(series: Replayable, grid: MinuteGrid, window: SloWindow) -> bool:
+    """Whether the recorded history spans one whole SLO window (less the start grace), so a replay
+    judges more than the first days of data: what `objective: auto` needs before trusting one."""
+    first_data = _first_minute_with_data(series)
+    if first_data is None:
+        return False
+    period_minutes = span_at(window, grid.end).period_seconds // MINUTE
+    return series.minutes - first_data > period_minutes * (1 - DATA_START_GRACE_SHARE)
 
 
 @dataclass(frozen=True)
@@ -137,8 +149,10 @@ def compliance(series: Replayable, grid: MinuteGrid, objective: float, window: S
         ]
     starts = np.array([(s.start - grid.origin) // MINUTE for s in spans], np.int64)
     ends = np.array([(t - grid.origin) // MINUTE for t in instants], np.int64)
-    periods_minutes = np.array([s.period_seconds // MINUTE for s in spans], np.int64)
-    judged = first_data - starts < periods_minutes * DATA_START_GRACE_SHARE
+    if window.rolling_seconds is not None:
+        judged = first_data - starts < (window.rolling_seconds // MINUTE) * DATA_START_GRACE_SHARE
+    else:  # the period to date on the events recorded, as a run at that instant reported it
+        judged = np.ones(len(instants), np.bool_)
     counts = series.windows(starts, ends)
     fraction = budget_fraction(objective)
     periods = []
@@ -222,6 +236,79 @@ def _rising(firing: Bool) -> Int64:
     return np.flatnonzero(firing & ~np.concatenate(([False], firing[:-1])))
 
 
+@dataclass(frozen=True)
+class _PairFiring:
+    """One pair replayed: the steps it fires at, and (a page pair short of events) fires demoted."""
+
+    pair: AlertWindowPair
+    fires: Bool
+    demoted: Bool
+    short_events: Int64
+
+    @property
+    def label(self) -> str:
+        return pair_label(self.pair)
+
+
+def _replay_pair(
+    series: Replayable,
+    steps: Int64,
+    period: npt.NDArray[np.float64],
+    fraction: float,
+    first_data: int,
+    pair: AlertWindowPair,
+    min_events: int,
+) -> _PairFiring:
+    long_minutes, short_minutes = pair.long_seconds // MINUTE, pair.short_seconds // MINUTE
+    # As the live alerts: a long window beyond the SLO period is not applicable.
+    evaluable = (steps - long_minutes >= first_data) & (pair.long_seconds <= period)
+    limit = pair.budget_share * period / pair.long_seconds * fraction
+    long_counts = series.windows(steps - long_minutes, steps)
+    short_counts = series.windows(steps - short_minutes, steps)
+    hot = evaluable & _exceeds(long_counts, limit) & _exceeds(short_counts, limit)
+    if pair.severity != "page" or not min_events:
+        return _PairFiring(pair, hot, np.zeros_like(hot), short_counts.events)
+    weak = (long_counts.events < min_events) | (short_counts.events < min_events)
+    return _PairFiring(pair, hot & ~weak, hot & weak, short_counts.events)
+
+
+def _episodes(
+    replayed: Sequence[_PairFiring], instants: Int64, needed_events: int
+) -> tuple[list[AlertEpisode], Bool]:
+    """Page and ticket episodes (a demoted page raises a ticket), and the demoted firing."""
+    demoted = np.logical_or.reduce([r.demoted for r in replayed]) if replayed else np.zeros(0, np.bool_)
+    episodes: list[AlertEpisode] = []
+    for severity in ("page", "ticket"):
+        own = [r for r in replayed if r.pair.severity == severity]
+        raised = [(r.label, r.fires, r) for r in own]
+        if severity == "ticket":
+            raised += [(f"{r.label} (demoted page)", r.demoted, r) for r in replayed if r.demoted.any()]
+        if not raised:
+            continue
+        any_firing = np.logical_or.reduce([fires for _, fires, _ in raised])
+        for index in _rising(any_firing).tolist():
+            started = [(label, r) for label, fires, r in raised if fires[index]]
+            seen = max(int(r.short_events[index]) for _, r in started)
+            low = severity == "page" and seen < needed_events
+            labels = tuple(label for label, _ in started)
+            episodes.append(AlertEpisode(severity, int(instants[index]), labels, seen, low_traffic=low))
+    episodes.sort(key=lambda e: (e.start, e.severity))
+    return episodes, demoted
+
+
+def _first_page_seeing(replayed: Sequence[_PairFiring], steps: Int64, start: int, end: int) -> int | None:
+    """The first step at which a page pair fired whose long window held part of [start, end)."""
+    found = []
+    for r in replayed:
+        if r.pair.severity != "page":
+            continue
+        long_minutes = r.pair.long_seconds // MINUTE
+        seeing = np.flatnonzero(r.fires & (steps > start) & (steps - long_minutes < end))
+        if seeing.size:
+            found.append(int(steps[seeing[0]]))
+    return min(found, default=None)
+
+
 def replay_alerts(
     series: Replayable,
     grid: MinuteGrid,
@@ -240,70 +327,19 @@ def replay_alerts(
         period = np.full(len(steps), float(window.rolling_seconds))
     else:
         period = np.array([s.period_seconds for s in _spans(window, instants.tolist())], np.float64)
+    first = _first_minute_with_data(series)
+    first_data = series.minutes if first is None else first
     fraction = budget_fraction(objective)
-    first_data = _first_minute_with_data(series)
-    first_data = series.minutes if first_data is None else first_data
-    needed = min_events or EVENTS_FOR_CONFIDENT_PAGE
-    firing: dict[str, Bool] = {}
-    demoted: dict[str, Bool] = {}
-    short_events: dict[str, Int64] = {}
-    for pair in pairs:
-        label = pair_label(pair)
-        long_minutes, short_minutes = pair.long_seconds // MINUTE, pair.short_seconds // MINUTE
-        # As the live alerts: a long window beyond the SLO period is not applicable.
-        evaluable = (steps - long_minutes >= first_data) & (pair.long_seconds <= period)
-        limit = pair.budget_share * period / pair.long_seconds * fraction
-        long_counts = series.windows(steps - long_minutes, steps)
-        short_counts = series.windows(steps - short_minutes, steps)
-        hot = evaluable & _exceeds(long_counts, limit) & _exceeds(short_counts, limit)
-        weak = (long_counts.events < min_events) | (short_counts.events < min_events)
-        if pair.severity == "page" and min_events:
-            firing[label], demoted[label] = hot & ~weak, hot & weak
-        else:
-            firing[label] = hot
-        short_events[label] = short_counts.events
-
-    episodes: list[AlertEpisode] = []
-    page_firing = np.zeros(len(steps), np.bool_)
-    demoted_firing = np.logical_or.reduce([*demoted.values(), page_firing])
-    for severity in ("page", "ticket"):
-        labels = [pair_label(p) for p in pairs if p.severity == severity]
-        if not labels:
-            continue
-        any_firing = np.logical_or.reduce([firing[label] for label in labels])
-        if severity == "page":
-            page_firing = any_firing
-        else:
-            any_firing = any_firing | demoted_firing
-        for index in _rising(any_firing).tolist():
-            started = tuple(label for label in labels if firing[label][index])
-            if severity == "ticket":
-                started += tuple(f"{label} (demoted page)" for label in demoted if demoted[label][index])
-            seen = max((int(short_events[label.split(" ")[0]][index]) for label in started), default=0)
-            episodes.append(
-                AlertEpisode(
-                    severity,
-                    int(instants[index]),
-                    started,
-                    seen,
-                    low_traffic=severity == "page" and seen < needed,
-                )
-            )
-    episodes.sort(key=lambda e: (e.start, e.severity))
-
-    longest_page = max((p.long_seconds // MINUTE for p in pairs if p.severity == "page"), default=0)
-    page_steps = steps[page_firing]
+    replayed = [_replay_pair(series, steps, period, fraction, first_data, p, min_events) for p in pairs]
+    episodes, demoted = _episodes(replayed, instants, min_events or EVENTS_FOR_CONFIDENT_PAGE)
     incidents = []
     for start, end in find_incidents(series, objective):
-        # The first page step that saw at least the incident's first minute.
-        at = int(np.searchsorted(page_steps, start + 1))
-        paged = at < len(page_steps) and page_steps[at] <= end + longest_page
-        first_page = grid.origin + int(page_steps[at]) * MINUTE if paged else None
+        paged_at = _first_page_seeing(replayed, steps, start, end)
+        first_page = None if paged_at is None else grid.origin + paged_at * MINUTE
         incidents.append(Incident(grid.origin + start * MINUTE, grid.origin + end * MINUTE, first_page))
     recorded_steps = int(np.count_nonzero(steps > first_data))
-    return AlertReplay(
-        window_set, tuple(episodes), tuple(incidents), recorded_steps, len(_rising(demoted_firing))
-    )
+    demoted_pages = len(_rising(demoted)) if demoted.size else 0
+    return AlertReplay(window_set, tuple(episodes), tuple(incidents), recorded_steps, demoted_pages)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ COMPARISON_HEADERS = (
     "PAGES",
     "ON LOW TRAFFIC",
     "TICKETS",
+    "DEMOTED PAGES",
     "INCIDENTS PAGED",
     "TIME TO PAGE (MEDIAN)",
 )
@@ -124,13 +125,14 @@ def comparison_table(report: dict[str, Any]) -> Table:
     for c in report["candidates"]:
         for r in c["alerts"] or [None]:
             alerts = (
-                ("-",) * 6
+                ("-",) * 7
                 if r is None
                 else (
                     r["window_set"],
                     str(r["pages"]),
                     str(r["low_traffic_pages"]),
-                    str(r["tickets"]) + (f" ({r['demoted_pages']} demoted)" if r["demoted_pages"] else ""),
+                    str(r["tickets"]),
+                    str(r["demoted_pages"]),
                     f"{r['incidents_paged']} of {r['incidents']}",
                     _minutes(r["median_seconds_to_page"]),
                 )
@@ -187,5 +189,6 @@ def details(report: dict[str, Any]) -> list[str]:
 def footnote() -> str:
     return (
         "MET: share of period ends (UTC day ends; calendar period ends too) at which the SLO held. "
+        "DEMOTED PAGES: pages short of alerting.min_events, raised as tickets. "
         "Incidents: runs of minutes burning over 10x the budget rate (see README, Backtest)."
     )
