@@ -65,9 +65,9 @@ def events() -> str:
     return "\n".join(lines) + "\n"
 
 
-def derive(folder: Path, config_text: str) -> dict[str, dict[str, Any]]:
+def derive(folder: Path, config_text: str, event_rows: str | None = None) -> dict[str, dict[str, Any]]:
     (folder / "config.yaml").write_text(config_text)
-    (folder / "events.csv").write_text(events())
+    (folder / "events.csv").write_text(events() if event_rows is None else event_rows)
     config = load_config(folder / "config.yaml")
     options = pipeline.RunOptions(now=NOW, out_dir=folder / "out", until=Stage.TARGETS)
     result = pipeline.run(config, options)
@@ -121,3 +121,50 @@ def test_history_shorter_than_the_window_falls_back_to_the_error_ratio(
     assert month["backtest"] is None
     assert month["objective_percent"] == 99.5
     assert "history shorter than one rolling 30d window, so no backtest" in month["rationale"]
+
+
+MONTHLY = """
+sources:
+  - name: log
+    type: events
+    paths: [events.csv]
+    columns: {timestamp: {column: ts, format: unix_s}, component: comp, status: status}
+services:
+  - name: web
+    components:
+      - name: shop
+        source: log
+        slis: [{name: availability, kind: availability}]
+        slos:
+          - {name: monthly, sli: availability, objective: auto, window: {calendar: month}}
+"""
+
+
+def one_a_minute(first: str, error_every: int, errors_until: str) -> str:
+    """One event a minute from `first` to NOW; every `error_every`-th minute fails before `errors_until`."""
+    start = int(parse_rfc3339(first).timestamp())
+    stop = int(parse_rfc3339(errors_until).timestamp())
+    lines = ["ts,comp,status"]
+    for ts in range(start + 30, NOW, 60):
+        failed = ts < stop and (ts - start) // 60 % error_every == 0
+        lines.append(f"{ts},shop,{503 if failed else 200}")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_calendar_period_the_data_began_in_counts(tmp_path: Path) -> None:
+    # Data from September 15th; 0.5 % errors until October, none after. September to date is
+    # judged on what it recorded: 99.5 % is missed there (the first day ends hold 0.56 % errors),
+    # so 99 % is kept; judging only October and November would have kept 99.99 %.
+    rows = one_a_minute("2026-09-15T00:00:00Z", 200, "2026-10-01T00:00:00Z")
+    monthly = derive(tmp_path, MONTHLY, rows)["web/monthly"]
+    assert monthly["objective_percent"] == 99.0
+    by_step = {c["objective_percent"]: c for c in monthly["backtest"]["candidates"]}
+    assert by_step[99.5]["lowest_budget_left"] < 0
+    assert by_step[99.5]["reason"].startswith("missed at")
+
+
+def test_a_calendar_window_over_days_of_data_is_not_backtested(tmp_path: Path) -> None:
+    rows = one_a_minute("2026-11-01T00:00:00Z", 1000, "2026-11-06T00:00:00Z")
+    monthly = derive(tmp_path, MONTHLY, rows)["web/monthly"]
+    assert monthly["backtest"] is None
+    assert "history shorter than one calendar month (UTC) window, so no backtest" in monthly["rationale"]

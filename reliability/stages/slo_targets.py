@@ -16,6 +16,7 @@ from reliability.conventions import HISTORY_WINDOW
 from reliability.core import backtest
 from reliability.core.budget import Budget
 from reliability.core.counts import Count
+from reliability.core.replay import Replayable
 from reliability.core.targets import OBJECTIVE_LADDER, Verdict, highest_met_step, verdict
 from reliability.stages import lookup
 from reliability.stages.error_budgets import EVENT_DECIMALS
@@ -74,8 +75,9 @@ def _backtest_fields(
     }
 
 
-def _replay_ladder(config: Config, slo: Slo, telemetry: Telemetry) -> backtest.ObjectiveRationale:
-    series = replayable(config, slo, telemetry.series)
+def _replay_ladder(
+    config: Config, slo: Slo, series: Replayable, telemetry: Telemetry
+) -> backtest.ObjectiveRationale:
     window_sets = {slo.alert_windows: config.alert_window_sets[slo.alert_windows]}
     candidates = [
         backtest.backtest(
@@ -110,15 +112,15 @@ def _auto_objective(
     """The objective `auto` derives, its rationale, and the backtest it rests on (if history allowed one)."""
     if not history.total:
         return None, "no history: cannot derive an objective", None
-    replay = _replay_ladder(config, slo, telemetry)
-    if replay.judged:
-        objective, rationale = _auto_from_backtest(slo, replay, used)
-        return (
-            objective,
-            rationale,
-            _backtest_fields(slo, replay, config.settings.auto_objective_max_pages_per_30d),
-        )
+    series = replayable(config, slo, telemetry.series)
     short = f"history shorter than one {slo.window.describe()} window, so no backtest"
+    if backtest.covers_a_window(series, telemetry.grid, slo.window):
+        replay = _replay_ladder(config, slo, series, telemetry)
+        if replay.judged:
+            objective, rationale = _auto_from_backtest(slo, replay, used)
+            max_pages = config.settings.auto_objective_max_pages_per_30d
+            return objective, rationale, _backtest_fields(slo, replay, max_pages)
+        short = "the backtest had no period end to judge (a dependency without data?)"
     if best is None:
         lowest = OBJECTIVE_LADDER[0]
         return (
