@@ -13,12 +13,16 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from reliability import pipeline
 from reliability.cli import app
+from reliability.config import load_config
 from reliability.config.defaults import WORKBOOK_PAIRS
 from reliability.config.model import SloWindow
+from reliability.conventions import Stage
 from reliability.core.backtest import backtest, backtest_rationale, compliance, find_incidents, replay_alerts
 from reliability.core.grid import DAY, MinuteGrid
 from reliability.core.replay import OccurrenceSeries
+from reliability.timefmt import parse_rfc3339
 
 DAYS = 4
 MINUTES = DAYS * 1440
@@ -211,6 +215,37 @@ def test_command_replays_every_kind_of_slo(
     assert result.exit_code == 0, result.output
     assert heading in result.stdout.splitlines()[0]
     assert result.stdout.splitlines()[2].startswith("99%  ")
+
+
+def test_replayed_budget_left_is_what_a_run_at_that_instant_reports(
+    cli: typer.Typer, example_config: Path, tmp_path: Path
+) -> None:
+    instant = "2026-11-05T00:00:00Z"
+    config = load_config(example_config)
+    run = pipeline.run(
+        config,
+        pipeline.RunOptions(now=parse_rfc3339(instant).timestamp(), out_dir=tmp_path, until=Stage.BUDGETS),
+    )
+    live = {e["slo"]: e for e in run.artifacts[Stage.BUDGETS]["slos"]}
+    for slo in (
+        "orders/order-journey",
+        "orders/checkout-good-minutes",
+        "storefront/catalog-availability-monthly",
+    ):
+        objective = f"{live[slo]['objective_percent']:g}"
+        args = ["backtest", slo, str(example_config), "--objectives", objective, "--format", "json"]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 0, result.output
+        (candidate,) = json.loads(result.stdout)["candidates"]
+        replayed = next(p for p in candidate["budget_left"] if p["end"] == instant)
+        assert replayed["budget_left"] == pytest.approx(live[slo]["budget"]["remaining_ratio"]), slo
+
+
+def test_command_refuses_an_objective_without_budget(cli: typer.Typer, example_config: Path) -> None:
+    args = ["backtest", "orders/checkout-availability", str(example_config), "--objectives", "99,100"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    assert "give percents in (0, 100)" in result.output
 
 
 def test_command_defaults_to_the_auto_ladder(cli: typer.Typer, example_config: Path) -> None:

@@ -23,7 +23,7 @@ from reliability.terminal.table import render_markdown
 
 
 def parse_objectives(listed: str) -> list[float]:
-    """'99,99.5' as percents; each must lie in (0, 100]. Empty: the `objective: auto` ladder."""
+    """'99,99.5' as percents; each must lie in (0, 100). Empty: the `objective: auto` ladder."""
     if not listed.strip():
         return list(OBJECTIVE_LADDER)
     try:
@@ -32,8 +32,9 @@ def parse_objectives(listed: str) -> list[float]:
         raise ReliabilityError(
             f"--objectives: {listed!r} is not a list of percents", EXIT_INVALID_CONFIG
         ) from None
-    if not values or any(not 0 < v <= 100 for v in values):
-        raise ReliabilityError(f"--objectives: {listed!r}: give percents in (0, 100]", EXIT_INVALID_CONFIG)
+    if not values or any(not 0 < v < 100 for v in values):
+        # 100 % leaves no budget: every error would be an infinite overspend, nothing to compare.
+        raise ReliabilityError(f"--objectives: {listed!r}: give percents in (0, 100)", EXIT_INVALID_CONFIG)
     return values
 
 

@@ -361,7 +361,9 @@ def _objective(target: dict[str, Any]) -> str:
             [
                 f"{c['objective_percent']:g}%",
                 "kept" if c["qualified"] else "not kept",
-                "-" if c["met_share"] is None else f"{c['met_share']:.0%} of {c['period_ends']}",
+                "-"
+                if c["met_share"] is None
+                else f"{round(c['met_share'] * c['period_ends'])} of {c['period_ends']}",
                 _percent(c["lowest_budget_left"], 1),
                 str(c["pages"]),
                 str(c["tickets"]),
@@ -372,7 +374,7 @@ def _objective(target: dict[str, Any]) -> str:
         headers = [
             "objective",
             "backtest",
-            "met at period ends",
+            "period ends met",
             "lowest budget left",
             "pages",
             "tickets",
