@@ -141,6 +141,25 @@ def test_csv_with_crlf_line_ends(tmp_path: Path) -> None:
     assert got.examples() == [(7, "malformed record", "", "expected 4 fields, found 5")]
 
 
+@pytest.mark.parametrize(("name", "block_bytes"), [("a.csv", DEFAULT_BLOCK_BYTES), ("b.csv.gz", 7)])
+def test_a_byte_order_mark_is_not_part_of_the_first_column(
+    tmp_path: Path, name: str, block_bytes: int
+) -> None:
+    # Spreadsheet exports start with a UTF-8 BOM; it would make the header's first name '\ufeff"ts"'.
+    path = write(tmp_path / name, "\ufeff" + CSV_TEXT)
+    src = source(path, timestamp_format=UNIX_S, component="component", status="status code")
+    got = read(src, block_bytes=block_bytes)
+    assert got.events.timestamp.tolist() == [T0, T0 + 60, T0 + 180]
+    assert got.examples() == [(7, "malformed record", "", "expected 4 fields, found 5")]
+
+
+def test_a_byte_order_mark_before_the_first_json_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "events.jsonl", "\ufeff" + JSONL_TEXT)
+    got = read(source(path, component="component", status="status"))
+    assert got.events.timestamp.tolist() == [T0, T0 + 60, T0 + 180]
+    assert got.report.skipped == {"unknown component": 1}
+
+
 def test_header_only_csv_has_no_records(tmp_path: Path) -> None:
     # Without a final newline the header must still not be read as a record.
     for name, block_bytes in [("a.csv", DEFAULT_BLOCK_BYTES), ("b.csv", 4)]:

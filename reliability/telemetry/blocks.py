@@ -13,6 +13,7 @@ import pyarrow as pa
 DEFAULT_BLOCK_BYTES = 16 << 20
 COMPRESSION_BY_SUFFIX = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".lz4": "lz4"}
 _WHITESPACE = np.array([9, 10, 13, 32], dtype=np.uint8)
+UTF8_BOM = b"\xef\xbb\xbf"  # spreadsheet exports start with it; it is not part of the first field
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,7 @@ def iter_line_blocks(
     with pa.OSFile(str(path)) as raw, open_stream(path, raw) as stream:
         progress = _DiskProgress(raw, on_read)
         line = 1
-        carry = b""
+        carry = stream.read(len(UTF8_BOM)).removeprefix(UTF8_BOM)
         skipped = 0
         while True:
             chunk = stream.read(block_bytes)
@@ -104,4 +105,4 @@ def read_first_line(path: Path) -> bytes:
             if not chunk:
                 break
             head += chunk
-    return head.split(b"\n", 1)[0].rstrip(b"\r")
+    return head.split(b"\n", 1)[0].rstrip(b"\r").removeprefix(UTF8_BOM)
