@@ -215,8 +215,12 @@ def test_run_first_writes_the_artifacts_and_judges_them(tmp_path: Path) -> None:
     result = _gate("--run", str(config), "--artifacts", str(out), "--format", "json")
     assert result.exit_code == 1, result.output
     assert json.loads(result.stdout)["evaluated_at"] == "2026-11-05T12:00:00Z"  # settings.evaluate_at
-    assert sorted(p.name for p in out.iterdir()) == sorted(ARTIFACT_FILES.values())
+    assert sorted(p.name for p in out.glob("*.json")) == sorted(ARTIFACT_FILES.values())
     assert result.stderr.startswith(f"ran the pipeline on {config}")
+    # Recorded in the ledger like `reliability run`, so history and hook cooldowns see it.
+    history = CliRunner().invoke(app, ["history", "--ledger", str(out / "ledger.sqlite"), "--format", "json"])
+    assert history.exit_code == 0, history.output
+    assert [run["evaluated_at"] for run in json.loads(history.stdout)["runs"]] == ["2026-11-05T12:00:00Z"]
 
 
 def test_a_failed_run_first_exits_2(tmp_path: Path) -> None:

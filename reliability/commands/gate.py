@@ -23,6 +23,7 @@ from reliability import explain as tracing
 from reliability import pipeline
 from reliability.config import load_config
 from reliability.conventions import ARTIFACT_FILES, Stage
+from reliability.ledger import LEDGER_FILE
 from reliability.terminal import progress
 from reliability.terminal.options import FormatOption, QuietOption, VerboseOption
 from reliability.terminal.output import OutputFormat, echo_table
@@ -303,8 +304,11 @@ def _run_pipeline(config_path: Path, out: Path, quiet: bool) -> None:
     from reliability.cli import _evaluation_time
 
     config = load_config(config_path)
-    options = pipeline.RunOptions(  # hooks: a dry run
-        now=_evaluation_time(None, config), out_dir=out, progress=progress.for_cli(quiet)
+    options = pipeline.RunOptions(  # hooks: a dry run; recorded like `reliability run`, for history
+        now=_evaluation_time(None, config),
+        out_dir=out,
+        progress=progress.for_cli(quiet),
+        ledger_path=out / LEDGER_FILE,
     )
     written = pipeline.run(config, options).written
     typer.echo(f"ran the pipeline on {config_path}: wrote {', '.join(map(str, written))}", err=True)
