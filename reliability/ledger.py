@@ -118,6 +118,9 @@ ACTION_STATUSES = frozenset(
 )
 RAN_STATUSES = ("succeeded", "failed", "timed_out", "error")  # the command was started
 DECISIONS = frozenset({"approved", "rejected"})
+# Fired, for cooldowns: started, or put before a person (still waiting, or decided since): a page
+# lasting hours must not queue one approval request per evaluation.
+FIRED_STATUSES = (*RAN_STATUSES, "pending", *sorted(DECISIONS))
 
 
 class LedgerError(ReliabilityError):
@@ -590,12 +593,12 @@ class Ledger:
             )
 
     def last_fired(self, hook: str, trigger: str, subject: str) -> str | None:
-        """Evaluation time (RFC 3339) of the latest action for this key whose command was started."""
+        """Evaluation time (RFC 3339) of the latest action for this key that was started or went pending."""
         rows = self._read(
             "SELECT evaluated_at FROM actions WHERE hook = ? AND trigger = ? AND subject = ?"
-            f" AND status IN ({', '.join('?' * len(RAN_STATUSES))})"
+            f" AND status IN ({', '.join('?' * len(FIRED_STATUSES))})"
             " ORDER BY evaluated_epoch DESC, rowid DESC LIMIT 1",
-            (hook, trigger, subject, *RAN_STATUSES),
+            (hook, trigger, subject, *FIRED_STATUSES),
         )
         return rows[0]["evaluated_at"] if rows else None
 

@@ -127,3 +127,16 @@ def test_cooldown_holds_across_runs(tmp_path: Path) -> None:
     assert [(a["status"], a["reason"]) for a in ten_minutes_later] == [("skipped", "cooldown")]
     ran = marker.read_text().splitlines()
     assert ran.count("orders/checkout-availability") == 1  # the second run did not fire it again
+
+
+def test_a_long_page_asks_for_approval_once_per_cooldown(tmp_path: Path) -> None:
+    config, ledger, _ = setup(tmp_path)  # ran at 12:00: one pending action per paging SLO
+    later = runner.invoke(
+        app, ["run", str(config), "--out", str(ledger.parent), "--execute", "--now", "2026-11-05T12:10:00Z"]
+    )
+    assert later.exit_code == 0, later.output
+    checkout = [a for a in pending(ledger) if a["subject"] == "orders/checkout-availability"]
+    assert len(checkout) == 1  # the 12:10 evaluation is within the default 1h cooldown of the request
+    sla = json.loads((ledger.parent / "sla-compliance.json").read_text())
+    again = [a for a in sla["actions"] if a["subject"] == "orders/checkout-availability"]
+    assert [(a["status"], a["reason"]) for a in again] == [("skipped", "cooldown")]
