@@ -27,8 +27,7 @@ NOW = int(parse_rfc3339("2026-11-05T12:00:00Z").timestamp())
 DAYS = 20
 ERRORS = 57
 
-CONFIG = """
-settings: {history: 20d, auto_objective_max_pages_per_30d: 10}
+ONE_FILE_ONE_SERVICE = """
 sources:
   - name: log
     type: events
@@ -37,7 +36,14 @@ sources:
 services:
   - name: web
     components:
-      - name: steady
+"""
+
+CONFIG = (
+    """
+settings: {history: 20d, auto_objective_max_pages_per_30d: 10}
+"""
+    + ONE_FILE_ONE_SERVICE
+    + """      - name: steady
         source: log
         slis: [{name: availability, kind: availability}]
         slos:
@@ -49,6 +55,7 @@ services:
         slos:
           - {name: bursty-week, sli: availability, objective: auto, window: 7d}
 """
+)
 
 
 def events() -> str:
@@ -123,21 +130,15 @@ def test_history_shorter_than_the_window_falls_back_to_the_error_ratio(
     assert "history shorter than one rolling 30d window, so no backtest" in month["rationale"]
 
 
-MONTHLY = """
-sources:
-  - name: log
-    type: events
-    paths: [events.csv]
-    columns: {timestamp: {column: ts, format: unix_s}, component: comp, status: status}
-services:
-  - name: web
-    components:
-      - name: shop
+MONTHLY = (
+    ONE_FILE_ONE_SERVICE
+    + """      - name: shop
         source: log
         slis: [{name: availability, kind: availability}]
         slos:
           - {name: monthly, sli: availability, objective: auto, window: {calendar: month}}
 """
+)
 
 
 def one_a_minute(first: str, error_every: int, errors_until: str) -> str:
