@@ -8,6 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from reliability import pipeline
+from reliability.config import load_config
+from reliability.conventions import Stage
+
 REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = REPO / "config"
 
@@ -31,6 +35,18 @@ def repo() -> Path:
 @pytest.fixture
 def example_config() -> Path:
     return EXAMPLE_CONFIG
+
+
+@pytest.fixture(scope="session")
+def example_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The example's artifacts at its pinned time, stopping before hooks (no planned action): read-only,
+    shared by the modules that only read them; copy the folder before changing it."""
+    config = load_config(EXAMPLE_CONFIG)
+    assert config.settings.evaluate_at is not None
+    out = tmp_path_factory.mktemp("example-before-hooks")
+    options = pipeline.RunOptions(now=config.settings.evaluate_at.timestamp(), out_dir=out, until=Stage.SLA)
+    pipeline.run(config, options)
+    return out
 
 
 @pytest.fixture(autouse=True)

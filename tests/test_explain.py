@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
+from conftest import EXAMPLE_CONFIG
 from typer.testing import CliRunner, Result
 
 from reliability import artifacts, explain, pipeline
@@ -21,19 +21,14 @@ from reliability.config.model import Config, EventSource
 from reliability.conventions import ARTIFACT_FILES, Stage
 from reliability.stages import error_budgets, hooks, sla_compliance, sli_metrics, slo_targets
 
-EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "config"
 SLO = "orders/checkout-availability"
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 
 runner = CliRunner()
 
 
-def _app() -> typer.Typer:
-    return app
-
-
 def _explain(*args: str) -> Result:
-    return runner.invoke(_app(), ["explain", *args])
+    return runner.invoke(app, ["explain", *args])
 
 
 @pytest.fixture(scope="module")
@@ -42,18 +37,8 @@ def config() -> Config:
 
 
 @pytest.fixture(scope="module")
-def example_dir(config: Config, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example at its pinned time. Stops before hooks: explain reads no planned action."""
-    assert config.settings.evaluate_at is not None
-    out = tmp_path_factory.mktemp("example")
-    options = pipeline.RunOptions(now=config.settings.evaluate_at.timestamp(), out_dir=out, until=Stage.SLA)
-    pipeline.run(config, options)
-    return out
-
-
-@pytest.fixture(scope="module")
-def budget(example_dir: Path) -> dict[str, Any]:
-    data = artifacts.read(example_dir / ARTIFACT_FILES[Stage.BUDGETS])
+def budget(example_run: Path) -> dict[str, Any]:
+    data = artifacts.read(example_run / ARTIFACT_FILES[Stage.BUDGETS])
     return next(e for e in data["slos"] if e["slo"] == SLO)
 
 
@@ -65,8 +50,8 @@ def _line(text: str, start: str) -> str:
     return next(line.strip() for line in text.splitlines() if line.strip().startswith(start))
 
 
-def test_the_slo_component_and_source_config_lines(example_dir: Path, config: Config) -> None:
-    result = _explain(SLO, "sli", "--artifacts", str(example_dir))
+def test_the_slo_component_and_source_config_lines(example_run: Path, config: Config) -> None:
+    result = _explain(SLO, "sli", "--artifacts", str(example_run))
     assert result.exit_code == 0, result.output
     slo = next(s for s in config.slos if s.id == SLO)
     component = config.component("orders", "checkout")
@@ -76,8 +61,8 @@ def test_the_slo_component_and_source_config_lines(example_dir: Path, config: Co
     assert f"{source.name} (type events)  {source.origin.file}:{source.origin.line}" in result.stdout
 
 
-def test_input_files_with_size_and_sha256(example_dir: Path, config: Config) -> None:
-    result = _explain(SLO, "sli", "--artifacts", str(example_dir))
+def test_input_files_with_size_and_sha256(example_run: Path, config: Config) -> None:
+    result = _explain(SLO, "sli", "--artifacts", str(example_run))
     source = config.source("orders-events")
     assert isinstance(source, EventSource) and source.paths
     for path in source.paths:
@@ -86,8 +71,8 @@ def test_input_files_with_size_and_sha256(example_dir: Path, config: Config) -> 
     assert "storefront.csv.gz" not in result.stdout  # only what this SLO reads
 
 
-def test_the_budget_formula_carries_the_artifact_numbers(example_dir: Path, budget: dict[str, Any]) -> None:
-    result = _explain(SLO, "budget_remaining", "--artifacts", str(example_dir))
+def test_the_budget_formula_carries_the_artifact_numbers(example_run: Path, budget: dict[str, Any]) -> None:
+    result = _explain(SLO, "budget_remaining", "--artifacts", str(example_run))
     assert result.exit_code == 0, result.output
     assert "budget_remaining  [error-budgets.json, stage budgets]" in result.stdout
     line = _line(result.stdout, "remaining = 1 - consumed / allowed")
@@ -102,8 +87,8 @@ def test_the_budget_formula_carries_the_artifact_numbers(example_dir: Path, budg
     assert allowed_again == pytest.approx(figures["allowed_events"], rel=1e-6)
 
 
-def test_one_burn_rate_window(example_dir: Path, budget: dict[str, Any]) -> None:
-    result = _explain(SLO, "burn_rate:1h", "--artifacts", str(example_dir))
+def test_one_burn_rate_window(example_run: Path, budget: dict[str, Any]) -> None:
+    result = _explain(SLO, "burn_rate:1h", "--artifacts", str(example_run))
     assert result.exit_code == 0, result.output
     rate = next(r for r in budget["burn_rates"] if r["window"] == "1h")
     line = _line(result.stdout, "burn rate (1h)")
@@ -115,24 +100,24 @@ def test_one_burn_rate_window(example_dir: Path, budget: dict[str, Any]) -> None
     assert "burn rate (5m)" not in result.stdout
 
 
-def test_policy_names_the_rules_and_the_deciding_one(example_dir: Path, budget: dict[str, Any]) -> None:
-    result = _explain(SLO, "policy", "--artifacts", str(example_dir))
+def test_policy_names_the_rules_and_the_deciding_one(example_run: Path, budget: dict[str, Any]) -> None:
+    result = _explain(SLO, "policy", "--artifacts", str(example_run))
     policy = budget["policy"]
     assert f"rules[{policy['rule']}] decided: {policy['state']} ({policy['reason']})" in result.stdout
     assert "rules in force: the built-in default" in result.stdout
 
 
-def test_every_field_of_every_slo_is_explained(example_dir: Path, config: Config) -> None:
+def test_every_field_of_every_slo_is_explained(example_run: Path, config: Config) -> None:
     for slo in config.slos:
-        result = _explain(slo.id, "--artifacts", str(example_dir))
+        result = _explain(slo.id, "--artifacts", str(example_run))
         assert result.exit_code == 0, f"{slo.id}: {result.output}"
         heads = [line.split("  [")[0] for line in result.stdout.splitlines() if "  [" in line]
         assert heads == list(explain.FIELDS), slo.id
 
 
-def test_a_composite_sli_is_the_product_of_its_dependencies(example_dir: Path) -> None:
-    result = _explain("orders/order-journey", "sli", "--artifacts", str(example_dir))
-    measured = artifacts.read(example_dir / ARTIFACT_FILES[Stage.SLI])
+def test_a_composite_sli_is_the_product_of_its_dependencies(example_run: Path) -> None:
+    result = _explain("orders/order-journey", "sli", "--artifacts", str(example_run))
+    measured = artifacts.read(example_run / ARTIFACT_FILES[Stage.SLI])
     entry = next(s for s in measured["slos"] if s["slo"] == "orders/order-journey")
     line = _line(result.stdout, "sli = product of (1 - error ratio)")
     numbers = _numbers_after(line, "dependencies =")
@@ -142,14 +127,14 @@ def test_a_composite_sli_is_the_product_of_its_dependencies(example_dir: Path) -
     assert numbers[2 * len(parts)] == pytest.approx(math.prod(1 - e for e in error_ratios), rel=1e-5)
 
 
-def test_list_shows_every_artifact_and_its_stage(example_dir: Path) -> None:
-    result = _explain("--list", "--artifacts", str(example_dir))
+def test_list_shows_every_artifact_and_its_stage(example_run: Path) -> None:
+    result = _explain("--list", "--artifacts", str(example_run))
     assert result.exit_code == 0, result.output
     for stage, file in ARTIFACT_FILES.items():
         assert re.search(rf"^{re.escape(file)}  \(stage {stage.value}\b", result.stdout, re.M), file
     assert f"{ARTIFACT_FILES[Stage.SLA]}  (stage sla, hooks)" in result.stdout
     assert "stage budgets reads sli-metrics.json, slo-targets.json, the configuration" in result.stdout
-    inputs = artifacts.read(example_dir / ARTIFACT_FILES[Stage.SLI])["inputs"]
+    inputs = artifacts.read(example_run / ARTIFACT_FILES[Stage.SLI])["inputs"]
     for source in inputs:
         for file_entry in source["files"]:
             assert f"{file_entry['path']} ({source['source']})" in result.stdout
@@ -196,12 +181,12 @@ def test_stage_inputs_match_what_the_pipeline_passes(
     assert consumed == {stage: set(inputs) for stage, inputs in explain.STAGE_INPUTS.items()}
 
 
-def test_unknown_slo_is_one_line_and_exit_2(example_dir: Path) -> None:
-    result = _explain("orders/checkout-availabilty", "--artifacts", str(example_dir))
+def test_unknown_slo_is_one_line_and_exit_2(example_run: Path) -> None:
+    result = _explain("orders/checkout-availabilty", "--artifacts", str(example_run))
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr == (
-        f"error: unknown SLO 'orders/checkout-availabilty': not in {example_dir / 'error-budgets.json'}; "
+        f"error: unknown SLO 'orders/checkout-availabilty': not in {example_run / 'error-budgets.json'}; "
         f"did you mean '{SLO}'?\n"
     )
 
@@ -209,8 +194,8 @@ def test_unknown_slo_is_one_line_and_exit_2(example_dir: Path) -> None:
 @pytest.mark.parametrize(
     ("field", "expected"), [("budget", "unknown field 'budget'"), ("burn_rate:2d", "unknown window '2d'")]
 )
-def test_unknown_field_or_window_is_one_line_and_exit_2(example_dir: Path, field: str, expected: str) -> None:
-    result = _explain(SLO, field, "--artifacts", str(example_dir))
+def test_unknown_field_or_window_is_one_line_and_exit_2(example_run: Path, field: str, expected: str) -> None:
+    result = _explain(SLO, field, "--artifacts", str(example_run))
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: {expected}") and len(result.stderr.splitlines()) == 1
 
@@ -221,10 +206,10 @@ def test_missing_artifacts_are_one_line(tmp_path: Path) -> None:
     assert result.stderr.startswith(f"error: {tmp_path / 'sli-metrics.json'}: no such artifact")
 
 
-def test_changed_inputs_are_flagged(example_dir: Path, tmp_path: Path) -> None:
+def test_changed_inputs_are_flagged(example_run: Path, tmp_path: Path) -> None:
     """Artifacts whose run id no longer matches the files: the hashes shown are of the files now."""
     folder = tmp_path / "artifacts"
-    shutil.copytree(example_dir, folder)
+    shutil.copytree(example_run, folder)
     for file in ARTIFACT_FILES.values():
         data = artifacts.read(folder / file)
         data["run_id"] = "0123456789abcdef"
@@ -232,5 +217,5 @@ def test_changed_inputs_are_flagged(example_dir: Path, tmp_path: Path) -> None:
     result = _explain(SLO, "sli", "--artifacts", str(folder))
     assert result.exit_code == 0, result.output
     assert "note: configuration or telemetry changed since run 0123456789abcdef" in result.stdout
-    untouched = _explain(SLO, "sli", "--artifacts", str(example_dir))
+    untouched = _explain(SLO, "sli", "--artifacts", str(example_run))
     assert "note:" not in untouched.stdout

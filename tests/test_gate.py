@@ -10,16 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
+from conftest import EXAMPLE_CONFIG
 from typer.testing import CliRunner, Result
 
-from reliability import artifacts, pipeline
+from reliability import artifacts
 from reliability.cli import app
 from reliability.commands import gate
-from reliability.config import load_config
 from reliability.conventions import ARTIFACT_FILES, Stage
 
-EXAMPLE_CONFIG = Path(__file__).resolve().parent.parent / "config"
 BUDGETS_FILE = ARTIFACT_FILES[Stage.BUDGETS]
 HEALTHY_SLO = "edge/gateway-availability"
 SILENT_SLO = "storefront/recommendations-availability"
@@ -27,28 +25,13 @@ SILENT_SLO = "storefront/recommendations-availability"
 runner = CliRunner()
 
 
-def _app() -> typer.Typer:
-    return app
-
-
 def _gate(*args: str) -> Result:
-    return runner.invoke(_app(), ["gate", *args])
+    return runner.invoke(app, ["gate", *args])
 
 
 @pytest.fixture(scope="module")
-def example_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The example at its pinned time. Stops before hooks: the gate reads no planned action."""
-    config = load_config(EXAMPLE_CONFIG)
-    assert config.settings.evaluate_at is not None
-    out = tmp_path_factory.mktemp("example")
-    options = pipeline.RunOptions(now=config.settings.evaluate_at.timestamp(), out_dir=out, until=Stage.SLA)
-    pipeline.run(config, options)
-    return out
-
-
-@pytest.fixture(scope="module")
-def budgets(example_dir: Path) -> dict[str, Any]:
-    return artifacts.read(example_dir / BUDGETS_FILE)
+def budgets(example_run: Path) -> dict[str, Any]:
+    return artifacts.read(example_run / BUDGETS_FILE)
 
 
 def _stopping(budgets: dict[str, Any]) -> set[str]:
@@ -60,14 +43,14 @@ def _stopping(budgets: dict[str, Any]) -> set[str]:
     }
 
 
-def _copy(example_dir: Path, tmp_path: Path) -> Path:
+def _copy(example_run: Path, tmp_path: Path) -> Path:
     folder = tmp_path / "artifacts"
-    shutil.copytree(example_dir, folder)
+    shutil.copytree(example_run, folder)
     return folder
 
 
-def test_the_example_stops_and_names_the_freezes(example_dir: Path, budgets: dict[str, Any]) -> None:
-    result = _gate("--artifacts", str(example_dir))
+def test_the_example_stops_and_names_the_freezes(example_run: Path, budgets: dict[str, Any]) -> None:
+    result = _gate("--artifacts", str(example_run))
     assert result.exit_code == 1, result.output
     assert result.stdout.startswith("gate: STOP (exit 1)")
     freezes = {e["slo"] for e in budgets["slos"] if e["policy"]["state"] == "freeze"}
@@ -77,29 +60,36 @@ def test_the_example_stops_and_names_the_freezes(example_dir: Path, budgets: dic
     assert f"{SILENT_SLO} (" not in result.stdout  # no data does not decide a stop
 
 
-def test_a_healthy_slo_passes(example_dir: Path) -> None:
-    result = _gate("--artifacts", str(example_dir), "--slo", HEALTHY_SLO)
+def test_a_healthy_slo_passes(example_run: Path) -> None:
+    result = _gate("--artifacts", str(example_run), "--slo", HEALTHY_SLO)
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("gate: PASS (exit 0)")
     assert f"{HEALTHY_SLO} (PASS): policy ok" in result.stdout
 
 
-def test_an_slo_without_data_cannot_be_decided(example_dir: Path, budgets: dict[str, Any]) -> None:
+def test_an_slo_without_data_cannot_be_decided(example_run: Path, budgets: dict[str, Any]) -> None:
     entry = next(e for e in budgets["slos"] if e["slo"] == SILENT_SLO)
     assert entry["policy"]["state"] == "no_data"
-    result = _gate("--artifacts", str(example_dir), "--slo", SILENT_SLO)
+    result = _gate("--artifacts", str(example_run), "--slo", SILENT_SLO)
     assert result.exit_code == 2, result.output
     assert f"{SILENT_SLO} (NO DECISION): policy no_data: {entry['policy']['reason']}" in result.stdout
 
 
-def test_a_stop_outweighs_silence(example_dir: Path) -> None:
-    args = ["--artifacts", str(example_dir), "--slo", SILENT_SLO, "--slo", "orders/checkout-availability"]
+def test_a_stop_outweighs_silence(example_run: Path) -> None:
+    args = [
+        "--artifacts",
+        str(example_run),
+        "--slo",
+        SILENT_SLO,
+        "--slo",
+        "orders/checkout-availability",
+    ]
     assert _gate(*args).exit_code == 1
 
 
-def test_service_and_slo_each_add_slos(example_dir: Path, budgets: dict[str, Any]) -> None:
+def test_service_and_slo_each_add_slos(example_run: Path, budgets: dict[str, Any]) -> None:
     result = _gate(
-        "--artifacts", str(example_dir), "--service", "edge", "--slo", SILENT_SLO, "--format", "json"
+        "--artifacts", str(example_run), "--service", "edge", "--slo", SILENT_SLO, "--format", "json"
     )
     chosen = {s["slo"] for s in json.loads(result.stdout)["slos"]}
     edge = {e["slo"] for e in budgets["slos"] if e["service"] == "edge"}
@@ -114,9 +104,9 @@ def test_service_and_slo_each_add_slos(example_dir: Path, budgets: dict[str, Any
     ],
 )
 def test_an_unknown_selection_is_one_line_and_exit_2(
-    example_dir: Path, option: str, value: str, expected: str
+    example_run: Path, option: str, value: str, expected: str
 ) -> None:
-    result = _gate("--artifacts", str(example_dir), option, value)
+    result = _gate("--artifacts", str(example_run), option, value)
     assert result.exit_code == 2
     assert result.stdout == ""
     assert result.stderr.startswith(f"error: {expected}") and "did you mean" in result.stderr
@@ -132,8 +122,8 @@ def test_missing_artifacts_exit_2(tmp_path: Path) -> None:
     assert len(result.stderr.splitlines()) == 1
 
 
-def test_a_truncated_artifact_exits_2(example_dir: Path, tmp_path: Path) -> None:
-    folder = _copy(example_dir, tmp_path)
+def test_a_truncated_artifact_exits_2(example_run: Path, tmp_path: Path) -> None:
+    folder = _copy(example_run, tmp_path)
     path = folder / BUDGETS_FILE
     path.write_text(path.read_text()[:500])
     result = _gate("--artifacts", str(folder))
@@ -142,8 +132,8 @@ def test_a_truncated_artifact_exits_2(example_dir: Path, tmp_path: Path) -> None
     assert len(result.stderr.splitlines()) == 1
 
 
-def test_an_artifact_off_its_schema_exits_2(example_dir: Path, tmp_path: Path) -> None:
-    folder = _copy(example_dir, tmp_path)
+def test_an_artifact_off_its_schema_exits_2(example_run: Path, tmp_path: Path) -> None:
+    folder = _copy(example_run, tmp_path)
     path = folder / BUDGETS_FILE
     data = artifacts.read(path)
     del data["slos"][0]["policy"]
@@ -153,8 +143,8 @@ def test_an_artifact_off_its_schema_exits_2(example_dir: Path, tmp_path: Path) -
     assert f"{path}: does not match the error-budgets schema: slos/0" in result.stderr
 
 
-def test_artifacts_of_two_runs_are_not_mixed(example_dir: Path, tmp_path: Path) -> None:
-    folder = _copy(example_dir, tmp_path)
+def test_artifacts_of_two_runs_are_not_mixed(example_run: Path, tmp_path: Path) -> None:
+    folder = _copy(example_run, tmp_path)
     path = folder / ARTIFACT_FILES[Stage.SLA]
     data = artifacts.read(path)
     data["run_id"] = "0123456789abcdef"
@@ -164,18 +154,18 @@ def test_artifacts_of_two_runs_are_not_mixed(example_dir: Path, tmp_path: Path) 
     assert "are from different runs" in result.stderr
 
 
-def test_a_crash_is_never_read_as_stop(example_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_crash_is_never_read_as_stop(example_run: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*_: Any) -> None:
         raise RuntimeError("a bug")
 
     monkeypatch.setattr(gate, "decide", broken)
-    result = _gate("--artifacts", str(example_dir))
+    result = _gate("--artifacts", str(example_run))
     assert result.exit_code == 2  # exit 1 would tell CI the policy said stop
     assert "internal error: RuntimeError: a bug" in result.stderr
 
 
-def test_json_for_machines(example_dir: Path, budgets: dict[str, Any]) -> None:
-    result = _gate("--artifacts", str(example_dir), "--format", "json")
+def test_json_for_machines(example_run: Path, budgets: dict[str, Any]) -> None:
+    result = _gate("--artifacts", str(example_run), "--format", "json")
     assert result.exit_code == 1
     data = json.loads(result.stdout)
     assert data["verdict"] == "stop" and data["exit_code"] == 1
@@ -188,8 +178,8 @@ def test_json_for_machines(example_dir: Path, budgets: dict[str, Any]) -> None:
     assert any(reason.startswith("budget exhausted") for reason in payments["reasons"])
 
 
-def test_markdown_for_a_job_summary(example_dir: Path, budgets: dict[str, Any]) -> None:
-    result = _gate("--artifacts", str(example_dir), "--format", "markdown")
+def test_markdown_for_a_job_summary(example_run: Path, budgets: dict[str, Any]) -> None:
+    result = _gate("--artifacts", str(example_run), "--format", "markdown")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
     assert lines[0] == "### Reliability gate: STOP"

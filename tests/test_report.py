@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 from conftest import EXAMPLE_CONFIG, require_binary
 from typer.testing import CliRunner
 
@@ -185,20 +184,16 @@ def test_bar_chart_shows_no_data_as_text_not_as_zero() -> None:
     assert ">no data</text>" in chart
 
 
-def _app() -> typer.Typer:
-    return app
-
-
 def test_command_writes_the_report(artifacts_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "nested" / "report.html"
-    result = CliRunner().invoke(_app(), ["report", "--artifacts", str(artifacts_dir), "--out", str(out)])
+    result = CliRunner().invoke(app, ["report", "--artifacts", str(artifacts_dir), "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert f"wrote {out}" in result.output
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
 def test_command_fails_clearly_without_artifacts(tmp_path: Path) -> None:
-    result = CliRunner().invoke(_app(), ["report", "--artifacts", str(tmp_path)])
+    result = CliRunner().invoke(app, ["report", "--artifacts", str(tmp_path)])
     assert result.exit_code == EXIT_BAD_INPUT
     assert "sli-metrics.json: not found" in result.output
     assert not (tmp_path / "report.html").exists()
@@ -226,9 +221,7 @@ def _chromium(binary: str, profile: Path, *arguments: str) -> subprocess.Complet
 def test_report_renders_in_chromium(artifacts_dir: Path, tmp_path: Path) -> None:
     binary = require_binary("chromium")
     report_file = tmp_path / "report.html"
-    result = CliRunner().invoke(
-        _app(), ["report", "--artifacts", str(artifacts_dir), "--out", str(report_file)]
-    )
+    result = CliRunner().invoke(app, ["report", "--artifacts", str(artifacts_dir), "--out", str(report_file)])
     assert result.exit_code == 0, result.output
     artifacts = report_command.read_artifacts(artifacts_dir)
 
