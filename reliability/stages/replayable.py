@@ -1,6 +1,6 @@
 """The minute history of an SLO as a replayable series: what backtests and `objective: auto` replay.
 
-Counts are built as the live measurement builds them (stages.slo_measurements): the SLO's
+Counts are built by the live measurement's own helpers (stages.slo_measurements): the SLO's
 components summed, its budgeting method applied, composites from their dependencies.
 """
 
@@ -13,6 +13,7 @@ import numpy as np
 from reliability.config.model import Config, Slo
 from reliability.core.accumulate import ComponentSeries
 from reliability.core.replay import CompositeSeries, Replayable, for_budgeting
+from reliability.stages.slo_measurements import slo_parts, summed_counts
 
 
 def replayable(config: Config, slo: Slo, series: Sequence[ComponentSeries]) -> Replayable:
@@ -24,11 +25,7 @@ def replayable(config: Config, slo: Slo, series: Sequence[ComponentSeries]) -> R
             slo.composite.method,
         )
     assert slo.sli is not None
-    parts = [
-        s.slis[slo.sli]
-        for s in series
-        if s.component.service == slo.service and s.component.name in slo.components
-    ]
-    good = np.sum([p.good for p in parts], axis=0).astype(np.int64)
-    total = np.sum([p.total for p in parts], axis=0).astype(np.int64)
-    return for_budgeting(good, total, slo.budgeting)
+    by_component = {(s.component.service, s.component.name): s for s in series}
+    parts = slo_parts(slo, by_component)
+    counts = summed_counts({name: part.slis[slo.sli] for name, part in parts.items()})
+    return for_budgeting(counts.good.astype(np.int64), counts.total.astype(np.int64), slo.budgeting)

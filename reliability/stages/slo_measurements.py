@@ -57,17 +57,27 @@ class _Source:
     bad_by_status: dict[int, np.ndarray]
 
 
-def _source(slo: Slo, series: dict[tuple[str, str], ComponentSeries]) -> _Source:
-    assert slo.sli is not None
-    parts = {name: series[slo.service, name] for name in slo.components}
-    per_component = {name: part.slis[slo.sli] for name, part in parts.items()}
+def summed_counts(per_component: dict[str, MinuteSeries]) -> MinuteSeries:
+    """An SLO over several components: their per-minute counts added up."""
     good = np.sum([s.good for s in per_component.values()], axis=0)
     total = np.sum([s.total for s in per_component.values()], axis=0)
+    return MinuteSeries(good, total)
+
+
+def slo_parts(slo: Slo, series: dict[tuple[str, str], ComponentSeries]) -> dict[str, ComponentSeries]:
+    """The series of an ordinary SLO's components, by component name."""
+    return {name: series[slo.service, name] for name in slo.components}
+
+
+def _source(slo: Slo, series: dict[tuple[str, str], ComponentSeries]) -> _Source:
+    assert slo.sli is not None
+    parts = slo_parts(slo, series)
+    per_component = {name: part.slis[slo.sli] for name, part in parts.items()}
     statuses: dict[int, np.ndarray] = {}
     for part in parts.values():
         for status, bins in part.bad_by_status.get(slo.sli, {}).items():
             statuses[status] = statuses.get(status, 0) + bins
-    return _Source(MinuteSeries(good, total), per_component, statuses)
+    return _Source(summed_counts(per_component), per_component, statuses)
 
 
 def _measure(

@@ -16,6 +16,7 @@ from reliability.conventions import HISTORY_WINDOW
 from reliability.core import backtest
 from reliability.core.budget import Budget
 from reliability.core.counts import Count
+from reliability.core.grid import MinuteGrid
 from reliability.core.replay import Replayable
 from reliability.core.targets import OBJECTIVE_LADDER, Verdict, highest_met_step, verdict
 from reliability.stages import lookup
@@ -76,13 +77,11 @@ def _backtest_fields(
 
 
 def _replay_ladder(
-    config: Config, slo: Slo, series: Replayable, telemetry: Telemetry
+    config: Config, slo: Slo, series: Replayable, grid: MinuteGrid
 ) -> backtest.ObjectiveRationale:
     window_sets = {slo.alert_windows: config.alert_window_sets[slo.alert_windows]}
     candidates = [
-        backtest.backtest(
-            series, telemetry.grid, step / 100, slo.window, window_sets, min_events=slo.min_events
-        )
+        backtest.backtest(series, grid, step / 100, slo.window, window_sets, min_events=slo.min_events)
         for step in OBJECTIVE_LADDER
     ]
     settings = config.settings
@@ -115,7 +114,7 @@ def _auto_objective(
     series = replayable(config, slo, telemetry.series)
     short = f"history shorter than one {slo.window.describe()} window, so no backtest"
     if backtest.covers_a_window(series, telemetry.grid, slo.window):
-        replay = _replay_ladder(config, slo, series, telemetry)
+        replay = _replay_ladder(config, slo, series, telemetry.grid)
         if replay.judged:
             objective, rationale = _auto_from_backtest(slo, replay, used)
             max_pages = config.settings.auto_objective_max_pages_per_30d
