@@ -115,9 +115,18 @@ GATEWAY_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 SAMPLE_EVERY = 300
 
 
-def write_gateway_openmetrics(path: Path, traffic: Traffic) -> None:
-    """Counters and a histogram, as a Prometheus scrape every 5 minutes would have seen them."""
-    start, end = _span()
+def write_gateway_openmetrics(
+    path: Path,
+    traffic: Traffic,
+    span: tuple[int, int],
+    job: str = "gateway",
+    codes: tuple[int, ...] = (200, 503),
+) -> None:
+    """Counters and a histogram, as a Prometheus scrape every 5 minutes would have seen them.
+
+    Only requests with one of `codes` are counted, as a server exporting only those would.
+    """
+    start, end = span
     times = np.arange(start - 1, end, SAMPLE_EVERY, dtype=np.float64)  # from zero, before any event
     order = np.argsort(traffic.timestamp)
     stamps, status, latency = traffic.timestamp[order], traffic.status[order], traffic.latency[order]
@@ -127,9 +136,9 @@ def write_gateway_openmetrics(path: Path, traffic: Traffic) -> None:
 
     stamp_text = [f"{t:.0f}" for t in times]
     lines = ["# HELP http_requests Requests served.", "# TYPE http_requests counter"]
-    for code in (200, 503):
+    for code in codes:
         counts = cumulative(status == code)
-        series = f'http_requests_total{{code="{code}",job="gateway"}}'
+        series = f'http_requests_total{{code="{code}",job="{job}"}}'
         lines += [f"{series} {c} {t}" for c, t in zip(counts, stamp_text, strict=True)]
     lines += [
         "# HELP http_request_duration_seconds Request latency.",
@@ -140,7 +149,7 @@ def write_gateway_openmetrics(path: Path, traffic: Traffic) -> None:
     ]
     for index, t in enumerate(stamp_text):  # a histogram's buckets go together, one timestamp at a time
         lines += [
-            f'http_request_duration_seconds_bucket{{job="gateway",le="{le}"}} {c[index]} {t}'
+            f'http_request_duration_seconds_bucket{{job="{job}",le="{le}"}} {c[index]} {t}'
             for le, c in bounds
         ]
     _gzip(path, ("\n".join([*lines, "# EOF"]) + "\n").encode())
@@ -153,7 +162,7 @@ def main(out_dir: Path) -> None:
     write_orders_jsonl(out_dir / "orders.jsonl.gz", orders(rng))
     start, end = _span()
     gateway = generate(rng, start, end, diurnal(10), constant(0.0003), constant(0.06))
-    write_gateway_openmetrics(out_dir / "gateway.om.gz", gateway)
+    write_gateway_openmetrics(out_dir / "gateway.om.gz", gateway, (start, end))
 
 
 if __name__ == "__main__":
