@@ -543,11 +543,18 @@ class Ledger:
         return list(runs.values())
 
     def previous_alert_states(self, run_row_before: int) -> dict[str, str]:
-        """Alert state per SLO of the latest succeeded run started before `run_row_before` that has SLOs."""
+        """Alert state per SLO of the latest succeeded run with SLOs that started before `run_row_before`
+        and was evaluated at an earlier time.
+
+        A rerun at the same evaluation time is not a later moment: it sees what the first run saw,
+        so repeating a run (the pinned example, a retried CI job) gives the same artifacts.
+        """
         rows = self._read(
             "SELECT slo, alert_state FROM run_slos WHERE run_row = ("
-            " SELECT MAX(r.id) FROM runs r WHERE r.id < ? AND r.status = 'succeeded'"
-            " AND EXISTS (SELECT 1 FROM run_slos s WHERE s.run_row = r.id))",
+            " SELECT r.id FROM runs r, runs this WHERE this.id = ? AND r.id < this.id"
+            " AND r.evaluated_epoch < this.evaluated_epoch AND r.status = 'succeeded'"
+            " AND EXISTS (SELECT 1 FROM run_slos s WHERE s.run_row = r.id)"
+            " ORDER BY r.evaluated_epoch DESC, r.id DESC LIMIT 1)",
             (run_row_before,),
         )
         return {row["slo"]: row["alert_state"] for row in rows}

@@ -246,16 +246,25 @@ def test_history_is_succeeded_runs_in_evaluation_order(book: Ledger) -> None:
 
 
 def test_previous_alert_states_come_from_the_last_succeeded_run_with_slos(book: Ledger) -> None:
-    finished_run(book, slos=(slo("web/api", "ok"),))
-    last = finished_run(book, slos=(slo("web/api", "page"), slo("web/db", "ticket")))
-    book.fail_run(book.start_run(start()), "broke")
-    book.finish_run(book.start_run(start()), [])  # --until sli
+    first = "2026-11-05T11:00:00Z"
+    finished_run(book, first, slos=(slo("web/api", "ok"),))
+    last = finished_run(book, "2026-11-05T11:30:00Z", slos=(slo("web/api", "page"), slo("web/db", "ticket")))
+    book.fail_run(book.start_run(start("2026-11-05T11:40:00Z")), "broke")
+    book.finish_run(book.start_run(start("2026-11-05T11:50:00Z")), [])  # --until sli
     current = book.start_run(start())
-    finished_run(book, slos=(slo("web/api", "no_data"),))  # started after: not "previous"
+    finished_run(book, "2026-11-05T11:55:00Z", slos=(slo("web/api", "no_data"),))  # started after
 
     assert book.previous_alert_states(current) == {"web/api": "page", "web/db": "ticket"}
     assert book.previous_alert_states(last) == {"web/api": "ok"}
     assert book.previous_alert_states(1) == {}
+
+
+def test_a_rerun_at_the_same_evaluation_time_sees_the_run_before_it(book: Ledger) -> None:
+    finished_run(book, "2026-11-05T11:00:00Z", slos=(slo("web/api", "ok"),))
+    finished_run(book, slos=(slo("web/api", "page"),))
+    rerun = book.start_run(start())
+
+    assert book.previous_alert_states(rerun) == {"web/api": "ok"}
 
 
 # --- hook actions
