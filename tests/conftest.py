@@ -16,6 +16,15 @@ REPO = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = REPO / "config"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="Rewrite the golden files in tests/golden (and the example's generated/ and dashboards/) "
+        "from what the code writes now, instead of comparing.",
+    )
+
+
 def require_binary(name: str) -> str:
     """Path of a program the test needs; skip without it, or fail when CI demands real parts."""
     found = shutil.which(name)

@@ -23,3 +23,12 @@ def test_ci_runs_the_readme_test_command(repo: Path) -> None:
     ci = (repo / ".ci" / "run").read_text()
     assert commands(repo)[1] in ci.splitlines()
     assert "export RELIABILITY_REQUIRE_REAL=1" in ci
+
+
+def test_the_printed_example_is_the_golden_summary(repo: Path) -> None:
+    """The README shows exactly what `reliability run config` prints (pinned in tests/golden)."""
+    text = (repo / "README.md").read_text()
+    shown = re.search(r"The example prints:\n\n```\n(.+?)```", text, re.S)
+    assert shown is not None
+    golden = repo / "tests" / "golden" / "example" / "expected" / "stdout" / "run.txt"
+    assert shown.group(1) == golden.read_text()

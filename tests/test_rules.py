@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import require_binary
+from conftest import REPO, require_binary
 from typer.testing import CliRunner
 
 from reliability.cli import app
@@ -396,3 +396,22 @@ def test_bad_options_exit_2(config_path: Path, args: list[str], message: str) ->
     assert result.exit_code == 2
     [line] = result.stderr.splitlines()
     assert line.startswith(f"error: {message}"), line
+
+
+GOLDEN_RULE_TESTS = sorted(
+    [
+        *(REPO / "tests" / "golden").glob("*/expected/generated/rules/tests/*.yml"),
+        *(REPO / "generated" / "rules" / "tests").glob("*.yml"),
+    ]
+)
+
+
+@pytest.mark.parametrize("test_file", GOLDEN_RULE_TESTS, ids=lambda p: str(p.relative_to(REPO)))
+def test_promtool_passes_the_unit_tests_of_every_golden_rule_file(test_file: Path) -> None:
+    """The pinned rules are not only stable but right: promtool checks them and runs their tests."""
+    rules_files = sorted(test_file.parent.parent.glob("*.rules.yml"))
+    checked = promtool("check", "rules", *map(str, rules_files))
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    passed = promtool("test", "rules", test_file.name, cwd=test_file.parent)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "SUCCESS" in passed.stdout + passed.stderr

@@ -1,0 +1,99 @@
+"""The golden cases: a configuration, the commands run on it, and where its expected outputs live.
+
+Every case runs the same commands a user would, in a fresh folder holding a copy of the case's
+configuration as `config/`: so every path in the outputs is relative and the same on every machine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+
+# What a case's commands write, by folder: artifacts and rules, dashboards, and the printed output.
+OUTPUT_FOLDERS = ("generated", "dashboards", "stdout")
+# Written by the commands but not outputs: the run ledger (a database) and the extra runs' folders.
+NOT_COMPARED = ("ledger.sqlite",)
+
+
+@dataclass(frozen=True)
+class Step:
+    argv: tuple[str, ...]
+    stdout: str | None = None  # file under stdout/ the printed output is compared with
+    exit_code: int = 0
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    config: Path
+    explained: tuple[tuple[str, str], ...]  # (SLO id, field) pairs whose `explain` text is pinned
+    gate_exit_code: int
+    expected_folders: tuple[
+        tuple[str, Path], ...
+    ] = ()  # output folder -> expected folder, if not the default
+
+    def expected(self, folder: str) -> Path:
+        return dict(self.expected_folders).get(folder, HERE / self.name / "expected" / folder)
+
+    def steps(self) -> list[Step]:
+        steps = [
+            Step(("validate", "config"), "validate.txt"),
+            Step(("run", "config"), "run.txt"),
+            Step(("run", "config", "--out", "scratch/markdown", "--format", "markdown"), "run.md"),
+            Step(("run", "config", "--out", "scratch/json", "--format", "json"), "run.json"),
+            Step(("report",), "report.txt"),
+            Step(("rules", "config", "--tests"), "rules.txt"),
+            Step(("dashboards", "config"), "dashboards.txt"),
+            Step(("gate", "--format", "markdown"), "gate.md", self.gate_exit_code),
+            Step(("explain", "--list"), "explain-list.txt"),
+        ]
+        for slo_id, field in self.explained:
+            slug = f"{slo_id.replace('/', '--')}--{field.replace(':', '-')}"
+            steps.append(Step(("explain", slo_id, field), f"explain-{slug}.txt"))
+        return steps
+
+
+CASES = (
+    # The bundled example: its committed generated/ and dashboards/ are the expected files.
+    Case(
+        "example",
+        REPO / "config",
+        explained=(
+            ("orders/checkout-availability", "budget_remaining"),
+            ("orders/checkout-availability", "burn_rate:1h"),
+            ("orders/payments-availability", "sla"),
+            ("storefront/catalog-latency", "objective"),
+            ("storefront/recommendations-availability", "alert"),
+            ("orders/order-journey", "sli"),
+        ),
+        gate_exit_code=1,
+        expected_folders=(("generated", REPO / "generated"), ("dashboards", REPO / "dashboards")),
+    ),
+    # OpenMetrics counters (bad and good counters) and histograms: rules, rule tests and raw panels.
+    Case(
+        "counters",
+        HERE / "counters" / "config",
+        explained=(
+            ("edge/eu-availability", "alert"),
+            ("edge/us-latency", "sli"),
+            ("edge/eu-availability", "exhaustion"),
+        ),
+        gate_exit_code=1,
+    ),
+    # Calendar windows in time zones, time slices, composites, a multi-component SLO, no data.
+    Case(
+        "calendar",
+        HERE / "calendar" / "config",
+        explained=(
+            ("billing/invoices-monthly", "budget_remaining"),
+            ("billing/ledger-weekly", "sla"),
+            ("billing/bill-run", "sli"),
+            ("billing/invoices-good-slices", "objective"),
+            ("billing/exports-availability", "forecast"),
+        ),
+        gate_exit_code=1,
+    ),
+)
