@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+_running: list[pytest.Item] = []  # the test being run, so require_binary can check its marker
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    _running.append(item)
+    try:
+        yield
+    finally:
+        _running.pop()
+
+
 def require_binary(name: str) -> str:
-    """Path of a program the test needs; skip without it, or fail when CI demands real parts."""
+    """Path of a program the test needs; skip without it, or fail when CI demands real parts.
+
+    Only tests marked `real` may ask, so `pytest -m "not real"` runs exactly the tests that need
+    nothing but Python.
+    """
+    if _running and _running[-1].get_closest_marker("real") is None:
+        pytest.fail(f"{_running[-1].nodeid} needs {name}: mark it @pytest.mark.real")
     found = shutil.which(name)
     if found:
         return found

@@ -353,6 +353,7 @@ def test_raw_series_and_rule_ratios_appear_per_slo_on_a_prometheus_source(built:
     assert windows == [*conventions.RECENT_WINDOWS, "28d"]
 
 
+@pytest.mark.real
 def test_every_query_is_valid_promql(built: dict[str, Json], tmp_path: Path) -> None:
     promtool = require_binary("promtool")
     checked: list[tuple[str, str]] = []

@@ -213,6 +213,7 @@ def test_an_unreachable_pushgateway_is_one_clear_error(example_registry: Collect
         metrics.push(url, metrics.DEFAULT_PUSH_JOB, example_registry)
 
 
+@pytest.mark.real
 def test_run_pushes_to_a_real_pushgateway_and_writes_the_textfile(tmp_path: Path) -> None:
     textfile = tmp_path / "node" / "reliability.prom"
     with pushgateway(tmp_path) as base:
@@ -346,6 +347,7 @@ def query(base: str, promql: str) -> list[dict[str, Any]] | None:
     return result or None
 
 
+@pytest.mark.real
 def test_serve_is_scraped_by_a_real_prometheus(tmp_path: Path) -> None:
     port = free_port()
     argv = [

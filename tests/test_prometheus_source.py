@@ -87,6 +87,7 @@ def budgets(result: pipeline.RunResult) -> dict[str, dict[str, Any]]:
     return {s["slo"]: s for s in result.artifacts[Stage.BUDGETS]["slos"]}
 
 
+@pytest.mark.real
 def test_prometheus_gives_the_same_report_as_the_file(server: str, tmp_path: Path) -> None:
     entries = budgets(run(tmp_path, server))
     for name in ("availability", "latency"):
@@ -99,6 +100,7 @@ def test_prometheus_gives_the_same_report_as_the_file(server: str, tmp_path: Pat
         assert from_prom["alert"]["state"] == from_file["alert"]["state"]
 
 
+@pytest.mark.real
 def test_backtest_replays_prometheus_range_data_like_the_file(server: str, tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text(config_text(server))
     replays = {}
@@ -128,6 +130,7 @@ def test_a_server_that_is_down_fails_the_run_or_gives_no_data(tmp_path: Path) ->
     assert "unavailable" in (inputs["prom"]["unavailable"] or "")
 
 
+@pytest.mark.real
 def test_a_bad_query_names_the_query_and_the_servers_message(server: str) -> None:
     source = PrometheusSource("prom", server, Origin("c.yaml", 1), retries=3)
     client = PrometheusClient(source, sleep=lambda _: None)

@@ -6,7 +6,10 @@ import json
 import urllib.request
 from pathlib import Path
 
+import pytest
 from real_servers import prometheus, pushgateway
+
+pytestmark = pytest.mark.real  # every test here starts a real server
 
 
 def test_prometheus_starts_and_answers_queries(tmp_path: Path) -> None:

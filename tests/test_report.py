@@ -218,6 +218,7 @@ def _chromium(binary: str, profile: Path, *arguments: str) -> subprocess.Complet
     )
 
 
+@pytest.mark.real
 def test_report_renders_in_chromium(artifacts_dir: Path, tmp_path: Path) -> None:
     binary = require_binary("chromium")
     report_file = tmp_path / "report.html"

@@ -233,6 +233,7 @@ def test_command_writes_one_file_per_service_and_reports_skips(config_path: Path
     assert [p.name for p in out.iterdir()] == ["shop.rules.yml"]  # no temporary file left behind
 
 
+@pytest.mark.real
 def test_promtool_accepts_the_rules_of_all_three_sources(config_path: Path, tmp_path: Path) -> None:
     sources = {
         "config": [str(config_path)],
@@ -249,6 +250,7 @@ def test_promtool_accepts_the_rules_of_all_three_sources(config_path: Path, tmp_
     assert checked.stdout.count("SUCCESS") == 3
 
 
+@pytest.mark.real
 def test_promtool_unit_tests_page_on_a_fast_burn_and_stay_silent_when_healthy(
     config_path: Path, tmp_path: Path
 ) -> None:
@@ -406,6 +408,7 @@ GOLDEN_RULE_TESTS = sorted(
 )
 
 
+@pytest.mark.real
 @pytest.mark.parametrize("test_file", GOLDEN_RULE_TESTS, ids=lambda p: str(p.relative_to(REPO)))
 def test_promtool_passes_the_unit_tests_of_every_golden_rule_file(test_file: Path) -> None:
     """The pinned rules are not only stable but right: promtool checks them and runs their tests."""

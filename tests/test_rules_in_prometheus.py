@@ -14,11 +14,15 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from real_servers import backfill, prometheus
 
 from reliability.config import load_config
 from reliability.exporters import rule_sources, rules
+
+pytestmark = pytest.mark.real  # every test here starts a real server
+
 
 CONFIG = """
 sources:
