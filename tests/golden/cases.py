@@ -18,6 +18,10 @@ OUTPUT_FOLDERS = ("generated", "dashboards", "stdout")
 NOT_COMPARED = ("ledger.sqlite",)
 
 
+def _slug(slo_id: str) -> str:
+    return slo_id.replace("/", "--")
+
+
 @dataclass(frozen=True)
 class Step:
     argv: tuple[str, ...]
@@ -30,6 +34,7 @@ class Case:
     name: str
     config: Path
     explained: tuple[tuple[str, str], ...]  # (SLO id, field) pairs whose `explain` text is pinned
+    backtested: str  # the SLO whose `backtest` is pinned
     gate_exit_code: int
     expected_folders: tuple[
         tuple[str, Path], ...
@@ -49,9 +54,12 @@ class Case:
             Step(("dashboards", "config"), "dashboards.txt"),
             Step(("gate", "--format", "markdown"), "gate.md", self.gate_exit_code),
             Step(("explain", "--list"), "explain-list.txt"),
+            Step(("history",), "history.txt"),
+            Step(("hooks", "list"), "hooks-list.txt"),
+            Step(("backtest", self.backtested, "config"), f"backtest-{_slug(self.backtested)}.txt"),
         ]
         for slo_id, field in self.explained:
-            slug = f"{slo_id.replace('/', '--')}--{field.replace(':', '-')}"
+            slug = f"{_slug(slo_id)}--{field.replace(':', '-')}"
             steps.append(Step(("explain", slo_id, field), f"explain-{slug}.txt"))
         return steps
 
@@ -69,6 +77,7 @@ CASES = (
             ("storefront/recommendations-availability", "alert"),
             ("orders/order-journey", "sli"),
         ),
+        backtested="orders/checkout-availability",
         gate_exit_code=1,
         expected_folders=(("generated", REPO / "generated"), ("dashboards", REPO / "dashboards")),
     ),
@@ -81,6 +90,7 @@ CASES = (
             ("edge/us-latency", "sli"),
             ("edge/eu-availability", "exhaustion"),
         ),
+        backtested="edge/eu-availability",
         gate_exit_code=1,
     ),
     # Calendar windows in time zones, time slices, composites, a multi-component SLO, no data.
@@ -94,6 +104,7 @@ CASES = (
             ("billing/invoices-good-slices", "objective"),
             ("billing/exports-availability", "forecast"),
         ),
+        backtested="billing/ledger-weekly",
         gate_exit_code=1,
     ),
 )
