@@ -29,6 +29,7 @@ from typing import Any
 from reliability import __version__
 from reliability.actions.command import Outcome, event_bytes, tail
 from reliability.config.model import Trigger, WebhookFormat, WebhookSpec
+from reliability.render.numbers import percent
 from reliability.stages.hooks import PlannedAction
 
 SIGNATURE_HEADER = "X-Reliability-Signature"
@@ -65,6 +66,7 @@ _ALERT_NAMES = {
     Trigger.SLA_BREACH: "SLABreach",
     Trigger.SLA_BREACH_PROJECTED: "SLABreachProjected",
 }
+UNKNOWN = "unknown"  # a budget an alert message cannot state
 ZERO_TIME = "0001-01-01T00:00:00Z"  # Alertmanager's endsAt of an alert still firing
 
 
@@ -86,10 +88,6 @@ def _alert_identity(action: PlannedAction) -> tuple[str, str]:
     return _ALERT_NAMES[trigger], "page" if trigger is Trigger.PAGE else "ticket"
 
 
-def _percent(ratio: float | None) -> str:
-    return "unknown" if ratio is None else f"{ratio * 100:.1f}%"
-
-
 def _summary(action: PlannedAction) -> str:
     details, subject = action.event["details"], action.subject
     match action.trigger:
@@ -98,10 +96,11 @@ def _summary(action: PlannedAction) -> str:
             pace = "unbounded" if details["current_burn_unbounded"] else f"{rate or 0:.2f}x"
             return f"{subject} burns its error budget fast ({action.trigger}, 1h burn rate {pace})"
         case Trigger.BUDGET_EXHAUSTED:
-            left = _percent(details["budget_remaining_ratio"])
+            left = percent(details["budget_remaining_ratio"], 1, UNKNOWN)
             return f"{subject} has spent its error budget ({left} left)"
         case Trigger.BUDGET_BELOW:
-            left, threshold = _percent(details["budget_remaining_ratio"]), _percent(details["budget_below"])
+            left = percent(details["budget_remaining_ratio"], 1, UNKNOWN)
+            threshold = percent(details["budget_below"], 1, UNKNOWN)
             return f"{subject} has {left} of its error budget left, below {threshold}"
         case Trigger.NO_DATA:
             return f"{subject} has no data: its telemetry went silent"

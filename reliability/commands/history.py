@@ -11,6 +11,7 @@ import typer
 from reliability.durations import parse_duration
 from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
 from reliability.ledger import LEDGER_FILE, Ledger
+from reliability.render.numbers import percent
 from reliability.terminal.options import FormatOption, VerboseOption
 from reliability.terminal.output import OutputFormat, echo_json, echo_table
 from reliability.terminal.table import Cell, State, Table, render_markdown
@@ -34,10 +35,6 @@ def since_epoch(text: str, now: float) -> float:
         ) from None
 
 
-def _percent(ratio: float | None, digits: int) -> str:
-    return "no data" if ratio is None else f"{ratio * 100:.{digits}f}%"
-
-
 # Alert and policy states as the ledger records them; other (user-named) policy states stay plain.
 KNOWN_STATES = {
     s.value: s for s in (State.OK, State.TICKET, State.PAGE, State.NO_DATA, State.WARN, State.FREEZE)
@@ -56,8 +53,8 @@ def table(runs: list[dict[str, Any]]) -> Table:
                 run["evaluated_at"],
                 str(run["id"]),
                 slo["slo"],
-                _percent(slo["sli_ratio"], 3),
-                _percent(slo["budget_remaining_ratio"], 1),
+                percent(slo["sli_ratio"], 3),
+                percent(slo["budget_remaining_ratio"], 1),
                 _state(slo["alert_state"]),
                 _state(slo["policy_state"]),
             )

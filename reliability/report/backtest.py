@@ -12,9 +12,11 @@ from typing import Any
 
 from reliability.config.model import Slo
 from reliability.core import backtest as engine
+from reliability.render.numbers import percent
 from reliability.terminal.table import Cell, State, Table
 from reliability.timefmt import to_rfc3339
 
+NOT_REPLAYED = "-"  # a figure the replay has no value for
 COMPARISON_HEADERS = (
     "OBJECTIVE",
     "MET",
@@ -98,10 +100,6 @@ def as_json(slo: Slo, evaluated_at: int, candidates: list[engine.CandidateBackte
     }
 
 
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.1f}%"
-
-
 def _minutes(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds / 60:g} min"
 
@@ -109,14 +107,15 @@ def _minutes(seconds: float | None) -> str:
 def _met(candidate: dict[str, Any]) -> Cell:
     share = candidate["met_share"]
     if share is None:
-        return Cell("-", State.NO_DATA)
+        return Cell(NOT_REPLAYED, State.NO_DATA)
     return Cell(
-        f"{_percent(share)} of {candidate['period_ends']}", State.MET if share == 1 else State.BREACHED
+        f"{percent(share, 1, NOT_REPLAYED)} of {candidate['period_ends']}",
+        State.MET if share == 1 else State.BREACHED,
     )
 
 
 def _budget_left(ratio: float | None) -> Cell:
-    return Cell(_percent(ratio), State.EXHAUSTED if ratio is not None and ratio < 0 else None)
+    return Cell(percent(ratio, 1, NOT_REPLAYED), State.EXHAUSTED if ratio is not None and ratio < 0 else None)
 
 
 def comparison_table(report: dict[str, Any]) -> Table:
@@ -167,7 +166,7 @@ def details(report: dict[str, Any]) -> list[str]:
                 verdict = "met" if p["met"] else "MISSED"
                 lines.append(
                     f"objective {c['objective_percent']:g}%: the period ending {p['end']} was {verdict}, "
-                    f"budget left {_percent(p['budget_left'])}"
+                    f"budget left {percent(p['budget_left'], 1, NOT_REPLAYED)}"
                 )
         for r in c["alerts"]:
             if not r["episodes"] and not r["incident_list"]:

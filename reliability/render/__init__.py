@@ -1,0 +1,1 @@
+"""What people read: numbers as text, for the summary, the report, explain and hook messages."""
