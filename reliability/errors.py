@@ -10,6 +10,11 @@ EXIT_INVALID_CONFIG = 2
 EXIT_BAD_INPUT = 3
 
 
+def file_line(file: str, line: int | None) -> str:
+    """Where something is: file:line, or the file alone when the line is unknown."""
+    return file if line is None else f"{file}:{line}"
+
+
 @dataclass(frozen=True)
 class Problem:
     """One located problem: where it is and what is wrong."""
@@ -20,7 +25,7 @@ class Problem:
     field: str | None = None
 
     def __str__(self) -> str:
-        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        where = file_line(self.file, self.line)
         what = f"{self.field}: {self.message}" if self.field else self.message
         return f"{where}: {what}"
 

@@ -149,3 +149,161 @@ def test_a_folder_merges_files_and_rejects_duplicates(tmp_path: Path) -> None:
     write(tmp_path, "b.yaml", "settings: {history: 60d}\n")
     with pytest.raises(ConfigError, match="set in more than one file"):
         load_config(tmp_path)
+
+
+# Each item is marked `#1` on its name's line so a test can look up where it stands.
+SERVICE = """
+services:
+  - name: web  #1 service
+    components:
+      - name: api  #1 component
+        source: log
+        slis:
+          - name: availability  #1 SLI
+            kind: availability
+        slos:
+          - name: fast  #1 SLO
+            sli: availability
+            objective: 99
+    slas:
+      - name: contract  #1 SLA
+        component: api
+        sli: availability
+        target: 99
+hooks:
+  - name: notify  #1 hook
+    triggers: [page]
+    command: [echo]
+"""
+SECOND_SOURCE = SOURCE.replace("- name: log", "- name: log  #2 source")
+FIRST = SOURCE.replace("- name: log", "- name: log  #1 source") + SERVICE
+# Second items that can stand in a file of their own or be added to FIRST's service `web`.
+SECOND_SERVICE = """
+services:
+  - name: web  #2 service
+    components:
+      - name: cart
+        source: log
+        slis: [{name: availability, kind: availability}]
+"""
+SECOND_HOOK = "hooks:\n  - name: notify  #2 hook\n    triggers: [ticket]\n    command: [echo]\n"
+SECOND_COMPONENT = "      - name: api  #2 component\n        source: log\n"
+SECOND_SLO = (
+    "    slos:\n      - name: fast  #2 SLO\n        components: [api]\n"
+    "        sli: availability\n        objective: 99\n"
+)
+SECOND_SLA = (
+    "      - name: contract  #2 SLA\n        component: api\n        sli: availability\n        target: 9\n"
+)
+SECOND_SLI = "          - name: availability  #2 SLI\n            kind: availability\n"
+
+
+def problems_of(folder: Path) -> list[str]:
+    with pytest.raises(ConfigError) as caught:
+        load_config(folder)
+    return [str(problem) for problem in caught.value.problems]
+
+
+def duplicate(tmp_path: Path, kind: str, second_in: str, key_path: str, what: str) -> str:
+    """The problem expected for the item marked `#2 kind`, first declared at `#1 kind` in a.yaml."""
+    first = (tmp_path / "a.yaml").read_text()
+    second = (tmp_path / second_in).read_text()
+    return (
+        f"{tmp_path / second_in}:{line_of(second, f'#2 {kind}')}: {key_path}: {what} is declared twice; "
+        f"first at {tmp_path / 'a.yaml'}:{line_of(first, f'#1 {kind}')}"
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "second", "key_path", "what"),
+    [
+        ("source", SECOND_SOURCE, "sources[0].name", "source 'log'"),
+        ("service", SECOND_SERVICE, "services[0].name", "service 'web'"),
+        ("hook", SECOND_HOOK, "hooks[0].name", "hook 'notify'"),
+    ],
+)
+def test_a_duplicate_in_a_second_file_is_reported_there(
+    tmp_path: Path, kind: str, second: str, key_path: str, what: str
+) -> None:
+    write(tmp_path, "events.csv", "ts,status\n")
+    write(tmp_path, "a.yaml", FIRST)
+    write(tmp_path, "b.yaml", second)
+    assert problems_of(tmp_path) == [duplicate(tmp_path, kind, "b.yaml", key_path, what)]
+
+
+@pytest.mark.parametrize(
+    ("kind", "second_after", "second", "key_path", "what"),
+    [
+        ("component", "    slas:", SECOND_COMPONENT, "services[0].components[1].name", "component 'web/api'"),
+        ("SLO", "    slas:", SECOND_SLO, "services[0].slos[0].name", "SLO 'web/fast'"),
+        ("SLA", "hooks:", SECOND_SLA, "services[0].slas[1].name", "SLA 'web/contract'"),
+    ],
+)
+def test_a_duplicate_within_a_service_is_reported_at_the_second_one(
+    tmp_path: Path, kind: str, second_after: str, second: str, key_path: str, what: str
+) -> None:
+    """The second item goes just before `second_after`: an SLO of the service repeats one of its component."""
+    write(tmp_path, "events.csv", "ts,status\n")
+    write(tmp_path, "a.yaml", FIRST.replace(second_after, second + second_after))
+    assert problems_of(tmp_path) == [duplicate(tmp_path, kind, "a.yaml", key_path, what)]
+
+
+def test_items_of_a_service_repeated_in_a_second_file_are_each_reported_there(tmp_path: Path) -> None:
+    write(tmp_path, "events.csv", "ts,status\n")
+    write(tmp_path, "a.yaml", FIRST)
+    write(tmp_path, "b.yaml", SERVICE.replace("#1", "#2"))
+    assert problems_of(tmp_path) == [
+        duplicate(tmp_path, "service", "b.yaml", "services[0].name", "service 'web'"),
+        duplicate(tmp_path, "component", "b.yaml", "services[0].components[0].name", "component 'web/api'"),
+        duplicate(tmp_path, "SLO", "b.yaml", "services[0].components[0].slos[0].name", "SLO 'web/fast'"),
+        duplicate(tmp_path, "SLA", "b.yaml", "services[0].slas[0].name", "SLA 'web/contract'"),
+        duplicate(tmp_path, "hook", "b.yaml", "hooks[0].name", "hook 'notify'"),
+    ]
+
+
+def test_an_sli_repeated_in_one_component_is_reported_at_the_second(tmp_path: Path) -> None:
+    write(tmp_path, "events.csv", "ts,status\n")
+    write(tmp_path, "a.yaml", FIRST.replace("        slos:", SECOND_SLI + "        slos:"))
+    key_path = "services[0].components[0].slis[1].name"
+    [problem] = problems_of(tmp_path)
+    assert problem == duplicate(tmp_path, "SLI", "a.yaml", key_path, "SLI 'availability'").replace(
+        "is declared twice", "is declared twice in web/api"
+    )
+
+
+def test_a_setting_repeated_in_a_second_file_names_the_first(tmp_path: Path) -> None:
+    write(tmp_path, "events.csv", "ts,status\n")
+    first = write(tmp_path, "a.yaml", SOURCE + "settings: {history: 30d}\n")
+    write(tmp_path, "b.yaml", "settings:\n  history: 60d\n")
+    first_at = f"{first}:{line_of(first.read_text(), 'settings')}"
+    assert problems_of(tmp_path) == [
+        f"{tmp_path / 'b.yaml'}:2: settings.history: set in more than one file; first at {first_at}"
+    ]
+
+
+def test_the_index_resolves_every_reference_between_items(tmp_path: Path) -> None:
+    write(tmp_path, "events.csv", "ts,component,status\n")
+    source = SOURCE.replace("      status: status", "      status: status\n      component: component")
+    extra = """\
+      - name: db
+        source: log
+        slis: [{name: availability, kind: availability}, {name: errors, kind: availability}]
+    slos:
+      - {name: both, components: [api, db], sli: availability, objective: 99}
+      - name: journey
+        objective: 98
+        composite: {method: weighted, of: [{slo: web/fast}, {slo: web/both, weight: 3}]}
+    slas:"""
+    config = load_config(write(tmp_path, "c.yaml", source + SERVICE.replace("    slas:", extra)))
+    index = config.index
+    api, db = config.component("web", "api"), config.component("web", "db")
+    fast, both, journey = (index.slos[f"web/{name}"] for name in ("fast", "both", "journey"))
+    assert index.components_reading == {"log": (api, db)}
+    assert index.slos_on == {"web/api": (fast, both), "web/db": (both,)}
+    assert index.slo_slis(both) == ((api, api.slis[0]), (db, db.slis[0]))
+    assert index.composite_parts(journey) == ((fast, 1.0), (both, 3.0))
+    assert index.composite_parts(fast) == ()
+    assert index.sli(db, "errors") is db.slis[1] and index.sli(db, "latency") is None
+    assert index.component("web", "cache") is None
+    assert index.slas == {"web/contract": config.slas[0]} and index.hooks == {"notify": config.hooks[0]}
+    assert config.source("log") is config.sources[0]

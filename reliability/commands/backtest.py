@@ -39,7 +39,7 @@ def parse_objectives(listed: str) -> list[float]:
 
 
 def _slo(config: Config, slo_id: str) -> Slo:
-    found = next((s for s in config.slos if s.id == slo_id), None)
+    found = config.index.slos.get(slo_id)
     if found is None:
         known = ", ".join(s.id for s in config.slos)
         raise ReliabilityError(f"no SLO {slo_id!r} (known: {known})", EXIT_INVALID_CONFIG)

@@ -56,7 +56,7 @@ def _markdown(actions: list[dict[str, Any]]) -> str:
 def _replay(action: dict[str, Any], config_path: Path) -> PlannedAction:
     """The recorded action, with its hook as the configuration defines it now."""
     config = load_config(config_path)
-    hook = next((h for h in config.hooks if h.name == action["hook"]), None)
+    hook = config.index.hooks.get(action["hook"])
     if hook is None:
         raise ReliabilityError(f"hook {action['hook']!r} is no longer in {config_path}")
     outcome = action["outcome"]

@@ -49,6 +49,7 @@ from reliability.config.model import (
     Trigger,
     WebhookFormat,
     WebhookSpec,
+    item_id,
 )
 from reliability.config.yaml_source import KeyPath, YamlDocument, load_yaml
 from reliability.durations import parse_duration
@@ -122,25 +123,39 @@ class _Builder:
     alert_window_sets: dict[str, tuple[AlertWindowPair, ...]] = field(
         default_factory=lambda: dict(BUILTIN_WINDOW_SETS)
     )
+    # what an item is ("source 'x'") -> where the first one was declared, across all files
+    declared: dict[str, Origin] = field(default_factory=dict)
 
     def problem(self, doc: YamlDocument, key_path: KeyPath, message: str) -> None:
         self.problems.append(
             Problem(str(doc.path), message, doc.line_of(key_path), _format_key_path(key_path))
         )
 
+    def unique(self, doc: YamlDocument, key_path: KeyPath, what: str) -> None:
+        """Report a second item named like an earlier one where it stands, naming the first one's place."""
+        first = self.declared.get(what)
+        if first is None:
+            self.declared[what] = Origin(str(doc.path), doc.line_of(key_path))
+        else:
+            self.problem(doc, key_path, f"{what} is declared twice; first at {first.location()}")
+
     def add_document(self, doc: YamlDocument) -> None:
         data = doc.data or {}
         for key, value in (data.get("settings") or {}).items():
             if key in self.settings:
-                self.problem(doc, ("settings", key), "set in more than one file")
+                first = self.settings[key][0]
+                where = Origin(str(first.path), first.line_of(("settings", key))).location()
+                self.problem(doc, ("settings", key), f"set in more than one file; first at {where}")
             self.settings[key] = (doc, value)
         for index, raw in enumerate(data.get("sources") or []):
+            self.unique(doc, ("sources", index, "name"), f"source {raw['name']!r}")
             self.sources.append(self._source(doc, ("sources", index), raw))
         for index, raw in enumerate(data.get("services") or []):
             self._service(doc, ("services", index), raw)
         for index, raw in enumerate(data.get("alert_windows") or []):
             self._alert_window_set(doc, ("alert_windows", index), raw)
         for index, raw in enumerate(data.get("hooks") or []):
+            self.unique(doc, ("hooks", index, "name"), f"hook {raw['name']!r}")
             self.hooks.append(self._hook(doc, ("hooks", index), raw))
 
     def _paths(self, doc: YamlDocument, at: KeyPath, patterns: list[str]) -> list[Path]:
@@ -203,11 +218,19 @@ class _Builder:
 
     def _service(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> None:
         service = raw["name"]
-        if service in self.services:
-            self.problem(doc, (*at, "name"), f"service {service!r} is declared twice")
+        self.unique(doc, (*at, "name"), f"service {service!r}")
         self.services.append(service)
         for c_index, comp in enumerate(raw["components"]):
             c_at = (*at, "components", c_index)
+            comp_id = item_id(service, comp["name"])
+            self.unique(doc, (*c_at, "name"), f"component {comp_id!r}")
+            sli_names: dict[str, int] = {}  # SLI names are unique within one component's list
+            for i, sli in enumerate(comp.get("slis", [])):
+                first = sli_names.setdefault(sli["name"], i)
+                if first != i:
+                    where = Origin(str(doc.path), doc.line_of((*c_at, "slis", first, "name"))).location()
+                    message = f"SLI {sli['name']!r} is declared twice in {comp_id}; first at {where}"
+                    self.problem(doc, (*c_at, "slis", i, "name"), message)
             slis = tuple(_sli(s) for s in comp.get("slis", []))
             self.components.append(
                 Component(
@@ -233,6 +256,7 @@ class _Builder:
             self.slos.append(self._slo(doc, s_at, service, slo, components, slo.get("sli"), composite))
         for s_index, sla in enumerate(raw.get("slas", [])):
             s_at = (*at, "slas", s_index)
+            self.unique(doc, (*s_at, "name"), f"SLA {item_id(service, sla['name'])!r}")
             tiers = sorted(
                 (CreditTier(float(t["below"]), float(t["credit_percent"])) for t in sla.get("credits", [])),
                 key=lambda t: -t.below_percent,
@@ -271,6 +295,7 @@ class _Builder:
                 None if target is None else round(target / 100, 12),
             )
         alerting = raw.get("alerting", {})
+        self.unique(doc, (*at, "name"), f"SLO {item_id(service, raw['name'])!r}")
         return Slo(
             service=service,
             name=raw["name"],
@@ -289,8 +314,10 @@ class _Builder:
 
     def _alert_window_set(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> None:
         name = raw["name"]
-        if name in self.alert_window_sets:
+        if name in BUILTIN_WINDOW_SETS:
             self.problem(doc, (*at, "name"), f"alert window set {name!r} is already defined")
+        else:
+            self.unique(doc, (*at, "name"), f"alert window set {name!r}")
         self.alert_window_sets[name] = tuple(
             AlertWindowPair(
                 p["severity"],
@@ -420,7 +447,7 @@ def _check_event_slis(config: Config, comp: Component, source: EventSource) -> I
     def at(origin: Origin, field_name: str, message: str) -> Problem:
         return Problem(origin.file, message, origin.line, field_name)
 
-    if source.columns.component is None and sum(c.source == comp.source for c in config.components) > 1:
+    if source.columns.component is None and len(config.index.components_reading[comp.source]) > 1:
         yield at(
             comp.origin,
             "source",
@@ -477,25 +504,15 @@ def _check_metric_slis(comp: Component, source: MetricSource) -> Iterator[Proble
                 )
 
 
-def _duplicates(names: list[str]) -> set[str]:
-    seen: set[str] = set()
-    return {n for n in names if n in seen or seen.add(n)}  # type: ignore[func-returns-value]
-
-
 def _cross_check(config: Config) -> Iterator[Problem]:
     """References between items: every name points at something that exists and fits."""
-    sources = {s.name: s for s in config.sources}
+    index = config.index
 
     def at(origin: Origin, field_name: str, message: str) -> Problem:
         return Problem(origin.file, message, origin.line, field_name)
 
-    for name in _duplicates([s.name for s in config.sources]):
-        yield Problem(str(config.files[0]), f"source {name!r} is declared twice", None, "sources")
-    comp_ids = [c.id for c in config.components]
-    for comp_id in _duplicates(comp_ids):
-        yield Problem(str(config.files[0]), f"component {comp_id!r} is declared twice", None, "components")
     for comp in config.components:
-        source = sources.get(comp.source)
+        source = index.sources.get(comp.source)
         if source is None:
             yield at(comp.origin, "source", f"component {comp.id} uses unknown source {comp.source!r}")
             continue
@@ -503,17 +520,13 @@ def _cross_check(config: Config) -> Iterator[Problem]:
             yield from _check_metric_slis(comp, source)
         else:
             yield from _check_event_slis(config, comp, source)
-        for name in _duplicates([s.name for s in comp.slis]):
-            yield at(comp.origin, "slis", f"SLI {name!r} is declared twice in {comp.id}")
-    for slo_id in _duplicates([s.id for s in config.slos]):
-        yield Problem(str(config.files[0]), f"SLO {slo_id!r} is declared twice", None, "slos")
     for slo in config.slos:
         yield from _check_slo(config, slo)
     for sla in config.slas:
-        match = [c for c in config.components if c.service == sla.service and c.name == sla.component]
-        if not match:
+        component = index.component(sla.service, sla.component)
+        if component is None:
             yield at(sla.origin, "component", f"SLA {sla.id} refers to unknown component {sla.component!r}")
-        elif sla.sli not in {s.name for s in match[0].slis}:
+        elif index.sli(component, sla.sli) is None:
             yield at(sla.origin, "sli", f"SLA {sla.id} refers to unknown SLI {sla.sli!r}")
         for tier in sla.credits:
             if tier.below_percent > sla.target_percent:
@@ -522,33 +535,29 @@ def _cross_check(config: Config) -> Iterator[Problem]:
                     "credits",
                     f"credit tier below {tier.below_percent} is above the target {sla.target_percent}",
                 )
-    slo_ids = {s.id for s in config.slos}
     for hook in config.hooks:
         for service in hook.services:
-            if service not in config.services:
+            if service not in index.services:
                 yield at(hook.origin, "services", f"hook {hook.name!r} names unknown service {service!r}")
         for slo_id in hook.slos:
-            if slo_id not in slo_ids:
+            if slo_id not in index.slos:
                 yield at(hook.origin, "slos", f"hook {hook.name!r} names unknown SLO {slo_id!r}")
-    for name in _duplicates([h.name for h in config.hooks]):
-        yield Problem(str(config.files[0]), f"hook {name!r} is declared twice", None, "hooks")
 
 
 def _check_slo(config: Config, slo: Slo) -> Iterator[Problem]:
     def at(field_name: str, message: str) -> Problem:
         return Problem(slo.origin.file, message, slo.origin.line, field_name)
 
-    known = {(c.service, c.name): c for c in config.components}
+    index = config.index
     for name in slo.components:
-        comp = known.get((slo.service, name))
+        comp = index.component(slo.service, name)
         if comp is None:
             yield at("components", f"SLO {slo.id} refers to unknown component {name!r}")
-        elif slo.sli not in {s.name for s in comp.slis}:
+        elif index.sli(comp, slo.sli) is None:
             yield at("sli", f"SLO {slo.id} refers to unknown SLI {slo.sli!r} of {comp.id}")
     if slo.composite is not None:
-        by_id = {s.id: s for s in config.slos}
         for part in slo.composite.parts:
-            dependency = by_id.get(part.slo)
+            dependency = index.slos.get(part.slo)
             if dependency is None:
                 yield at("composite", f"composite SLO {slo.id} refers to unknown SLO {part.slo!r}")
             elif dependency.composite is not None:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 
 from reliability.durations import format_duration
+from reliability.errors import file_line
+
+
+def item_id(service: str, name: str) -> str:
+    """How a component, SLO or SLA is named across the configuration and the artifacts."""
+    return f"{service}/{name}"
 
 
 @dataclass(frozen=True)
@@ -16,6 +23,9 @@ class Origin:
 
     file: str
     line: int | None
+
+    def location(self) -> str:
+        return file_line(self.file, self.line)
 
 
 class TimestampFormat(StrEnum):
@@ -185,7 +195,7 @@ class Component:
 
     @property
     def id(self) -> str:
-        return f"{self.service}/{self.name}"
+        return item_id(self.service, self.name)
 
 
 class CalendarUnit(StrEnum):
@@ -288,7 +298,7 @@ class Slo:
 
     @property
     def id(self) -> str:
-        return f"{self.service}/{self.name}"
+        return item_id(self.service, self.name)
 
     @property
     def component(self) -> str:
@@ -315,7 +325,7 @@ class Sla:
 
     @property
     def id(self) -> str:
-        return f"{self.service}/{self.name}"
+        return item_id(self.service, self.name)
 
 
 class Trigger(StrEnum):
@@ -378,6 +388,67 @@ class Settings:
 
 
 @dataclass(frozen=True)
+class ConfigIndex:
+    """Every named item by its name or id, resolved once when the Config is made.
+
+    Consumers ask the index instead of searching the config's lists again; the loader's
+    cross-check uses it too, so a reference the index cannot resolve is one `validate` reports.
+    """
+
+    sources: Mapping[str, Source]  # by name
+    components: Mapping[str, Component]  # by id (service/name)
+    slos: Mapping[str, Slo]  # by id
+    slas: Mapping[str, Sla]  # by id
+    hooks: Mapping[str, Hook]  # by name
+    services: frozenset[str]
+    slis: Mapping[tuple[str, str], Sli]  # (component id, SLI name)
+    components_reading: Mapping[str, tuple[Component, ...]]  # source name -> the components it feeds
+    slos_on: Mapping[str, tuple[Slo, ...]]  # component id -> the SLOs that count it
+
+    @classmethod
+    def of(cls, config: Config) -> ConfigIndex:
+        """Names are unique (the loader reports duplicates); a dangling reference is left out."""
+        reading: dict[str, list[Component]] = {}
+        for comp in config.components:
+            reading.setdefault(comp.source, []).append(comp)
+        on: dict[str, list[Slo]] = {}
+        for slo in config.slos:
+            for name in dict.fromkeys(slo.components):
+                on.setdefault(item_id(slo.service, name), []).append(slo)
+        return cls(
+            sources={s.name: s for s in config.sources},
+            components={c.id: c for c in config.components},
+            slos={s.id: s for s in config.slos},
+            slas={s.id: s for s in config.slas},
+            hooks={h.name: h for h in config.hooks},
+            services=frozenset(config.services),
+            slis={(c.id, sli.name): sli for c in config.components for sli in c.slis},
+            components_reading={name: tuple(found) for name, found in reading.items()},
+            slos_on={comp_id: tuple(found) for comp_id, found in on.items()},
+        )
+
+    def component(self, service: str, name: str) -> Component | None:
+        return self.components.get(item_id(service, name))
+
+    def slo_components(self, slo: Slo) -> tuple[Component, ...]:
+        """The components an SLO sums, in its order (none for a composite)."""
+        return tuple(self.components[item_id(slo.service, name)] for name in slo.components)
+
+    def slo_slis(self, slo: Slo) -> tuple[tuple[Component, Sli], ...]:
+        """Each component an SLO sums with the SLI it counts there (none for a composite)."""
+        return tuple((c, self.slis[c.id, slo.sli or ""]) for c in self.slo_components(slo))
+
+    def composite_parts(self, slo: Slo) -> tuple[tuple[Slo, float], ...]:
+        """A composite SLO's dependencies with their weights (empty for a plain SLO)."""
+        if slo.composite is None:
+            return ()
+        return tuple((self.slos[part.slo], part.weight) for part in slo.composite.parts)
+
+    def sli(self, component: Component, name: str | None) -> Sli | None:
+        return None if name is None else self.slis.get((component.id, name))
+
+
+@dataclass(frozen=True)
 class Config:
     files: tuple[Path, ...]
     settings: Settings
@@ -388,9 +459,13 @@ class Config:
     hooks: tuple[Hook, ...]
     services: tuple[str, ...] = field(default=())
     alert_window_sets: dict[str, tuple[AlertWindowPair, ...]] = field(default_factory=dict)
+    index: ConfigIndex = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", ConfigIndex.of(self))  # frozen: the one time it is set
 
     def source(self, name: str) -> Source:
-        return next(s for s in self.sources if s.name == name)
+        return self.index.sources[name]
 
     def component(self, service: str, name: str) -> Component:
-        return next(c for c in self.components if c.service == service and c.name == name)
+        return self.index.components[item_id(service, name)]

@@ -749,11 +749,9 @@ def _slo_graphs(config: Config, slo: Slo, scope: Scope, rules: SloRuleSpec | Non
 def _raw_panels(config: Config, slo: Slo) -> list[Item]:
     """Request, error and latency series from the user's own metrics, for components on Prometheus."""
     panels: list[Item] = []
-    for name in slo.components:
-        component = config.component(slo.service, name)
+    for component, sli in config.index.slo_slis(slo):
         if isinstance(config.source(component.source), (PrometheusSource, OpenMetricsSource)):
-            sli = next(s for s in component.slis if s.name == slo.sli)
-            panels += _raw_sli_panels(f"{slo.id}:{name}", name, sli)
+            panels += _raw_sli_panels(f"{slo.id}:{component.name}", component.name, sli)
     return panels
 
 

@@ -138,10 +138,7 @@ def from_config(config: Config) -> Conversion:
             continue
         assert slo.sli is not None and slo.objective_percent is not None
         assert slo.window.rolling_seconds is not None
-        slis = [
-            next(s for s in config.component(slo.service, c).slis if s.name == slo.sli)
-            for c in slo.components
-        ]
+        slis = [sli for _, sli in config.index.slo_slis(slo)]
         for sli in slis:
             if sli.kind is SliKind.LATENCY and sli.interpolate and sli.histogram is not None:
                 threshold = number(sli.threshold_seconds or 0)

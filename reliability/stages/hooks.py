@@ -233,8 +233,7 @@ def plan(
     previous_alert_states: SLO id -> alert state in the previous run (empty: no previous run,
     so nothing can have recovered). sli_metrics: needed only by sla_breach_projected.
     """
-    slos = {slo.id: slo for slo in config.slos}
-    slas = {item.id: item for item in config.slas}
+    slos, slas = config.index.slos, config.index.slas
     actions: list[PlannedAction] = []
     for entry in budgets["slos"]:
         previous = previous_alert_states.get(entry["slo"])

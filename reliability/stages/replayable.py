@@ -18,10 +18,10 @@ from reliability.stages.slo_measurements import slo_parts, summed_counts
 
 def replayable(config: Config, slo: Slo, series: Sequence[ComponentSeries]) -> Replayable:
     if slo.composite is not None:
-        by_id = {s.id: s for s in config.slos}
+        dependencies = config.index.composite_parts(slo)
         return CompositeSeries(
-            tuple(replayable(config, by_id[part.slo], series) for part in slo.composite.parts),
-            tuple(part.weight for part in slo.composite.parts),
+            tuple(replayable(config, part, series) for part, _ in dependencies),
+            tuple(weight for _, weight in dependencies),
             slo.composite.method,
         )
     assert slo.sli is not None

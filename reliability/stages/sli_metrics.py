@@ -68,8 +68,7 @@ def _estimated_fields(cumulative: np.ndarray, bounds: np.ndarray) -> dict[str, A
 
 
 def _slos_on(config: Config, series: ComponentSeries) -> list[Slo]:
-    comp = series.component
-    return [s for s in config.slos if s.service == comp.service and comp.name in s.components]
+    return list(config.index.slos_on.get(series.component.id, ()))
 
 
 def windows_for(config: Config, series: ComponentSeries, grid: MinuteGrid) -> list[tuple[str, int]]:

@@ -85,10 +85,9 @@ def _measure(
 ) -> Measurement:
     if slo.composite is None:
         return measure(sources[slo.id].series, first_minute, end_minute, slo.budgeting)
-    by_id = {s.id: s for s in config.slos}
     parts = [
-        (_measure(config, by_id[p.slo], sources, first_minute, end_minute), p.weight)
-        for p in slo.composite.parts
+        (_measure(config, part, sources, first_minute, end_minute), weight)
+        for part, weight in config.index.composite_parts(slo)
     ]
     events = sum(m.events for m, _ in parts)
     ratios = [m.ratio for m, _ in parts]
@@ -125,8 +124,7 @@ def _coverage(
     if slo.composite is None:
         with_data, hours = sources[slo.id].series.hours_with_data(grid, seconds)
         return {"hours_with_data": with_data, "hours": hours}
-    by_id = {s.id: s for s in config.slos}
-    parts = [_coverage(config, by_id[p.slo], sources, grid, seconds) for p in slo.composite.parts]
+    parts = [_coverage(config, part, sources, grid, seconds) for part, _ in config.index.composite_parts(slo)]
     return min(parts, key=lambda c: c["hours_with_data"])
 
 
@@ -148,14 +146,13 @@ def _attribution_inputs(
     lo = max(0, first_minute)
     empty: dict[str, Any] = {"by_status": {}, "by_component": {}, "by_day": {}, "by_hour": {}, "parts": []}
     if slo.composite is not None:
-        by_id = {s.id: s for s in config.slos}
         parts = [
             {
-                "slo": p.slo,
-                "weight": p.weight,
-                "error_ratio": _measure(config, by_id[p.slo], sources, lo, grid.minutes).count.error_ratio,
+                "slo": part.id,
+                "weight": weight,
+                "error_ratio": _measure(config, part, sources, lo, grid.minutes).count.error_ratio,
             }
-            for p in slo.composite.parts
+            for part, weight in config.index.composite_parts(slo)
         ]
         return empty | {"parts": parts}
     source = sources[slo.id]

@@ -75,7 +75,7 @@ def load_telemetry(
     series: list[ComponentSeries] = []
     reports: list[ReadReport] = []
     for source in config.sources:
-        components = [c for c in config.components if c.source == source.name]
+        components = list(config.index.components_reading.get(source.name, ()))
         if not components:
             continue
         report = ReadReport(source.name)
