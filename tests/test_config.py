@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from reliability.config import load_config
-from reliability.config.model import GoodRule, SliKind, TimestampFormat
+from reliability.config.build import DEFAULT_HOOK_TIMEOUT, DEFAULT_SLO_WINDOW, config_schema
+from reliability.config.defaults import BUILTIN_WINDOW_SETS, DEFAULT_WINDOW_SET
+from reliability.config.model import (
+    Budgeting,
+    ColumnMapping,
+    GoodRule,
+    Hook,
+    PrometheusSource,
+    Settings,
+    SliKind,
+    SloWindow,
+    TimestampFormat,
+    WebhookSpec,
+    field_default,
+)
+from reliability.durations import parse_duration
 from reliability.errors import ConfigError
 
 SOURCE = """
@@ -279,6 +298,95 @@ def test_a_setting_repeated_in_a_second_file_names_the_first(tmp_path: Path) -> 
     assert problems_of(tmp_path) == [
         f"{tmp_path / 'b.yaml'}:2: settings.history: set in more than one file; first at {first_at}"
     ]
+
+
+# Schema descriptions that state a default, and the default the loader applies: the code is the one
+# place each default is written; the schema restates it for readers, and this keeps the two equal.
+SCHEMA_DEFAULTS: dict[str, tuple[Any, Callable[[str], Any]]] = {
+    "properties/settings/properties/history": (field_default(Settings, "history_seconds"), parse_duration),
+    "properties/settings/properties/auto_objective_margin": (
+        field_default(Settings, "auto_objective_margin"),
+        yaml.safe_load,
+    ),
+    "properties/settings/properties/auto_objective_max_pages_per_30d": (
+        field_default(Settings, "auto_objective_max_pages_per_30d"),
+        yaml.safe_load,
+    ),
+    "properties/settings/properties/max_actions_per_run": (
+        field_default(Settings, "max_actions_per_run"),
+        yaml.safe_load,
+    ),
+    "$defs/timestamp_column/properties/format": (field_default(ColumnMapping, "timestamp_format"), str),
+    "$defs/slo/properties/window": (DEFAULT_SLO_WINDOW, str),
+    "$defs/service_slo/properties/window": (DEFAULT_SLO_WINDOW, str),
+    "$defs/slo/properties/budgeting/properties/slice": (
+        field_default(Budgeting, "slice_seconds"),
+        parse_duration,
+    ),
+    "$defs/service_slo/properties/budgeting/properties/slice": (
+        field_default(Budgeting, "slice_seconds"),
+        parse_duration,
+    ),
+    "$defs/slo/properties/alerting/properties/windows": (DEFAULT_WINDOW_SET, str),
+    "$defs/service_slo/properties/alerting/properties/windows": (DEFAULT_WINDOW_SET, str),
+    "$defs/slo_window/oneOf/1/properties/time_zone": (field_default(SloWindow, "time_zone"), str),
+    "$defs/hook/properties/timeout": (DEFAULT_HOOK_TIMEOUT, str),
+    "$defs/hook/properties/cooldown": (field_default(Hook, "cooldown_seconds"), parse_duration),
+    "$defs/hook/properties/min_confidence": (field_default(Hook, "min_confidence"), yaml.safe_load),
+    "$defs/hook/properties/approval": (field_default(Hook, "approval_required"), lambda v: v == "required"),
+    "$defs/hook/properties/destructive": (field_default(Hook, "destructive"), yaml.safe_load),
+    "$defs/webhook/properties/retries": (field_default(WebhookSpec, "retries"), yaml.safe_load),
+    "$defs/webhook/properties/external_url": (
+        field_default(WebhookSpec, "external_url"),
+        lambda v: "" if v == "empty" else v,
+    ),
+    "$defs/prometheus_source/properties/timeout": (
+        field_default(PrometheusSource, "timeout_seconds"),
+        parse_duration,
+    ),
+    "$defs/prometheus_source/properties/retries": (
+        field_default(PrometheusSource, "retries"),
+        yaml.safe_load,
+    ),
+}
+
+
+def _stated_defaults(node: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+    """(schema path, value) of every description saying `default VALUE`."""
+    if isinstance(node, dict):
+        found = re.search(r"\b[Dd]efault ([\w.-]*\w)[);.]", str(node.get("description", "")))
+        if found:
+            yield "/".join(path), found.group(1)
+        for key, value in node.items():
+            yield from _stated_defaults(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _stated_defaults(value, (*path, str(index)))
+
+
+def test_every_default_the_schema_states_is_the_one_the_loader_applies() -> None:
+    stated = dict(_stated_defaults(config_schema()))
+    assert set(stated) == set(SCHEMA_DEFAULTS)
+    for path, text in stated.items():
+        code_default, read = SCHEMA_DEFAULTS[path]
+        assert read(text) == code_default, path
+
+
+def test_the_default_alert_window_set_is_built_in() -> None:
+    assert DEFAULT_WINDOW_SET in BUILTIN_WINDOW_SETS
+
+
+def test_a_config_leaving_out_every_optional_key_gets_the_model_defaults(tmp_path: Path) -> None:
+    write(tmp_path, "events.csv", "ts,status\n")
+    config = load_config(write(tmp_path, "c.yaml", SOURCE + SERVICE))
+    [slo], [hook] = config.slos, config.hooks
+    assert slo.window.rolling_seconds == parse_duration(DEFAULT_SLO_WINDOW)
+    assert (slo.alert_windows, slo.min_events, slo.budgeting) == (DEFAULT_WINDOW_SET, 0, Budgeting())
+    assert hook.timeout_seconds == parse_duration(DEFAULT_HOOK_TIMEOUT)
+    assert hook == Hook(
+        hook.name, hook.triggers, hook.command, hook.timeout_seconds, hook.origin, env=(), cwd=None
+    )
+    assert config.settings == Settings()
 
 
 def test_the_index_resolves_every_reference_between_items(tmp_path: Path) -> None:

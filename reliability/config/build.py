@@ -49,6 +49,7 @@ from reliability.config.model import (
     Trigger,
     WebhookFormat,
     WebhookSpec,
+    field_default,
     item_id,
 )
 from reliability.config.yaml_source import KeyPath, YamlDocument, load_yaml
@@ -56,10 +57,9 @@ from reliability.durations import parse_duration
 from reliability.errors import ConfigError, Problem
 from reliability.timefmt import parse_rfc3339
 
+# Defaults the model cannot hold (the field has none there); every other default is the model's field default.
 DEFAULT_SLO_WINDOW = "30d"
 DEFAULT_HOOK_TIMEOUT = "30s"
-DEFAULT_HOOK_COOLDOWN = "1h"
-DEFAULT_MIN_CONFIDENCE = 0.5
 
 
 def config_schema() -> dict[str, Any]:
@@ -177,8 +177,8 @@ class _Builder:
                 bearer_token_env=raw.get("bearer_token_env"),
                 username_env=auth.get("username_env"),
                 password_env=auth.get("password_env"),
-                timeout_seconds=parse_duration(raw.get("timeout", "30s")),
-                retries=int(raw.get("retries", 3)),
+                timeout_seconds=_seconds(raw, "timeout", PrometheusSource, "timeout_seconds"),
+                retries=int(raw.get("retries", field_default(PrometheusSource, "retries"))),
             )
         paths = self._paths(doc, at, raw["paths"])
         if raw["type"] == "openmetrics":
@@ -189,13 +189,15 @@ class _Builder:
             lat = cols["latency"]
             latency = LatencyColumns(
                 column=lat.get("column"),
-                unit=lat.get("unit", "ms"),
+                unit=lat.get("unit", field_default(LatencyColumns, "unit")),
                 start=lat.get("start"),
                 end=lat.get("end"),
             )
         mapping = ColumnMapping(
             timestamp=cols["timestamp"]["column"],
-            timestamp_format=TimestampFormat(cols["timestamp"].get("format", "rfc3339")),
+            timestamp_format=TimestampFormat(
+                cols["timestamp"].get("format", field_default(ColumnMapping, "timestamp_format"))
+            ),
             component=cols.get("component"),
             status=cols.get("status"),
             success=cols.get("success"),
@@ -250,7 +252,8 @@ class _Builder:
             composite = None
             if "composite" in slo:
                 spec = slo["composite"]
-                parts = tuple(CompositePart(p["slo"], float(p.get("weight", 1.0))) for p in spec["of"])
+                weight = field_default(CompositePart, "weight")
+                parts = tuple(CompositePart(p["slo"], float(p.get("weight", weight))) for p in spec["of"])
                 composite = Composite(CompositeMethod(spec["method"]), parts)
             components = tuple(slo.get("components", ()))
             self.slos.append(self._slo(doc, s_at, service, slo, components, slo.get("sli"), composite))
@@ -291,7 +294,7 @@ class _Builder:
             target = spec.get("target")
             budgeting = Budgeting(
                 BudgetingMethod(spec["method"]),
-                int(parse_duration(spec.get("slice", "1m"))),
+                int(_seconds(spec, "slice", Budgeting, "slice_seconds")),
                 None if target is None else round(target / 100, 12),
             )
         alerting = raw.get("alerting", {})
@@ -307,7 +310,7 @@ class _Builder:
             description=raw.get("description", ""),
             budgeting=budgeting,
             alert_windows=alerting.get("windows", DEFAULT_WINDOW_SET),
-            min_events=int(alerting.get("min_events", 0)),
+            min_events=int(alerting.get("min_events", field_default(Slo, "min_events"))),
             policy=_policy(raw["policy"]) if "policy" in raw else (),
             composite=composite,
         )
@@ -350,10 +353,10 @@ class _Builder:
             cwd=raw.get("cwd"),
             env=tuple(sorted((raw.get("env") or {}).items())),
             webhook=_webhook(raw["webhook"]) if "webhook" in raw else None,
-            cooldown_seconds=parse_duration(raw.get("cooldown", DEFAULT_HOOK_COOLDOWN)),
-            min_confidence=float(raw.get("min_confidence", DEFAULT_MIN_CONFIDENCE)),
-            approval_required=raw.get("approval", "none") == "required",
-            destructive=bool(raw.get("destructive", False)),
+            cooldown_seconds=_seconds(raw, "cooldown", Hook, "cooldown_seconds"),
+            min_confidence=float(raw.get("min_confidence", field_default(Hook, "min_confidence"))),
+            approval_required=raw.get("approval") == "required",
+            destructive=bool(raw.get("destructive", field_default(Hook, "destructive"))),
             budget_below=None if "budget_below" not in raw else float(raw["budget_below"]),
         )
 
@@ -362,17 +365,23 @@ def _webhook(raw: dict[str, Any]) -> WebhookSpec:
     return WebhookSpec(
         url=raw["url"],
         secret_env=raw["secret_env"],
-        format=WebhookFormat(raw.get("format", WebhookFormat.EVENT.value)),
-        retries=int(raw.get("retries", 3)),
-        receiver=raw.get("receiver", ""),
-        external_url=raw.get("external_url", ""),
+        format=WebhookFormat(raw.get("format", field_default(WebhookSpec, "format"))),
+        retries=int(raw.get("retries", field_default(WebhookSpec, "retries"))),
+        receiver=raw.get("receiver", field_default(WebhookSpec, "receiver")),
+        external_url=raw.get("external_url", field_default(WebhookSpec, "external_url")),
     )
 
 
 def _window(raw: str | dict[str, Any]) -> SloWindow:
     if isinstance(raw, str):
         return SloWindow(rolling_seconds=int(parse_duration(raw)))
-    return SloWindow(calendar=CalendarUnit(raw["calendar"]), time_zone=raw.get("time_zone", "UTC"))
+    time_zone = raw.get("time_zone", field_default(SloWindow, "time_zone"))
+    return SloWindow(calendar=CalendarUnit(raw["calendar"]), time_zone=time_zone)
+
+
+def _seconds(raw: dict[str, Any], key: str, model: type[Any], field_name: str) -> float:
+    """A duration from the YAML, or the model's default when the key is left out."""
+    return parse_duration(raw[key]) if key in raw else float(field_default(model, field_name))
 
 
 def _policy(raw: list[dict[str, Any]]) -> tuple[PolicyRule, ...]:
@@ -403,7 +412,7 @@ def _sli(raw: dict[str, Any]) -> Sli:
             threshold_seconds=parse_duration(raw["threshold"]),
             description=raw.get("description", ""),
             histogram=_selector(raw.get("histogram")),
-            interpolate=bool(raw.get("interpolate", False)),
+            interpolate=bool(raw.get("interpolate", field_default(Sli, "interpolate"))),
         )
     total = _selector(raw.get("total"))
     if total is not None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reliability.config.model import AlertWindowPair, PolicyRule
+from reliability.config.model import AlertWindowPair, PolicyRule, Slo, field_default
 
 # SRE Workbook, chapter 5: 2 % of the budget in 1 h, 5 % in 6 h (page); 10 % in 1 d and in 3 d (ticket).
 # Windows stay fixed; each pair's factor follows from its share and the SLO window.
@@ -20,7 +20,7 @@ BUILTIN_WINDOW_SETS: dict[str, tuple[AlertWindowPair, ...]] = {
     "sre-workbook": WORKBOOK_PAIRS,
     "sre-workbook-page-only": WORKBOOK_PAGE_ONLY,
 }
-DEFAULT_WINDOW_SET = "sre-workbook"
+DEFAULT_WINDOW_SET: str = field_default(Slo, "alert_windows")  # one of the sets above, as a test checks
 
 # First matching rule wins. Spent budget or a page freezes releases; low budget or a ticket warns.
 DEFAULT_POLICY = (

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from reliability.durations import format_duration
 from reliability.errors import file_line
+
+
+def field_default(model: type[Any], name: str) -> Any:
+    """A model field's default. The loader uses it for a key the YAML leaves out, so each is written once."""
+    default = next(f.default for f in fields(model) if f.name == name)
+    if default is MISSING:
+        raise TypeError(f"{model.__name__}.{name} has no default")
+    return default
 
 
 def item_id(service: str, name: str) -> str:

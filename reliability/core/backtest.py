@@ -41,6 +41,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
+from reliability.config.defaults import DEFAULT_WINDOW_SET
 from reliability.config.model import AlertWindowPair, SloWindow
 from reliability.core.budget import budget_fraction
 from reliability.core.grid import MINUTE, MINUTES_PER_DAY, MinuteGrid
@@ -316,7 +317,7 @@ def replay_alerts(
     window: SloWindow,
     pairs: Sequence[AlertWindowPair],
     *,
-    window_set: str = "sre-workbook",
+    window_set: str = DEFAULT_WINDOW_SET,
     min_events: int = 0,
     step_seconds: int = ALERT_STEP_SECONDS,
 ) -> AlertReplay:
