@@ -200,7 +200,7 @@ class SloTrace:
 
 def trace_slo(config: Config, run: Run, slo_id: str) -> SloTrace:
     budget = entry_of(run, Stage.BUDGETS, slo_id)
-    slo = next((s for s in config.slos if s.id == slo_id), None)
+    slo = config.index.slos.get(slo_id)
     if slo is None:
         files = ", ".join(str(f) for f in config.files)
         raise ReliabilityError(
@@ -214,7 +214,6 @@ def trace_slo(config: Config, run: Run, slo_id: str) -> SloTrace:
 
 def _dependencies(config: Config, slo: Slo) -> list[Slo]:
     """The SLO and, for a composite, every SLO it is built from (nearest first), each once."""
-    by_id = {s.id: s for s in config.slos}
     found: dict[str, Slo] = {}
     pending = [slo]
     while pending:
@@ -223,16 +222,14 @@ def _dependencies(config: Config, slo: Slo) -> list[Slo]:
             continue
         found[current.id] = current
         if current.composite is not None:
-            pending.extend(by_id[p.slo] for p in current.composite.parts if p.slo in by_id)
+            pending.extend(part for part, _ in config.index.composite_parts(current))
     return list(found.values())
 
 
 def _measured_parts(config: Config, slo: Slo) -> list[tuple[Component, Sli]]:
     parts: list[tuple[Component, Sli]] = []
     for item in _dependencies(config, slo):
-        for name in item.components:
-            component = config.component(item.service, name)
-            sli = next(s for s in component.slis if s.name == item.sli)
+        for component, sli in config.index.slo_slis(item):
             if (component, sli) not in parts:
                 parts.append((component, sli))
     return parts
@@ -246,30 +243,26 @@ _SOURCE_TYPES: dict[type, str] = {
 }
 
 
-def _at(origin_file: str, line: int | None) -> str:
-    return origin_file if line is None else f"{origin_file}:{line}"
-
-
 def configuration_rows(trace: SloTrace) -> list[tuple[str, str, str]]:
     """(role, name, where) for the SLO, what it depends on, its components, sources and SLAs."""
     config = trace.config
     rows: list[tuple[str, str, str]] = []
     for item in _dependencies(config, trace.slo):
         label = "slo" if item is trace.slo else "depends on"
-        rows.append((label, item.id, _at(item.origin.file, item.origin.line)))
+        rows.append((label, item.id, item.origin.location()))
     sources: list[Source] = []
     for component, sli in _measured_parts(config, trace.slo):
-        where = _at(component.origin.file, component.origin.line)
+        where = component.origin.location()
         rows.append(("component", component.id, f"{where}  ({sli.name}: {sli.describe()})"))
         source = config.source(component.source)
         if source not in sources:
             sources.append(source)
     for source in sources:
         kind = _SOURCE_TYPES.get(type(source), type(source).__name__)
-        rows.append(("source", f"{source.name} (type {kind})", _at(source.origin.file, source.origin.line)))
+        rows.append(("source", f"{source.name} (type {kind})", source.origin.location()))
     for sla in matching_slas(trace.budget, trace.run.artifacts[Stage.SLA]):
-        declared = next((s for s in config.slas if s.id == sla["sla"]), None)
-        where = _at(declared.origin.file, declared.origin.line) if declared else "(not in this configuration)"
+        declared = config.index.slas.get(sla["sla"])
+        where = declared.origin.location() if declared else "(not in this configuration)"
         rows.append(("sla", sla["sla"], where))
     return rows
 
@@ -442,7 +435,7 @@ def _objective_block(trace: SloTrace) -> list[str]:
     origin = trace.slo.origin
     history = target["history"]
     lines = [
-        f"declared: {target['declared']} at {_at(origin.file, origin.line)}; "
+        f"declared: {target['declared']} at {origin.location()}; "
         f"in force: {_objective_text(target['objective_percent'])} ({target['objective_source']}); "
         f"verdict: {target['verdict']}",
         f"history {history['start']} .. {history['end']} ({history['days_with_data']} days with data): "
@@ -613,7 +606,7 @@ def _rule_text(rule: PolicyRule) -> str:
 def _policy_block(trace: SloTrace) -> list[str]:
     entry, slo, settings = trace.budget, trace.slo, trace.config.settings
     if slo.policy:
-        rules, whose = slo.policy, f"the SLO's own policy at {_at(slo.origin.file, slo.origin.line)}"
+        rules, whose = slo.policy, f"the SLO's own policy at {slo.origin.location()}"
     elif settings.policy:
         rules, whose = settings.policy, "settings.policy"
     else:
