@@ -26,7 +26,7 @@ from reliability.config.model import (
     WebhookSpec,
     field_default,
 )
-from reliability.durations import parse_duration
+from reliability.durations import format_duration, parse_duration
 from reliability.errors import ConfigError
 
 SOURCE = """
@@ -415,3 +415,20 @@ def test_the_index_resolves_every_reference_between_items(tmp_path: Path) -> Non
     assert index.component("web", "cache") is None
     assert index.slas == {"web/contract": config.slas[0]} and index.hooks == {"notify": config.hooks[0]}
     assert config.source("log") is config.sources[0]
+
+
+def test_the_readme_states_the_code_defaults(repo: Path) -> None:
+    readme = " ".join((repo / "README.md").read_text().split())  # prose wraps anywhere
+    settings, cooldown = Settings(), format_duration(field_default(Hook, "cooldown_seconds"))
+    for phrase in [
+        f"# rolling; default {DEFAULT_SLO_WINDOW};",
+        f"(default {cooldown})",
+        f"`cooldown` (default {cooldown},",
+        f"`min_confidence` (default {field_default(Hook, 'min_confidence')})",
+        f"`settings.history` (default {settings.history_seconds // 86400} days)",
+        f"(margin {settings.auto_objective_margin} by default:",
+        f"`settings.auto_objective_max_pages_per_30d` times per 30 days of replayed history "
+        f"(default {settings.auto_objective_max_pages_per_30d:g};",
+        f"`settings.max_actions_per_run` (default {settings.max_actions_per_run})",
+    ]:
+        assert phrase in readme, phrase
