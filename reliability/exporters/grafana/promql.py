@@ -1,0 +1,98 @@
+"""PromQL for the dashboards: label matchers, the SLOs a panel shows, and the queries shared by panels."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from reliability.config.model import Selector, Slo
+from reliability.conventions import (
+    LABEL_SERVICE,
+    LABEL_SLO,
+    SLA_LABELS,
+    SLO_LABELS,
+    Metric,
+)
+from reliability.core.alerts import AlertState
+from reliability.exporters.metrics import SEVERITY, WINDOW
+from reliability.exporters.rules import quoted
+
+SERVICE, SLO = SLO_LABELS[0], SLO_LABELS[2]
+SLA = SLA_LABELS[2]
+BY_SLO, BY_SLA = ", ".join(SLO_LABELS), ", ".join(SLA_LABELS)
+_REGEX_OPERATOR = re.compile(r"[.^$*+?()\[\]{}|\\]")
+
+
+def is_(label: str, value: str) -> str:
+    return f"{label}={quoted(value)}"
+
+
+def matches(label: str, regex: str) -> str:
+    return f"{label}=~{quoted(regex)}"
+
+
+def any_of(values: Iterable[str]) -> str:
+    # Only the regex operators are escaped: names keep their '-', which re.escape would clutter.
+    return "|".join(_REGEX_OPERATOR.sub(r"\\\g<0>", v) for v in sorted(set(values)))
+
+
+def series(name: str, *matchers: str) -> str:
+    return f"{name}{{{', '.join(matchers)}}}"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Label matchers that pick the SLOs a panel shows: in the exported metrics and in the rules."""
+
+    exported: tuple[str, ...]
+    rules: tuple[str, ...]
+    slas: tuple[str, ...]
+
+
+VARIABLE_SCOPE = Scope(
+    exported=(matches(SERVICE, "$service"), matches(SLO, "$slo")),
+    rules=(matches(LABEL_SERVICE, "$service"), matches(LABEL_SLO, "$slo")),
+    slas=(matches(SERVICE, "$service"),),
+)
+
+
+def slo_scope(slo: Slo) -> Scope:
+    return Scope(
+        exported=(is_(SERVICE, slo.service), is_(SLO, slo.name)),
+        rules=(is_(LABEL_SERVICE, slo.service), is_(LABEL_SLO, slo.name)),
+        slas=(is_(SERVICE, slo.service),),
+    )
+
+
+def window_sli(slos: Sequence[Slo], scope: Scope) -> str:
+    """The SLI over each SLO's own window (the exported SLI also holds the alert windows)."""
+    by_window: dict[str, list[str]] = {}
+    for slo in slos:
+        by_window.setdefault(slo.window.name, []).append(slo.name)
+    if len(by_window) <= 1:
+        return series(Metric.SLI, *scope.exported, *(is_(WINDOW, w) for w in by_window))
+    return " or ".join(
+        series(Metric.SLI, *scope.exported, is_(WINDOW, window), matches(SLO, any_of(names)))
+        for window, names in sorted(by_window.items())
+    )
+
+
+def alert_state(scope: Scope) -> str:
+    page = series(Metric.ALERT, *scope.exported, is_(SEVERITY, AlertState.PAGE))
+    ticket = series(Metric.ALERT, *scope.exported, is_(SEVERITY, AlertState.TICKET))
+    return f"max by ({BY_SLO}) ({page} * 3 or {ticket} * 2 or {series(Metric.NO_DATA, *scope.exported)})"
+
+
+def per_slo(expr: str) -> str:
+    # One series per SLO whatever scraped it (job, instance), so table queries merge row by row.
+    return f"max by ({BY_SLO}) ({expr})"
+
+
+def by_service_and_slo(expr: str) -> str:
+    # One line per SLO on a graph, named by its service and SLO.
+    return f"max by ({SERVICE}, {SLO}) ({expr})"
+
+
+def rate(selector: Selector, suffix: str = "") -> str:
+    return f"sum(rate({selector.promql(selector.metric + suffix)}[$__rate_interval]))"
