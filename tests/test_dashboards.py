@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,9 @@ from reliability.config.model import Config
 from reliability.conventions import Metric
 from reliability.errors import EXIT_INVALID_CONFIG
 from reliability.exporters import grafana
+from reliability.exporters.grafana import catalog
+from reliability.exporters.grafana.promql import named_series, slo_scope
+from reliability.exporters.grafana.specs import COMMON_FACTS, slo_facts
 
 Json = dict[str, Any]
 
@@ -390,3 +394,22 @@ def test_the_overview_reads_each_slos_sli_over_its_own_window(
         assert names.group(1).split("|") == in_window
         seen += in_window
     assert len(parts) == 3 and sorted(seen) == sorted({s.name for s in example.slos})
+
+
+def test_the_catalogs_templates_name_only_known_series_and_facts(example: Config) -> None:
+    def fields(template: str) -> set[str]:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+    slo = example.slos[0]
+    series = set(named_series([slo], slo_scope(slo)))
+    per_slo = (*catalog.SLO_STATS, *catalog.SLO_GRAPHS)
+    for specs, facts in ((per_slo, set(slo_facts(slo))), (catalog.TRENDS, set(COMMON_FACTS))):
+        for spec in specs:
+            words = fields(spec.title) | fields(spec.description)
+            words |= {f for q in spec.queries for f in fields(q.legend)}
+            assert words <= facts, f"{spec.key}: {words - facts}"
+            assert {f for q in spec.queries for f in fields(q.expr)} <= series, spec.key
+    for count in catalog.STATUS_COUNTS:
+        assert fields(count.condition) <= series, count.key
+    keys = [spec.key for spec in per_slo]
+    assert len(keys) == len(set(keys))

@@ -9,7 +9,7 @@ configured SLOs, because their thresholds come from each SLO's objective and pol
 series from each component's selectors.
 
 Modules: `panels` (the panel model, ids, layout), `promql` (queries), `thresholds` (colours),
-`tables`, `user_series`, `overview`, `service`, `envelope`.
+`catalog` (the uniform panels as data), `tables`, `user_series`, `overview`, `service`, `envelope`.
 """
 
 from __future__ import annotations

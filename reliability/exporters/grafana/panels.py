@@ -95,10 +95,6 @@ class Row:
 Item = Panel | Row
 
 
-def stat(key: str, title: str, description: str, expr: str, unit: str, **extra: Any) -> Panel:
-    return Panel(key, "stat", title, description, (Query(expr, instant=True),), unit, 3, 4, **extra)
-
-
 def graph(key: str, title: str, description: str, queries: Sequence[Query], unit: str, **extra: Any) -> Panel:
     return Panel(key, "timeseries", title, description, tuple(queries), unit, **extra)
 

@@ -1,4 +1,4 @@
-"""PromQL for the dashboards: label matchers, the SLOs a panel shows, and the queries shared by panels."""
+"""PromQL for the dashboards: label matchers, the SLOs a panel shows, and the series its templates name."""
 
 from __future__ import annotations
 
@@ -8,14 +8,18 @@ from dataclasses import dataclass
 
 from reliability.config.model import Selector, Slo
 from reliability.conventions import (
+    CURRENT_BURN_WINDOW,
     LABEL_SERVICE,
     LABEL_SLO,
+    RULE_CURRENT_BURN,
+    RULE_PERIOD_BURN,
+    RULE_PERIOD_REMAINING,
     SLA_LABELS,
     SLO_LABELS,
     Metric,
 )
 from reliability.core.alerts import AlertState
-from reliability.exporters.metrics import SEVERITY, WINDOW
+from reliability.exporters.metrics import KIND, SEVERITY, WINDOW
 from reliability.exporters.rules import quoted
 
 SERVICE, SLO = SLO_LABELS[0], SLO_LABELS[2]
@@ -96,3 +100,28 @@ def by_service_and_slo(expr: str) -> str:
 
 def rate(selector: Selector, suffix: str = "") -> str:
     return f"sum(rate({selector.promql(selector.metric + suffix)}[$__rate_interval]))"
+
+
+def named_series(slos: Sequence[Slo], scope: Scope) -> dict[str, str]:
+    """The series the panel catalog's expression templates name, for these SLOs in this scope."""
+    exported = scope.exported
+    return {
+        "sli": window_sli(slos, scope),
+        "sli_by_window": series(Metric.SLI, *exported),
+        "objective": series(Metric.SLO_OBJECTIVE, *exported),
+        "budget_remaining": series(Metric.BUDGET_REMAINING, *exported),
+        "burn_by_window": series(Metric.BURN_RATE, *exported),
+        "current_burn": series(Metric.BURN_RATE, *exported, is_(WINDOW, CURRENT_BURN_WINDOW)),
+        "alert_state": alert_state(scope),
+        "page": series(Metric.ALERT, *exported, is_(SEVERITY, AlertState.PAGE)),
+        "ticket": series(Metric.ALERT, *exported, is_(SEVERITY, AlertState.TICKET)),
+        "no_data": series(Metric.NO_DATA, *exported),
+        "freeze": series(Metric.POLICY_FREEZE, *exported),
+        "exhaustion": series(Metric.EXHAUSTION, *exported),
+        "events": series(Metric.EVENTS, *exported),
+        "bad_events": series(Metric.EVENTS, *exported, is_(KIND, "bad")),
+        "sla_breach": series(Metric.SLA_BREACH, *scope.slas),
+        "rule_remaining": series(RULE_PERIOD_REMAINING, *scope.rules),
+        "rule_current_burn": series(RULE_CURRENT_BURN, *scope.rules),
+        "rule_period_burn": series(RULE_PERIOD_BURN, *scope.rules),
+    }

@@ -7,15 +7,7 @@ from collections.abc import Sequence
 from reliability.config.model import Config, Sla, Slo
 from reliability.conventions import CURRENT_BURN_WINDOW, Metric
 from reliability.exporters.grafana.panels import GRID_WIDTH, Panel, Query, column
-from reliability.exporters.grafana.promql import (
-    BY_SLA,
-    VARIABLE_SCOPE,
-    alert_state,
-    is_,
-    per_slo,
-    series,
-    window_sli,
-)
+from reliability.exporters.grafana.promql import BY_SLA, VARIABLE_SCOPE, named_series, per_slo, series
 from reliability.exporters.grafana.thresholds import (
     ALERT_CODES,
     BREACH_CODES,
@@ -25,23 +17,20 @@ from reliability.exporters.grafana.thresholds import (
     budget_steps,
     policy,
 )
-from reliability.exporters.metrics import WINDOW
 
 
 def slo_table(config: Config, slos: Sequence[Slo]) -> Panel:
-    scope = VARIABLE_SCOPE
-    sli = per_slo(window_sli(slos, scope))
-    objective = per_slo(series(Metric.SLO_OBJECTIVE, *scope.exported))
-    burn = series(Metric.BURN_RATE, *scope.exported, is_(WINDOW, CURRENT_BURN_WINDOW))
+    plain = named_series(slos, VARIABLE_SCOPE)
+    named = {name: per_slo(expr) for name, expr in plain.items()}
     exprs = (
-        sli,
-        objective,
-        f"{sli} - {objective}",
-        per_slo(series(Metric.BUDGET_REMAINING, *scope.exported)),
-        per_slo(burn),
-        alert_state(scope),
-        per_slo(series(Metric.POLICY_FREEZE, *scope.exported)),
-        per_slo(series(Metric.EXHAUSTION, *scope.exported)),
+        named["sli"],
+        named["objective"],
+        f"{named['sli']} - {named['objective']}",
+        named["budget_remaining"],
+        named["current_burn"],
+        plain["alert_state"],  # grouped by SLO already
+        named["freeze"],
+        named["exhaustion"],
     )
     columns = (
         column("A", "SLI", "percentunit"),

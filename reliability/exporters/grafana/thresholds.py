@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from enum import Enum
 from typing import Any
 
 from reliability.config.defaults import DEFAULT_POLICY
@@ -38,6 +39,45 @@ TIME_LEFT_STEPS: tuple[Step, ...] = (
     ("orange", float(DAY_SECONDS)),
     ("green", float(FORECAST_HORIZON_SECONDS)),
 )
+
+
+class Colouring(Enum):
+    """How a catalog panel is coloured; `colours` turns it into steps and codes for one SLO."""
+
+    GREEN = "green"
+    PLAIN = "plain"
+    OBJECTIVE = "objective"  # red below the SLO's objective
+    BUDGET = "budget"  # the budget policy's levels
+    # Yellow from 1; for one SLO also red or orange from its current burn window's alert factor.
+    BURN = "burn"
+    MARGIN = "margin"  # red below 0
+    TIME_LEFT = "time-left"
+    ALERT = "alert"
+    FREEZE = "freeze"
+
+
+def colours(
+    colouring: Colouring, config: Config, slo: Slo | None
+) -> tuple[tuple[Step, ...], tuple[Code, ...]]:
+    """The steps and value mapping of a panel for `slo`, or for every SLO when None."""
+    if colouring is Colouring.ALERT:
+        return GREEN, ALERT_CODES
+    if colouring is Colouring.FREEZE:
+        return GREEN, FREEZE_CODES
+    if colouring is Colouring.OBJECTIVE:
+        return (PLAIN if slo is None else objective_steps(slo)), ()
+    if colouring is Colouring.BUDGET:
+        return budget_steps(policy(config, slo)), ()
+    if colouring is Colouring.BURN and slo is not None:
+        return burn_steps(config, slo), ()
+    fixed = {
+        Colouring.GREEN: GREEN,
+        Colouring.PLAIN: PLAIN,
+        Colouring.BURN: BURN_STEPS,
+        Colouring.MARGIN: MARGIN_STEPS,
+        Colouring.TIME_LEFT: TIME_LEFT_STEPS,
+    }
+    return fixed[colouring], ()
 
 
 def thresholds(steps: Sequence[Step]) -> Json:
