@@ -15,11 +15,11 @@ from reliability.exporters.grafana.thresholds import (
     Json,
     error_ratio_steps,
     objective_text,
-    percent_text,
     sla_steps,
 )
 from reliability.exporters.grafana.user_series import user_series_panels
 from reliability.exporters.rules import SloRuleSpec
+from reliability.render.numbers import configured_percent
 
 
 def service_dashboard(config: Config, service: str, rules: dict[str, SloRuleSpec]) -> Json:
@@ -75,9 +75,10 @@ def _slo_panels(config: Config, slo: Slo, rules: SloRuleSpec | None) -> list[Ite
 def _sla_stats(sla: Sla) -> list[Item]:
     matchers = (is_(SERVICE, sla.service), is_(SLA, sla.name))
     tiers = ", ".join(
-        f"below {percent_text(t.below_percent)}: {t.credit_percent:g}% credit" for t in sla.credits
+        f"below {configured_percent(t.below_percent)}: {configured_percent(t.credit_percent)} credit"
+        for t in sla.credits
     )
-    target = percent_text(sla.target_percent)
+    target = configured_percent(sla.target_percent)
     return [
         Panel(
             f"sla:{sla.id}:attained",

@@ -11,6 +11,7 @@ from reliability.config.defaults import DEFAULT_POLICY
 from reliability.config.model import Config, PolicyRule, Sla, Slo
 from reliability.conventions import CURRENT_BURN_WINDOW, FORECAST_HORIZON_SECONDS
 from reliability.core.alerts import AlertState
+from reliability.render.numbers import configured_percent
 
 Json = dict[str, Any]
 Code = tuple[int, str, str]  # a state's number -> its word and colour
@@ -91,16 +92,12 @@ def value_mapping(codes: Sequence[Code]) -> Json:
     return {"type": "value", "options": options}
 
 
-def percent_text(value: float) -> str:
-    return f"{value:g}%"
-
-
 def ratio(percent: float) -> float:
     return round(percent / 100, 12)  # 99.9 / 100 is 0.9990000000000001 in floats
 
 
 def objective_text(slo: Slo) -> str:
-    return "auto" if slo.objective_percent is None else percent_text(slo.objective_percent)
+    return "auto" if slo.objective_percent is None else configured_percent(slo.objective_percent)
 
 
 def objective_steps(slo: Slo) -> tuple[Step, ...]:
