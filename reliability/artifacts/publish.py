@@ -1,43 +1,12 @@
-"""Every artifact is checked against its shipped JSON Schema and written atomically."""
+"""Artifacts are written atomically, as indented JSON, and read back as parsed JSON."""
 
 from __future__ import annotations
 
 import json
 import os
 import tempfile
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
-
-import jsonschema
-
-from reliability.errors import ReliabilityError
-
-
-@cache
-def schema(name: str) -> dict[str, Any]:
-    """A schema shipped in reliability/schemas, e.g. 'sli-metrics'."""
-    text = resources.files("reliability.schemas").joinpath(f"{name}.schema.json").read_text()
-    loaded: dict[str, Any] = json.loads(text)
-    return loaded
-
-
-def problems(kind: str, data: Any) -> list[str]:
-    validator = jsonschema.Draft202012Validator(schema(kind))
-    return [
-        f"{'/'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}"
-        for e in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
-    ]
-
-
-def check(kind: str, data: Any) -> None:
-    found = problems(kind, data)
-    if found:
-        raise ReliabilityError(
-            f"internal error: the {kind} artifact does not match its schema: {found[0]}"
-            + (f" (and {len(found) - 1} more)" if len(found) > 1 else "")
-        )
 
 
 def write_atomically(path: Path, text: str) -> None:
