@@ -13,8 +13,19 @@ def parse_rfc3339(text: str) -> datetime:
     return value.astimezone(UTC)
 
 
+def moment(epoch_seconds: float) -> datetime:
+    """The UTC datetime of epoch seconds, to the millisecond (as precise as the text says)."""
+    value = datetime.fromtimestamp(epoch_seconds, UTC)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
+def format_rfc3339(value: datetime) -> str:
+    """UTC text, without fractions when whole: 2026-11-05T12:00:00Z."""
+    value = value.astimezone(UTC)
+    spec = "seconds" if value.microsecond == 0 else "milliseconds"
+    return value.isoformat(timespec=spec).replace("+00:00", "Z")
+
+
 def to_rfc3339(epoch_seconds: float) -> str:
     """UTC text for epoch seconds, without fractions when whole: 2026-11-05T12:00:00Z."""
-    moment = datetime.fromtimestamp(epoch_seconds, UTC)
-    spec = "seconds" if moment.microsecond == 0 else "milliseconds"
-    return moment.isoformat(timespec=spec).replace("+00:00", "Z")
+    return format_rfc3339(datetime.fromtimestamp(epoch_seconds, UTC))

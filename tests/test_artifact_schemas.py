@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ import pytest
 
 from reliability import artifacts, pipeline
 from reliability.actions.command import Outcome
+from reliability.artifacts.models import MODELS
 from reliability.config import load_config
 from reliability.conventions import ARTIFACT_FILES, Stage
 from reliability.errors import ReliabilityError
@@ -168,6 +170,16 @@ def test_example_artifact_validates(example: dict[str, dict[str, Any]], kind: st
 @pytest.mark.parametrize("kind", KINDS)
 def test_artifact_without_any_data_validates(no_history: dict[str, dict[str, Any]], kind: str) -> None:
     assert artifacts.problems(kind, no_history[kind]) == []
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_artifact_without_any_data_round_trips_through_its_record(
+    no_history: dict[str, dict[str, Any]], kind: str
+) -> None:
+    """The null shapes (no objective, no forecast, a fractional requested_now) read back unchanged."""
+    record = MODELS[kind].from_json(no_history[kind])
+    assert record.to_json() == no_history[kind]
+    assert json.dumps(record.to_json()) == json.dumps(no_history[kind])
 
 
 def test_the_example_exercises_the_interesting_shapes(example: dict[str, dict[str, Any]]) -> None:
