@@ -35,7 +35,7 @@ from reliability.terminal import progress
 from reliability.terminal.options import ConfigPathArgument, FormatOption, QuietOption, VerboseOption
 from reliability.terminal.output import OutputFormat, echo_json, echo_table
 from reliability.terminal.table import render_markdown
-from reliability.timefmt import parse_rfc3339
+from reliability.timefmt import format_rfc3339, parse_rfc3339
 
 app = typer.Typer(
     help="Turn telemetry into SLIs, SLO targets, error budgets and SLA reports.",
@@ -173,28 +173,28 @@ def run(
             progress=progress.for_cli(quiet),
         )
         result = pipeline.run(config, options)
-        exported = metrics.export(result.artifacts, textfile, push_gateway, push_job)
+        exported = metrics.export(result.as_json(), textfile, push_gateway, push_job)
         if html_report and Stage.BUDGETS in result.artifacts:
             report_path = out / "report.html"
-            artifacts.write_atomically(report_path, report_html.render(result.artifacts))
+            artifacts.write_atomically(report_path, report_html.render(result.as_json()))
             result.written.append(report_path)
-        table_rows = summary.rows(result.artifacts)
+        table_rows = summary.rows(result.as_json())
         if output is OutputFormat.JSON:
             echo_json(
                 {
-                    "evaluated_at": result.artifacts[Stage.SLI]["evaluated_at"],
+                    "evaluated_at": format_rfc3339(result.sli.header.evaluated_at),
                     "slos": summary.as_json(table_rows),
                     "artifacts": [str(p) for p in result.written],
                 }
                 | ({"exported": exported} if exported else {}),
             )
             return
-        typer.echo(f"evaluated at {result.artifacts[Stage.SLI]['evaluated_at']}")
+        typer.echo(f"evaluated at {format_rfc3339(result.sli.header.evaluated_at)}")
         if table_rows and output is OutputFormat.MARKDOWN:
             typer.echo(render_markdown(summary.table(table_rows)))
         elif table_rows:
             echo_table(summary.table(table_rows))
-        for line in summary.notes(result.artifacts):
+        for line in summary.notes(result.as_json()):
             typer.echo(line)
         typer.echo("wrote " + ", ".join(str(p) for p in result.written))
         for line in exported:

@@ -10,13 +10,19 @@ import hashlib
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from reliability import artifacts, ledger
 from reliability.actions.run_hooks import plan_and_run
 from reliability.actions.safety import LedgerView, NoHistory
+from reliability.artifacts.error_budgets import ErrorBudgets
+from reliability.artifacts.header import Header
+from reliability.artifacts.models import Artifact
+from reliability.artifacts.sla_compliance import ActionRecord, SlaCompliance
+from reliability.artifacts.sli_metrics import SliMetrics
+from reliability.artifacts.slo_targets import SloTargets
 from reliability.config.model import Config, PrometheusSource
 from reliability.conventions import ARTIFACT_FILES, RECENT_WINDOWS, SCHEMA_VERSION, Stage
 from reliability.core.grid import MinuteGrid, evaluation_time, grid_ending_at
@@ -27,7 +33,7 @@ from reliability.errors import ReliabilityError
 from reliability.stages import error_budgets, sla_compliance, sli_metrics, slo_targets
 from reliability.telemetry.ingest import Telemetry, load_telemetry
 from reliability.terminal.progress import NO_PROGRESS, Progress
-from reliability.timefmt import to_rfc3339
+from reliability.timefmt import format_rfc3339, moment
 
 STAGE_ORDER = list(Stage)
 
@@ -47,10 +53,38 @@ class RunOptions:
 @dataclass
 class RunResult:
     evaluated_at: int
-    artifacts: dict[Stage, dict[str, Any]] = field(default_factory=dict)
+    artifacts: dict[Stage, Artifact] = field(default_factory=dict)
     written: list[Path] = field(default_factory=list)
     telemetry: Telemetry | None = None
     run_row: int | None = None  # the run's row in the ledger, when one is kept
+
+    def as_json(self) -> dict[Stage, dict[str, Any]]:
+        """The artifacts as they are written, for readers that take the files' shape."""
+        return {stage: record.to_json() for stage, record in self.artifacts.items()}
+
+    @property
+    def sli(self) -> SliMetrics:
+        found = self.artifacts[Stage.SLI]
+        assert isinstance(found, SliMetrics)
+        return found
+
+    @property
+    def targets(self) -> SloTargets | None:
+        found = self.artifacts.get(Stage.TARGETS)
+        assert found is None or isinstance(found, SloTargets)
+        return found
+
+    @property
+    def budgets(self) -> ErrorBudgets | None:
+        found = self.artifacts.get(Stage.BUDGETS)
+        assert found is None or isinstance(found, ErrorBudgets)
+        return found
+
+    @property
+    def sla(self) -> SlaCompliance | None:
+        found = self.artifacts.get(Stage.SLA)
+        assert found is None or isinstance(found, SlaCompliance)
+        return found
 
 
 def lookback_seconds(config: Config, evaluated_at: int) -> int:
@@ -97,28 +131,29 @@ def _failure(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, ReliabilityError) else f"{type(exc).__name__}: {exc}".rstrip(": ")
 
 
-def _envelope(kind: Stage, body: dict[str, Any], header: dict[str, Any]) -> dict[str, Any]:
-    name = ARTIFACT_FILES[kind].removesuffix(".json")
-    return {"kind": name, "schema_version": SCHEMA_VERSION} | header | body
+def _kind(stage: Stage) -> str:
+    return ARTIFACT_FILES[stage].removesuffix(".json")
 
 
 def run(config: Config, options: RunOptions) -> RunResult:
     grid = evaluation_grid(config, options.now)
-    header: dict[str, Any] = {
-        "run_id": _run_id(config, grid.end),
-        "requested_now": to_rfc3339(options.now),
-        "evaluated_at": to_rfc3339(grid.end),
-        "config_files": [str(f) for f in config.files],
-    }
+    header = Header(
+        kind="",  # each stage's artifact names its own
+        schema_version=SCHEMA_VERSION,
+        run_id=_run_id(config, grid.end),
+        requested_now=moment(options.now),
+        evaluated_at=moment(grid.end),
+        config_files=tuple(str(f) for f in config.files),
+    )
     if options.ledger_path is None:
         return _run_stages(config, options, grid, header, None, None)
     with ledger.Ledger.open(options.ledger_path) as book:
         start = ledger.RunStart(
-            header["run_id"],
-            header["requested_now"],
-            header["evaluated_at"],
+            header.run_id,
+            format_rfc3339(header.requested_now),
+            format_rfc3339(header.evaluated_at),
             ledger.config_sha256(config.files),
-            tuple(header["config_files"]),
+            header.config_files,
         )
         run_row = book.start_run(start)
         try:
@@ -127,11 +162,12 @@ def run(config: Config, options: RunOptions) -> RunResult:
                 config, options, grid, header, lambda s, t: book.record_stage(run_row, s, t), (book, run_row)
             )
             result.run_row = run_row
-            sla = result.artifacts.get(Stage.SLA)
-            for action in (sla or {}).get("actions", []):
-                book.record_action(run_row, action)
-            budgets = result.artifacts.get(Stage.BUDGETS)
-            book.finish_run(run_row, ledger.slo_records(budgets, sla) if budgets else [])
+            sla = result.sla
+            for action in sla.actions if sla else ():
+                book.record_action(run_row, action.to_json())
+            budgets = result.budgets
+            sla_json = sla.to_json() if sla else None
+            book.finish_run(run_row, ledger.slo_records(budgets.to_json(), sla_json) if budgets else [])
         except BaseException as exc:
             try:
                 book.fail_run(run_row, _failure(exc))
@@ -145,12 +181,12 @@ def _run_stages(
     config: Config,
     options: RunOptions,
     grid: MinuteGrid,
-    header: dict[str, Any],
+    header: Header,
     record_stage: StageRecorder | None,
     history: tuple[ledger.Ledger, int] | None,
 ) -> RunResult:
     result = RunResult(evaluated_at=grid.end)
-    evaluated_at = header["evaluated_at"]
+    evaluated_at = format_rfc3339(header.evaluated_at)
     wanted = STAGE_ORDER[: STAGE_ORDER.index(options.until) + 1]
 
     with _timed("telemetry", record_stage):
@@ -163,35 +199,37 @@ def _run_stages(
         )
     result.telemetry = telemetry
     with _timed(Stage.SLI, record_stage):
-        sli = sli_metrics.build(config, telemetry)
-    result.artifacts[Stage.SLI] = _envelope(Stage.SLI, sli, header)
+        sli = sli_metrics.build(replace(header, kind=_kind(Stage.SLI)), config, telemetry)
+    result.artifacts[Stage.SLI] = sli
     if Stage.TARGETS in wanted:
         with _timed(Stage.TARGETS, record_stage):
-            targets = slo_targets.build(config, sli, telemetry)
-        result.artifacts[Stage.TARGETS] = _envelope(Stage.TARGETS, targets, header)
+            targets = slo_targets.build(replace(header, kind=_kind(Stage.TARGETS)), config, sli, telemetry)
+        result.artifacts[Stage.TARGETS] = targets
     if Stage.BUDGETS in wanted:
         with _timed(Stage.BUDGETS, record_stage):
-            budgets = error_budgets.build(config, sli, targets)
-        result.artifacts[Stage.BUDGETS] = _envelope(Stage.BUDGETS, budgets, header)
+            budgets = error_budgets.build(replace(header, kind=_kind(Stage.BUDGETS)), config, sli, targets)
+        result.artifacts[Stage.BUDGETS] = budgets
     if Stage.SLA in wanted:
         with _timed(Stage.SLA, record_stage):
-            sla = sla_compliance.build(config, sli)
+            sla = sla_compliance.build(replace(header, kind=_kind(Stage.SLA)), config, sli)
         if Stage.HOOKS in wanted:
             with _timed(Stage.HOOKS, record_stage):
                 # Recovery needs the previous run's alert states, cooldown what earlier runs fired.
                 book, run_row = history if history else (None, 0)
                 previous = book.previous_alert_states(run_row) if book else {}
                 view: LedgerView = book if book else NoHistory()
-                sla["actions"] = plan_and_run(
+                records = plan_and_run(
                     config, budgets, sla, evaluated_at, previous, view, options.execute, sli_metrics=sli
                 )
-                sla["actions_mode"] = "executed" if options.execute else "dry_run"
-        result.artifacts[Stage.SLA] = _envelope(Stage.SLA, sla, header)
+                actions = tuple(ActionRecord.from_json(r) for r in records)
+                sla = replace(sla, actions=actions, actions_mode="executed" if options.execute else "dry_run")
+        result.artifacts[Stage.SLA] = sla
 
     rendered = {}
     with _timed("check", record_stage):
-        for stage, data in result.artifacts.items():
-            artifacts.check(ARTIFACT_FILES[stage].removesuffix(".json"), data)
+        for stage, record in result.artifacts.items():
+            data = record.to_json()
+            artifacts.check(_kind(stage), data)
             rendered[stage] = artifacts.to_json(data)
     with _timed("write", record_stage):
         for stage, text in rendered.items():

@@ -78,7 +78,7 @@ def derive(folder: Path, config_text: str, event_rows: str | None = None) -> dic
     config = load_config(folder / "config.yaml")
     options = pipeline.RunOptions(now=NOW, out_dir=folder / "out", until=Stage.TARGETS)
     result = pipeline.run(config, options)
-    return {t["slo"]: t for t in result.artifacts[Stage.TARGETS]["slos"]}
+    return {t["slo"]: t for t in result.as_json()[Stage.TARGETS]["slos"]}
 
 
 @pytest.fixture(scope="module")

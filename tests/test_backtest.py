@@ -226,7 +226,7 @@ def test_replayed_budget_left_is_what_a_run_at_that_instant_reports(
         config,
         pipeline.RunOptions(now=parse_rfc3339(instant).timestamp(), out_dir=tmp_path, until=Stage.BUDGETS),
     )
-    live = {e["slo"]: e for e in run.artifacts[Stage.BUDGETS]["slos"]}
+    live = {e["slo"]: e for e in run.as_json()[Stage.BUDGETS]["slos"]}
     for slo in (
         "orders/order-journey",
         "orders/checkout-good-minutes",

@@ -10,8 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from artifact_builders import (
+    alert_pair,
+    error_budgets,
+    sla_compliance,
+    sla_entry,
+    sli_window,
+    slo_budget,
+)
+from artifact_builders import sli_metrics as sli_metrics_of
 
 from reliability.actions.command import run_action
+from reliability.artifacts.error_budgets import AlertPair, SloBudget
+from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.config import load_config
 from reliability.config.model import (
     Config,
@@ -93,38 +104,21 @@ def config_with(hooks: tuple[Hook, ...], slos: tuple[Slo, ...] = (), slas: tuple
     return Config(files=(), settings=Settings(), sources=(), components=(), slos=slos, slas=slas, hooks=hooks)
 
 
-def pair(long: str, short: str, status: str, severity: str = "page") -> dict[str, Any]:
-    return {"severity": severity, "long_window": long, "short_window": short, "status": status}
-
-
 def budget_entry(
     state: str,
     exhausted: bool = False,
     service: str = "web",
     remaining: float | None = -1.0,
-    pairs: list[dict[str, Any]] | None = None,
+    pairs: list[AlertPair] | None = None,
     events: dict[str, int] | None = None,
-) -> dict[str, Any]:
-    """One SLO of error-budgets.json, reduced to what planning reads."""
-    events = events or {"5m": 35, "30m": 187, "1h": 373, "6h": 2000, "30d": 100_000}
-    seconds = {"5m": 300, "30m": 1800, "1h": 3600, "6h": 21600, "30d": 2_592_000}
-    return {
-        "slo": f"{service}/api",
-        "service": service,
-        "component": "api",
-        "window": "30d",
-        "events": events["30d"],
-        "objective_percent": 99.9,
-        "sli_ratio": 0.99,
-        "current_burn_rate": 20.0,
-        "current_burn_unbounded": False,
-        "burn_rates": [{"window": w, "seconds": seconds[w], "events": n} for w, n in events.items()],
-        "budget": {"remaining_ratio": remaining, "exhausted": exhausted},
-        "alert": {"state": state, "pairs": pairs if pairs is not None else []},
-    }
+) -> SloBudget:
+    """One SLO of error-budgets.json."""
+    return slo_budget(
+        service, state, exhausted=exhausted, remaining=remaining, pairs=tuple(pairs or ()), events=events
+    )
 
 
-NO_SLAS: dict[str, Any] = {"slas": []}
+NO_SLAS = sla_compliance()
 
 
 def test_plan_matches_triggers_services_and_slos() -> None:
@@ -137,13 +131,11 @@ def test_plan_matches_triggers_services_and_slos() -> None:
         ),
         slos=(slo("web/api"), slo("db/api"), slo("cache/api")),
     )
-    budgets = {
-        "slos": [
-            budget_entry("page", True),
-            budget_entry("ok", True, service="db"),
-            budget_entry("no_data", False, service="cache"),
-        ]
-    }
+    budgets = error_budgets(
+        budget_entry("page", True),
+        budget_entry("ok", True, service="db"),
+        budget_entry("no_data", False, service="cache"),
+    )
     planned = plan(config, budgets, NO_SLAS, EVALUATED_AT)
     assert sorted((a.hook.name, a.subject, a.trigger.value) for a in planned) == [
         ("pager", "web/api", "page"),
@@ -160,16 +152,16 @@ def test_recovery_fires_when_page_or_ticket_turns_ok() -> None:
         (hook("resolve", (Trigger.RECOVERY,)),),
         slos=(slo("web/api", min_events=40), slo("db/api"), slo("cache/api")),
     )
-    quiet = [pair("1h", "5m", "ok"), pair("6h", "30m", "ok"), pair("30d", "6h", "not_applicable")]
-    budgets = {
-        "slos": [
-            budget_entry(
-                "ok", pairs=quiet, events={"5m": 80, "30m": 500, "1h": 900, "6h": 5000, "30d": 10**5}
-            ),
-            budget_entry("ok", service="db", pairs=quiet),
-            budget_entry("no_data", service="cache", pairs=quiet),
-        ]
-    }
+    quiet = [
+        alert_pair("1h", "5m", "ok"),
+        alert_pair("6h", "30m", "ok"),
+        alert_pair("30d", "6h", "not_applicable"),
+    ]
+    budgets = error_budgets(
+        budget_entry("ok", pairs=quiet, events={"5m": 80, "30m": 500, "1h": 900, "6h": 5000, "30d": 10**5}),
+        budget_entry("ok", service="db", pairs=quiet),
+        budget_entry("no_data", service="cache", pairs=quiet),
+    )
     previous = {"web/api": "page", "db/api": "ok", "cache/api": "page"}
     planned = plan(config, budgets, NO_SLAS, EVALUATED_AT, previous)
     assert [(a.subject, a.trigger) for a in planned] == [("web/api", Trigger.RECOVERY)]
@@ -190,9 +182,9 @@ def test_budget_below_compares_with_each_hooks_threshold() -> None:
         ),
         slos=(slo("web/api"), slo("db/api")),
     )
-    budgets = {
-        "slos": [budget_entry("ok", remaining=remaining), budget_entry("ok", service="db", remaining=None)]
-    }
+    budgets = error_budgets(
+        budget_entry("ok", remaining=remaining), budget_entry("ok", service="db", remaining=None)
+    )
     planned = plan(config, budgets, NO_SLAS, EVALUATED_AT)
     assert [(a.hook.name, a.subject, a.trigger) for a in planned] == [
         ("quarter", "web/api", Trigger.BUDGET_BELOW)
@@ -205,11 +197,17 @@ def test_budget_below_compares_with_each_hooks_threshold() -> None:
 
 
 def test_confidence_is_events_in_the_shortest_fired_window_over_min_events() -> None:
-    fired = [pair("1h", "5m", "firing"), pair("6h", "30m", "firing"), pair("1d", "2h", "ok", "ticket")]
+    fired = [
+        alert_pair("1h", "5m", "firing"),
+        alert_pair("6h", "30m", "firing"),
+        alert_pair("1d", "2h", "ok", "ticket"),
+    ]
     config = config_with(
         (hook("pager", (Trigger.PAGE,)),), slos=(slo("web/api"), slo("db/api", min_events=20))
     )
-    budgets = {"slos": [budget_entry("page", pairs=fired), budget_entry("page", service="db", pairs=fired)]}
+    budgets = error_budgets(
+        budget_entry("page", pairs=fired), budget_entry("page", service="db", pairs=fired)
+    )
     by_subject = {a.subject: a.confidence for a in plan(config, budgets, NO_SLAS, EVALUATED_AT)}
     assert by_subject["web/api"] == Confidence(0.35, "35 events in 5m, 100 needed")  # min_events 0: 100
     assert by_subject["db/api"] == Confidence(1.0, "35 events in 5m, 20 needed")  # min(1, 35 / 20)
@@ -218,41 +216,8 @@ def test_confidence_is_events_in_the_shortest_fired_window_over_min_events() -> 
 # --- SLA triggers
 
 
-def sla_item(good: int, total: int, target: float = 99.9) -> dict[str, Any]:
-    attained = 100 * good / total
-    return {
-        "sla": "web/contract",
-        "service": "web",
-        "component": "api",
-        "sli": "availability",
-        "target_percent": target,
-        "status": "breached" if attained < target else "met",
-        "periods": [
-            {
-                "month": "2026-11",
-                "good": good,
-                "total": total,
-                "attained_percent": attained,
-                "credit_percent": None,
-            }
-        ],
-    }
-
-
-def sli_metrics(day_total: int, hour_total: int, hour_bad: int) -> dict[str, Any]:
-    def window(name: str, seconds: int, total: int, bad: int) -> dict[str, Any]:
-        return {
-            "window": name,
-            "seconds": seconds,
-            "good": total - bad,
-            "total": total,
-            "no_data": total == 0,
-            "error_ratio": bad / total if total else None,
-        }
-
-    windows = [window("1h", 3600, hour_total, hour_bad), window("1d", 86400, day_total, 0)]
-    api = {"service": "web", "component": "api", "slis": [{"name": "availability", "windows": windows}]}
-    return {"components": [api]}
+def sli_metrics(day_total: int, hour_total: int, hour_bad: int) -> SliMetrics:
+    return sli_metrics_of(sli_window("1h", hour_total, hour_bad), sli_window("1d", day_total, 0))
 
 
 CONTRACT = Sla(
@@ -275,8 +240,8 @@ def test_sla_breach_projected_at_the_current_pace() -> None:
     config = config_with(
         (hook("account-team", (Trigger.SLA_BREACH, Trigger.SLA_BREACH_PROJECTED)),), slas=(CONTRACT,)
     )
-    sla = {"slas": [sla_item(199_900, 200_000)]}
-    planned = plan(config, {"slos": []}, sla, MID_MONTH, sli_metrics=sli_metrics(8_640, 1_000, 10))
+    sla = sla_compliance(sla_entry(199_900, 200_000))
+    planned = plan(config, error_budgets(), sla, MID_MONTH, sli_metrics=sli_metrics(8_640, 1_000, 10))
     assert [(a.subject, a.trigger) for a in planned] == [("web/contract", Trigger.SLA_BREACH_PROJECTED)]
     details = planned[0].event["details"]
     assert details["projected_percent"] == pytest.approx(100 * 285_436 / 286_400)
@@ -293,16 +258,18 @@ def test_no_projected_breach_at_a_healthy_pace_or_without_data() -> None:
     """At an error ratio of 0.0005: (199,900 + 86,356.8) / 286,400 = 99.95 %, above target. A silent
     last hour projects nothing: silence is never counted as good, nor as bad."""
     config = config_with((hook("account-team", (Trigger.SLA_BREACH_PROJECTED,)),), slas=(CONTRACT,))
-    sla = {"slas": [sla_item(199_900, 200_000)]}
-    assert plan(config, {"slos": []}, sla, MID_MONTH, sli_metrics=sli_metrics(8_640, 2_000, 1)) == []
-    assert plan(config, {"slos": []}, sla, MID_MONTH, sli_metrics=sli_metrics(8_640, 0, 0)) == []
+    sla = sla_compliance(sla_entry(199_900, 200_000))
+    assert plan(config, error_budgets(), sla, MID_MONTH, sli_metrics=sli_metrics(8_640, 2_000, 1)) == []
+    assert plan(config, error_budgets(), sla, MID_MONTH, sli_metrics=sli_metrics(8_640, 0, 0)) == []
     with pytest.raises(ValueError, match="sli-metrics"):
-        plan(config, {"slos": []}, sla, MID_MONTH)
+        plan(config, error_budgets(), sla, MID_MONTH)
 
 
 def test_sla_breach_so_far() -> None:
     config = config_with((hook("account-team", (Trigger.SLA_BREACH,)),), slas=(CONTRACT,))
-    planned = plan(config, {"slos": []}, {"slas": [sla_item(99_800, 100_000)]}, MID_MONTH)  # 99.8 % < 99.9 %
+    planned = plan(
+        config, error_budgets(), sla_compliance(sla_entry(99_800, 100_000)), MID_MONTH
+    )  # 99.8 % < 99.9 %
     assert [(a.subject, a.trigger) for a in planned] == [("web/contract", Trigger.SLA_BREACH)]
     assert planned[0].event["details"]["attained_percent"] == pytest.approx(99.8)
 

@@ -57,7 +57,7 @@ def example_artifacts(tmp_path_factory: pytest.TempPathFactory) -> Artifacts:
     options = pipeline.RunOptions(
         now=config.settings.evaluate_at.timestamp(), out_dir=tmp_path_factory.mktemp("generated")
     )
-    return pipeline.run(config, options).artifacts
+    return pipeline.run(config, options).as_json()
 
 
 @pytest.fixture(scope="module")

@@ -117,7 +117,7 @@ def run(folder: Path, threshold: str = "250ms", interpolate: str = "") -> pipeli
 
 
 def budgets(result: pipeline.RunResult) -> dict[str, dict[str, Any]]:
-    return {s["slo"]: s for s in result.artifacts[Stage.BUDGETS]["slos"]}
+    return {s["slo"]: s for s in result.as_json()[Stage.BUDGETS]["slos"]}
 
 
 def test_counters_and_buckets_match_the_events(tmp_path: Path) -> None:
@@ -132,7 +132,7 @@ def test_counters_and_buckets_match_the_events(tmp_path: Path) -> None:
 
 def test_percentiles_from_buckets_are_estimates_with_bounds(tmp_path: Path) -> None:
     result = run(tmp_path)
-    components = {c["service"]: c for c in result.artifacts[Stage.SLI]["components"]}
+    components = {c["service"]: c for c in result.as_json()[Stage.SLI]["components"]}
     exact = next(w for w in components["from-events"]["latency"]["windows"] if w["window"] == "1d")
     estimated = next(w for w in components["from-metrics"]["latency"]["windows"] if w["window"] == "1d")
     assert not exact["estimated"] and estimated["estimated"]
@@ -149,7 +149,7 @@ def test_a_threshold_between_buckets_is_refused_unless_interpolated(tmp_path: Pa
     # linear within the 0.25..0.5 bucket: between the shares at the bucket's two boundaries
     _, _, latency = traffic()
     assert np.mean(latency <= 0.25) < metrics["sli_ratio"] < np.mean(latency <= 0.5)
-    component = next(c for c in result.artifacts[Stage.SLI]["components"] if c["service"] == "from-metrics")
+    component = next(c for c in result.as_json()[Stage.SLI]["components"] if c["service"] == "from-metrics")
     latency_sli = next(s for s in component["slis"] if s["name"] == "latency")
     assert "estimate" in latency_sli["good_when"]
 

@@ -84,7 +84,7 @@ def run(folder: Path, url: str, **options: Any) -> pipeline.RunResult:
 
 
 def budgets(result: pipeline.RunResult) -> dict[str, dict[str, Any]]:
-    return {s["slo"]: s for s in result.artifacts[Stage.BUDGETS]["slos"]}
+    return {s["slo"]: s for s in result.as_json()[Stage.BUDGETS]["slos"]}
 
 
 @pytest.mark.real
@@ -126,7 +126,7 @@ def test_a_server_that_is_down_fails_the_run_or_gives_no_data(tmp_path: Path) ->
     partial = run(tmp_path, down, allow_partial=True)
     entry = budgets(partial)["from-prometheus/availability"]
     assert entry["no_data"] and entry["alert"]["state"] == "no_data"  # never reported healthy
-    inputs = {i["source"]: i for i in partial.artifacts[Stage.SLI]["inputs"]}
+    inputs = {i["source"]: i for i in partial.as_json()[Stage.SLI]["inputs"]}
     assert "unavailable" in (inputs["prom"]["unavailable"] or "")
 
 

@@ -10,11 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from artifact_builders import alert_pair, error_budgets, sla_compliance, slo_budget
 
 from reliability import artifacts
 from reliability.actions import command
 from reliability.actions.run_hooks import plan_and_run
 from reliability.actions.safety import NoHistory, Reason, Verdict, decide
+from reliability.artifacts.error_budgets import ErrorBudgets, SloBudget
 from reliability.config.model import Config, Hook, Origin, Settings, Slo, SloWindow, Trigger
 from reliability.stages.hooks import Confidence, PlannedAction, plan
 
@@ -58,46 +60,19 @@ def config_with(hooks: tuple[Hook, ...], services: int = 1, max_actions: int = 1
     )
 
 
-def paging(service: str, events_in_5m: int = 500) -> dict[str, Any]:
+def paging(service: str, events_in_5m: int = 500) -> SloBudget:
     """An SLO of error-budgets.json paging on its 1h/5m pair."""
-    return {
-        "slo": f"{service}/api",
-        "service": service,
-        "component": "api",
-        "window": "30d",
-        "events": 100_000,
-        "objective_percent": 99.9,
-        "sli_ratio": 0.999,
-        "current_burn_rate": 20.0,
-        "current_burn_unbounded": False,
-        "burn_rates": [
-            {"window": "5m", "seconds": 300, "events": events_in_5m},
-            {"window": "1h", "seconds": 3600, "events": 12 * events_in_5m},
-        ],
-        "budget": {"remaining_ratio": 0.5, "exhausted": False},
-        "alert": {
-            "state": "page",
-            "pairs": [
-                {
-                    "severity": "page",
-                    "long_window": "1h",
-                    "short_window": "5m",
-                    "budget_share": 0.02,
-                    "factor": 14.4,
-                    "long_burn_rate": 20.0,
-                    "long_burn_unbounded": False,
-                    "short_burn_rate": 30.0,
-                    "short_burn_unbounded": False,
-                    "status": "firing",
-                    "low_confidence": False,
-                }
-            ],
-        },
-    }
+    return slo_budget(
+        service,
+        "page",
+        sli_ratio=0.999,
+        pairs=(alert_pair("1h", "5m", "firing"),),
+        events={"5m": events_in_5m, "1h": 12 * events_in_5m, "30d": 100_000},
+    )
 
 
-def budgets(services: int = 1, events_in_5m: int = 500) -> dict[str, Any]:
-    return {"slos": [paging(f"svc{i}", events_in_5m) for i in range(services)]}
+def budgets(services: int = 1, events_in_5m: int = 500) -> ErrorBudgets:
+    return error_budgets(*(paging(f"svc{i}", events_in_5m) for i in range(services)))
 
 
 def counting_hook(log: Path, **options: Any) -> Hook:
@@ -112,7 +87,7 @@ def runs(log: Path) -> int:
 
 def run_at(config: Config, ledger: MemoryLedger, evaluated_at: str, **kw: Any) -> list[dict[str, Any]]:
     records = plan_and_run(
-        config, budgets(**kw), {"slas": []}, evaluated_at, {}, ledger, True, sli_metrics={"components": []}
+        config, budgets(**kw), sla_compliance(), evaluated_at, {}, ledger, True, sli_metrics=None
     )
     ledger.remember(records, evaluated_at)
     return records
@@ -139,7 +114,7 @@ def test_cooldown_is_per_hook_trigger_and_subject_and_can_be_off() -> None:
     ledger = MemoryLedger()
     ledger.fired[("restart", "page", "svc0/api")] = T0
     config = config_with((hook(), hook("other"), hook("eager", cooldown_seconds=0)), services=2)
-    decisions = decide(plan(config, budgets(2), {"slas": []}, T0), config, ledger, T0)
+    decisions = decide(plan(config, budgets(2), sla_compliance(), T0), config, ledger, T0)
     verdicts = {(d.action.hook.name, d.action.subject): d.verdict for d in decisions}
     assert verdicts == {
         ("restart", "svc0/api"): Verdict.SKIP,  # a rerun of the same evaluation fires nothing twice
@@ -241,7 +216,14 @@ def test_records_of_every_decision_validate(tmp_path: Path) -> None:
     )
     for execute, mode, first in [(False, "dry_run", "dry_run"), (True, "executed", "succeeded")]:
         records = plan_and_run(
-            config, budgets(events_in_5m=80), {"slas": []}, T0, {}, MemoryLedger(), execute, sli_metrics={}
+            config,
+            budgets(events_in_5m=80),
+            sla_compliance(),
+            T0,
+            {},
+            MemoryLedger(),
+            execute,
+            sli_metrics=None,
         )
         assert [r["status"] for r in records] == [first, "pending", "skipped"]
         assert artifacts.problems("sla-compliance", sla_artifact(records, mode)) == []

@@ -101,12 +101,12 @@ def find(items: list[dict[str, Any]], key: str, value: str) -> dict[str, Any]:
 
 
 def window(result: pipeline.RunResult, comp: str, sli: str, name: str) -> dict[str, Any]:
-    component = find(result.artifacts[Stage.SLI]["components"], "component", comp)
+    component = find(result.as_json()[Stage.SLI]["components"], "component", comp)
     return find(find(component["slis"], "name", sli)["windows"], "window", name)
 
 
 def budget(result: pipeline.RunResult, slo: str) -> dict[str, Any]:
-    return find(result.artifacts[Stage.BUDGETS]["slos"], "slo", slo)
+    return find(result.as_json()[Stage.BUDGETS]["slos"], "slo", slo)
 
 
 def test_sli_windows(result: pipeline.RunResult) -> None:
@@ -123,7 +123,7 @@ def test_sli_windows(result: pipeline.RunResult) -> None:
 
 
 def test_latency_percentiles(result: pipeline.RunResult) -> None:
-    component = find(result.artifacts[Stage.SLI]["components"], "component", "api")
+    component = find(result.as_json()[Stage.SLI]["components"], "component", "api")
     day = find(component["latency"]["windows"], "window", "1d")
     # 180 requests at 100 ms and 20 at 400 ms: p50 and p90 are 100 ms, p95 and p99 are 400 ms
     assert (day["count"], day["p50_seconds"], day["p95_seconds"], day["p99_seconds"]) == (200, 0.1, 0.4, 0.4)
@@ -176,7 +176,7 @@ def test_objective_100_percent(result: pipeline.RunResult) -> None:
 
 
 def test_targets(result: pipeline.RunResult) -> None:
-    targets = {t["slo"]: t for t in result.artifacts[Stage.TARGETS]["slos"]}
+    targets = {t["slo"]: t for t in result.as_json()[Stage.TARGETS]["slos"]}
     declared = targets["web/api-availability"]
     # history error ratio 10/250 = 0.04 > 0.01: not achievable. 90 % allows 0.1 x 0.75 = 0.075 >= 0.04
     # (met); 95 % allows 0.05 x 0.75 = 0.0375 < 0.04 (not met), so 90 % is proposed.
@@ -194,7 +194,7 @@ def test_targets(result: pipeline.RunResult) -> None:
 
 
 def test_sla(result: pipeline.RunResult) -> None:
-    sla = result.artifacts[Stage.SLA]["slas"][0]
+    sla = result.as_json()[Stage.SLA]["slas"][0]
     current, previous = sla["periods"]
     assert current["month"] == "2026-11" and not current["complete"]
     assert current["attained_percent"] == pytest.approx(96.0)  # 240 / 250, all in November
@@ -205,7 +205,7 @@ def test_sla(result: pipeline.RunResult) -> None:
 
 
 def test_hooks_are_recorded_not_run_by_default(result: pipeline.RunResult) -> None:
-    actions = result.artifacts[Stage.SLA]["actions"]
+    actions = result.as_json()[Stage.SLA]["actions"]
     page_actions = [a for a in actions if a["trigger"] == "page"]
     # latency over 1 h and 5 m: 1 slow in 10 = 0.1 / 0.1 budget = burn 1.0 > 0.48 pages too
     assert {a["subject"] for a in page_actions} == {

@@ -92,7 +92,7 @@ def result(tmp_path_factory: pytest.TempPathFactory) -> pipeline.RunResult:
 
 
 def budget(result: pipeline.RunResult, slo: str) -> dict[str, Any]:
-    return next(s for s in result.artifacts[Stage.BUDGETS]["slos"] if s["slo"] == f"web/{slo}")
+    return next(s for s in result.as_json()[Stage.BUDGETS]["slos"] if s["slo"] == f"web/{slo}")
 
 
 def test_slo_over_two_components_sums_their_counts(result: pipeline.RunResult) -> None:
@@ -112,7 +112,7 @@ def test_composites(result: pipeline.RunResult) -> None:
     assert {s["key"]: s["share"] for s in dependency} == pytest.approx(
         {"web/a-month": 0.10 / 0.12, "web/b-availability": 0.02 / 0.12}
     )
-    graph = next(s for s in result.artifacts[Stage.SLI]["slos"] if s["slo"] == "web/journey")["composite"]
+    graph = next(s for s in result.as_json()[Stage.SLI]["slos"] if s["slo"] == "web/journey")["composite"]
     assert graph["method"] == "all_must_succeed"
     assert [d["slo"] for d in graph["depends_on"]] == ["web/a-month", "web/b-availability"]
 
@@ -138,7 +138,7 @@ def test_timeslices(result: pipeline.RunResult) -> None:
     entry = budget(result, "a-slices")
     assert (entry["good"], entry["total"]) == (4, 5)
     assert entry["budgeting"]["method"] == "timeslices"
-    measured = next(s for s in result.artifacts[Stage.SLI]["slos"] if s["slo"] == "web/a-slices")
+    measured = next(s for s in result.as_json()[Stage.SLI]["slos"] if s["slo"] == "web/a-slices")
     day = next(m for m in measured["measurements"] if m["window"] == "1d")
     assert day["slices_without_data"] == 144 - 5
     assert day["events"] == 100

@@ -13,6 +13,9 @@ from typing import Any
 from reliability.actions import command, webhook
 from reliability.actions.command import Outcome, outcome_record
 from reliability.actions.safety import Decision, LedgerView, Verdict, decide
+from reliability.artifacts.error_budgets import ErrorBudgets
+from reliability.artifacts.sla_compliance import SlaCompliance
+from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.config.model import Config
 from reliability.stages import hooks
 from reliability.stages.hooks import PlannedAction
@@ -44,14 +47,14 @@ def record(decision: Decision, *, execute: bool) -> dict[str, Any]:
 
 def plan_and_run(
     config: Config,
-    budgets: dict[str, Any],
-    sla: dict[str, Any],
+    budgets: ErrorBudgets,
+    sla: SlaCompliance,
     evaluated_at: str,
     previous_alert_states: Mapping[str, str],
     ledger_view: LedgerView,
     execute: bool,
     *,
-    sli_metrics: dict[str, Any],
+    sli_metrics: SliMetrics | None,
 ) -> list[dict[str, Any]]:
     """The action records of this evaluation, in plan order (SLOs, then SLAs), one at a time.
 

@@ -96,7 +96,7 @@ class NoForecast(Record):
 @dataclass(frozen=True)
 class Policy(Record):
     state: str
-    rule: str | None
+    rule: int | None  # the index of the rule that matched
     reason: str
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from reliability.artifacts.codec import Record
+from reliability.core.counts import Count
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,9 @@ class CountFigures(Record):
     ratio: float | None
     error_ratio: float | None
     no_data: bool
+
+    def as_count(self) -> Count:
+        return Count(self.good, self.total)
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,9 @@ class MeasuredFigures(Record):
     events: float
     slices_without_data: int
     low_confidence: bool
+
+    def as_count(self) -> Count:
+        return Count(self.good, self.total)
 
 
 @dataclass(frozen=True)

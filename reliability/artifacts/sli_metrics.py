@@ -219,3 +219,9 @@ class SliMetrics(Record):
     inputs: tuple[InputReport, ...]
     components: tuple[ComponentSlis, ...]
     slos: tuple[SloMeasurements, ...]
+
+    def component(self, service: str, name: str) -> ComponentSlis:
+        return next(c for c in self.components if c.service == service and c.component == name)
+
+    def slo(self, slo_id: str) -> SloMeasurements:
+        return next(s for s in self.slos if s.slo == slo_id)

@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+from reliability.artifacts.error_budgets import ErrorBudgets, SloBudget
+from reliability.artifacts.sla_compliance import SlaCompliance, SlaEntry
+from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.config.model import Config, Hook, Sla, Slo, Trigger
 from reliability.conventions import CURRENT_BURN_WINDOW
 from reliability.core.sla import credit_owed, month_start, next_month_start, projected_attainment
-from reliability.stages import lookup
 from reliability.timefmt import parse_rfc3339, to_rfc3339
 
 NO_PREVIOUS_RUN: Mapping[str, str] = MappingProxyType({})
@@ -53,49 +55,49 @@ class PlannedAction:
     confidence: Confidence
 
 
-def _confidence_from_events(events: int, window: str, min_events: int) -> Confidence:
+def _confidence_from_events(events: float, window: str, min_events: int) -> Confidence:
     needed = min_events or EVENTS_FOR_FULL_CONFIDENCE
     return Confidence(min(1.0, events / needed), f"{events} events in {window}, {needed} needed")
 
 
-def _burn_confidence(entry: dict[str, Any], trigger: Trigger, min_events: int) -> Confidence:
+def _burn_confidence(entry: SloBudget, trigger: Trigger, min_events: int) -> Confidence:
     if trigger is Trigger.NO_DATA:
         return CERTAIN_SILENCE
-    windows = {item["window"]: item for item in entry["burn_rates"]}
-    pairs = entry["alert"]["pairs"]
-    fired = [p for p in pairs if p["status"] == "firing"]
+    windows = {item.window: item for item in entry.burn_rates}
+    pairs = entry.alert.pairs
+    fired = [p for p in pairs if p.status == "firing"]
     if not fired and trigger in (Trigger.BUDGET_EXHAUSTED, Trigger.BUDGET_BELOW):
-        return _confidence_from_events(entry["events"], entry["window"], min_events)
-    chosen = fired or [p for p in pairs if p["status"] != "not_applicable"]
-    names = {name for p in chosen for name in (p["long_window"], p["short_window"])}
+        return _confidence_from_events(entry.events, entry.window, min_events)
+    chosen = fired or [p for p in pairs if p.status != "not_applicable"]
+    names = {name for p in chosen for name in (p.long_window, p.short_window)}
     if not names:
-        return _confidence_from_events(entry["events"], entry["window"], min_events)
-    shortest = min((windows[name] for name in names), key=lambda item: item["seconds"])
-    return _confidence_from_events(shortest["events"], shortest["window"], min_events)
+        return _confidence_from_events(entry.events, entry.window, min_events)
+    shortest = min((windows[name] for name in names), key=lambda item: item.seconds)
+    return _confidence_from_events(shortest.events, shortest.window, min_events)
 
 
-def _slo_triggers(entry: dict[str, Any], previous_state: str | None) -> Iterator[Trigger]:
-    state = entry["alert"]["state"]
+def _slo_triggers(entry: SloBudget, previous_state: str | None) -> Iterator[Trigger]:
+    state = entry.alert.state
     if state in (Trigger.PAGE, Trigger.TICKET, Trigger.NO_DATA):
         yield Trigger(state)
-    if entry["budget"]["exhausted"]:
+    if entry.budget.exhausted:
         yield Trigger.BUDGET_EXHAUSTED
-    if entry["budget"]["remaining_ratio"] is not None:
+    if entry.budget.remaining_ratio is not None:
         yield Trigger.BUDGET_BELOW  # each hook compares it with its own threshold
     if previous_state in ALERTING_STATES and state == "ok":
         yield Trigger.RECOVERY
 
 
-def _slo_details(entry: dict[str, Any], previous_state: str | None) -> dict[str, Any]:
+def _slo_details(entry: SloBudget, previous_state: str | None) -> dict[str, Any]:
     return {
-        "alert_state": entry["alert"]["state"],
+        "alert_state": entry.alert.state,
         "previous_alert_state": previous_state,
-        "sli_ratio": entry["sli_ratio"],
-        "objective_percent": entry["objective_percent"],
-        "budget_remaining_ratio": entry["budget"]["remaining_ratio"],
-        "current_burn_rate": entry["current_burn_rate"],
-        "current_burn_unbounded": entry["current_burn_unbounded"],
-        "fired_pairs": [p for p in entry["alert"]["pairs"] if p["status"] == "firing"],
+        "sli_ratio": entry.sli_ratio,
+        "objective_percent": entry.objective_percent,
+        "budget_remaining_ratio": entry.budget.remaining_ratio,
+        "current_burn_rate": entry.current_burn_rate,
+        "current_burn_unbounded": entry.current_burn_unbounded,
+        "fired_pairs": [p.to_json() for p in entry.alert.pairs if p.status == "firing"],
     }
 
 
@@ -107,8 +109,8 @@ def _matches(hook: Hook, trigger: Trigger, service: str, slo: str | None) -> boo
     return not hook.slos or slo in hook.slos
 
 
-def _below_threshold(hook: Hook, entry: dict[str, Any]) -> bool:
-    remaining = entry["budget"]["remaining_ratio"]
+def _below_threshold(hook: Hook, entry: SloBudget) -> bool:
+    remaining = entry.budget.remaining_ratio
     return hook.budget_below is not None and remaining is not None and remaining < hook.budget_below
 
 
@@ -121,15 +123,13 @@ def _action(
 
 
 def _slo_actions(
-    config: Config, entry: dict[str, Any], evaluated_at: str, previous_state: str | None, slo: Slo
+    config: Config, entry: SloBudget, evaluated_at: str, previous_state: str | None, slo: Slo
 ) -> Iterator[PlannedAction]:
-    if entry.get("objective_percent") is None:
-        return
     details = _slo_details(entry, previous_state)
     for trigger in _slo_triggers(entry, previous_state):
         confidence = _burn_confidence(entry, trigger, slo.min_events)
         for hook in config.hooks:
-            if not _matches(hook, trigger, entry["service"], entry["slo"]):
+            if not _matches(hook, trigger, entry.service, entry.slo):
                 continue
             if trigger is Trigger.BUDGET_BELOW and not _below_threshold(hook, entry):
                 continue
@@ -139,17 +139,17 @@ def _slo_actions(
             event = {
                 "trigger": trigger.value,
                 "hook": hook.name,
-                "service": entry["service"],
-                "component": entry["component"],
-                "slo": entry["slo"],
+                "service": entry.service,
+                "component": entry.component,
+                "slo": entry.slo,
                 "evaluated_at": evaluated_at,
                 "details": hook_details,
             }
-            yield _action(hook, trigger, entry["slo"], event, confidence)
+            yield _action(hook, trigger, entry.slo, event, confidence)
 
 
 def sla_projection(
-    item: dict[str, Any], sla: Sla, sli_metrics: dict[str, Any], evaluated_at: int
+    item: SlaEntry, sla: Sla, sli_metrics: SliMetrics, evaluated_at: int
 ) -> dict[str, Any] | None:
     """The current month's attainment at month end if the last day's traffic keeps coming at the
     last hour's error ratio; None when the last hour has no data (silence is never projected good).
@@ -157,17 +157,17 @@ def sla_projection(
     projected = (good_so_far + good_rate x remaining) / (total_so_far + total_rate x remaining),
     total_rate = events of the last 1d / 1d, good_rate = total_rate x (1 - error ratio of the last 1h).
     """
-    entry = lookup.sli_entry(sli_metrics, item["service"], item["component"], item["sli"])
-    day = lookup.window(entry, PROJECTION_RATE_WINDOW)
-    hour = lookup.window(entry, CURRENT_BURN_WINDOW)
-    if hour["no_data"]:
+    entry = sli_metrics.component(item.service, item.component).sli(item.sli)
+    day = entry.window(PROJECTION_RATE_WINDOW)
+    hour = entry.window(CURRENT_BURN_WINDOW).count
+    if hour.no_data or hour.error_ratio is None:
         return None
-    current = item["periods"][0]
+    current = item.current
     month_end = next_month_start(month_start(evaluated_at))
     remaining = month_end - evaluated_at
-    total_rate = day["total"] / day["seconds"]
-    good_rate = total_rate * (1 - hour["error_ratio"])
-    projected = projected_attainment(current["good"], current["total"], good_rate, total_rate, remaining)
+    total_rate = day.count.total / day.seconds
+    good_rate = total_rate * (1 - hour.error_ratio)
+    projected = projected_attainment(current.good, current.total, good_rate, total_rate, remaining)
     if projected is None:
         return None
     credit = credit_owed(projected * 100, sla.credits)
@@ -177,56 +177,56 @@ def sla_projection(
         "month_end": to_rfc3339(month_end),
         "remaining_seconds": remaining,
         "events_per_second": total_rate,
-        "current_error_ratio": hour["error_ratio"],
+        "current_error_ratio": hour.error_ratio,
     }
 
 
 def _sla_actions(
     config: Config,
-    item: dict[str, Any],
+    item: SlaEntry,
     sla: Sla,
     evaluated_at: str,
-    sli_metrics: dict[str, Any] | None,
+    sli_metrics: SliMetrics | None,
 ) -> Iterator[PlannedAction]:
-    current = item["periods"][0]
+    current = item.current
     base = {
-        "target_percent": item["target_percent"],
-        "attained_percent": current["attained_percent"],
-        "credit_percent": current["credit_percent"],
-        "month": current["month"],
+        "target_percent": item.target_percent,
+        "attained_percent": current.attained_percent,
+        "credit_percent": current.credit_percent,
+        "month": current.month,
     }
     fired: list[tuple[Trigger, dict[str, Any]]] = []
-    if item["status"] == "breached":
+    if item.status == "breached":
         fired.append((Trigger.SLA_BREACH, base))
-    if any(_matches(h, Trigger.SLA_BREACH_PROJECTED, item["service"], None) for h in config.hooks):
+    if any(_matches(h, Trigger.SLA_BREACH_PROJECTED, item.service, None) for h in config.hooks):
         if sli_metrics is None:
             raise ValueError("the sla_breach_projected trigger needs the sli-metrics artifact")
         at = int(parse_rfc3339(evaluated_at).timestamp())
         projection = sla_projection(item, sla, sli_metrics, at)
-        if projection is not None and projection["projected_percent"] < item["target_percent"]:
+        if projection is not None and projection["projected_percent"] < item.target_percent:
             fired.append((Trigger.SLA_BREACH_PROJECTED, base | projection))
     for trigger, details in fired:
         for hook in config.hooks:
-            if _matches(hook, trigger, item["service"], None):
+            if _matches(hook, trigger, item.service, None):
                 event = {
                     "trigger": trigger.value,
                     "hook": hook.name,
-                    "service": item["service"],
-                    "component": item["component"],
-                    "sla": item["sla"],
+                    "service": item.service,
+                    "component": item.component,
+                    "sla": item.sla,
                     "evaluated_at": evaluated_at,
                     "details": details,
                 }
-                yield _action(hook, trigger, item["sla"], event, CERTAIN_SLA)
+                yield _action(hook, trigger, item.sla, event, CERTAIN_SLA)
 
 
 def plan(
     config: Config,
-    budgets: dict[str, Any],
-    sla: dict[str, Any],
+    budgets: ErrorBudgets,
+    sla: SlaCompliance,
     evaluated_at: str,
     previous_alert_states: Mapping[str, str] = NO_PREVIOUS_RUN,
-    sli_metrics: dict[str, Any] | None = None,
+    sli_metrics: SliMetrics | None = None,
 ) -> list[PlannedAction]:
     """Every (hook, trigger, SLO or SLA) that holds now, in artifact order: SLOs, then SLAs.
 
@@ -235,9 +235,10 @@ def plan(
     """
     slos, slas = config.index.slos, config.index.slas
     actions: list[PlannedAction] = []
-    for entry in budgets["slos"]:
-        previous = previous_alert_states.get(entry["slo"])
-        actions.extend(_slo_actions(config, entry, evaluated_at, previous, slos[entry["slo"]]))
-    for item in sla["slas"]:
-        actions.extend(_sla_actions(config, item, slas[item["sla"]], evaluated_at, sli_metrics))
+    for entry in budgets.slos:
+        if isinstance(entry, SloBudget):  # an SLO without an objective triggers nothing
+            previous = previous_alert_states.get(entry.slo)
+            actions.extend(_slo_actions(config, entry, evaluated_at, previous, slos[entry.slo]))
+    for item in sla.slas:
+        actions.extend(_sla_actions(config, item, slas[item.sla], evaluated_at, sli_metrics))
     return actions

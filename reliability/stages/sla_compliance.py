@@ -2,71 +2,67 @@
 
 from __future__ import annotations
 
-from typing import Any
-
+from reliability.artifacts.header import Header
+from reliability.artifacts.sla_compliance import Credit, SlaCompliance, SlaEntry, SlaPeriod
+from reliability.artifacts.sli_metrics import SliDay, SliMetrics
 from reliability.config.model import Config, Sla
 from reliability.core.counts import Count
 from reliability.core.grid import DAY
 from reliability.core.sla import compliance, month_start, next_month_start, previous_month_start
-from reliability.stages import lookup
-from reliability.timefmt import parse_rfc3339, to_rfc3339
+from reliability.timefmt import moment
 
 
 def _period(
-    label: str, start: int, end: int, evaluated_at: int, sla: Sla, daily: list[dict[str, Any]]
-) -> dict[str, Any]:
-    first, last = to_rfc3339(start)[:10], to_rfc3339(end - 1)[:10]
-    days = [d for d in daily if first <= d["date"] <= last]
-    count = sum((Count(d["good"], d["total"]) for d in days), Count(0, 0))
+    label: str, start: int, end: int, evaluated_at: int, sla: Sla, daily: tuple[SliDay, ...]
+) -> SlaPeriod:
+    first, last = moment(start).date(), moment(end - 1).date()
+    days = [d for d in daily if first <= d.date <= last]
+    count = sum((d.count.as_count() for d in days), Count(0, 0))
     result = compliance(count, sla.target_percent, sla.credits)
-    days_in_period = (end - start) // DAY
-    return {
-        "period": label,
-        "month": first[:7],
-        "start": to_rfc3339(start),
-        "end": to_rfc3339(min(end, evaluated_at)),
-        "complete": end <= evaluated_at,
-        "days_in_period": days_in_period,
-        "days_with_data": sum(not d["no_data"] for d in days),
-        "good": count.good,
-        "total": count.total,
-        "attained_percent": result.attained_percent,
-        "no_data": count.no_data,
-        "breached": result.breached,
-        "credit_percent": None if result.credit is None else result.credit.credit_percent,
-    }
+    return SlaPeriod(
+        period=label,
+        month=f"{first:%Y-%m}",
+        start=moment(start),
+        end=moment(min(end, evaluated_at)),
+        complete=end <= evaluated_at,
+        days_in_period=(end - start) // DAY,
+        days_with_data=sum(not d.count.no_data for d in days),
+        good=count.good,
+        total=count.total,
+        attained_percent=result.attained_percent,
+        no_data=count.no_data,
+        breached=result.breached,
+        credit_percent=None if result.credit is None else result.credit.credit_percent,
+    )
 
 
-def _status(current: dict[str, Any]) -> str:
-    if current["no_data"]:
+def _status(current: SlaPeriod) -> str:
+    if current.no_data:
         return "no_data"
-    return "breached" if current["breached"] else "met"
+    return "breached" if current.breached else "met"
 
 
-def _sla(sla: Sla, sli_metrics: dict[str, Any], evaluated_at: int) -> dict[str, Any]:
-    daily = lookup.sli_entry(sli_metrics, sla.service, sla.component, sla.sli)["daily"]
+def _sla(sla: Sla, sli_metrics: SliMetrics, evaluated_at: int) -> SlaEntry:
+    daily = sli_metrics.component(sla.service, sla.component).sli(sla.sli).daily
     this_month = month_start(evaluated_at)
     last_month = previous_month_start(this_month)
     current = _period("current_month", this_month, next_month_start(this_month), evaluated_at, sla, daily)
     previous = _period("last_month", last_month, this_month, evaluated_at, sla, daily)
-    return {
-        "sla": sla.id,
-        "service": sla.service,
-        "component": sla.component,
-        "sli": sla.sli,
-        "target_percent": sla.target_percent,
-        "credits": [
-            {"below_percent": t.below_percent, "credit_percent": t.credit_percent} for t in sla.credits
-        ],
-        "status": _status(current),
-        "periods": [current, previous],
-    }
+    return SlaEntry(
+        sla=sla.id,
+        service=sla.service,
+        component=sla.component,
+        sli=sla.sli,
+        target_percent=sla.target_percent,
+        credits=tuple(Credit(t.below_percent, t.credit_percent) for t in sla.credits),
+        status=_status(current),
+        periods=(current, previous),
+    )
 
 
-def build(config: Config, sli_metrics: dict[str, Any]) -> dict[str, Any]:
-    evaluated_at = int(parse_rfc3339(sli_metrics["history"]["end"]).timestamp())
-    return {
-        "calendar": "UTC months",
-        "slas": [_sla(sla, sli_metrics, evaluated_at) for sla in config.slas],
-        "actions": [],
-    }
+def build(header: Header, config: Config, sli_metrics: SliMetrics) -> SlaCompliance:
+    """The SLAs; their hook actions are added by the hooks stage, when it runs."""
+    evaluated_at = int(sli_metrics.history.end.timestamp())
+    return SlaCompliance(
+        header, "UTC months", tuple(_sla(sla, sli_metrics, evaluated_at) for sla in config.slas), ()
+    )

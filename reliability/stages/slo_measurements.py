@@ -8,10 +8,19 @@ for attribution (bad units by status code, component, day and hour).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
+from reliability.artifacts.figures import Budgeting, MeasuredFigures, SloWindow
+from reliability.artifacts.sli_metrics import (
+    BadUnits,
+    Composite,
+    CompositePart,
+    MeasuredDay,
+    PartErrorRatio,
+    SloMeasurements,
+)
+from reliability.artifacts.sli_metrics import Measurement as MeasurementEntry
 from reliability.config.model import BudgetingMethod, CompositeMethod, Config, Slo
 from reliability.conventions import FORECAST_CARRY_WINDOW, FORECAST_HORIZON_SECONDS, HISTORY_WINDOW
 from reliability.core.accumulate import ComponentSeries
@@ -21,7 +30,7 @@ from reliability.core.grid import MINUTE, MINUTES_PER_DAY, MinuteGrid
 from reliability.core.methods import Measurement, measure
 from reliability.core.windows import WindowSpan, span_at
 from reliability.durations import format_duration
-from reliability.timefmt import to_rfc3339
+from reliability.timefmt import moment, to_rfc3339
 
 TOP_HOURS = 10
 OTHER_HOURS = "other hours"
@@ -103,29 +112,29 @@ def _measure(
     return Measurement(Count(ratio * events, events), "composite", events)
 
 
-def measurement_fields(m: Measurement, min_events: int) -> dict[str, Any]:
-    return {
-        "good": m.count.good,
-        "total": m.count.total,
-        "bad": m.count.bad,
-        "ratio": m.ratio,
-        "error_ratio": m.count.error_ratio,
-        "no_data": m.count.no_data,
-        "events": m.events,
-        "slices_without_data": m.slices_without_data,
-        "low_confidence": m.low_confidence(min_events),
-    }
+def measured_figures(m: Measurement, min_events: int) -> MeasuredFigures:
+    return MeasuredFigures(
+        good=m.count.good,
+        total=m.count.total,
+        bad=m.count.bad,
+        ratio=m.ratio,
+        error_ratio=m.count.error_ratio,
+        no_data=m.count.no_data,
+        events=m.events,
+        slices_without_data=m.slices_without_data,
+        low_confidence=m.low_confidence(min_events),
+    )
 
 
 def _coverage(
     config: Config, slo: Slo, sources: dict[str, _Source], grid: MinuteGrid, seconds: int
-) -> dict[str, int]:
-    """Whole hours of the SLO window with at least one event (a composite: its sparsest dependency)."""
+) -> tuple[int, int]:
+    """Whole hours of the SLO window with at least one event, and hours in all
+    (a composite: its sparsest dependency)."""
     if slo.composite is None:
-        with_data, hours = sources[slo.id].series.hours_with_data(grid, seconds)
-        return {"hours_with_data": with_data, "hours": hours}
+        return sources[slo.id].series.hours_with_data(grid, seconds)
     parts = [_coverage(config, part, sources, grid, seconds) for part, _ in config.index.composite_parts(slo)]
-    return min(parts, key=lambda c: c["hours_with_data"])
+    return min(parts, key=lambda c: c[0])
 
 
 def _hour_key(epoch: int) -> str:
@@ -138,26 +147,23 @@ def _day_key(epoch: int) -> str:
 
 def _attribution_inputs(
     config: Config, slo: Slo, sources: dict[str, _Source], grid: MinuteGrid, first_minute: int
-) -> dict[str, Any]:
+) -> BadUnits:
     """Bad units in the SLO window by status, component, day and hour; each adds up to the window's bad.
 
     Occurrence SLOs only (events can be counted per minute); a composite lists its parts' error ratios.
     """
     lo = max(0, first_minute)
-    empty: dict[str, Any] = {"by_status": {}, "by_component": {}, "by_day": {}, "by_hour": {}, "parts": []}
     if slo.composite is not None:
-        parts = [
-            {
-                "slo": part.id,
-                "weight": weight,
-                "error_ratio": _measure(config, part, sources, lo, grid.minutes).count.error_ratio,
-            }
+        parts = tuple(
+            PartErrorRatio(
+                part.id, weight, _measure(config, part, sources, lo, grid.minutes).count.error_ratio
+            )
             for part, weight in config.index.composite_parts(slo)
-        ]
-        return empty | {"parts": parts}
+        )
+        return BadUnits({}, {}, {}, {}, parts)
     source = sources[slo.id]
     if slo.budgeting.method is not BudgetingMethod.OCCURRENCES:
-        return empty
+        return BadUnits({}, {}, {}, {}, ())
     minute_bad = (source.series.total - source.series.good)[lo:]
     start = grid.origin + lo * MINUTE
     days, day_bad = by_bucket(minute_bad, start, MINUTES_PER_DAY, _day_key)
@@ -167,72 +173,74 @@ def _attribution_inputs(
     other = int(hour_bad.sum()) - sum(by_hour.values())
     if other:
         by_hour[OTHER_HOURS] = other
-    return empty | {
-        "by_status": {str(code): int(bins[lo:].sum()) for code, bins in sorted(source.bad_by_status.items())},
-        "by_component": {
-            name: int(s.between(lo, grid.minutes).bad) for name, s in source.per_component.items()
-        }
+    return BadUnits(
+        by_status={str(code): int(bins[lo:].sum()) for code, bins in sorted(source.bad_by_status.items())},
+        by_component={name: int(s.between(lo, grid.minutes).bad) for name, s in source.per_component.items()}
         if len(source.per_component) > 1
         else {},
-        "by_day": {day: int(bad) for day, bad in zip(days, day_bad, strict=True) if bad},
-        "by_hour": by_hour,
-    }
+        by_day={day: int(bad) for day, bad in zip(days, day_bad, strict=True) if bad},
+        by_hour=by_hour,
+        parts=(),
+    )
 
 
-def build(config: Config, grid: MinuteGrid, series: list[ComponentSeries]) -> list[dict[str, Any]]:
+def _slo_window(
+    config: Config, slo: Slo, sources: dict[str, _Source], grid: MinuteGrid, span: WindowSpan
+) -> SloWindow:
+    with_data, hours = _coverage(config, slo, sources, grid, span.elapsed_seconds)
+    return SloWindow(
+        name=slo.window.name,
+        description=slo.window.describe(),
+        start=moment(span.start),
+        end=moment(span.end),
+        period_seconds=span.period_seconds,
+        period_end=moment(span.period_end),
+        reaches_before_history=span.start < grid.origin,
+        hours_with_data=with_data,
+        hours=hours,
+    )
+
+
+def _measurements(config: Config, slo: Slo, sources: dict[str, _Source], grid: MinuteGrid) -> SloMeasurements:
+    span, spans = window_spans(config, slo, grid)
+    measurements = tuple(
+        MeasurementEntry(
+            w.name,
+            w.seconds,
+            moment(grid.origin + max(0, w.first_minute) * MINUTE),
+            moment(grid.end),
+            measured_figures(_measure(config, slo, sources, w.first_minute, grid.minutes), slo.min_events),
+        )
+        for w in spans
+    )
+    daily = []
+    for day in range(grid.days):
+        lo, hi = day * MINUTES_PER_DAY, min((day + 1) * MINUTES_PER_DAY, grid.minutes)
+        m = _measure(config, slo, sources, lo, hi)
+        daily.append(MeasuredDay(moment(grid.day_start(day)).date(), measured_figures(m, 0)))
+    slo_first = (span.start - grid.origin) // MINUTE
+    composite = slo.composite
+    parts = () if composite is None else tuple(CompositePart(p.slo, p.weight) for p in composite.parts)
+    budgeting = slo.budgeting
+    return SloMeasurements(
+        slo=slo.id,
+        service=slo.service,
+        components=tuple(slo.components),
+        sli=slo.sli,
+        composite=None if composite is None else Composite(composite.method.value, parts),
+        budgeting=Budgeting(
+            budgeting.method.value, format_duration(budgeting.slice_seconds), budgeting.slice_target
+        ),
+        window=_slo_window(config, slo, sources, grid, span),
+        alert_windows=slo.alert_windows,
+        min_events=slo.min_events,
+        measurements=measurements,
+        daily=tuple(daily),
+        bad_units=_attribution_inputs(config, slo, sources, grid, slo_first),
+    )
+
+
+def build(config: Config, grid: MinuteGrid, series: list[ComponentSeries]) -> tuple[SloMeasurements, ...]:
     by_component = {(s.component.service, s.component.name): s for s in series}
     sources = {slo.id: _source(slo, by_component) for slo in config.slos if slo.composite is None}
-    entries = []
-    for slo in config.slos:
-        span, spans = window_spans(config, slo, grid)
-        measurements = [
-            {
-                "window": w.name,
-                "seconds": w.seconds,
-                "start": to_rfc3339(grid.origin + max(0, w.first_minute) * MINUTE),
-                "end": to_rfc3339(grid.end),
-            }
-            | measurement_fields(_measure(config, slo, sources, w.first_minute, grid.minutes), slo.min_events)
-            for w in spans
-        ]
-        daily = []
-        for day in range(grid.days):
-            lo, hi = day * MINUTES_PER_DAY, min((day + 1) * MINUTES_PER_DAY, grid.minutes)
-            m = _measure(config, slo, sources, lo, hi)
-            daily.append({"date": to_rfc3339(grid.day_start(day))[:10]} | measurement_fields(m, 0))
-        slo_first = (span.start - grid.origin) // MINUTE
-        entries.append(
-            {
-                "slo": slo.id,
-                "service": slo.service,
-                "components": list(slo.components),
-                "sli": slo.sli,
-                "composite": None
-                if slo.composite is None
-                else {
-                    "method": slo.composite.method.value,
-                    "depends_on": [{"slo": p.slo, "weight": p.weight} for p in slo.composite.parts],
-                },
-                "budgeting": {
-                    "method": slo.budgeting.method.value,
-                    "slice": format_duration(slo.budgeting.slice_seconds),
-                    "slice_target": slo.budgeting.slice_target,
-                },
-                "window": {
-                    "name": slo.window.name,
-                    "description": slo.window.describe(),
-                    "start": to_rfc3339(span.start),
-                    "end": to_rfc3339(span.end),
-                    "period_seconds": span.period_seconds,
-                    "period_end": to_rfc3339(span.period_end),
-                    "reaches_before_history": span.start < grid.origin,
-                }
-                | _coverage(config, slo, sources, grid, span.elapsed_seconds),
-                "alert_windows": slo.alert_windows,
-                "min_events": slo.min_events,
-                "measurements": measurements,
-                "daily": daily,
-                "bad_units": _attribution_inputs(config, slo, sources, grid, slo_first),
-            }
-        )
-    return entries
+    return tuple(_measurements(config, slo, sources, grid) for slo in config.slos)

@@ -9,8 +9,17 @@ the error-ratio rule.
 
 from __future__ import annotations
 
-from typing import Any
-
+from reliability.artifacts.header import Header
+from reliability.artifacts.sli_metrics import SliMetrics, SloMeasurements
+from reliability.artifacts.slo_targets import (
+    Backtest,
+    Candidate,
+    HistoryFigures,
+    SloTarget,
+    SloTargets,
+    TargetBudget,
+    WorstDay,
+)
 from reliability.config.model import Config, Slo
 from reliability.conventions import HISTORY_WINDOW
 from reliability.core import backtest
@@ -19,27 +28,27 @@ from reliability.core.counts import Count
 from reliability.core.grid import MinuteGrid
 from reliability.core.replay import Replayable
 from reliability.core.targets import OBJECTIVE_LADDER, Verdict, highest_met_step, verdict
-from reliability.stages import lookup
 from reliability.stages.error_budgets import EVENT_DECIMALS
 from reliability.stages.replayable import replayable
 from reliability.telemetry.ingest import Telemetry
 
 
-def _history(entry: dict[str, Any]) -> tuple[Count, dict[str, Any]]:
-    item = lookup.measurement(entry, HISTORY_WINDOW)
-    days = [d for d in entry["daily"] if not d["no_data"]]
-    worst = min(days, key=lambda d: d["ratio"]) if days else None
-    count = lookup.count_of(item)
-    figures = {
-        "start": item["start"],
-        "end": item["end"],
-        "first_day_with_data": days[0]["date"] if days else None,
-        "good": count.good,
-        "total": count.total,
-        "ratio": count.ratio,
-        "days_with_data": len(days),
-        "worst_day": None if worst is None else {"date": worst["date"], "ratio": worst["ratio"]},
-    }
+def _history(entry: SloMeasurements) -> tuple[Count, HistoryFigures]:
+    item = entry.measurement(HISTORY_WINDOW)
+    days = [d for d in entry.daily if not d.figures.no_data]
+    rated = [(d.date, d.figures.ratio) for d in days if d.figures.ratio is not None]
+    worst = min(rated, key=lambda d: d[1]) if rated else None
+    count = item.figures.as_count()
+    figures = HistoryFigures(
+        start=item.start,
+        end=item.end,
+        first_day_with_data=days[0].date if days else None,
+        good=count.good,
+        total=count.total,
+        ratio=count.ratio,
+        days_with_data=len(days),
+        worst_day=None if worst is None else WorstDay(*worst),
+    )
     return count, figures
 
 
@@ -52,28 +61,26 @@ def _ladder_command(slo: Slo) -> str:
     return f"reliability backtest {slo.id} --objectives {steps}"
 
 
-def _backtest_fields(
-    slo: Slo, rationale: backtest.ObjectiveRationale, max_pages_per_30d: float
-) -> dict[str, Any]:
-    return {
-        "window_set": slo.alert_windows,
-        "max_pages_per_30d": max_pages_per_30d,
-        "command": _ladder_command(slo),
-        "candidates": [
-            {
-                "objective_percent": round(c.objective * 100, 6),
-                "qualified": c.qualified,
-                "reason": c.reason,
-                "period_ends": c.period_ends,
-                "met_share": c.met_share,
-                "lowest_budget_left": c.lowest_budget_left,
-                "pages": c.pages,
-                "tickets": c.tickets,
-                "days_replayed": round(c.days_replayed, 3),
-            }
+def _backtest_record(slo: Slo, rationale: backtest.ObjectiveRationale, max_pages_per_30d: float) -> Backtest:
+    return Backtest(
+        window_set=slo.alert_windows,
+        max_pages_per_30d=max_pages_per_30d,
+        command=_ladder_command(slo),
+        candidates=tuple(
+            Candidate(
+                objective_percent=round(c.objective * 100, 6),
+                qualified=c.qualified,
+                reason=c.reason,
+                period_ends=c.period_ends,
+                met_share=c.met_share,
+                lowest_budget_left=c.lowest_budget_left,
+                pages=c.pages,
+                tickets=c.tickets,
+                days_replayed=round(c.days_replayed, 3),
+            )
             for c in rationale.candidates
-        ],
-    }
+        ),
+    )
 
 
 def _replay_ladder(
@@ -107,7 +114,7 @@ def _auto_from_backtest(slo: Slo, rationale: backtest.ObjectiveRationale, used: 
 
 def _auto_objective(
     slo: Slo, history: Count, best: float | None, used: str, config: Config, telemetry: Telemetry
-) -> tuple[float | None, str, dict[str, Any] | None]:
+) -> tuple[float | None, str, Backtest | None]:
     """The objective `auto` derives, its rationale, and the backtest it rests on (if history allowed one)."""
     if not history.total:
         return None, "no history: cannot derive an objective", None
@@ -118,7 +125,7 @@ def _auto_objective(
         if replay.judged:
             objective, rationale = _auto_from_backtest(slo, replay, used)
             max_pages = config.settings.auto_objective_max_pages_per_30d
-            return objective, rationale, _backtest_fields(slo, replay, max_pages)
+            return objective, rationale, _backtest_record(slo, replay, max_pages)
         short = "the backtest had no period end to judge (a dependency without data?)"
     if best is None:
         lowest = OBJECTIVE_LADDER[0]
@@ -132,15 +139,15 @@ def _auto_objective(
     return best, f"{used}; {short}; {why}", None
 
 
-def _target(slo: Slo, entry: dict[str, Any], config: Config, telemetry: Telemetry) -> dict[str, Any]:
+def _target(slo: Slo, entry: SloMeasurements, config: Config, telemetry: Telemetry) -> SloTarget:
     margin = config.settings.auto_objective_margin
     history, figures = _history(entry)
     best = highest_met_step(history, margin)
     used = (
-        f"history {figures['first_day_with_data']}..{figures['end'][:10]} ({figures['days_with_data']} days "
+        f"history {figures.first_day_with_data}..{figures.end.date()} ({figures.days_with_data} days "
         f"with data): {_pct(history.ratio)} good ({history.bad:g} bad of {history.total:g})"
         if history.total
-        else f"no events in history since {figures['start'][:10]}"
+        else f"no events in history since {figures.start.date()}"
     )
     replayed = None
     if slo.objective_percent is None:
@@ -154,40 +161,39 @@ def _target(slo: Slo, entry: dict[str, Any], config: Config, telemetry: Telemetr
         rationale = f"{used}; declared {objective}% is {judged.value.replace('_', ' ')}"
         if judged is Verdict.NOT_ACHIEVABLE:
             rationale += f"; proposed {best}%" if best is not None else "; no ladder step would be met"
-    window_item = lookup.measurement(entry, slo.window.name)
-    period_seconds = entry["window"]["period_seconds"]
+    window_item = entry.measurement(slo.window.name).figures
+    period_seconds = entry.window.period_seconds
     budget = None
     if objective is not None:
-        current = Budget(objective / 100, period_seconds, lookup.count_of(window_item))
-        unit = "slices" if entry["budgeting"]["method"] != "occurrences" else "events"
-        budget = {
-            "fraction": round(1 - objective / 100, 12),
-            "events": round(current.allowed_events, EVENT_DECIMALS),
-            "events_basis": f"{current.count.total:g} {unit} in the {slo.window.describe()} window so far",
-            "minutes": current.allowed_minutes,
-        }
-    return {
-        "slo": slo.id,
-        "service": slo.service,
-        "component": slo.component,
-        "sli": slo.sli,
-        "window": slo.window.name,
-        "window_seconds": period_seconds,
-        "declared": "auto" if slo.objective_percent is None else slo.objective_percent,
-        "objective_percent": objective,
-        "objective_source": "auto" if slo.objective_percent is None else "declared",
-        "verdict": judged.value,
-        "proposed_percent": proposed,
-        "margin": margin,
-        "history": figures,
-        "rationale": rationale,
-        "backtest": replayed,
-        "budget": budget,
-    }
+        current = Budget(objective / 100, period_seconds, window_item.as_count())
+        unit = "slices" if entry.budgeting.method != "occurrences" else "events"
+        budget = TargetBudget(
+            fraction=round(1 - objective / 100, 12),
+            events=round(current.allowed_events, EVENT_DECIMALS),
+            events_basis=f"{current.count.total:g} {unit} in the {slo.window.describe()} window so far",
+            minutes=current.allowed_minutes,
+        )
+    return SloTarget(
+        slo=slo.id,
+        service=slo.service,
+        component=slo.component,
+        sli=slo.sli,
+        window=slo.window.name,
+        window_seconds=period_seconds,
+        declared="auto" if slo.objective_percent is None else slo.objective_percent,
+        objective_percent=objective,
+        objective_source="auto" if slo.objective_percent is None else "declared",
+        verdict=judged.value,
+        proposed_percent=proposed,
+        margin=margin,
+        history=figures,
+        rationale=rationale,
+        backtest=replayed,
+        budget=budget,
+    )
 
 
-def build(config: Config, sli_metrics: dict[str, Any], telemetry: Telemetry) -> dict[str, Any]:
-    slos = [
-        _target(slo, lookup.slo_measurements(sli_metrics, slo.id), config, telemetry) for slo in config.slos
-    ]
-    return {"ladder_percent": list(OBJECTIVE_LADDER), "slos": slos}
+def build(header: Header, config: Config, sli_metrics: SliMetrics, telemetry: Telemetry) -> SloTargets:
+    measured = {entry.slo: entry for entry in sli_metrics.slos}
+    slos = tuple(_target(slo, measured[slo.id], config, telemetry) for slo in config.slos)
+    return SloTargets(header, tuple(OBJECTIVE_LADDER), slos)
