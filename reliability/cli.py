@@ -173,12 +173,12 @@ def run(
             progress=progress.for_cli(quiet),
         )
         result = pipeline.run(config, options)
-        exported = metrics.export(result.as_json(), textfile, push_gateway, push_job)
+        exported = metrics.export(result.artifacts, textfile, push_gateway, push_job)
         if html_report and Stage.BUDGETS in result.artifacts:
             report_path = out / "report.html"
-            artifacts.write_atomically(report_path, report_html.render(result.as_json()))
+            artifacts.write_atomically(report_path, report_html.render(result.artifacts))
             result.written.append(report_path)
-        table_rows = summary.rows(result.as_json())
+        table_rows = summary.rows(result.artifacts)
         if output is OutputFormat.JSON:
             echo_json(
                 {
@@ -194,7 +194,7 @@ def run(
             typer.echo(render_markdown(summary.table(table_rows)))
         elif table_rows:
             echo_table(summary.table(table_rows))
-        for line in summary.notes(result.as_json()):
+        for line in summary.notes(result.artifacts):
             typer.echo(line)
         typer.echo("wrote " + ", ".join(str(p) for p in result.written))
         for line in exported:

@@ -25,8 +25,11 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from reliability.artifacts.error_budgets import ErrorBudgets, SloBudget
+from reliability.artifacts.sla_compliance import SlaCompliance
 from reliability.config.model import Config, PrometheusSource
 from reliability.errors import ReliabilityError
+from reliability.stages.sla_compliance import slas_covering
 from reliability.timefmt import parse_rfc3339, to_rfc3339
 
 LEDGER_FILE = "ledger.sqlite"  # default: inside the run's --out folder
@@ -189,40 +192,27 @@ def input_files(config: Config) -> list[InputFile]:
     return found
 
 
-def _burn_rates(entry: Mapping[str, Any]) -> dict[str, float | str | None]:
-    return {
-        rate["window"]: "+Inf" if rate["unbounded"] else rate["burn_rate"]
-        for rate in entry.get("burn_rates", [])
-    }
-
-
-def _matching_sla(entry: Mapping[str, Any], sla: Mapping[str, Any] | None) -> tuple[str | None, str | None]:
-    """The SLA on the same component and SLI, as the run summary pairs them."""
-    key = (entry["service"], entry["component"], entry["sli"])
-    for item in (sla or {}).get("slas", []):
-        if (item["service"], item["component"], item["sli"]) == key:
-            return item["sla"], item["status"]
-    return None, None
-
-
-def slo_records(budgets: Mapping[str, Any], sla: Mapping[str, Any] | None) -> list[SloRecord]:
+def slo_records(budgets: ErrorBudgets, sla: SlaCompliance | None) -> list[SloRecord]:
     """The key numbers of every SLO in an error-budgets artifact (and its SLA from sla-compliance)."""
     records = []
-    for entry in budgets["slos"]:
-        sla_id, sla_status = _matching_sla(entry, sla)
-        budget = entry.get("budget") or {}
+    for entry in budgets.slos:
+        covering = slas_covering(sla, entry.service, entry.component, entry.sli)[:1]
+        judged = entry if isinstance(entry, SloBudget) else None
         records.append(
             SloRecord(
-                slo=entry["slo"],
-                service=entry["service"],
-                sli_ratio=entry.get("sli_ratio"),
-                objective_percent=entry.get("objective_percent"),
-                budget_remaining_ratio=budget.get("remaining_ratio"),
-                alert_state=entry.get("alert", {}).get("state", "no_data"),
-                policy_state=entry.get("policy", {}).get("state", "no_data"),
-                burn_rates=_burn_rates(entry),
-                sla=sla_id,
-                sla_status=sla_status,
+                slo=entry.slo,
+                service=entry.service,
+                sli_ratio=judged.sli_ratio if judged else None,
+                objective_percent=entry.objective_percent,
+                budget_remaining_ratio=judged.budget.remaining_ratio if judged else None,
+                alert_state=judged.alert.state if judged else "no_data",
+                policy_state=judged.policy.state if judged else "no_data",
+                burn_rates={
+                    rate.window: "+Inf" if rate.unbounded else rate.burn_rate
+                    for rate in (judged.burn_rates if judged else ())
+                },
+                sla=covering[0].sla if covering else None,
+                sla_status=covering[0].status if covering else None,
             )
         )
     return records

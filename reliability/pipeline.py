@@ -166,8 +166,7 @@ def run(config: Config, options: RunOptions) -> RunResult:
             for action in sla.actions if sla else ():
                 book.record_action(run_row, action.to_json())
             budgets = result.budgets
-            sla_json = sla.to_json() if sla else None
-            book.finish_run(run_row, ledger.slo_records(budgets.to_json(), sla_json) if budgets else [])
+            book.finish_run(run_row, ledger.slo_records(budgets, sla) if budgets else [])
         except BaseException as exc:
             try:
                 book.fail_run(run_row, _failure(exc))

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
 
+from reliability.artifacts.error_budgets import ErrorBudgets, SloBudget, UnjudgedBudget
+from reliability.artifacts.models import Artifact, stage_artifact
+from reliability.artifacts.sla_compliance import ActionRecord, SlaCompliance
+from reliability.artifacts.sli_metrics import InputReport, SliMetrics
+from reliability.artifacts.slo_targets import SloTarget, SloTargets
 from reliability.conventions import Stage
+from reliability.stages.sla_compliance import slas_covering
 from reliability.terminal.table import Cell, State, Table
 
 
@@ -31,133 +37,135 @@ def _percent(ratio: float | None, digits: int = 3) -> str:
     return "no data" if ratio is None else f"{ratio * 100:.{digits}f}%"
 
 
-def _sla_cell(entry: dict[str, Any], sla: dict[str, Any]) -> str:
-    for item in sla.get("slas", []):
-        if (item["service"], item["component"], item["sli"]) != (
-            entry["service"],
-            entry["component"],
-            entry["sli"],
-        ):
-            continue
-        current = item["periods"][0]
-        if item["status"] == "breached":
-            credit = current["credit_percent"]
+def _sla_cell(entry: SloBudget | UnjudgedBudget, sla: SlaCompliance | None) -> str:
+    for item in slas_covering(sla, entry.service, entry.component, entry.sli)[:1]:
+        if item.status == "breached":
+            credit = item.current.credit_percent
             return "BREACHED" + (f" ({credit:g}% credit)" if credit else "")
-        return "no data" if item["status"] == "no_data" else "met"
+        return "no data" if item.status == "no_data" else "met"
     return "-"
 
 
-def _row(entry: dict[str, Any], target: dict[str, Any], sla: dict[str, Any]) -> SummaryRow:
-    slo_name = entry["slo"].split("/", 1)[1]
-    objective = entry.get("objective_percent")
+def _row(entry: SloBudget | UnjudgedBudget, target: SloTarget, sla: SlaCompliance | None) -> SummaryRow:
+    slo_name = entry.slo.split("/", 1)[1]
+    objective = entry.objective_percent
     objective_text = "none" if objective is None else f"{objective:g}%"
-    if target.get("objective_source") == "auto":
+    if target.objective_source == "auto":
         objective_text += " (auto)"
-    if objective is None or entry["no_data"]:
+    if not isinstance(entry, SloBudget) or entry.no_data:
         return SummaryRow(
-            entry["service"],
+            entry.service,
             slo_name,
             "no data",
             objective_text,
             "no data",
             "no data",
             "NO DATA",
-            entry.get("policy", {}).get("state", "no_data"),
+            entry.policy.state if isinstance(entry, SloBudget) else "no_data",
             _sla_cell(entry, sla),
         )
-    sli = _percent(entry["sli_ratio"])
-    if entry["hours_with_data"] < entry["hours"]:
+    sli = _percent(entry.sli_ratio)
+    if entry.hours_with_data < entry.hours:
         sli += "*"
-    budget = entry["budget"]
-    remaining = _percent(budget["remaining_ratio"], 1)
-    if budget["exhausted"]:
+    budget = entry.budget
+    remaining = _percent(budget.remaining_ratio, 1)
+    if budget.exhausted:
         remaining = f"EXHAUSTED ({remaining})"
-    rate = entry["current_burn_rate"]
+    rate = entry.current_burn_rate
     burn = "no data" if rate is None else f"{rate:.2f}x"
-    state = entry["alert"]["state"]
-    alert = {"page": "PAGE", "ticket": "ticket", "ok": "ok", "no_data": "NO DATA"}[state]
-    policy = entry["policy"]["state"]
+    alert = {"page": "PAGE", "ticket": "ticket", "ok": "ok", "no_data": "NO DATA"}[entry.alert.state]
+    policy = entry.policy.state
     policy = policy.upper() if policy == "freeze" else policy
     return SummaryRow(
-        entry["service"], slo_name, sli, objective_text, remaining, burn, alert, policy, _sla_cell(entry, sla)
+        entry.service, slo_name, sli, objective_text, remaining, burn, alert, policy, _sla_cell(entry, sla)
     )
 
 
-def _top_consumers(entry: dict[str, Any]) -> str:
+def _top_consumers(entry: SloBudget) -> str:
     """The largest share in each dimension, for SLOs the policy does not call ok."""
-    if entry.get("objective_percent") is None or entry["policy"]["state"] in ("ok", "no_data"):
+    if entry.policy.state in ("ok", "no_data"):
         return ""
-    if not entry["attribution"]:  # timeslice methods: nothing attributed
+    if not entry.attribution:  # timeslice methods: nothing attributed
         return ""
     parts: list[str] = []
     for dimension in ("dependency", "component", "status", "day", "hour"):
-        shares = entry["attribution"].get(dimension, {}).get("shares", [])
-        top = [s for s in shares if s["key"] != "other hours" and s["share"] >= NOTABLE_SHARE][:1]
-        parts.extend(f"{dimension} {s['key']} {s['share']:.0%}" for s in top)
+        found = entry.attribution.get(dimension)
+        shares = found.shares if found else ()
+        top = [s for s in shares if s.key != "other hours" and s.share >= NOTABLE_SHARE][:1]
+        parts.extend(f"{dimension} {s.key} {s.share:.0%}" for s in top)
     if not parts:
         return f"a steady burn: no day or hour took {NOTABLE_SHARE:.0%} or more of it"
     return "budget went to " + ", ".join(parts)
 
 
-def rows(artifacts: dict[Stage, dict[str, Any]]) -> list[SummaryRow]:
-    budgets = artifacts.get(Stage.BUDGETS)
-    if budgets is None:
+def rows(artifacts: Mapping[Stage, Artifact]) -> list[SummaryRow]:
+    budgets = stage_artifact(artifacts, Stage.BUDGETS, ErrorBudgets)
+    targets = stage_artifact(artifacts, Stage.TARGETS, SloTargets)
+    if budgets is None or targets is None:
         return []
-    targets = {t["slo"]: t for t in artifacts[Stage.TARGETS]["slos"]}
-    sla = artifacts.get(Stage.SLA, {})
-    return [_row(entry, targets[entry["slo"]], sla) for entry in budgets["slos"]]
+    sla = stage_artifact(artifacts, Stage.SLA, SlaCompliance)
+    by_slo = {t.slo: t for t in targets.slos}
+    return [_row(entry, by_slo[entry.slo], sla) for entry in budgets.slos]
 
 
-def notes(artifacts: dict[Stage, dict[str, Any]]) -> list[str]:
+def _judged(artifacts: Mapping[Stage, Artifact]) -> list[SloBudget]:
+    budgets = stage_artifact(artifacts, Stage.BUDGETS, ErrorBudgets)
+    return [e for e in budgets.slos if isinstance(e, SloBudget)] if budgets else []
+
+
+def _input_lines(source: InputReport) -> list[str]:
+    if source.unavailable:
+        return [f"{source.source}: UNAVAILABLE, its SLOs are no data: {source.unavailable}"]
+    text = f"{source.source}: {source.records:,} records, {source.used:,} used"
+    if source.filtered_out:
+        text += f", {source.filtered_out:,} filtered out"
+    for count, label in (
+        (source.before_history, "before the history window"),
+        (source.after_evaluation_time, "after the evaluation time"),
+    ):
+        if count:
+            text += f", {count:,} {label}"
+    if source.skipped_total:
+        reasons = ", ".join(f"{reason}: {n:,}" for reason, n in source.skipped.items())
+        text += f", {source.skipped_total:,} skipped ({reasons})"
+    return [text] + [
+        f"  {e.file}:{e.line}: {e.reason}" + (f" in {e.field}" if e.field else "") + f": {e.value}"
+        for e in source.skipped_examples
+    ]
+
+
+def _action_line(action: ActionRecord) -> str:
+    if action.status == "dry_run":
+        return (
+            f"hook {action.hook} would run for {action.subject} ({action.trigger}); add --execute to run it"
+        )
+    return (
+        f"hook {action.hook} for {action.subject} ({action.trigger}): "
+        f"{action.status}"
+        + (f" ({action.reason_detail or action.reason})" if action.reason else "")
+        + (f", exit {action.exit_code}" if action.exit_code is not None else "")
+        + (f", HTTP {action.http_status}" if action.http_status is not None else "")
+    )
+
+
+def notes(artifacts: Mapping[Stage, Artifact]) -> list[str]:
     """Lines under the table: data gaps, what was read and skipped, hooks."""
     lines = []
-    for entry in artifacts.get(Stage.BUDGETS, {}).get("slos", []):
-        if entry.get("objective_percent") is not None and entry["hours_with_data"] < entry["hours"]:
+    for entry in _judged(artifacts):
+        if entry.hours_with_data < entry.hours:
             lines.append(
-                f"* {entry['slo']}: data in {entry['hours_with_data']} of {entry['hours']} "
-                f"hours of the {entry['window']} window"
+                f"* {entry.slo}: data in {entry.hours_with_data} of {entry.hours} "
+                f"hours of the {entry.window} window"
             )
-    for entry in artifacts.get(Stage.BUDGETS, {}).get("slos", []):
+    for entry in _judged(artifacts):
         consumers = _top_consumers(entry)
         if consumers:
-            lines.append(f"{entry['slo']} ({entry['policy']['state']}): {consumers}")
-    for source in artifacts[Stage.SLI]["inputs"]:
-        if source.get("unavailable"):
-            lines.append(f"{source['source']}: UNAVAILABLE, its SLOs are no data: {source['unavailable']}")
-            continue
-        text = f"{source['source']}: {source['records']:,} records, {source['used']:,} used"
-        if source["filtered_out"]:
-            text += f", {source['filtered_out']:,} filtered out"
-        for key, label in (
-            ("before_history", "before the history window"),
-            ("after_evaluation_time", "after the evaluation time"),
-        ):
-            if source[key]:
-                text += f", {source[key]:,} {label}"
-        if source["skipped_total"]:
-            reasons = ", ".join(f"{reason}: {n:,}" for reason, n in source["skipped"].items())
-            text += f", {source['skipped_total']:,} skipped ({reasons})"
-        lines.append(text)
-        lines.extend(
-            f"  {e['file']}:{e['line']}: {e['reason']}"
-            + (f" in {e['field']}" if e["field"] else "")
-            + f": {e['value']}"
-            for e in source["skipped_examples"]
-        )
-    for action in artifacts.get(Stage.SLA, {}).get("actions", []):
-        if action["status"] == "dry_run":
-            lines.append(
-                f"hook {action['hook']} would run for {action['subject']} "
-                f"({action['trigger']}); add --execute to run it"
-            )
-        else:
-            lines.append(
-                f"hook {action['hook']} for {action['subject']} ({action['trigger']}): "
-                f"{action['status']}"
-                + (f" ({action['reason_detail'] or action['reason']})" if action.get("reason") else "")
-                + (f", exit {action['exit_code']}" if action["exit_code"] is not None else "")
-                + (f", HTTP {action['http_status']}" if action.get("http_status") is not None else "")
-            )
+            lines.append(f"{entry.slo} ({entry.policy.state}): {consumers}")
+    sli = stage_artifact(artifacts, Stage.SLI, SliMetrics)
+    for source in sli.inputs if sli else ():
+        lines.extend(_input_lines(source))
+    sla = stage_artifact(artifacts, Stage.SLA, SlaCompliance)
+    lines.extend(_action_line(action) for action in (sla.actions if sla else ()))
     return lines
 
 

@@ -21,8 +21,10 @@ from typing import Any
 
 import pytest
 import typer
+from artifact_builders import burn_rate, error_budgets, sla_compliance, sla_entry, slo_budget
 from typer.testing import CliRunner
 
+from reliability.artifacts.error_budgets import Policy, UnjudgedBudget
 from reliability.cli import app as reliability_app
 from reliability.commands import history
 from reliability.config import load_config
@@ -324,49 +326,25 @@ def test_an_unknown_action_status_is_refused(book: Ledger) -> None:
 # --- what a run is recorded with
 
 
-def budget_entry(name: str, alert: str, unbounded: bool = False) -> dict[str, Any]:
-    return {
-        "slo": f"web/{name}",
-        "service": "web",
-        "component": "api",
-        "sli": "availability",
-        "objective_percent": 99.0,
-        "sli_ratio": 0.98,
-        "budget": {"remaining_ratio": -1.0},
-        "burn_rates": [
-            {"window": "5m", "burn_rate": None, "unbounded": unbounded},
-            {"window": "1h", "burn_rate": 2.0, "unbounded": False},
-        ],
-        "alert": {"state": alert},
-        "policy": {"state": "freeze"},
-    }
-
-
 def test_slo_records_take_the_key_numbers_and_the_matching_sla() -> None:
-    budgets = {
-        "slos": [
-            budget_entry("api-availability", "page", unbounded=True),
-            {
-                "slo": "web/auto",
-                "service": "web",
-                "component": "api",
-                "sli": "latency",
-                "objective_percent": None,
-            },
-        ]
-    }
-    sla = {
-        "slas": [
-            {"sla": "web/other", "service": "web", "component": "db", "sli": "availability", "status": "met"},
-            {
-                "sla": "web/contract",
-                "service": "web",
-                "component": "api",
-                "sli": "availability",
-                "status": "breached",
-            },
-        ]
-    }
+    paging = slo_budget("web", "page", remaining=-1.0, sli_ratio=0.98)
+    paging = dataclasses.replace(
+        paging,
+        slo="web/api-availability",
+        objective_percent=99.0,
+        burn_rates=(
+            dataclasses.replace(burn_rate("5m", 10), burn_rate=None, unbounded=True),
+            dataclasses.replace(burn_rate("1h", 100), burn_rate=2.0),
+        ),
+        policy=Policy("freeze", 2, "budget spent"),
+    )
+    no_objective_entry = UnjudgedBudget(
+        "web/auto", "web", "api", "latency", "30d", 2_592_000, None, True, "no history"
+    )
+    budgets = error_budgets(paging, no_objective_entry)
+    contract = sla_entry(99_000, 100_000)
+    other = dataclasses.replace(contract, sla="web/other", component="db", status="met")
+    sla = sla_compliance(other, dataclasses.replace(contract, status="breached"))
     found, no_objective = slo_records(budgets, sla)
     assert found == SloRecord(
         "web/api-availability",

@@ -3,7 +3,6 @@ and `reliability serve` scraped by a real Prometheus."""
 
 from __future__ import annotations
 
-import copy
 import json
 import math
 import signal
@@ -19,12 +18,15 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from artifact_builders import error_budgets
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from real_servers import free_port, prometheus, pushgateway, running, wait_until_ready
 from typer.testing import CliRunner
 
 from reliability import pipeline
+from reliability.artifacts.error_budgets import UnjudgedBudget
+from reliability.artifacts.models import MODELS, Artifact
 from reliability.cli import app
 from reliability.commands.serve import (
     LatestResults,
@@ -45,7 +47,7 @@ CHECKOUT = {"service": "orders", "component": "checkout", "slo": "checkout-avail
 PAYMENTS_SLA = {"service": "orders", "component": "payments", "sla": "payments-contract"}
 POLL_DEADLINE_SECONDS = 30.0
 
-Artifacts = dict[Stage, dict[str, Any]]
+Artifacts = dict[Stage, Artifact]
 Series = dict[tuple[str, frozenset[tuple[str, str]]], float]
 T = TypeVar("T")
 
@@ -57,7 +59,7 @@ def example_artifacts(tmp_path_factory: pytest.TempPathFactory) -> Artifacts:
     options = pipeline.RunOptions(
         now=config.settings.evaluate_at.timestamp(), out_dir=tmp_path_factory.mktemp("generated")
     )
-    return pipeline.run(config, options).as_json()
+    return pipeline.run(config, options).artifacts
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +125,7 @@ def test_exact_values_of_the_example(
     assert value(found, Metric.EVENTS, **CHECKOUT, kind="good") == 172_400
     assert value(found, Metric.EVENTS, **CHECKOUT, kind="bad") == 79
     assert value(found, Metric.LAST_RUN) == EVALUATED_AT
-    budgets = {e["slo"]: e for e in example_artifacts[Stage.BUDGETS]["slos"]}
+    budgets = {e["slo"]: e for e in example_artifacts[Stage.BUDGETS].to_json()["slos"]}
     checkout = budgets["orders/checkout-availability"]
     assert value(found, Metric.BUDGET_REMAINING, **CHECKOUT) == checkout["budget"]["remaining_ratio"]
     assert value(found, Metric.EXHAUSTION, **CHECKOUT) == checkout["exhaustion"]["seconds"]
@@ -159,8 +161,17 @@ def test_slis_carry_the_same_component_label_as_the_budgets(example_registry: Co
     assert {dict(labels)["component"] for labels in slo_labels} >= {"*", "catalog+search"}
 
 
+def test_an_slo_without_an_objective_is_no_data_and_nothing_else() -> None:
+    """`objective: auto` without history: no budget, burn or alert to export, only the no-data flag."""
+    unjudged = UnjudgedBudget("web/auto", "web", "api", "latency", "30d", 2_592_000, None, True, "no history")
+    found = series(metrics.registry_from_artifacts({Stage.BUDGETS: error_budgets(unjudged)}))
+    labels = dict(zip(SLO_LABELS, ("web", "api", "auto"), strict=True))
+    assert value(found, Metric.NO_DATA, **labels) == 1
+    assert {name for name, _ in found} == {str(Metric.LAST_RUN), str(Metric.NO_DATA)}
+
+
 def test_no_data_unbounded_burn_and_an_sla_without_data(example_artifacts: Artifacts) -> None:
-    changed = copy.deepcopy(example_artifacts)
+    changed = {stage: artifact.to_json() for stage, artifact in example_artifacts.items()}
     entry = next(e for e in changed[Stage.BUDGETS]["slos"] if e["slo"] == "orders/checkout-availability")
     entry["no_data"] = True
     entry["budget"]["remaining_ratio"] = None
@@ -170,7 +181,8 @@ def test_no_data_unbounded_burn_and_an_sla_without_data(example_artifacts: Artif
     sla = next(s for s in changed[Stage.SLA]["slas"] if s["sla"] == "orders/payments-contract")
     next(p for p in sla["periods"] if p["period"] == "current_month")["attained_percent"] = None
 
-    found = series(metrics.registry_from_artifacts(changed))
+    typed = {stage: MODELS[data["kind"]].from_json(data) for stage, data in changed.items()}
+    found = series(metrics.registry_from_artifacts(typed))
     assert value(found, Metric.NO_DATA, **CHECKOUT) == 1
     assert value(found, Metric.BURN_RATE, **CHECKOUT, window="5m") == math.inf
     for metric, labels in [

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import copy
 import re
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import EXAMPLE_CONFIG, require_binary
 from typer.testing import CliRunner
 
 from reliability import pipeline, summary
+from reliability.artifacts.error_budgets import ErrorBudgets, SloBudget
+from reliability.artifacts.models import Artifact
+from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.cli import app
 from reliability.commands import report as report_command
 from reliability.config import load_config
@@ -38,12 +39,12 @@ def artifacts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def artifacts(artifacts_dir: Path) -> dict[Stage, dict[str, Any]]:
+def artifacts(artifacts_dir: Path) -> dict[Stage, Artifact]:
     return report_command.read_artifacts(artifacts_dir)
 
 
 @pytest.fixture(scope="module")
-def page(artifacts: dict[Stage, dict[str, Any]]) -> str:
+def page(artifacts: dict[Stage, Artifact]) -> str:
     return html.render(artifacts)
 
 
@@ -70,17 +71,27 @@ def _parse(page: str) -> _Collector:
     return collector
 
 
-def test_every_slo_has_a_section_and_an_overview_row(
-    page: str, artifacts: dict[Stage, dict[str, Any]]
-) -> None:
-    entries = artifacts[Stage.BUDGETS]["slos"]
+def test_every_slo_has_a_section_and_an_overview_row(page: str, artifacts: dict[Stage, Artifact]) -> None:
+    entries = _budgets(artifacts).slos
     assert len(entries) == 14
     for entry, row in zip(entries, summary.rows(artifacts), strict=True):
-        anchor = "slo-" + re.sub(r"[^0-9A-Za-z]", "-", entry["slo"])
+        anchor = "slo-" + re.sub(r"[^0-9A-Za-z]", "-", entry.slo)
         assert f'id="{anchor}"' in page
         assert f'href="#{anchor}">{row.slo}</a></th>' in page
         assert f">{row.budget_remaining}</td>" in page
     assert page.count('<th scope="col">') >= 9
+
+
+def _budgets(artifacts: dict[Stage, Artifact]) -> ErrorBudgets:
+    budgets = artifacts[Stage.BUDGETS]
+    assert isinstance(budgets, ErrorBudgets)
+    return budgets
+
+
+def _payments(artifacts: dict[Stage, Artifact]) -> SloBudget:
+    payments = _budgets(artifacts).slo("orders/payments-availability")
+    assert isinstance(payments, SloBudget)
+    return payments
 
 
 def test_status_reads_without_colour(page: str) -> None:
@@ -100,27 +111,27 @@ def test_every_chart_has_a_title_and_a_description(page: str) -> None:
         assert 'role="img"' in chart
 
 
-def test_burn_down_tells_the_budget_left(page: str, artifacts: dict[Stage, dict[str, Any]]) -> None:
-    payments = next(e for e in artifacts[Stage.BUDGETS]["slos"] if e["slo"] == "orders/payments-availability")
-    left = payments["budget"]["remaining_events"]
+def test_burn_down_tells_the_budget_left(page: str, artifacts: dict[Stage, Artifact]) -> None:
+    payments = _payments(artifacts)
+    left = payments.budget.remaining_events
     assert f"{left:,.1f} left at the evaluation time (-134.0%)" in page
 
 
 def test_burn_down_ends_at_the_exact_budget_left(
-    artifacts: dict[Stage, dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+    artifacts: dict[Stage, Artifact], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # The 30d window starts at noon: its first day is partial, yet the curve must end where the
     # budgets stage does (the partial day holds what the whole days do not).
     charts: dict[str, list[svg.Series]] = {}
     monkeypatch.setattr(svg, "line_chart", lambda chart_id, *args, **_: charts.setdefault(chart_id, args[3]))
-    payments = next(e for e in artifacts[Stage.BUDGETS]["slos"] if e["slo"] == "orders/payments-availability")
-    measured = next(s for s in artifacts[Stage.SLI]["slos"] if s["slo"] == payments["slo"])
-    assert measured["window"]["start"].endswith("T12:00:00Z")
+    payments = _payments(artifacts)
+    sli = artifacts[Stage.SLI]
+    assert isinstance(sli, SliMetrics)
+    measured = sli.slo(payments.slo)
+    assert measured.window.start.hour == 12
     html._burn_down(payments, measured, "chart")
     actual = [v for v in charts["chart"][0].values if v is not None]
-    assert actual[-1] == pytest.approx(
-        payments["budget"]["remaining_events"]
-    )  # 7 of its 311 bad: before noon
+    assert actual[-1] == pytest.approx(payments.budget.remaining_events)  # 7 of its 311 bad: before noon
 
 
 def test_auto_objective_shows_its_backtest(page: str) -> None:
@@ -154,12 +165,12 @@ def test_page_needs_no_network(page: str) -> None:
     assert "@media print" in styles[0]
 
 
-def test_artifact_text_is_escaped(artifacts: dict[Stage, dict[str, Any]]) -> None:
-    tampered = copy.deepcopy(artifacts)
-    entry = tampered[Stage.BUDGETS]["slos"][0]
+def test_artifact_text_is_escaped(artifacts: dict[Stage, Artifact]) -> None:
+    budgets = _budgets(artifacts).to_json()
+    entry = budgets["slos"][0]
     entry["policy"]["reason"] = "<script>alert(1)</script>"
     entry["attribution"]["day"]["shares"][0]["key"] = '"><img src=x>'
-    page = html.render(tampered)
+    page = html.render(artifacts | {Stage.BUDGETS: ErrorBudgets.from_json(budgets)})
     assert "<script>" not in page and "<img" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "&quot;&gt;&lt;img src=x&gt;" in page
@@ -229,8 +240,8 @@ def test_report_renders_in_chromium(artifacts_dir: Path, tmp_path: Path) -> None
     dumped = _chromium(binary, tmp_path / "profile", "--dump-dom", report_file.as_uri())
     assert dumped.returncode == 0, dumped.stderr[-2000:]
     dom = dumped.stdout
-    for entry, row in zip(artifacts[Stage.BUDGETS]["slos"], summary.rows(artifacts), strict=True):
-        assert f">{entry['slo']}</h2>" in dom
+    for entry, row in zip(_budgets(artifacts).slos, summary.rows(artifacts), strict=True):
+        assert f">{entry.slo}</h2>" in dom
         assert f">{row.budget_remaining}</td>" in dom
         assert f">{row.sli}</td>" in dom
     assert dom.count("<svg") == 3 * 14

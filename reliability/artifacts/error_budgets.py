@@ -119,7 +119,7 @@ class SloBudget(Record):
 
     slo: str
     service: str
-    component: str | None
+    component: str
     sli: str | None
     window: str
     window_seconds: int
@@ -152,7 +152,7 @@ class UnjudgedBudget(Record):
 
     slo: str
     service: str
-    component: str | None
+    component: str
     sli: str | None
     window: str
     window_seconds: int

@@ -93,7 +93,7 @@ class SloEvent(Record):
     trigger: str
     hook: str
     service: str
-    component: str | None
+    component: str
     slo: str
     evaluated_at: datetime
     details: SloEventDetails

@@ -62,7 +62,7 @@ class TargetBudget(Record):
 class SloTarget(Record):
     slo: str
     service: str
-    component: str | None
+    component: str
     sli: str | None
     window: str
     window_seconds: int

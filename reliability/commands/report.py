@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from reliability.artifacts import read, write_atomically
+from reliability.artifacts.models import MODELS, Artifact
 from reliability.conventions import ARTIFACT_FILES, Stage
 from reliability.errors import EXIT_BAD_INPUT, ReliabilityError
 from reliability.report import html
@@ -18,9 +19,9 @@ DEFAULT_ARTIFACTS = Path("generated")
 REQUIRED_STAGES = (Stage.SLI, Stage.TARGETS, Stage.BUDGETS)  # a run with --until sla or later has them all
 
 
-def read_artifacts(folder: Path) -> dict[Stage, dict[str, Any]]:
-    """The artifacts of one run; the SLA one is optional (a run may stop before that stage)."""
-    artifacts: dict[Stage, dict[str, Any]] = {}
+def read_artifacts(folder: Path) -> dict[Stage, Artifact]:
+    """The artifacts of one run, typed; the SLA one is optional (a run may stop before that stage)."""
+    artifacts: dict[Stage, Artifact] = {}
     for stage, name in ARTIFACT_FILES.items():
         path = folder / name
         if not path.exists():
@@ -28,10 +29,10 @@ def read_artifacts(folder: Path) -> dict[Stage, dict[str, Any]]:
                 raise ReliabilityError(f"{path}: not found; run `reliability run` first", EXIT_BAD_INPUT)
             continue
         try:
-            artifacts[stage] = read(path)
-        except ValueError as exc:  # json.JSONDecodeError and a bad encoding
+            artifacts[stage] = MODELS[name.removesuffix(".json")].from_json(read(path))
+        except (ValueError, KeyError, TypeError) as exc:  # not JSON, or not this artifact's shape
             raise ReliabilityError(f"{path}: not a readable artifact: {exc}", EXIT_BAD_INPUT) from None
-    run_ids = {a.get("run_id") for a in artifacts.values()}
+    run_ids = {a.header.run_id for a in artifacts.values()}
     if len(run_ids) > 1:  # mixing runs would put one run's budget beside another's SLI
         raise ReliabilityError(f"{folder}: the artifacts come from different runs", EXIT_BAD_INPUT)
     return artifacts

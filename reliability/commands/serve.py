@@ -277,7 +277,7 @@ def pipeline_runner(path: Path, now: str | None, out: Path) -> RunOnce:
     def run_once() -> CollectorRegistry:
         config = load_config(path)  # read every run: edits apply without a restart, a bad edit fails a run
         options = pipeline.RunOptions(now=_evaluation_time(now, config), out_dir=out)
-        return metrics.registry_from_artifacts(pipeline.run(config, options).as_json())
+        return metrics.registry_from_artifacts(pipeline.run(config, options).artifacts)
 
     return run_once
 

@@ -11,16 +11,19 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlparse
 
 from prometheus_client import CollectorRegistry, Gauge, generate_latest, push_to_gateway
 
 from reliability import artifacts
+from reliability.artifacts.error_budgets import ErrorBudgets, SloBudget
+from reliability.artifacts.models import Artifact, stage_artifact
+from reliability.artifacts.sla_compliance import SlaCompliance
+from reliability.artifacts.sli_metrics import SliMetrics
+from reliability.artifacts.slo_targets import SloTargets
 from reliability.conventions import CURRENT_BURN_WINDOW, RECENT_WINDOWS, SLA_LABELS, SLO_LABELS, Metric, Stage
 from reliability.core.alerts import AlertState
 from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
-from reliability.timefmt import parse_rfc3339
 
 WINDOW, SEVERITY, KIND = "window", "severity", "kind"
 ALERT_SEVERITIES = (AlertState.PAGE, AlertState.TICKET)
@@ -30,7 +33,7 @@ DEFAULT_PUSH_JOB = "reliability"
 PUSH_TIMEOUT_SECONDS = 10.0
 TEXTFILE_SUFFIX = ".prom"  # node_exporter's textfile collector reads only these
 
-Artifacts = Mapping[Stage, Mapping[str, Any]]
+Artifacts = Mapping[Stage, Artifact]
 
 LABELS: dict[Metric, tuple[str, ...]] = {
     Metric.SLO_OBJECTIVE: SLO_LABELS,
@@ -91,22 +94,23 @@ def samples(run_artifacts: Artifacts) -> Iterator[Sample]:
     any_artifact = next(iter(run_artifacts.values()), None)
     if any_artifact is None:
         return
-    yield Sample(Metric.LAST_RUN, {}, parse_rfc3339(any_artifact["evaluated_at"]).timestamp())
-    if Stage.SLI in run_artifacts:
-        yield from _sli_samples(run_artifacts[Stage.SLI])
-    if Stage.TARGETS in run_artifacts:
-        yield from _objective_samples(run_artifacts[Stage.TARGETS])
-    if Stage.BUDGETS in run_artifacts:
-        yield from _budget_samples(run_artifacts[Stage.BUDGETS])
-    if Stage.SLA in run_artifacts:
-        yield from _sla_samples(run_artifacts[Stage.SLA])
+    yield Sample(Metric.LAST_RUN, {}, any_artifact.header.evaluated_at.timestamp())
+    sli = stage_artifact(run_artifacts, Stage.SLI, SliMetrics)
+    if sli is not None:
+        yield from _sli_samples(sli)
+    targets = stage_artifact(run_artifacts, Stage.TARGETS, SloTargets)
+    if targets is not None:
+        yield from _objective_samples(targets)
+    budgets = stage_artifact(run_artifacts, Stage.BUDGETS, ErrorBudgets)
+    if budgets is not None:
+        yield from _budget_samples(budgets)
+    sla = stage_artifact(run_artifacts, Stage.SLA, SlaCompliance)
+    if sla is not None:
+        yield from _sla_samples(sla)
 
 
-def _slo_labels(entry: Mapping[str, Any]) -> dict[str, str]:
-    service = entry["service"]
-    # sli-metrics lists the components instead: joined by the same rule as Slo.component.
-    component = entry["component"] if "component" in entry else "+".join(entry["components"]) or "*"
-    name = entry["slo"].removeprefix(f"{service}/")
+def _slo_labels(service: str, component: str, slo_id: str) -> dict[str, str]:
+    name = slo_id.removeprefix(f"{service}/")
     return dict(zip(SLO_LABELS, (service, component, name), strict=True))
 
 
@@ -119,53 +123,58 @@ def _flag(condition: bool) -> float:
     return 1.0 if condition else 0.0
 
 
-def _sli_samples(sli: Mapping[str, Any]) -> Iterator[Sample]:
-    for entry in sli["slos"]:
-        labels = _slo_labels(entry)
-        windows = {*RECENT_WINDOWS, entry["window"]["name"]}
-        for measured in entry["measurements"]:
-            if measured["window"] in windows and measured["ratio"] is not None:
-                yield Sample(Metric.SLI, labels | {WINDOW: measured["window"]}, measured["ratio"])
+def _sli_samples(sli: SliMetrics) -> Iterator[Sample]:
+    for entry in sli.slos:
+        # sli-metrics lists the components: joined by the same rule as Slo.component.
+        labels = _slo_labels(entry.service, "+".join(entry.components) or "*", entry.slo)
+        windows = {*RECENT_WINDOWS, entry.window.name}
+        for measured in entry.measurements:
+            ratio = measured.figures.ratio
+            if measured.window in windows and ratio is not None:
+                yield Sample(Metric.SLI, labels | {WINDOW: measured.window}, ratio)
 
 
-def _objective_samples(targets: Mapping[str, Any]) -> Iterator[Sample]:
-    for entry in targets["slos"]:
-        if entry["objective_percent"] is not None:
-            value = _ratio_from_percent(entry["objective_percent"])
-            yield Sample(Metric.SLO_OBJECTIVE, _slo_labels(entry), value)
+def _objective_samples(targets: SloTargets) -> Iterator[Sample]:
+    for entry in targets.slos:
+        if entry.objective_percent is not None:
+            value = _ratio_from_percent(entry.objective_percent)
+            yield Sample(Metric.SLO_OBJECTIVE, _slo_labels(entry.service, entry.component, entry.slo), value)
 
 
-def _budget_samples(budgets: Mapping[str, Any]) -> Iterator[Sample]:
-    for entry in budgets["slos"]:
-        labels = _slo_labels(entry)
-        silent = entry["no_data"] or entry.get("alert", {}).get("state") == "no_data"
-        yield Sample(Metric.NO_DATA, labels, _flag(silent))
-        if entry["budget"]["remaining_ratio"] is not None:
-            yield Sample(Metric.BUDGET_REMAINING, labels, entry["budget"]["remaining_ratio"])
-        for burn in entry["burn_rates"]:
-            rate = math.inf if burn["unbounded"] else burn["burn_rate"]
-            if rate is not None:
-                yield Sample(Metric.BURN_RATE, labels | {WINDOW: burn["window"]}, rate)
-        if entry["exhaustion"]["seconds"] is not None:
-            yield Sample(Metric.EXHAUSTION, labels, entry["exhaustion"]["seconds"])
-        for severity in ALERT_SEVERITIES:
-            firing = entry["alert"]["state"] == severity
-            yield Sample(Metric.ALERT, labels | {SEVERITY: str(severity)}, _flag(firing))
-        yield Sample(Metric.POLICY_FREEZE, labels, _flag(entry["policy"]["state"] == FREEZE))
-        yield Sample(Metric.EVENTS, labels | {KIND: "good"}, entry["good"])
-        yield Sample(Metric.EVENTS, labels | {KIND: "bad"}, entry["total"] - entry["good"])
-
-
-def _sla_samples(sla: Mapping[str, Any]) -> Iterator[Sample]:
-    for entry in sla["slas"]:
-        service = entry["service"]
-        name = entry["sla"].removeprefix(f"{service}/")
-        labels = dict(zip(SLA_LABELS, (service, entry["component"], name), strict=True))
-        current = next(p for p in entry["periods"] if p["period"] == CURRENT_MONTH)
-        if current["attained_percent"] is None:  # no data this month: neither met nor breached
+def _budget_samples(budgets: ErrorBudgets) -> Iterator[Sample]:
+    for entry in budgets.slos:
+        labels = _slo_labels(entry.service, entry.component, entry.slo)
+        if not isinstance(entry, SloBudget):  # no objective: nothing to judge, nothing burning
+            yield Sample(Metric.NO_DATA, labels, _flag(True))
             continue
-        yield Sample(Metric.SLA_ATTAINED, labels, _ratio_from_percent(current["attained_percent"]))
-        yield Sample(Metric.SLA_BREACH, labels, _flag(current["breached"]))
+        silent = entry.no_data or entry.alert.state == "no_data"
+        yield Sample(Metric.NO_DATA, labels, _flag(silent))
+        if entry.budget.remaining_ratio is not None:
+            yield Sample(Metric.BUDGET_REMAINING, labels, entry.budget.remaining_ratio)
+        for burn in entry.burn_rates:
+            rate = math.inf if burn.unbounded else burn.burn_rate
+            if rate is not None:
+                yield Sample(Metric.BURN_RATE, labels | {WINDOW: burn.window}, rate)
+        if entry.exhaustion.seconds is not None:
+            yield Sample(Metric.EXHAUSTION, labels, entry.exhaustion.seconds)
+        for severity in ALERT_SEVERITIES:
+            firing = entry.alert.state == severity
+            yield Sample(Metric.ALERT, labels | {SEVERITY: str(severity)}, _flag(firing))
+        yield Sample(Metric.POLICY_FREEZE, labels, _flag(entry.policy.state == FREEZE))
+        yield Sample(Metric.EVENTS, labels | {KIND: "good"}, entry.good)
+        yield Sample(Metric.EVENTS, labels | {KIND: "bad"}, entry.total - entry.good)
+
+
+def _sla_samples(sla: SlaCompliance) -> Iterator[Sample]:
+    for entry in sla.slas:
+        service = entry.service
+        name = entry.sla.removeprefix(f"{service}/")
+        labels = dict(zip(SLA_LABELS, (service, entry.component, name), strict=True))
+        current = next(p for p in entry.periods if p.period == CURRENT_MONTH)
+        if current.attained_percent is None:  # no data this month: neither met nor breached
+            continue
+        yield Sample(Metric.SLA_ATTAINED, labels, _ratio_from_percent(current.attained_percent))
+        yield Sample(Metric.SLA_BREACH, labels, _flag(current.breached))
 
 
 def check_destinations(textfile: Path | None, push_url: str | None) -> None:

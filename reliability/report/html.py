@@ -5,15 +5,21 @@ Pure: artifacts in, a string out. Every text from the artifacts goes through `es
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from html import escape
-from typing import Any
 
 from reliability import summary
+from reliability.artifacts.error_budgets import ErrorBudgets, SloBudget, UnjudgedBudget
+from reliability.artifacts.figures import SloWindow
+from reliability.artifacts.models import Artifact, stage_artifact
+from reliability.artifacts.sla_compliance import ActionRecord, SlaCompliance
+from reliability.artifacts.sli_metrics import SliMetrics, SloMeasurements
+from reliability.artifacts.slo_targets import SloTarget, SloTargets
 from reliability.conventions import Stage
 from reliability.report import svg
-from reliability.timefmt import parse_rfc3339
+from reliability.stages.sla_compliance import slas_covering
+from reliability.timefmt import format_rfc3339
 
 TOP_CONSUMERS = 5  # per attribution dimension: enough to see where the budget went
 ATTRIBUTION_DIMENSIONS = ("dependency", "component", "status", "day", "hour")
@@ -106,15 +112,14 @@ def _percent(ratio: float | None, digits: int = 3) -> str:
     return "no data" if ratio is None else f"{ratio * 100:.{digits}f}%"
 
 
-def _overview(artifacts: dict[Stage, dict[str, Any]]) -> str:
-    budgets = artifacts[Stage.BUDGETS]["slos"]
+def _overview(budgets: ErrorBudgets, artifacts: Mapping[Stage, Artifact]) -> str:
     headers = ["Service", "SLO", "SLI", "Objective", "Budget left", "Burn (1h)", "Alert", "Policy", "SLA"]
     parts = [
         "<table><caption>Every SLO at the evaluation time</caption><thead><tr>",
         *[f'<th scope="col">{escape(h)}</th>' for h in headers],
         "</tr></thead><tbody>",
     ]
-    for entry, row in zip(budgets, summary.rows(artifacts), strict=True):
+    for entry, row in zip(budgets.slos, summary.rows(artifacts), strict=True):
         cells = [
             row.service,
             row.slo,
@@ -127,7 +132,7 @@ def _overview(artifacts: dict[Stage, dict[str, Any]]) -> str:
             row.sla,
         ]
         parts.append(f"<tr><td>{escape(cells[0])}</td>")
-        parts.append(f'<th scope="row"><a href="#{_anchor(entry["slo"])}">{escape(cells[1])}</a></th>')
+        parts.append(f'<th scope="row"><a href="#{_anchor(entry.slo)}">{escape(cells[1])}</a></th>')
         for cell in cells[2:]:
             css = _status_class(cell)
             css_attr = f' class="{css}"' if css else ""
@@ -137,51 +142,47 @@ def _overview(artifacts: dict[Stage, dict[str, Any]]) -> str:
     return "".join(parts)
 
 
-def _window_days(window: dict[str, Any]) -> list[date]:
+def _window_days(window: SloWindow) -> list[date]:
     """Every UTC day from the window's start to its period end, future days of a calendar window too."""
-    first = parse_rfc3339(window["start"]).date()
-    last = (parse_rfc3339(window["period_end"]) - timedelta(seconds=1)).date()
+    first = window.start.date()
+    last = (window.period_end - timedelta(seconds=1)).date()
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
-def _burn_down(entry: dict[str, Any], sli_slo: dict[str, Any], chart_id: str) -> str:
+def _burn_down(entry: SloBudget, sli_slo: SloMeasurements, chart_id: str) -> str:
     """Budget left at the end of each day against the ideal: spent evenly over the period."""
-    budget = entry.get("budget")
-    if not budget:
-        return "<p>No error budget: the SLO has no objective.</p>"
-    allowed = float(budget["allowed_events"])
-    window = sli_slo["window"]
-    start = parse_rfc3339(window["start"])
-    period_end = parse_rfc3339(window["period_end"])
-    evaluated = parse_rfc3339(window["end"])
-    bad_by_day = {d["date"]: float(d["bad"]) for d in sli_slo["daily"]}
+    budget = entry.budget
+    allowed = float(budget.allowed_events)
+    window = sli_slo.window
+    start, period_end, evaluated = window.start, window.period_end, window.end
+    bad_by_day = {d.date: float(d.figures.bad) for d in sli_slo.daily}
     days = _window_days(window)
-    exact = entry["budgeting"]["method"] == "occurrences" and sli_slo["composite"] is None
+    exact = entry.budgeting.method == "occurrences" and sli_slo.composite is None
     if exact:  # events add up: the partial first day holds what the later days do not
-        later = sum(bad_by_day.get(d.isoformat(), 0.0) for d in days[1:])
-        bad_by_day[days[0].isoformat()] = max(0.0, float(budget["consumed_events"]) - later)
+        later = sum(bad_by_day.get(d, 0.0) for d in days[1:])
+        bad_by_day[days[0]] = max(0.0, float(budget.consumed_events) - later)
     ideal: list[float | None] = []
     actual: list[float | None] = []
     spent = 0.0
     for day in days:
         day_end = min(datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1), period_end)
-        elapsed = (day_end - start).total_seconds() / window["period_seconds"]
+        elapsed = (day_end - start).total_seconds() / window.period_seconds
         ideal.append(allowed * (1 - min(max(elapsed, 0.0), 1.0)))
         if day_end - timedelta(days=1) >= evaluated:  # a day that has not begun yet
             actual.append(None)
             continue
-        spent += bad_by_day.get(day.isoformat(), 0.0)
+        spent += bad_by_day.get(day, 0.0)
         actual.append(allowed - spent)
-    unit = "bad slices" if entry["budgeting"]["method"] == "timeslices" else "bad events"
+    unit = "bad slices" if entry.budgeting.method == "timeslices" else "bad events"
     desc = (
-        f"Error budget of {entry['slo']} over its {entry['window']} window, {days[0]} to {days[-1]}: "
-        f"{allowed:,.1f} {unit} allowed; {budget['remaining_events']:,.1f} left at the evaluation time "
-        f"({_percent(budget['remaining_ratio'], 1)})."
+        f"Error budget of {entry.slo} over its {entry.window} window, {days[0]} to {days[-1]}: "
+        f"{allowed:,.1f} {unit} allowed; {budget.remaining_events:,.1f} left at the evaluation time "
+        f"({_percent(budget.remaining_ratio, 1)})."
         + ("" if exact else " From daily totals: a partial first day counts whole.")
     )
     return svg.line_chart(
         chart_id,
-        f"Error budget burn-down: {entry['slo']}",
+        f"Error budget burn-down: {entry.slo}",
         desc,
         [d.isoformat()[5:] for d in days],
         [
@@ -194,15 +195,14 @@ def _burn_down(entry: dict[str, Any], sli_slo: dict[str, Any], chart_id: str) ->
     )
 
 
-def _sli_per_day(entry: dict[str, Any], sli_slo: dict[str, Any], chart_id: str) -> str:
-    objective = entry.get("objective_percent")
-    window = sli_slo["window"]
-    first = parse_rfc3339(window["start"]).date().isoformat()
-    last = window["end"][:10]
-    daily = [d for d in sli_slo["daily"] if first <= d["date"] <= last]
+def _sli_per_day(entry: SloBudget, sli_slo: SloMeasurements, chart_id: str) -> str:
+    objective = entry.objective_percent
+    window = sli_slo.window
+    first, last = window.start.date(), window.end.date()
+    daily = [d for d in sli_slo.daily if first <= d.date <= last]
     if not daily:
         return "<p>No daily SLI in the window.</p>"
-    values = [None if d["ratio"] is None else d["ratio"] * 100 for d in daily]
+    values = [None if d.figures.ratio is None else d.figures.ratio * 100 for d in daily]
     series = [svg.Series("SLI per day", values, "actual")]
     if objective is not None:
         series.append(
@@ -211,16 +211,16 @@ def _sli_per_day(entry: dict[str, Any], sli_slo: dict[str, Any], chart_id: str) 
     measured = [v for v in values if v is not None]
     worst = min(measured) if measured else None
     desc = (
-        f"Daily SLI of {entry['slo']} from {daily[0]['date']} to {daily[-1]['date']}"
+        f"Daily SLI of {entry.slo} from {daily[0].date} to {daily[-1].date}"
         + (f" against the objective {objective:g}%" if objective is not None else "")
         + (f"; lowest day {worst:.3f}%" if worst is not None else "; no data")
         + f"; {sum(v is None for v in values)} day(s) without data, shown as gaps."
     )
     return svg.line_chart(
         chart_id,
-        f"SLI per day: {entry['slo']}",
+        f"SLI per day: {entry.slo}",
         desc,
-        [d["date"][5:] for d in daily],
+        [d.date.isoformat()[5:] for d in daily],
         series,
         "SLI (% good)",
         lambda v: f"{v:.2f}%",
@@ -228,33 +228,33 @@ def _sli_per_day(entry: dict[str, Any], sli_slo: dict[str, Any], chart_id: str) 
     )
 
 
-def _burn_rates(entry: dict[str, Any], chart_id: str) -> str:
+def _burn_rates(entry: SloBudget, chart_id: str) -> str:
     """Each window's burn rate with the alert factors it is compared with (long and short window)."""
     thresholds: dict[str, list[svg.Marker]] = {}
     firing_windows: set[str] = set()
-    for pair in entry["alert"]["pairs"]:
-        for role in ("long_window", "short_window"):
-            label = f"{pair['severity']} {pair['long_window']}/{pair['short_window']}: {pair['factor']:g}x"
-            thresholds.setdefault(pair[role], []).append(svg.Marker(pair["factor"], label))
-            if pair["status"] == "firing":
-                firing_windows.add(pair[role])
+    for pair in entry.alert.pairs:
+        for window in (pair.long_window, pair.short_window):
+            label = f"{pair.severity} {pair.long_window}/{pair.short_window}: {pair.factor:g}x"
+            thresholds.setdefault(window, []).append(svg.Marker(pair.factor, label))
+            if pair.status == "firing":
+                firing_windows.add(window)
     bars = [
         svg.Bar(
-            rate["window"],
-            rate["burn_rate"],
-            "bar-firing" if rate["window"] in firing_windows else "bar",
-            thresholds.get(rate["window"], []),
+            rate.window,
+            rate.burn_rate,
+            "bar-firing" if rate.window in firing_windows else "bar",
+            thresholds.get(rate.window, []),
         )
-        for rate in entry["burn_rates"]
+        for rate in entry.burn_rates
     ]
     described = ", ".join(
-        f"{r['window']} {'no data' if r['burn_rate'] is None else format(r['burn_rate'], '.2f') + 'x'}"
-        for r in entry["burn_rates"]
+        f"{r.window} {'no data' if r.burn_rate is None else format(r.burn_rate, '.2f') + 'x'}"
+        for r in entry.burn_rates
     )
     chart = svg.bar_chart(
         chart_id,
-        f"Burn rate per window: {entry['slo']}",
-        f"Burn rates of {entry['slo']} (1x spends the budget exactly over the window): {described}. "
+        f"Burn rate per window: {entry.slo}",
+        f"Burn rates of {entry.slo} (1x spends the budget exactly over the window): {described}. "
         "Dashed marks: the alert factor each window is compared with.",
         bars,
         "burn rate (x budget rate, log scale)",
@@ -264,13 +264,13 @@ def _burn_rates(entry: dict[str, Any], chart_id: str) -> str:
     )
     rows = [
         [
-            f"{p['severity']} {p['long_window']}/{p['short_window']}",
-            f"{p['factor']:g}x",
-            _burn_text(p["long_burn_rate"]),
-            _burn_text(p["short_burn_rate"]),
-            {"firing": "FIRING", "ok": "ok", "no_data": "NO DATA"}.get(p["status"], p["status"]),
+            f"{p.severity} {p.long_window}/{p.short_window}",
+            f"{p.factor:g}x",
+            _burn_text(p.long_burn_rate),
+            _burn_text(p.short_burn_rate),
+            {"firing": "FIRING", "ok": "ok", "no_data": "NO DATA"}.get(p.status, p.status),
         ]
-        for p in entry["alert"]["pairs"]
+        for p in entry.alert.pairs
     ]
     table = _table(
         "Alert pairs: both windows above the factor fire the alert",
@@ -284,52 +284,49 @@ def _burn_text(rate: float | None) -> str:
     return "no data" if rate is None else f"{rate:.2f}x"
 
 
-def _fired(entry: dict[str, Any], actions: list[dict[str, Any]]) -> str:
-    fired = [p for p in entry["alert"]["pairs"] if p["status"] == "firing"]
+def _fired(entry: SloBudget, actions: Sequence[ActionRecord]) -> str:
+    fired = [p for p in entry.alert.pairs if p.status == "firing"]
     items = [
-        f"{p['severity'].upper()}: {p['long_window']} burn {_burn_text(p['long_burn_rate'])} and "
-        f"{p['short_window']} burn {_burn_text(p['short_burn_rate'])} above {p['factor']:g}x"
+        f"{p.severity.upper()}: {p.long_window} burn {_burn_text(p.long_burn_rate)} and "
+        f"{p.short_window} burn {_burn_text(p.short_burn_rate)} above {p.factor:g}x"
         for p in fired
     ]
     items += [
-        f"hook {a['hook']} ({a['trigger']}): {a['status'].replace('_', ' ')}"
+        f"hook {a.hook} ({a.trigger}): {a.status.replace('_', ' ')}"
         for a in actions
-        if a["subject"] == entry["slo"]
+        if a.subject == entry.slo
     ]
     if not items:
         return "<p>No alert fired.</p>"
     return "<ul>" + "".join(f"<li>{escape(item)}</li>" for item in items) + "</ul>"
 
 
-def _sla(entry: dict[str, Any], sla: dict[str, Any]) -> str:
-    key = (entry["service"], entry["component"], entry["sli"])
-    matching = [s for s in sla.get("slas", []) if (s["service"], s["component"], s["sli"]) == key]
+def _sla(entry: SloBudget, sla: SlaCompliance | None) -> str:
+    matching = slas_covering(sla, entry.service, entry.component, entry.sli)
     if not matching:
         return "<p>No SLA covers this SLO.</p>"
     parts = []
     for item in matching:
-        tiers = ", ".join(
-            f"below {c['below_percent']:g}%: {c['credit_percent']:g}% credit" for c in item["credits"]
-        )
-        status = _SLA_MARKERS.get(item["status"], item["status"])
+        tiers = ", ".join(f"below {c.below_percent:g}%: {c.credit_percent:g}% credit" for c in item.credits)
+        status = _SLA_MARKERS.get(item.status, item.status)
         parts.append(
-            f"<p>SLA <strong>{escape(item['sla'])}</strong>: target {item['target_percent']:g}%, "
+            f"<p>SLA <strong>{escape(item.sla)}</strong>: target {item.target_percent:g}%, "
             f'status <span class="{_status_class(status)}">{escape(status)}</span>. '
             f"Credit tiers: {escape(tiers or 'none')}.</p>"
         )
         rows = [
             [
-                f"{p['month']}" + ("" if p["complete"] else " (so far)"),
-                "no data" if p["attained_percent"] is None else f"{p['attained_percent']:.3f}%",
-                f"{p['days_with_data']} of {p['days_in_period']}",
-                "BREACHED" if p["breached"] else ("NO DATA" if p["no_data"] else "met"),
-                f"{p['credit_percent']:g}%" if p["credit_percent"] else "none",
+                f"{p.month}" + ("" if p.complete else " (so far)"),
+                "no data" if p.attained_percent is None else f"{p.attained_percent:.3f}%",
+                f"{p.days_with_data} of {p.days_in_period}",
+                "BREACHED" if p.breached else ("NO DATA" if p.no_data else "met"),
+                f"{p.credit_percent:g}%" if p.credit_percent else "none",
             ]
-            for p in item["periods"]
+            for p in item.periods
         ]
         parts.append(
             _table(
-                f"SLA {item['sla']} by month",
+                f"SLA {item.sla} by month",
                 ["month", "attained", "days with data", "status", "credit"],
                 rows,
             )
@@ -337,39 +334,37 @@ def _sla(entry: dict[str, Any], sla: dict[str, Any]) -> str:
     return "".join(parts)
 
 
-def _consumers(entry: dict[str, Any]) -> str:
-    attribution = entry.get("attribution") or {}
+def _consumers(entry: SloBudget) -> str:
+    attribution = entry.attribution
     if not attribution:
         return "<p>Nothing attributed (time-slice budgets and SLOs without bad events have no breakdown).</p>"
     parts = []
     for dimension in ATTRIBUTION_DIMENSIONS:
         if dimension not in attribution:
             continue
-        shares = attribution[dimension]["shares"][:TOP_CONSUMERS]
-        rows = [[str(s["key"]), f"{s['bad']:,.4g}", f"{s['share']:.1%}"] for s in shares]
+        shares = attribution[dimension].shares[:TOP_CONSUMERS]
+        rows = [[str(s.key), f"{s.bad:,.4g}", f"{s.share:.1%}"] for s in shares]
         headers = [dimension, "bad", "share of budget spent"]
         parts.append(_table(f"Top budget consumers by {dimension}", headers, rows))
     return "".join(parts)
 
 
-def _objective(target: dict[str, Any]) -> str:
+def _objective(target: SloTarget) -> str:
     """Why this objective: the rationale, and for `auto` the backtest of every ladder step."""
-    parts = [f"<p>{escape(target['rationale'])}</p>"]
-    replay = target.get("backtest")
+    parts = [f"<p>{escape(target.rationale)}</p>"]
+    replay = target.backtest
     if replay:
         rows = [
             [
-                f"{c['objective_percent']:g}%",
-                "kept" if c["qualified"] else "not kept",
-                "-"
-                if c["met_share"] is None
-                else f"{round(c['met_share'] * c['period_ends'])} of {c['period_ends']}",
-                _percent(c["lowest_budget_left"], 1),
-                str(c["pages"]),
-                str(c["tickets"]),
-                c["reason"],
+                f"{c.objective_percent:g}%",
+                "kept" if c.qualified else "not kept",
+                "-" if c.met_share is None else f"{round(c.met_share * c.period_ends)} of {c.period_ends}",
+                _percent(c.lowest_budget_left, 1),
+                str(c.pages),
+                str(c.tickets),
+                c.reason,
             ]
-            for c in replay["candidates"]
+            for c in replay.candidates
         ]
         headers = [
             "objective",
@@ -380,35 +375,34 @@ def _objective(target: dict[str, Any]) -> str:
             "tickets",
             "why",
         ]
-        parts.append(
-            _table(f"Backtest of the objective ladder ({replay['window_set']} alerts)", headers, rows)
-        )
+        parts.append(_table(f"Backtest of the objective ladder ({replay.window_set} alerts)", headers, rows))
     return "".join(parts)
 
 
 def _slo_section(
-    entry: dict[str, Any], sli_slo: dict[str, Any], artifacts: dict[Stage, dict[str, Any]]
+    entry: SloBudget | UnjudgedBudget,
+    sli_slo: SloMeasurements,
+    targets: SloTargets,
+    sla: SlaCompliance | None,
 ) -> str:
-    slo_id = entry["slo"]
+    slo_id = entry.slo
     anchor = _anchor(slo_id)
-    sla = artifacts.get(Stage.SLA, {})
-    policy = entry.get("policy", {})
+    policy = entry.policy if isinstance(entry, SloBudget) else None
     head = (
         f'<section class="slo" id="{anchor}" aria-labelledby="{anchor}-h">'
         f'<h2 id="{anchor}-h">{escape(slo_id)}</h2>'
-        f"<p>SLI {escape(entry['sli'] or 'composite')} over the {escape(entry['window'])} window "
-        f"({escape(sli_slo['window']['description'])}); "
-        f"policy <strong>{escape(str(policy.get('state', 'no_data')).upper())}</strong>"
-        f"{': ' + escape(policy['reason']) if policy.get('reason') else ''}.</p>"
+        f"<p>SLI {escape(entry.sli or 'composite')} over the {escape(entry.window)} window "
+        f"({escape(sli_slo.window.description)}); "
+        f"policy <strong>{escape((policy.state if policy else 'no_data').upper())}</strong>"
+        f"{': ' + escape(policy.reason) if policy and policy.reason else ''}.</p>"
     )
-    if entry.get("objective_percent") is None:
+    if not isinstance(entry, SloBudget):
         return head + "<p>No objective: nothing to chart.</p></section>"
-    target = next(t for t in artifacts[Stage.TARGETS]["slos"] if t["slo"] == slo_id)
     return "".join(
         [
             head,
             "<h3>Objective</h3>",
-            _objective(target),
+            _objective(targets.slo(slo_id)),
             "<h3>Error budget burn-down</h3>",
             _burn_down(entry, sli_slo, f"{anchor}-burn-down"),
             "<h3>SLI per day</h3>",
@@ -416,7 +410,7 @@ def _slo_section(
             "<h3>Burn rates and alert thresholds</h3>",
             _burn_rates(entry, f"{anchor}-burn-rates"),
             "<h3>Alerts that fired</h3>",
-            _fired(entry, sla.get("actions", [])),
+            _fired(entry, sla.actions if sla else ()),
             "<h3>SLA</h3>",
             _sla(entry, sla),
             "<h3>Top budget consumers</h3>",
@@ -426,22 +420,26 @@ def _slo_section(
     )
 
 
-def render(artifacts: dict[Stage, dict[str, Any]]) -> str:
+def render(artifacts: Mapping[Stage, Artifact]) -> str:
     """The whole report page for one run's artifacts (SLI, targets and budgets needed; SLA optional)."""
-    sli_slos = {s["slo"]: s for s in artifacts[Stage.SLI]["slos"]}
-    budgets = artifacts[Stage.BUDGETS]
-    evaluated_at = str(budgets["evaluated_at"])
-    nav = "".join(f'<li><a href="#{_anchor(e["slo"])}">{escape(e["slo"])}</a></li>' for e in budgets["slos"])
+    sli = stage_artifact(artifacts, Stage.SLI, SliMetrics)
+    targets = stage_artifact(artifacts, Stage.TARGETS, SloTargets)
+    budgets = stage_artifact(artifacts, Stage.BUDGETS, ErrorBudgets)
+    if sli is None or targets is None or budgets is None:
+        raise ValueError("the report needs the SLI, targets and budgets artifacts")
+    sla = stage_artifact(artifacts, Stage.SLA, SlaCompliance)
+    evaluated_at = format_rfc3339(budgets.header.evaluated_at)
+    nav = "".join(f'<li><a href="#{_anchor(e.slo)}">{escape(e.slo)}</a></li>' for e in budgets.slos)
     notes = "".join(f"<li>{escape(line)}</li>" for line in summary.notes(artifacts))
-    sections = "".join(_slo_section(e, sli_slos[e["slo"]], artifacts) for e in budgets["slos"])
+    sections = "".join(_slo_section(e, sli.slo(e.slo), targets, sla) for e in budgets.slos)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>Reliability report, {escape(evaluated_at)}</title>"
         f"<style>{STYLE}</style></head><body>"
         f"<header><h1>Reliability report</h1><p>Evaluated at {escape(evaluated_at)}, "
-        f"run {escape(str(budgets['run_id']))}.</p></header>"
+        f"run {escape(budgets.header.run_id)}.</p></header>"
         "<main><h2>Overview</h2>"
-        f"{_overview(artifacts)}"
+        f"{_overview(budgets, artifacts)}"
         f"<h2>Notes</h2><ul>{notes}</ul>"
         f'<nav aria-label="SLOs"><h2>SLOs</h2><ul>{nav}</ul></nav>'
         f"{sections}</main></body></html>\n"

@@ -60,6 +60,14 @@ def _sla(sla: Sla, sli_metrics: SliMetrics, evaluated_at: int) -> SlaEntry:
     )
 
 
+def slas_covering(sla: SlaCompliance | None, service: str, component: str, sli: str | None) -> list[SlaEntry]:
+    """The SLAs an SLO answers to: those on its component and SLI. An SLA reads one component's
+    SLI, so a composite SLO (no SLI) or a multi-component one ('a+b') has none."""
+    if sla is None:
+        return []
+    return [s for s in sla.slas if (s.service, s.component, s.sli) == (service, component, sli)]
+
+
 def build(header: Header, config: Config, sli_metrics: SliMetrics) -> SlaCompliance:
     """The SLAs; their hook actions are added by the hooks stage, when it runs."""
     evaluated_at = int(sli_metrics.history.end.timestamp())
