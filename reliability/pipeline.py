@@ -19,7 +19,7 @@ from reliability.actions.run_hooks import plan_and_run
 from reliability.actions.safety import LedgerView, NoHistory
 from reliability.artifacts.error_budgets import ErrorBudgets
 from reliability.artifacts.header import Header
-from reliability.artifacts.models import Artifact
+from reliability.artifacts.models import Artifact, T, stage_artifact
 from reliability.artifacts.sla_compliance import ActionRecord, SlaCompliance
 from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.artifacts.slo_targets import SloTargets
@@ -34,8 +34,6 @@ from reliability.stages import error_budgets, sla_compliance, sli_metrics, slo_t
 from reliability.telemetry.ingest import Telemetry, load_telemetry
 from reliability.terminal.progress import NO_PROGRESS, Progress
 from reliability.timefmt import format_rfc3339, moment
-
-STAGE_ORDER = list(Stage)
 
 
 @dataclass(frozen=True)
@@ -64,27 +62,17 @@ class RunResult:
 
     @property
     def sli(self) -> SliMetrics:
-        found = self.artifacts[Stage.SLI]
-        assert isinstance(found, SliMetrics)
-        return found
-
-    @property
-    def targets(self) -> SloTargets | None:
-        found = self.artifacts.get(Stage.TARGETS)
-        assert found is None or isinstance(found, SloTargets)
+        found = stage_artifact(self.artifacts, Stage.SLI, SliMetrics)
+        assert found is not None, "every run measures the SLIs"
         return found
 
     @property
     def budgets(self) -> ErrorBudgets | None:
-        found = self.artifacts.get(Stage.BUDGETS)
-        assert found is None or isinstance(found, ErrorBudgets)
-        return found
+        return stage_artifact(self.artifacts, Stage.BUDGETS, ErrorBudgets)
 
     @property
     def sla(self) -> SlaCompliance | None:
-        found = self.artifacts.get(Stage.SLA)
-        assert found is None or isinstance(found, SlaCompliance)
-        return found
+        return stage_artifact(self.artifacts, Stage.SLA, SlaCompliance)
 
 
 def lookback_seconds(config: Config, evaluated_at: int) -> int:
@@ -176,6 +164,141 @@ def run(config: Config, options: RunOptions) -> RunResult:
     return result
 
 
+@dataclass
+class _StageRun:
+    """What the stages of one run share: the configuration, the telemetry and the artifacts so far."""
+
+    config: Config
+    options: RunOptions
+    header: Header
+    telemetry: Telemetry
+    history: tuple[ledger.Ledger, int] | None
+    artifacts: dict[Stage, Artifact]
+
+
+@dataclass(frozen=True)
+class StageInputs:
+    """The earlier artifacts a stage declared it reads, and nothing else."""
+
+    stage: Stage
+    reads: tuple[Stage, ...]
+    run: _StageRun
+
+    def artifact(self, stage: Stage, model: type[T]) -> T:
+        if stage not in self.reads:
+            raise AssertionError(f"the {self.stage} stage reads {stage} without declaring it")
+        found = stage_artifact(self.run.artifacts, stage, model)
+        assert found is not None, f"the {stage} stage runs before {self.stage}"
+        return found
+
+    def header(self) -> Header:
+        return replace(self.run.header, kind=ARTIFACT_FILES[self.stage].removesuffix(".json"))
+
+
+@dataclass(frozen=True)
+class StageStep:
+    """One row of the pipeline: a stage, the file it writes into, what it reads and what it adds."""
+
+    stage: Stage
+    artifact_file: str
+    reads: tuple[Stage, ...]  # earlier stages whose artifacts it is given (besides the configuration)
+    reads_telemetry: bool
+    produces: str
+    build: Callable[[StageInputs], Artifact]
+
+
+def _sli_step(given: StageInputs) -> Artifact:
+    return sli_metrics.build(given.header(), given.run.config, given.run.telemetry)
+
+
+def _targets_step(given: StageInputs) -> Artifact:
+    sli = given.artifact(Stage.SLI, SliMetrics)
+    return slo_targets.build(given.header(), given.run.config, sli, given.run.telemetry)
+
+
+def _budgets_step(given: StageInputs) -> Artifact:
+    sli = given.artifact(Stage.SLI, SliMetrics)
+    targets = given.artifact(Stage.TARGETS, SloTargets)
+    return error_budgets.build(given.header(), given.run.config, sli, targets)
+
+
+def _sla_step(given: StageInputs) -> Artifact:
+    return sla_compliance.build(given.header(), given.run.config, given.artifact(Stage.SLI, SliMetrics))
+
+
+def _hooks_step(given: StageInputs) -> Artifact:
+    """The SLA artifact again, with the hook actions of this evaluation (run only with execute)."""
+    run, execute = given.run, given.run.options.execute
+    sla = given.artifact(Stage.SLA, SlaCompliance)
+    # Recovery needs the previous run's alert states, cooldown what earlier runs fired.
+    book, run_row = run.history if run.history else (None, 0)
+    previous = book.previous_alert_states(run_row) if book else {}
+    view: LedgerView = book if book else NoHistory()
+    records = plan_and_run(
+        run.config,
+        given.artifact(Stage.BUDGETS, ErrorBudgets),
+        sla,
+        format_rfc3339(run.header.evaluated_at),
+        previous,
+        view,
+        execute,
+        sli_metrics=given.artifact(Stage.SLI, SliMetrics),
+    )
+    actions = tuple(ActionRecord.from_json(r) for r in records)
+    return replace(sla, actions=actions, actions_mode="executed" if execute else "dry_run")
+
+
+# The pipeline, in order. `run()` walks it; `explain --list` can print it.
+STAGES: tuple[StageStep, ...] = (
+    StageStep(
+        Stage.SLI,
+        ARTIFACT_FILES[Stage.SLI],
+        (),
+        True,
+        "SLIs per component, window and day; latency; every SLO's measurements",
+        _sli_step,
+    ),
+    StageStep(
+        Stage.TARGETS,
+        ARTIFACT_FILES[Stage.TARGETS],
+        (Stage.SLI,),
+        True,  # `objective: auto` replays the minute history
+        "the objective in force for every SLO, judged or derived from history",
+        _targets_step,
+    ),
+    StageStep(
+        Stage.BUDGETS,
+        ARTIFACT_FILES[Stage.BUDGETS],
+        (Stage.SLI, Stage.TARGETS),
+        False,
+        "error budgets, burn rates, alert states, exhaustion, forecasts, policy, attribution",
+        _budgets_step,
+    ),
+    StageStep(
+        Stage.SLA,
+        ARTIFACT_FILES[Stage.SLA],
+        (Stage.SLI,),
+        False,
+        "SLA attainment for this month so far and the last one",
+        _sla_step,
+    ),
+    StageStep(
+        Stage.HOOKS,
+        ARTIFACT_FILES[Stage.SLA],
+        (Stage.SLI, Stage.BUDGETS, Stage.SLA),
+        False,
+        "the hook actions of this evaluation, added to the SLA artifact",
+        _hooks_step,
+    ),
+)
+STAGE_ORDER = [step.stage for step in STAGES]
+
+
+def _artifact_stage(step: StageStep) -> Stage:
+    """The stage whose artifact a step writes: the first stage writing its file."""
+    return next(s.stage for s in STAGES if s.artifact_file == step.artifact_file)
+
+
 def _run_stages(
     config: Config,
     options: RunOptions,
@@ -185,9 +308,6 @@ def _run_stages(
     history: tuple[ledger.Ledger, int] | None,
 ) -> RunResult:
     result = RunResult(evaluated_at=grid.end)
-    evaluated_at = format_rfc3339(header.evaluated_at)
-    wanted = STAGE_ORDER[: STAGE_ORDER.index(options.until) + 1]
-
     with _timed("telemetry", record_stage):
         telemetry = load_telemetry(
             config,
@@ -197,32 +317,10 @@ def _run_stages(
             progress=options.progress,
         )
     result.telemetry = telemetry
-    with _timed(Stage.SLI, record_stage):
-        sli = sli_metrics.build(replace(header, kind=_kind(Stage.SLI)), config, telemetry)
-    result.artifacts[Stage.SLI] = sli
-    if Stage.TARGETS in wanted:
-        with _timed(Stage.TARGETS, record_stage):
-            targets = slo_targets.build(replace(header, kind=_kind(Stage.TARGETS)), config, sli, telemetry)
-        result.artifacts[Stage.TARGETS] = targets
-    if Stage.BUDGETS in wanted:
-        with _timed(Stage.BUDGETS, record_stage):
-            budgets = error_budgets.build(replace(header, kind=_kind(Stage.BUDGETS)), config, sli, targets)
-        result.artifacts[Stage.BUDGETS] = budgets
-    if Stage.SLA in wanted:
-        with _timed(Stage.SLA, record_stage):
-            sla = sla_compliance.build(replace(header, kind=_kind(Stage.SLA)), config, sli)
-        if Stage.HOOKS in wanted:
-            with _timed(Stage.HOOKS, record_stage):
-                # Recovery needs the previous run's alert states, cooldown what earlier runs fired.
-                book, run_row = history if history else (None, 0)
-                previous = book.previous_alert_states(run_row) if book else {}
-                view: LedgerView = book if book else NoHistory()
-                records = plan_and_run(
-                    config, budgets, sla, evaluated_at, previous, view, options.execute, sli_metrics=sli
-                )
-                actions = tuple(ActionRecord.from_json(r) for r in records)
-                sla = replace(sla, actions=actions, actions_mode="executed" if options.execute else "dry_run")
-        result.artifacts[Stage.SLA] = sla
+    shared = _StageRun(config, options, header, telemetry, history, result.artifacts)
+    for step in STAGES[: STAGE_ORDER.index(options.until) + 1]:
+        with _timed(step.stage, record_stage):
+            result.artifacts[_artifact_stage(step)] = step.build(StageInputs(step.stage, step.reads, shared))
 
     rendered = {}
     with _timed("check", record_stage):
