@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from reliability.artifacts.codec import Flattened, Record
-from reliability.artifacts.figures import Budgeting, SloWindow
+from reliability.artifacts.figures import Budgeting, SloKey, SloWindow
 from reliability.artifacts.header import Header
 
 
@@ -114,15 +114,9 @@ class Attribution(Record):
 
 
 @dataclass(frozen=True)
-class SloBudget(Record):
+class SloBudget(SloKey):
     """An SLO with an objective: its budget and everything that follows from it."""
 
-    slo: str
-    service: str
-    component: str
-    sli: str | None
-    window: str
-    window_seconds: int
     window_detail: SloWindow
     budgeting: Budgeting
     objective_percent: float
@@ -147,15 +141,9 @@ class SloBudget(Record):
 
 
 @dataclass(frozen=True)
-class UnjudgedBudget(Record):
+class UnjudgedBudget(SloKey):
     """An SLO without an objective (`auto` with no history): no budget, and why."""
 
-    slo: str
-    service: str
-    component: str
-    sli: str | None
-    window: str
-    window_seconds: int
     objective_percent: None
     no_data: bool  # always True
     reason: str

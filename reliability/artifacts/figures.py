@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from reliability.artifacts.codec import Record
+from reliability.config.model import Slo
 from reliability.core.counts import Count
 
 
@@ -23,21 +24,39 @@ class CountFigures(Record):
 
 
 @dataclass(frozen=True)
-class MeasuredFigures(Record):
+class MeasuredFigures(CountFigures):
     """A count in the SLO's budgeting units (events or slices), and how far it can be trusted."""
 
-    good: float
-    total: float
-    bad: float
-    ratio: float | None
-    error_ratio: float | None
-    no_data: bool
     events: float
     slices_without_data: int
     low_confidence: bool
 
-    def as_count(self) -> Count:
-        return Count(self.good, self.total)
+
+@dataclass(frozen=True)
+class WindowBounds(Record):
+    """Which window a figure is over, and when it starts and ends (clipped to the history)."""
+
+    window: str
+    seconds: int
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class SloKey(Record):
+    """Which SLO an entry of slo-targets or error-budgets is about: the keys each starts with."""
+
+    slo: str
+    service: str
+    component: str
+    sli: str | None
+    window: str
+    window_seconds: int
+
+    @staticmethod
+    def of(slo: Slo, period_seconds: int) -> tuple[str, str, str, str | None, str, int]:
+        """The key fields, in order, to start a record's arguments with."""
+        return (slo.id, slo.service, slo.component, slo.sli, slo.window.name, period_seconds)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from reliability.artifacts.codec import Flattened, OmittedWhenNone, Record
-from reliability.artifacts.figures import Budgeting, CountFigures, MeasuredFigures, SloWindow
+from reliability.artifacts.figures import Budgeting, CountFigures, MeasuredFigures, SloWindow, WindowBounds
 from reliability.artifacts.header import Header
 
 
@@ -50,11 +50,7 @@ class InputReport(Record):
 
 
 @dataclass(frozen=True)
-class SliWindow(Record):
-    window: str
-    seconds: int
-    start: datetime
-    end: datetime
+class SliWindow(WindowBounds):
     complete: bool
     count: Flattened[CountFigures]
     hours_with_data: int
@@ -96,11 +92,7 @@ class LatencyFigures(Record):
 
 
 @dataclass(frozen=True)
-class LatencyWindow(Record):
-    window: str
-    seconds: int
-    start: datetime
-    end: datetime
+class LatencyWindow(WindowBounds):
     complete: bool
     figures: Flattened[LatencyFigures]
 
@@ -149,11 +141,7 @@ class ComponentSlis(Record):
 
 
 @dataclass(frozen=True)
-class Measurement(Record):
-    window: str
-    seconds: int
-    start: datetime
-    end: datetime
+class Measurement(WindowBounds):
     figures: Flattened[MeasuredFigures]
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from reliability.artifacts.codec import Flattened, Record
+from reliability.artifacts.figures import SloKey
 from reliability.artifacts.header import Header
 
 
@@ -59,13 +60,7 @@ class TargetBudget(Record):
 
 
 @dataclass(frozen=True)
-class SloTarget(Record):
-    slo: str
-    service: str
-    component: str
-    sli: str | None
-    window: str
-    window_seconds: int
+class SloTarget(SloKey):
     declared: float | str  # the configured percent, or "auto"
     objective_percent: float | None
     objective_source: str

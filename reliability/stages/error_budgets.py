@@ -25,6 +25,7 @@ from reliability.artifacts.error_budgets import (
 from reliability.artifacts.error_budgets import (
     Attribution as AttributionRecord,
 )
+from reliability.artifacts.figures import SloKey
 from reliability.artifacts.header import Header
 from reliability.artifacts.sli_metrics import Measurement, SliMetrics, SloMeasurements
 from reliability.artifacts.slo_targets import SloTarget, SloTargets
@@ -91,12 +92,7 @@ def _alert(alerts: AlertResult, window_set: str) -> Alert:
 
 def _no_objective(slo: Slo, target: SloTarget, period_seconds: int) -> UnjudgedBudget:
     return UnjudgedBudget(
-        slo=slo.id,
-        service=slo.service,
-        component=slo.component,
-        sli=slo.sli,
-        window=slo.window.name,
-        window_seconds=period_seconds,
+        *SloKey.of(slo, period_seconds),
         objective_percent=None,
         no_data=True,
         reason=target.rationale,
@@ -219,12 +215,7 @@ def _slo_budget(
     rules = slo.policy or config.settings.policy or DEFAULT_POLICY
     policy = decide(rules, budget.remaining_ratio, alerts.state.value)
     return SloBudget(
-        slo=slo.id,
-        service=slo.service,
-        component=slo.component,
-        sli=slo.sli,
-        window=slo.window.name,
-        window_seconds=period_seconds,
+        *SloKey.of(slo, period_seconds),
         window_detail=measured.window,
         budgeting=measured.budgeting,
         objective_percent=objective_percent,

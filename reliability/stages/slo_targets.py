@@ -9,6 +9,7 @@ the error-ratio rule.
 
 from __future__ import annotations
 
+from reliability.artifacts.figures import SloKey
 from reliability.artifacts.header import Header
 from reliability.artifacts.sli_metrics import SliMetrics, SloMeasurements
 from reliability.artifacts.slo_targets import (
@@ -174,12 +175,7 @@ def _target(slo: Slo, entry: SloMeasurements, config: Config, telemetry: Telemet
             minutes=current.allowed_minutes,
         )
     return SloTarget(
-        slo=slo.id,
-        service=slo.service,
-        component=slo.component,
-        sli=slo.sli,
-        window=slo.window.name,
-        window_seconds=period_seconds,
+        *SloKey.of(slo, period_seconds),
         declared="auto" if slo.objective_percent is None else slo.objective_percent,
         objective_percent=objective,
         objective_source="auto" if slo.objective_percent is None else "declared",
