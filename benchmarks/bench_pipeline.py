@@ -43,15 +43,17 @@ import pyarrow.csv as pcsv
 import yaml
 
 from reliability import pipeline
+from reliability.artifacts.header import Header
+from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.config.build import load_config
 from reliability.config.model import Config
-from reliability.conventions import HISTORY_WINDOW
+from reliability.conventions import HISTORY_WINDOW, SCHEMA_VERSION
 from reliability.core.grid import MinuteGrid
 from reliability.pipeline import RunOptions, evaluation_grid
 from reliability.stages import error_budgets, sla_compliance, sli_metrics, slo_targets
 from reliability.telemetry.ingest import load_telemetry
 from reliability.telemetry.report import ReadReport
-from reliability.timefmt import parse_rfc3339
+from reliability.timefmt import moment, parse_rfc3339
 
 EVALUATE_AT = "2026-11-05T12:00:00Z"
 SPAN_DAYS = 30
@@ -242,10 +244,11 @@ def run_stages(config_path: Path) -> StageRun:
     assert config.settings.evaluate_at is not None
     grid = evaluation_grid(config, config.settings.evaluate_at.timestamp())
     telemetry, seconds["  load_telemetry"] = timed(load_telemetry, config, grid)
-    sli, seconds["  sli_metrics.build"] = timed(sli_metrics.build, config, telemetry)
-    targets, seconds["targets"] = timed(slo_targets.build, config, sli, telemetry)
-    _, seconds["budgets"] = timed(error_budgets.build, config, sli, targets)
-    _, seconds["SLA"] = timed(sla_compliance.build, config, sli)
+    header = Header("", SCHEMA_VERSION, "benchmark", moment(grid.end), moment(grid.end), ())
+    sli, seconds["  sli_metrics.build"] = timed(sli_metrics.build, header, config, telemetry)
+    targets, seconds["targets"] = timed(slo_targets.build, header, config, sli, telemetry)
+    _, seconds["budgets"] = timed(error_budgets.build, header, config, sli, targets)
+    _, seconds["SLA"] = timed(sla_compliance.build, header, config, sli)
     return StageRun(seconds, config, grid, telemetry.reports[0], our_aggregates(sli))
 
 
@@ -255,22 +258,21 @@ def in_child(fn: Callable[..., T], *args: Any) -> T:
         return pool.submit(fn, *args).result()
 
 
-def our_aggregates(sli: dict[str, Any]) -> Aggregates:
+def our_aggregates(sli: SliMetrics) -> Aggregates:
     """total, good (availability SLI) and p95/p99 (ms) of the "history" window, per component."""
     result: Aggregates = {}
-    for comp in sli["components"]:
-        availability = next(s for s in comp["slis"] if s["name"] == "availability")
-        counts = next(w for w in availability["windows"] if w["window"] == HISTORY_WINDOW)
-        latency = next(w for w in comp["latency"]["windows"] if w["window"] == HISTORY_WINDOW)
+    for comp in sli.components:
+        counts = comp.sli("availability").window(HISTORY_WINDOW).count
+        latency = next(w for w in comp.latency.windows if w.window == HISTORY_WINDOW).figures
 
         def ms(seconds: float | None) -> float | None:
             return None if seconds is None else round(seconds * 1000, 6)
 
-        result[comp["component"]] = (
-            counts["total"],
-            counts["good"],
-            ms(latency["p95_seconds"]),
-            ms(latency["p99_seconds"]),
+        result[comp.component] = (
+            int(counts.total),
+            int(counts.good),
+            ms(latency.p95_seconds),
+            ms(latency.p99_seconds),
         )
     return result
 
