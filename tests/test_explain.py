@@ -14,12 +14,13 @@ import pytest
 from conftest import EXAMPLE_CONFIG
 from typer.testing import CliRunner, Result
 
-from reliability import artifacts, explain, pipeline
+from reliability import artifacts, pipeline
 from reliability.cli import app
 from reliability.config import load_config
 from reliability.config.model import Config, EventSource
 from reliability.conventions import ARTIFACT_FILES, Stage
 from reliability.stages import error_budgets, hooks, sla_compliance, sli_metrics, slo_targets
+from reliability.trace.pipeline_map import FIELDS, STAGE_INPUTS
 
 SLO = "orders/checkout-availability"
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
@@ -112,7 +113,7 @@ def test_every_field_of_every_slo_is_explained(example_run: Path, config: Config
         result = _explain(slo.id, "--artifacts", str(example_run))
         assert result.exit_code == 0, f"{slo.id}: {result.output}"
         heads = [line.split("  [")[0] for line in result.stdout.splitlines() if "  [" in line]
-        assert heads == list(explain.FIELDS), slo.id
+        assert heads == list(FIELDS), slo.id
 
 
 def test_a_composite_sli_is_the_product_of_its_dependencies(example_run: Path) -> None:
@@ -178,7 +179,7 @@ def test_stage_inputs_match_what_the_pipeline_passes(
     spy(hooks, "plan", Stage.HOOKS, plans=True)
     assert config.settings.evaluate_at is not None
     pipeline.run(config, pipeline.RunOptions(now=config.settings.evaluate_at.timestamp(), out_dir=tmp_path))
-    assert consumed == {stage: set(inputs) for stage, inputs in explain.STAGE_INPUTS.items()}
+    assert consumed == {stage: set(inputs) for stage, inputs in STAGE_INPUTS.items()}
 
 
 def test_unknown_slo_is_one_line_and_exit_2(example_run: Path) -> None:

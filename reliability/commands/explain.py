@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
-from reliability import explain as tracing
 from reliability.config import load_config
 from reliability.conventions import Stage
 from reliability.errors import ReliabilityError
-from reliability.explain import Run
 from reliability.terminal.options import FormatOption, VerboseOption
 from reliability.terminal.output import OutputFormat, echo_json
-from reliability.terminal.table import Table, render_markdown
+from reliability.trace import render
+from reliability.trace.explanation import explanation, parse_field
+from reliability.trace.pipeline_map import FIELDS, pipeline_map_data
+from reliability.trace.run import EXIT_UNKNOWN, Run, entry_of, read_run
+from reliability.trace.slo import trace_slo
 
 DEFAULT_ARTIFACTS = Path("generated")
 
@@ -30,65 +32,15 @@ def _config_path(run: Run) -> Path:
     raise ReliabilityError(
         f"the run read configuration files from several folders ({', '.join(map(str, sorted(folders)))}): "
         "give --config",
-        tracing.EXIT_UNKNOWN,
+        EXIT_UNKNOWN,
     )
 
 
 def _run_or_why_not(artifacts: Path) -> tuple[Run | None, str | None]:
     try:
-        return tracing.read_run(artifacts), None
+        return read_run(artifacts), None
     except ReliabilityError as exc:  # the map itself needs no run; the file names do
         return None, str(exc)
-
-
-def _map_markdown(data: dict[str, Any]) -> str:
-    described = data["run"]
-    if described is None:
-        lines = [f"- no artifacts to name the files from: {data['why_no_run']}"]
-    else:
-        lines = [
-            f"- artifacts in `{described['folder']}`: run `{described['run_id']}`, "
-            f"evaluated at `{described['evaluated_at']}`",
-            f"- the configuration: {', '.join(f'`{f}`' for f in described['configuration'])}",
-            f"- the telemetry: {', '.join(described['telemetry'])}",
-        ]
-    for artifact in data["artifacts"]:
-        stages = ", ".join(s["stage"] for s in artifact["stages"])
-        lines += ["", f"#### `{artifact['file']}` (stage {stages})", ""]
-        lines += [f"- stage {s['stage']} reads {', '.join(s['reads'])}" for s in artifact["stages"]]
-        if artifact["explain_fields"]:
-            lines.append(f"- explain fields: {', '.join(artifact['explain_fields'])}")
-        lines += [f"- holds {text}" for text in artifact["holds"]]
-    return "\n".join(lines)
-
-
-def _file_markdown(file: dict[str, Any]) -> str:
-    if file["missing"]:
-        return f"  - `{file['path']}`: MISSING now"
-    read = "" if file["records"] is None else f", {file['records']:,} records read in the run"
-    return f"  - `{file['path']}`: {file['bytes']:,} bytes, sha256 `{file['sha256']}`{read}"
-
-
-def _explanation_markdown(data: dict[str, Any]) -> str:
-    lines = [
-        f"- **{data['slo']}**: run `{data['run_id']}`, evaluated at `{data['evaluated_at']}`, "
-        f"artifacts in `{data['artifacts']}`",
-        *(f"- {note}" for note in data["notes"]),
-        "",
-        render_markdown(
-            Table(("CONFIGURATION", "NAME", "WHERE"), [tuple(row.values()) for row in data["configuration"]])
-        ),
-        "",
-        "Inputs (sizes and sha256 computed now):",
-        "",
-    ]
-    for source in data["inputs"]:
-        lines.append(f"- {source['source']}: {source['reads']}")
-        lines += [_file_markdown(file) for file in source["files"]]
-    for section in data["fields"]:
-        lines += ["", f"#### {section['field']} (`{section['artifact']}`, stage {section['stage']})", ""]
-        lines += ["```text", *section["lines"], "```"]
-    return "\n".join(lines)
 
 
 def explain(
@@ -99,7 +51,7 @@ def explain(
         str | None,
         typer.Argument(
             metavar="FIELD",
-            help=f"One of {', '.join(tracing.FIELDS)}; burn_rate:WINDOW for one window (default: all).",
+            help=f"One of {', '.join(FIELDS)}; burn_rate:WINDOW for one window (default: all).",
             show_default=False,
         ),
     ] = None,
@@ -132,30 +84,28 @@ def explain(
     with _reporting_errors(verbose):
         if list_:
             if slo_id is not None:
-                raise ReliabilityError("--list takes no SLO_ID", tracing.EXIT_UNKNOWN)
-            run, why_not = _run_or_why_not(artifacts)
-            if output is OutputFormat.TABLE:
-                typer.echo(tracing.pipeline_map(run, why_not))
-                return
-            data = tracing.pipeline_map_data(run, why_not)
+                raise ReliabilityError("--list takes no SLO_ID", EXIT_UNKNOWN)
+            pipeline_map = pipeline_map_data(*_run_or_why_not(artifacts))
             if output is OutputFormat.JSON:
-                echo_json(data)
+                echo_json(pipeline_map)
+            elif output is OutputFormat.MARKDOWN:
+                typer.echo(render.map_markdown(pipeline_map))
             else:
-                typer.echo(_map_markdown(data))
+                typer.echo(render.map_text(pipeline_map))
             return
         if slo_id is None:
-            raise ReliabilityError("give an SLO_ID to explain, or --list", tracing.EXIT_UNKNOWN)
-        everything: list[tuple[str, str | None]] = [(name, None) for name in tracing.FIELDS]
-        fields = [tracing.parse_field(field)] if field else everything
-        run = tracing.read_run(artifacts)
-        tracing.entry_of(run, Stage.BUDGETS, slo_id)  # an unknown SLO is said before any config problem
-        trace = tracing.trace_slo(load_config(config or _config_path(run)), run, slo_id)
+            raise ReliabilityError("give an SLO_ID to explain, or --list", EXIT_UNKNOWN)
+        everything: list[tuple[str, str | None]] = [(name, None) for name in FIELDS]
+        fields = [parse_field(field)] if field else everything
+        run = read_run(artifacts)
+        entry_of(run, Stage.BUDGETS, slo_id)  # an unknown SLO is said before any config problem
+        explained = explanation(trace_slo(load_config(config or _config_path(run)), run, slo_id), fields)
         if output is OutputFormat.JSON:
-            echo_json(tracing.explanation(trace, fields))
+            echo_json(explained)
         elif output is OutputFormat.MARKDOWN:
-            typer.echo(_explanation_markdown(tracing.explanation(trace, fields)))
+            typer.echo(render.explanation_markdown(explained))
         else:
-            typer.echo(tracing.explain(trace, fields))
+            typer.echo(render.explanation_text(explained))
 
 
 def register(app: typer.Typer) -> None:

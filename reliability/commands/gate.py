@@ -19,7 +19,6 @@ from typing import Annotated, Any
 
 import typer
 
-from reliability import explain as tracing
 from reliability import pipeline
 from reliability.config import load_config
 from reliability.conventions import ARTIFACT_FILES, Stage
@@ -29,6 +28,8 @@ from reliability.terminal.options import FormatOption, QuietOption, VerboseOptio
 from reliability.terminal.output import OutputFormat, echo_table
 from reliability.terminal.table import Cell, State, Table, render_plain
 from reliability.terminal.table import render_markdown as markdown_table
+from reliability.trace.numbers import number, percent
+from reliability.trace.run import Run, matching_slas, read_run, unknown
 
 DEFAULT_ARTIFACTS = Path("generated")
 PASSING_STATES = ("ok", "warn")
@@ -89,8 +90,8 @@ class GateResult:
 
 def _page_reason(alert: dict[str, Any]) -> str:
     firing = [
-        f"{p['long_window']}/{p['short_window']} burn {tracing.number(p['long_burn_rate'])}x and "
-        f"{tracing.number(p['short_burn_rate'])}x above {tracing.number(p['factor'])}x"
+        f"{p['long_window']}/{p['short_window']} burn {number(p['long_burn_rate'])}x and "
+        f"{number(p['short_burn_rate'])}x above {number(p['factor'])}x"
         for p in alert["pairs"]
         if p["severity"] == "page" and p["status"] == "firing" and not p["low_confidence"]
     ]
@@ -111,9 +112,7 @@ def _judge(entry: dict[str, Any]) -> tuple[Verdict, list[str]]:
         stops.append(_policy_reason(policy))
     if budget["exhausted"]:
         consumed = budget["consumed_ratio"]
-        spent = (
-            f"{tracing.percent(consumed)} of it spent" if consumed is not None else "a zero budget overspent"
-        )
+        spent = f"{percent(consumed)} of it spent" if consumed is not None else "a zero budget overspent"
         stops.append(f"budget exhausted: {spent}")
     if alert["state"] == "page":
         stops.append(_page_reason(alert))
@@ -131,10 +130,10 @@ def _judge(entry: dict[str, Any]) -> tuple[Verdict, list[str]]:
 
 def _sla_text(entry: dict[str, Any], sla_artifact: dict[str, Any]) -> str:
     texts = []
-    for sla in tracing.matching_slas(entry, sla_artifact):
+    for sla in matching_slas(entry, sla_artifact):
         credit = sla["periods"][0]["credit_percent"]
         status = sla["status"].upper() if sla["status"] == "breached" else sla["status"]
-        texts.append(status + (f" ({tracing.number(credit)}% credit)" if credit else ""))
+        texts.append(status + (f" ({number(credit)}% credit)" if credit else ""))
     return ", ".join(texts) or "-"
 
 
@@ -148,7 +147,7 @@ def _slo_verdict(entry: dict[str, Any], sla_artifact: dict[str, Any]) -> SloVerd
     if entry["objective_percent"] is None:
         return SloVerdict(entry["slo"], verdict, _marker("no_data"), "no data", "no data", "-", reasons)
     budget = entry["budget"]
-    left = tracing.percent(budget["remaining_ratio"])
+    left = percent(budget["remaining_ratio"])
     return SloVerdict(
         slo=entry["slo"],
         verdict=verdict,
@@ -168,16 +167,16 @@ def _selected(
     known_slos = {e["slo"] for e in entries}
     for service in services:
         if service not in known_services:
-            raise tracing.unknown("service", service, known_services, where)
+            raise unknown("service", service, known_services, where)
     for slo in slos:
         if slo not in known_slos:
-            raise tracing.unknown("SLO", slo, known_slos, where)
+            raise unknown("SLO", slo, known_slos, where)
     if not services and not slos:
         return entries
     return [e for e in entries if e["service"] in services or e["slo"] in slos]
 
 
-def decide(run: tracing.Run, services: list[str], slos: list[str]) -> GateResult:
+def decide(run: Run, services: list[str], slos: list[str]) -> GateResult:
     budgets = run.artifacts[Stage.BUDGETS]
     where = str(run.folder / ARTIFACT_FILES[Stage.BUDGETS])
     chosen = [
@@ -345,7 +344,7 @@ def gate(
     with _undecided_on_error(verbose):
         if run is not None:
             _run_pipeline(run, artifacts, quiet)
-        result = decide(tracing.read_run(artifacts, (Stage.BUDGETS, Stage.SLA)), service or [], slo or [])
+        result = decide(read_run(artifacts, (Stage.BUDGETS, Stage.SLA)), service or [], slo or [])
         show(result, output)
     if result.exit_code:
         raise typer.Exit(result.exit_code)

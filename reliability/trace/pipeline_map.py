@@ -1,0 +1,127 @@
+"""The pipeline's map for `explain --list`: every artifact, the stages writing it, what each reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from reliability import artifacts
+from reliability.conventions import ARTIFACT_FILES, Stage
+from reliability.pipeline import STAGE_ORDER
+from reliability.trace.run import Run
+
+# Which earlier artifacts each stage is given by pipeline.run (tests/test_explain.py checks this against
+# a real run). Every stage also reads the configuration; only the first reads telemetry.
+STAGE_INPUTS: dict[Stage, tuple[Stage, ...]] = {
+    Stage.SLI: (),
+    Stage.TARGETS: (Stage.SLI,),
+    Stage.BUDGETS: (Stage.SLI, Stage.TARGETS),
+    Stage.SLA: (Stage.SLI,),
+    Stage.HOOKS: (Stage.SLI, Stage.BUDGETS, Stage.SLA),
+}
+TELEMETRY_STAGES = (Stage.SLI, Stage.TARGETS)  # targets replays the minute history for `auto`
+
+# The fields `reliability explain` traces, and the stage whose artifact holds each.
+FIELD_STAGES: dict[str, Stage] = {
+    "sli": Stage.SLI,
+    "objective": Stage.TARGETS,
+    "budget_remaining": Stage.BUDGETS,
+    "budget_consumed": Stage.BUDGETS,
+    "burn_rate": Stage.BUDGETS,
+    "exhaustion": Stage.BUDGETS,
+    "alert": Stage.BUDGETS,
+    "policy": Stage.BUDGETS,
+    "forecast": Stage.BUDGETS,
+    "sla": Stage.SLA,
+}
+FIELDS = tuple(FIELD_STAGES)
+
+
+def artifact_of(stage: Stage) -> Stage:
+    """The stage whose artifact `stage` writes into: its own, else the last one before it with a file."""
+    earlier = STAGE_ORDER[: STAGE_ORDER.index(stage) + 1]
+    return next(s for s in reversed(earlier) if s in ARTIFACT_FILES)
+
+
+def producers(artifact_stage: Stage) -> list[Stage]:
+    return [stage for stage in STAGE_ORDER if artifact_of(stage) is artifact_stage]
+
+
+def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        node = schema["$defs"][node["$ref"].removeprefix("#/$defs/")]
+    return node
+
+
+def _field_names(schema: dict[str, Any], node: dict[str, Any]) -> list[str]:
+    """Property names of an object schema, through $ref, allOf and conditional branches."""
+    node = _resolve(schema, node)
+    names = list(node.get("properties", {}))
+    for branch in ("else", "then"):  # a conditional entry: the full form first
+        if branch in node:
+            names += _field_names(schema, node[branch])
+    for part in node.get("allOf", []):
+        names += _field_names(schema, part)
+    return list(dict.fromkeys(names))
+
+
+def _common_fields() -> set[str]:
+    """The header every artifact carries (kind, run_id, ...): not worth listing per artifact."""
+    names = [set(artifacts.schema(f.removesuffix(".json"))["properties"]) for f in ARTIFACT_FILES.values()]
+    return set.intersection(*names)
+
+
+def artifact_fields(kind: str) -> list[str]:
+    """'name' for each top-level field; 'name[]: a, b' for lists of entries."""
+    schema = artifacts.schema(kind)
+    common = _common_fields()
+    described = []
+    for name, node in schema["properties"].items():
+        if name in common:
+            continue
+        items = _resolve(schema, node).get("items")
+        entry_fields = _field_names(schema, items) if isinstance(items, dict) else []
+        described.append(f"{name}[]: {', '.join(entry_fields)}" if entry_fields else name)
+    return described
+
+
+def _telemetry_read(run: Run) -> list[str]:
+    """The telemetry the run read: each file with its source, or the source when it has no files."""
+    read = []
+    for source in run.artifacts[Stage.SLI]["inputs"]:
+        files = [f"{file['path']} ({source['source']})" for file in source["files"]]
+        read += files or [f"{source['source']} (no files: a Prometheus API)"]
+    return read
+
+
+def _reads(stage: Stage) -> list[str]:
+    reads = [ARTIFACT_FILES[artifact_of(s)] for s in STAGE_INPUTS[stage]]
+    reads.append("the configuration")
+    if stage in TELEMETRY_STAGES:
+        reads.append("the telemetry")
+    return reads
+
+
+def pipeline_map_data(run: Run | None, why_no_run: str | None = None) -> dict[str, Any]:
+    """Every artifact: the stages writing it, what each reads, the explain fields and the fields held."""
+    described = None
+    if run is not None:
+        described = {
+            "folder": str(run.folder),
+            "run_id": run.run_id,
+            "evaluated_at": run.evaluated_at,
+            "configuration": list(run.header["config_files"]),
+            "telemetry": _telemetry_read(run),
+        }
+    return {
+        "run": described,
+        "why_no_run": None if run is not None else why_no_run,
+        "artifacts": [
+            {
+                "file": file,
+                "stages": [{"stage": s.value, "reads": _reads(s)} for s in producers(artifact_stage)],
+                "explain_fields": [f for f, s in FIELD_STAGES.items() if s is artifact_stage],
+                "holds": artifact_fields(file.removesuffix(".json")),
+            }
+            for artifact_stage, file in ARTIFACT_FILES.items()
+        ],
+    }

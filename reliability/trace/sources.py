@@ -1,0 +1,141 @@
+"""The configuration lines and input files behind one SLO, and whether they changed since the run."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from reliability.config.model import (
+    Component,
+    Config,
+    EventSource,
+    OpenMetricsSource,
+    PrometheusSource,
+    Selector,
+    Sli,
+    SliKind,
+    Source,
+)
+from reliability.conventions import Stage
+from reliability.pipeline import _run_id
+from reliability.timefmt import parse_rfc3339
+from reliability.trace.run import Run, matching_slas
+from reliability.trace.slo import SloTrace, dependencies, measured_parts
+
+# As the configuration names them (`type:`).
+_SOURCE_TYPES: dict[type, str] = {
+    EventSource: "events",
+    OpenMetricsSource: "openmetrics",
+    PrometheusSource: "prometheus",
+}
+
+
+def configuration_rows(trace: SloTrace) -> list[tuple[str, str, str]]:
+    """(role, name, where) for the SLO, what it depends on, its components, sources and SLAs."""
+    config = trace.config
+    rows: list[tuple[str, str, str]] = []
+    for item in dependencies(config, trace.slo):
+        label = "slo" if item is trace.slo else "depends on"
+        rows.append((label, item.id, item.origin.location()))
+    sources: list[Source] = []
+    for component, sli in measured_parts(config, trace.slo):
+        where = component.origin.location()
+        rows.append(("component", component.id, f"{where}  ({sli.name}: {sli.describe()})"))
+        source = config.source(component.source)
+        if source not in sources:
+            sources.append(source)
+    for source in sources:
+        kind = _SOURCE_TYPES.get(type(source), type(source).__name__)
+        rows.append(("source", f"{source.name} (type {kind})", source.origin.location()))
+    for sla in matching_slas(trace.budget, trace.run.artifacts[Stage.SLA]):
+        declared = config.index.slas.get(sla["sla"])
+        where = declared.origin.location() if declared else "(not in this configuration)"
+        rows.append(("sla", sla["sla"], where))
+    return rows
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def _records_read(run: Run) -> dict[Path, int]:
+    counts: dict[Path, int] = {}
+    for source in run.artifacts[Stage.SLI]["inputs"]:
+        for file in source["files"]:
+            counts[Path(file["path"]).resolve()] = file["records"]
+    return counts
+
+
+def _selectors(sli: Sli) -> list[tuple[str, Selector]]:
+    """The series a metric SLI reads: counters as named, a histogram's `_bucket` series."""
+    if sli.kind is SliKind.LATENCY and sli.histogram is not None:
+        return [("buckets", Selector(f"{sli.histogram.metric}_bucket", sli.histogram.labels))]
+    if sli.counters is None:
+        return []
+    named = (("total", sli.counters.total), ("good", sli.counters.good), ("bad", sli.counters.bad))
+    return [(role, selector) for role, selector in named if selector is not None]
+
+
+def _what_is_read(source: Source, parts: list[tuple[Component, Sli]]) -> str:
+    """Which rows or series of a source the SLO's components take."""
+    if isinstance(source, EventSource):
+        column = source.columns.component
+        if column is None:
+            return "every row (the source feeds one component)"
+        matches = ", ".join(f"{component.match!r} ({component.id})" for component, _ in parts)
+        return f"rows whose {column} is {matches}"
+    series = dict.fromkeys(f"{role} {sel.promql()}" for _, sli in parts for role, sel in _selectors(sli))
+    where = f"Prometheus API {source.url}, " if isinstance(source, PrometheusSource) else ""
+    return f"{where}series {', '.join(series)}"
+
+
+def _input_file(path: Path, records: dict[Path, int]) -> dict[str, Any]:
+    if not path.is_file():
+        return {"path": str(path), "missing": True, "bytes": None, "sha256": None, "records": None}
+    size, digest = path.stat().st_size, _sha256(path)
+    read = records.get(path.resolve())
+    return {"path": str(path), "missing": False, "bytes": size, "sha256": digest, "records": read}
+
+
+def inputs(trace: SloTrace) -> list[dict[str, Any]]:
+    """Per source: what of it the SLO reads, and its files with size and sha256 as they are now."""
+    config = trace.config
+    records = _records_read(trace.run)
+    by_source: dict[str, list[tuple[Component, Sli]]] = {}
+    for component, sli in measured_parts(config, trace.slo):
+        by_source.setdefault(component.source, []).append((component, sli))
+    found = []
+    for name, parts in by_source.items():
+        source = config.source(name)
+        files = [] if isinstance(source, PrometheusSource) else source.paths
+        found.append(
+            {
+                "source": name,
+                "reads": _what_is_read(source, parts),
+                "files": [_input_file(path, records) for path in files],
+            }
+        )
+    return found
+
+
+def staleness_notes(config: Config, run: Run) -> list[str]:
+    """Say so when the configuration or telemetry changed since the run: the trace shows them as now."""
+    notes = []
+    if [f.resolve() for f in config.files] != [Path(f).resolve() for f in run.header["config_files"]]:
+        notes.append(
+            f"note: the run read {', '.join(run.header['config_files'])}; "
+            f"this configuration is {', '.join(str(f) for f in config.files)}"
+        )
+    evaluated_at = int(parse_rfc3339(run.evaluated_at).timestamp())
+    try:
+        current = _run_id(config, evaluated_at)
+    except OSError as exc:
+        return [*notes, f"note: an input of the run is gone: {exc}"]
+    if current != run.run_id:
+        notes.append(
+            f"note: configuration or telemetry changed since run {run.run_id} (the same inputs would now "
+            f"be run {current}): lines and hashes below are of the files as they are now"
+        )
+    return notes
