@@ -14,7 +14,7 @@ from reliability.terminal.options import FormatOption, VerboseOption
 from reliability.terminal.output import OutputFormat, echo_json
 from reliability.trace import render
 from reliability.trace.explanation import explanation, parse_field
-from reliability.trace.pipeline_map import FIELDS, pipeline_map_data
+from reliability.trace.pipeline_map import FIELDS, pipeline_map
 from reliability.trace.run import EXIT_UNKNOWN, Run, entry_of, read_run
 from reliability.trace.slo import trace_slo
 
@@ -85,13 +85,13 @@ def explain(
         if list_:
             if slo_id is not None:
                 raise ReliabilityError("--list takes no SLO_ID", EXIT_UNKNOWN)
-            pipeline_map = pipeline_map_data(*_run_or_why_not(artifacts))
+            described = pipeline_map(*_run_or_why_not(artifacts))
             if output is OutputFormat.JSON:
-                echo_json(pipeline_map)
+                echo_json(described.to_json())
             elif output is OutputFormat.MARKDOWN:
-                typer.echo(render.map_markdown(pipeline_map))
+                typer.echo(render.map_markdown(described))
             else:
-                typer.echo(render.map_text(pipeline_map))
+                typer.echo(render.map_text(described))
             return
         if slo_id is None:
             raise ReliabilityError("give an SLO_ID to explain, or --list", EXIT_UNKNOWN)
@@ -101,7 +101,7 @@ def explain(
         entry_of(run, Stage.BUDGETS, slo_id)  # an unknown SLO is said before any config problem
         explained = explanation(trace_slo(load_config(config or _config_path(run)), run, slo_id), fields)
         if output is OutputFormat.JSON:
-            echo_json(explained)
+            echo_json(explained.to_json())
         elif output is OutputFormat.MARKDOWN:
             typer.echo(render.explanation_markdown(explained))
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from reliability.conventions import ARTIFACT_FILES, Stage
@@ -20,7 +21,42 @@ from reliability.trace.pipeline_map import FIELD_STAGES, FIELDS
 from reliability.trace.run import EXIT_UNKNOWN
 from reliability.trace.sla import sla_lines
 from reliability.trace.slo import SloTrace
-from reliability.trace.sources import configuration_rows, inputs, staleness_notes
+from reliability.trace.sources import (
+    ConfigurationLine,
+    SourceInputs,
+    configuration_lines,
+    inputs,
+    staleness_notes,
+)
+
+
+@dataclass(frozen=True)
+class FieldSection:
+    """One field's explanation: the artifact and stage holding it, and its lines of working."""
+
+    field: str
+    window: str | None  # burn_rate only: the one window asked for
+    artifact: str
+    stage: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What `explain` prints about one SLO of one run."""
+
+    slo: str
+    run_id: str
+    evaluated_at: str
+    artifacts: str  # the folder
+    notes: tuple[str, ...]
+    configuration: tuple[ConfigurationLine, ...]
+    inputs: tuple[SourceInputs, ...]
+    fields: tuple[FieldSection, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
 
 # The working of each field but burn_rate, which takes a window.
 _LINES: dict[str, Callable[[SloTrace], list[str]]] = {
@@ -47,34 +83,24 @@ def parse_field(text: str) -> tuple[str, str | None]:
     return name, window or None
 
 
-def field_section(trace: SloTrace, field: str, window: str | None = None) -> dict[str, Any]:
-    """One field's explanation: the artifact and stage holding it, and its lines of working."""
+def field_section(trace: SloTrace, field: str, window: str | None = None) -> FieldSection:
     stage = FIELD_STAGES[field]
     if stage is Stage.BUDGETS and trace.budget["objective_percent"] is None:
         body = [f"no objective in force, so no budget: {trace.budget['reason']}"]
     else:
         body = burn_rate_lines(trace, window) if field == "burn_rate" else _LINES[field](trace)
-    return {
-        "field": field,
-        "window": window,
-        "artifact": ARTIFACT_FILES[stage],
-        "stage": stage.value,
-        "lines": body,
-    }
+    return FieldSection(field, window, ARTIFACT_FILES[stage], stage.value, tuple(body))
 
 
-def explanation(trace: SloTrace, fields: list[tuple[str, str | None]]) -> dict[str, Any]:
-    """What `explain` prints, as data."""
+def explanation(trace: SloTrace, fields: list[tuple[str, str | None]]) -> Explanation:
     run = trace.run
-    return {
-        "slo": trace.slo.id,
-        "run_id": run.run_id,
-        "evaluated_at": run.evaluated_at,
-        "artifacts": str(run.folder),
-        "notes": staleness_notes(trace.config, run),
-        "configuration": [
-            {"role": role, "name": name, "where": where} for role, name, where in configuration_rows(trace)
-        ],
-        "inputs": inputs(trace),
-        "fields": [field_section(trace, field, window) for field, window in fields],
-    }
+    return Explanation(
+        slo=trace.slo.id,
+        run_id=run.run_id,
+        evaluated_at=run.evaluated_at,
+        artifacts=str(run.folder),
+        notes=tuple(staleness_notes(trace.config, run)),
+        configuration=tuple(configuration_lines(trace)),
+        inputs=tuple(inputs(trace)),
+        fields=tuple(field_section(trace, field, window) for field, window in fields),
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from reliability import artifacts
@@ -101,27 +102,64 @@ def _reads(stage: Stage) -> list[str]:
     return reads
 
 
-def pipeline_map_data(run: Run | None, why_no_run: str | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RunRead:
+    """The run whose artifacts name the files: its configuration and telemetry."""
+
+    folder: str
+    run_id: str
+    evaluated_at: str
+    configuration: tuple[str, ...]
+    telemetry: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StageReads:
+    stage: str
+    reads: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ArtifactMap:
+    """One artifact: the stages writing it, what each reads, the explain fields and the fields held."""
+
+    file: str
+    stages: tuple[StageReads, ...]
+    explain_fields: tuple[str, ...]
+    holds: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class PipelineMap:
+    run: RunRead | None
+    why_no_run: str | None  # why there is no run to name the files from
+    artifacts: tuple[ArtifactMap, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def pipeline_map(run: Run | None, why_no_run: str | None = None) -> PipelineMap:
     """Every artifact: the stages writing it, what each reads, the explain fields and the fields held."""
     described = None
     if run is not None:
-        described = {
-            "folder": str(run.folder),
-            "run_id": run.run_id,
-            "evaluated_at": run.evaluated_at,
-            "configuration": list(run.header["config_files"]),
-            "telemetry": _telemetry_read(run),
-        }
-    return {
-        "run": described,
-        "why_no_run": None if run is not None else why_no_run,
-        "artifacts": [
-            {
-                "file": file,
-                "stages": [{"stage": s.value, "reads": _reads(s)} for s in producers(artifact_stage)],
-                "explain_fields": [f for f, s in FIELD_STAGES.items() if s is artifact_stage],
-                "holds": artifact_fields(file.removesuffix(".json")),
-            }
+        described = RunRead(
+            folder=str(run.folder),
+            run_id=run.run_id,
+            evaluated_at=run.evaluated_at,
+            configuration=tuple(run.header["config_files"]),
+            telemetry=tuple(_telemetry_read(run)),
+        )
+    return PipelineMap(
+        run=described,
+        why_no_run=None if run is not None else why_no_run,
+        artifacts=tuple(
+            ArtifactMap(
+                file=file,
+                stages=tuple(StageReads(s.value, tuple(_reads(s))) for s in producers(artifact_stage)),
+                explain_fields=tuple(f for f, s in FIELD_STAGES.items() if s is artifact_stage),
+                holds=tuple(artifact_fields(file.removesuffix(".json"))),
+            )
             for artifact_stage, file in ARTIFACT_FILES.items()
-        ],
-    }
+        ),
+    )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from reliability.config.model import (
     Component,
@@ -23,6 +23,36 @@ from reliability.timefmt import parse_rfc3339
 from reliability.trace.run import Run, matching_slas
 from reliability.trace.slo import SloTrace, dependencies, measured_parts
 
+
+@dataclass(frozen=True)
+class ConfigurationLine:
+    """One item of the configuration behind the SLO: its role, its name and where it is declared."""
+
+    role: str  # slo, depends on, component, source, sla
+    name: str
+    where: str
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """A telemetry file as it is now (the run may have read another version of it)."""
+
+    path: str
+    missing: bool
+    bytes: int | None
+    sha256: str | None
+    records: int | None  # records the run read from it; None when it did not
+
+
+@dataclass(frozen=True)
+class SourceInputs:
+    """What the SLO takes from one source, and that source's files."""
+
+    source: str
+    reads: str
+    files: tuple[InputFile, ...]
+
+
 # As the configuration names them (`type:`).
 _SOURCE_TYPES: dict[type, str] = {
     EventSource: "events",
@@ -31,27 +61,27 @@ _SOURCE_TYPES: dict[type, str] = {
 }
 
 
-def configuration_rows(trace: SloTrace) -> list[tuple[str, str, str]]:
-    """(role, name, where) for the SLO, what it depends on, its components, sources and SLAs."""
+def configuration_lines(trace: SloTrace) -> list[ConfigurationLine]:
+    """The SLO, what it depends on, its components, sources and SLAs, each with where it is declared."""
     config = trace.config
-    rows: list[tuple[str, str, str]] = []
+    rows: list[ConfigurationLine] = []
     for item in dependencies(config, trace.slo):
         label = "slo" if item is trace.slo else "depends on"
-        rows.append((label, item.id, item.origin.location()))
+        rows.append(ConfigurationLine(label, item.id, item.origin.location()))
     sources: list[Source] = []
     for component, sli in measured_parts(config, trace.slo):
         where = component.origin.location()
-        rows.append(("component", component.id, f"{where}  ({sli.name}: {sli.describe()})"))
+        rows.append(ConfigurationLine("component", component.id, f"{where}  ({sli.name}: {sli.describe()})"))
         source = config.source(component.source)
         if source not in sources:
             sources.append(source)
     for source in sources:
         kind = _SOURCE_TYPES.get(type(source), type(source).__name__)
-        rows.append(("source", f"{source.name} (type {kind})", source.origin.location()))
+        rows.append(ConfigurationLine("source", f"{source.name} (type {kind})", source.origin.location()))
     for sla in matching_slas(trace.budget, trace.run.artifacts[Stage.SLA]):
         declared = config.index.slas.get(sla["sla"])
         where = declared.origin.location() if declared else "(not in this configuration)"
-        rows.append(("sla", sla["sla"], where))
+        rows.append(ConfigurationLine("sla", sla["sla"], where))
     return rows
 
 
@@ -91,15 +121,14 @@ def _what_is_read(source: Source, parts: list[tuple[Component, Sli]]) -> str:
     return f"{where}series {', '.join(series)}"
 
 
-def _input_file(path: Path, records: dict[Path, int]) -> dict[str, Any]:
+def _input_file(path: Path, records: dict[Path, int]) -> InputFile:
     if not path.is_file():
-        return {"path": str(path), "missing": True, "bytes": None, "sha256": None, "records": None}
+        return InputFile(str(path), missing=True, bytes=None, sha256=None, records=None)
     size, digest = path.stat().st_size, _sha256(path)
-    read = records.get(path.resolve())
-    return {"path": str(path), "missing": False, "bytes": size, "sha256": digest, "records": read}
+    return InputFile(str(path), missing=False, bytes=size, sha256=digest, records=records.get(path.resolve()))
 
 
-def inputs(trace: SloTrace) -> list[dict[str, Any]]:
+def inputs(trace: SloTrace) -> list[SourceInputs]:
     """Per source: what of it the SLO reads, and its files with size and sha256 as they are now."""
     config = trace.config
     records = _records_read(trace.run)
@@ -111,11 +140,9 @@ def inputs(trace: SloTrace) -> list[dict[str, Any]]:
         source = config.source(name)
         files = [] if isinstance(source, PrometheusSource) else source.paths
         found.append(
-            {
-                "source": name,
-                "reads": _what_is_read(source, parts),
-                "files": [_input_file(path, records) for path in files],
-            }
+            SourceInputs(
+                name, _what_is_read(source, parts), tuple(_input_file(path, records) for path in files)
+            )
         )
     return found
 
