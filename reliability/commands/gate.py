@@ -23,12 +23,12 @@ from reliability import pipeline
 from reliability.config import load_config
 from reliability.conventions import ARTIFACT_FILES, Stage
 from reliability.ledger import LEDGER_FILE
+from reliability.render.numbers import exact, percent
 from reliability.terminal import progress
 from reliability.terminal.options import FormatOption, QuietOption, VerboseOption
 from reliability.terminal.output import OutputFormat, echo_table
 from reliability.terminal.table import Cell, State, Table, render_plain
 from reliability.terminal.table import render_markdown as markdown_table
-from reliability.trace.numbers import number, percent
 from reliability.trace.run import Run, matching_slas, read_run, unknown
 
 DEFAULT_ARTIFACTS = Path("generated")
@@ -90,8 +90,8 @@ class GateResult:
 
 def _page_reason(alert: dict[str, Any]) -> str:
     firing = [
-        f"{p['long_window']}/{p['short_window']} burn {number(p['long_burn_rate'])}x and "
-        f"{number(p['short_burn_rate'])}x above {number(p['factor'])}x"
+        f"{p['long_window']}/{p['short_window']} burn {exact(p['long_burn_rate'])}x and "
+        f"{exact(p['short_burn_rate'])}x above {exact(p['factor'])}x"
         for p in alert["pairs"]
         if p["severity"] == "page" and p["status"] == "firing" and not p["low_confidence"]
     ]
@@ -112,7 +112,7 @@ def _judge(entry: dict[str, Any]) -> tuple[Verdict, list[str]]:
         stops.append(_policy_reason(policy))
     if budget["exhausted"]:
         consumed = budget["consumed_ratio"]
-        spent = f"{percent(consumed)} of it spent" if consumed is not None else "a zero budget overspent"
+        spent = f"{percent(consumed, 1)} of it spent" if consumed is not None else "a zero budget overspent"
         stops.append(f"budget exhausted: {spent}")
     if alert["state"] == "page":
         stops.append(_page_reason(alert))
@@ -133,7 +133,7 @@ def _sla_text(entry: dict[str, Any], sla_artifact: dict[str, Any]) -> str:
     for sla in matching_slas(entry, sla_artifact):
         credit = sla["periods"][0]["credit_percent"]
         status = sla["status"].upper() if sla["status"] == "breached" else sla["status"]
-        texts.append(status + (f" ({number(credit)}% credit)" if credit else ""))
+        texts.append(status + (f" ({exact(credit)}% credit)" if credit else ""))
     return ", ".join(texts) or "-"
 
 
@@ -147,7 +147,7 @@ def _slo_verdict(entry: dict[str, Any], sla_artifact: dict[str, Any]) -> SloVerd
     if entry["objective_percent"] is None:
         return SloVerdict(entry["slo"], verdict, _marker("no_data"), "no data", "no data", "-", reasons)
     budget = entry["budget"]
-    left = percent(budget["remaining_ratio"])
+    left = percent(budget["remaining_ratio"], 1)
     return SloVerdict(
         slo=entry["slo"],
         verdict=verdict,

@@ -5,12 +5,12 @@ from __future__ import annotations
 from reliability.config.defaults import DEFAULT_POLICY
 from reliability.config.model import PolicyRule
 from reliability.core.policy import describe_rule
-from reliability.trace.numbers import number
+from reliability.render.numbers import exact
 from reliability.trace.slo import SloTrace
 
 
 def _burn_text(rate: float | None, unbounded: bool) -> str:
-    return "unbounded" if unbounded else number(rate)
+    return "unbounded" if unbounded else exact(rate)
 
 
 def alert_lines(trace: SloTrace) -> list[str]:
@@ -26,8 +26,8 @@ def alert_lines(trace: SloTrace) -> list[str]:
         long, short = pair["long_window"], pair["short_window"]
         low = ", low confidence: raises a ticket at most" if pair["low_confidence"] else ""
         lines.append(
-            f"  {pair['severity']:<6} {long}/{short}: factor = {number(pair['budget_share'])} x "
-            f"{entry['window_seconds']} / {number(seconds.get(long))} = {number(pair['factor'])}; burn "
+            f"  {pair['severity']:<6} {long}/{short}: factor = {exact(pair['budget_share'])} x "
+            f"{entry['window_seconds']} / {exact(seconds.get(long))} = {exact(pair['factor'])}; burn "
             f"{_burn_text(pair['long_burn_rate'], pair['long_burn_unbounded'])} ({long}), "
             f"{_burn_text(pair['short_burn_rate'], pair['short_burn_unbounded'])} ({short}): "
             f"{pair['status']}{low}"
@@ -56,7 +56,7 @@ def policy_lines(trace: SloTrace) -> list[str]:
     return [
         f"rules in force: {whose}; the first that holds decides",
         *(f"  rules[{index}] {_rule_text(rule)}" for index, rule in enumerate(rules)),
-        f"inputs: budget remaining {number(entry['budget']['remaining_ratio'])}, "
+        f"inputs: budget remaining {exact(entry['budget']['remaining_ratio'])}, "
         f"alert state {entry['alert']['state']}",
         decided,
     ]

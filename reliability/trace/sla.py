@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reliability.conventions import Stage
-from reliability.trace.numbers import number
+from reliability.render.numbers import exact
 from reliability.trace.run import matching_slas
 from reliability.trace.slo import SloTrace
 
@@ -20,7 +20,7 @@ def sla_lines(trace: SloTrace) -> list[str]:
         return [f"no SLA on {on}"]
     lines = []
     for sla in slas:
-        lines.append(f"{sla['sla']}: target {number(sla['target_percent'])}% per UTC month; {sla['status']}")
+        lines.append(f"{sla['sla']}: target {exact(sla['target_percent'])}% per UTC month; {sla['status']}")
         for period in sla["periods"]:
             head = (
                 f"  {period['period']} {period['month']} ({period['start']} .. {period['end']}, "
@@ -32,13 +32,13 @@ def sla_lines(trace: SloTrace) -> list[str]:
             verdict = "breached" if period["breached"] else "met"
             relation = "<" if period["breached"] else ">="
             credit = (
-                f", credit owed {number(period['credit_percent'])}%"
+                f", credit owed {exact(period['credit_percent'])}%"
                 if period["credit_percent"] is not None
                 else ""
             )
             lines.append(
-                f"{head}: attained = good / total = {number(period['good'])} / {number(period['total'])} = "
-                f"{number(period['attained_percent'])}% {relation} {number(sla['target_percent'])}%: "
+                f"{head}: attained = good / total = {exact(period['good'])} / {exact(period['total'])} = "
+                f"{exact(period['attained_percent'])}% {relation} {exact(sla['target_percent'])}%: "
                 f"{verdict}{credit}"
             )
     return lines
