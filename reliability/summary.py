@@ -11,6 +11,7 @@ from reliability.artifacts.sla_compliance import ActionRecord, SlaCompliance
 from reliability.artifacts.sli_metrics import InputReport, SliMetrics
 from reliability.artifacts.slo_targets import SloTarget, SloTargets
 from reliability.conventions import Stage
+from reliability.render.numbers import percent
 from reliability.stages.sla_compliance import slas_covering
 from reliability.terminal.table import Cell, State, Table
 
@@ -31,10 +32,6 @@ class SummaryRow:
 NOTABLE_SHARE = 0.10  # a consumer worth naming under the table
 
 HEADERS = ("SERVICE", "SLO", "SLI", "OBJECTIVE", "BUDGET LEFT", "BURN (1h)", "ALERT", "POLICY", "SLA")
-
-
-def _percent(ratio: float | None, digits: int = 3) -> str:
-    return "no data" if ratio is None else f"{ratio * 100:.{digits}f}%"
 
 
 def _sla_cell(entry: SloBudget | UnjudgedBudget, sla: SlaCompliance | None) -> str:
@@ -64,11 +61,11 @@ def _row(entry: SloBudget | UnjudgedBudget, target: SloTarget, sla: SlaComplianc
             entry.policy.state if isinstance(entry, SloBudget) else "no_data",
             _sla_cell(entry, sla),
         )
-    sli = _percent(entry.sli_ratio)
+    sli = percent(entry.sli_ratio, 3)
     if entry.hours_with_data < entry.hours:
         sli += "*"
     budget = entry.budget
-    remaining = _percent(budget.remaining_ratio, 1)
+    remaining = percent(budget.remaining_ratio, 1)
     if budget.exhausted:
         remaining = f"EXHAUSTED ({remaining})"
     rate = entry.current_burn_rate

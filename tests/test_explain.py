@@ -20,7 +20,7 @@ from reliability.config import load_config
 from reliability.config.model import Config, EventSource
 from reliability.conventions import ARTIFACT_FILES, Stage
 from reliability.stages import error_budgets, hooks, sla_compliance, sli_metrics, slo_targets
-from reliability.trace.pipeline_map import FIELDS, STAGE_INPUTS
+from reliability.trace.pipeline_map import FIELDS
 
 SLO = "orders/checkout-availability"
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
@@ -179,7 +179,7 @@ def test_stage_inputs_match_what_the_pipeline_passes(
     spy(hooks, "plan", Stage.HOOKS, plans=True)
     assert config.settings.evaluate_at is not None
     pipeline.run(config, pipeline.RunOptions(now=config.settings.evaluate_at.timestamp(), out_dir=tmp_path))
-    assert consumed == {stage: set(inputs) for stage, inputs in STAGE_INPUTS.items()}
+    assert consumed == {step.stage: set(step.reads) for step in pipeline.STAGES}
 
 
 def test_unknown_slo_is_one_line_and_exit_2(example_run: Path) -> None:

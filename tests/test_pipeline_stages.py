@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reliability import explain, pipeline
+from reliability import pipeline
 from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.conventions import ARTIFACT_FILES, Stage
 
@@ -15,12 +15,6 @@ def test_every_stage_appears_once_in_order_and_every_file_has_a_writer() -> None
     for step in pipeline.STAGES:
         earlier = pipeline.STAGE_ORDER[: pipeline.STAGE_ORDER.index(step.stage)]
         assert set(step.reads) <= set(earlier), step.stage
-
-
-def test_the_table_says_what_explain_says() -> None:
-    """explain still keeps its own copy of the map; until it reads the table, the two must agree."""
-    assert {step.stage: step.reads for step in pipeline.STAGES} == explain.STAGE_INPUTS
-    assert tuple(s.stage for s in pipeline.STAGES if s.reads_telemetry) == explain.TELEMETRY_STAGES
 
 
 def test_a_stage_cannot_read_an_artifact_it_did_not_declare() -> None:

@@ -17,6 +17,7 @@ from reliability.artifacts.sla_compliance import ActionRecord, SlaCompliance
 from reliability.artifacts.sli_metrics import SliMetrics, SloMeasurements
 from reliability.artifacts.slo_targets import SloTarget, SloTargets
 from reliability.conventions import Stage
+from reliability.render.numbers import percent
 from reliability.report import svg
 from reliability.stages.sla_compliance import slas_covering
 from reliability.timefmt import format_rfc3339
@@ -108,10 +109,6 @@ def _table(
     return "".join(parts)
 
 
-def _percent(ratio: float | None, digits: int = 3) -> str:
-    return "no data" if ratio is None else f"{ratio * 100:.{digits}f}%"
-
-
 def _overview(budgets: ErrorBudgets, artifacts: Mapping[Stage, Artifact]) -> str:
     headers = ["Service", "SLO", "SLI", "Objective", "Budget left", "Burn (1h)", "Alert", "Policy", "SLA"]
     parts = [
@@ -177,7 +174,7 @@ def _burn_down(entry: SloBudget, sli_slo: SloMeasurements, chart_id: str) -> str
     desc = (
         f"Error budget of {entry.slo} over its {entry.window} window, {days[0]} to {days[-1]}: "
         f"{allowed:,.1f} {unit} allowed; {budget.remaining_events:,.1f} left at the evaluation time "
-        f"({_percent(budget.remaining_ratio, 1)})."
+        f"({percent(budget.remaining_ratio, 1)})."
         + ("" if exact else " From daily totals: a partial first day counts whole.")
     )
     return svg.line_chart(
@@ -359,7 +356,7 @@ def _objective(target: SloTarget) -> str:
                 f"{c.objective_percent:g}%",
                 "kept" if c.qualified else "not kept",
                 "-" if c.met_share is None else f"{round(c.met_share * c.period_ends)} of {c.period_ends}",
-                _percent(c.lowest_budget_left, 1),
+                percent(c.lowest_budget_left, 1),
                 str(c.pages),
                 str(c.tickets),
                 c.reason,

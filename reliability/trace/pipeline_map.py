@@ -7,19 +7,11 @@ from typing import Any
 
 from reliability import artifacts
 from reliability.conventions import ARTIFACT_FILES, Stage
-from reliability.pipeline import STAGE_ORDER
+from reliability.pipeline import STAGES
 from reliability.trace.run import Run
 
-# Which earlier artifacts each stage is given by pipeline.run (tests/test_explain.py checks this against
-# a real run). Every stage also reads the configuration; only the first reads telemetry.
-STAGE_INPUTS: dict[Stage, tuple[Stage, ...]] = {
-    Stage.SLI: (),
-    Stage.TARGETS: (Stage.SLI,),
-    Stage.BUDGETS: (Stage.SLI, Stage.TARGETS),
-    Stage.SLA: (Stage.SLI,),
-    Stage.HOOKS: (Stage.SLI, Stage.BUDGETS, Stage.SLA),
-}
-TELEMETRY_STAGES = (Stage.SLI, Stage.TARGETS)  # targets replays the minute history for `auto`
+# The pipeline's declared table, by stage: what each stage writes and reads.
+STEPS = {step.stage: step for step in STAGES}
 
 # The fields `reliability explain` traces, and the stage whose artifact holds each.
 FIELD_STAGES: dict[str, Stage] = {
@@ -37,14 +29,9 @@ FIELD_STAGES: dict[str, Stage] = {
 FIELDS = tuple(FIELD_STAGES)
 
 
-def artifact_of(stage: Stage) -> Stage:
-    """The stage whose artifact `stage` writes into: its own, else the last one before it with a file."""
-    earlier = STAGE_ORDER[: STAGE_ORDER.index(stage) + 1]
-    return next(s for s in reversed(earlier) if s in ARTIFACT_FILES)
-
-
 def producers(artifact_stage: Stage) -> list[Stage]:
-    return [stage for stage in STAGE_ORDER if artifact_of(stage) is artifact_stage]
+    """The stages that write into `artifact_stage`'s file (hooks adds to the SLA artifact)."""
+    return [step.stage for step in STAGES if step.artifact_file == ARTIFACT_FILES[artifact_stage]]
 
 
 def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
@@ -95,9 +82,10 @@ def _telemetry_read(run: Run) -> list[str]:
 
 
 def _reads(stage: Stage) -> list[str]:
-    reads = [ARTIFACT_FILES[artifact_of(s)] for s in STAGE_INPUTS[stage]]
+    step = STEPS[stage]
+    reads = [STEPS[earlier].artifact_file for earlier in step.reads]
     reads.append("the configuration")
-    if stage in TELEMETRY_STAGES:
+    if step.reads_telemetry:
         reads.append("the telemetry")
     return reads
 
