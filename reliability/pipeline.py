@@ -32,7 +32,7 @@ from reliability.durations import parse_duration
 from reliability.errors import ReliabilityError
 from reliability.stages import error_budgets, sla_compliance, sli_metrics, slo_targets
 from reliability.telemetry.ingest import Telemetry, load_telemetry
-from reliability.terminal.progress import NO_PROGRESS, Progress
+from reliability.telemetry.progress import NO_PROGRESS, Progress
 from reliability.timefmt import format_rfc3339, moment
 
 

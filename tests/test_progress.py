@@ -23,6 +23,7 @@ from reliability.cli import app
 from reliability.config import load_config
 from reliability.telemetry.blocks import iter_line_blocks
 from reliability.telemetry.ingest import load_telemetry
+from reliability.telemetry.progress import NO_PROGRESS
 from reliability.terminal import progress
 from reliability.terminal.progress_bars import ProgressBars
 from reliability.timefmt import parse_rfc3339
@@ -155,9 +156,9 @@ services:
 
 
 def test_quiet_or_no_terminal_means_no_bars(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert progress.for_cli(quiet=True) is progress.NO_PROGRESS
+    assert progress.for_cli(quiet=True) is NO_PROGRESS
     monkeypatch.setattr("sys.stderr", io.StringIO())  # not a TTY, as in CI or under a pipe
-    assert progress.for_cli(quiet=False) is progress.NO_PROGRESS
+    assert progress.for_cli(quiet=False) is NO_PROGRESS
 
 
 class _FakeTerminal(io.StringIO):
@@ -171,9 +172,9 @@ def test_a_terminal_gets_bars_unless_quiet_or_dumb(monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv("TTY_INTERACTIVE", raising=False)
     monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
     assert isinstance(progress.for_cli(quiet=False), ProgressBars)
-    assert progress.for_cli(quiet=True) is progress.NO_PROGRESS
+    assert progress.for_cli(quiet=True) is NO_PROGRESS
     monkeypatch.setenv("TERM", "dumb")  # cannot redraw a line
-    assert progress.for_cli(quiet=False) is progress.NO_PROGRESS
+    assert progress.for_cli(quiet=False) is NO_PROGRESS
 
 
 def test_bars_are_drawn_on_a_terminal_and_erased_when_done() -> None:

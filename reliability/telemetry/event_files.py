@@ -23,8 +23,8 @@ from reliability.telemetry.formats import (
     parse_csv_block,
     parse_jsonl_block,
 )
+from reliability.telemetry.progress import NO_TASK, TaskHandle
 from reliability.telemetry.report import ReadReport, SkippedExample
-from reliability.terminal.progress import NO_TASK, TaskHandle
 
 Bool = npt.NDArray[np.bool_]
 _LATENCY_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}

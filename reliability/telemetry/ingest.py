@@ -13,8 +13,8 @@ from reliability.core.grid import MinuteGrid
 from reliability.telemetry import prometheus_api
 from reliability.telemetry.event_files import bytes_on_disk, read_events
 from reliability.telemetry.openmetrics_files import read_component_series
+from reliability.telemetry.progress import NO_PROGRESS, Progress, TaskHandle
 from reliability.telemetry.report import ReadReport
-from reliability.terminal.progress import NO_PROGRESS, Progress, TaskHandle
 
 
 @dataclass(frozen=True)

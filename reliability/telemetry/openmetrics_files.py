@@ -29,8 +29,8 @@ from reliability.core.histogram import Histogram, ThresholdNotABoundary, fractio
 from reliability.errors import InputError, Problem
 from reliability.telemetry import convert
 from reliability.telemetry.blocks import LineBlock, iter_line_blocks
+from reliability.telemetry.progress import NO_TASK, TaskHandle
 from reliability.telemetry.report import ReadReport, SkippedExample
-from reliability.terminal.progress import NO_TASK, TaskHandle
 
 Float64 = npt.NDArray[np.float64]
 SeriesKey = tuple[str, tuple[tuple[str, str], ...]]

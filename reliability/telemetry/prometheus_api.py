@@ -27,8 +27,8 @@ from reliability.core.accumulate import ComponentSeries
 from reliability.core.grid import MINUTE, MinuteGrid
 from reliability.errors import EXIT_FAILURE, ReliabilityError
 from reliability.telemetry.openmetrics_files import Samples, SeriesKey, component_series
+from reliability.telemetry.progress import NO_TASK, TaskHandle
 from reliability.telemetry.report import ReadReport
-from reliability.terminal.progress import NO_TASK, TaskHandle
 
 MAX_POINTS_PER_QUERY = 10_000  # Prometheus refuses more than 11,000 points per series
 FIRST_BACKOFF_SECONDS = 0.5

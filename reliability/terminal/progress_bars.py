@@ -9,7 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, TaskID, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from rich.progress import Progress as RichProgress
 
-from reliability.terminal.progress import TaskHandle
+from reliability.telemetry.progress import TaskHandle
 
 
 class _Bar:
@@ -22,7 +22,7 @@ class _Bar:
 
 
 class ProgressBars:
-    """A Progress (reliability.terminal.progress) drawing one bar per open task.
+    """A Progress (reliability.telemetry.progress) drawing one bar per open task.
 
     The display starts with the first open task and stops with the last, so nothing is redrawn
     while the command prints its results.
