@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import traceback
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -24,10 +20,10 @@ from reliability.commands import (
     serve,
     validate,
 )
+from reliability.commands.shared import evaluation_time, reporting_errors
 from reliability.config import load_config
-from reliability.config.model import Config
 from reliability.conventions import Stage
-from reliability.errors import EXIT_FAILURE, EXIT_INVALID_CONFIG, ReliabilityError
+from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
 from reliability.exporters import metrics
 from reliability.ledger import LEDGER_FILE
 from reliability.report import html as report_html
@@ -35,7 +31,7 @@ from reliability.terminal import progress
 from reliability.terminal.options import ConfigPathArgument, FormatOption, QuietOption, VerboseOption
 from reliability.terminal.output import OutputFormat, echo_json, echo_table
 from reliability.terminal.table import render_markdown
-from reliability.timefmt import format_rfc3339, parse_rfc3339
+from reliability.timefmt import format_rfc3339
 
 app = typer.Typer(
     help="Turn telemetry into SLIs, SLO targets, error budgets and SLA reports.",
@@ -43,47 +39,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish
 )
-
-
-def _err(text: str) -> None:
-    typer.echo(text, err=True)
-
-
-@contextmanager
-def _reporting_errors(verbose: bool) -> Iterator[None]:
-    """Expected failures become one line (all problems with --verbose) and an exit code."""
-    try:
-        yield
-    except ReliabilityError as exc:
-        _err(f"error: {exc}")
-        if verbose:
-            for problem in exc.problems:
-                _err(f"  {problem}")
-        elif len(exc.problems) > 1:
-            _err("  (run with --verbose to see every problem)")
-        raise typer.Exit(exc.exit_code) from None
-    except (typer.Exit, typer.Abort):
-        raise
-    except BrokenPipeError:  # the reader left (`| head`): click ends quietly, nothing of ours broke
-        raise
-    except Exception as exc:  # an unexpected bug: still one line unless asked for more
-        _err(f"internal error: {type(exc).__name__}: {exc}")
-        if verbose:
-            traceback.print_exc()
-        else:
-            _err("  (run with --verbose for the traceback)")
-        raise typer.Exit(EXIT_FAILURE) from None
-
-
-def _evaluation_time(now: str | None, config: Config) -> float:
-    if now is not None:
-        try:
-            return parse_rfc3339(now).timestamp()
-        except ValueError as exc:
-            raise ReliabilityError(f"--now: {exc}", EXIT_INVALID_CONFIG) from None
-    if config.settings.evaluate_at is not None:
-        return config.settings.evaluate_at.timestamp()
-    return datetime.now(UTC).timestamp()
 
 
 @app.command()
@@ -157,13 +112,13 @@ def run(
     Writes one JSON artifact per stage to --out, each checked against its schema
     and replaced atomically; a failed run leaves the previous artifacts untouched.
     """
-    with _reporting_errors(verbose):
+    with reporting_errors(verbose):
         metrics.check_destinations(textfile, push_gateway)
         if ledger is not None and no_ledger:
             raise ReliabilityError("give --ledger or --no-ledger, not both", EXIT_INVALID_CONFIG)
         config = load_config(path)
         options = pipeline.RunOptions(
-            now=_evaluation_time(now, config),
+            now=evaluation_time(now, config),
             out_dir=out,
             until=until,
             execute=execute,

@@ -1,1 +1,1 @@
-"""CLI commands beyond run and validate, each registered on the typer app by its module."""
+"""The CLI's commands, one module each; what they share is in shared.py."""

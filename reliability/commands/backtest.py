@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from reliability import pipeline
+from reliability.commands.shared import evaluation_time, reporting_errors
 from reliability.config import load_config
 from reliability.config.model import Config, Slo
 from reliability.core import backtest as engine
@@ -74,9 +75,7 @@ def backtest(
     which the SLO was met, the budget left at each, the page and ticket alerts its window
     sets would have fired, pages on low traffic, and each incident's time to page.
     """
-    from reliability.cli import _evaluation_time, _reporting_errors
-
-    with _reporting_errors(verbose):
+    with reporting_errors(verbose):
         candidates_percent = parse_objectives(objectives)
         config = load_config(path)
         slo = _slo(config, slo_id)
@@ -87,7 +86,7 @@ def backtest(
             raise ReliabilityError(
                 f"--windows: unknown set(s) {', '.join(unknown)} (known: {known})", EXIT_INVALID_CONFIG
             )
-        grid = pipeline.evaluation_grid(config, _evaluation_time(now, config))
+        grid = pipeline.evaluation_grid(config, evaluation_time(now, config))
         telemetry = load_telemetry(config, grid, progress=progress.for_cli(quiet))
         series = replayable(config, slo, telemetry.series)
         window_sets = {name: config.alert_window_sets[name] for name in set_names}

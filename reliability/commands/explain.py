@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from reliability.commands.shared import reporting_errors
 from reliability.config import load_config
 from reliability.conventions import Stage
 from reliability.errors import ReliabilityError
@@ -78,10 +79,7 @@ def explain(
     Every number is read from the artifacts; file sizes and sha256 are of the inputs as they are now.
     Exit code 0 when explained, 2 for an unknown SLO, field or window, 3 for missing or broken artifacts.
     """
-    # Imported here: the CLI module imports this one to register the command.
-    from reliability.cli import _reporting_errors
-
-    with _reporting_errors(verbose):
+    with reporting_errors(verbose):
         if list_:
             if slo_id is not None:
                 raise ReliabilityError("--list takes no SLO_ID", EXIT_UNKNOWN)

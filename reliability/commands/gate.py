@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import typer
 
 from reliability import pipeline
+from reliability.commands.shared import evaluation_time, reporting_errors
 from reliability.config import load_config
 from reliability.conventions import ARTIFACT_FILES, Stage
 from reliability.ledger import LEDGER_FILE
@@ -287,10 +288,8 @@ def show(result: GateResult, output: OutputFormat) -> None:
 @contextmanager
 def _undecided_on_error(verbose: bool) -> Iterator[None]:
     """One clear line for any failure, and exit 2 whatever it was: to a gate, exit 1 means "stop"."""
-    from reliability.cli import _reporting_errors
-
     try:
-        with _reporting_errors(verbose):
+        with reporting_errors(verbose):
             yield
     except typer.Exit as exc:
         raise typer.Exit(EXIT_CODES[Verdict.UNDECIDED] if exc.exit_code else 0) from None
@@ -300,11 +299,9 @@ def _undecided_on_error(verbose: bool) -> Iterator[None]:
 
 
 def _run_pipeline(config_path: Path, out: Path, quiet: bool) -> None:
-    from reliability.cli import _evaluation_time
-
     config = load_config(config_path)
     options = pipeline.RunOptions(  # hooks: a dry run; recorded like `reliability run`, for history
-        now=_evaluation_time(None, config),
+        now=evaluation_time(None, config),
         out_dir=out,
         progress=progress.for_cli(quiet),
         ledger_path=out / LEDGER_FILE,

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
+from reliability.commands.shared import reporting_errors
 from reliability.durations import parse_duration
 from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
 from reliability.ledger import LEDGER_FILE, Ledger
@@ -87,10 +88,7 @@ def history(
     Per succeeded run and SLO: the evaluation time, the run's row in the ledger, the SLI,
     the error budget left, the alert state and the budget policy state.
     """
-    # Imported here: the CLI module imports this one to register the command.
-    from reliability.cli import _reporting_errors
-
-    with _reporting_errors(verbose):
+    with reporting_errors(verbose):
         # The clock is read here, at the edge, and only to turn a duration into a time.
         cutoff = None if since is None else since_epoch(since, datetime.now(UTC).timestamp())
         with Ledger.open(ledger, create=False) as book:

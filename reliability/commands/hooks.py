@@ -16,6 +16,7 @@ import typer
 
 from reliability.actions.command import outcome_record
 from reliability.actions.run_hooks import run_one
+from reliability.commands.shared import reporting_errors
 from reliability.config import load_config
 from reliability.config.model import Trigger
 from reliability.errors import ReliabilityError
@@ -77,9 +78,7 @@ def register(app: typer.Typer) -> None:
         output: FormatOption = OutputFormat.TABLE,
     ) -> None:
         """Pending, run, failed and skipped actions, newest first, with the reason."""
-        from reliability.cli import _reporting_errors
-
-        with _reporting_errors(False), _open(ledger) as book:
+        with reporting_errors(False), _open(ledger) as book:
             found = [a for a in book.list_actions(limit) if status is None or a["status"] == status]
             if output is OutputFormat.JSON:
                 echo_json(found)
@@ -100,9 +99,7 @@ def register(app: typer.Typer) -> None:
         output: FormatOption = OutputFormat.TABLE,
     ) -> None:
         """Approve a pending action and run it now; exit 1 when the action fails."""
-        from reliability.cli import _reporting_errors
-
-        with _reporting_errors(False), _open(ledger) as book:
+        with reporting_errors(False), _open(ledger) as book:
             pending = book.get_action(action_id)
             if pending is None or pending["status"] != "pending":
                 state = "unknown" if pending is None else pending["status"]
@@ -128,9 +125,7 @@ def register(app: typer.Typer) -> None:
         output: FormatOption = OutputFormat.TABLE,
     ) -> None:
         """Reject a pending action: it will not run."""
-        from reliability.cli import _reporting_errors
-
-        with _reporting_errors(False), _open(ledger) as book:
+        with reporting_errors(False), _open(ledger) as book:
             book.decide_action(action_id, "rejected", _now())
             if output is OutputFormat.JSON:
                 echo_json({"action": action_id, "decision": "rejected"})

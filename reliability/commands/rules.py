@@ -10,6 +10,7 @@ import typer
 import yaml
 
 from reliability.artifacts import write_atomically
+from reliability.commands.shared import reporting_errors
 from reliability.config import load_config
 from reliability.durations import parse_duration
 from reliability.errors import ConfigError
@@ -162,10 +163,7 @@ def rules(
     SLOs that rules cannot express (calendar windows, time slices, auto objectives, composites) are skipped.
     Exit code 0 when written, 2 when the config or spec is invalid.
     """
-    # Imported here: the CLI module imports this one to register the command.
-    from reliability.cli import _reporting_errors
-
-    with _reporting_errors(verbose):
+    with reporting_errors(verbose):
         for_seconds = _for_seconds(for_)
         conversion, origin = _conversion(path, from_sloth, from_openslo)
         outcome = Outcome()

@@ -29,6 +29,7 @@ from prometheus_client.metrics_core import Metric as MetricFamily
 from prometheus_client.registry import Collector
 
 from reliability import pipeline
+from reliability.commands.shared import evaluation_time, reporting_errors
 from reliability.config import load_config
 from reliability.conventions import ServeMetric
 from reliability.durations import parse_duration
@@ -271,12 +272,9 @@ def _do_nothing(signum: int, frame: FrameType | None) -> None:
 
 
 def pipeline_runner(path: Path, now: str | None, out: Path) -> RunOnce:
-    # cli imports this module to register the command, so it is imported when a run starts.
-    from reliability.cli import _evaluation_time
-
     def run_once() -> CollectorRegistry:
         config = load_config(path)  # read every run: edits apply without a restart, a bad edit fails a run
-        options = pipeline.RunOptions(now=_evaluation_time(now, config), out_dir=out)
+        options = pipeline.RunOptions(now=evaluation_time(now, config), out_dir=out)
         return metrics.registry_from_artifacts(pipeline.run(config, options).artifacts)
 
     return run_once
@@ -310,12 +308,10 @@ def serve(
     only recorded, never executed. SIGTERM or SIGINT stop the server once the
     current run is done.
     """
-    from reliability.cli import _evaluation_time, _reporting_errors
-
-    with _reporting_errors(verbose):
+    with reporting_errors(verbose):
         host, port = parse_listen(listen)
         interval_seconds = parse_interval(interval)
-        _evaluation_time(now, load_config(path))  # a bad config or --now fails here, with exit code 2
+        evaluation_time(now, load_config(path))  # a bad config or --now fails here, with exit code 2
         serve_until_signalled(
             host,
             port,
