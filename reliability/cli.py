@@ -1,39 +1,104 @@
-"""The command line: parse, call, print. No logic beyond that."""
+"""The command line: the commands there are, each imported only when it runs or shows its own help.
+
+`reliability --help` lists every command from the table below without importing any of them, so it
+starts without numpy, pyarrow or jsonschema. A command's module registers its command on a typer app
+of its own when first needed (reliability.commands.*.register).
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Annotated
+import importlib
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from reliability import artifacts, pipeline, summary
-from reliability.commands import (
-    backtest,
-    dashboards,
-    explain,
-    gate,
-    history,
-    hooks,
-    report,
-    rules,
-    serve,
-    validate,
-)
-from reliability.commands.shared import evaluation_time, reporting_errors
-from reliability.config import load_config
-from reliability.conventions import Stage
-from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
-from reliability.exporters import metrics
-from reliability.ledger import LEDGER_FILE
-from reliability.report import html as report_html
-from reliability.terminal import progress
-from reliability.terminal.options import ConfigPathArgument, FormatOption, QuietOption, VerboseOption
-from reliability.terminal.output import OutputFormat, echo_json, echo_table
-from reliability.terminal.table import render_markdown
-from reliability.timefmt import format_rfc3339
+if TYPE_CHECKING:  # typer carries its own copy of click; only its types are needed here
+    from typer._click import Command, Context
+
+
+class CommandEntry(NamedTuple):
+    module: str
+    summary: str  # the first paragraph of the command's docstring: what `--help` lists
+
+
+# In the order `reliability --help` lists them. tests/test_cli.py checks each summary against the
+# command's own docstring.
+COMMANDS = {
+    "run": CommandEntry(
+        "reliability.commands.run",
+        "Run the pipeline: SLIs, SLO targets, error budgets, SLA compliance, hooks.",
+    ),
+    "validate": CommandEntry(
+        "reliability.commands.validate",
+        "Check a configuration against the schema and its cross-references; list every problem.",
+    ),
+    "gate": CommandEntry(
+        "reliability.commands.gate", "Pass or stop a release on the error budget policy of the last run."
+    ),
+    "report": CommandEntry(
+        "reliability.commands.report",
+        "Write one self-contained HTML report (default ARTIFACTS/report.html): an overview of every SLO\n"
+        "and, per SLO, its budget burn-down, daily SLI, burn rates against the alert thresholds, the alerts\n"
+        "that fired, its SLA and the top budget consumers. Opens offline: no scripts, fonts or images.",
+    ),
+    "backtest": CommandEntry(
+        "reliability.commands.backtest",
+        "Replay the telemetry history: how each candidate objective would have fared.",
+    ),
+    "explain": CommandEntry(
+        "reliability.commands.explain",
+        "Trace a reported number to its sources: config lines, input files, stage and formula.",
+    ),
+    "history": CommandEntry(
+        "reliability.commands.history", "Show the trend across recorded runs, oldest evaluation first."
+    ),
+    "rules": CommandEntry(
+        "reliability.commands.rules",
+        "Write Prometheus recording and alerting rules for every SLO measured in Prometheus.",
+    ),
+    "dashboards": CommandEntry(
+        "reliability.commands.dashboards",
+        "Write Grafana dashboards: overview.json (every SLO) and one <service>.json per service.",
+    ),
+    "serve": CommandEntry(
+        "reliability.commands.serve", "Run the pipeline every --interval; serve /metrics and /healthz."
+    ),
+    "hooks": CommandEntry(
+        "reliability.commands.hooks", "Hook actions in the ledger: list them, approve or reject pending ones."
+    ),
+}
+
+
+class CommandSummary(TyperCommand):
+    """A command named and described, not yet imported: what `reliability --help` lists."""
+
+
+def load_command(name: str) -> Command:
+    """Import the command's module and build the command its register() adds to a typer app."""
+    own_app = typer.Typer()
+    importlib.import_module(COMMANDS[name].module).register(own_app)
+    return typer.main.get_group(own_app).commands[name]
+
+
+class LazyCommands(TyperGroup):
+    """Lists the commands from COMMANDS; imports one only when it is resolved (to run, for its --help,
+    or for shell completion of its options)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, entry in COMMANDS.items():
+            self.commands.setdefault(name, CommandSummary(name, help=entry.summary))
+
+    def resolve_command(self, ctx: Context, args: list[str]) -> tuple[str | None, Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if name is not None and isinstance(command, CommandSummary):
+            command = self.commands[name] = load_command(name)
+        return name, command, rest
+
 
 app = typer.Typer(
+    cls=LazyCommands,
     help="Turn telemetry into SLIs, SLO targets, error budgets and SLA reports.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -41,131 +106,9 @@ app = typer.Typer(
 )
 
 
-@app.command()
-def run(
-    path: ConfigPathArgument = Path("config"),
-    out: Annotated[Path, typer.Option("--out", help="Folder for the artifacts.")] = Path("generated"),
-    now: Annotated[
-        str | None,
-        typer.Option(
-            help="Evaluation time, RFC 3339 (default: settings.evaluate_at, else the current time). "
-            "Floored to the whole minute."
-        ),
-    ] = None,
-    until: Annotated[Stage, typer.Option(help="Stop after this stage.")] = Stage.HOOKS,
-    execute: Annotated[
-        bool, typer.Option("--execute", help="Run the matched hooks (default: only record what would run).")
-    ] = False,
-    strict: Annotated[
-        bool,
-        typer.Option(
-            "--strict", help="Fail on the first malformed record instead of counting and skipping it."
-        ),
-    ] = False,
-    html_report: Annotated[
-        bool, typer.Option("--html", help="Also write the HTML report, OUT/report.html.")
-    ] = False,
-    allow_partial: Annotated[
-        bool,
-        typer.Option(
-            "--allow-partial",
-            help="Go on when a Prometheus source cannot be read: its SLOs are reported as no data.",
-        ),
-    ] = False,
-    output: FormatOption = OutputFormat.TABLE,
-    quiet: QuietOption = False,
-    push_gateway: Annotated[
-        str | None,
-        typer.Option(
-            "--push-gateway",
-            metavar="URL",
-            help="Push the metrics to this Pushgateway after the run: one request, replacing the group.",
-        ),
-    ] = None,
-    push_job: Annotated[
-        str, typer.Option("--push-job", help="The job label (the group) of the push.")
-    ] = metrics.DEFAULT_PUSH_JOB,
-    textfile: Annotated[
-        Path | None,
-        typer.Option(
-            "--textfile",
-            metavar="PATH",
-            help="Write the metrics to this *.prom file, atomically, for node_exporter's textfile collector.",
-        ),
-    ] = None,
-    ledger: Annotated[
-        Path | None,
-        typer.Option(
-            "--ledger",
-            metavar="PATH",
-            help=f"Record the run in this SQLite ledger (default: OUT/{LEDGER_FILE}).",
-            show_default=False,
-        ),
-    ] = None,
-    no_ledger: Annotated[
-        bool, typer.Option("--no-ledger", help="Do not record the run in a ledger.")
-    ] = False,
-    verbose: VerboseOption = False,
-) -> None:
-    """Run the pipeline: SLIs, SLO targets, error budgets, SLA compliance, hooks.
-
-    Writes one JSON artifact per stage to --out, each checked against its schema
-    and replaced atomically; a failed run leaves the previous artifacts untouched.
-    """
-    with reporting_errors(verbose):
-        metrics.check_destinations(textfile, push_gateway)
-        if ledger is not None and no_ledger:
-            raise ReliabilityError("give --ledger or --no-ledger, not both", EXIT_INVALID_CONFIG)
-        config = load_config(path)
-        options = pipeline.RunOptions(
-            now=evaluation_time(now, config),
-            out_dir=out,
-            until=until,
-            execute=execute,
-            strict=strict,
-            allow_partial=allow_partial,
-            ledger_path=None if no_ledger else (ledger or out / LEDGER_FILE),
-            progress=progress.for_cli(quiet),
-        )
-        result = pipeline.run(config, options)
-        exported = metrics.export(result.artifacts, textfile, push_gateway, push_job)
-        if html_report and Stage.BUDGETS in result.artifacts:
-            report_path = out / "report.html"
-            artifacts.write_atomically(report_path, report_html.render(result.artifacts))
-            result.written.append(report_path)
-        table_rows = summary.rows(result.artifacts)
-        if output is OutputFormat.JSON:
-            echo_json(
-                {
-                    "evaluated_at": format_rfc3339(result.sli.header.evaluated_at),
-                    "slos": summary.as_json(table_rows),
-                    "artifacts": [str(p) for p in result.written],
-                }
-                | ({"exported": exported} if exported else {}),
-            )
-            return
-        typer.echo(f"evaluated at {format_rfc3339(result.sli.header.evaluated_at)}")
-        if table_rows and output is OutputFormat.MARKDOWN:
-            typer.echo(render_markdown(summary.table(table_rows)))
-        elif table_rows:
-            echo_table(summary.table(table_rows))
-        for line in summary.notes(result.artifacts):
-            typer.echo(line)
-        typer.echo("wrote " + ", ".join(str(p) for p in result.written))
-        for line in exported:
-            typer.echo(line)
-
-
-validate.register(app)
-gate.register(app)
-report.register(app)
-backtest.register(app)
-explain.register(app)
-history.register(app)
-hooks.register(app)
-rules.register(app)
-dashboards.register(app)
-serve.register(app)
+@app.callback()
+def _every_command() -> None:
+    """Typer builds a group only for an app with a callback or registered commands: this one has none."""
 
 
 def main() -> None:

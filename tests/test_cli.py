@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import subprocess
 import sys
@@ -10,23 +11,68 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from reliability.cli import app
+from reliability.cli import COMMANDS, app, load_command
 
 runner = CliRunner()
+COMMANDS_FOLDER = Path(__file__).resolve().parent.parent / "reliability" / "commands"
+HEAVY_MODULES = ("numpy", "pyarrow", "jsonschema", "prometheus_client", "yaml")
 
 
 def test_help_lists_every_command() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("run", "validate", "serve", "rules", "dashboards", "gate", "explain", "backtest"):
-        assert command in result.stdout
+    for command in COMMANDS:
+        assert f" {command} " in result.stdout
 
 
-@pytest.mark.parametrize("command", ["run", "validate", "serve", "rules", "dashboards"])
-def test_every_command_has_help(command: str) -> None:
-    result = runner.invoke(app, [command, "--help"])
+def test_every_command_module_is_listed() -> None:
+    modules = {f"reliability.commands.{p.stem}" for p in COMMANDS_FOLDER.glob("*.py")}
+    assert modules - {"reliability.commands.__init__", "reliability.commands.shared"} == {
+        entry.module for entry in COMMANDS.values()
+    }
+
+
+@pytest.mark.parametrize("name", list(COMMANDS))
+def test_the_listed_summary_is_the_first_paragraph_of_the_commands_help(name: str) -> None:
+    command = load_command(name)
+    assert command.name == name
+    assert inspect.cleandoc(command.help or "").split("\n\n")[0] == COMMANDS[name].summary
+
+
+@pytest.mark.parametrize("command", [[name] for name in COMMANDS] + [["hooks", "list"], ["hooks", "approve"]])
+def test_every_command_has_help(command: list[str]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
     assert result.exit_code == 0
-    assert "Usage" in result.stdout
+    assert f" {' '.join(command)} [OPTIONS]" in result.stdout
+
+
+def modules_loaded_by(*args: str) -> set[str]:
+    """The modules imported by `reliability ARGS`, in a fresh interpreter."""
+    program = (
+        "import sys\n"
+        "from reliability.cli import main\n"
+        f"sys.argv = ['reliability', *{list(args)!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(' '.join(sys.modules), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, check=True)
+    assert "Usage: reliability" in done.stdout
+    return set(done.stderr.split())
+
+
+def test_help_imports_no_command_and_no_heavy_library() -> None:
+    loaded = modules_loaded_by("--help")
+    assert not {m for m in loaded if m.startswith("reliability.commands")}
+    assert not loaded & set(HEAVY_MODULES)
+
+
+def test_a_command_is_imported_for_its_own_help_only() -> None:
+    loaded = modules_loaded_by("validate", "--help")
+    assert "reliability.commands.validate" in loaded
+    assert "reliability.commands.run" not in loaded
 
 
 def test_run_json_summary(tmp_path: Path, example_config: Path) -> None:
