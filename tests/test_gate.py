@@ -14,6 +14,7 @@ from conftest import EXAMPLE_CONFIG
 from typer.testing import CliRunner, Result
 
 from reliability import artifacts
+from reliability.actions import gate as decision
 from reliability.cli import app
 from reliability.commands import gate
 from reliability.conventions import ARTIFACT_FILES, Stage
@@ -229,3 +230,46 @@ def test_a_reader_that_leaves_before_the_verdict_means_undecided(repo: Path) -> 
         process.wait(timeout=60)
     assert process.returncode == 2  # never 1: a gate exits 1 only to say "stop"
     assert "Traceback" not in errors and "Exception ignored" not in errors
+
+
+# --- the decision alone, on values -----------------------------------------------------------------
+
+
+def _entry(name: str, policy: str = "ok", objective_percent: float | None = 99.0) -> dict[str, Any]:
+    """A budget entry with only what the gate reads: no budget spent and no alert."""
+    return {
+        "slo": f"shop/{name}",
+        "service": "shop",
+        "component": name,
+        "sli": "availability",
+        "objective_percent": objective_percent,
+        "reason": "no events in the window",
+        "policy": {"state": policy, "rule": None, "reason": "as planted"},
+        "budget": {"exhausted": False, "consumed_ratio": 0.25, "remaining_ratio": 0.75},
+        "alert": {"state": "ok", "pairs": []},
+    }
+
+
+def _decide(*entries: dict[str, Any], slos: list[str] | None = None) -> decision.GateResult:
+    budgets = {"evaluated_at": "2026-11-05T12:00:00Z", "run_id": "r1", "slos": list(entries)}
+    return decision.decide(budgets, {"slas": []}, [], slos or [], Path("artifacts"))
+
+
+def test_stop_wins_over_no_data_and_names_only_the_stopping_slo() -> None:
+    result = _decide(_entry("a"), _entry("b", objective_percent=None), _entry("c", policy="freeze"))
+    assert result.verdict is decision.Verdict.STOP and result.exit_code == 1
+    assert [s.slo for s in result.deciding] == ["shop/c"]
+    assert result.headline() == "3 SLO(s): 1 stop, 1 cannot be decided, 1 pass"
+
+
+def test_a_policy_state_the_gate_does_not_know_is_no_decision() -> None:
+    result = _decide(_entry("a"), _entry("b", policy="review"))
+    assert result.verdict is decision.Verdict.UNDECIDED
+    assert "knows no other state" in result.slos[1].reasons[0]
+
+
+def test_a_selection_judges_only_its_slos_and_an_empty_run_never_passes() -> None:
+    assert (
+        _decide(_entry("a"), _entry("b", policy="freeze"), slos=["shop/a"]).verdict is decision.Verdict.PASS
+    )
+    assert _decide().verdict is decision.Verdict.UNDECIDED

@@ -1,1 +1,1 @@
-"""Edges that act: hook commands and webhooks, run only when the safety rules allow."""
+"""Edges that act on a run: hook commands and webhooks, run only when the safety rules allow; the gate."""

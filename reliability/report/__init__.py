@@ -1,1 +1,1 @@
-"""The HTML report: the run's artifacts as one self-contained page with inline SVG charts."""
+"""Results for people: the HTML report (inline SVG charts), the backtest comparison, the gate's verdict."""
