@@ -1,4 +1,4 @@
-"""The benchmark still runs against the current stages (its figures are printed, never asserted)."""
+"""The benchmarks still run against the current code (their figures are printed, never asserted)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_pipeline.py"
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+BENCHMARK = BENCHMARKS / "bench_pipeline.py"
 
 
 def test_the_pipeline_benchmark_runs_on_a_small_input(tmp_path: Path) -> None:
@@ -17,3 +18,18 @@ def test_the_pipeline_benchmark_runs_on_a_small_input(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
     assert "SLI stage throughput" in result.stdout
     assert "pipeline.run" in result.stdout and "failed" not in result.stdout
+
+
+def test_the_cli_startup_benchmark_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_cli_startup.py"), "--runs", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    timed = next(line for line in result.stdout.splitlines() if line.startswith("reliability --help"))
+    wall, cpu = (float(x) for x in timed.split()[2:])
+    assert wall > 0 and cpu > 0
+    assert "import reliability.cli" in result.stdout and "target: `reliability --help` under" in result.stdout

@@ -1,0 +1,119 @@
+"""Benchmark how fast the command line starts: `reliability --help`, timed in child processes.
+
+    .venv/bin/python benchmarks/bench_cli_startup.py                # median of 11 runs
+    .venv/bin/python benchmarks/bench_cli_startup.py --runs 31 --args "run --help"
+
+Runs the installed `reliability` script (the console script beside this Python) N times and prints
+the median wall and CPU seconds, next to the same figures for `python -c pass` and for the help of a
+bare typer app (typer drawing help is the floor), and the import time of reliability.cli as
+`python -X importtime` reports it. The CLI imports a command's module only when that command runs,
+so `--help` should stay under TARGET_SECONDS.
+See benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shlex
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+from time import perf_counter
+
+from bench_pipeline import load_average
+
+TARGET_SECONDS = 0.25
+HELP = "--help"
+# The floor: typer drawing the help of an app with one command, which is most of what --help costs.
+BARE_TYPER_HELP = (
+    "import sys, typer\n"
+    "app = typer.Typer(help='A bare app.')\n"
+    "app.command()(lambda: None)\n"
+    "app.command('other')(lambda: None)\n"
+    "sys.argv = ['bare', '--help']\n"
+    "app()\n"
+)
+
+
+def cli_command() -> list[str]:
+    """The console script pip installed next to this interpreter; `python -m reliability` without one."""
+    script = Path(sys.executable).parent / "reliability"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "reliability"]
+
+
+def timed(command: list[str]) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one run of `command`, which must succeed."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = perf_counter()
+    subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+    wall = perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def median_of(command: list[str], runs: int) -> tuple[float, float]:
+    """Median wall and median CPU seconds over `runs` runs, after one untimed run warms the file cache."""
+    timed(command)
+    walls, cpus = zip(*(timed(command) for _ in range(runs)), strict=True)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def import_seconds(module: str) -> float:
+    """The cumulative import time of `module`, from the last line `python -X importtime` prints for it.
+
+    -P: the installed package, as the console script sees it, not a folder of that name here.
+    """
+    done = subprocess.run(
+        [sys.executable, "-P", "-X", "importtime", "-c", f"import {module}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    # "import time: self [us] | cumulative | imported package"
+    line = next(x for x in reversed(done.stderr.splitlines()) if x.rstrip().endswith(f"| {module}"))
+    return int(line.split("|")[1]) / 1e6
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=11, help="timed runs of each command (default 11)")
+    parser.add_argument(
+        "--args", default=HELP, help=f"what to pass to reliability, quoted as one string (default {HELP})"
+    )
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    command = [*cli_command(), *shlex.split(args.args)]
+    shown = f"reliability {args.args}"
+    print(f"bench_cli_startup: `{shown}`, median of {args.runs} runs, each in a child process")
+    print(f"  {os.cpu_count()} CPUs, load average {load_average()} (other processes skew the timings)")
+    print()
+    print(f"{'':<30}{'wall s':>10}{'cpu s':>10}")
+    references = {
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "a bare typer app --help": [sys.executable, "-c", BARE_TYPER_HELP],
+    }
+    for label, reference in references.items():
+        print(f"{label:<30}" + "".join(f"{s:>10.3f}" for s in median_of(reference, args.runs)))
+    wall, cpu = median_of(command, args.runs)
+    print(f"{shown:<30}{wall:>10.3f}{cpu:>10.3f}")
+    imports = statistics.median(import_seconds("reliability.cli") for _ in range(args.runs))
+    print(f"{'import reliability.cli':<30}{imports:>10.3f}  (-X importtime, cumulative)")
+    print()
+    if args.args == HELP:
+        verdict = "met" if wall <= TARGET_SECONDS else "NOT met (see the load average)"
+        print(f"target: `reliability --help` under {TARGET_SECONDS} s wall: {verdict}")
+    print(f"load average now: {load_average()}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
