@@ -88,7 +88,8 @@ def evaluation_grid(config: Config, now: float) -> MinuteGrid:
     return grid_ending_at(evaluated_at, lookback_seconds(config, evaluated_at))
 
 
-def _run_id(config: Config, evaluated_at: int) -> str:
+def run_id_of(config: Config, evaluated_at: int) -> str:
+    """The id a run of `config` at `evaluated_at` gets; explain compares it to tell stale inputs."""
     digest = hashlib.sha256(str(evaluated_at).encode())
     for file in config.files:
         digest.update(file.read_bytes())
@@ -128,7 +129,7 @@ def run(config: Config, options: RunOptions) -> RunResult:
     header = Header(
         kind="",  # each stage's artifact names its own
         schema_version=SCHEMA_VERSION,
-        run_id=_run_id(config, grid.end),
+        run_id=run_id_of(config, grid.end),
         requested_now=moment(options.now),
         evaluated_at=moment(grid.end),
         config_files=tuple(str(f) for f in config.files),

@@ -18,7 +18,7 @@ from reliability.config.model import (
     Source,
 )
 from reliability.conventions import Stage
-from reliability.pipeline import _run_id
+from reliability.pipeline import run_id_of
 from reliability.timefmt import parse_rfc3339
 from reliability.trace.run import Run, matching_slas
 from reliability.trace.slo import SloTrace, dependencies, measured_parts
@@ -157,7 +157,7 @@ def staleness_notes(config: Config, run: Run) -> list[str]:
         )
     evaluated_at = int(parse_rfc3339(run.evaluated_at).timestamp())
     try:
-        current = _run_id(config, evaluated_at)
+        current = run_id_of(config, evaluated_at)
     except OSError as exc:
         return [*notes, f"note: an input of the run is gone: {exc}"]
     if current != run.run_id:
