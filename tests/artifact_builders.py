@@ -20,7 +20,13 @@ from reliability.artifacts.error_budgets import (
 )
 from reliability.artifacts.figures import Budgeting, CountFigures, SloWindow
 from reliability.artifacts.header import Header
-from reliability.artifacts.sla_compliance import SlaCompliance, SlaEntry, SlaPeriod
+from reliability.artifacts.sla_compliance import (
+    SlaCompliance,
+    SlaEntry,
+    SlaPeriod,
+    SloEvent,
+    SloEventDetails,
+)
 from reliability.artifacts.sli_metrics import (
     ComponentSlis,
     History,
@@ -164,3 +170,37 @@ def sli_metrics(*windows: SliWindow) -> SliMetrics:
     latency = Latency("nearest rank over raw events", (), (), "30d", (), ())
     api = ComponentSlis("web/api", "web", "api", "events", (sli,), latency)
     return SliMetrics(header("sli-metrics"), History(AT, AT), (), (api,), ())
+
+
+def slo_event_details(
+    alert_state: str = "page",
+    previous_alert_state: str | None = "ok",
+    *,
+    budget_remaining_ratio: float = 0.54,
+    current_burn_rate: float = 142.09,
+) -> SloEventDetails:
+    """What an SLO trigger tells its hook about an SLO of 99.9 % at 0.9995, no pair listed."""
+    return SloEventDetails(
+        alert_state=alert_state,
+        previous_alert_state=previous_alert_state,
+        sli_ratio=0.9995,
+        objective_percent=99.9,
+        budget_remaining_ratio=budget_remaining_ratio,
+        current_burn_rate=current_burn_rate,
+        current_burn_unbounded=False,
+        fired_pairs=(),
+    )
+
+
+def slo_event(
+    trigger: str = "page",
+    details: SloEventDetails | None = None,
+    *,
+    hook: str = "h",
+    service: str = "web",
+    component: str = "api",
+    slo: str = "web/api",
+    action_id: str = "x",
+) -> SloEvent:
+    """The event of an SLO trigger, evaluated at AT."""
+    return SloEvent(trigger, hook, service, component, slo, AT, details or slo_event_details(), action_id)

@@ -17,11 +17,18 @@ from artifact_builders import (
     sla_entry,
     sli_window,
     slo_budget,
+    slo_event,
 )
 from artifact_builders import sli_metrics as sli_metrics_of
 
 from reliability.actions.command import run_action
 from reliability.artifacts.error_budgets import AlertPair, SloBudget
+from reliability.artifacts.sla_compliance import (
+    ProjectedSlaEventDetails,
+    SlaEventDetails,
+    SloEvent,
+    SloEventDetails,
+)
 from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.config import load_config
 from reliability.config.model import (
@@ -46,7 +53,7 @@ ORIGIN = Origin("c.yaml", 1)
 
 def action(command: list[str], timeout: float = 10, tmp: Path | None = None) -> PlannedAction:
     hook = Hook("h", (Trigger.PAGE,), tuple(command), timeout, Origin(str(tmp or Path.cwd()) + "/c.yaml", 1))
-    event = {"trigger": "page", "slo": "web/api", "evaluated_at": EVALUATED_AT, "action_id": "x"}
+    event = slo_event()
     return PlannedAction("x", hook, Trigger.PAGE, "web/api", event, Confidence(1.0, "test"))
 
 
@@ -63,7 +70,7 @@ def test_command_receives_exactly_the_event_json(tmp_path: Path) -> None:
     planned = action([sys.executable, "-c", script])
     outcome = run_action(planned, execute=True)
     assert outcome.status == "succeeded" and outcome.exit_code == 0 and outcome.attempts == 1
-    assert json.loads(received.read_text()) == planned.event
+    assert json.loads(received.read_text()) == planned.event.to_json()
 
 
 def test_arguments_are_not_interpreted_by_a_shell(tmp_path: Path) -> None:
@@ -143,7 +150,10 @@ def test_plan_matches_triggers_services_and_slos() -> None:
         ("web-only", "web/api", "budget_exhausted"),
     ]
     assert len({a.id for a in planned}) == 3
-    assert all(a.event["details"]["previous_alert_state"] is None for a in planned)  # no previous run
+    events = [a.event for a in planned]
+    assert all(
+        isinstance(e, SloEvent) and e.details.previous_alert_state is None for e in events
+    )  # no previous run
 
 
 def test_recovery_fires_when_page_or_ticket_turns_ok() -> None:
@@ -165,8 +175,9 @@ def test_recovery_fires_when_page_or_ticket_turns_ok() -> None:
     previous = {"web/api": "page", "db/api": "ok", "cache/api": "page"}
     planned = plan(config, budgets, NO_SLAS, EVALUATED_AT, previous)
     assert [(a.subject, a.trigger) for a in planned] == [("web/api", Trigger.RECOVERY)]
-    details = planned[0].event["details"]
-    assert (details["previous_alert_state"], details["alert_state"]) == ("page", "ok")
+    details = planned[0].event.details
+    assert isinstance(details, SloEventDetails)
+    assert (details.previous_alert_state, details.alert_state) == ("page", "ok")
     # No pair fires, so the shortest window of the applicable pairs: 5m, 80 events of the 40 needed.
     assert planned[0].confidence.value == 1.0
     assert planned[0].confidence.basis == "80 events in 5m, 40 needed"
@@ -189,8 +200,10 @@ def test_budget_below_compares_with_each_hooks_threshold() -> None:
     assert [(a.hook.name, a.subject, a.trigger) for a in planned] == [
         ("quarter", "web/api", Trigger.BUDGET_BELOW)
     ]
-    assert planned[0].event["details"]["budget_below"] == 0.25
-    assert planned[0].event["details"]["budget_remaining_ratio"] == pytest.approx(0.2)
+    details = planned[0].event.details
+    assert isinstance(details, SloEventDetails)
+    assert details.budget_below == 0.25
+    assert details.budget_remaining_ratio == pytest.approx(0.2)
     # No pair fired: the budget's own window decides, 100,000 events of the 100 needed.
     assert planned[0].confidence.value == 1.0
     assert planned[0].confidence.basis == "100000 events in 30d, 100 needed"
@@ -243,14 +256,15 @@ def test_sla_breach_projected_at_the_current_pace() -> None:
     sla = sla_compliance(sla_entry(199_900, 200_000))
     planned = plan(config, error_budgets(), sla, MID_MONTH, sli_metrics=sli_metrics(8_640, 1_000, 10))
     assert [(a.subject, a.trigger) for a in planned] == [("web/contract", Trigger.SLA_BREACH_PROJECTED)]
-    details = planned[0].event["details"]
-    assert details["projected_percent"] == pytest.approx(100 * 285_436 / 286_400)
-    assert details["projected_percent"] == pytest.approx(99.6634, abs=1e-4)
-    assert details["projected_credit_percent"] == 10
-    assert details["remaining_seconds"] == 864_000
-    assert details["events_per_second"] == pytest.approx(0.1)
-    assert details["current_error_ratio"] == pytest.approx(0.01)
-    assert details["month_end"] == "2026-12-01T00:00:00Z"
+    details = planned[0].event.details
+    assert isinstance(details, ProjectedSlaEventDetails)
+    assert details.projected_percent == pytest.approx(100 * 285_436 / 286_400)
+    assert details.projected_percent == pytest.approx(99.6634, abs=1e-4)
+    assert details.projected_credit_percent == 10
+    assert details.remaining_seconds == 864_000
+    assert details.events_per_second == pytest.approx(0.1)
+    assert details.current_error_ratio == pytest.approx(0.01)
+    assert details.to_json()["month_end"] == "2026-12-01T00:00:00Z"
     assert planned[0].confidence.value == 1.0
 
 
@@ -271,7 +285,9 @@ def test_sla_breach_so_far() -> None:
         config, error_budgets(), sla_compliance(sla_entry(99_800, 100_000)), MID_MONTH
     )  # 99.8 % < 99.9 %
     assert [(a.subject, a.trigger) for a in planned] == [("web/contract", Trigger.SLA_BREACH)]
-    assert planned[0].event["details"]["attained_percent"] == pytest.approx(99.8)
+    details = planned[0].event.details
+    assert isinstance(details, SlaEventDetails)
+    assert details.attained_percent == pytest.approx(99.8)
 
 
 # --- hook configuration

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from artifact_builders import alert_pair, error_budgets, sla_compliance, slo_budget
+from artifact_builders import alert_pair, error_budgets, sla_compliance, slo_budget, slo_event
 
 from reliability import artifacts
 from reliability.actions import command
@@ -140,7 +140,7 @@ def test_pending_hooks_never_run(tmp_path: Path, options: dict[str, bool], reaso
 
 
 def action(name: str, confidence: float, subject: str = "svc0/api", **options: Any) -> PlannedAction:
-    event = {"evaluated_at": T0}
+    event = slo_event(hook=name, service=subject.split("/")[0], slo=subject, action_id=name)
     return PlannedAction(
         name, hook(name, **options), Trigger.PAGE, subject, event, Confidence(confidence, "t")
     )

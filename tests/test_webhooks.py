@@ -16,10 +16,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from artifact_builders import slo_event, slo_event_details
 
 from reliability import artifacts
 from reliability.actions.command import event_bytes, outcome_record
 from reliability.actions.webhook import Clocks, alertmanager_payload, fingerprint, send
+from reliability.artifacts.sla_compliance import SloEventDetails
 from reliability.config.model import Hook, Origin, Trigger, WebhookFormat, WebhookSpec
 from reliability.stages.hooks import Confidence, PlannedAction
 
@@ -96,30 +98,19 @@ def planned(
     format: WebhookFormat = WebhookFormat.EVENT,
     retries: int = 3,
     timeout: float = 10.0,
-    details: dict[str, Any] | None = None,
+    details: SloEventDetails | None = None,
 ) -> PlannedAction:
     spec = WebhookSpec(url, SECRET_ENV, format, retries, external_url="https://reliability.example")
     hook = Hook("notify", (trigger,), (), timeout, Origin("c.yaml", 1), webhook=spec)
-    event = {
-        "trigger": trigger.value,
-        "hook": "notify",
-        "service": "orders",
-        "component": "checkout",
-        "slo": "orders/checkout-availability",
-        "evaluated_at": "2026-11-05T12:00:00Z",
-        "action_id": "0123456789ab",
-        "details": details
-        or {
-            "alert_state": "page",
-            "previous_alert_state": "ok",
-            "sli_ratio": 0.9995,
-            "objective_percent": 99.9,
-            "budget_remaining_ratio": 0.54,
-            "current_burn_rate": 142.09,
-            "current_burn_unbounded": False,
-            "fired_pairs": [],
-        },
-    }
+    event = slo_event(
+        trigger.value,
+        details,
+        hook="notify",
+        service="orders",
+        component="checkout",
+        slo="orders/checkout-availability",
+        action_id="0123456789ab",
+    )
     return PlannedAction(
         "0123456789ab", hook, trigger, "orders/checkout-availability", event, Confidence(1.0, "t")
     )
@@ -144,7 +135,7 @@ def test_the_event_arrives_signed_with_the_secret() -> None:
     assert outcome.response_tail == "answer 1: 200"
     [(headers, body)] = server.requests
     assert body == event_bytes(action)  # exactly what a command gets on stdin
-    assert json.loads(body) == action.event
+    assert json.loads(body) == action.event.to_json()
     assert signature_checks_out(headers, body)
     assert not signature_checks_out(headers, body + b" ")
     assert headers["X-Reliability-Timestamp"] == str(int(SENT_AT))
@@ -277,16 +268,7 @@ def test_alertmanager_format_is_sent_signed_and_complete() -> None:
 
 
 def test_a_recovery_resolves_the_alert_it_ends() -> None:
-    details = {
-        "alert_state": "ok",
-        "previous_alert_state": "ticket",
-        "sli_ratio": 0.9995,
-        "objective_percent": 99.9,
-        "budget_remaining_ratio": 0.5,
-        "current_burn_rate": 0.2,
-        "current_burn_unbounded": False,
-        "fired_pairs": [],
-    }
+    details = slo_event_details("ok", "ticket", budget_remaining_ratio=0.5, current_burn_rate=0.2)
     action = planned("http://127.0.0.1:1/", trigger=Trigger.RECOVERY, details=details)
     spec = action.hook.webhook
     assert spec is not None

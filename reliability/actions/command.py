@@ -43,7 +43,7 @@ def tail(data: bytes | str | None) -> str:
 
 def event_bytes(action: PlannedAction) -> bytes:
     """The event as a hook receives it: a command on stdin, a webhook as its body."""
-    return json.dumps(action.event, sort_keys=True).encode()
+    return json.dumps(action.event.to_json(), sort_keys=True).encode()
 
 
 def run_action(action: PlannedAction, *, execute: bool) -> Outcome:
@@ -111,7 +111,7 @@ def outcome_record(
         "webhook": None
         if webhook is None
         else {"target": webhook_target(webhook.url), "format": webhook.format.value},
-        "event": action.event,
+        "event": action.event.to_json(),
         "confidence": action.confidence.value,
         "confidence_basis": action.confidence.basis,
         "status": outcome.status,

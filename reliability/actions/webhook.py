@@ -28,9 +28,11 @@ from typing import Any
 
 from reliability import __version__
 from reliability.actions.command import Outcome, event_bytes, tail
+from reliability.artifacts.sla_compliance import ProjectedSlaEventDetails, SlaEvent, SloEvent
 from reliability.config.model import Trigger, WebhookFormat, WebhookSpec
 from reliability.render.numbers import percent
 from reliability.stages.hooks import PlannedAction
+from reliability.timefmt import format_rfc3339
 
 SIGNATURE_HEADER = "X-Reliability-Signature"
 TIMESTAMP_HEADER = "X-Reliability-Timestamp"
@@ -82,53 +84,66 @@ def fingerprint(labels: dict[str, str]) -> str:
 
 def _alert_identity(action: PlannedAction) -> tuple[str, str]:
     """Alert name and severity; a recovery resolves the alert of the state it left."""
-    trigger = action.trigger
+    trigger, event = action.trigger, action.event
     if trigger is Trigger.RECOVERY:
-        trigger = Trigger(action.event["details"]["previous_alert_state"])
+        # planning fires recovery only on an SLO that left page or ticket
+        assert isinstance(event, SloEvent) and event.details.previous_alert_state is not None
+        trigger = Trigger(event.details.previous_alert_state)
     return _ALERT_NAMES[trigger], "page" if trigger is Trigger.PAGE else "ticket"
 
 
-def _summary(action: PlannedAction) -> str:
-    details, subject = action.event["details"], action.subject
-    match action.trigger:
+def _slo_summary(trigger: Trigger, subject: str, event: SloEvent) -> str:
+    details = event.details
+    match trigger:
         case Trigger.PAGE | Trigger.TICKET:
-            rate = details["current_burn_rate"]
-            pace = "unbounded" if details["current_burn_unbounded"] else f"{rate or 0:.2f}x"
-            return f"{subject} burns its error budget fast ({action.trigger}, 1h burn rate {pace})"
+            rate = details.current_burn_rate
+            pace = "unbounded" if details.current_burn_unbounded else f"{rate or 0:.2f}x"
+            return f"{subject} burns its error budget fast ({trigger}, 1h burn rate {pace})"
         case Trigger.BUDGET_EXHAUSTED:
-            left = percent(details["budget_remaining_ratio"], 1, UNKNOWN)
+            left = percent(details.budget_remaining_ratio, 1, UNKNOWN)
             return f"{subject} has spent its error budget ({left} left)"
         case Trigger.BUDGET_BELOW:
-            left = percent(details["budget_remaining_ratio"], 1, UNKNOWN)
-            threshold = percent(details["budget_below"], 1, UNKNOWN)
+            left = percent(details.budget_remaining_ratio, 1, UNKNOWN)
+            threshold = percent(details.budget_below, 1, UNKNOWN)
             return f"{subject} has {left} of its error budget left, below {threshold}"
         case Trigger.NO_DATA:
             return f"{subject} has no data: its telemetry went silent"
-        case Trigger.RECOVERY:
-            return f"{subject} recovered: {details['previous_alert_state']} -> ok"
-        case Trigger.SLA_BREACH:
-            attained, target = details["attained_percent"], details["target_percent"]
-            return f"{subject} is breached this month: {attained:.3f}% < {target}%"
-    projected, target = details["projected_percent"], details["target_percent"]
-    return f"{subject} would end the month at {projected:.3f}% < {target}%"
+    return f"{subject} recovered: {details.previous_alert_state} -> ok"
+
+
+def _sla_summary(subject: str, event: SlaEvent) -> str:
+    details = event.details
+    if isinstance(details, ProjectedSlaEventDetails):  # sla_breach_projected
+        projected, target = details.projected_percent, details.target_percent
+        return f"{subject} would end the month at {projected:.3f}% < {target}%"
+    attained, target = details.attained_percent, details.target_percent
+    return f"{subject} is breached this month: {attained:.3f}% < {target}%"
+
+
+def _summary(action: PlannedAction) -> str:
+    event = action.event
+    if isinstance(event, SlaEvent):
+        return _sla_summary(action.subject, event)
+    return _slo_summary(action.trigger, action.subject, event)
 
 
 def alertmanager_payload(action: PlannedAction, spec: WebhookSpec) -> dict[str, Any]:
     """Alertmanager's webhook payload (version 4) with one alert for this action."""
     event = action.event
+    evaluated_at = format_rfc3339(event.evaluated_at)
     name, severity = _alert_identity(action)
-    subject_label = "sla" if "sla" in event else "slo"
+    subject_label = "sla" if isinstance(event, SlaEvent) else "slo"
     labels = {
         "alertname": name,
         "severity": severity,
-        "service": event["service"],
-        "component": event["component"],
+        "service": event.service,
+        "component": event.component,
         subject_label: action.subject,
     }
     annotations = {
         "summary": _summary(action),
         "description": f"hook {action.hook.name}, trigger {action.trigger.value}, "
-        f"evaluated at {event['evaluated_at']}; confidence {action.confidence.value:.2f} "
+        f"evaluated at {evaluated_at}; confidence {action.confidence.value:.2f} "
         f"({action.confidence.basis})",
         "action_id": action.id,
     }
@@ -151,8 +166,8 @@ def alertmanager_payload(action: PlannedAction, spec: WebhookSpec) -> dict[str, 
                 "status": status,
                 "labels": labels,
                 "annotations": annotations,
-                "startsAt": event["evaluated_at"],
-                "endsAt": event["evaluated_at"] if resolved else ZERO_TIME,
+                "startsAt": evaluated_at,
+                "endsAt": evaluated_at if resolved else ZERO_TIME,
                 "generatorURL": spec.external_url,
                 "fingerprint": fingerprint(labels),
             }

@@ -114,6 +114,9 @@ class SlaEvent(Record):
     action_id: str
 
 
+HookEvent = SloEvent | SlaEvent  # what a hook receives: JSON on a command's stdin, or a webhook's body
+
+
 @dataclass(frozen=True)
 class WebhookTarget(Record):
     target: str  # scheme://host[:port]: paths and queries often carry tokens
@@ -131,7 +134,7 @@ class ActionRecord(Record):
     kind: str  # command | webhook
     command: tuple[str, ...] | None
     webhook: WebhookTarget | None
-    event: SloEvent | SlaEvent
+    event: HookEvent
     confidence: float
     confidence_basis: str
     status: str

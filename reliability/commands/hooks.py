@@ -16,6 +16,8 @@ import typer
 
 from reliability.actions.command import outcome_record
 from reliability.actions.run_hooks import run_one
+from reliability.artifacts.codec import decode
+from reliability.artifacts.sla_compliance import HookEvent
 from reliability.commands.shared import reporting_errors
 from reliability.config import load_config
 from reliability.config.model import Trigger
@@ -62,9 +64,8 @@ def _replay(action: dict[str, Any], config_path: Path) -> PlannedAction:
         raise ReliabilityError(f"hook {action['hook']!r} is no longer in {config_path}")
     outcome = action["outcome"]
     confidence = Confidence(outcome.get("confidence", 1.0), outcome.get("confidence_basis", "recorded"))
-    return PlannedAction(
-        action["id"], hook, Trigger(action["trigger"]), action["subject"], outcome["event"], confidence
-    )
+    event = decode(HookEvent, outcome["event"])
+    return PlannedAction(action["id"], hook, Trigger(action["trigger"]), action["subject"], event, confidence)
 
 
 def register(app: typer.Typer) -> None:

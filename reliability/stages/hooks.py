@@ -16,17 +16,26 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from types import MappingProxyType
-from typing import Any
 
 from reliability.artifacts.error_budgets import ErrorBudgets, SloBudget
-from reliability.artifacts.sla_compliance import SlaCompliance, SlaEntry
+from reliability.artifacts.sla_compliance import (
+    HookEvent,
+    ProjectedSlaEventDetails,
+    SlaCompliance,
+    SlaEntry,
+    SlaEvent,
+    SlaEventDetails,
+    SloEvent,
+    SloEventDetails,
+)
 from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.config.model import Config, Hook, Sla, Slo, Trigger
 from reliability.conventions import CURRENT_BURN_WINDOW
 from reliability.core.sla import credit_owed, month_start, next_month_start, projected_attainment
-from reliability.timefmt import parse_rfc3339, to_rfc3339
+from reliability.timefmt import parse_rfc3339
 
 NO_PREVIOUS_RUN: Mapping[str, str] = MappingProxyType({})
 ALERTING_STATES = frozenset({Trigger.PAGE.value, Trigger.TICKET.value})
@@ -51,7 +60,7 @@ class PlannedAction:
     hook: Hook
     trigger: Trigger
     subject: str  # SLO or SLA id
-    event: dict[str, Any]  # what the hook receives: JSON on a command's stdin, or a webhook's body
+    event: HookEvent
     confidence: Confidence
 
 
@@ -88,17 +97,17 @@ def _slo_triggers(entry: SloBudget, previous_state: str | None) -> Iterator[Trig
         yield Trigger.RECOVERY
 
 
-def _slo_details(entry: SloBudget, previous_state: str | None) -> dict[str, Any]:
-    return {
-        "alert_state": entry.alert.state,
-        "previous_alert_state": previous_state,
-        "sli_ratio": entry.sli_ratio,
-        "objective_percent": entry.objective_percent,
-        "budget_remaining_ratio": entry.budget.remaining_ratio,
-        "current_burn_rate": entry.current_burn_rate,
-        "current_burn_unbounded": entry.current_burn_unbounded,
-        "fired_pairs": [p.to_json() for p in entry.alert.pairs if p.status == "firing"],
-    }
+def _slo_details(entry: SloBudget, previous_state: str | None) -> SloEventDetails:
+    return SloEventDetails(
+        alert_state=entry.alert.state,
+        previous_alert_state=previous_state,
+        sli_ratio=entry.sli_ratio,
+        objective_percent=entry.objective_percent,
+        budget_remaining_ratio=entry.budget.remaining_ratio,
+        current_burn_rate=entry.current_burn_rate,
+        current_burn_unbounded=entry.current_burn_unbounded,
+        fired_pairs=tuple(p for p in entry.alert.pairs if p.status == "firing"),
+    )
 
 
 def _matches(hook: Hook, trigger: Trigger, service: str, slo: str | None) -> bool:
@@ -114,18 +123,17 @@ def _below_threshold(hook: Hook, entry: SloBudget) -> bool:
     return hook.budget_below is not None and remaining is not None and remaining < hook.budget_below
 
 
-def _action(
-    hook: Hook, trigger: Trigger, subject: str, event: dict[str, Any], confidence: Confidence
-) -> PlannedAction:
-    key = f"{hook.name}|{trigger}|{subject}|{event['evaluated_at']}"
-    action_id = hashlib.sha256(key.encode()).hexdigest()[:12]
-    return PlannedAction(action_id, hook, trigger, subject, event | {"action_id": action_id}, confidence)
+def action_id(hook: Hook, trigger: Trigger, subject: str, evaluated_at: str) -> str:
+    """The same hook, trigger, subject and evaluation time give the same id (the ledger's key)."""
+    key = f"{hook.name}|{trigger}|{subject}|{evaluated_at}"
+    return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
 def _slo_actions(
     config: Config, entry: SloBudget, evaluated_at: str, previous_state: str | None, slo: Slo
 ) -> Iterator[PlannedAction]:
     details = _slo_details(entry, previous_state)
+    at = parse_rfc3339(evaluated_at)
     for trigger in _slo_triggers(entry, previous_state):
         confidence = _burn_confidence(entry, trigger, slo.min_events)
         for hook in config.hooks:
@@ -133,24 +141,21 @@ def _slo_actions(
                 continue
             if trigger is Trigger.BUDGET_BELOW and not _below_threshold(hook, entry):
                 continue
-            hook_details = details | (
-                {"budget_below": hook.budget_below} if trigger is Trigger.BUDGET_BELOW else {}
+            hook_details = (
+                replace(details, budget_below=hook.budget_below)
+                if trigger is Trigger.BUDGET_BELOW
+                else details
             )
-            event = {
-                "trigger": trigger.value,
-                "hook": hook.name,
-                "service": entry.service,
-                "component": entry.component,
-                "slo": entry.slo,
-                "evaluated_at": evaluated_at,
-                "details": hook_details,
-            }
-            yield _action(hook, trigger, entry.slo, event, confidence)
+            the_id = action_id(hook, trigger, entry.slo, evaluated_at)
+            event = SloEvent(
+                trigger.value, hook.name, entry.service, entry.component, entry.slo, at, hook_details, the_id
+            )
+            yield PlannedAction(the_id, hook, trigger, entry.slo, event, confidence)
 
 
 def sla_projection(
     item: SlaEntry, sla: Sla, sli_metrics: SliMetrics, evaluated_at: int
-) -> dict[str, Any] | None:
+) -> ProjectedSlaEventDetails | None:
     """The current month's attainment at month end if the last day's traffic keeps coming at the
     last hour's error ratio; None when the last hour has no data (silence is never projected good).
 
@@ -171,14 +176,18 @@ def sla_projection(
     if projected is None:
         return None
     credit = credit_owed(projected * 100, sla.credits)
-    return {
-        "projected_percent": projected * 100,
-        "projected_credit_percent": None if credit is None else credit.credit_percent,
-        "month_end": to_rfc3339(month_end),
-        "remaining_seconds": remaining,
-        "events_per_second": total_rate,
-        "current_error_ratio": hour.error_ratio,
-    }
+    return ProjectedSlaEventDetails(
+        target_percent=item.target_percent,
+        attained_percent=current.attained_percent,
+        credit_percent=current.credit_percent,
+        month=current.month,
+        projected_percent=projected * 100,
+        projected_credit_percent=None if credit is None else credit.credit_percent,
+        month_end=datetime.fromtimestamp(month_end, UTC),
+        remaining_seconds=remaining,
+        events_per_second=total_rate,
+        current_error_ratio=hour.error_ratio,
+    )
 
 
 def _sla_actions(
@@ -189,35 +198,27 @@ def _sla_actions(
     sli_metrics: SliMetrics | None,
 ) -> Iterator[PlannedAction]:
     current = item.current
-    base = {
-        "target_percent": item.target_percent,
-        "attained_percent": current.attained_percent,
-        "credit_percent": current.credit_percent,
-        "month": current.month,
-    }
-    fired: list[tuple[Trigger, dict[str, Any]]] = []
+    at = parse_rfc3339(evaluated_at)
+    fired: list[tuple[Trigger, SlaEventDetails | ProjectedSlaEventDetails]] = []
     if item.status == "breached":
+        base = SlaEventDetails(
+            item.target_percent, current.attained_percent, current.credit_percent, current.month
+        )
         fired.append((Trigger.SLA_BREACH, base))
     if any(_matches(h, Trigger.SLA_BREACH_PROJECTED, item.service, None) for h in config.hooks):
         if sli_metrics is None:
             raise ValueError("the sla_breach_projected trigger needs the sli-metrics artifact")
-        at = int(parse_rfc3339(evaluated_at).timestamp())
-        projection = sla_projection(item, sla, sli_metrics, at)
-        if projection is not None and projection["projected_percent"] < item.target_percent:
-            fired.append((Trigger.SLA_BREACH_PROJECTED, base | projection))
+        projection = sla_projection(item, sla, sli_metrics, int(at.timestamp()))
+        if projection is not None and projection.projected_percent < item.target_percent:
+            fired.append((Trigger.SLA_BREACH_PROJECTED, projection))
     for trigger, details in fired:
         for hook in config.hooks:
             if _matches(hook, trigger, item.service, None):
-                event = {
-                    "trigger": trigger.value,
-                    "hook": hook.name,
-                    "service": item.service,
-                    "component": item.component,
-                    "sla": item.sla,
-                    "evaluated_at": evaluated_at,
-                    "details": details,
-                }
-                yield _action(hook, trigger, item.sla, event, CERTAIN_SLA)
+                the_id = action_id(hook, trigger, item.sla, evaluated_at)
+                event = SlaEvent(
+                    trigger.value, hook.name, item.service, item.component, item.sla, at, details, the_id
+                )
+                yield PlannedAction(the_id, hook, trigger, item.sla, event, CERTAIN_SLA)
 
 
 def plan(
