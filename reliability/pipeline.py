@@ -20,7 +20,7 @@ from reliability.actions.safety import LedgerView, NoHistory
 from reliability.artifacts.error_budgets import ErrorBudgets
 from reliability.artifacts.header import Header
 from reliability.artifacts.models import Artifact, T, stage_artifact
-from reliability.artifacts.sla_compliance import ActionRecord, SlaCompliance
+from reliability.artifacts.sla_compliance import SlaCompliance
 from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.artifacts.slo_targets import SloTargets
 from reliability.config.model import Config, PrometheusSource
@@ -235,7 +235,7 @@ def _hooks_step(given: StageInputs) -> Artifact:
     book, run_row = run.history if run.history else (None, 0)
     previous = book.previous_alert_states(run_row) if book else {}
     view: LedgerView = book if book else NoHistory()
-    records = plan_and_run(
+    actions = plan_and_run(
         run.config,
         given.artifact(Stage.BUDGETS, ErrorBudgets),
         sla,
@@ -245,8 +245,7 @@ def _hooks_step(given: StageInputs) -> Artifact:
         execute,
         sli_metrics=given.artifact(Stage.SLI, SliMetrics),
     )
-    actions = tuple(ActionRecord.from_json(r) for r in records)
-    return replace(sla, actions=actions, actions_mode="executed" if execute else "dry_run")
+    return replace(sla, actions=tuple(actions), actions_mode="executed" if execute else "dry_run")
 
 
 # The pipeline, in order. `run()` walks it; `explain --list` can print it.

@@ -17,6 +17,7 @@ from reliability.actions import command
 from reliability.actions.run_hooks import plan_and_run
 from reliability.actions.safety import NoHistory, Reason, Verdict, decide
 from reliability.artifacts.error_budgets import ErrorBudgets, SloBudget
+from reliability.artifacts.sla_compliance import ActionRecord
 from reliability.config.model import Config, Hook, Origin, Settings, Slo, SloWindow, Trigger
 from reliability.stages.hooks import Confidence, PlannedAction, plan
 
@@ -34,10 +35,10 @@ class MemoryLedger:
     def last_fired(self, hook: str, trigger: str, subject: str) -> str | None:
         return self.fired.get((hook, trigger, subject))
 
-    def remember(self, records: list[dict[str, Any]], evaluated_at: str) -> None:
+    def remember(self, records: list[ActionRecord], evaluated_at: str) -> None:
         for record in records:
-            if record["status"] in FIRED_STATUSES:
-                self.fired[(record["hook"], record["trigger"], record["subject"])] = evaluated_at
+            if record.status in FIRED_STATUSES:
+                self.fired[(record.hook, record.trigger, record.subject)] = evaluated_at
 
 
 def hook(name: str = "restart", **options: Any) -> Hook:
@@ -85,7 +86,7 @@ def runs(log: Path) -> int:
     return len(log.read_text().splitlines()) if log.exists() else 0
 
 
-def run_at(config: Config, ledger: MemoryLedger, evaluated_at: str, **kw: Any) -> list[dict[str, Any]]:
+def run_at(config: Config, ledger: MemoryLedger, evaluated_at: str, **kw: Any) -> list[ActionRecord]:
     records = plan_and_run(
         config, budgets(**kw), sla_compliance(), evaluated_at, {}, ledger, True, sli_metrics=None
     )
@@ -99,15 +100,15 @@ def test_cooldown_holds_across_evaluations(tmp_path: Path) -> None:
     ledger = MemoryLedger()
 
     [first] = run_at(config, ledger, T0)
-    assert first["status"] == "succeeded" and runs(log) == 1
+    assert first.status == "succeeded" and runs(log) == 1
 
     [ten_minutes_later] = run_at(config, ledger, "2026-11-05T12:10:00Z")
-    assert (ten_minutes_later["status"], ten_minutes_later["reason"]) == ("skipped", "cooldown")
-    assert ten_minutes_later["reason_detail"] == f"fired at {T0}, within the 60m cooldown"
+    assert (ten_minutes_later.status, ten_minutes_later.reason) == ("skipped", "cooldown")
+    assert ten_minutes_later.reason_detail == f"fired at {T0}, within the 60m cooldown"
     assert runs(log) == 1
 
     [two_hours_later] = run_at(config, ledger, "2026-11-05T14:10:00Z")
-    assert two_hours_later["status"] == "succeeded" and runs(log) == 2
+    assert two_hours_later.status == "succeeded" and runs(log) == 2
 
 
 def test_cooldown_is_per_hook_trigger_and_subject_and_can_be_off() -> None:
@@ -134,8 +135,8 @@ def test_pending_hooks_never_run(tmp_path: Path, options: dict[str, bool], reaso
     log = tmp_path / "runs.log"
     ledger = MemoryLedger()
     [record] = run_at(config_with((counting_hook(log, **options),)), ledger, T0)
-    assert (record["status"], record["reason"]) == ("pending", reason)
-    assert record["attempts"] == 0 and record["duration_seconds"] is None
+    assert (record.status, record.reason) == ("pending", reason)
+    assert record.attempts == 0 and record.duration_seconds is None
     assert runs(log) == 0
 
 
@@ -177,7 +178,7 @@ def test_low_confidence_from_thin_traffic_end_to_end(tmp_path: Path) -> None:
     """40 events in the 5m window that fired, of the 100 needed (min_events 0): confidence 0.4 < 0.5."""
     log = tmp_path / "runs.log"
     [record] = run_at(config_with((counting_hook(log),)), MemoryLedger(), T0, events_in_5m=40)
-    assert (record["status"], record["reason"], record["confidence"]) == ("skipped", "low_confidence", 0.4)
+    assert (record.status, record.reason, record.confidence) == ("skipped", "low_confidence", 0.4)
     assert runs(log) == 0
 
 
@@ -187,10 +188,10 @@ def test_a_crashing_action_is_recorded_not_raised(monkeypatch: pytest.MonkeyPatc
 
     monkeypatch.setattr(command, "run_action", crash)
     [record] = run_at(config_with((hook(),)), MemoryLedger(), T0)
-    assert record["status"] == "error" and record["error"] == "internal error: RuntimeError: boom"
+    assert record.status == "error" and record.error == "internal error: RuntimeError: boom"
 
 
-def sla_artifact(records: list[dict[str, Any]], mode: str) -> dict[str, Any]:
+def sla_artifact(records: list[ActionRecord], mode: str) -> dict[str, Any]:
     return {
         "kind": "sla-compliance",
         "schema_version": 1,
@@ -200,7 +201,7 @@ def sla_artifact(records: list[dict[str, Any]], mode: str) -> dict[str, Any]:
         "config_files": ["c.yaml"],
         "calendar": "UTC months",
         "slas": [],
-        "actions": records,
+        "actions": [r.to_json() for r in records],
         "actions_mode": mode,
     }
 
@@ -225,6 +226,6 @@ def test_records_of_every_decision_validate(tmp_path: Path) -> None:
             execute,
             sli_metrics=None,
         )
-        assert [r["status"] for r in records] == [first, "pending", "skipped"]
+        assert [r.status for r in records] == [first, "pending", "skipped"]
         assert artifacts.problems("sla-compliance", sla_artifact(records, mode)) == []
     assert runs(tmp_path / "a.log") == 1 and runs(tmp_path / "b.log") == runs(tmp_path / "c.log") == 0

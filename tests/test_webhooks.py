@@ -295,7 +295,7 @@ def test_webhook_records_validate() -> None:
         origin = server.url.removesuffix("/hooks/reliability?team=sre")  # the path and query may hold tokens
     with receiver([400]) as server:
         failed = send(planned(server.url), execute=True, clocks=FakeClocks().clocks())
-    records = [outcome_record(action, succeeded), outcome_record(action, failed)]
+    records = [outcome_record(action, succeeded).to_json(), outcome_record(action, failed).to_json()]
     assert records[0]["webhook"] == {"target": origin, "format": "event"}
     assert origin.startswith("http://127.0.0.1:")
     assert records[0]["command"] is None and records[0]["kind"] == "webhook"

@@ -12,8 +12,8 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
+from reliability.artifacts.sla_compliance import ActionRecord, WebhookTarget
 from reliability.stages.hooks import PlannedAction
 
 TAIL_CHARS = 2000
@@ -98,31 +98,29 @@ def webhook_target(url: str) -> str:
 
 def outcome_record(
     action: PlannedAction, outcome: Outcome, reason: str | None = None, reason_detail: str | None = None
-) -> dict[str, Any]:
+) -> ActionRecord:
     """One entry of sla-compliance.json's `actions`; reason: why it was skipped or is pending."""
     webhook = action.hook.webhook
-    return {
-        "id": action.id,
-        "hook": action.hook.name,
-        "trigger": action.trigger.value,
-        "subject": action.subject,
-        "kind": "command" if webhook is None else "webhook",
-        "command": list(action.hook.command) if webhook is None else None,
-        "webhook": None
-        if webhook is None
-        else {"target": webhook_target(webhook.url), "format": webhook.format.value},
-        "event": action.event.to_json(),
-        "confidence": action.confidence.value,
-        "confidence_basis": action.confidence.basis,
-        "status": outcome.status,
-        "reason": reason,
-        "reason_detail": reason_detail,
-        "exit_code": outcome.exit_code,
-        "http_status": outcome.http_status,
-        "attempts": outcome.attempts,
-        "duration_seconds": outcome.duration_seconds,
-        "stdout_tail": outcome.stdout_tail,
-        "stderr_tail": outcome.stderr_tail,
-        "response_tail": outcome.response_tail,
-        "error": outcome.error,
-    }
+    return ActionRecord(
+        id=action.id,
+        hook=action.hook.name,
+        trigger=action.trigger.value,
+        subject=action.subject,
+        kind="command" if webhook is None else "webhook",
+        command=action.hook.command if webhook is None else None,
+        webhook=None if webhook is None else WebhookTarget(webhook_target(webhook.url), webhook.format.value),
+        event=action.event,
+        confidence=action.confidence.value,
+        confidence_basis=action.confidence.basis,
+        status=outcome.status,
+        reason=reason,
+        reason_detail=reason_detail,
+        exit_code=outcome.exit_code,
+        http_status=outcome.http_status,
+        attempts=outcome.attempts,
+        duration_seconds=outcome.duration_seconds,
+        stdout_tail=outcome.stdout_tail,
+        stderr_tail=outcome.stderr_tail,
+        response_tail=outcome.response_tail,
+        error=outcome.error,
+    )

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import Any
 
 from reliability.actions import command, webhook
 from reliability.actions.command import Outcome, outcome_record
 from reliability.actions.safety import Decision, LedgerView, Verdict, decide
 from reliability.artifacts.error_budgets import ErrorBudgets
-from reliability.artifacts.sla_compliance import SlaCompliance
+from reliability.artifacts.sla_compliance import ActionRecord, SlaCompliance
 from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.config.model import Config
 from reliability.stages import hooks
@@ -35,7 +34,7 @@ def run_one(action: PlannedAction, *, execute: bool) -> Outcome:
         return Outcome("error", duration_seconds=time.monotonic() - started, error=problem)
 
 
-def record(decision: Decision, *, execute: bool) -> dict[str, Any]:
+def record(decision: Decision, *, execute: bool) -> ActionRecord:
     """Carry out one decision and describe it as an entry of sla-compliance.json's `actions`."""
     if decision.verdict is Verdict.RUN:
         outcome = run_one(decision.action, execute=execute)
@@ -55,7 +54,7 @@ def plan_and_run(
     execute: bool,
     *,
     sli_metrics: SliMetrics | None,
-) -> list[dict[str, Any]]:
+) -> list[ActionRecord]:
     """The action records of this evaluation, in plan order (SLOs, then SLAs), one at a time.
 
     previous_alert_states: SLO id -> its alert state in the previous run (recovery needs it).

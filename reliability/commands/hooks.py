@@ -108,7 +108,7 @@ def register(app: typer.Typer) -> None:
             planned = _replay(pending, config)
             book.decide_action(action_id, "approved", _now())
             outcome = run_one(planned, execute=True)
-            book.record_action(pending["run_row"], outcome_record(planned, outcome, "approved"))
+            book.record_action(pending["run_row"], outcome_record(planned, outcome, "approved").to_json())
             if output is OutputFormat.JSON:
                 echo_json({"action": action_id, "decision": "approved"} | asdict(outcome))
             else:
