@@ -47,9 +47,11 @@ def report(
     ] = None,
     output: FormatOption = OutputFormat.TABLE,
 ) -> None:
-    """Write one self-contained HTML report (default ARTIFACTS/report.html): an overview of every SLO
-    and, per SLO, its budget burn-down, daily SLI, burn rates against the alert thresholds, the alerts
-    that fired, its SLA and the top budget consumers. Opens offline: no scripts, fonts or images.
+    """Write one self-contained HTML report of the last run (default ARTIFACTS/report.html).
+
+    An overview of every SLO and, per SLO, its budget burn-down, daily SLI, burn rates against the
+    alert thresholds, the alerts that fired, its SLA and the top budget consumers. Opens offline: no
+    scripts, fonts or images.
     """
     try:
         page = html.render(read_artifacts(artifacts))
