@@ -7,35 +7,15 @@ from typing import Annotated
 
 import typer
 
-from reliability.artifacts import read, write_atomically
-from reliability.artifacts.models import MODELS, Artifact
-from reliability.conventions import ARTIFACT_FILES, Stage
-from reliability.errors import EXIT_BAD_INPUT, ReliabilityError
+from reliability.artifacts import write_atomically
+from reliability.artifacts.run import read_run
+from reliability.conventions import Stage
+from reliability.errors import ReliabilityError
 from reliability.report import html
 from reliability.terminal.options import FormatOption
 from reliability.terminal.output import OutputFormat, echo_json
 
 DEFAULT_ARTIFACTS = Path("generated")
-REQUIRED_STAGES = (Stage.SLI, Stage.TARGETS, Stage.BUDGETS)  # a run with --until sla or later has them all
-
-
-def read_artifacts(folder: Path) -> dict[Stage, Artifact]:
-    """The artifacts of one run, typed; the SLA one is optional (a run may stop before that stage)."""
-    artifacts: dict[Stage, Artifact] = {}
-    for stage, name in ARTIFACT_FILES.items():
-        path = folder / name
-        if not path.exists():
-            if stage in REQUIRED_STAGES:
-                raise ReliabilityError(f"{path}: not found; run `reliability run` first", EXIT_BAD_INPUT)
-            continue
-        try:
-            artifacts[stage] = MODELS[name.removesuffix(".json")].from_json(read(path))
-        except (ValueError, KeyError, TypeError) as exc:  # not JSON, or not this artifact's shape
-            raise ReliabilityError(f"{path}: not a readable artifact: {exc}", EXIT_BAD_INPUT) from None
-    run_ids = {a.header.run_id for a in artifacts.values()}
-    if len(run_ids) > 1:  # mixing runs would put one run's budget beside another's SLI
-        raise ReliabilityError(f"{folder}: the artifacts come from different runs", EXIT_BAD_INPUT)
-    return artifacts
 
 
 def report(
@@ -54,7 +34,7 @@ def report(
     scripts, fonts or images.
     """
     try:
-        page = html.render(read_artifacts(artifacts))
+        page = html.render(read_run(artifacts, optional=(Stage.SLA,)).artifacts)  # a run may stop before SLA
     except ReliabilityError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(exc.exit_code) from None
