@@ -6,15 +6,18 @@ import json
 import shutil
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
+from artifact_builders import error_budgets, sla_compliance, slo_budget
 from conftest import EXAMPLE_CONFIG
 from typer.testing import CliRunner, Result
 
 from reliability import artifacts
 from reliability.actions import gate as decision
+from reliability.artifacts.error_budgets import Policy, SloBudget, UnjudgedBudget
 from reliability.cli import app
 from reliability.commands import gate
 from reliability.conventions import ARTIFACT_FILES, Stage
@@ -235,28 +238,23 @@ def test_a_reader_that_leaves_before_the_verdict_means_undecided(repo: Path) -> 
 # --- the decision alone, on values -----------------------------------------------------------------
 
 
-def _entry(name: str, policy: str = "ok", objective_percent: float | None = 99.0) -> dict[str, Any]:
-    """A budget entry with only what the gate reads: no budget spent and no alert."""
-    return {
-        "slo": f"shop/{name}",
-        "service": "shop",
-        "component": name,
-        "sli": "availability",
-        "objective_percent": objective_percent,
-        "reason": "no events in the window",
-        "policy": {"state": policy, "rule": None, "reason": "as planted"},
-        "budget": {"exhausted": False, "consumed_ratio": 0.25, "remaining_ratio": 0.75},
-        "alert": {"state": "ok", "pairs": []},
-    }
+def _entry(name: str, policy: str = "ok", objective: bool = True) -> SloBudget | UnjudgedBudget:
+    """A budget entry with only what the gate reads set: no budget spent and no alert."""
+    if not objective:
+        return UnjudgedBudget(
+            f"shop/{name}", "shop", name, "availability", "30d", 2_592_000, None, True, "no data"
+        )
+    planted = slo_budget("shop", "ok")
+    return replace(planted, slo=f"shop/{name}", component=name, policy=Policy(policy, None, "as planted"))
 
 
-def _decide(*entries: dict[str, Any], slos: list[str] | None = None) -> decision.GateResult:
-    budgets = {"evaluated_at": "2026-11-05T12:00:00Z", "run_id": "r1", "slos": list(entries)}
-    return decision.decide(budgets, {"slas": []}, [], slos or [], Path("artifacts"))
+def _decide(*entries: SloBudget | UnjudgedBudget, slos: list[str] | None = None) -> decision.GateResult:
+    budgets = replace(error_budgets(), slos=entries)
+    return decision.decide(budgets, sla_compliance(), [], slos or [], Path("artifacts"))
 
 
 def test_stop_wins_over_no_data_and_names_only_the_stopping_slo() -> None:
-    result = _decide(_entry("a"), _entry("b", objective_percent=None), _entry("c", policy="freeze"))
+    result = _decide(_entry("a"), _entry("b", objective=False), _entry("c", policy="freeze"))
     assert result.verdict is decision.Verdict.STOP and result.exit_code == 1
     assert [s.slo for s in result.deciding] == ["shop/c"]
     assert result.headline() == "3 SLO(s): 1 stop, 1 cannot be decided, 1 pass"

@@ -11,11 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
 
+from reliability.artifacts.error_budgets import Alert, ErrorBudgets, Policy, SloBudget, UnjudgedBudget
+from reliability.artifacts.sla_compliance import SlaCompliance
 from reliability.conventions import ARTIFACT_FILES, Stage
 from reliability.render.numbers import exact, percent
-from reliability.trace.run import matching_slas, unknown
+from reliability.stages.sla_compliance import slas_covering
+from reliability.timefmt import format_rfc3339
+from reliability.trace.run import unknown
 
 PASSING_STATES = ("ok", "warn")
 STOPPING_STATE = "freeze"
@@ -69,39 +72,39 @@ class GateResult:
         return f"{len(self.slos)} SLO(s): {', '.join(parts)}"
 
 
-def _page_reason(alert: dict[str, Any]) -> str:
+def _page_reason(alert: Alert) -> str:
     firing = [
-        f"{p['long_window']}/{p['short_window']} burn {exact(p['long_burn_rate'])}x and "
-        f"{exact(p['short_burn_rate'])}x above {exact(p['factor'])}x"
-        for p in alert["pairs"]
-        if p["severity"] == "page" and p["status"] == "firing" and not p["low_confidence"]
+        f"{p.long_window}/{p.short_window} burn {exact(p.long_burn_rate)}x and "
+        f"{exact(p.short_burn_rate)}x above {exact(p.factor)}x"
+        for p in alert.pairs
+        if p.severity == "page" and p.status == "firing" and not p.low_confidence
     ]
     return "page alert" + (f": {'; '.join(firing)}" if firing else "")
 
 
-def _policy_reason(policy: dict[str, Any]) -> str:
-    rule = f" by rules[{policy['rule']}]" if policy["rule"] is not None else ""
-    return f"policy {policy['state']}{rule}: {policy['reason']}"
+def _policy_reason(policy: Policy) -> str:
+    rule = f" by rules[{policy.rule}]" if policy.rule is not None else ""
+    return f"policy {policy.state}{rule}: {policy.reason}"
 
 
-def _judge(entry: dict[str, Any]) -> tuple[Verdict, list[str]]:
-    if entry["objective_percent"] is None:
-        return Verdict.UNDECIDED, [f"no objective: {entry['reason']}"]
-    policy, budget, alert = entry["policy"], entry["budget"], entry["alert"]
+def _judge(entry: SloBudget | UnjudgedBudget) -> tuple[Verdict, list[str]]:
+    if isinstance(entry, UnjudgedBudget):
+        return Verdict.UNDECIDED, [f"no objective: {entry.reason}"]
+    policy, budget, alert = entry.policy, entry.budget, entry.alert
     stops = []
-    if policy["state"] == STOPPING_STATE:
+    if policy.state == STOPPING_STATE:
         stops.append(_policy_reason(policy))
-    if budget["exhausted"]:
-        consumed = budget["consumed_ratio"]
+    if budget.exhausted:
+        consumed = budget.consumed_ratio
         spent = f"{percent(consumed, 1)} of it spent" if consumed is not None else "a zero budget overspent"
         stops.append(f"budget exhausted: {spent}")
-    if alert["state"] == "page":
+    if alert.state == "page":
         stops.append(_page_reason(alert))
     if stops:
         return Verdict.STOP, stops
-    if policy["state"] in PASSING_STATES:
+    if policy.state in PASSING_STATES:
         return Verdict.PASS, [_policy_reason(policy)]
-    if policy["state"] == "no_data":
+    if policy.state == "no_data":
         return Verdict.UNDECIDED, [_policy_reason(policy)]
     return Verdict.UNDECIDED, [
         f"{_policy_reason(policy)}; the gate passes {' and '.join(PASSING_STATES)} and stops on "
@@ -109,11 +112,11 @@ def _judge(entry: dict[str, Any]) -> tuple[Verdict, list[str]]:
     ]
 
 
-def _sla_text(entry: dict[str, Any], sla_artifact: dict[str, Any]) -> str:
+def _sla_text(entry: SloBudget, sla_artifact: SlaCompliance) -> str:
     texts = []
-    for sla in matching_slas(entry, sla_artifact):
-        credit = sla["periods"][0]["credit_percent"]
-        status = sla["status"].upper() if sla["status"] == "breached" else sla["status"]
+    for sla in slas_covering(sla_artifact, entry.service, entry.component, entry.sli):
+        credit = sla.current.credit_percent
+        status = sla.status.upper() if sla.status == "breached" else sla.status
         texts.append(status + (f" ({exact(credit)}% credit)" if credit else ""))
     return ", ".join(texts) or "-"
 
@@ -123,29 +126,29 @@ def _marker(state: str) -> str:
     return "ok" if state == "ok" else state.replace("_", " ").upper()
 
 
-def _slo_verdict(entry: dict[str, Any], sla_artifact: dict[str, Any]) -> SloVerdict:
+def _slo_verdict(entry: SloBudget | UnjudgedBudget, sla_artifact: SlaCompliance) -> SloVerdict:
     verdict, reasons = _judge(entry)
-    if entry["objective_percent"] is None:
-        return SloVerdict(entry["slo"], verdict, _marker("no_data"), "no data", "no data", "-", reasons)
-    budget = entry["budget"]
-    left = percent(budget["remaining_ratio"], 1)
+    if isinstance(entry, UnjudgedBudget):
+        return SloVerdict(entry.slo, verdict, _marker("no_data"), "no data", "no data", "-", reasons)
+    budget = entry.budget
+    left = percent(budget.remaining_ratio, 1)
     return SloVerdict(
-        slo=entry["slo"],
+        slo=entry.slo,
         verdict=verdict,
-        policy=_marker(entry["policy"]["state"]),
-        budget_left=f"EXHAUSTED ({left})" if budget["exhausted"] else left,
-        alert=_marker(entry["alert"]["state"]),
+        policy=_marker(entry.policy.state),
+        budget_left=f"EXHAUSTED ({left})" if budget.exhausted else left,
+        alert=_marker(entry.alert.state),
         sla=_sla_text(entry, sla_artifact),
         reasons=reasons,
     )
 
 
 def _selected(
-    entries: list[dict[str, Any]], services: list[str], slos: list[str], where: str
-) -> list[dict[str, Any]]:
+    entries: tuple[SloBudget | UnjudgedBudget, ...], services: list[str], slos: list[str], where: str
+) -> list[SloBudget | UnjudgedBudget]:
     """The entries of the given services and SLOs (either selects; none given: all)."""
-    known_services = {e["service"] for e in entries}
-    known_slos = {e["slo"] for e in entries}
+    known_services = {e.service for e in entries}
+    known_slos = {e.slo for e in entries}
     for service in services:
         if service not in known_services:
             raise unknown("service", service, known_services, where)
@@ -153,21 +156,22 @@ def _selected(
         if slo not in known_slos:
             raise unknown("SLO", slo, known_slos, where)
     if not services and not slos:
-        return entries
-    return [e for e in entries if e["service"] in services or e["slo"] in slos]
+        return list(entries)
+    return [e for e in entries if e.service in services or e.slo in slos]
 
 
 def decide(
-    budgets: dict[str, Any], slas: dict[str, Any], services: list[str], slos: list[str], folder: Path
+    budgets: ErrorBudgets, slas: SlaCompliance, services: list[str], slos: list[str], folder: Path
 ) -> GateResult:
     """The verdict on the selected SLOs of one run, from its error budget and SLA artifacts.
 
     `folder` only names where the artifacts are, in the result and in the error for an unknown selection.
     """
     where = str(folder / ARTIFACT_FILES[Stage.BUDGETS])
-    chosen = [_slo_verdict(e, slas) for e in _selected(budgets["slos"], services, slos, where)]
+    chosen = [_slo_verdict(e, slas) for e in _selected(budgets.slos, services, slos, where)]
     found = {s.verdict for s in chosen}
     verdict = next((v for v in (Verdict.STOP, Verdict.UNDECIDED) if v in found), Verdict.PASS)
     if not chosen:
         verdict = Verdict.UNDECIDED
-    return GateResult(verdict, budgets["evaluated_at"], budgets["run_id"], str(folder), chosen)
+    evaluated_at = format_rfc3339(budgets.header.evaluated_at)
+    return GateResult(verdict, evaluated_at, budgets.header.run_id, str(folder), chosen)

@@ -18,6 +18,7 @@ import typer
 
 from reliability import pipeline
 from reliability.actions.gate import EXIT_CODES, GateResult, Verdict, decide
+from reliability.artifacts.run import read_run
 from reliability.commands.shared import evaluation_time, reporting_errors
 from reliability.config import load_config
 from reliability.conventions import Stage
@@ -26,7 +27,6 @@ from reliability.report.gate import heading, render_json, render_markdown, table
 from reliability.terminal import progress
 from reliability.terminal.options import FormatOption, QuietOption, VerboseOption
 from reliability.terminal.output import OutputFormat, echo_table
-from reliability.trace.run import read_run
 
 DEFAULT_ARTIFACTS = Path("generated")
 
@@ -100,10 +100,8 @@ def gate(
     with _undecided_on_error(verbose):
         if run is not None:
             _run_pipeline(run, artifacts, quiet)
-        run_artifacts = read_run(artifacts, (Stage.BUDGETS, Stage.SLA)).artifacts
-        result = decide(
-            run_artifacts[Stage.BUDGETS], run_artifacts[Stage.SLA], service or [], slo or [], artifacts
-        )
+        read = read_run(artifacts, (Stage.BUDGETS, Stage.SLA))
+        result = decide(read.error_budgets, read.sla_compliance, service or [], slo or [], artifacts)
         show(result, output)
     if result.exit_code:
         raise typer.Exit(result.exit_code)
