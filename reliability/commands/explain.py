@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from reliability.artifacts.run import Run, read_run
 from reliability.commands.shared import reporting_errors
 from reliability.config import load_config
 from reliability.conventions import Stage
@@ -16,7 +17,7 @@ from reliability.terminal.output import OutputFormat, echo_json
 from reliability.trace import render
 from reliability.trace.explanation import explanation, parse_field
 from reliability.trace.pipeline_map import FIELDS, pipeline_map
-from reliability.trace.run import EXIT_UNKNOWN, Run, entry_of, read_run
+from reliability.trace.run import EXIT_UNKNOWN, entry_of
 from reliability.trace.slo import trace_slo
 
 DEFAULT_ARTIFACTS = Path("generated")
@@ -24,7 +25,7 @@ DEFAULT_ARTIFACTS = Path("generated")
 
 def _config_path(run: Run) -> Path:
     """The configuration the run read: its one file, or the folder all its files are in."""
-    files = [Path(f) for f in run.header["config_files"]]
+    files = [Path(f) for f in run.header.config_files]
     folders = {f.parent for f in files}
     if len(files) == 1:
         return files[0]
@@ -96,7 +97,9 @@ def explain(
         everything: list[tuple[str, str | None]] = [(name, None) for name in FIELDS]
         fields = [parse_field(field)] if field else everything
         run = read_run(artifacts)
-        entry_of(run, Stage.BUDGETS, slo_id)  # an unknown SLO is said before any config problem
+        entry_of(
+            run.error_budgets, slo_id, run.path(Stage.BUDGETS)
+        )  # an unknown SLO is said before any config problem
         explained = explanation(trace_slo(load_config(config or _config_path(run)), run, slo_id), fields)
         if output is OutputFormat.JSON:
             echo_json(explained.to_json())

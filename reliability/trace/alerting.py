@@ -14,23 +14,23 @@ def _burn_text(rate: float | None, unbounded: bool) -> str:
 
 
 def alert_lines(trace: SloTrace) -> list[str]:
-    entry = trace.budget
-    alert = entry["alert"]
-    seconds = {r["window"]: r["seconds"] for r in entry["burn_rates"]}
+    entry = trace.judged
+    alert = entry.alert
+    seconds = {r.window: r.seconds for r in entry.burn_rates}
     lines = [
-        f"state: {alert['state']} (window set {alert['window_set']}; a pair fires when the burn rate is "
+        f"state: {alert.state} (window set {alert.window_set}; a pair fires when the burn rate is "
         "above its factor over both windows)",
-        f"factor = budget share x SLO window / long window ({entry['window_seconds']} s)",
+        f"factor = budget share x SLO window / long window ({entry.window_seconds} s)",
     ]
-    for pair in alert["pairs"]:
-        long, short = pair["long_window"], pair["short_window"]
-        low = ", low confidence: raises a ticket at most" if pair["low_confidence"] else ""
+    for pair in alert.pairs:
+        long, short = pair.long_window, pair.short_window
+        low = ", low confidence: raises a ticket at most" if pair.low_confidence else ""
         lines.append(
-            f"  {pair['severity']:<6} {long}/{short}: factor = {exact(pair['budget_share'])} x "
-            f"{entry['window_seconds']} / {exact(seconds.get(long))} = {exact(pair['factor'])}; burn "
-            f"{_burn_text(pair['long_burn_rate'], pair['long_burn_unbounded'])} ({long}), "
-            f"{_burn_text(pair['short_burn_rate'], pair['short_burn_unbounded'])} ({short}): "
-            f"{pair['status']}{low}"
+            f"  {pair.severity:<6} {long}/{short}: factor = {exact(pair.budget_share)} x "
+            f"{entry.window_seconds} / {exact(seconds.get(long))} = {exact(pair.factor)}; burn "
+            f"{_burn_text(pair.long_burn_rate, pair.long_burn_unbounded)} ({long}), "
+            f"{_burn_text(pair.short_burn_rate, pair.short_burn_unbounded)} ({short}): "
+            f"{pair.status}{low}"
         )
     return lines
 
@@ -40,23 +40,22 @@ def _rule_text(rule: PolicyRule) -> str:
 
 
 def policy_lines(trace: SloTrace) -> list[str]:
-    entry, slo, settings = trace.budget, trace.slo, trace.config.settings
+    entry, slo, settings = trace.judged, trace.slo, trace.config.settings
     if slo.policy:
         rules, whose = slo.policy, f"the SLO's own policy at {slo.origin.location()}"
     elif settings.policy:
         rules, whose = settings.policy, "settings.policy"
     else:
         rules, whose = DEFAULT_POLICY, "the built-in default (no SLO policy, no settings.policy)"
-    policy = entry["policy"]
+    policy = entry.policy
     decided = (
-        f"rules[{policy['rule']}] decided: {policy['state']} ({policy['reason']})"
-        if policy["rule"] is not None
-        else f"no rule held: {policy['state']} ({policy['reason']})"
+        f"rules[{policy.rule}] decided: {policy.state} ({policy.reason})"
+        if policy.rule is not None
+        else f"no rule held: {policy.state} ({policy.reason})"
     )
     return [
         f"rules in force: {whose}; the first that holds decides",
         *(f"  rules[{index}] {_rule_text(rule)}" for index, rule in enumerate(rules)),
-        f"inputs: budget remaining {exact(entry['budget']['remaining_ratio'])}, "
-        f"alert state {entry['alert']['state']}",
+        f"inputs: budget remaining {exact(entry.budget.remaining_ratio)}, alert state {entry.alert.state}",
         decided,
     ]

@@ -2,127 +2,132 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
 
+from reliability.artifacts.error_budgets import BurnRateEntry, NoForecast
 from reliability.conventions import ARTIFACT_FILES, Stage
 from reliability.render.numbers import duration, exact, percent
+from reliability.timefmt import format_rfc3339
 from reliability.trace.run import unknown
 from reliability.trace.slo import SloTrace
 
 
+def _text(at: datetime | None) -> str:
+    return "None" if at is None else format_rfc3339(at)
+
+
 def budget_remaining_lines(trace: SloTrace) -> list[str]:
-    entry, budget = trace.budget, trace.budget["budget"]
+    entry = trace.judged
+    budget = entry.budget
     unit = trace.unit
     lines = [
-        f"1 - objective = 1 - {exact(entry['objective_percent'] / 100)} = "
-        f"{exact(entry['budget_fraction'])} (objective from {ARTIFACT_FILES[Stage.TARGETS]}), "
-        f"over the {entry['window']} window so far",
-        f"allowed   = (1 - objective) x total = {exact(entry['budget_fraction'])} x "
-        f"{exact(entry['total'])} = {exact(budget['allowed_events'])} {unit}",
-        f"consumed  = bad {unit} = {exact(budget['consumed_events'])}",
+        f"1 - objective = 1 - {exact(entry.objective_percent / 100)} = "
+        f"{exact(entry.budget_fraction)} (objective from {ARTIFACT_FILES[Stage.TARGETS]}), "
+        f"over the {entry.window} window so far",
+        f"allowed   = (1 - objective) x total = {exact(entry.budget_fraction)} x "
+        f"{exact(entry.total)} = {exact(budget.allowed_events)} {unit}",
+        f"consumed  = bad {unit} = {exact(budget.consumed_events)}",
     ]
-    if budget["remaining_ratio"] is None:
-        why = "no data" if entry["no_data"] else "a zero budget (100 % objective) was overspent"
+    if budget.remaining_ratio is None:
+        why = "no data" if entry.no_data else "a zero budget (100 % objective) was overspent"
         lines.append(f"remaining = null: {why}")
     else:
-        exhausted = "  EXHAUSTED" if budget["exhausted"] else ""
+        exhausted = "  EXHAUSTED" if budget.exhausted else ""
         lines.append(
-            f"remaining = 1 - consumed / allowed = 1 - {exact(budget['consumed_events'])} / "
-            f"{exact(budget['allowed_events'])} = {exact(budget['remaining_ratio'])} "
-            f"({percent(budget['remaining_ratio'], 1)}){exhausted}"
+            f"remaining = 1 - consumed / allowed = 1 - {exact(budget.consumed_events)} / "
+            f"{exact(budget.allowed_events)} = {exact(budget.remaining_ratio)} "
+            f"({percent(budget.remaining_ratio, 1)}){exhausted}"
         )
-    if budget["remaining_minutes"] is not None:
+    if budget.remaining_minutes is not None:
         lines.append(
-            f"in minutes: remaining = allowed - consumed = {exact(budget['allowed_minutes'])} - "
-            f"{exact(budget['consumed_minutes'])} = {exact(budget['remaining_minutes'])} "
-            f"(allowed = window x (1 - objective) = {exact(entry['window_seconds'] / 60)} min x "
-            f"{exact(entry['budget_fraction'])})"
+            f"in minutes: remaining = allowed - consumed = {exact(budget.allowed_minutes)} - "
+            f"{exact(budget.consumed_minutes)} = {exact(budget.remaining_minutes)} "
+            f"(allowed = window x (1 - objective) = {exact(entry.window_seconds / 60)} min x "
+            f"{exact(entry.budget_fraction)})"
         )
     return lines
 
 
 def budget_consumed_lines(trace: SloTrace) -> list[str]:
-    entry, budget = trace.budget, trace.budget["budget"]
-    if budget["consumed_ratio"] is None:
-        why = "no data" if entry["no_data"] else "a zero budget (100 % objective) was overspent"
-        return [f"consumed = null: {why} ({exact(budget['consumed_events'])} bad {trace.unit})"]
+    entry = trace.judged
+    budget = entry.budget
+    if budget.consumed_ratio is None:
+        why = "no data" if entry.no_data else "a zero budget (100 % objective) was overspent"
+        return [f"consumed = null: {why} ({exact(budget.consumed_events)} bad {trace.unit})"]
     lines = [
-        f"consumed = bad / allowed = {exact(budget['consumed_events'])} / "
-        f"{exact(budget['allowed_events'])} = {exact(budget['consumed_ratio'])} "
-        f"({percent(budget['consumed_ratio'], 1)} of the budget)"
+        f"consumed = bad / allowed = {exact(budget.consumed_events)} / "
+        f"{exact(budget.allowed_events)} = {exact(budget.consumed_ratio)} "
+        f"({percent(budget.consumed_ratio, 1)} of the budget)"
     ]
-    elapsed = next(b["seconds"] for b in entry["burn_rates"] if b["window"] == entry["window"])
-    if budget["consumed_minutes"] is not None:
+    elapsed = next(b.seconds for b in entry.burn_rates if b.window == entry.window)
+    if budget.consumed_minutes is not None:
         lines.append(
             f"in minutes: consumed = elapsed window x (1 - sli) = {exact(elapsed / 60)} min x "
-            f"(1 - {exact(entry['sli_ratio'])}) = {exact(budget['consumed_minutes'])}"
+            f"(1 - {exact(entry.sli_ratio)}) = {exact(budget.consumed_minutes)}"
         )
     return lines
 
 
-def _burn_rate_line(trace: SloTrace, rate: dict[str, Any]) -> str:
-    head = f"burn rate ({rate['window']})"
-    if rate["no_data"]:
+def _burn_rate_line(trace: SloTrace, rate: BurnRateEntry) -> str:
+    head = f"burn rate ({rate.window})"
+    if rate.no_data:
         return f"{head} = null: no {trace.unit} in the window"
-    if rate["unbounded"]:
+    if rate.unbounded:
         return f"{head} = unbounded: a 100 % objective leaves no budget and there were errors"
-    item = trace.measurement(rate["window"])
-    bad = exact(item["bad"]) if item else f"({exact(rate['total'])} - {exact(rate['good'])})"
-    error_ratio = (
-        f" = {exact(item['error_ratio'])} / {exact(trace.budget['budget_fraction'])}" if item else ""
-    )
+    measured = trace.measurement(rate.window)
+    item = measured.figures if measured else None
+    bad = exact(item.bad) if item else f"({exact(rate.total)} - {exact(rate.good)})"
+    error_ratio = f" = {exact(item.error_ratio)} / {exact(trace.judged.budget_fraction)}" if item else ""
     low = (
-        f"  (low confidence: {rate['events']} events < min_events {trace.measured['min_events']})"
-        if rate["low_confidence"]
+        f"  (low confidence: {rate.events} events < min_events {trace.measured.min_events})"
+        if rate.low_confidence
         else ""
     )
     return (
-        f"{head} = error ratio / (1 - objective) = ({bad} / {exact(rate['total'])}) / "
-        f"{exact(trace.budget['budget_fraction'])}{error_ratio} = {exact(rate['burn_rate'])}{low}"
+        f"{head} = error ratio / (1 - objective) = ({bad} / {exact(rate.total)}) / "
+        f"{exact(trace.judged.budget_fraction)}{error_ratio} = {exact(rate.burn_rate)}{low}"
     )
 
 
 def burn_rate_lines(trace: SloTrace, window: str | None) -> list[str]:
-    rates = trace.budget["burn_rates"]
-    chosen = [r for r in rates if window is None or r["window"] == window]
+    rates = trace.judged.burn_rates
+    chosen = [r for r in rates if window is None or r.window == window]
     if not chosen:
-        raise unknown(
-            "window", str(window), (r["window"] for r in rates), f"the burn rates of {trace.slo.id}"
-        )
+        raise unknown("window", str(window), (r.window for r in rates), f"the burn rates of {trace.slo.id}")
     return [_burn_rate_line(trace, rate) for rate in chosen]
 
 
 def exhaustion_lines(trace: SloTrace) -> list[str]:
-    entry = trace.budget
-    seconds = entry["exhaustion"]["seconds"]
-    remaining = entry["budget"]["remaining_ratio"]
-    basis = f"basis: {entry['exhaustion']['basis']}"
+    entry = trace.judged
+    seconds = entry.exhaustion.seconds
+    remaining = entry.budget.remaining_ratio
+    basis = f"basis: {entry.exhaustion.basis}"
     if seconds is None:
-        rate = entry["current_burn_rate"]
+        rate = entry.current_burn_rate
         why = "no data" if remaining is None or rate is None else "nothing is burning (burn rate 0)"
         return [f"time to exhaustion = null: {why}", basis]
-    if entry["budget"]["exhausted"] or seconds == 0:
+    if entry.budget.exhausted or seconds == 0:
         return ["time to exhaustion = 0: the budget is already spent", basis]
-    at = entry["exhaustion"]["at"] or "more than a century away"
+    at = format_rfc3339(entry.exhaustion.at) if entry.exhaustion.at else "more than a century away"
     return [
-        f"time to exhaustion = remaining share x window / current burn rate ({entry['current_burn_window']}) "
-        f"= {exact(remaining)} x {exact(entry['window_seconds'])} s / {exact(entry['current_burn_rate'])} "
+        f"time to exhaustion = remaining share x window / current burn rate ({entry.current_burn_window}) "
+        f"= {exact(remaining)} x {exact(entry.window_seconds)} s / {exact(entry.current_burn_rate)} "
         f"= {exact(seconds)} s (about {duration(seconds)}), at {at}",
         basis,
     ]
 
 
 def forecast_lines(trace: SloTrace) -> list[str]:
-    forecast = trace.budget["forecast"]
-    if not forecast["available"]:
-        return [f"no forecast: {forecast['reason']}"]
+    forecast = trace.judged.forecast
+    if isinstance(forecast, NoForecast):
+        return [f"no forecast: {forecast.reason}"]
     return [
-        f"horizon: {forecast['horizon_end']} ({exact(forecast['horizon_seconds'])} s ahead), "
-        f"days drawn from: the last {forecast['days_sampled_from']} complete days with data",
+        f"horizon: {_text(forecast.horizon_end)} ({exact(forecast.horizon_seconds)} s ahead), "
+        f"days drawn from: the last {forecast.days_sampled_from} complete days with data",
         "remaining at the horizon = 1 - consumed so far (still in the window then) - the sum of drawn days' "
         "consumption (a day's bad / allowed)",
-        f"p10 {exact(forecast['remaining_ratio_p10'])}, p50 {exact(forecast['remaining_ratio_p50'])}, "
-        f"p90 {exact(forecast['remaining_ratio_p90'])} of the budget left; "
-        f"exhaustion probability {exact(forecast['exhaustion_probability'])} (share of draws <= 0)",
-        f"method: {forecast['method']}",
+        f"p10 {exact(forecast.remaining_ratio_p10)}, p50 {exact(forecast.remaining_ratio_p50)}, "
+        f"p90 {exact(forecast.remaining_ratio_p90)} of the budget left; "
+        f"exhaustion probability {exact(forecast.exhaustion_probability)} (share of draws <= 0)",
+        f"method: {forecast.method}",
     ]

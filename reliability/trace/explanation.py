@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from reliability.artifacts.error_budgets import UnjudgedBudget
 from reliability.conventions import ARTIFACT_FILES, Stage
 from reliability.errors import ReliabilityError
 from reliability.trace.alerting import alert_lines, policy_lines
@@ -85,8 +86,8 @@ def parse_field(text: str) -> tuple[str, str | None]:
 
 def field_section(trace: SloTrace, field: str, window: str | None = None) -> FieldSection:
     stage = FIELD_STAGES[field]
-    if stage is Stage.BUDGETS and trace.budget["objective_percent"] is None:
-        body = [f"no objective in force, so no budget: {trace.budget['reason']}"]
+    if stage is Stage.BUDGETS and isinstance(trace.budget, UnjudgedBudget):
+        body = [f"no objective in force, so no budget: {trace.budget.reason}"]
     else:
         body = burn_rate_lines(trace, window) if field == "burn_rate" else _LINES[field](trace)
     return FieldSection(field, window, ARTIFACT_FILES[stage], stage.value, tuple(body))

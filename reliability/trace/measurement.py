@@ -3,49 +3,51 @@
 from __future__ import annotations
 
 from reliability.render.numbers import exact, percent
+from reliability.timefmt import format_rfc3339
 from reliability.trace.slo import SloTrace
 
 
 def sli_lines(trace: SloTrace) -> list[str]:
-    window = trace.measured["window"]
-    item = trace.measurement(window["name"])
-    assert item is not None, "the SLI stage measures every SLO over its own window"
+    window = trace.measured.window
+    measured = trace.measurement(window.name)
+    assert measured is not None, "the SLI stage measures every SLO over its own window"
+    item = measured.figures
     lines = [
-        f"window: {window['description']}, {window['start']} .. {window['end']} "
-        f"({window['hours_with_data']} of {window['hours']} hours with data)"
+        f"window: {window.description}, {format_rfc3339(window.start)} .. {format_rfc3339(window.end)} "
+        f"({window.hours_with_data} of {window.hours} hours with data)"
     ]
-    composite = trace.measured["composite"]
-    if item["no_data"]:
+    composite = trace.measured.composite
+    if item.no_data:
         return [*lines, "no data in the window: the SLI is null, never counted as good"]
     if composite is not None:
-        parts = trace.measured["bad_units"]["parts"]
-        if composite["method"] == "all_must_succeed":
-            terms = " x ".join(f"(1 - {exact(p['error_ratio'])})" for p in parts)
+        parts = trace.measured.bad_units.parts
+        if composite.method == "all_must_succeed":
+            terms = " x ".join(f"(1 - {exact(p.error_ratio)})" for p in parts)
             formula = "sli = product of (1 - error ratio) over the dependencies"
         else:
-            weighted = " + ".join(f"{exact(p['weight'])} x (1 - {exact(p['error_ratio'])})" for p in parts)
-            terms = f"({weighted}) / {exact(sum(p['weight'] for p in parts))}"
+            weighted = " + ".join(f"{exact(p.weight)} x (1 - {exact(p.error_ratio)})" for p in parts)
+            terms = f"({weighted}) / {exact(sum(p.weight for p in parts))}"
             formula = "sli = weighted mean of (1 - error ratio) over the dependencies"
-        lines.append(f"dependencies: {', '.join(p['slo'] for p in parts)} (each over this window)")
-        return [*lines, f"{formula} = {terms} = {exact(item['ratio'])} ({percent(item['ratio'], 4)})"]
-    method = trace.measured["budgeting"]
-    if method["method"] == "timeslices":
+        lines.append(f"dependencies: {', '.join(p.slo for p in parts)} (each over this window)")
+        return [*lines, f"{formula} = {terms} = {exact(item.ratio)} ({percent(item.ratio, 4)})"]
+    method = trace.measured.budgeting
+    if method.method == "timeslices":
         lines.append(
-            f"a {method['slice']} slice is good when its ratio is at least {exact(method['slice_target'])}; "
-            f"{item['slices_without_data']} slices without data are left out"
+            f"a {method.slice} slice is good when its ratio is at least {exact(method.slice_target)}; "
+            f"{item.slices_without_data} slices without data are left out"
         )
         formula = "sli = good slices / slices with data"
-    elif method["method"] == "ratio_timeslices":
-        lines.append(f"{item['slices_without_data']} {method['slice']} slices without data are left out")
+    elif method.method == "ratio_timeslices":
+        lines.append(f"{item.slices_without_data} {method.slice} slices without data are left out")
         formula = "sli = sum of slice ratios / slices with data"
     else:
         formula = "sli = good / total"
-    if len(trace.measured["components"]) > 1:
-        lines.append(f"counts summed over the components {' + '.join(trace.measured['components'])}")
+    if len(trace.measured.components) > 1:
+        lines.append(f"counts summed over the components {' + '.join(trace.measured.components)}")
     return [
         *lines,
-        f"{formula} = {exact(item['good'])} / {exact(item['total'])} = {exact(item['ratio'])} "
-        f"({percent(item['ratio'], 4)}; {item['events']:,} events)",
+        f"{formula} = {exact(item.good)} / {exact(item.total)} = {exact(item.ratio)} "
+        f"({percent(item.ratio, 4)}; {item.events:,} events)",
     ]
 
 
@@ -56,39 +58,40 @@ def _objective_text(objective_percent: float | None) -> str:
 def objective_lines(trace: SloTrace) -> list[str]:
     target = trace.target
     origin = trace.slo.origin
-    history = target["history"]
+    history = target.history
     lines = [
-        f"declared: {target['declared']} at {origin.location()}; "
-        f"in force: {_objective_text(target['objective_percent'])} ({target['objective_source']}); "
-        f"verdict: {target['verdict']}",
-        f"history {history['start']} .. {history['end']} ({history['days_with_data']} days with data): "
-        f"good / total = {exact(history['good'])} / {exact(history['total'])} = {exact(history['ratio'])}",
+        f"declared: {target.declared} at {origin.location()}; "
+        f"in force: {_objective_text(target.objective_percent)} ({target.objective_source}); "
+        f"verdict: {target.verdict}",
+        f"history {format_rfc3339(history.start)} .. {format_rfc3339(history.end)} "
+        f"({history.days_with_data} days with data): "
+        f"good / total = {exact(history.good)} / {exact(history.total)} = {exact(history.ratio)}",
     ]
-    if target["objective_percent"] is not None and history["ratio"] is not None:
-        fraction = target["budget"]["fraction"]
+    if target.objective_percent is not None and history.ratio is not None and target.budget is not None:
+        fraction = target.budget.fraction
         lines.append(
             f"achievable when history's error ratio <= margin x (1 - objective): "
-            f"1 - {exact(history['ratio'])} = {exact(1 - history['ratio'])} vs "
-            f"{exact(target['margin'])} x {exact(fraction)} = {exact(target['margin'] * fraction)} "
+            f"1 - {exact(history.ratio)} = {exact(1 - history.ratio)} vs "
+            f"{exact(target.margin)} x {exact(fraction)} = {exact(target.margin * fraction)} "
             f"(tight when only <= {exact(fraction)})"
         )
-    if target["proposed_percent"] is not None:
-        lines.append(f"proposed: {exact(target['proposed_percent'])}%")
-    replay = target.get("backtest")
+    if target.proposed_percent is not None:
+        lines.append(f"proposed: {exact(target.proposed_percent)}%")
+    replay = target.backtest
     if replay is not None:
         lines.append(
-            f"backtest of every ladder step ({replay['window_set']} alerts, at most "
-            f"{exact(replay['max_pages_per_30d'])} pages per 30 days): {replay['command']}"
+            f"backtest of every ladder step ({replay.window_set} alerts, at most "
+            f"{exact(replay.max_pages_per_30d)} pages per 30 days): {replay.command}"
         )
         lines.extend(
-            f"  {exact(c['objective_percent'])}%: {'kept' if c['qualified'] else 'not kept'}, {c['reason']}"
-            for c in replay["candidates"]
+            f"  {exact(c.objective_percent)}%: {'kept' if c.qualified else 'not kept'}, {c.reason}"
+            for c in replay.candidates
         )
-    lines.append(f"rationale: {target['rationale']}")
-    if target["budget"] is not None:
-        budget = target["budget"]
+    lines.append(f"rationale: {target.rationale}")
+    if target.budget is not None:
+        budget = target.budget
         lines.append(
-            f"budget: (1 - objective) = {exact(budget['fraction'])} of {budget['events_basis']} = "
-            f"{exact(budget['events'])} {trace.unit}, {exact(budget['minutes'])} minutes"
+            f"budget: (1 - objective) = {exact(budget.fraction)} of {budget.events_basis} = "
+            f"{exact(budget.events)} {trace.unit}, {exact(budget.minutes)} minutes"
         )
     return lines

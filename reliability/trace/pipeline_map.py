@@ -6,9 +6,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from reliability import artifacts
+from reliability.artifacts.run import Run
 from reliability.conventions import ARTIFACT_FILES, Stage
 from reliability.pipeline import STAGES
-from reliability.trace.run import Run
 
 # The pipeline's declared table, by stage: what each stage writes and reads.
 STEPS = {step.stage: step for step in STAGES}
@@ -75,9 +75,9 @@ def artifact_fields(kind: str) -> list[str]:
 def _telemetry_read(run: Run) -> list[str]:
     """The telemetry the run read: each file with its source, or the source when it has no files."""
     read = []
-    for source in run.artifacts[Stage.SLI]["inputs"]:
-        files = [f"{file['path']} ({source['source']})" for file in source["files"]]
-        read += files or [f"{source['source']} (no files: a Prometheus API)"]
+    for source in run.sli_metrics.inputs:
+        files = [f"{file.path} ({source.source})" for file in source.files]
+        read += files or [f"{source.source} (no files: a Prometheus API)"]
     return read
 
 
@@ -135,7 +135,7 @@ def pipeline_map(run: Run | None, why_no_run: str | None = None) -> PipelineMap:
             folder=str(run.folder),
             run_id=run.run_id,
             evaluated_at=run.evaluated_at,
-            configuration=tuple(run.header["config_files"]),
+            configuration=run.header.config_files,
             telemetry=tuple(_telemetry_read(run)),
         )
     return PipelineMap(

@@ -1,72 +1,31 @@
-"""Reading one pipeline run's artifacts, and finding an SLO's entries in them."""
+"""Finding an SLO's entry in a run's artifacts, and saying which names are unknown."""
 
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Protocol, TypeVar
 
-from reliability import artifacts
-from reliability.conventions import ARTIFACT_FILES, Stage
-from reliability.errors import EXIT_INVALID_CONFIG, InputError, ReliabilityError
+from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
 
 EXIT_UNKNOWN = EXIT_INVALID_CONFIG  # an unknown SLO, field or window is a bad option
 
+Entry = TypeVar("Entry", covariant=True)
 
-@dataclass(frozen=True)
-class Run:
-    """The artifacts of one pipeline run, schema-checked."""
 
-    folder: Path
-    artifacts: dict[Stage, dict[str, Any]]
+class _SloEntry(Protocol):
+    @property
+    def slo(self) -> str: ...
+
+
+class IndexedBySlo(Protocol[Entry]):
+    """An artifact whose entries are per SLO, with its own lookup of one."""
 
     @property
-    def header(self) -> dict[str, Any]:
-        return next(iter(self.artifacts.values()))
+    def slos(self) -> tuple[_SloEntry, ...]: ...
 
-    @property
-    def run_id(self) -> str:
-        return str(self.header["run_id"])
-
-    @property
-    def evaluated_at(self) -> str:
-        return str(self.header["evaluated_at"])
-
-
-def _read_artifact(path: Path, kind: str) -> dict[str, Any]:
-    if not path.is_file():
-        raise InputError(f"{path}: no such artifact: run `reliability run` first, or give --artifacts")
-    try:
-        data = artifacts.read(path)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read it: {exc.strerror or exc}") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not valid JSON: {exc}") from None
-    found = artifacts.problems(kind, data)
-    if found:
-        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
-        raise InputError(f"{path}: does not match the {kind} schema: {found[0]}{more}")
-    return data
-
-
-def read_run(folder: Path, stages: Iterable[Stage] = tuple(ARTIFACT_FILES)) -> Run:
-    """The artifacts of `stages` in `folder`; InputError when one is missing, broken or from another run."""
-    loaded = {
-        stage: _read_artifact(folder / ARTIFACT_FILES[stage], ARTIFACT_FILES[stage].removesuffix(".json"))
-        for stage in stages
-    }
-    # A run stopped early (--until) leaves older artifacts beside newer ones: never mix them.
-    first_stage, first = next(iter(loaded.items()))
-    for stage, data in loaded.items():
-        if data["run_id"] != first["run_id"]:
-            raise InputError(
-                f"{folder}: {ARTIFACT_FILES[first_stage]} and {ARTIFACT_FILES[stage]} are from different "
-                f"runs ({first['run_id']} and {data['run_id']}): run the pipeline again"
-            )
-    return Run(folder, loaded)
+    def slo(self, slo_id: str) -> Entry: ...
 
 
 def unknown(what: str, name: str, known: Iterable[str], where: str) -> ReliabilityError:
@@ -76,15 +35,9 @@ def unknown(what: str, name: str, known: Iterable[str], where: str) -> Reliabili
     return ReliabilityError(f"unknown {what} {name!r}: not in {where}{hint}", EXIT_UNKNOWN)
 
 
-def entry_of(run: Run, stage: Stage, slo_id: str) -> dict[str, Any]:
-    for entry in run.artifacts[stage]["slos"]:
-        if entry["slo"] == slo_id:
-            return dict(entry)
-    known = (e["slo"] for e in run.artifacts[stage]["slos"])
-    raise unknown("SLO", slo_id, known, str(run.folder / ARTIFACT_FILES[stage]))
-
-
-def matching_slas(budget_entry: dict[str, Any], sla_artifact: dict[str, Any]) -> list[dict[str, Any]]:
-    """The SLAs on the SLO's component and SLI (none for composites and multi-component SLOs)."""
-    key = (budget_entry["service"], budget_entry["component"], budget_entry["sli"])
-    return [s for s in sla_artifact["slas"] if (s["service"], s["component"], s["sli"]) == key]
+def entry_of(artifact: IndexedBySlo[Entry], slo_id: str, where: Path) -> Entry:
+    """The artifact's entry for the SLO; an unknown SLO is an error naming the closest known one."""
+    try:
+        return artifact.slo(slo_id)
+    except StopIteration:
+        raise unknown("SLO", slo_id, (e.slo for e in artifact.slos), str(where)) from None

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
+from reliability.artifacts.error_budgets import SloBudget, UnjudgedBudget
+from reliability.artifacts.run import Run
+from reliability.artifacts.sli_metrics import Measurement, SloMeasurements
+from reliability.artifacts.slo_targets import SloTarget
 from reliability.config.model import Component, Config, Sli, Slo
 from reliability.conventions import Stage
 from reliability.errors import ReliabilityError
-from reliability.trace.run import EXIT_UNKNOWN, Run, entry_of
+from reliability.trace.run import EXIT_UNKNOWN, entry_of
 
 
 @dataclass(frozen=True)
@@ -18,22 +21,29 @@ class SloTrace:
     config: Config
     run: Run
     slo: Slo
-    measured: dict[str, Any]  # sli-metrics.json, the SLO's section
-    target: dict[str, Any]  # slo-targets.json
-    budget: dict[str, Any]  # error-budgets.json
+    measured: SloMeasurements  # sli-metrics.json, the SLO's section
+    target: SloTarget  # slo-targets.json
+    budget: SloBudget | UnjudgedBudget  # error-budgets.json
+
+    @property
+    def judged(self) -> SloBudget:
+        """The budget entry of an SLO with an objective: what the budget fields are worked from."""
+        if not isinstance(self.budget, SloBudget):
+            raise TypeError(f"{self.slo.id} has no objective, so no budget")
+        return self.budget
 
     @property
     def unit(self) -> str:
-        method = self.measured["budgeting"]
-        return "events" if method["method"] == "occurrences" else f"{method['slice']} slices"
+        method = self.measured.budgeting
+        return "events" if method.method == "occurrences" else f"{method.slice} slices"
 
-    def measurement(self, window: str) -> dict[str, Any] | None:
+    def measurement(self, window: str) -> Measurement | None:
         """The SLI artifact's measurement of this SLO over `window`, when it measured that window."""
-        return next((m for m in self.measured["measurements"] if m["window"] == window), None)
+        return next((m for m in self.measured.measurements if m.window == window), None)
 
 
 def trace_slo(config: Config, run: Run, slo_id: str) -> SloTrace:
-    budget = entry_of(run, Stage.BUDGETS, slo_id)
+    budget = entry_of(run.error_budgets, slo_id, run.path(Stage.BUDGETS))
     slo = config.index.slos.get(slo_id)
     if slo is None:
         files = ", ".join(str(f) for f in config.files)
@@ -42,8 +52,9 @@ def trace_slo(config: Config, run: Run, slo_id: str) -> SloTrace:
             "give the configuration of that run with --config",
             EXIT_UNKNOWN,
         )
-    measured = next(m for m in run.artifacts[Stage.SLI]["slos"] if m["slo"] == slo_id)
-    return SloTrace(config, run, slo, measured, entry_of(run, Stage.TARGETS, slo_id), budget)
+    measured = entry_of(run.sli_metrics, slo_id, run.path(Stage.SLI))
+    target = entry_of(run.slo_targets, slo_id, run.path(Stage.TARGETS))
+    return SloTrace(config, run, slo, measured, target, budget)
 
 
 def dependencies(config: Config, slo: Slo) -> list[Slo]:

@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from reliability.artifacts.run import Run
 from reliability.config.model import (
     Component,
     Config,
@@ -17,10 +18,8 @@ from reliability.config.model import (
     SliKind,
     Source,
 )
-from reliability.conventions import Stage
 from reliability.pipeline import run_id_of
-from reliability.timefmt import parse_rfc3339
-from reliability.trace.run import Run, matching_slas
+from reliability.stages.sla_compliance import slas_covering
 from reliability.trace.slo import SloTrace, dependencies, measured_parts
 
 
@@ -78,10 +77,11 @@ def configuration_lines(trace: SloTrace) -> list[ConfigurationLine]:
     for source in sources:
         kind = _SOURCE_TYPES.get(type(source), type(source).__name__)
         rows.append(ConfigurationLine("source", f"{source.name} (type {kind})", source.origin.location()))
-    for sla in matching_slas(trace.budget, trace.run.artifacts[Stage.SLA]):
-        declared = config.index.slas.get(sla["sla"])
+    entry = trace.budget
+    for sla in slas_covering(trace.run.sla_compliance, entry.service, entry.component, entry.sli):
+        declared = config.index.slas.get(sla.sla)
         where = declared.origin.location() if declared else "(not in this configuration)"
-        rows.append(ConfigurationLine("sla", sla["sla"], where))
+        rows.append(ConfigurationLine("sla", sla.sla, where))
     return rows
 
 
@@ -92,9 +92,9 @@ def _sha256(path: Path) -> str:
 
 def _records_read(run: Run) -> dict[Path, int]:
     counts: dict[Path, int] = {}
-    for source in run.artifacts[Stage.SLI]["inputs"]:
-        for file in source["files"]:
-            counts[Path(file["path"]).resolve()] = file["records"]
+    for source in run.sli_metrics.inputs:
+        for file in source.files:
+            counts[Path(file.path).resolve()] = file.records
     return counts
 
 
@@ -150,12 +150,12 @@ def inputs(trace: SloTrace) -> list[SourceInputs]:
 def staleness_notes(config: Config, run: Run) -> list[str]:
     """Say so when the configuration or telemetry changed since the run: the trace shows them as now."""
     notes = []
-    if [f.resolve() for f in config.files] != [Path(f).resolve() for f in run.header["config_files"]]:
+    if [f.resolve() for f in config.files] != [Path(f).resolve() for f in run.header.config_files]:
         notes.append(
-            f"note: the run read {', '.join(run.header['config_files'])}; "
+            f"note: the run read {', '.join(run.header.config_files)}; "
             f"this configuration is {', '.join(str(f) for f in config.files)}"
         )
-    evaluated_at = int(parse_rfc3339(run.evaluated_at).timestamp())
+    evaluated_at = int(run.header.evaluated_at.timestamp())
     try:
         current = run_id_of(config, evaluated_at)
     except OSError as exc:
