@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -18,7 +19,7 @@ from reliability.artifacts.run import read_run
 from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.cli import app
 from reliability.config import load_config
-from reliability.conventions import Stage
+from reliability.conventions import ARTIFACT_FILES, Stage
 from reliability.errors import EXIT_BAD_INPUT
 from reliability.report import html, svg
 
@@ -208,6 +209,29 @@ def test_command_fails_clearly_without_artifacts(tmp_path: Path) -> None:
     assert result.exit_code == EXIT_BAD_INPUT
     assert "sli-metrics.json: no such artifact" in result.output
     assert not (tmp_path / "report.html").exists()
+
+
+def test_a_run_that_stopped_before_the_sla_stage_still_reports(artifacts_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "artifacts"
+    shutil.copytree(artifacts_dir, folder)
+    (folder / ARTIFACT_FILES[Stage.SLA]).unlink()
+    result = CliRunner().invoke(app, ["report", "--artifacts", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert (folder / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+def test_artifacts_of_two_runs_are_refused(artifacts_dir: Path, tmp_path: Path) -> None:
+    folder = tmp_path / "artifacts"
+    shutil.copytree(artifacts_dir, folder)
+    budgets = folder / ARTIFACT_FILES[Stage.BUDGETS]
+    other_run = re.sub(
+        r'"run_id": "\w+"', '"run_id": "0000000000000000"', budgets.read_text(encoding="utf-8")
+    )
+    budgets.write_text(other_run, encoding="utf-8")
+    result = CliRunner().invoke(app, ["report", "--artifacts", str(folder)])
+    assert result.exit_code == EXIT_BAD_INPUT
+    assert "are from different runs" in result.output
+    assert not (folder / "report.html").exists()
 
 
 def _chromium(binary: str, profile: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
