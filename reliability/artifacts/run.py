@@ -44,8 +44,8 @@ class Run:
 
     def _stage(self, stage: Stage, model: type[T]) -> T:
         found = stage_artifact(self.artifacts, stage, model)
-        if found is None:
-            raise InputError(f"{self.path(stage)}: not read for this command")
+        if found is None:  # the command did not ask read_run for it: a mistake in the code, not the input
+            raise LookupError(f"the {stage} artifact was not read")
         return found
 
     @property

@@ -12,7 +12,8 @@ from reliability.trace.run import unknown
 from reliability.trace.slo import SloTrace
 
 
-def _text(at: datetime | None) -> str:
+def _time_text(at: datetime | None) -> str:
+    """A time as the artifact writes it; a missing one as the JSON null was always shown."""
     return "None" if at is None else format_rfc3339(at)
 
 
@@ -122,7 +123,7 @@ def forecast_lines(trace: SloTrace) -> list[str]:
     if isinstance(forecast, NoForecast):
         return [f"no forecast: {forecast.reason}"]
     return [
-        f"horizon: {_text(forecast.horizon_end)} ({exact(forecast.horizon_seconds)} s ahead), "
+        f"horizon: {_time_text(forecast.horizon_end)} ({exact(forecast.horizon_seconds)} s ahead), "
         f"days drawn from: the last {forecast.days_sampled_from} complete days with data",
         "remaining at the horizon = 1 - consumed so far (still in the window then) - the sum of drawn days' "
         "consumption (a day's bad / allowed)",
