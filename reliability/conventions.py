@@ -33,6 +33,11 @@ ARTIFACT_FILES = {
 SCHEMA_VERSION = 1
 
 
+def artifact_kind(stage: Stage) -> str:
+    """The artifact's `kind` and its schema's name: its file name without `.json`."""
+    return ARTIFACT_FILES[stage].removesuffix(".json")
+
+
 # Metrics exported by `reliability serve`, `run --push-gateway` and `run --textfile`.
 # Base units, `_ratio` for 0..1, `_seconds` for time; labels service, component, slo (or sla)
 # and, where a value depends on it, window or severity: never a label that changes every run.

@@ -24,7 +24,7 @@ from reliability.artifacts.sla_compliance import SlaCompliance
 from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.artifacts.slo_targets import SloTargets
 from reliability.config.model import Config, PrometheusSource
-from reliability.conventions import ARTIFACT_FILES, RECENT_WINDOWS, SCHEMA_VERSION, Stage
+from reliability.conventions import ARTIFACT_FILES, RECENT_WINDOWS, SCHEMA_VERSION, Stage, artifact_kind
 from reliability.core.grid import MinuteGrid, evaluation_time, grid_ending_at
 from reliability.core.sla import month_start, previous_month_start
 from reliability.core.windows import span_at
@@ -120,10 +120,6 @@ def _failure(exc: BaseException) -> str:
     return str(exc) if isinstance(exc, ReliabilityError) else f"{type(exc).__name__}: {exc}".rstrip(": ")
 
 
-def _kind(stage: Stage) -> str:
-    return ARTIFACT_FILES[stage].removesuffix(".json")
-
-
 def run(config: Config, options: RunOptions) -> RunResult:
     grid = evaluation_grid(config, options.now)
     header = Header(
@@ -193,7 +189,7 @@ class StageInputs:
         return found
 
     def header(self) -> Header:
-        return replace(self.run.header, kind=ARTIFACT_FILES[self.stage].removesuffix(".json"))
+        return replace(self.run.header, kind=artifact_kind(self.stage))
 
 
 @dataclass(frozen=True)
@@ -326,7 +322,7 @@ def _run_stages(
     with _timed("check", record_stage):
         for stage, record in result.artifacts.items():
             data = record.to_json()
-            artifacts.check(_kind(stage), data)
+            artifacts.check(artifact_kind(stage), data)
             rendered[stage] = artifacts.to_json(data)
     with _timed("write", record_stage):
         for stage, text in rendered.items():

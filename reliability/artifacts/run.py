@@ -15,7 +15,7 @@ from reliability.artifacts.schema_check import problems
 from reliability.artifacts.sla_compliance import SlaCompliance
 from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.artifacts.slo_targets import SloTargets
-from reliability.conventions import ARTIFACT_FILES, Stage
+from reliability.conventions import ARTIFACT_FILES, Stage, artifact_kind
 from reliability.errors import InputError
 from reliability.timefmt import format_rfc3339
 
@@ -94,7 +94,7 @@ def read_run(
             if stage in optional:  # a run may stop before that stage (--until)
                 continue
             raise InputError(f"{path}: no such artifact: run `reliability run` first, or give --artifacts")
-        loaded[stage] = _read_artifact(path, ARTIFACT_FILES[stage].removesuffix(".json"))
+        loaded[stage] = _read_artifact(path, artifact_kind(stage))
     # A run stopped early (--until) leaves older artifacts beside newer ones: never mix them.
     first_stage, first = next(iter(loaded.items()))
     for stage, artifact in loaded.items():
