@@ -27,6 +27,10 @@ NOW = parse_rfc3339("2026-11-05T12:00:00Z").timestamp()
 CONFIG = """
 settings:
   evaluate_at: "2026-11-05T12:00:00Z"
+alert_windows:
+  - name: slow-only
+    pairs:
+      - {severity: ticket, long: 6h, short: 30m, budget_share: 0.05}
 sources:
   - name: log
     type: events
@@ -48,6 +52,11 @@ services:
           - {name: api-availability, sli: availability, objective: 99, window: 1d}
           - {name: api-perfect, sli: availability, objective: 100, window: 1d}
           - {name: api-latency, sli: latency, objective: auto, window: 1d}
+          - name: api-slow-alerts
+            sli: availability
+            objective: 99
+            window: 1d
+            alerting: {windows: slow-only}
       - name: idle
         source: log
         slis:
@@ -164,6 +173,19 @@ def test_alert_pairs_scaled_to_a_one_day_window(result: pipeline.RunResult) -> N
     assert factors["1h", "5m"]["factor"] == pytest.approx(0.48)
     assert factors["1h", "5m"]["status"] == "firing"
     assert factors["3d", "6h"]["status"] == "not_applicable"  # longer than the 1-day window
+
+
+def test_current_burn_is_over_1h_without_a_1h_alert_window(result: pipeline.RunResult) -> None:
+    entry = budget(result, "web/api-slow-alerts")
+    # No pair of `slow-only` uses 1h; the current burn is still 1h's: 0.1 / 0.01 = 10.
+    assert entry["current_burn_window"] == "1h"
+    assert entry["current_burn_rate"] == pytest.approx(10.0)
+    assert entry["current_burn_rate"] == budget(result, "web/api-availability")["current_burn_rate"]
+    rates = {r["window"]: r["burn_rate"] for r in entry["burn_rates"]}
+    assert list(rates) == ["30m", "1h", "6h", "1d"]  # exported as the 1h burn rate the dashboards read
+    assert rates["1h"] == entry["current_burn_rate"]
+    assert "1h burn rate" in entry["exhaustion"]["basis"]
+    assert [(p["long_window"], p["short_window"]) for p in entry["alert"]["pairs"]] == [("6h", "30m")]
 
 
 def test_objective_100_percent(result: pipeline.RunResult) -> None:

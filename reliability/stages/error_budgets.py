@@ -204,12 +204,13 @@ def _slo_budget(
     budget = Budget(objective, period_seconds, window_item.figures.as_count(), window_item.seconds)
     pairs = config.alert_window_sets[slo.alert_windows]
     alert_names = {p.long for p in pairs} | {p.short for p in pairs}
-    alert_items = [measured.measurement(name) for name in _in_measured_order(measured, alert_names)]
-    rates = {m.window: burn_rate(m.figures.as_count(), objective) for m in alert_items}
-    low = frozenset(m.window for m in alert_items if m.figures.low_confidence)
+    # The current burn window is measured for every SLO, so its rate is listed even when no pair uses it.
+    rate_names = alert_names | {CURRENT_BURN_WINDOW}
+    rate_items = [measured.measurement(name) for name in _in_measured_order(measured, rate_names)]
+    rates = {m.window: burn_rate(m.figures.as_count(), objective) for m in rate_items}
+    low = frozenset(m.window for m in rate_items if m.figures.low_confidence)
     alerts = evaluate_alerts(rates, period_seconds, pairs, low)
-    current_window = CURRENT_BURN_WINDOW if CURRENT_BURN_WINDOW in rates else pairs[0].long
-    current = rates[current_window]
+    current = rates[CURRENT_BURN_WINDOW]
     exhaustion = seconds_to_exhaustion(budget, current)
     forecast, no_forecast = _forecast(slo, measured, budget, evaluated_at)
     rules = slo.policy or config.settings.policy or DEFAULT_POLICY
@@ -228,13 +229,15 @@ def _slo_budget(
         hours=measured.window.hours,
         budget_fraction=budget_fraction(objective),
         budget=_budget_figures(budget),
-        burn_rates=tuple(_burn_rate_entry(m, objective, rates) for m in [*alert_items, window_item]),
-        current_burn_window=current_window,
+        burn_rates=tuple(_burn_rate_entry(m, objective, rates) for m in [*rate_items, window_item]),
+        current_burn_window=CURRENT_BURN_WINDOW,
         current_burn_rate=current.value,
         current_burn_unbounded=current.unbounded,
         alert=_alert(alerts, slo.alert_windows),
         exhaustion=Exhaustion(
-            exhaustion, _at(evaluated_at, exhaustion), f"remaining budget at the {current_window} burn rate"
+            exhaustion,
+            _at(evaluated_at, exhaustion),
+            f"remaining budget at the {CURRENT_BURN_WINDOW} burn rate",
         ),
         forecast=_forecast_record(forecast, no_forecast, evaluated_at),
         policy=Policy(policy.state, policy.rule, policy.reason),

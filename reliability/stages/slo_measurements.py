@@ -22,7 +22,13 @@ from reliability.artifacts.sli_metrics import (
 )
 from reliability.artifacts.sli_metrics import Measurement as MeasurementEntry
 from reliability.config.model import BudgetingMethod, CompositeMethod, Config, Slo
-from reliability.conventions import FORECAST_CARRY_WINDOW, FORECAST_HORIZON_SECONDS, HISTORY_WINDOW
+from reliability.conventions import (
+    CURRENT_BURN_SECONDS,
+    CURRENT_BURN_WINDOW,
+    FORECAST_CARRY_WINDOW,
+    FORECAST_HORIZON_SECONDS,
+    HISTORY_WINDOW,
+)
 from reliability.core.accumulate import ComponentSeries
 from reliability.core.attribution import by_bucket
 from reliability.core.counts import Count, MinuteSeries
@@ -44,10 +50,12 @@ class NamedSpan:
 
 
 def window_spans(config: Config, slo: Slo, grid: MinuteGrid) -> tuple[WindowSpan, list[NamedSpan]]:
-    """The SLO window's span and every window measured for the SLO, shortest first, history last."""
+    """The SLO window's span and every window measured for the SLO, shortest first, history last:
+    its alert windows, the current burn window, the SLO window, the forecast carry and all history."""
     span = span_at(slo.window, grid.end)
     pairs = config.alert_window_sets[slo.alert_windows]
     rolling = {(p.long, p.long_seconds) for p in pairs} | {(p.short, p.short_seconds) for p in pairs}
+    rolling.add((CURRENT_BURN_WINDOW, CURRENT_BURN_SECONDS))  # current burn, whatever the alert windows
     spans = [NamedSpan(n, grid.minutes - s // MINUTE, s) for n, s in sorted(rolling, key=lambda w: w[1])]
     spans.append(NamedSpan(slo.window.name, (span.start - grid.origin) // MINUTE, span.elapsed_seconds))
     if slo.window.calendar is None and span.period_seconds > FORECAST_HORIZON_SECONDS:
