@@ -418,3 +418,65 @@ def test_promtool_passes_the_unit_tests_of_every_golden_rule_file(test_file: Pat
     passed = promtool("test", "rules", test_file.name, cwd=test_file.parent)
     assert passed.returncode == 0, passed.stdout + passed.stderr
     assert "SUCCESS" in passed.stdout + passed.stderr
+
+
+def six_hours_only() -> str:
+    """CONFIG's gateway-availability alone, alerted by a single 6h/30m page pair: no 1h window."""
+    data = yaml.safe_load(CONFIG)
+    gateway = data["services"][0]["components"][0]
+    slo = gateway["slos"][0] | {"alerting": {"windows": "six-hours"}}
+    data["services"][0]["components"] = [gateway | {"slos": [slo]}]
+    data["services"][0].pop("slos")
+    pair = {"severity": "page", "long": "6h", "short": "30m", "budget_share": 0.05}
+    data["alert_windows"] = [{"name": "six-hours", "pairs": [pair]}]
+    return yaml.safe_dump(data)
+
+
+@pytest.fixture
+def six_hours_rules(tmp_path: Path) -> Path:
+    """Rules and their promtool tests for an SLO whose only alert pair is 6h/30m."""
+    config = tmp_path / "reliability.yaml"
+    config.write_text(six_hours_only())
+    out = tmp_path / "rules"
+    result = invoke(str(config), "--out", str(out), "--tests")
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_current_burn_is_the_1h_ratio_over_the_budget_without_a_1h_alert_window(
+    six_hours_rules: Path,
+) -> None:
+    rules = groups_of(six_hours_rules / "shop.rules.yml")["slo-shop-gateway-availability"]
+    # 5m for the period's mean, 1h for the current burn, 30m and 6h for the alert pair.
+    windows = ["5m", "30m", "1h", "6h", "30d"]
+    assert records(rules)[: len(windows)] == [f"slo:sli_error:ratio_rate{w}" for w in windows]
+    current = next(r for r in rules if r.get("record") == "slo:current_burn_rate:ratio")
+    assert current["expr"] == (
+        f"slo:sli_error:ratio_rate1h{SELECTOR} / on(sloth_id, sloth_slo, sloth_service) group_left "
+        f"slo:error_budget:ratio{SELECTOR}"
+    )
+
+
+@pytest.mark.real
+def test_promtool_checks_the_current_burn_record_against_the_1h_ratio(six_hours_rules: Path) -> None:
+    test_file = six_hours_rules / "tests" / "shop.rules.test.yml"
+    tests = {t["name"]: t for t in yaml.safe_load(test_file.read_text())["tests"]}
+    checks = {
+        c["expr"].split("{")[0]: c for c in tests["shop/gateway-availability: fast burn"]["promql_expr_test"]
+    }
+    burn = checks["slo:current_burn_rate:ratio"]["exp_samples"][0]
+    assert burn["value"] == 0.5 / 0.001 and 'sloth_window="1h"' in burn["labels"]
+    passed = promtool("test", "rules", test_file.name, cwd=test_file.parent)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+
+    # With the 5m ratio as the current burn (Sloth's), the same constant inputs give the same value
+    # but the record is no longer the 1h one: promtool must fail it.
+    rules_file = six_hours_rules / "shop.rules.yml"
+    rules_file.write_text(
+        rules_file.read_text().replace(
+            "expr: slo:sli_error:ratio_rate1h{", "expr: slo:sli_error:ratio_rate5m{"
+        )
+    )
+    failed = promtool("test", "rules", test_file.name, cwd=test_file.parent)
+    assert failed.returncode != 0
+    assert "slo:current_burn_rate:ratio" in failed.stdout + failed.stderr

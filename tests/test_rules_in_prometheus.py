@@ -1,8 +1,8 @@
 """Generated rules loaded into a real Prometheus and evaluated over backfilled counters.
 
 Two hours of counters up to the test's start, 10 % of requests failing throughout:
-the 5m error-ratio rule must record 0.1 and the page alert (14.4 x 0.001 = 0.0144 over
-1h and 5m) must fire.
+the 5m error-ratio rule must record 0.1, the current burn rate 0.1 / 0.001 = 100 from the 1h
+rule, and the page alert (14.4 x 0.001 = 0.0144 over 1h and 5m) must fire.
 """
 
 from __future__ import annotations
@@ -84,6 +84,9 @@ def test_prometheus_evaluates_the_generated_rules(tmp_path: Path) -> None:
     with prometheus(tmp_path, config, data_dir=data) as base:
         ratio = poll(base, 'slo:sli_error:ratio_rate5m{sloth_slo="gateway-availability"}')
         assert abs(float(ratio[0]["value"][1]) - 0.1) < 1e-9
+        burn = poll(base, 'slo:current_burn_rate:ratio{sloth_slo="gateway-availability"}')
+        assert burn[0]["metric"]["sloth_window"] == "1h"  # the 1h ratio over the budget
+        assert abs(float(burn[0]["value"][1]) - 100) < 1e-6
         firing = poll(base, 'ALERTS{alertname="SLOErrorBudgetBurnPage", alertstate="firing"}')
         assert {a["metric"]["long_window"] for a in firing} >= {"1h"}
         objective = query(base, 'slo:objective:ratio{sloth_slo="gateway-availability"}')

@@ -1,4 +1,5 @@
-"""promtool unit tests for generated rules: each SLO pages on a fast burn and stays silent when healthy.
+"""promtool unit tests for generated rules: each SLO pages on a fast burn and stays silent when healthy,
+and its current burn rate is its 1h error ratio over the budget.
 
 Inputs are counters rising by whole events each minute in fixed proportions, so every window's error
 ratio is exactly 0.5 (fast burn) or exactly 0 (healthy): promtool compares values exactly. Inputs of
@@ -16,9 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from reliability.config.model import CounterSelectors, Selector
+from reliability.conventions import CURRENT_BURN_SECONDS, RULE_CURRENT_BURN
 from reliability.durations import format_duration
 from reliability.exporters.rules import (
-    BASE_WINDOW_SECONDS,
+    PERIOD_BASE_WINDOW_SECONDS,
     SloRuleSpec,
     alert_rule,
     number,
@@ -226,8 +228,6 @@ def _test_group(
     minutes = RUN_MINUTES + math.ceil(for_seconds / 60)
     eval_time = format_duration(minutes * 60)
     pages = sorted({a.name for a in spec.alerts if a.severity == "page"})
-    base_window = format_duration(BASE_WINDOW_SECONDS)
-    base = sli_error_record(base_window)
     return {
         "name": f"{spec.service}/{spec.slo}: {scenario}",
         "interval": "1m",
@@ -237,16 +237,31 @@ def _test_group(
         "alert_rule_test": [
             {"eval_time": eval_time, "alertname": name, "exp_alerts": expected[name]} for name in pages
         ],
-        "promql_expr_test": [
-            {
-                "expr": f"{base}{slo_selector(spec)}",
-                "eval_time": eval_time,
-                "exp_samples": [
-                    {"labels": _series(base, series_labels(spec, base_window).items()), "value": wanted}
-                ],
-            }
-        ],
+        "promql_expr_test": _record_tests(spec, wanted, eval_time),
     }
+
+
+def _expr_test(expr: str, series: str, value: float, eval_time: str) -> dict[str, Any]:
+    return {"expr": expr, "eval_time": eval_time, "exp_samples": [{"labels": series, "value": value}]}
+
+
+def _record_tests(spec: SloRuleSpec, wanted: float, eval_time: str) -> list[dict[str, Any]]:
+    """The period's base (5m) and the current burn window's (1h) error ratios are `wanted`; the
+    current burn rate is the 1h ratio over the budget, divided as PromQL divides it."""
+    selector = slo_selector(spec)
+    tests = []
+    for seconds in (PERIOD_BASE_WINDOW_SECONDS, CURRENT_BURN_SECONDS):
+        window = format_duration(seconds)
+        record = sli_error_record(window)
+        series = _series(record, series_labels(spec, window).items())
+        tests.append(_expr_test(record + selector, series, wanted, eval_time))
+    # The division keeps the 1h ratio's labels (sloth_window too) under the new record's name.
+    current = series_labels(spec, format_duration(CURRENT_BURN_SECONDS)).items()
+    burn = wanted / float(number(spec.error_budget))
+    tests.append(
+        _expr_test(RULE_CURRENT_BURN + selector, _series(RULE_CURRENT_BURN, current), burn, eval_time)
+    )
+    return tests
 
 
 def unit_tests(

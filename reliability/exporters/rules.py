@@ -1,8 +1,10 @@
 """Prometheus recording and alerting rules for SLOs, under Sloth's names: specs in, plain dicts out.
 
 Per SLO, one group (Prometheus evaluates a group's rules in order, so later rules see earlier ones):
-the error ratio over every window the alert pairs use, the SLO period's ratio averaged from the 5m
-rule (no long-range `rate`), the metadata rules Sloth's dashboards read, and one alert per window pair.
+the error ratio over every window the alert pairs use and over the current burn window (1h), the SLO
+period's ratio averaged from the 5m rule (no long-range `rate`), the metadata rules Sloth's dashboards
+read, and one alert per window pair. The current burn rate is the 1h ratio over the budget (Sloth's is
+the 5m one): the same number as the summary, the exported metrics and the hooks.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from typing import Any
 
 from reliability.config.model import AlertWindowPair, CounterSelectors
 from reliability.conventions import (
+    CURRENT_BURN_SECONDS,
     LABEL_ID,
     LABEL_SERVICE,
     LABEL_SEVERITY,
@@ -31,7 +34,7 @@ from reliability.conventions import (
 from reliability.durations import format_duration
 
 WINDOW = "{{.window}}"  # where a query template takes its range, as in Sloth's specs
-BASE_WINDOW_SECONDS = 300  # the period ratio and the current burn rate are built from the 5m rule
+PERIOD_BASE_WINDOW_SECONDS = 300  # the period ratio is the mean of the 5m rule's ratios
 LABEL_OBJECTIVE = "sloth_objective"
 LABEL_LONG_WINDOW, LABEL_SHORT_WINDOW = "long_window", "short_window"
 PAGE_ALERT, TICKET_ALERT = "SLOErrorBudgetBurnPage", "SLOErrorBudgetBurnTicket"
@@ -84,8 +87,9 @@ class SloRuleSpec:
         return format_duration(self.period_seconds)
 
     def windows(self) -> list[str]:
-        """The error-ratio windows the rules need, shortest first: 5m and each pair's two windows."""
-        seconds = {BASE_WINDOW_SECONDS}
+        """The error-ratio windows the rules need, shortest first: the period's base (5m), the current
+        burn window (1h) and each pair's two windows."""
+        seconds = {PERIOD_BASE_WINDOW_SECONDS, CURRENT_BURN_SECONDS}
         for pair in self.alert_pairs:
             seconds.update((pair.long_seconds, pair.short_seconds))
         return [format_duration(s) for s in sorted(seconds)]
@@ -134,7 +138,7 @@ def _error_ratio_rules(spec: SloRuleSpec) -> list[dict[str, Any]]:
     ]
     if spec.period not in spec.windows():
         # The mean of the 5m ratios over the period: cheap, where a 30d rate would read every sample.
-        base = sli_error_record(format_duration(BASE_WINDOW_SECONDS)) + slo_selector(spec)
+        base = sli_error_record(format_duration(PERIOD_BASE_WINDOW_SECONDS)) + slo_selector(spec)
         rules.append(
             {
                 "record": sli_error_record(spec.period),
@@ -150,13 +154,13 @@ def _metadata_rules(spec: SloRuleSpec) -> list[dict[str, Any]]:
     labels = dict(spec.labels) | id_labels(spec)
     selector = slo_selector(spec)
     matching = f"on({LABEL_ID}, {LABEL_SLO}, {LABEL_SERVICE}) group_left"
-    base = sli_error_record(format_duration(BASE_WINDOW_SECONDS))
+    current = sli_error_record(format_duration(CURRENT_BURN_SECONDS))
     budget = f"{RULE_ERROR_BUDGET}{selector}"
     expressions = {
         RULE_OBJECTIVE: f"vector({number(spec.objective_ratio)})",
         RULE_ERROR_BUDGET: f"vector({number(spec.error_budget)})",
         RULE_TIME_PERIOD: f"vector({number(spec.period_seconds / 86400)})",
-        RULE_CURRENT_BURN: f"{base}{selector} / {matching} {budget}",
+        RULE_CURRENT_BURN: f"{current}{selector} / {matching} {budget}",
         RULE_PERIOD_BURN: f"{sli_error_record(spec.period)}{selector} / {matching} {budget}",
         RULE_PERIOD_REMAINING: f"1 - {RULE_PERIOD_BURN}{selector}",
     }
