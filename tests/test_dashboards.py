@@ -28,7 +28,7 @@ from reliability.errors import EXIT_INVALID_CONFIG
 from reliability.exporters import grafana
 from reliability.exporters.grafana import catalog
 from reliability.exporters.grafana.promql import named_series, slo_scope
-from reliability.exporters.grafana.specs import COMMON_FACTS, slo_facts
+from reliability.exporters.grafana.specs import overview_facts, slo_facts
 
 Json = dict[str, Any]
 
@@ -272,6 +272,27 @@ def test_thresholds_follow_each_slos_objective_policy_and_alert_factor(built: di
     assert steps(attained) == [("red", None), ("orange", 0.99), ("green", 0.999)]
 
 
+def test_burn_panels_show_one_current_burn_and_name_the_configured_factors(built: dict[str, Json]) -> None:
+    burn = panel_titled(built["example/orders.json"], "Burn rate (1h)", "checkout-availability:")
+    assert burn["description"].endswith("Yellow from 1; red from 14.4, where the 1h/5m page pair fires.")
+    storefront = built["example/storefront.json"]
+    monthly = panel_titled(storefront, "Burn rate (1h)", "catalog-availability-monthly:")
+    assert monthly["description"].endswith("Yellow from 1.")  # a calendar period's factor varies
+    trend = panel_titled(built["example/overview.json"], "Burn rate (1h)", "Trends")
+    assert trend["description"].endswith(
+        "The 1h/5m page pair fires from 14.4 for a 30d SLO, 13.44 for a 28d SLO."
+    )
+    with_rules = 0
+    for board in built.values():
+        for panel in panels(board):
+            if panel["title"] == "Burn rate by window":
+                legends = [t["legendFormat"] for t in panel["targets"]]
+                assert legends[0] == "{{window}}"  # the 1h line is the current burn: no second one
+                assert not any("current" in legend for legend in legends)
+                with_rules += "period (rule)" in legends
+    assert with_rules
+
+
 # --- queries ---
 
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
@@ -403,7 +424,10 @@ def test_the_catalogs_templates_name_only_known_series_and_facts(example: Config
     slo = example.slos[0]
     series = set(named_series([slo], slo_scope(slo)))
     per_slo = (*catalog.SLO_STATS, *catalog.SLO_GRAPHS)
-    for specs, facts in ((per_slo, set(slo_facts(slo))), (catalog.TRENDS, set(COMMON_FACTS))):
+    for specs, facts in (
+        (per_slo, set(slo_facts(example, slo))),
+        (catalog.TRENDS, set(overview_facts(example))),
+    ):
         for spec in specs:
             words = fields(spec.title) | fields(spec.description)
             words |= {f for q in spec.queries for f in fields(q.legend)}

@@ -70,7 +70,7 @@ SLO_STATS = (
         "burn",
         "Burn rate ({burn_window})",
         "Error ratio over the last {burn_window} / (1 - objective): 1 spends exactly the budget over the "
-        "window. Red from the page factor of the {burn_window} alert pair.",
+        "window. Yellow from 1{burn_colours}.",
         "{current_burn}",
         "suffix:x",
         Colouring.BURN,
@@ -141,13 +141,12 @@ SLO_GRAPHS = (
     PanelSpec(
         "burn-rates",
         "Burn rate by window",
-        "Error ratio / (1 - objective) over each alert window and the SLO window; `current` and `period` "
-        "are the recording rules'. At 1 (dashed) the budget lasts exactly the window.",
+        "Error ratio / (1 - objective) over each alert window, the last {burn_window} and the SLO window. "
+        "The {burn_window} line is the current burn rate, the same as the stats' and the recording rules'; "
+        "`period` is the recording rules' estimate over the rolling period. At 1 (dashed) the budget "
+        "lasts exactly the window.",
         (
             QuerySpec("{burn_by_window}", "{by_window}"),
-            # The rules' current burn is their 5m ratio (rules.BASE_WINDOW_SECONDS), not the
-            # pipeline's CURRENT_BURN_WINDOW that the stats and tables call current.
-            QuerySpec("{rule_current_burn}", "current (rule)", needs_rules=True),
             QuerySpec("{rule_period_burn}", "period (rule)", needs_rules=True),
         ),
         "suffix:x",
@@ -203,7 +202,7 @@ TRENDS = (
             "trend-burn",
             "Burn rate ({burn_window})",
             "Error ratio over the last {burn_window} / (1 - objective). At 1 (dashed) the budget lasts "
-            "exactly the SLO window; a 30d SLO pages from 14.4 (with the 5m window agreeing).",
+            "exactly the SLO window.{pages_from}",
             "{current_burn}",
             "suffix:x",
             Colouring.BURN,

@@ -8,7 +8,7 @@ from reliability.exporters.grafana.catalog import STATUS_COUNTS, TRENDS
 from reliability.exporters.grafana.envelope import dashboard
 from reliability.exporters.grafana.panels import Item, Panel, Query, Row
 from reliability.exporters.grafana.promql import VARIABLE_SCOPE, named_series, series
-from reliability.exporters.grafana.specs import COMMON_FACTS, count_panel, panel
+from reliability.exporters.grafana.specs import count_panel, overview_facts, panel
 from reliability.exporters.grafana.tables import sla_table, slo_table
 from reliability.exporters.grafana.thresholds import PLAIN, Json
 
@@ -33,7 +33,8 @@ def overview(config: Config) -> Json:
         LAST_RUN,
     ]
     items += [Row("row-slos", "SLOs"), slo_table(config, config.slos)]
-    items += [Row("row-trends", "Trends"), *(panel(s, config, None, named, COMMON_FACTS) for s in TRENDS)]
+    facts = overview_facts(config)
+    items += [Row("row-trends", "Trends"), *(panel(s, config, None, named, facts) for s in TRENDS)]
     items += [Row("row-slas", "SLAs"), sla_table(config.slas)]
     return dashboard(
         "reliability-overview",

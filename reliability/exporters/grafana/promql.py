@@ -11,7 +11,6 @@ from reliability.conventions import (
     CURRENT_BURN_WINDOW,
     LABEL_SERVICE,
     LABEL_SLO,
-    RULE_CURRENT_BURN,
     RULE_PERIOD_BURN,
     RULE_PERIOD_REMAINING,
     SLA_LABELS,
@@ -122,6 +121,5 @@ def named_series(slos: Sequence[Slo], scope: Scope) -> dict[str, str]:
         "bad_events": series(Metric.EVENTS, *exported, is_(KIND, "bad")),
         "sla_breach": series(Metric.SLA_BREACH, *scope.slas),
         "rule_remaining": series(RULE_PERIOD_REMAINING, *scope.rules),
-        "rule_current_burn": series(RULE_CURRENT_BURN, *scope.rules),
         "rule_period_burn": series(RULE_PERIOD_BURN, *scope.rules),
     }

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from reliability.config.model import Config, Sla, Slo
-from reliability.conventions import RULE_SLI_ERROR, Metric
+from reliability.conventions import CURRENT_BURN_WINDOW, RULE_SLI_ERROR, Metric
 from reliability.exporters.grafana.catalog import SLO_GRAPHS, SLO_STATS
 from reliability.exporters.grafana.envelope import TAG, dashboard, dashboard_uid
 from reliability.exporters.grafana.panels import Item, Panel, Query, Row, graph
@@ -48,7 +48,7 @@ def service_dashboard(config: Config, service: str, rules: dict[str, SloRuleSpec
 
 def _slo_panels(config: Config, slo: Slo, rules: SloRuleSpec | None) -> list[Item]:
     scope = slo_scope(slo)
-    named, facts = named_series([slo], scope), slo_facts(slo)
+    named, facts = named_series([slo], scope), slo_facts(config, slo)
     panels: list[Item] = [
         panel(spec, config, slo, named, facts, with_rules=rules is not None)
         for spec in (*SLO_STATS, *SLO_GRAPHS)
@@ -60,8 +60,9 @@ def _slo_panels(config: Config, slo: Slo, rules: SloRuleSpec | None) -> list[Ite
             graph(
                 f"{slo.id}:error-ratios",
                 "Error ratio by window",
-                "Bad / total requests over each alert window and the SLO period, from the recording "
-                "rules. Above the dashed line (1 - objective) the budget burns faster than it lasts.",
+                f"Bad / total requests over each alert window, the last {CURRENT_BURN_WINDOW} and the SLO "
+                "period, from the recording rules. Above the dashed line (1 - objective) the budget burns "
+                "faster than it lasts.",
                 errors,
                 "percentunit",
                 steps=error_ratio_steps(slo),

@@ -7,15 +7,22 @@ names (`{sli}`, `{current_burn}`...), so a query reads as the sum of its parts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from reliability.config.model import Config, Slo
 from reliability.conventions import CURRENT_BURN_WINDOW
+from reliability.core.alerts import AlertState
 from reliability.exporters.grafana.panels import Panel, Query
 from reliability.exporters.grafana.promql import SERVICE, SLO, by_service_and_slo
-from reliability.exporters.grafana.thresholds import Colouring, colours, objective_text
+from reliability.exporters.grafana.thresholds import (
+    Colouring,
+    colours,
+    current_burn_thresholds,
+    objective_text,
+)
 from reliability.exporters.metrics import KIND, WINDOW
+from reliability.exporters.rules import number
 
 # Grafana's range for the calendar period so far; `now/fQ` is the calendar quarter while the
 # fiscal year starts in January, as the dashboards set it.
@@ -70,13 +77,42 @@ COMMON_FACTS = {
 }
 
 
-def slo_facts(slo: Slo) -> dict[str, str]:
+def _burn_colours(config: Config, slo: Slo) -> str:
+    """'; red from 14.4, where the 1h/5m page pair fires': each pair on the current burn window."""
+    return "".join(
+        f"; {t.colour} from {number(t.factor)}, where the {t.pair.long}/{t.pair.short} {t.pair.severity} "
+        "pair fires"
+        for t in current_burn_thresholds(config, slo)
+    )
+
+
+def _pages_from(config: Config, slos: Sequence[Slo]) -> str:
+    """' The 1h/5m page pair fires from 14.4 for a 30d SLO, 13.44 for a 28d SLO.': the current burn
+    rates that page the SLOs shown, from their alert windows; empty when no page pair uses that window."""
+    factors: dict[str, list[str]] = {}  # by pair, longest SLO window first
+    for slo in sorted(slos, key=lambda slo: -(slo.window.rolling_seconds or 0)):
+        for t in current_burn_thresholds(config, slo):
+            if t.pair.severity != AlertState.PAGE:
+                continue
+            said = f"{number(t.factor)} for a {slo.window.name} SLO"
+            listed = factors.setdefault(f"{t.pair.long}/{t.pair.short}", [])
+            if said not in listed:
+                listed.append(said)
+    return "".join(f" The {pair} page pair fires from {', '.join(said)}." for pair, said in factors.items())
+
+
+def slo_facts(config: Config, slo: Slo) -> dict[str, str]:
     return COMMON_FACTS | {
         "window": slo.window.describe(),
         "window_name": slo.window.name,
         "objective": objective_text(slo),
         "alert_windows": slo.alert_windows,
+        "burn_colours": _burn_colours(config, slo),
     }
+
+
+def overview_facts(config: Config) -> dict[str, str]:
+    return COMMON_FACTS | {"pages_from": _pages_from(config, config.slos)}
 
 
 def window_time_from(slo: Slo) -> str:

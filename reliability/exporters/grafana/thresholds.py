@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
 from reliability.config.defaults import DEFAULT_POLICY
-from reliability.config.model import Config, PolicyRule, Sla, Slo
+from reliability.config.model import AlertWindowPair, Config, PolicyRule, Sla, Slo
 from reliability.conventions import CURRENT_BURN_WINDOW, FORECAST_HORIZON_SECONDS
 from reliability.core.alerts import AlertState
 from reliability.render.numbers import configured_percent
@@ -131,16 +132,33 @@ def budget_steps(rules: Sequence[PolicyRule]) -> tuple[Step, ...]:
     return (*steps, ("green", bounds[-1]))
 
 
+@dataclass(frozen=True)
+class BurnThreshold:
+    """A current burn rate at which an alert pair of the SLO fires, and the colour it shows from."""
+
+    colour: str
+    factor: float
+    pair: AlertWindowPair
+
+
+def current_burn_thresholds(config: Config, slo: Slo) -> tuple[BurnThreshold, ...]:
+    """Red (page) or orange (ticket) from the factor of each alert pair whose long window is the
+    current burn window. Rolling windows only: a calendar period's factor changes with its length."""
+    seconds = slo.window.rolling_seconds
+    if seconds is None:
+        return ()
+    return tuple(
+        BurnThreshold(
+            "red" if pair.severity == AlertState.PAGE else "orange", round(pair.factor(seconds), 6), pair
+        )
+        for pair in config.alert_window_sets.get(slo.alert_windows, ())
+        if pair.long == CURRENT_BURN_WINDOW
+    )
+
+
 def burn_steps(config: Config, slo: Slo) -> tuple[Step, ...]:
-    """Yellow from 1; red (page) or orange (ticket) from the factor of the alert pair whose long
-    window is the current burn window. Rolling windows only: a calendar period's factor changes
-    with the period's length."""
-    steps = list(BURN_STEPS)
-    if slo.window.rolling_seconds is not None:
-        for pair in config.alert_window_sets.get(slo.alert_windows, ()):
-            if pair.long == CURRENT_BURN_WINDOW:
-                colour = "red" if pair.severity == AlertState.PAGE else "orange"
-                steps.append((colour, round(pair.factor(slo.window.rolling_seconds), 6)))
+    """Yellow from 1, then the colours of `current_burn_thresholds`."""
+    steps = [*BURN_STEPS, *((t.colour, t.factor) for t in current_burn_thresholds(config, slo))]
     return tuple(sorted(steps, key=lambda step: -1.0 if step[1] is None else step[1]))
 
 
