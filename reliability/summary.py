@@ -10,7 +10,7 @@ from reliability.artifacts.models import Artifact, stage_artifact
 from reliability.artifacts.sla_compliance import ActionRecord, SlaCompliance
 from reliability.artifacts.sli_metrics import InputReport, SliMetrics
 from reliability.artifacts.slo_targets import SloTarget, SloTargets
-from reliability.conventions import Stage
+from reliability.conventions import CURRENT_BURN_WINDOW, Stage
 from reliability.render.numbers import percent
 from reliability.stages.sla_compliance import slas_covering
 from reliability.terminal.table import Cell, State, Table
@@ -31,7 +31,8 @@ class SummaryRow:
 
 NOTABLE_SHARE = 0.10  # a consumer worth naming under the table
 
-HEADERS = ("SERVICE", "SLO", "SLI", "OBJECTIVE", "BUDGET LEFT", "BURN (1h)", "ALERT", "POLICY", "SLA")
+BURN = f"BURN ({CURRENT_BURN_WINDOW})"
+HEADERS = ("SERVICE", "SLO", "SLI", "OBJECTIVE", "BUDGET LEFT", BURN, "ALERT", "POLICY", "SLA")
 
 
 def _sla_cell(entry: SloBudget | UnjudgedBudget, sla: SlaCompliance | None) -> str:

@@ -16,7 +16,7 @@ from reliability.artifacts.models import Artifact, stage_artifact
 from reliability.artifacts.sla_compliance import ActionRecord, SlaCompliance
 from reliability.artifacts.sli_metrics import SliMetrics, SloMeasurements
 from reliability.artifacts.slo_targets import SloTarget, SloTargets
-from reliability.conventions import Stage
+from reliability.conventions import CURRENT_BURN_WINDOW, Stage
 from reliability.render.numbers import percent
 from reliability.report import svg
 from reliability.stages.sla_compliance import slas_covering
@@ -110,7 +110,8 @@ def _table(
 
 
 def _overview(budgets: ErrorBudgets, artifacts: Mapping[Stage, Artifact]) -> str:
-    headers = ["Service", "SLO", "SLI", "Objective", "Budget left", "Burn (1h)", "Alert", "Policy", "SLA"]
+    burn = f"Burn ({CURRENT_BURN_WINDOW})"
+    headers = ["Service", "SLO", "SLI", "Objective", "Budget left", burn, "Alert", "Policy", "SLA"]
     parts = [
         "<table><caption>Every SLO at the evaluation time</caption><thead><tr>",
         *[f'<th scope="col">{escape(h)}</th>' for h in headers],
