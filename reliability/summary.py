@@ -14,6 +14,7 @@ from reliability.conventions import CURRENT_BURN_WINDOW, Stage
 from reliability.render.numbers import percent
 from reliability.stages.sla_compliance import slas_covering
 from reliability.terminal.table import Cell, State, Table
+from reliability.vocabulary import item_name
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def _sla_cell(entry: SloBudget | UnjudgedBudget, sla: SlaCompliance | None) -> s
 
 
 def _row(entry: SloBudget | UnjudgedBudget, target: SloTarget, sla: SlaCompliance | None) -> SummaryRow:
-    slo_name = entry.slo.split("/", 1)[1]
+    slo_name = item_name(entry.slo)
     objective = entry.objective_percent
     objective_text = "none" if objective is None else f"{objective:g}%"
     if target.objective_source == "auto":

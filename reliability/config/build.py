@@ -50,12 +50,12 @@ from reliability.config.model import (
     WebhookFormat,
     WebhookSpec,
     field_default,
-    item_id,
 )
 from reliability.config.yaml_source import KeyPath, YamlDocument, load_yaml
 from reliability.durations import parse_duration
 from reliability.errors import ConfigError, Problem
 from reliability.timefmt import parse_rfc3339
+from reliability.vocabulary import item_id
 
 # Defaults the model cannot hold (the field has none there); every other default is the model's field default.
 DEFAULT_SLO_WINDOW = "30d"

@@ -11,6 +11,7 @@ from typing import Any
 
 from reliability.durations import format_duration
 from reliability.errors import file_line
+from reliability.vocabulary import item_id
 
 
 def field_default(model: type[Any], name: str) -> Any:
@@ -19,11 +20,6 @@ def field_default(model: type[Any], name: str) -> Any:
     if default is MISSING:
         raise TypeError(f"{model.__name__}.{name} has no default")
     return default
-
-
-def item_id(service: str, name: str) -> str:
-    """How a component, SLO or SLA is named across the configuration and the artifacts."""
-    return f"{service}/{name}"
 
 
 @dataclass(frozen=True)

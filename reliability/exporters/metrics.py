@@ -24,6 +24,7 @@ from reliability.artifacts.slo_targets import SloTargets
 from reliability.conventions import CURRENT_BURN_WINDOW, RECENT_WINDOWS, SLA_LABELS, SLO_LABELS, Metric, Stage
 from reliability.core.alerts import AlertState
 from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
+from reliability.vocabulary import item_name
 
 WINDOW, SEVERITY, KIND = "window", "severity", "kind"
 ALERT_SEVERITIES = (AlertState.PAGE, AlertState.TICKET)
@@ -110,7 +111,7 @@ def samples(run_artifacts: Artifacts) -> Iterator[Sample]:
 
 
 def _slo_labels(service: str, component: str, slo_id: str) -> dict[str, str]:
-    name = slo_id.removeprefix(f"{service}/")
+    name = item_name(slo_id)
     return dict(zip(SLO_LABELS, (service, component, name), strict=True))
 
 
@@ -168,7 +169,7 @@ def _budget_samples(budgets: ErrorBudgets) -> Iterator[Sample]:
 def _sla_samples(sla: SlaCompliance) -> Iterator[Sample]:
     for entry in sla.slas:
         service = entry.service
-        name = entry.sla.removeprefix(f"{service}/")
+        name = item_name(entry.sla)
         labels = dict(zip(SLA_LABELS, (service, entry.component, name), strict=True))
         current = next(p for p in entry.periods if p.period == CURRENT_MONTH)
         if current.attained_percent is None:  # no data this month: neither met nor breached

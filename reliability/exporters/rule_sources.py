@@ -39,6 +39,7 @@ from reliability.exporters.rules import (
     SloRuleSpec,
     number,
 )
+from reliability.vocabulary import item_id
 
 SLOTH_VERSION = "prometheus/v1"
 SLOTH_PERIOD_SECONDS = 30 * 86400  # Sloth's default SLO period
@@ -279,7 +280,7 @@ def _documents(path: Path) -> list[tuple[_Fields, dict[str, Any]]]:
 
 def _check_unique(reader: _Fields, specs: list[SloRuleSpec], spec: SloRuleSpec, at: str) -> None:
     if any(s.service == spec.service and s.slo == spec.slo for s in specs):
-        reader.fail(at, f"SLO {spec.service}/{spec.slo} is declared twice")
+        reader.fail(at, f"SLO {spec.slo_id} is declared twice")
 
 
 def _sloth_alerts(reader: _Fields, raw: dict[str, Any], at: str) -> tuple[AlertSpec, ...]:
@@ -340,7 +341,7 @@ def from_sloth(path: Path) -> Conversion:
             try:
                 query = _sloth_error_ratio(reader, raw, at)
             except _Skip as skip:
-                result.skipped.append(f"{service}/{name}: {skip}")
+                result.skipped.append(f"{item_id(service, name)}: {skip}")
                 continue
             spec = SloRuleSpec(
                 service=service,
@@ -477,13 +478,13 @@ def from_openslo(path: Path) -> Conversion:
         try:
             spec = _openslo_spec(reader, data, slis)
         except _Skip as skip:
-            result.skipped.append(f"{service}/{name}: {skip}")
+            result.skipped.append(f"{item_id(service, name)}: {skip}")
             continue
         _check_unique(reader, result.specs, spec, "metadata.name")
         result.specs.append(spec)
         if data["spec"].get("alertPolicies"):
             result.notes.append(
-                f"{service}/{name}: alertPolicies are not converted; "
+                f"{item_id(service, name)}: alertPolicies are not converted; "
                 "the SRE Workbook's burn-rate windows are used instead"
             )
     return result

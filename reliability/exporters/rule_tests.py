@@ -229,7 +229,7 @@ def _test_group(
     eval_time = format_duration(minutes * 60)
     pages = sorted({a.name for a in spec.alerts if a.severity == "page"})
     return {
-        "name": f"{spec.service}/{spec.slo}: {scenario}",
+        "name": f"{spec.slo_id}: {scenario}",
         "interval": "1m",
         "input_series": [
             {"series": _series(s.metric, s.labels), "values": f"0+{s.per_minute}x{minutes}"} for s in inputs
@@ -274,13 +274,13 @@ def unit_tests(
     for spec in specs:
         reason: str | None = None
         if unknown:
-            reason = f"the inputs of {unknown[0].service}/{unknown[0].slo} are free PromQL"
+            reason = f"the inputs of {unknown[0].slo_id} are free PromQL"
         elif not any(spec.pairs(a.severity) for a in spec.alerts if a.severity == "page"):
             reason = "it has no page alert"
         found = [] if reason else [_test_group(spec, specs, n, bad, for_seconds) for n, bad in SCENARIOS]
         reason = reason or next((g for g in found if isinstance(g, str)), None)
         if reason:
-            untested.append(f"{spec.service}/{spec.slo}: no test: {reason}")
+            untested.append(f"{spec.slo_id}: no test: {reason}")
         else:
             groups.extend(g for g in found if isinstance(g, dict))
     return {"rule_files": [rule_file], "evaluation_interval": "1m", "tests": groups}, untested

@@ -32,6 +32,7 @@ from reliability.conventions import (
     RULE_TIME_PERIOD,
 )
 from reliability.durations import format_duration
+from reliability.vocabulary import item_id
 
 WINDOW = "{{.window}}"  # where a query template takes its range, as in Sloth's specs
 PERIOD_BASE_WINDOW_SECONDS = 300  # the period ratio is the mean of the 5m rule's ratios
@@ -85,6 +86,11 @@ class SloRuleSpec:
     @property
     def period(self) -> str:
         return format_duration(self.period_seconds)
+
+    @property
+    def slo_id(self) -> str:
+        """The SLO's id as the configuration and the artifacts spell it: service/slo."""
+        return item_id(self.service, self.slo)
 
     def windows(self) -> list[str]:
         """The error-ratio windows the rules need, shortest first: the period's base (5m), the current
@@ -186,7 +192,7 @@ def alert_rule(
     )
     share = number(pair.budget_share * 100)
     annotations = {
-        "summary": f"{spec.service}/{spec.slo} is burning its error budget {factor}x too fast "
+        "summary": f"{spec.slo_id} is burning its error budget {factor}x too fast "
         f"over {long} and {short} ({alert.severity})",
         "description": f"The error ratio over {long} and over {short} is above {factor} times the "
         f"error budget ({number(spec.error_budget)}, objective {number(spec.objective_percent)}%): "

@@ -6,13 +6,18 @@ from reliability.render.numbers import exact
 from reliability.stages.sla_compliance import slas_covering
 from reliability.timefmt import format_rfc3339
 from reliability.trace.slo import SloTrace
+from reliability.vocabulary import item_id
 
 
 def sla_lines(trace: SloTrace) -> list[str]:
     entry = trace.budget
     slas = slas_covering(trace.run.sla_compliance, entry.service, entry.component, entry.sli)
     if not slas:
-        on = "a composite SLO" if entry.sli is None else f"{entry.service}/{entry.component} {entry.sli}"
+        on = (
+            "a composite SLO"
+            if entry.sli is None
+            else f"{item_id(entry.service, entry.component)} {entry.sli}"
+        )
         return [f"no SLA on {on}"]
     lines = []
     for sla in slas:

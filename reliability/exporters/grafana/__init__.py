@@ -34,6 +34,6 @@ def dashboards(config: Config) -> dict[str, Json]:
             f"a service named 'overview' would overwrite {OVERVIEW_FILE}: rename the service",
             EXIT_INVALID_CONFIG,
         )
-    rules = {f"{spec.service}/{spec.slo}": spec for spec in rule_specs(config).specs}
+    rules = {spec.slo_id: spec for spec in rule_specs(config).specs}
     built = {OVERVIEW_FILE: overview(config)}
     return built | {f"{service}.json": service_dashboard(config, service, rules) for service in services}
