@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from reliability.durations import parse_duration
+from reliability.vocabulary import Window
 
-# The recent windows every SLI is measured over: the Workbook's alert windows.
-RECENT_WINDOWS = ("5m", "30m", "1h", "2h", "6h", "1d", "3d")
+# The recent windows every SLI is measured over: the Workbook's alert windows, shortest first.
+RECENT_WINDOWS = tuple(Window.parse(text) for text in ("5m", "30m", "1h", "2h", "6h", "1d", "3d"))
 HISTORY_WINDOW = "history"
 # The burn rate that counts as "current" everywhere (summary, metrics, hooks, rules, dashboards):
 # long enough not to flap, short enough to react within the hour. Every SLO is measured over it,
 # whatever its alert windows.
-CURRENT_BURN_WINDOW = "1h"
-CURRENT_BURN_SECONDS = int(parse_duration(CURRENT_BURN_WINDOW))
+CURRENT_BURN = Window.parse("1h")
+CURRENT_BURN_WINDOW = CURRENT_BURN.name  # as artifacts, labels and texts name it
 # A rolling window's budget is forecast this far ahead; the "carry" window is the part of
 # today's window that will still count then.
 FORECAST_HORIZON_SECONDS = 7 * 86400

@@ -28,7 +28,6 @@ from reliability.conventions import ARTIFACT_FILES, RECENT_WINDOWS, SCHEMA_VERSI
 from reliability.core.grid import MinuteGrid, evaluation_time, grid_ending_at
 from reliability.core.sla import month_start, previous_month_start
 from reliability.core.windows import span_at
-from reliability.durations import parse_duration
 from reliability.errors import ReliabilityError
 from reliability.stages import error_budgets, sla_compliance, sli_metrics, slo_targets
 from reliability.telemetry.ingest import Telemetry, load_telemetry
@@ -78,7 +77,7 @@ class RunResult:
 def lookback_seconds(config: Config, evaluated_at: int) -> int:
     """How far back to read: history, the longest SLO window and alert window, and last month."""
     longest_slo = max((evaluated_at - span_at(s.window, evaluated_at).start for s in config.slos), default=0)
-    longest_alert = max(int(parse_duration(w)) for w in RECENT_WINDOWS)
+    longest_alert = max(w.seconds for w in RECENT_WINDOWS)
     since_last_month = evaluated_at - previous_month_start(month_start(evaluated_at))
     return max(config.settings.history_seconds, longest_slo, longest_alert, since_last_month)
 

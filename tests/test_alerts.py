@@ -30,7 +30,7 @@ def test_page_needs_both_windows() -> None:
     assert only_long.state is AlertState.OK
     both = evaluate_alerts(rates(**{"1h": 20.0, "5m": 20.0}), 30 * DAY)
     assert both.state is AlertState.PAGE
-    assert [(p.pair.long, p.pair.short) for p in both.fired] == [("1h", "5m")]
+    assert [(p.pair.long.name, p.pair.short.name) for p in both.fired] == [("1h", "5m")]
 
 
 def test_threshold_is_strictly_greater() -> None:
@@ -41,7 +41,7 @@ def test_threshold_is_strictly_greater() -> None:
 def test_ticket_from_the_slow_pair() -> None:
     result = evaluate_alerts(rates(**{"3d": 1.5, "6h": 1.2}), 30 * DAY)
     assert result.state is AlertState.TICKET
-    assert [p.pair.long for p in result.fired] == ["3d"]
+    assert [p.pair.long.name for p in result.fired] == ["3d"]
 
 
 def test_page_wins_over_ticket() -> None:
@@ -63,7 +63,7 @@ def test_a_firing_pair_beats_missing_data_elsewhere() -> None:
 
 def test_pairs_longer_than_the_slo_window_do_not_apply() -> None:
     result = evaluate_alerts(rates(default=0.1), 2 * DAY)
-    statuses = {p.pair.long: p.status for p in result.pairs}
+    statuses = {p.pair.long.name: p.status for p in result.pairs}
     assert statuses["3d"] is PairStatus.NOT_APPLICABLE
     assert statuses["1d"] is PairStatus.OK
     assert result.state is AlertState.OK

@@ -23,13 +23,14 @@ from reliability.core.backtest import backtest, backtest_rationale, compliance, 
 from reliability.core.grid import DAY, MinuteGrid
 from reliability.core.replay import OccurrenceSeries
 from reliability.timefmt import parse_rfc3339
+from reliability.vocabulary import Window
 
 DAYS = 4
 MINUTES = DAYS * 1440
 GRID = MinuteGrid(origin=0, minutes=MINUTES)  # epoch 0 is a UTC midnight
-THIRTY_DAYS = SloWindow(rolling_seconds=30 * DAY)
-ONE_DAY = SloWindow(rolling_seconds=DAY)
-TWO_DAYS = SloWindow(rolling_seconds=2 * DAY)
+THIRTY_DAYS = SloWindow(Window.of(30 * DAY))
+ONE_DAY = SloWindow(Window.of(DAY))
+TWO_DAYS = SloWindow(Window.of(2 * DAY))
 
 
 def steady(events_per_minute: int = 1000) -> tuple[np.ndarray, np.ndarray]:
@@ -142,7 +143,7 @@ def test_a_window_is_judged_when_data_began_under_a_30th_of_it_late(late_minutes
     grid = MinuteGrid(origin=0, minutes=31 * 1440)
     total = np.full(grid.minutes, 10, np.int64)
     total[:late_minutes] = 0
-    window = SloWindow(rolling_seconds=30 * DAY)
+    window = SloWindow(Window.of(30 * DAY))
     ends = [p.end for p in compliance(OccurrenceSeries(total.copy(), total), grid, 0.99, window).periods]
     # The window ending at day 30 starts at minute 0; the one ending at day 31 starts after the data.
     assert ends == ([30 * DAY, 31 * DAY] if judged else [31 * DAY])

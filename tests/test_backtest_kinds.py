@@ -15,6 +15,7 @@ from reliability.core.grid import MinuteGrid
 from reliability.core.methods import measure
 from reliability.core.replay import CompositeSeries, OccurrenceSeries, for_budgeting
 from reliability.timefmt import parse_rfc3339, to_rfc3339
+from reliability.vocabulary import Window
 
 PAGES = tuple(p for p in WORKBOOK_PAIRS if p.severity == "page")
 BUDGETINGS = [
@@ -115,7 +116,7 @@ def test_page_on_too_few_events_fires_as_a_ticket_like_the_live_alerts() -> None
     good = total.copy()
     good[3000:3010] = 1  # 10 minutes at 67 % errors; page pairs see 15 and 90 events
     series = OccurrenceSeries(good, total)
-    window = SloWindow(rolling_seconds=30 * 86400)
+    window = SloWindow(Window.of(30 * 86400))
     replay = replay_alerts(series, grid, 0.999, window, WORKBOOK_PAIRS, min_events=200)
     assert replay.of("page") == ()
     assert replay.demoted_pages == 1
@@ -147,7 +148,7 @@ def test_an_incident_is_credited_only_with_a_page_that_saw_it() -> None:
     good = total.copy()
     good[1000:1006] -= 20  # 6 minutes at 2 %: an incident at 99.9 %, but a 1h burn of 2 pages nothing
     good[1350:1353] -= 500  # 344 minutes later a 3-minute burst only the 1h/5m pair pages on
-    window = SloWindow(rolling_seconds=30 * 86400)
+    window = SloWindow(Window.of(30 * 86400))
     replay = replay_alerts(OccurrenceSeries(good, total), grid, 0.999, window, PAGES)
     (page,) = replay.of("page")
     assert (page.start, page.pairs) == (1355 * 60, ("1h/5m",))  # 6h: 1,500 bad of 360,000 = burn 4.2 < 6
@@ -166,7 +167,7 @@ def test_demoted_pages_raise_tickets_even_without_ticket_pairs() -> None:
         OccurrenceSeries(good, total),
         grid,
         0.999,
-        SloWindow(rolling_seconds=30 * 86400),
+        SloWindow(Window.of(30 * 86400)),
         PAGES,
         min_events=200,
     )

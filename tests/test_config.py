@@ -28,6 +28,7 @@ from reliability.config.model import (
 )
 from reliability.durations import format_duration, parse_duration
 from reliability.errors import ConfigError
+from reliability.vocabulary import Window
 
 SOURCE = """
 sources:
@@ -380,7 +381,7 @@ def test_a_config_leaving_out_every_optional_key_gets_the_model_defaults(tmp_pat
     write(tmp_path, "events.csv", "ts,status\n")
     config = load_config(write(tmp_path, "c.yaml", SOURCE + SERVICE))
     [slo], [hook] = config.slos, config.hooks
-    assert slo.window.rolling_seconds == parse_duration(DEFAULT_SLO_WINDOW)
+    assert slo.window.rolling == Window.parse(DEFAULT_SLO_WINDOW)
     assert (slo.alert_windows, slo.min_events, slo.budgeting) == (DEFAULT_WINDOW_SET, 0, Budgeting())
     assert hook.timeout_seconds == parse_duration(DEFAULT_HOOK_TIMEOUT)
     assert hook == Hook(

@@ -375,7 +375,7 @@ def test_raw_series_and_rule_ratios_appear_per_slo_on_a_prometheus_source(built:
     assert latency["fieldConfig"]["defaults"]["unit"] == "s"
     assert steps(latency) == [("green", None), ("red", 0.25)]
     windows = [t["legendFormat"] for t in panel_titled(edge, "Error ratio by window", "goodput:")["targets"]]
-    assert windows == [*conventions.RECENT_WINDOWS, "28d"]
+    assert windows == [*(w.name for w in conventions.RECENT_WINDOWS), "28d"]
 
 
 @pytest.mark.real

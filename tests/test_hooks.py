@@ -46,6 +46,7 @@ from reliability.config.model import (
 from reliability.core.sla import projected_attainment
 from reliability.errors import ConfigError
 from reliability.stages.hooks import Confidence, PlannedAction, plan
+from reliability.vocabulary import Window
 
 EVALUATED_AT = "2026-11-05T12:00:00Z"
 ORIGIN = Origin("c.yaml", 1)
@@ -103,7 +104,14 @@ def hook(name: str, triggers: tuple[Trigger, ...], **options: Any) -> Hook:
 def slo(slo_id: str, min_events: int = 0) -> Slo:
     service, name = slo_id.split("/")
     return Slo(
-        service, name, ("api",), "availability", 99.9, SloWindow(30 * 86400), ORIGIN, min_events=min_events
+        service,
+        name,
+        ("api",),
+        "availability",
+        99.9,
+        SloWindow(Window.of(30 * 86400)),
+        ORIGIN,
+        min_events=min_events,
     )
 
 

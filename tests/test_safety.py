@@ -20,6 +20,7 @@ from reliability.artifacts.error_budgets import ErrorBudgets, SloBudget
 from reliability.artifacts.sla_compliance import ActionRecord
 from reliability.config.model import Config, Hook, Origin, Settings, Slo, SloWindow, Trigger
 from reliability.stages.hooks import Confidence, PlannedAction, plan
+from reliability.vocabulary import Window
 
 ORIGIN = Origin("c.yaml", 1)
 T0 = "2026-11-05T12:00:00Z"
@@ -47,7 +48,7 @@ def hook(name: str = "restart", **options: Any) -> Hook:
 
 def config_with(hooks: tuple[Hook, ...], services: int = 1, max_actions: int = 10) -> Config:
     slos = tuple(
-        Slo(f"svc{i}", "api", ("api",), "availability", 99.9, SloWindow(30 * 86400), ORIGIN)
+        Slo(f"svc{i}", "api", ("api",), "availability", 99.9, SloWindow(Window.of(30 * 86400)), ORIGIN)
         for i in range(services)
     )
     return Config(

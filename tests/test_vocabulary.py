@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from reliability.config import load_config
+from reliability.config.model import Config
+from reliability.errors import ConfigError
 from reliability.vocabulary import Objective, Window, budget_fraction, item_id, item_name, ratio_of_percent
 
 
@@ -30,6 +34,10 @@ def test_a_window_is_parsed_to_its_canonical_name(text: str, name: str, seconds:
 
 def test_two_spellings_of_one_span_are_one_window() -> None:
     assert len({Window.parse("1h"), Window.parse("60m"), Window.of(3600)}) == 1
+
+
+def test_a_window_reads_as_its_name_in_text() -> None:
+    assert f"{Window.parse('60m')} burn" == "1h burn"
 
 
 @pytest.mark.parametrize("text", ["", "1.5h", "h", "500ms", "1500ms", "0m", "-1h"])
@@ -93,3 +101,45 @@ def test_an_objective_round_trips_through_its_ratio(percent: Decimal) -> None:
 def test_an_item_id_is_service_slash_name_and_back() -> None:
     assert item_id("checkout", "api") == "checkout/api"
     assert item_name(item_id("checkout", "api")) == "api"
+
+
+CONFIG = """\
+sources:
+  - name: events
+    type: events
+    paths: [events.csv]
+    columns: {timestamp: {column: ts}, status: status}
+services:
+  - name: web
+    components:
+      - name: api
+        source: events
+        slis: [{name: availability, kind: availability}]
+        slos: [{name: api, sli: availability, objective: 99.9, window: WINDOW, alerting: {windows: fast}}]
+alert_windows:
+  - name: fast
+    pairs: [{severity: page, long: LONG, short: 5m, budget_share: 0.02}]
+"""
+
+
+def _load(tmp_path: Path, window: str, long: str) -> Config:
+    (tmp_path / "events.csv").write_text("ts,status\n")
+    path = tmp_path / "c.yaml"
+    path.write_text(CONFIG.replace("WINDOW", window).replace("LONG", long))
+    return load_config(path)
+
+
+def test_the_config_names_windows_canonically(tmp_path: Path) -> None:
+    config = _load(tmp_path, "720h", "60m")
+    [slo] = config.slos
+    [pair] = config.alert_window_sets["fast"]
+    assert (slo.window.rolling, slo.window.name) == (Window("30d", 30 * 86400), "30d")
+    assert (pair.long, pair.short) == (Window("1h", 3600), Window("5m", 300))
+
+
+def test_a_window_of_no_whole_seconds_is_a_located_config_problem(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _load(tmp_path, "30d", "1500ms")
+    [problem] = caught.value.problems
+    assert problem.field == "alert_windows[0].pairs[0].long"
+    assert "'1500ms' is not a positive whole number of seconds" in problem.message

@@ -14,6 +14,7 @@ from reliability.core.methods import measure
 from reliability.core.policy import decide
 from reliability.core.windows import span_at
 from reliability.timefmt import parse_rfc3339, to_rfc3339
+from reliability.vocabulary import Window
 
 HOUR = 3600
 
@@ -27,7 +28,7 @@ def calendar(unit: str, zone: str = "UTC") -> SloWindow:
 
 
 def test_rolling_window_ends_now() -> None:
-    span = span_at(SloWindow(rolling_seconds=30 * 86400), at("2026-11-05T12:00:00Z"))
+    span = span_at(SloWindow(Window.of(30 * 86400)), at("2026-11-05T12:00:00Z"))
     assert to_rfc3339(span.start) == "2026-10-06T12:00:00Z"
     assert span.period_seconds == 30 * 86400 and span.elapsed_share == 1
 

@@ -55,7 +55,7 @@ from reliability.config.yaml_source import KeyPath, YamlDocument, load_yaml
 from reliability.durations import parse_duration
 from reliability.errors import ConfigError, Problem
 from reliability.timefmt import parse_rfc3339
-from reliability.vocabulary import item_id
+from reliability.vocabulary import Window, item_id
 
 # Defaults the model cannot hold (the field has none there); every other default is the model's field default.
 DEFAULT_SLO_WINDOW = "30d"
@@ -305,7 +305,7 @@ class _Builder:
             components=components,
             sli=sli,
             objective_percent=None if objective == "auto" else float(objective),
-            window=_window(raw.get("window", DEFAULT_SLO_WINDOW)),
+            window=self._slo_window(doc, (*at, "window"), raw.get("window", DEFAULT_SLO_WINDOW)),
             origin=Origin(str(doc.path), doc.line_of(at)),
             description=raw.get("description", ""),
             budgeting=budgeting,
@@ -324,14 +324,26 @@ class _Builder:
         self.alert_window_sets[name] = tuple(
             AlertWindowPair(
                 p["severity"],
-                p["long"],
-                int(parse_duration(p["long"])),
-                p["short"],
-                int(parse_duration(p["short"])),
+                self.window(doc, (*at, "pairs", i, "long"), p["long"]),
+                self.window(doc, (*at, "pairs", i, "short"), p["short"]),
                 float(p["budget_share"]),
             )
-            for p in raw["pairs"]
+            for i, p in enumerate(raw["pairs"])
         )
+
+    def window(self, doc: YamlDocument, at: KeyPath, text: str) -> Window:
+        """The window `text` names; one of no whole seconds is a problem where it stands."""
+        try:
+            return Window.parse(text)
+        except ValueError as exc:
+            self.problem(doc, at, str(exc))
+            return Window.of(60)  # never used: a load with problems stops before the model is made
+
+    def _slo_window(self, doc: YamlDocument, at: KeyPath, raw: str | dict[str, Any]) -> SloWindow:
+        if isinstance(raw, str):
+            return SloWindow(rolling=self.window(doc, at, raw))
+        time_zone = raw.get("time_zone", field_default(SloWindow, "time_zone"))
+        return SloWindow(calendar=CalendarUnit(raw["calendar"]), time_zone=time_zone)
 
     def _hook(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> Hook:
         if ("command" in raw) == ("webhook" in raw):
@@ -370,13 +382,6 @@ def _webhook(raw: dict[str, Any]) -> WebhookSpec:
         receiver=raw.get("receiver", field_default(WebhookSpec, "receiver")),
         external_url=raw.get("external_url", field_default(WebhookSpec, "external_url")),
     )
-
-
-def _window(raw: str | dict[str, Any]) -> SloWindow:
-    if isinstance(raw, str):
-        return SloWindow(rolling_seconds=int(parse_duration(raw)))
-    time_zone = raw.get("time_zone", field_default(SloWindow, "time_zone"))
-    return SloWindow(calendar=CalendarUnit(raw["calendar"]), time_zone=time_zone)
 
 
 def _seconds(raw: dict[str, Any], key: str, model: type[Any], field_name: str) -> float:
@@ -572,7 +577,7 @@ def _check_slo(config: Config, slo: Slo) -> Iterator[Problem]:
             elif dependency.composite is not None:
                 yield at("composite", f"composite SLO {slo.id} cannot depend on composite {part.slo!r}")
     window = slo.window
-    if window.rolling_seconds is not None and (window.rolling_seconds % 60 or window.rolling_seconds < 3600):
+    if window.rolling is not None and (window.rolling.seconds % 60 or window.rolling.seconds < 3600):
         yield at("window", f"window {window.name!r} must be whole minutes, at least 1h")
     if window.calendar is not None:
         try:
@@ -592,10 +597,10 @@ def _check_slo(config: Config, slo: Slo) -> Iterator[Problem]:
         yield at("alerting", f"unknown alert window set {slo.alert_windows!r} (known: {known_sets})")
     else:
         for pair in pairs:
-            if pair.long_seconds % 60 or pair.short_seconds % 60 or pair.short_seconds >= pair.long_seconds:
+            long, short = pair.long.seconds, pair.short.seconds
+            if long % 60 or short % 60 or short >= long:
                 yield at(
-                    "alerting",
-                    f"alert windows {pair.long}/{pair.short} must be whole minutes, the short one shorter",
+                    "alerting", f"alert windows {pair.label} must be whole minutes, the short one shorter"
                 )
 
 

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from reliability.config.model import AlertWindowPair, PolicyRule, Slo, field_default
+from reliability.vocabulary import Window
 
 # SRE Workbook, chapter 5: 2 % of the budget in 1 h, 5 % in 6 h (page); 10 % in 1 d and in 3 d (ticket).
 # Windows stay fixed; each pair's factor follows from its share and the SLO window.
 WORKBOOK_PAIRS = (
-    AlertWindowPair("page", "1h", 3600, "5m", 300, 0.02),
-    AlertWindowPair("page", "6h", 21600, "30m", 1800, 0.05),
-    AlertWindowPair("ticket", "1d", 86400, "2h", 7200, 0.10),
-    AlertWindowPair("ticket", "3d", 259200, "6h", 21600, 0.10),
+    AlertWindowPair("page", Window.parse("1h"), Window.parse("5m"), 0.02),
+    AlertWindowPair("page", Window.parse("6h"), Window.parse("30m"), 0.05),
+    AlertWindowPair("ticket", Window.parse("1d"), Window.parse("2h"), 0.10),
+    AlertWindowPair("ticket", Window.parse("3d"), Window.parse("6h"), 0.10),
 )
 
 # Only the two fast pairs: for SLOs that should page but never open tickets.

@@ -9,9 +9,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from reliability.durations import format_duration
 from reliability.errors import file_line
-from reliability.vocabulary import item_id
+from reliability.vocabulary import Window, item_id
 
 
 def field_default(model: type[Any], name: str) -> Any:
@@ -213,7 +212,7 @@ class CalendarUnit(StrEnum):
 class SloWindow:
     """A rolling duration, or a calendar period aligned in an IANA time zone."""
 
-    rolling_seconds: int | None = None
+    rolling: Window | None = None
     calendar: CalendarUnit | None = None
     time_zone: str = "UTC"
 
@@ -222,8 +221,8 @@ class SloWindow:
         """The window's key in artifacts: '30d', or 'calendar-month' (zone given separately)."""
         if self.calendar is not None:
             return f"calendar-{self.calendar.value}"
-        assert self.rolling_seconds is not None
-        return format_duration(self.rolling_seconds)
+        assert self.rolling is not None
+        return self.rolling.name
 
     def describe(self) -> str:
         if self.calendar is not None:
@@ -249,14 +248,17 @@ class Budgeting:
 @dataclass(frozen=True)
 class AlertWindowPair:
     severity: str  # page | ticket
-    long: str
-    long_seconds: int
-    short: str
-    short_seconds: int
+    long: Window
+    short: Window
     budget_share: float  # of the whole SLO window's budget, spent in `long` at the factor
 
+    @property
+    def label(self) -> str:
+        """'1h/5m': how artifacts and texts name the pair."""
+        return f"{self.long.name}/{self.short.name}"
+
     def factor(self, slo_window_seconds: float) -> float:
-        return self.budget_share * slo_window_seconds / self.long_seconds
+        return self.budget_share * slo_window_seconds / self.long.seconds
 
 
 @dataclass(frozen=True)

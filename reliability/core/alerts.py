@@ -76,8 +76,8 @@ def evaluate_alerts(
     results = []
     for pair in pairs:
         factor = pair.factor(slo_window_seconds)
-        long_burn, short_burn = burn_by_window[pair.long], burn_by_window[pair.short]
-        if pair.long_seconds > slo_window_seconds:
+        long_burn, short_burn = burn_by_window[pair.long.name], burn_by_window[pair.short.name]
+        if pair.long.seconds > slo_window_seconds:
             status = PairStatus.NOT_APPLICABLE
         elif long_burn.exceeds(factor) and short_burn.exceeds(factor):
             status = PairStatus.FIRING
@@ -85,7 +85,7 @@ def evaluate_alerts(
             status = PairStatus.NO_DATA
         else:
             status = PairStatus.OK
-        weak = bool({pair.long, pair.short} & low_confidence_windows)
+        weak = bool({pair.long.name, pair.short.name} & low_confidence_windows)
         results.append(PairResult(pair, factor, long_burn, short_burn, status, weak))
     firing = {r.effective_severity for r in results if r.status is PairStatus.FIRING}
     if "page" in firing:

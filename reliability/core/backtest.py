@@ -150,8 +150,8 @@ def compliance(series: Replayable, grid: MinuteGrid, objective: float, window: S
         ]
     starts = np.array([(s.start - grid.origin) // MINUTE for s in spans], np.int64)
     ends = np.array([(t - grid.origin) // MINUTE for t in instants], np.int64)
-    if window.rolling_seconds is not None:
-        judged = first_data - starts < (window.rolling_seconds // MINUTE) * DATA_START_GRACE_SHARE
+    if window.rolling is not None:
+        judged = first_data - starts < (window.rolling.seconds // MINUTE) * DATA_START_GRACE_SHARE
     else:  # the period to date on the events recorded, as a run at that instant reported it
         judged = np.ones(len(instants), np.bool_)
     counts = series.windows(starts, ends)
@@ -165,10 +165,6 @@ def compliance(series: Replayable, grid: MinuteGrid, objective: float, window: S
         closes = window.calendar is None or spans[i].period_end == instants[i]
         periods.append(PeriodEnd(instants[i], good, total, good / total, float(left), bool(met), closes))
     return Compliance(window.name, tuple(periods))
-
-
-def pair_label(pair: AlertWindowPair) -> str:
-    return f"{pair.long}/{pair.short}"
 
 
 @dataclass(frozen=True)
@@ -248,7 +244,7 @@ class _PairFiring:
 
     @property
     def label(self) -> str:
-        return pair_label(self.pair)
+        return self.pair.label
 
 
 def _replay_pair(
@@ -260,10 +256,10 @@ def _replay_pair(
     pair: AlertWindowPair,
     min_events: int,
 ) -> _PairFiring:
-    long_minutes, short_minutes = pair.long_seconds // MINUTE, pair.short_seconds // MINUTE
+    long_minutes, short_minutes = pair.long.seconds // MINUTE, pair.short.seconds // MINUTE
     # As the live alerts: a long window beyond the SLO period is not applicable.
-    evaluable = (steps - long_minutes >= first_data) & (pair.long_seconds <= period)
-    limit = pair.budget_share * period / pair.long_seconds * fraction
+    evaluable = (steps - long_minutes >= first_data) & (pair.long.seconds <= period)
+    limit = pair.budget_share * period / pair.long.seconds * fraction
     long_counts = series.windows(steps - long_minutes, steps)
     short_counts = series.windows(steps - short_minutes, steps)
     hot = evaluable & _exceeds(long_counts, limit) & _exceeds(short_counts, limit)
@@ -303,7 +299,7 @@ def _first_page_seeing(replayed: Sequence[_PairFiring], steps: Int64, start: int
     for r in replayed:
         if r.pair.severity != "page":
             continue
-        long_minutes = r.pair.long_seconds // MINUTE
+        long_minutes = r.pair.long.seconds // MINUTE
         seeing = np.flatnonzero(r.fires & (steps > start) & (steps - long_minutes < end))
         if seeing.size:
             found.append(int(steps[seeing[0]]))
@@ -324,8 +320,8 @@ def replay_alerts(
     step_minutes = step_seconds // MINUTE
     steps = np.arange(step_minutes, series.minutes + 1, step_minutes, dtype=np.int64)
     instants = grid.origin + steps * MINUTE
-    if window.rolling_seconds is not None:
-        period = np.full(len(steps), float(window.rolling_seconds))
+    if window.rolling is not None:
+        period = np.full(len(steps), float(window.rolling.seconds))
     else:
         period = np.array([s.period_seconds for s in _spans(window, instants.tolist())], np.float64)
     first = _first_minute_with_data(series)

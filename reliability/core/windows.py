@@ -57,8 +57,9 @@ def _epoch(local_wall_time: datetime, zone: ZoneInfo) -> int:
 
 def span_at(window: SloWindow, now: int) -> WindowSpan:
     if window.calendar is None:
-        assert window.rolling_seconds is not None
-        return WindowSpan(now - window.rolling_seconds, now, window.rolling_seconds, now)
+        assert window.rolling is not None
+        seconds = window.rolling.seconds
+        return WindowSpan(now - seconds, now, seconds, now)
     zone = ZoneInfo(window.time_zone)
     local = datetime.fromtimestamp(now, UTC).astimezone(zone).replace(tzinfo=None)
     start_wall = _period_start(local, window.calendar)

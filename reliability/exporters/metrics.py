@@ -128,7 +128,7 @@ def _sli_samples(sli: SliMetrics) -> Iterator[Sample]:
     for entry in sli.slos:
         # sli-metrics lists the components: joined by the same rule as Slo.component.
         labels = _slo_labels(entry.service, "+".join(entry.components) or "*", entry.slo)
-        windows = {*RECENT_WINDOWS, entry.window.name}
+        windows = {*(w.name for w in RECENT_WINDOWS), entry.window.name}
         for measured in entry.measurements:
             ratio = measured.figures.ratio
             if measured.window in windows and ratio is not None:

@@ -28,7 +28,6 @@ from reliability.config.model import (
     SliKind,
     Slo,
 )
-from reliability.durations import format_duration, parse_duration
 from reliability.errors import ConfigError, Problem
 from reliability.exporters.rules import (
     PAGE_ALERT,
@@ -39,10 +38,10 @@ from reliability.exporters.rules import (
     SloRuleSpec,
     number,
 )
-from reliability.vocabulary import item_id
+from reliability.vocabulary import Window, item_id
 
 SLOTH_VERSION = "prometheus/v1"
-SLOTH_PERIOD_SECONDS = 30 * 86400  # Sloth's default SLO period
+SLOTH_PERIOD = Window.parse("30d")  # Sloth's default SLO period
 OPENSLO_VERSION = "openslo/v1"
 _WINDOW_VARIABLE = re.compile(r"\{\{\s*\.window\s*\}\}")  # Go template spacing varies
 _PLAIN_SELECTOR = re.compile(r"\s*(?:[a-zA-Z_:][a-zA-Z0-9_:]*\s*(?:\{[^{}]*\})?|\{[^{}]*\})\s*")
@@ -138,7 +137,7 @@ def from_config(config: Config) -> Conversion:
             result.skipped.append(f"{slo.id}: {reason}")
             continue
         assert slo.sli is not None and slo.objective_percent is not None
-        assert slo.window.rolling_seconds is not None
+        assert slo.window.rolling is not None
         slis = [sli for _, sli in config.index.slo_slis(slo)]
         for sli in slis:
             if sli.kind is SliKind.LATENCY and sli.interpolate and sli.histogram is not None:
@@ -153,7 +152,7 @@ def from_config(config: Config) -> Conversion:
                 service=slo.service,
                 slo=slo.name,
                 objective_percent=slo.objective_percent,
-                period_seconds=slo.window.rolling_seconds,
+                period=slo.window.rolling,
                 error_ratio_query=counters_error_ratio(counters),
                 alert_pairs=config.alert_window_sets[slo.alert_windows],
                 counters=counters,
@@ -347,7 +346,7 @@ def from_sloth(path: Path) -> Conversion:
                 service=service,
                 slo=name,
                 objective_percent=objective,
-                period_seconds=SLOTH_PERIOD_SECONDS,
+                period=SLOTH_PERIOD,
                 error_ratio_query=query,
                 alert_pairs=WORKBOOK_PAIRS,
                 alerts=_sloth_alerts(reader, raw, at),
@@ -422,17 +421,15 @@ def _openslo_objective(reader: _Fields, spec: dict[str, Any]) -> float:
     return reader.percent(objectives[0], "target", "spec.objectives[0]", scale=100)
 
 
-def _openslo_period(reader: _Fields, spec: dict[str, Any]) -> int:
+def _openslo_period(reader: _Fields, spec: dict[str, Any]) -> Window:
     window = reader.items(spec, "timeWindow", "spec")[0]
     if "calendar" in window or not reader.flag(window, "isRolling", "spec.timeWindow[0]", default=True):
         raise _Skip("calendar window: Prometheus rules need a fixed range (use isRolling: true)")
     duration = reader.text(window, "duration", "spec.timeWindow[0]")
     try:
-        seconds = int(parse_duration(duration))
-        format_duration(seconds)
+        return Window.parse(duration)
     except ValueError as exc:
         reader.fail("spec.timeWindow[0].duration", str(exc))
-    return seconds
 
 
 def _openslo_spec(
@@ -450,7 +447,7 @@ def _openslo_spec(
         service=reader.service(spec, "service", "spec"),
         slo=reader.text(reader.mapping(data, "metadata", "", required=True), "name", "metadata"),
         objective_percent=objective,
-        period_seconds=period,
+        period=period,
         error_ratio_query=query,
         alert_pairs=WORKBOOK_PAIRS,
     )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from reliability.config.model import CounterSelectors, Selector
-from reliability.conventions import CURRENT_BURN_SECONDS, RULE_CURRENT_BURN
+from reliability.conventions import CURRENT_BURN, RULE_CURRENT_BURN
 from reliability.durations import format_duration
 from reliability.exporters.rules import (
     PERIOD_BASE_WINDOW_SECONDS,
@@ -199,12 +199,12 @@ def _expected_alerts(
             for pair in spec.pairs(alert.severity):
                 if ratio is None:
                     continue
-                threshold = float(number(pair.factor(spec.period_seconds))) * float(spec.error_budget)
+                threshold = float(number(pair.factor(spec.period.seconds))) * float(spec.error_budget)
                 if abs(ratio - threshold) <= 1e-9 * max(threshold, 1e-12):
                     return None
                 if ratio > threshold:
                     rule = alert_rule(spec, alert, pair, for_seconds)
-                    long = format_duration(pair.long_seconds)  # the series the alert keeps labels of
+                    long = pair.long.name  # the series the alert keeps labels of
                     firing.append(
                         {
                             "exp_labels": series_labels(spec, long) | rule["labels"],
@@ -250,13 +250,12 @@ def _record_tests(spec: SloRuleSpec, wanted: float, eval_time: str) -> list[dict
     current burn rate is the 1h ratio over the budget, divided as PromQL divides it."""
     selector = slo_selector(spec)
     tests = []
-    for seconds in (PERIOD_BASE_WINDOW_SECONDS, CURRENT_BURN_SECONDS):
-        window = format_duration(seconds)
+    for window in (format_duration(PERIOD_BASE_WINDOW_SECONDS), CURRENT_BURN.name):
         record = sli_error_record(window)
         series = _series(record, series_labels(spec, window).items())
         tests.append(_expr_test(record + selector, series, wanted, eval_time))
     # The division keeps the 1h ratio's labels (sloth_window too) under the new record's name.
-    current = series_labels(spec, format_duration(CURRENT_BURN_SECONDS)).items()
+    current = series_labels(spec, CURRENT_BURN.name).items()
     burn = wanted / float(number(spec.error_budget))
     tests.append(
         _expr_test(RULE_CURRENT_BURN + selector, _series(RULE_CURRENT_BURN, current), burn, eval_time)

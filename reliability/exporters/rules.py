@@ -16,7 +16,7 @@ from typing import Any
 
 from reliability.config.model import AlertWindowPair, CounterSelectors
 from reliability.conventions import (
-    CURRENT_BURN_SECONDS,
+    CURRENT_BURN,
     LABEL_ID,
     LABEL_SERVICE,
     LABEL_SEVERITY,
@@ -32,7 +32,7 @@ from reliability.conventions import (
     RULE_TIME_PERIOD,
 )
 from reliability.durations import format_duration
-from reliability.vocabulary import item_id
+from reliability.vocabulary import Window, item_id
 
 WINDOW = "{{.window}}"  # where a query template takes its range, as in Sloth's specs
 PERIOD_BASE_WINDOW_SECONDS = 300  # the period ratio is the mean of the 5m rule's ratios
@@ -63,7 +63,7 @@ class SloRuleSpec:
     service: str
     slo: str
     objective_percent: float
-    period_seconds: int
+    period: Window
     error_ratio_query: str  # PromQL of the error ratio (0..1) with WINDOW where the range goes
     alert_pairs: tuple[AlertWindowPair, ...]
     alerts: tuple[AlertSpec, ...] = DEFAULT_ALERTS
@@ -84,10 +84,6 @@ class SloRuleSpec:
         return 1 - self.objective_ratio
 
     @property
-    def period(self) -> str:
-        return format_duration(self.period_seconds)
-
-    @property
     def slo_id(self) -> str:
         """The SLO's id as the configuration and the artifacts spell it: service/slo."""
         return item_id(self.service, self.slo)
@@ -95,9 +91,9 @@ class SloRuleSpec:
     def windows(self) -> list[str]:
         """The error-ratio windows the rules need, shortest first: the period's base (5m), the current
         burn window (1h) and each pair's two windows."""
-        seconds = {PERIOD_BASE_WINDOW_SECONDS, CURRENT_BURN_SECONDS}
+        seconds = {PERIOD_BASE_WINDOW_SECONDS, CURRENT_BURN.seconds}
         for pair in self.alert_pairs:
-            seconds.update((pair.long_seconds, pair.short_seconds))
+            seconds.update((pair.long.seconds, pair.short.seconds))
         return [format_duration(s) for s in sorted(seconds)]
 
     def pairs(self, severity: str) -> list[AlertWindowPair]:
@@ -142,15 +138,16 @@ def _error_ratio_rules(spec: SloRuleSpec) -> list[dict[str, Any]]:
         }
         for window in spec.windows()
     ]
-    if spec.period not in spec.windows():
+    period = spec.period.name
+    if period not in spec.windows():
         # The mean of the 5m ratios over the period: cheap, where a 30d rate would read every sample.
         base = sli_error_record(format_duration(PERIOD_BASE_WINDOW_SECONDS)) + slo_selector(spec)
         rules.append(
             {
-                "record": sli_error_record(spec.period),
-                "expr": f"sum_over_time({base}[{spec.period}]) / ignoring({LABEL_WINDOW}) "
-                f"count_over_time({base}[{spec.period}])",
-                "labels": series_labels(spec, spec.period),
+                "record": sli_error_record(period),
+                "expr": f"sum_over_time({base}[{period}]) / ignoring({LABEL_WINDOW}) "
+                f"count_over_time({base}[{period}])",
+                "labels": series_labels(spec, period),
             }
         )
     return rules
@@ -160,14 +157,14 @@ def _metadata_rules(spec: SloRuleSpec) -> list[dict[str, Any]]:
     labels = dict(spec.labels) | id_labels(spec)
     selector = slo_selector(spec)
     matching = f"on({LABEL_ID}, {LABEL_SLO}, {LABEL_SERVICE}) group_left"
-    current = sli_error_record(format_duration(CURRENT_BURN_SECONDS))
+    current = sli_error_record(CURRENT_BURN.name)
     budget = f"{RULE_ERROR_BUDGET}{selector}"
     expressions = {
         RULE_OBJECTIVE: f"vector({number(spec.objective_ratio)})",
         RULE_ERROR_BUDGET: f"vector({number(spec.error_budget)})",
-        RULE_TIME_PERIOD: f"vector({number(spec.period_seconds / 86400)})",
+        RULE_TIME_PERIOD: f"vector({number(spec.period.seconds / 86400)})",
         RULE_CURRENT_BURN: f"{current}{selector} / {matching} {budget}",
-        RULE_PERIOD_BURN: f"{sli_error_record(spec.period)}{selector} / {matching} {budget}",
+        RULE_PERIOD_BURN: f"{sli_error_record(spec.period.name)}{selector} / {matching} {budget}",
         RULE_PERIOD_REMAINING: f"1 - {RULE_PERIOD_BURN}{selector}",
     }
     rules: list[dict[str, Any]] = [
@@ -182,9 +179,9 @@ def alert_rule(
     spec: SloRuleSpec, alert: AlertSpec, pair: AlertWindowPair, for_seconds: int
 ) -> dict[str, Any]:
     """One multiwindow burn-rate alert: both windows burn faster than the pair's factor."""
-    factor = number(pair.factor(spec.period_seconds))
+    factor = number(pair.factor(spec.period.seconds))
     threshold = f"({factor} * {number(spec.error_budget)})"
-    long, short = format_duration(pair.long_seconds), format_duration(pair.short_seconds)
+    long, short = pair.long.name, pair.short.name
     selector = slo_selector(spec)
     expr = (
         f"({sli_error_record(long)}{selector} > {threshold}) and ignoring({LABEL_WINDOW}) "
@@ -196,7 +193,7 @@ def alert_rule(
         f"over {long} and {short} ({alert.severity})",
         "description": f"The error ratio over {long} and over {short} is above {factor} times the "
         f"error budget ({number(spec.error_budget)}, objective {number(spec.objective_percent)}%): "
-        f"at this rate {share}% of the {spec.period} budget is spent in {long}.",
+        f"at this rate {share}% of the {spec.period.name} budget is spent in {long}.",
     } | dict(alert.annotations)
     rule: dict[str, Any] = {"alert": alert.name, "expr": expr}
     if for_seconds:

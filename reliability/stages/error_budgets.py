@@ -74,8 +74,8 @@ def _alert(alerts: AlertResult, window_set: str) -> Alert:
         pairs=tuple(
             AlertPair(
                 severity=p.pair.severity,
-                long_window=p.pair.long,
-                short_window=p.pair.short,
+                long_window=p.pair.long.name,
+                short_window=p.pair.short.name,
                 budget_share=p.pair.budget_share,
                 factor=p.factor,
                 long_burn_rate=p.long_burn.value,
@@ -203,7 +203,7 @@ def _slo_budget(
     window_item = measured.measurement(slo.window.name)
     budget = Budget(objective, period_seconds, window_item.figures.as_count(), window_item.seconds)
     pairs = config.alert_window_sets[slo.alert_windows]
-    alert_names = {p.long for p in pairs} | {p.short for p in pairs}
+    alert_names = {p.long.name for p in pairs} | {p.short.name for p in pairs}
     # The current burn window is measured for every SLO, so its rate is listed even when no pair uses it.
     rate_names = alert_names | {CURRENT_BURN_WINDOW}
     rate_items = [measured.measurement(name) for name in _in_measured_order(measured, rate_names)]
@@ -253,7 +253,7 @@ def build(header: Header, config: Config, sli_metrics: SliMetrics, targets: SloT
         _slo_budget(config, slo, measured[slo.id], target[slo.id], evaluated_at) for slo in config.slos
     )
     sets = {
-        name: tuple(WindowPair(p.severity, p.long, p.short, p.budget_share) for p in pairs)
+        name: tuple(WindowPair(p.severity, p.long.name, p.short.name, p.budget_share) for p in pairs)
         for name, pairs in sorted(config.alert_window_sets.items())
         if any(s.alert_windows == name for s in config.slos)
     }

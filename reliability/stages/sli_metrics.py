@@ -32,7 +32,7 @@ from reliability.core.counts import Count, MinuteSeries
 from reliability.core.grid import DAY, MINUTE, MinuteGrid
 from reliability.core.histogram import Histogram, quantiles
 from reliability.core.percentiles import PERCENTILE_KEYS, PERCENTILES, LatencySummary, summarize
-from reliability.durations import format_duration, parse_duration
+from reliability.durations import format_duration
 from reliability.stages import slo_measurements
 from reliability.telemetry.ingest import Telemetry
 from reliability.telemetry.report import ReadReport
@@ -91,13 +91,14 @@ def _slos_on(config: Config, series: ComponentSeries) -> list[Slo]:
 
 def windows_for(config: Config, series: ComponentSeries, grid: MinuteGrid) -> list[tuple[str, int]]:
     """(name, seconds): the alert windows, each rolling SLO window on this component, and all history."""
-    windows = {(n, int(parse_duration(n))) for n in RECENT_WINDOWS}
+    windows = set(RECENT_WINDOWS)
     for slo in _slos_on(config, series):
         for pair in config.alert_window_sets[slo.alert_windows]:
-            windows |= {(pair.long, pair.long_seconds), (pair.short, pair.short_seconds)}
-        if slo.window.rolling_seconds is not None:
-            windows.add((slo.window.name, slo.window.rolling_seconds))
-    return [*sorted(windows, key=lambda w: w[1]), (HISTORY_WINDOW, grid.minutes * MINUTE)]
+            windows |= {pair.long, pair.short}
+        if slo.window.rolling is not None:
+            windows.add(slo.window.rolling)
+    rolling = [(w.name, w.seconds) for w in sorted(windows, key=lambda w: w.seconds)]
+    return [*rolling, (HISTORY_WINDOW, grid.minutes * MINUTE)]
 
 
 def _worst_hours(series: ComponentSeries, grid: MinuteGrid) -> tuple[WorstHour, ...]:

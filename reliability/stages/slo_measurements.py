@@ -23,8 +23,7 @@ from reliability.artifacts.sli_metrics import (
 from reliability.artifacts.sli_metrics import Measurement as MeasurementEntry
 from reliability.config.model import BudgetingMethod, CompositeMethod, Config, Slo
 from reliability.conventions import (
-    CURRENT_BURN_SECONDS,
-    CURRENT_BURN_WINDOW,
+    CURRENT_BURN,
     FORECAST_CARRY_WINDOW,
     FORECAST_HORIZON_SECONDS,
     HISTORY_WINDOW,
@@ -54,9 +53,11 @@ def window_spans(config: Config, slo: Slo, grid: MinuteGrid) -> tuple[WindowSpan
     its alert windows, the current burn window, the SLO window, the forecast carry and all history."""
     span = span_at(slo.window, grid.end)
     pairs = config.alert_window_sets[slo.alert_windows]
-    rolling = {(p.long, p.long_seconds) for p in pairs} | {(p.short, p.short_seconds) for p in pairs}
-    rolling.add((CURRENT_BURN_WINDOW, CURRENT_BURN_SECONDS))  # current burn, whatever the alert windows
-    spans = [NamedSpan(n, grid.minutes - s // MINUTE, s) for n, s in sorted(rolling, key=lambda w: w[1])]
+    rolling = {p.long for p in pairs} | {p.short for p in pairs} | {CURRENT_BURN}  # current burn, always
+    spans = [
+        NamedSpan(w.name, grid.minutes - w.seconds // MINUTE, w.seconds)
+        for w in sorted(rolling, key=lambda w: w.seconds)
+    ]
     spans.append(NamedSpan(slo.window.name, (span.start - grid.origin) // MINUTE, span.elapsed_seconds))
     if slo.window.calendar is None and span.period_seconds > FORECAST_HORIZON_SECONDS:
         carry = span.period_seconds - FORECAST_HORIZON_SECONDS

@@ -22,6 +22,9 @@ class Window:
         if self.name != format_duration(self.seconds):
             raise ValueError(f"window {self.name!r} is not the canonical name of {self.seconds} s")
 
+    def __str__(self) -> str:
+        return self.name
+
     @classmethod
     def of(cls, seconds: int) -> Window:
         """The window of `seconds` (a positive whole number)."""

@@ -54,7 +54,8 @@ def _slo_panels(config: Config, slo: Slo, rules: SloRuleSpec | None) -> list[Ite
         for spec in (*SLO_STATS, *SLO_GRAPHS)
     ]
     if rules is not None:
-        windows = [*rules.windows(), *([] if rules.period in rules.windows() else [rules.period])]
+        period = rules.period.name
+        windows = [*rules.windows(), *([] if period in rules.windows() else [period])]
         errors = [Query(series(RULE_SLI_ERROR.format(window=w), *scope.rules), w) for w in windows]
         panels.append(
             graph(

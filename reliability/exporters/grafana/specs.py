@@ -80,8 +80,7 @@ COMMON_FACTS = {
 def _burn_colours(config: Config, slo: Slo) -> str:
     """'; red from 14.4, where the 1h/5m page pair fires': each pair on the current burn window."""
     return "".join(
-        f"; {t.colour} from {number(t.factor)}, where the {t.pair.long}/{t.pair.short} {t.pair.severity} "
-        "pair fires"
+        f"; {t.colour} from {number(t.factor)}, where the {t.pair.label} {t.pair.severity} pair fires"
         for t in current_burn_thresholds(config, slo)
     )
 
@@ -90,12 +89,12 @@ def _pages_from(config: Config, slos: Sequence[Slo]) -> str:
     """' The 1h/5m page pair fires from 14.4 for a 30d SLO, 13.44 for a 28d SLO.': the current burn
     rates that page the SLOs shown, from their alert windows; empty when no page pair uses that window."""
     factors: dict[str, list[str]] = {}  # by pair, longest SLO window first
-    for slo in sorted(slos, key=lambda slo: -(slo.window.rolling_seconds or 0)):
+    for slo in sorted(slos, key=lambda slo: -(slo.window.rolling.seconds if slo.window.rolling else 0)):
         for t in current_burn_thresholds(config, slo):
             if t.pair.severity != AlertState.PAGE:
                 continue
             said = f"{number(t.factor)} for a {slo.window.name} SLO"
-            listed = factors.setdefault(f"{t.pair.long}/{t.pair.short}", [])
+            listed = factors.setdefault(t.pair.label, [])
             if said not in listed:
                 listed.append(said)
     return "".join(f" The {pair} page pair fires from {', '.join(said)}." for pair, said in factors.items())

@@ -10,7 +10,7 @@ from typing import Any
 
 from reliability.config.defaults import DEFAULT_POLICY
 from reliability.config.model import AlertWindowPair, Config, PolicyRule, Sla, Slo
-from reliability.conventions import CURRENT_BURN_WINDOW, FORECAST_HORIZON_SECONDS
+from reliability.conventions import CURRENT_BURN, FORECAST_HORIZON_SECONDS
 from reliability.core.alerts import AlertState
 from reliability.render.numbers import configured_percent
 
@@ -144,15 +144,17 @@ class BurnThreshold:
 def current_burn_thresholds(config: Config, slo: Slo) -> tuple[BurnThreshold, ...]:
     """Red (page) or orange (ticket) from the factor of each alert pair whose long window is the
     current burn window. Rolling windows only: a calendar period's factor changes with its length."""
-    seconds = slo.window.rolling_seconds
-    if seconds is None:
+    rolling = slo.window.rolling
+    if rolling is None:
         return ()
     return tuple(
         BurnThreshold(
-            "red" if pair.severity == AlertState.PAGE else "orange", round(pair.factor(seconds), 6), pair
+            "red" if pair.severity == AlertState.PAGE else "orange",
+            round(pair.factor(rolling.seconds), 6),
+            pair,
         )
         for pair in config.alert_window_sets.get(slo.alert_windows, ())
-        if pair.long == CURRENT_BURN_WINDOW
+        if pair.long == CURRENT_BURN
     )
 
 
