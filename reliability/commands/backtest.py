@@ -21,6 +21,7 @@ from reliability.terminal import progress
 from reliability.terminal.options import ConfigPathArgument, FormatOption, QuietOption, VerboseOption
 from reliability.terminal.output import OutputFormat, echo_json, echo_table
 from reliability.terminal.table import render_markdown
+from reliability.vocabulary import Objective
 
 
 def parse_objectives(listed: str) -> list[float]:
@@ -91,7 +92,9 @@ def backtest(
         series = replayable(config, slo, telemetry.series)
         window_sets = {name: config.alert_window_sets[name] for name in set_names}
         results = [
-            engine.backtest(series, grid, percent / 100, slo.window, window_sets, min_events=slo.min_events)
+            engine.backtest(
+                series, grid, Objective(percent).ratio, slo.window, window_sets, min_events=slo.min_events
+            )
             for percent in candidates_percent
         ]
         report = text.as_json(slo, grid.end, results)

@@ -55,7 +55,7 @@ from reliability.config.yaml_source import KeyPath, YamlDocument, load_yaml
 from reliability.durations import parse_duration
 from reliability.errors import ConfigError, Problem
 from reliability.timefmt import parse_rfc3339
-from reliability.vocabulary import Window, item_id
+from reliability.vocabulary import Objective, Window, item_id
 
 # Defaults the model cannot hold (the field has none there); every other default is the model's field default.
 DEFAULT_SLO_WINDOW = "30d"
@@ -295,7 +295,7 @@ class _Builder:
             budgeting = Budgeting(
                 BudgetingMethod(spec["method"]),
                 int(_seconds(spec, "slice", Budgeting, "slice_seconds")),
-                None if target is None else round(target / 100, 12),
+                None if target is None else Objective(target).ratio,
             )
         alerting = raw.get("alerting", {})
         self.unique(doc, (*at, "name"), f"SLO {item_id(service, raw['name'])!r}")

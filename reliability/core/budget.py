@@ -14,13 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reliability.core.counts import Count
+from reliability.vocabulary import budget_fraction
 
-_PRECISION = 12  # 1 - 0.999 is 0.0010000000000000009 in binary floating point
-
-
-def budget_fraction(objective: float) -> float:
-    """The share of events allowed to be bad: 1 - objective, without float noise."""
-    return round(1.0 - objective, _PRECISION)
+__all__ = ["Budget", "BurnRate", "budget_fraction", "burn_rate", "seconds_to_exhaustion"]
 
 
 @dataclass(frozen=True)

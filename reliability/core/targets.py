@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from reliability.core.budget import budget_fraction
 from reliability.core.counts import Count
+from reliability.vocabulary import Objective
 
 OBJECTIVE_LADDER = (90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99)
 
@@ -26,7 +26,7 @@ def verdict(history: Count, objective_percent: float, margin: float) -> Verdict:
     error_ratio = history.error_ratio
     if error_ratio is None:
         return Verdict.NO_DATA
-    budget = budget_fraction(objective_percent / 100)
+    budget = Objective(objective_percent).budget_fraction
     if error_ratio <= margin * budget:
         return Verdict.ACHIEVABLE
     if error_ratio <= budget:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -24,7 +23,7 @@ from reliability.artifacts.slo_targets import SloTargets
 from reliability.conventions import CURRENT_BURN_WINDOW, RECENT_WINDOWS, SLA_LABELS, SLO_LABELS, Metric, Stage
 from reliability.core.alerts import AlertState
 from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
-from reliability.vocabulary import item_name
+from reliability.vocabulary import Objective, item_name, ratio_of_percent
 
 WINDOW, SEVERITY, KIND = "window", "severity", "kind"
 ALERT_SEVERITIES = (AlertState.PAGE, AlertState.TICKET)
@@ -115,11 +114,6 @@ def _slo_labels(service: str, component: str, slo_id: str) -> dict[str, str]:
     return dict(zip(SLO_LABELS, (service, component, name), strict=True))
 
 
-def _ratio_from_percent(percent: float) -> float:
-    # Decimal: 99.9 / 100 in floats is 0.9990000000000001, which would not match a 0.999 in a rule.
-    return float(Decimal(repr(percent)).scaleb(-2))
-
-
 def _flag(condition: bool) -> float:
     return 1.0 if condition else 0.0
 
@@ -138,7 +132,7 @@ def _sli_samples(sli: SliMetrics) -> Iterator[Sample]:
 def _objective_samples(targets: SloTargets) -> Iterator[Sample]:
     for entry in targets.slos:
         if entry.objective_percent is not None:
-            value = _ratio_from_percent(entry.objective_percent)
+            value = Objective(entry.objective_percent).ratio
             yield Sample(Metric.SLO_OBJECTIVE, _slo_labels(entry.service, entry.component, entry.slo), value)
 
 
@@ -174,7 +168,7 @@ def _sla_samples(sla: SlaCompliance) -> Iterator[Sample]:
         current = next(p for p in entry.periods if p.period == CURRENT_MONTH)
         if current.attained_percent is None:  # no data this month: neither met nor breached
             continue
-        yield Sample(Metric.SLA_ATTAINED, labels, _ratio_from_percent(current.attained_percent))
+        yield Sample(Metric.SLA_ATTAINED, labels, ratio_of_percent(current.attained_percent))
         yield Sample(Metric.SLA_BREACH, labels, _flag(current.breached))
 
 

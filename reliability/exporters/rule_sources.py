@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -38,7 +37,7 @@ from reliability.exporters.rules import (
     SloRuleSpec,
     number,
 )
-from reliability.vocabulary import Window, item_id
+from reliability.vocabulary import Objective, Window, item_id
 
 SLOTH_VERSION = "prometheus/v1"
 SLOTH_PERIOD = Window.parse("30d")  # Sloth's default SLO period
@@ -151,7 +150,7 @@ def from_config(config: Config) -> Conversion:
             SloRuleSpec(
                 service=slo.service,
                 slo=slo.name,
-                objective_percent=slo.objective_percent,
+                objective=Objective(slo.objective_percent),
                 period=slo.window.rolling,
                 error_ratio_query=counters_error_ratio(counters),
                 alert_pairs=config.alert_window_sets[slo.alert_windows],
@@ -200,13 +199,14 @@ class _Fields:
     def optional_text(self, data: dict[str, Any], key: str, at: str) -> str | None:
         return None if data.get(key) is None else self.text(data, key, at)
 
-    def percent(self, data: dict[str, Any], key: str, at: str, scale: int = 1) -> float:
-        """A number in (0, 100 / scale), returned as a percent (scale 100 reads a 0..1 ratio)."""
+    def objective(self, data: dict[str, Any], key: str, at: str, *, ratio: bool = False) -> Objective:
+        """A percent in (0, 100), or with `ratio` a number in (0, 1)."""
         value = self._value(data, key, at)
+        scale = 100 if ratio else 1
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value * scale < 100:
-            limit = "between 0 and 1" if scale == 100 else "a percent between 0 and 100"
+            limit = "between 0 and 1" if ratio else "a percent between 0 and 100"
             self.fail(_join(at, key), f"expected {limit} (exclusive), got {value!r}")
-        return float(Decimal(repr(value)) * scale)  # 0.999 -> 99.9, not 99.89999999999999
+        return Objective.from_ratio(value) if ratio else Objective(float(value))
 
     def flag(self, data: dict[str, Any], key: str, at: str, default: bool) -> bool:
         value = data.get(key, default)
@@ -335,7 +335,7 @@ def from_sloth(path: Path) -> Conversion:
         for index, raw in enumerate(reader.items(data, "slos", "")):
             at = f"slos[{index}]"
             name = reader.text(raw, "name", at)
-            objective = reader.percent(raw, "objective", at)
+            objective = reader.objective(raw, "objective", at)
             labels = dict(service_labels) | dict(reader.labels(raw, "labels", at))
             try:
                 query = _sloth_error_ratio(reader, raw, at)
@@ -345,7 +345,7 @@ def from_sloth(path: Path) -> Conversion:
             spec = SloRuleSpec(
                 service=service,
                 slo=name,
-                objective_percent=objective,
+                objective=objective,
                 period=SLOTH_PERIOD,
                 error_ratio_query=query,
                 alert_pairs=WORKBOOK_PAIRS,
@@ -412,13 +412,13 @@ def _openslo_indicator(
     return reader, reader.mapping(indicator, "spec", "spec.indicator", required=True), "spec.indicator.spec"
 
 
-def _openslo_objective(reader: _Fields, spec: dict[str, Any]) -> float:
+def _openslo_objective(reader: _Fields, spec: dict[str, Any]) -> Objective:
     objectives = reader.items(spec, "objectives", "spec")
     if len(objectives) > 1:
         raise _Skip("several objectives: rules take one")
     if objectives[0].get("targetPercent") is not None:
-        return reader.percent(objectives[0], "targetPercent", "spec.objectives[0]")
-    return reader.percent(objectives[0], "target", "spec.objectives[0]", scale=100)
+        return reader.objective(objectives[0], "targetPercent", "spec.objectives[0]")
+    return reader.objective(objectives[0], "target", "spec.objectives[0]", ratio=True)
 
 
 def _openslo_period(reader: _Fields, spec: dict[str, Any]) -> Window:
@@ -446,7 +446,7 @@ def _openslo_spec(
     return SloRuleSpec(
         service=reader.service(spec, "service", "spec"),
         slo=reader.text(reader.mapping(data, "metadata", "", required=True), "name", "metadata"),
-        objective_percent=objective,
+        objective=objective,
         period=period,
         error_ratio_query=query,
         alert_pairs=WORKBOOK_PAIRS,

@@ -199,7 +199,7 @@ def _expected_alerts(
             for pair in spec.pairs(alert.severity):
                 if ratio is None:
                     continue
-                threshold = float(number(pair.factor(spec.period.seconds))) * float(spec.error_budget)
+                threshold = float(number(pair.factor(spec.period.seconds))) * spec.objective.budget_fraction
                 if abs(ratio - threshold) <= 1e-9 * max(threshold, 1e-12):
                     return None
                 if ratio > threshold:
@@ -256,7 +256,7 @@ def _record_tests(spec: SloRuleSpec, wanted: float, eval_time: str) -> list[dict
         tests.append(_expr_test(record + selector, series, wanted, eval_time))
     # The division keeps the 1h ratio's labels (sloth_window too) under the new record's name.
     current = series_labels(spec, CURRENT_BURN.name).items()
-    burn = wanted / float(number(spec.error_budget))
+    burn = wanted / float(number(spec.objective.exact_budget))
     tests.append(
         _expr_test(RULE_CURRENT_BURN + selector, _series(RULE_CURRENT_BURN, current), burn, eval_time)
     )

@@ -32,7 +32,7 @@ from reliability.conventions import (
     RULE_TIME_PERIOD,
 )
 from reliability.durations import format_duration
-from reliability.vocabulary import Window, item_id
+from reliability.vocabulary import Objective, Window, item_id
 
 WINDOW = "{{.window}}"  # where a query template takes its range, as in Sloth's specs
 PERIOD_BASE_WINDOW_SECONDS = 300  # the period ratio is the mean of the 5m rule's ratios
@@ -62,7 +62,7 @@ class SloRuleSpec:
 
     service: str
     slo: str
-    objective_percent: float
+    objective: Objective
     period: Window
     error_ratio_query: str  # PromQL of the error ratio (0..1) with WINDOW where the range goes
     alert_pairs: tuple[AlertWindowPair, ...]
@@ -73,15 +73,6 @@ class SloRuleSpec:
     @property
     def id(self) -> str:
         return f"{self.service}-{self.slo}"
-
-    @property
-    def objective_ratio(self) -> Decimal:
-        # Decimal keeps 99.9 % as 0.999 and its budget as 0.001, not 0.0010000000000000009.
-        return Decimal(repr(self.objective_percent)) / 100
-
-    @property
-    def error_budget(self) -> Decimal:
-        return 1 - self.objective_ratio
 
     @property
     def slo_id(self) -> str:
@@ -160,8 +151,8 @@ def _metadata_rules(spec: SloRuleSpec) -> list[dict[str, Any]]:
     current = sli_error_record(CURRENT_BURN.name)
     budget = f"{RULE_ERROR_BUDGET}{selector}"
     expressions = {
-        RULE_OBJECTIVE: f"vector({number(spec.objective_ratio)})",
-        RULE_ERROR_BUDGET: f"vector({number(spec.error_budget)})",
+        RULE_OBJECTIVE: f"vector({number(spec.objective.exact_ratio)})",
+        RULE_ERROR_BUDGET: f"vector({number(spec.objective.exact_budget)})",
         RULE_TIME_PERIOD: f"vector({number(spec.period.seconds / 86400)})",
         RULE_CURRENT_BURN: f"{current}{selector} / {matching} {budget}",
         RULE_PERIOD_BURN: f"{sli_error_record(spec.period.name)}{selector} / {matching} {budget}",
@@ -170,7 +161,7 @@ def _metadata_rules(spec: SloRuleSpec) -> list[dict[str, Any]]:
     rules: list[dict[str, Any]] = [
         {"record": record, "expr": expr, "labels": dict(labels)} for record, expr in expressions.items()
     ]
-    info_labels = labels | {LABEL_OBJECTIVE: number(spec.objective_percent)}
+    info_labels = labels | {LABEL_OBJECTIVE: number(spec.objective.percent)}
     rules.append({"record": RULE_INFO, "expr": "vector(1)", "labels": info_labels})
     return rules
 
@@ -180,7 +171,8 @@ def alert_rule(
 ) -> dict[str, Any]:
     """One multiwindow burn-rate alert: both windows burn faster than the pair's factor."""
     factor = number(pair.factor(spec.period.seconds))
-    threshold = f"({factor} * {number(spec.error_budget)})"
+    budget = number(spec.objective.exact_budget)
+    threshold = f"({factor} * {budget})"
     long, short = pair.long.name, pair.short.name
     selector = slo_selector(spec)
     expr = (
@@ -192,7 +184,7 @@ def alert_rule(
         "summary": f"{spec.slo_id} is burning its error budget {factor}x too fast "
         f"over {long} and {short} ({alert.severity})",
         "description": f"The error ratio over {long} and over {short} is above {factor} times the "
-        f"error budget ({number(spec.error_budget)}, objective {number(spec.objective_percent)}%): "
+        f"error budget ({budget}, objective {number(spec.objective.percent)}%): "
         f"at this rate {share}% of the {spec.period.name} budget is spent in {long}.",
     } | dict(alert.annotations)
     rule: dict[str, Any] = {"alert": alert.name, "expr": expr}

@@ -15,6 +15,7 @@ from reliability.core import backtest as engine
 from reliability.render.numbers import percent
 from reliability.terminal.table import Cell, State, Table
 from reliability.timefmt import to_rfc3339
+from reliability.vocabulary import Objective
 
 NOT_REPLAYED = "-"  # a figure the replay has no value for
 COMPARISON_HEADERS = (
@@ -78,7 +79,7 @@ def as_json(slo: Slo, evaluated_at: int, candidates: list[engine.CandidateBackte
         "min_events": slo.min_events,
         "candidates": [
             {
-                "objective_percent": round(c.objective * 100, 6),
+                "objective_percent": Objective.from_ratio(c.objective).percent,
                 "period_ends": len(c.compliance.periods),
                 "met_share": c.compliance.met_share,
                 "lowest_budget_left": c.compliance.lowest_budget_left,

@@ -38,6 +38,7 @@ from reliability.core.budget import Budget, BurnRate, budget_fraction, burn_rate
 from reliability.core.forecast import BudgetForecast, bootstrap_remaining
 from reliability.core.policy import decide
 from reliability.timefmt import moment
+from reliability.vocabulary import Objective
 
 _FAR_FUTURE_SECONDS = 100 * 365 * 86400  # beyond this a date means nothing (and overflows)
 
@@ -199,7 +200,7 @@ def _slo_budget(
     objective_percent = target.objective_percent
     if objective_percent is None:
         return _no_objective(slo, target, period_seconds)
-    objective = objective_percent / 100
+    objective = Objective(objective_percent).ratio
     window_item = measured.measurement(slo.window.name)
     budget = Budget(objective, period_seconds, window_item.figures.as_count(), window_item.seconds)
     pairs = config.alert_window_sets[slo.alert_windows]

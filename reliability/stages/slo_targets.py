@@ -32,6 +32,7 @@ from reliability.core.targets import OBJECTIVE_LADDER, Verdict, highest_met_step
 from reliability.stages.error_budgets import EVENT_DECIMALS
 from reliability.stages.replayable import replayable
 from reliability.telemetry.ingest import Telemetry
+from reliability.vocabulary import Objective
 
 
 def _history(entry: SloMeasurements) -> tuple[Count, HistoryFigures]:
@@ -69,7 +70,7 @@ def _backtest_record(slo: Slo, rationale: backtest.ObjectiveRationale, max_pages
         command=_ladder_command(slo),
         candidates=tuple(
             Candidate(
-                objective_percent=round(c.objective * 100, 6),
+                objective_percent=Objective.from_ratio(c.objective).percent,
                 qualified=c.qualified,
                 reason=c.reason,
                 period_ends=c.period_ends,
@@ -89,7 +90,9 @@ def _replay_ladder(
 ) -> backtest.ObjectiveRationale:
     window_sets = {slo.alert_windows: config.alert_window_sets[slo.alert_windows]}
     candidates = [
-        backtest.backtest(series, grid, step / 100, slo.window, window_sets, min_events=slo.min_events)
+        backtest.backtest(
+            series, grid, Objective(step).ratio, slo.window, window_sets, min_events=slo.min_events
+        )
         for step in OBJECTIVE_LADDER
     ]
     settings = config.settings
@@ -100,12 +103,12 @@ def _replay_ladder(
 
 def _auto_from_backtest(slo: Slo, rationale: backtest.ObjectiveRationale, used: str) -> tuple[float, str]:
     """The objective and its rationale: the chosen step's figures, and why the next step up was not."""
-    by_step = {round(c.objective * 100, 6): c for c in rationale.candidates}
+    by_step = {Objective.from_ratio(c.objective).percent: c for c in rationale.candidates}
     if rationale.chosen is None:
         objective = OBJECTIVE_LADDER[0]
         text = f"not even the lowest step {objective:g}% held in the backtest ({by_step[objective].reason})"
     else:
-        objective = round(rationale.chosen * 100, 6)
+        objective = Objective.from_ratio(rationale.chosen).percent
         text = f"{objective:g}% is the highest step the backtest keeps: {by_step[objective].reason}"
         higher = [step for step in OBJECTIVE_LADDER if step > objective]
         if higher:
@@ -166,10 +169,11 @@ def _target(slo: Slo, entry: SloMeasurements, config: Config, telemetry: Telemet
     period_seconds = entry.window.period_seconds
     budget = None
     if objective is not None:
-        current = Budget(objective / 100, period_seconds, window_item.as_count())
+        declared = Objective(objective)
+        current = Budget(declared.ratio, period_seconds, window_item.as_count())
         unit = "slices" if entry.budgeting.method != "occurrences" else "events"
         budget = TargetBudget(
-            fraction=round(1 - objective / 100, 12),
+            fraction=declared.budget_fraction,
             events=round(current.allowed_events, EVENT_DECIMALS),
             events_basis=f"{current.count.total:g} {unit} in the {slo.window.describe()} window so far",
             minutes=current.allowed_minutes,

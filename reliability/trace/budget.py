@@ -10,6 +10,7 @@ from reliability.render.numbers import duration, exact, percent
 from reliability.timefmt import format_rfc3339
 from reliability.trace.run import unknown
 from reliability.trace.slo import SloTrace
+from reliability.vocabulary import Objective
 
 
 def _time_text(at: datetime | None) -> str:
@@ -22,7 +23,7 @@ def budget_remaining_lines(trace: SloTrace) -> list[str]:
     budget = entry.budget
     unit = trace.unit
     lines = [
-        f"1 - objective = 1 - {exact(entry.objective_percent / 100)} = "
+        f"1 - objective = 1 - {exact(Objective(entry.objective_percent).ratio)} = "
         f"{exact(entry.budget_fraction)} (objective from {ARTIFACT_FILES[Stage.TARGETS]}), "
         f"over the {entry.window} window so far",
         f"allowed   = (1 - objective) x total = {exact(entry.budget_fraction)} x "

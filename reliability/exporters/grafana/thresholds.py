@@ -13,6 +13,7 @@ from reliability.config.model import AlertWindowPair, Config, PolicyRule, Sla, S
 from reliability.conventions import CURRENT_BURN, FORECAST_HORIZON_SECONDS
 from reliability.core.alerts import AlertState
 from reliability.render.numbers import configured_percent
+from reliability.vocabulary import Objective
 
 Json = dict[str, Any]
 Code = tuple[int, str, str]  # a state's number -> its word and colour
@@ -93,10 +94,6 @@ def value_mapping(codes: Sequence[Code]) -> Json:
     return {"type": "value", "options": options}
 
 
-def ratio(percent: float) -> float:
-    return round(percent / 100, 12)  # 99.9 / 100 is 0.9990000000000001 in floats
-
-
 def objective_text(slo: Slo) -> str:
     return "auto" if slo.objective_percent is None else configured_percent(slo.objective_percent)
 
@@ -104,13 +101,13 @@ def objective_text(slo: Slo) -> str:
 def objective_steps(slo: Slo) -> tuple[Step, ...]:
     if slo.objective_percent is None:  # `auto`: the objective is only known after a run
         return PLAIN
-    return (("red", None), ("green", ratio(slo.objective_percent)))
+    return (("red", None), ("green", Objective(slo.objective_percent).ratio))
 
 
 def error_ratio_steps(slo: Slo) -> tuple[Step, ...]:
     if slo.objective_percent is None:
         return PLAIN
-    return (("green", None), ("red", round(1 - ratio(slo.objective_percent), 12)))
+    return (("green", None), ("red", Objective(slo.objective_percent).budget_fraction))
 
 
 def policy(config: Config, slo: Slo | None) -> tuple[PolicyRule, ...]:
@@ -167,4 +164,7 @@ def burn_steps(config: Config, slo: Slo) -> tuple[Step, ...]:
 def sla_steps(sla: Sla) -> tuple[Step, ...]:
     """Red in the worst credit tier, orange in a milder one, green at or above the target."""
     bounds = sorted({t.below_percent for t in sla.credits} | {sla.target_percent})
-    return (("red", None), *(("green" if b >= sla.target_percent else "orange", ratio(b)) for b in bounds))
+    return (
+        ("red", None),
+        *(("green" if b >= sla.target_percent else "orange", Objective(b).ratio) for b in bounds),
+    )
