@@ -18,6 +18,25 @@ PACKAGE = Path(__file__).resolve().parent.parent / "reliability"
 # What each layer must not import: the layers above it. core is the math, telemetry reads inputs,
 # stages turn both into artifacts; the terminal, the commands and the CLI sit on top of everything.
 FORBIDDEN = {
+    # The shared values (windows, objectives, ids) sit below everything, the math included.
+    "reliability.vocabulary": (
+        "reliability.config",
+        "reliability.conventions",
+        "reliability.core",
+        "reliability.artifacts",
+        "reliability.telemetry",
+        "reliability.stages",
+        "reliability.pipeline",
+        "reliability.exporters",
+        "reliability.actions",
+        "reliability.trace",
+        "reliability.report",
+        "reliability.render",
+        "reliability.ledger",
+        "reliability.terminal",
+        "reliability.commands",
+        "reliability.cli",
+    ),
     "reliability.core": (
         "reliability.telemetry",
         "reliability.stages",
