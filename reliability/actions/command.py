@@ -1,4 +1,5 @@
-"""Run a hook's command: an argv list (never a shell), the event as JSON on stdin, a timeout.
+"""Run a hook's command: an argv list (never a shell), the event as JSON on stdin, a timeout, only
+the environment it is given.
 
 Also the Outcome of any action and its record in sla-compliance.json, shared with webhooks.
 """
@@ -7,16 +8,21 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import time
 import urllib.parse
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from reliability.actions.process import TailBuffer, run_bounded
 from reliability.artifacts.sla_compliance import ActionRecord, WebhookTarget
+from reliability.config.model import Hook
 from reliability.stages.hooks import PlannedAction
 
-TAIL_CHARS = 2000
+TAIL_CHARS = 2000  # of each output stream, in the record
+# What a command gets of reliability's own environment besides its `env` and `pass_env`: enough to
+# find programs and read text, nothing that could hold a secret.
+BASE_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "TZ")
 
 
 @dataclass(frozen=True)
@@ -41,9 +47,49 @@ def tail(data: bytes | str | None) -> str:
     return text[-TAIL_CHARS:]
 
 
+def output_tail(captured: TailBuffer, limit: int = TAIL_CHARS) -> str:
+    """The end of a command's output in at most `limit` characters; when earlier output was left
+    out, a first line says how many bytes."""
+    text = captured.kept.decode("utf-8", errors="surrogateescape")  # one character per bad byte
+    if not captured.dropped_bytes and len(text) <= limit:
+        return _readable(text)
+    total = captured.dropped_bytes + len(captured.kept)
+    room = limit - len(_dropped_note(total))  # the note is never longer than with every byte dropped
+    shown = text[-room:]
+    dropped = total - len(shown.encode("utf-8", errors="surrogateescape"))
+    return _dropped_note(dropped) + _readable(shown)
+
+
+def _dropped_note(dropped_bytes: int) -> str:
+    return f"[{dropped_bytes} earlier bytes left out]\n"
+
+
+def _readable(text: str) -> str:
+    return text.encode("utf-8", errors="surrogateescape").decode("utf-8", errors="replace")
+
+
 def event_bytes(action: PlannedAction) -> bytes:
     """The event as a hook receives it: a command on stdin, a webhook as its body."""
     return json.dumps(action.event.to_json(), sort_keys=True).encode()
+
+
+def command_environment(hook: Hook, parent: Mapping[str, str]) -> dict[str, str]:
+    """BASE_ENVIRONMENT and the hook's pass_env taken from `parent` where set, then the hook's env."""
+    passed = {name: parent[name] for name in (*BASE_ENVIRONMENT, *hook.pass_env) if name in parent}
+    return passed | dict(hook.env)
+
+
+def config_folder(hook: Hook) -> Path:
+    return Path(hook.origin.file).parent.absolute()
+
+
+def resolved_argv(hook: Hook) -> list[str]:
+    """A relative program path (./restart.sh, scripts/restart) is taken from the config file's folder,
+    as `cwd` is; a bare name is looked up on PATH."""
+    program, *arguments = hook.command
+    if "/" in program and not Path(program).is_absolute():
+        program = str(config_folder(hook) / program)
+    return [program, *arguments]
 
 
 def run_action(action: PlannedAction, *, execute: bool) -> Outcome:
@@ -52,40 +98,24 @@ def run_action(action: PlannedAction, *, execute: bool) -> Outcome:
     hook = action.hook
     if not hook.command:
         return Outcome("error", duration_seconds=0.0, error=f"hook {hook.name} has no command to run")
-    base = Path(hook.origin.file).parent
-    cwd = (base / hook.cwd) if hook.cwd else None
-    env = os.environ | dict(hook.env)
     started = time.monotonic()
     try:
-        done = subprocess.run(
-            list(hook.command),
-            input=event_bytes(action),
-            capture_output=True,
-            cwd=cwd,
-            env=env,
-            timeout=hook.timeout_seconds,
-            check=False,
-        )
-    except subprocess.TimeoutExpired as exc:
-        return Outcome(
-            "timed_out",
-            None,
-            time.monotonic() - started,
-            tail(exc.stdout),
-            tail(exc.stderr),
-            f"killed after {hook.timeout_seconds:g}s",
-            attempts=1,
+        finished = run_bounded(
+            resolved_argv(hook),
+            event_bytes(action),
+            cwd=(config_folder(hook) / hook.cwd) if hook.cwd else None,
+            env=command_environment(hook, os.environ),
+            timeout_seconds=hook.timeout_seconds,
         )
     except OSError as exc:
         return Outcome("error", None, time.monotonic() - started, error=f"cannot start: {exc}", attempts=1)
-    return Outcome(
-        "succeeded" if done.returncode == 0 else "failed",
-        done.returncode,
-        time.monotonic() - started,
-        tail(done.stdout),
-        tail(done.stderr),
-        attempts=1,
-    )
+    elapsed = time.monotonic() - started
+    stdout, stderr = output_tail(finished.stdout), output_tail(finished.stderr)
+    if finished.timed_out:
+        error = f"killed after {hook.timeout_seconds:g}s, with every process it started"
+        return Outcome("timed_out", None, elapsed, stdout, stderr, error, attempts=1)
+    status = "succeeded" if finished.exit_code == 0 else "failed"
+    return Outcome(status, finished.exit_code, elapsed, stdout, stderr, attempts=1)
 
 
 def webhook_target(url: str) -> str:

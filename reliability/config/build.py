@@ -348,8 +348,12 @@ class _Builder:
     def _hook(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> Hook:
         if ("command" in raw) == ("webhook" in raw):
             self.problem(doc, at, f"hook {raw['name']!r} needs exactly one of `command` and `webhook`")
-        if "webhook" in raw and ("cwd" in raw or "env" in raw):
-            self.problem(doc, at, f"hook {raw['name']!r}: `cwd` and `env` apply to a command, not a webhook")
+        if "webhook" in raw and ("cwd" in raw or "env" in raw or "pass_env" in raw):
+            self.problem(
+                doc,
+                at,
+                f"hook {raw['name']!r}: `cwd`, `env` and `pass_env` apply to a command, not a webhook",
+            )
         if "budget_below" in raw and "budget_below" not in raw["triggers"]:
             self.problem(
                 doc, (*at, "budget_below"), f"hook {raw['name']!r} sets budget_below without that trigger"
@@ -364,6 +368,7 @@ class _Builder:
             slos=tuple(raw.get("slos", [])),
             cwd=raw.get("cwd"),
             env=tuple(sorted((raw.get("env") or {}).items())),
+            pass_env=tuple(raw.get("pass_env", [])),
             webhook=_webhook(raw["webhook"]) if "webhook" in raw else None,
             cooldown_seconds=_seconds(raw, "cooldown", Hook, "cooldown_seconds"),
             min_confidence=float(raw.get("min_confidence", field_default(Hook, "min_confidence"))),

@@ -375,7 +375,8 @@ class Hook:
     services: tuple[str, ...] = ()
     slos: tuple[str, ...] = ()
     cwd: str | None = None
-    env: tuple[tuple[str, str], ...] = ()
+    env: tuple[tuple[str, str], ...] = ()  # the command's environment, over command.BASE_ENVIRONMENT
+    pass_env: tuple[str, ...] = ()  # names of reliability's own variables the command gets as they are
     webhook: WebhookSpec | None = None
     cooldown_seconds: float = 3600.0  # same hook, trigger and subject: at most once in this long
     min_confidence: float = 0.5  # below this the action is skipped as low_confidence
