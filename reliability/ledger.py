@@ -105,6 +105,33 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX actions_by_key ON actions (hook, trigger, subject, evaluated_epoch)",
         "CREATE INDEX actions_by_status ON actions (status)",
     ),
+    (
+        # One record per run and action: a rerun of the same evaluation keeps the earlier run's
+        # records; `running` is written before a command starts, `interrupted` when its run died.
+        """CREATE TABLE actions_of_runs (
+            id TEXT NOT NULL,
+            run_row INTEGER NOT NULL REFERENCES runs (id),
+            hook TEXT NOT NULL,
+            trigger TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            status TEXT NOT NULL CHECK (status IN ('dry_run', 'running', 'succeeded', 'failed', 'timed_out',
+                'error', 'interrupted', 'pending', 'approved', 'rejected', 'skipped')),
+            reason TEXT,
+            outcome TEXT NOT NULL,
+            evaluated_at TEXT NOT NULL,
+            evaluated_epoch INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            decided_at TEXT,
+            UNIQUE (run_row, id)
+        )""",
+        "INSERT INTO actions_of_runs SELECT id, run_row, hook, trigger, subject, status, reason, outcome,"
+        " evaluated_at, evaluated_epoch, created_at, decided_at FROM actions ORDER BY rowid",
+        "DROP TABLE actions",
+        "ALTER TABLE actions_of_runs RENAME TO actions",
+        "CREATE INDEX actions_by_key ON actions (hook, trigger, subject, evaluated_epoch)",
+        "CREATE INDEX actions_by_status ON actions (status)",
+        "CREATE INDEX actions_by_id ON actions (id)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -117,9 +144,22 @@ class RunStatus(StrEnum):
 
 
 ACTION_STATUSES = frozenset(
-    {"dry_run", "succeeded", "failed", "timed_out", "error", "pending", "approved", "rejected", "skipped"}
+    {
+        "dry_run",
+        "running",
+        "succeeded",
+        "failed",
+        "timed_out",
+        "error",
+        "interrupted",
+        "pending",
+        "approved",
+        "rejected",
+        "skipped",
+    }
 )
-RAN_STATUSES = ("succeeded", "failed", "timed_out", "error")  # the command was started
+# The command was started (`running` until it ends; `interrupted` when its run died meanwhile).
+RAN_STATUSES = ("running", "succeeded", "failed", "timed_out", "error", "interrupted")
 DECISIONS = frozenset({"approved", "rejected"})
 # Fired, for cooldowns: started, or put before a person (still waiting, or decided since): a page
 # lasting hours must not queue one approval request per evaluation.
@@ -393,6 +433,7 @@ class Ledger:
                     "UPDATE runs SET status = 'incomplete', error = ? WHERE id = ? AND status = 'running'",
                     (f"process {row['pid']} ended before the run finished (found {self._now()})", row["id"]),
                 )
+                self._interrupt_actions(db, row["id"])
 
     # --- recording a run
 
@@ -465,6 +506,17 @@ class Ledger:
     def fail_run(self, run_row: int, message: str) -> None:
         with self._write() as db:
             self._end_run(db, run_row, RunStatus.FAILED, message)
+            self._interrupt_actions(db, run_row)
+
+    @staticmethod
+    def _interrupt_actions(db: sqlite3.Connection, run_row: int) -> None:
+        """A command whose run ended before its outcome was recorded: it ran, how it ended is unknown."""
+        db.execute(
+            "UPDATE actions SET status = 'interrupted',"
+            " outcome = json_set(outcome, '$.status', 'interrupted')"
+            " WHERE run_row = ? AND status = 'running'",
+            (run_row,),
+        )
 
     def _end_run(self, db: sqlite3.Connection, run_row: int, status: RunStatus, error: str | None) -> None:
         db.execute(
@@ -552,10 +604,12 @@ class Ledger:
     # --- hook actions
 
     def record_action(self, run_row: int, record: Mapping[str, Any]) -> None:
-        """Store a hook action (an outcome record: id, hook, trigger, subject, status, ...).
+        """Store a run's hook action (an outcome record: id, hook, trigger, subject, status, ...).
 
-        The same id again (the same hook, trigger, subject and evaluation time) replaces the
-        status, reason and outcome: the latest record wins. created_at stays the first one's.
+        Each run keeps its own record of an action, even when a rerun plans the same id (the same
+        hook, trigger, subject and evaluation time): another run's record is never changed. The
+        same run and id again (`running`, then the outcome; an approval's outcome) replaces the
+        status, reason and outcome; created_at stays the first one's.
         """
         status = record["status"]
         if status not in ACTION_STATUSES:
@@ -570,7 +624,7 @@ class Ledger:
                 "INSERT INTO actions (id, run_row, hook, trigger, subject, status, reason, outcome,"
                 " evaluated_at, evaluated_epoch, created_at, decided_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                " ON CONFLICT (id) DO UPDATE SET run_row = excluded.run_row, status = excluded.status,"
+                " ON CONFLICT (run_row, id) DO UPDATE SET status = excluded.status,"
                 " reason = excluded.reason, outcome = excluded.outcome,"
                 " decided_at = COALESCE(excluded.decided_at, actions.decided_at)",
                 (
@@ -600,7 +654,12 @@ class Ledger:
         return rows[0]["evaluated_at"] if rows else None
 
     def get_action(self, action_id: str) -> dict[str, Any] | None:
-        rows = self._read("SELECT * FROM actions WHERE id = ?", (action_id,))
+        """The record of this action that waits for a decision, else its latest one (runs of the
+        same evaluation share action ids; each keeps its own record)."""
+        rows = self._read(
+            "SELECT * FROM actions WHERE id = ? ORDER BY status = 'pending' DESC, rowid DESC LIMIT 1",
+            (action_id,),
+        )
         return _action_row(rows[0]) if rows else None
 
     def pending_actions(self) -> list[dict[str, Any]]:
@@ -619,17 +678,21 @@ class Ledger:
             raise ValueError(f"a decision is approved or rejected, not {status!r}")
         parse_rfc3339(decided_at)  # ValueError on a malformed time, before anything is written
         with self._write() as db:
-            found = db.execute("SELECT status FROM actions WHERE id = ?", (action_id,)).fetchone()
+            found = db.execute(
+                "SELECT rowid, status FROM actions WHERE id = ? ORDER BY status = 'pending' DESC, rowid DESC",
+                (action_id,),
+            ).fetchone()
             if found is None:
                 raise LedgerError(f"no action {action_id} in the ledger {self.path}")
             if found["status"] != "pending":
                 raise LedgerError(f"action {action_id} is {found['status']}, not pending")
+            # Every run that planned this very action waits on the same decision: it runs once.
             db.execute(
-                "UPDATE actions SET status = ?, decided_at = ? WHERE id = ?", (status, decided_at, action_id)
+                "UPDATE actions SET status = ?, decided_at = ? WHERE id = ? AND status = 'pending'",
+                (status, decided_at, action_id),
             )
-        decided = self.get_action(action_id)
-        assert decided is not None  # actions are never deleted
-        return decided
+            decided = db.execute("SELECT * FROM actions WHERE rowid = ?", (found["rowid"],)).fetchone()
+        return _action_row(decided)
 
     def integrity_check(self) -> str:
         """'ok', or SQLite's description of the damage."""

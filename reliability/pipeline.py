@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from reliability import artifacts, ledger
-from reliability.actions.run_hooks import plan_and_run
+from reliability.actions.run_hooks import Journal, keep_nothing, plan_and_run
 from reliability.actions.safety import LedgerView, NoHistory
 from reliability.artifacts.error_budgets import ErrorBudgets
 from reliability.artifacts.header import Header
@@ -145,12 +145,9 @@ def run(config: Config, options: RunOptions) -> RunResult:
             result = _run_stages(
                 config, options, grid, header, lambda s, t: book.record_stage(run_row, s, t), (book, run_row)
             )
-            result.run_row = run_row
-            sla = result.sla
-            for action in sla.actions if sla else ():
-                book.record_action(run_row, action.to_json())
+            result.run_row = run_row  # its hook actions were recorded as they were decided and run
             budgets = result.budgets
-            book.finish_run(run_row, ledger.slo_records(budgets, sla) if budgets else [])
+            book.finish_run(run_row, ledger.slo_records(budgets, result.sla) if budgets else [])
         except BaseException as exc:
             try:
                 book.fail_run(run_row, _failure(exc))
@@ -230,6 +227,9 @@ def _hooks_step(given: StageInputs) -> Artifact:
     book, run_row = run.history if run.history else (None, 0)
     previous = book.previous_alert_states(run_row) if book else {}
     view: LedgerView = book if book else NoHistory()
+    journal: Journal = (
+        (lambda record: book.record_action(run_row, record.to_json())) if book else keep_nothing
+    )
     actions = plan_and_run(
         run.config,
         given.artifact(Stage.BUDGETS, ErrorBudgets),
@@ -239,6 +239,7 @@ def _hooks_step(given: StageInputs) -> Artifact:
         view,
         execute,
         sli_metrics=given.artifact(Stage.SLI, SliMetrics),
+        journal=journal,
     )
     return replace(sla, actions=tuple(actions), actions_mode="executed" if execute else "dry_run")
 

@@ -138,7 +138,7 @@ def test_an_older_ledger_is_migrated_in_order_and_keeps_its_runs(path: Path) -> 
         assert book.list_actions(1)[0]["id"] == "a1"
     assert run is not None and run["run_id"] == "old"
     with raw(path) as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
 def test_a_ledger_from_a_newer_version_is_refused(path: Path) -> None:
@@ -304,18 +304,20 @@ def test_pending_actions_are_decided_once(book: Ledger) -> None:
     assert [a["id"] for a in book.list_actions(2)] == ["done", "p2"]  # newest first
 
 
-def test_the_same_action_id_again_replaces_the_status_but_not_the_creation(book: Ledger) -> None:
+def test_the_same_action_id_again_in_a_run_replaces_the_status_but_not_the_creation(book: Ledger) -> None:
     first, second = finished_run(book), finished_run(book)
     book.record_action(first, action("x", "pending"))
     [recorded] = book.pending_actions()
     created = recorded["created_at"]
     book.decide_action("x", "approved", "2026-11-05T12:05:00Z")
-    book.record_action(second, action("x", "succeeded", exit_code=0))
+    book.record_action(first, action("x", "succeeded", exit_code=0))
+    book.record_action(second, action("x", "skipped", reason="cooldown"))  # a rerun: a record of its own
     stored = book.get_action("x")
-    assert stored is not None
-    assert (stored["run_row"], stored["status"], stored["created_at"]) == (second, "succeeded", created)
-    assert stored["decided_at"] == "2026-11-05T12:05:00Z"
-    assert stored["outcome"]["exit_code"] == 0
+    assert stored is not None and (stored["run_row"], stored["status"]) == (second, "skipped")
+    [approved] = [a for a in book.list_actions() if a["run_row"] == first]
+    assert (approved["status"], approved["created_at"]) == ("succeeded", created)
+    assert approved["decided_at"] == "2026-11-05T12:05:00Z"
+    assert approved["outcome"]["exit_code"] == 0
 
 
 def test_an_unknown_action_status_is_refused(book: Ledger) -> None:

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import typer
 
 from reliability.actions.command import outcome_record
-from reliability.actions.run_hooks import run_one
+from reliability.actions.run_hooks import RUNNING, run_one
 from reliability.artifacts.codec import decode
 from reliability.artifacts.sla_compliance import HookEvent
 from reliability.commands.shared import reporting_errors
@@ -107,6 +107,7 @@ def register(app: typer.Typer) -> None:
                 raise ReliabilityError(f"action {action_id} is not pending ({state})")
             planned = _replay(pending, config)
             book.decide_action(action_id, "approved", _now())
+            book.record_action(pending["run_row"], outcome_record(planned, RUNNING, "approved").to_json())
             outcome = run_one(planned, execute=True)
             book.record_action(pending["run_row"], outcome_record(planned, outcome, "approved").to_json())
             if output is OutputFormat.JSON:

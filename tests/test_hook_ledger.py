@@ -1,0 +1,171 @@
+"""The ledger remembers every hook action a run started, from before it starts: a run that fails
+afterwards cannot make it run twice within its cooldown, and a rerun of the same evaluation adds its
+own records without touching the earlier run's."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from reliability.cli import app
+from reliability.ledger import MIGRATIONS, SCHEMA_VERSION, Ledger, RunStart
+from reliability.timefmt import parse_rfc3339, to_rfc3339
+
+NOW = "2026-11-05T12:00:00Z"
+runner = CliRunner()
+
+
+def paging_events() -> str:
+    """An event every 15 seconds over the last hour, every third one failing: a fast burn, a page."""
+    now = parse_rfc3339(NOW).timestamp()
+    rows = [f"{to_rfc3339(now - 15 * (i + 1))},{500 if i % 3 == 0 else 200}" for i in range(240)]
+    return "ts,status\n" + "\n".join(rows) + "\n"
+
+
+def write_config(folder: Path, script: str, *, approval: bool = False) -> Path:
+    """One paging SLO and one hook running `script` (Python, the event on stdin)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "events.csv").write_text(paging_events())
+    command = [sys.executable, "-c", script]
+    (folder / "config.yaml").write_text(
+        f"""
+settings: {{evaluate_at: "{NOW}"}}
+sources:
+  - {{name: log, type: events, paths: [events.csv], columns: {{timestamp: {{column: ts}}, status: status}}}}
+services:
+  - name: web
+    components:
+      - name: api
+        source: log
+        slis: [{{name: availability, kind: availability}}]
+        slos: [{{name: api-availability, sli: availability, objective: 99}}]
+hooks:
+  - name: restart
+    triggers: [page]
+    command: {json.dumps(command)}
+    timeout: 60s
+    min_confidence: 0
+    {"approval: required" if approval else "cooldown: 1h"}
+"""
+    )
+    return folder / "config.yaml"
+
+
+def counting_script(marker: Path, then: str = "") -> str:
+    """A hook that appends a line to `marker` each time it runs, then does `then`."""
+    return f"import pathlib, shutil\nwith open({str(marker)!r}, 'a') as f: f.write('ran\\n')\n{then}"
+
+
+def run(config: Path, out: Path, ledger: Path) -> Any:
+    return runner.invoke(
+        app, ["run", str(config), "--out", str(out), "--ledger", str(ledger), "--execute", "--now", NOW]
+    )
+
+
+def actions(ledger: Path) -> list[tuple[int, str, str | None]]:
+    """(run row, status, reason) of every action record, in the order written."""
+    with sqlite3.connect(ledger) as db:
+        return db.execute("SELECT run_row, status, reason FROM actions ORDER BY rowid").fetchall()
+
+
+def test_a_run_failing_after_its_hook_ran_does_not_run_it_again(tmp_path: Path) -> None:
+    marker, out, ledger = tmp_path / "ran.txt", tmp_path / "out", tmp_path / "ledger.sqlite"
+    # The hook ran, then the run fails: its --out folder is no longer a folder, so nothing is written.
+    sabotage = (
+        f"out = pathlib.Path({str(out)!r}); shutil.rmtree(out, ignore_errors=True); out.write_text('x')"
+    )
+    config = write_config(tmp_path / "config", counting_script(marker, sabotage))
+
+    failed = run(config, out, ledger)
+    assert failed.exit_code != 0, failed.output
+    assert marker.read_text() == "ran\n"
+    out.unlink()
+
+    rerun = run(config, out, ledger)
+    assert rerun.exit_code == 0, rerun.output
+    assert marker.read_text() == "ran\n"  # within the cooldown: not again
+    sla = json.loads((out / "sla-compliance.json").read_text())
+    assert [(a["status"], a["reason"]) for a in sla["actions"]] == [("skipped", "cooldown")]
+    assert actions(ledger) == [(1, "succeeded", None), (2, "skipped", "cooldown")]
+    with Ledger.open(ledger) as book:
+        statuses = [(book.get_run(row) or {}).get("status") for row in (1, 2)]
+    assert statuses == ["failed", "succeeded"]
+
+
+def test_a_rerun_at_the_same_minute_keeps_the_approved_action_that_ran(tmp_path: Path) -> None:
+    marker, out, ledger = tmp_path / "ran.txt", tmp_path / "out", tmp_path / "ledger.sqlite"
+    config = write_config(tmp_path / "config", counting_script(marker), approval=True)
+    assert run(config, out, ledger).exit_code == 0
+    [(action_id,)] = sqlite3.connect(ledger).execute("SELECT id FROM actions").fetchall()
+    approved = runner.invoke(
+        app, ["hooks", "approve", action_id, "--config", str(config), "--ledger", str(ledger)]
+    )
+    assert approved.exit_code == 0, approved.output
+
+    assert run(config, out, ledger).exit_code == 0  # the same evaluation minute again
+    assert marker.read_text() == "ran\n"
+    assert actions(ledger) == [(1, "succeeded", "approved"), (2, "skipped", "cooldown")]
+    listed = runner.invoke(app, ["hooks", "list", "--ledger", str(ledger), "--format", "json"])
+    assert [(a["id"], a["status"]) for a in json.loads(listed.stdout)] == [
+        (action_id, "skipped"),
+        (action_id, "succeeded"),
+    ]
+
+
+def start(book: Ledger) -> int:
+    return book.start_run(RunStart("r", NOW, NOW, "c", ()))
+
+
+def record(status: str) -> dict[str, Any]:
+    return {"id": "a", "hook": "restart", "trigger": "page", "subject": "web/api", "status": status}
+
+
+def test_a_command_is_running_before_it_starts_and_interrupted_when_its_run_dies(tmp_path: Path) -> None:
+    with Ledger.open(tmp_path / "ledger.sqlite") as book:
+        row = start(book)
+        book.record_action(row, record("running"))
+        assert book.last_fired("restart", "page", "web/api") == NOW  # started: counts for the cooldown
+        book.fail_run(row, "KeyboardInterrupt")
+        found = book.get_action("a")
+    assert found is not None and found["status"] == found["outcome"]["status"] == "interrupted"
+
+
+def test_pending_records_of_two_runs_are_decided_together(tmp_path: Path) -> None:
+    with Ledger.open(tmp_path / "ledger.sqlite") as book:
+        first, second = start(book), start(book)  # a rerun without a cooldown asks again
+        book.record_action(first, record("pending"))
+        book.record_action(second, record("pending"))
+        decided = book.decide_action("a", "approved", NOW)
+        assert (decided["run_row"], decided["status"]) == (second, "approved")
+        assert book.pending_actions() == []
+
+
+def test_version_2_action_records_are_kept_by_the_migration(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    db = sqlite3.connect(path, isolation_level=None)
+    for statement in (*MIGRATIONS[0], *MIGRATIONS[1]):
+        db.execute(statement)
+    db.execute("PRAGMA user_version = 2")
+    db.execute(
+        "INSERT INTO runs (run_id, status, started_at, requested_now, evaluated_at, evaluated_epoch,"
+        " config_sha256, config_files, pid, hostname)"
+        " VALUES ('old', 'succeeded', ?, ?, ?, ?, 'c', '[]', 1, 'h')",
+        (NOW, NOW, NOW, int(parse_rfc3339(NOW).timestamp())),
+    )
+    db.execute(
+        "INSERT INTO actions VALUES"
+        " ('a', 1, 'restart', 'page', 'web/api', 'succeeded', NULL, '{}', ?, ?, ?, NULL)",
+        (NOW, int(parse_rfc3339(NOW).timestamp()), NOW),
+    )
+    db.close()
+    with Ledger.open(path) as book:
+        rerun = start(book)
+        book.record_action(rerun, record("skipped"))
+        assert book.integrity_check() == "ok"
+    assert actions(path) == [(1, "succeeded", None), (rerun, "skipped", None)]
+    assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
