@@ -66,6 +66,7 @@ class ServeMetric(StrEnum):
     LAST_RUN_SUCCESS = "reliability_serve_last_run_success"
     LAST_SUCCESS = "reliability_serve_last_success_timestamp_seconds"
     RUN_FAILURES = "reliability_serve_run_failures_total"
+    CONNECTIONS_REFUSED = "reliability_serve_connections_refused_total"
 
 
 SLO_LABELS = ("service", "component", "slo")

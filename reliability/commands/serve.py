@@ -1,7 +1,8 @@
 """`reliability serve`: run the pipeline on an interval; serve the latest metrics and a health check.
 
 A failed run never takes the server down: /metrics keeps the last good run's values and says the
-last run failed, and /healthz answers 503 with the reason.
+last run failed, and /healthz answers 503 with the reason. The HTTP side is bounded
+(reliability.exporters.http_server): so many connections at once, each closed at its deadline.
 """
 
 from __future__ import annotations
@@ -16,10 +17,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from http import HTTPStatus
 from pathlib import Path
-from socketserver import ThreadingMixIn
 from types import FrameType
 from typing import Annotated, Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 import typer
@@ -35,6 +34,12 @@ from reliability.conventions import ServeMetric
 from reliability.durations import parse_duration
 from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
 from reliability.exporters import metrics
+from reliability.exporters.http_server import (
+    DEADLINE_SECONDS,
+    MAX_CONNECTIONS,
+    BoundedWSGIServer,
+    BoundedWSGIServerV6,
+)
 from reliability.terminal.options import ConfigPathArgument
 
 DEFAULT_LISTEN = "127.0.0.1:9464"
@@ -159,9 +164,24 @@ def run_every(
         stop.wait(max(0.0, interval_seconds - (time.monotonic() - started)))
 
 
-def wsgi_app(results: LatestResults) -> WSGIApplication:
+class RefusedConnections(Collector):
+    """How many connections the server turned away because every slot was taken."""
+
+    def __init__(self, server: BoundedWSGIServer) -> None:
+        self._server = server
+
+    def collect(self) -> Iterator[MetricFamily]:
+        yield CounterMetricFamily(
+            ServeMetric.CONNECTIONS_REFUSED,
+            "Connections answered 503 and closed because the server had as many open as it allows.",
+            value=self._server.refused,
+        )
+
+
+def wsgi_app(results: LatestResults, *more: Collector) -> WSGIApplication:
     serving = CollectorRegistry()
-    serving.register(results)
+    for collector in (results, *more):
+        serving.register(collector)
     metrics_app = make_wsgi_app(serving)
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
@@ -182,19 +202,6 @@ def _respond(start_response: StartResponse, code: HTTPStatus, content_type: str,
     headers = [("Content-Type", f"{content_type}; charset=utf-8"), ("Content-Length", str(len(payload)))]
     start_response(f"{code.value} {code.phrase}", headers)
     return [payload]
-
-
-class _ThreadingServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True  # a slow scraper does not hold up the shutdown
-
-
-class _ThreadingServerV6(_ThreadingServer):
-    address_family = socket.AF_INET6
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:  # a line per scrape would drown the run log
-        pass
 
 
 def parse_listen(text: str) -> tuple[str, int]:
@@ -218,13 +225,23 @@ def parse_interval(text: str) -> float:
     return seconds
 
 
-def start_http_server(host: str, port: int, results: LatestResults) -> WSGIServer:
+def start_http_server(
+    host: str,
+    port: int,
+    results: LatestResults,
+    *,
+    max_connections: int = MAX_CONNECTIONS,
+    deadline_seconds: float = DEADLINE_SECONDS,
+) -> BoundedWSGIServer:
     """Serve /metrics and /healthz from a background thread; stop with shutdown() and server_close()."""
-    server_class = _ThreadingServerV6 if ":" in host else _ThreadingServer
+    server_class = BoundedWSGIServerV6 if ":" in host else BoundedWSGIServer
     try:
-        server = make_server(host, port, wsgi_app(results), server_class, _QuietHandler)
+        server = server_class(
+            (host, port), max_connections=max_connections, deadline_seconds=deadline_seconds
+        )
     except OSError as exc:
         raise ReliabilityError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    server.set_app(wsgi_app(results, RefusedConnections(server)))
     threading.Thread(target=server.serve_forever, name="http", daemon=True).start()
     return server
 
@@ -304,9 +321,10 @@ def serve(
 
     /healthz is 200 while the last run succeeded and finished within two
     intervals, else 503 with the reason in JSON. A failed run keeps the last
-    good metrics and sets reliability_serve_last_run_success to 0. Hooks are
-    only recorded, never executed. SIGTERM or SIGINT stop the server once the
-    current run is done.
+    good metrics and sets reliability_serve_last_run_success to 0. At most 32
+    connections are served at once (more are answered 503 and closed), each
+    for at most 10 seconds. Hooks are only recorded, never executed. SIGTERM
+    or SIGINT stop the server once the current run is done.
     """
     with reporting_errors(verbose):
         host, port = parse_listen(listen)
