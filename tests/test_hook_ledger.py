@@ -10,50 +10,30 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from paging_example import NOW, write_paging_config
 from typer.testing import CliRunner
 
 from reliability.cli import app
 from reliability.ledger import MIGRATIONS, SCHEMA_VERSION, Ledger, RunStart
-from reliability.timefmt import parse_rfc3339, to_rfc3339
+from reliability.timefmt import parse_rfc3339
 
-NOW = "2026-11-05T12:00:00Z"
 runner = CliRunner()
 
 
-def paging_events() -> str:
-    """An event every 15 seconds over the last hour, every third one failing: a fast burn, a page."""
-    now = parse_rfc3339(NOW).timestamp()
-    rows = [f"{to_rfc3339(now - 15 * (i + 1))},{500 if i % 3 == 0 else 200}" for i in range(240)]
-    return "ts,status\n" + "\n".join(rows) + "\n"
-
-
 def write_config(folder: Path, script: str, *, approval: bool = False) -> Path:
-    """One paging SLO and one hook running `script` (Python, the event on stdin)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / "events.csv").write_text(paging_events())
+    """The paging example and one hook running `script` (Python, the event on stdin)."""
     command = [sys.executable, "-c", script]
-    (folder / "config.yaml").write_text(
-        f"""
-settings: {{evaluate_at: "{NOW}"}}
-sources:
-  - {{name: log, type: events, paths: [events.csv], columns: {{timestamp: {{column: ts}}, status: status}}}}
-services:
-  - name: web
-    components:
-      - name: api
-        source: log
-        slis: [{{name: availability, kind: availability}}]
-        slos: [{{name: api-availability, sli: availability, objective: 99}}]
-hooks:
+    return write_paging_config(
+        folder,
+        f"""hooks:
   - name: restart
     triggers: [page]
     command: {json.dumps(command)}
     timeout: 60s
     min_confidence: 0
     {"approval: required" if approval else "cooldown: 1h"}
-"""
+""",
     )
-    return folder / "config.yaml"
 
 
 def counting_script(marker: Path, then: str = "") -> str:

@@ -16,17 +16,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
+from paging_example import paging_events, write_paging_config
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 
 from reliability.commands.serve import LatestResults, RefusedConnections, pipeline_runner, run_every, wsgi_app
 from reliability.conventions import Metric, ServeMetric
 from reliability.exporters.http_server import REFUSAL, BoundedWSGIServer
-from reliability.timefmt import parse_rfc3339, to_rfc3339
 
 DEADLINE_SECONDS = 60.0
 SLOTS = 4
-NOW = "2026-11-05T12:00:00Z"
 T = TypeVar("T")
 
 
@@ -134,30 +133,9 @@ def test_a_client_dripping_its_request_is_cut_off_at_the_deadline() -> None:
         poll("the slot is free", lambda: server.open_connections() == 0 or None)
 
 
-def paging_events(now: str) -> str:
-    epoch = parse_rfc3339(now).timestamp()
-    rows = [f"{to_rfc3339(epoch - 15 * (i + 1))},{500 if i % 3 == 0 else 200}" for i in range(240)]
-    return "ts,status\n" + "\n".join(rows) + "\n"
-
-
 def test_serve_keeps_the_last_good_metrics_when_the_telemetry_turns_bad(tmp_path: Path) -> None:
+    config = write_paging_config(tmp_path)
     events = tmp_path / "events.csv"
-    events.write_text(paging_events(NOW))
-    config = tmp_path / "config.yaml"
-    config.write_text(
-        f"""
-settings: {{evaluate_at: "{NOW}"}}
-sources:
-  - {{name: log, type: events, paths: [events.csv], columns: {{timestamp: {{column: ts}}, status: status}}}}
-services:
-  - name: web
-    components:
-      - name: api
-        source: log
-        slis: [{{name: availability, kind: availability}}]
-        slos: [{{name: api-availability, sli: availability, objective: 99}}]
-"""
-    )
     results = LatestResults(0.1)
     stop = threading.Event()
     runs = threading.Thread(
@@ -182,7 +160,7 @@ services:
             assert value(kept[1], ServeMetric.RUN_FAILURES) >= 1
 
             shutil.rmtree(events)
-            events.write_text(paging_events(NOW))
+            events.write_text(paging_events())
             poll("a good run again", lambda: (get(f"{base}/healthz") or (0, ""))[0] == 200 or None)
         finally:
             stop.set()
