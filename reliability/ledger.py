@@ -23,12 +23,12 @@ from enum import StrEnum
 from pathlib import Path
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from reliability.artifacts.error_budgets import ErrorBudgets, SloBudget
 from reliability.artifacts.sla_compliance import SlaCompliance
 from reliability.config.model import Config, PrometheusSource
 from reliability.errors import ReliabilityError
+from reliability.redact import without_credentials
 from reliability.stages.sla_compliance import slas_covering
 from reliability.timefmt import parse_rfc3339, to_rfc3339
 
@@ -211,19 +211,12 @@ def config_sha256(files: Sequence[Path]) -> str:
     return digest.hexdigest()
 
 
-def _without_credentials(url: str) -> str:
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit(parts._replace(netloc=netloc))
-
-
 def input_files(config: Config) -> list[InputFile]:
     """Every input with its size and content hash; a Prometheus source by its URL."""
     found = []
     for source in config.sources:
         if isinstance(source, PrometheusSource):
-            found.append(InputFile(source.name, _without_credentials(source.url)))
+            found.append(InputFile(source.name, without_credentials(source.url)))
             continue
         for path in source.paths:
             with path.open("rb") as handle:  # streamed: inputs can be far larger than memory

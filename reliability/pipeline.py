@@ -29,6 +29,7 @@ from reliability.core.grid import MinuteGrid, evaluation_time, grid_ending_at
 from reliability.core.sla import month_start, previous_month_start
 from reliability.core.windows import span_at
 from reliability.errors import ReliabilityError
+from reliability.redact import without_credentials
 from reliability.stages import error_budgets, sla_compliance, sli_metrics, slo_targets
 from reliability.telemetry.ingest import Telemetry, load_telemetry
 from reliability.telemetry.progress import NO_PROGRESS, Progress
@@ -116,7 +117,9 @@ def _timed(stage: str, record: StageRecorder | None) -> Iterator[None]:
 
 
 def _failure(exc: BaseException) -> str:
-    return str(exc) if isinstance(exc, ReliabilityError) else f"{type(exc).__name__}: {exc}".rstrip(": ")
+    """The failure as the ledger keeps it: one line, without the credentials a URL in it may carry."""
+    text = str(exc) if isinstance(exc, ReliabilityError) else f"{type(exc).__name__}: {exc}".rstrip(": ")
+    return without_credentials(text)
 
 
 def run(config: Config, options: RunOptions) -> RunResult:

@@ -376,7 +376,7 @@ def test_input_files_are_hashed_and_urls_lose_their_credentials(tmp_path: Path) 
     events = (folder / "events.csv").read_bytes()
     [event_file, url] = input_files(config)
     assert (event_file.size_bytes, event_file.sha256) == (len(events), hashlib.sha256(events).hexdigest())
-    assert url == InputFile("prom", "https://prom.example:9090/api")
+    assert url == InputFile("prom", "https://***@prom.example:9090/api")  # as every output shows it
 
 
 # --- the pipeline and the CLI

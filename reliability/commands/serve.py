@@ -40,6 +40,7 @@ from reliability.exporters.http_server import (
     BoundedWSGIServer,
     BoundedWSGIServerV6,
 )
+from reliability.redact import without_credentials
 from reliability.terminal.options import ConfigPathArgument
 
 DEFAULT_LISTEN = "127.0.0.1:9464"
@@ -149,7 +150,7 @@ def run_every(
         try:
             registry = run_once()
         except Exception as exc:  # whatever went wrong, the server stays up with the last good metrics
-            error = (
+            error = without_credentials(  # /healthz and the log may be seen by anyone who can reach them
                 str(exc)
                 if isinstance(exc, ReliabilityError)
                 else f"internal error: {type(exc).__name__}: {exc}"
@@ -157,7 +158,7 @@ def run_every(
             results.failed(error)
             log(f"run failed: {error}")
             if verbose:
-                log(traceback.format_exc().rstrip())
+                log(without_credentials(traceback.format_exc().rstrip()))
         else:
             results.succeeded(registry)
             log(f"run succeeded in {time.monotonic() - started:.1f}s")

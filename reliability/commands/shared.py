@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from reliability.errors import EXIT_FAILURE, EXIT_INVALID_CONFIG, ReliabilityError
+from reliability.redact import without_credentials
 from reliability.timefmt import parse_rfc3339
 
 if TYPE_CHECKING:
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 
 def _err(text: str) -> None:
-    typer.echo(text, err=True)
+    typer.echo(without_credentials(text), err=True)
 
 
 @contextmanager
@@ -41,7 +42,7 @@ def reporting_errors(verbose: bool) -> Iterator[None]:
     except Exception as exc:  # an unexpected bug: still one line unless asked for more
         _err(f"internal error: {type(exc).__name__}: {exc}")
         if verbose:
-            traceback.print_exc()
+            _err(traceback.format_exc().rstrip())
         else:
             _err("  (run with --verbose for the traceback)")
         raise typer.Exit(EXIT_FAILURE) from None

@@ -19,6 +19,7 @@ from reliability.config.model import (
     Source,
 )
 from reliability.pipeline import run_id_of
+from reliability.redact import without_credentials
 from reliability.stages.sla_compliance import slas_covering
 from reliability.trace.slo import SloTrace, dependencies, measured_parts
 
@@ -117,7 +118,9 @@ def _what_is_read(source: Source, parts: list[tuple[Component, Sli]]) -> str:
         matches = ", ".join(f"{component.match!r} ({component.id})" for component, _ in parts)
         return f"rows whose {column} is {matches}"
     series = dict.fromkeys(f"{role} {sel.promql()}" for _, sli in parts for role, sel in _selectors(sli))
-    where = f"Prometheus API {source.url}, " if isinstance(source, PrometheusSource) else ""
+    where = (
+        f"Prometheus API {without_credentials(source.url)}, " if isinstance(source, PrometheusSource) else ""
+    )
     return f"{where}series {', '.join(series)}"
 
 
