@@ -9,6 +9,7 @@ from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jsonschema
@@ -54,6 +55,7 @@ from reliability.config.model import (
 from reliability.config.yaml_source import KeyPath, YamlDocument, load_yaml
 from reliability.durations import parse_duration
 from reliability.errors import ConfigError, Problem
+from reliability.redact import without_credentials
 from reliability.timefmt import parse_rfc3339
 from reliability.vocabulary import Objective, Window, item_id
 
@@ -102,9 +104,8 @@ def _schema_problems(doc: YamlDocument, validator: jsonschema.Draft202012Validat
             known = detail.schema.get("properties", {})
             extras = [key for key in detail.instance if key not in known]
             key_path = (*key_path, *extras[:1])
-        problems.append(
-            Problem(str(doc.path), detail.message, doc.line_of(key_path), _format_key_path(key_path))
-        )
+        message = without_credentials(detail.message)  # it quotes the value, a URL with a password maybe
+        problems.append(Problem(str(doc.path), message, doc.line_of(key_path), _format_key_path(key_path)))
     return sorted(problems, key=lambda p: (p.line or 0, p.field or ""))
 
 
@@ -167,19 +168,28 @@ class _Builder:
             paths.extend(Path(m) for m in matches)
         return paths
 
+    def _prometheus_source(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> PrometheusSource:
+        unusable = _base_url_problem(raw["url"])
+        if unusable:
+            self.problem(doc, (*at, "url"), unusable)
+        timeout = _seconds(raw, "timeout", PrometheusSource, "timeout_seconds")
+        if timeout <= 0:
+            self.problem(doc, (*at, "timeout"), "must be longer than 0s")
+        auth = raw.get("basic_auth", {})
+        return PrometheusSource(
+            name=raw["name"],
+            url=raw["url"].rstrip("/"),
+            origin=Origin(str(doc.path), doc.line_of(at)),
+            bearer_token_env=raw.get("bearer_token_env"),
+            username_env=auth.get("username_env"),
+            password_env=auth.get("password_env"),
+            timeout_seconds=timeout,
+            retries=int(raw.get("retries", field_default(PrometheusSource, "retries"))),
+        )
+
     def _source(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> Source:
         if raw["type"] == "prometheus":
-            auth = raw.get("basic_auth", {})
-            return PrometheusSource(
-                name=raw["name"],
-                url=raw["url"].rstrip("/"),
-                origin=Origin(str(doc.path), doc.line_of(at)),
-                bearer_token_env=raw.get("bearer_token_env"),
-                username_env=auth.get("username_env"),
-                password_env=auth.get("password_env"),
-                timeout_seconds=_seconds(raw, "timeout", PrometheusSource, "timeout_seconds"),
-                retries=int(raw.get("retries", field_default(PrometheusSource, "retries"))),
-            )
+            return self._prometheus_source(doc, at, raw)
         paths = self._paths(doc, at, raw["paths"])
         if raw["type"] == "openmetrics":
             return OpenMetricsSource(raw["name"], tuple(paths), Origin(str(doc.path), doc.line_of(at)))
@@ -387,6 +397,20 @@ def _webhook(raw: dict[str, Any]) -> WebhookSpec:
         receiver=raw.get("receiver", field_default(WebhookSpec, "receiver")),
         external_url=raw.get("external_url", field_default(WebhookSpec, "external_url")),
     )
+
+
+def _base_url_problem(url: str) -> str | None:
+    """Why a Prometheus base URL cannot be queried (API paths are appended to it), or None."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (reading it checks it: a port that is not a number in range raises)
+    except ValueError as exc:
+        return f"not a usable URL: {exc}"
+    if not parts.hostname:
+        return "the URL names no host"
+    if parts.query or parts.fragment:
+        return "a base URL takes no ?query or #fragment (API paths are appended to it)"
+    return None
 
 
 def _seconds(raw: dict[str, Any], key: str, model: type[Any], field_name: str) -> float:
