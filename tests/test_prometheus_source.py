@@ -25,7 +25,8 @@ from reliability.cli import app
 from reliability.config import load_config
 from reliability.config.model import Origin, PrometheusSource
 from reliability.conventions import Stage
-from reliability.telemetry.prometheus_api import PrometheusClient, QueryError, SourceUnavailable
+from reliability.telemetry.prometheus_api import PrometheusClient
+from reliability.telemetry.prometheus_errors import QueryError, SourceUnavailable
 from reliability.timefmt import parse_rfc3339
 
 REPO = Path(__file__).resolve().parent.parent

@@ -14,6 +14,7 @@ from reliability.telemetry import prometheus_api
 from reliability.telemetry.event_files import bytes_on_disk, read_events
 from reliability.telemetry.openmetrics_files import read_component_series
 from reliability.telemetry.progress import NO_PROGRESS, Progress, TaskHandle
+from reliability.telemetry.prometheus_errors import QueryError, SourceUnavailable
 from reliability.telemetry.report import ReadReport
 
 
@@ -87,9 +88,11 @@ def load_telemetry(
             try:
                 with progress.task(f"querying {source.name}", planned) as task:
                     series.extend(
-                        prometheus_api.read_component_series(source, components, grid, report, task=task)
+                        prometheus_api.read_component_series(
+                            source, components, grid, report, strict=strict, task=task
+                        )
                     )
-            except (prometheus_api.SourceUnavailable, prometheus_api.QueryError) as exc:
+            except (SourceUnavailable, QueryError) as exc:
                 if not allow_partial:
                     raise
                 report.unavailable = str(exc)

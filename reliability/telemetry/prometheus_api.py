@@ -13,42 +13,45 @@ import base64
 import json
 import os
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from http import HTTPStatus
 
 import numpy as np
 
 from reliability.config.model import Component, PrometheusSource, Selector, SliKind
 from reliability.core.accumulate import ComponentSeries
 from reliability.core.grid import MINUTE, MinuteGrid
-from reliability.errors import EXIT_FAILURE, ReliabilityError
-from reliability.telemetry.openmetrics_files import Samples, SeriesKey, component_series
+from reliability.errors import InputError, Problem, ReliabilityError
+from reliability.redact import without_credentials
+from reliability.telemetry import prometheus_http
+from reliability.telemetry.openmetrics_files import Float64, Samples, SeriesKey, component_series
 from reliability.telemetry.progress import NO_TASK, TaskHandle
-from reliability.telemetry.report import ReadReport
+from reliability.telemetry.prometheus_answer import QueryAt, RangeSeries, parse_range_answer
+from reliability.telemetry.prometheus_errors import QueryError, SourceUnavailable
+from reliability.telemetry.report import MAX_EXAMPLES, ReadReport, SkippedExample
 
 MAX_POINTS_PER_QUERY = 10_000  # Prometheus refuses more than 11,000 points per series
 FIRST_BACKOFF_SECONDS = 0.5
+RANGE_QUERY_PATH = "/api/v1/query_range"
+NON_FINITE = "NaN or infinite sample value"
 
 
-class SourceUnavailable(ReliabilityError):
-    """The server could not be reached or kept failing; the run must not report health."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, EXIT_FAILURE)
-
-
-class QueryError(ReliabilityError):
-    """The server refused a query (bad PromQL, too many points): retrying will not help."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, EXIT_FAILURE)
+def _split_credentials(url: str) -> tuple[str, str | None]:
+    """The URL without its user:password, and that pair as a Basic authorization (or None)."""
+    parts = urllib.parse.urlsplit(url)
+    userinfo, at, host = parts.netloc.rpartition("@")
+    if not at:
+        return url, None
+    user, _, password = userinfo.partition(":")
+    pair = f"{urllib.parse.unquote(user)}:{urllib.parse.unquote(password)}".encode()
+    return urllib.parse.urlunsplit(parts._replace(netloc=host)), f"Basic {base64.b64encode(pair).decode()}"
 
 
-def _headers(source: PrometheusSource) -> dict[str, str]:
+def _authorization(source: PrometheusSource, from_url: str | None) -> dict[str, str]:
+    """A token or user and password from the environment; else the URL's own user:password."""
+
     def secret(variable: str) -> str:
         value = os.environ.get(variable)
         if not value:
@@ -60,59 +63,72 @@ def _headers(source: PrometheusSource) -> dict[str, str]:
     if source.username_env and source.password_env:
         pair = f"{secret(source.username_env)}:{secret(source.password_env)}".encode()
         return {"Authorization": f"Basic {base64.b64encode(pair).decode()}"}
-    return {}
+    return {"Authorization": from_url} if from_url else {}
+
+
+def _attempts(count: int) -> str:
+    return f"{count} attempt" + ("" if count == 1 else "s")
 
 
 @dataclass
 class PrometheusClient:
+    """Range queries against one source: each attempt ends by the source's timeout, 5xx and I/O retried."""
+
     source: PrometheusSource
     sleep: Callable[[float], None] = time.sleep  # injected so tests need not wait
     requests: int = field(default=0, init=False)
 
-    def _post(self, path: str, form: dict[str, str]) -> dict[str, Any]:
+    @property
+    def shown_url(self) -> str:
+        return without_credentials(self.source.url)
+
+    def _post(self, path: str, form: dict[str, str]) -> prometheus_http.Answer:
         """POST a form (queries can be long) with retries and exponential backoff on 5xx and I/O errors."""
+        base, from_url = _split_credentials(self.source.url)
         data = urllib.parse.urlencode(form).encode()
-        headers = {"Content-Type": "application/x-www-form-urlencoded"} | _headers(self.source)
+        headers = {"Content-Type": "application/x-www-form-urlencoded"} | _authorization(
+            self.source, from_url
+        )
         query = form.get("query", "")
         last_problem = ""
         for attempt in range(self.source.retries + 1):
             if attempt:
                 self.sleep(FIRST_BACKOFF_SECONDS * 2 ** (attempt - 1))
-            request = urllib.request.Request(f"{self.source.url}{path}", data=data, headers=headers)
             self.requests += 1
             try:
-                with urllib.request.urlopen(request, timeout=self.source.timeout_seconds) as response:
-                    answer: dict[str, Any] = json.load(response)
-                    return answer
-            except urllib.error.HTTPError as exc:
-                body = exc.read().decode("utf-8", errors="replace")
-                message = _server_message(body) or exc.reason
-                if exc.code < 500 and exc.code != 429:
-                    raise QueryError(
-                        f"source {self.source.name}: query {query!r} failed: {message} (HTTP {exc.code})"
-                    ) from None
-                last_problem = f"HTTP {exc.code}: {message}"
-            except (urllib.error.URLError, TimeoutError, ConnectionError, json.JSONDecodeError) as exc:
-                last_problem = str(getattr(exc, "reason", exc))
+                answer = prometheus_http.post(f"{base}{path}", data, headers, self.source.timeout_seconds)
+            except prometheus_http.TransportFailure as exc:
+                last_problem = str(exc)
+                continue
+            except prometheus_http.RedirectRefused as exc:
+                raise QueryError(f"source {self.source.name}: {exc}") from None
+            if answer.status < 300:
+                return answer
+            message = _server_message(answer.body) or _phrase(answer.status)
+            if answer.status < 500 and answer.status != HTTPStatus.TOO_MANY_REQUESTS:
+                raise QueryError(
+                    f"source {self.source.name}: query {query!r} failed: {message} (HTTP {answer.status})"
+                )
+            last_problem = f"HTTP {answer.status}: {message}"
         raise SourceUnavailable(
-            f"source {self.source.name} ({self.source.url}) unavailable after "
-            f"{self.source.retries + 1} attempts: {last_problem}"
+            f"source {self.source.name} ({self.shown_url}) unavailable after "
+            f"{_attempts(self.source.retries + 1)}: {last_problem}"
         )
 
     def query_range(
         self, query: str, start: int, end: int, step: int, task: TaskHandle = NO_TASK
-    ) -> Iterator[dict[str, Any]]:
+    ) -> Iterator[RangeSeries]:
         """Every series of the query over [start, end] at `step`, in chunks the server accepts.
 
         `task` advances by one per chunk answered, however many attempts it took.
         """
+        at = QueryAt(self.source.name, self.shown_url, query)
         for lo, hi in time_chunks(start, end, step):
             form = {"query": query, "start": str(lo), "end": str(hi), "step": f"{step}s"}
-            answer = self._post("/api/v1/query_range", form)
-            if answer.get("status") != "success":
-                raise QueryError(f"source {self.source.name}: query {query!r} failed: {answer.get('error')}")
+            answer = self._post(RANGE_QUERY_PATH, form)
+            series = parse_range_answer(answer.body, at, answer.content_type)
             task.advance()
-            yield from answer["data"]["result"]
+            yield from series
 
 
 def time_chunks(start: int, end: int, step: int) -> Iterator[tuple[int, int]]:
@@ -125,11 +141,22 @@ def time_chunks(start: int, end: int, step: int) -> Iterator[tuple[int, int]]:
         lo = hi + step
 
 
-def _server_message(body: str) -> str:
+def _server_message(body: bytes) -> str:
+    """The `error` of a Prometheus error answer, else the start of whatever the body says."""
+    text = body.decode("utf-8", errors="replace")
     try:
-        return str(json.loads(body).get("error", "")) or body.strip()[:200]
-    except (json.JSONDecodeError, AttributeError):
-        return body.strip()[:200]
+        document = json.loads(text)
+    except (ValueError, RecursionError):
+        return text.strip()[:200]
+    message = document.get("error") if isinstance(document, dict) else None
+    return str(message) if message else text.strip()[:200]
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "no message"
 
 
 def _wanted(components: list[Component]) -> dict[str, tuple[str, Selector]]:
@@ -152,21 +179,60 @@ def planned_requests(components: list[Component], grid: MinuteGrid) -> int:
     return len(_wanted(components)) * sum(1 for _ in time_chunks(grid.origin, grid.end, MINUTE))
 
 
+def _prometheus_spelling(value: float) -> str:
+    return "NaN" if np.isnan(value) else ("+Inf" if value > 0 else "-Inf")
+
+
+def _skip_non_finite(
+    client: PrometheusClient, series: RangeSeries, values: Float64, report: ReadReport, strict: bool
+) -> None:
+    """Count the NaN and ±Inf samples of a series: a counter holds one only when its exporter is broken."""
+    places = np.flatnonzero(~np.isfinite(values))
+    if not places.size:
+        return
+    examples = [
+        SkippedExample(
+            f"{client.shown_url}{RANGE_QUERY_PATH}",
+            int(index) + 1,  # the sample's place in its series of the answer
+            NON_FINITE,
+            series.describe(),
+            f"{_prometheus_spelling(values[index])} at Unix time {series.stamps[index]:.15g}",
+        )
+        for index in places[:MAX_EXAMPLES]
+    ]
+    if strict:
+        first = examples[0]
+        problem = Problem(first.file, f"{first.reason} in {first.field}: {first.value}", first.line)
+        raise InputError(f"bad record: {problem} (--strict stops at the first bad record)", [problem])
+    report.skip(NON_FINITE, int(places.size), examples)
+
+
 def fetch_samples(
-    client: PrometheusClient, components: list[Component], grid: MinuteGrid, task: TaskHandle = NO_TASK
+    client: PrometheusClient,
+    components: list[Component],
+    grid: MinuteGrid,
+    report: ReadReport,
+    *,
+    strict: bool = False,
+    task: TaskHandle = NO_TASK,
 ) -> Samples:
-    """Raw counter values of every needed series at each minute instant of the grid (ending at now)."""
-    collected: dict[SeriesKey, tuple[list[float], list[float]]] = {}
+    """Raw counter values of every needed series at each minute instant of the grid (ending at now).
+
+    A NaN or infinite sample is left out and counted (the next sample's increase then spans the
+    gap, so the counter's growth is still whole); under `strict` it fails the run (exit 3).
+    """
+    collected: dict[SeriesKey, tuple[list[Float64], list[Float64]]] = {}
     for query in _wanted(components):
         for series in client.query_range(query, grid.origin, grid.end, MINUTE, task):
-            labels = dict(series["metric"])
-            name = labels.pop("__name__", "")
-            stamps, values = collected.setdefault((name, tuple(sorted(labels.items()))), ([], []))
-            for stamp, value in series["values"]:
-                # The value at instant t holds what grew during (t - 1m, t]: book it in that minute.
-                stamps.append(float(stamp) - MINUTE / 2)
-                values.append(float(value))
-    return Samples({key: (np.array(s), np.array(v)) for key, (s, v) in collected.items()})
+            stamps, values = np.array(series.stamps, np.float64), np.array(series.values, np.float64)
+            report.files[client.shown_url] = report.files.get(client.shown_url, 0) + int(values.size)
+            _skip_non_finite(client, series, values, report, strict)
+            finite = np.isfinite(values)
+            kept_stamps, kept_values = collected.setdefault((series.name, series.labels), ([], []))
+            # The value at instant t holds what grew during (t - 1m, t]: book it in that minute.
+            kept_stamps.append(stamps[finite] - MINUTE / 2)
+            kept_values.append(values[finite])
+    return Samples({key: (np.concatenate(s), np.concatenate(v)) for key, (s, v) in collected.items()})
 
 
 def read_component_series(
@@ -175,11 +241,12 @@ def read_component_series(
     grid: MinuteGrid,
     report: ReadReport,
     *,
+    strict: bool = False,
     client: PrometheusClient | None = None,
     task: TaskHandle = NO_TASK,
 ) -> list[ComponentSeries]:
     client = client or PrometheusClient(source)
-    samples = fetch_samples(client, components, grid, task)
-    report.files[source.url] = sum(int(stamps.size) for stamps, _ in samples.series.values())
-    report.used = report.files[source.url]
+    report.files[client.shown_url] = 0
+    samples = fetch_samples(client, components, grid, report, strict=strict, task=task)
+    report.used = sum(int(stamps.size) for stamps, _ in samples.series.values())
     return component_series(components, samples, grid)

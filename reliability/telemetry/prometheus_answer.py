@@ -1,0 +1,143 @@
+"""A Prometheus range query answer checked against its documented shape, into typed series.
+
+https://prometheus.io/docs/prometheus/latest/querying/api/#range-queries: an object with
+`status`, and on success `data.resultType == "matrix"` and `data.result`, a list of
+`{"metric": {label: value}, "values": [[unix_seconds, "value"], ...]}`. Anything else (a proxy's
+HTML page, a truncated body, an instant vector, a native histogram, a value that is not a number)
+is a telemetry error naming the source, the query and the place in the answer (exit 3).
+NaN and ±Inf are numbers here: they are kept, for the caller to skip and count.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, NoReturn
+
+from reliability.errors import InputError, Problem
+from reliability.telemetry.prometheus_errors import QueryError
+
+# How Prometheus (Go's ParseFloat) writes a sample value: a decimal number, NaN or ±Inf.
+_SAMPLE_VALUE = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|(?i:[+-]?inf(?:inity)?|nan)")
+PREVIEW_CHARS = 60
+
+
+@dataclass(frozen=True)
+class QueryAt:
+    """Which query of which source an answer belongs to: what every error about it names."""
+
+    source: str
+    url: str  # without credentials
+    query: str
+
+    def __str__(self) -> str:
+        return f"source {self.source} ({self.url}): query {self.query!r}"
+
+    def malformed(self, place: str, what: str) -> NoReturn:
+        problem = Problem(self.url, f"query {self.query!r}: {what}", field=place or None)
+        where = f" at {place}" if place else ""
+        raise InputError(f"{self}: the answer is not a Prometheus range result{where}: {what}", [problem])
+
+
+@dataclass(frozen=True)
+class RangeSeries:
+    """One series of a range answer: its name, its other labels (sorted) and its samples."""
+
+    name: str
+    labels: tuple[tuple[str, str], ...]
+    stamps: tuple[float, ...]  # Unix seconds
+    values: tuple[float, ...]  # NaN and ±Inf as Prometheus sent them
+
+    def describe(self) -> str:
+        return self.name + "{" + ",".join(f'{k}="{v}"' for k, v in self.labels) + "}"
+
+
+def _refuse_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON")  # Python's json reads NaN and Infinity unless told not to
+
+
+def _document(body: bytes, at: QueryAt, content_type: str) -> Any:
+    try:
+        return json.loads(body, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        preview = body[:PREVIEW_CHARS].decode("utf-8", errors="replace")
+        kind = f" ({content_type})" if content_type else ""
+        at.malformed("", f"not JSON{kind}: {exc}; it begins {preview!r}")
+
+
+def _kind(value: Any) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    return names.get(type(value), "a number")
+
+
+def _member(parent: dict[str, Any], key: str, expected: type, place: str, at: QueryAt) -> Any:
+    if key not in parent:
+        at.malformed(place, "missing")
+    value = parent[key]
+    if not isinstance(value, expected):
+        at.malformed(place, f"{_kind(value)} instead of {_kind(expected())}")
+    return value
+
+
+def _timestamp(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        stamp = float(value)
+    except OverflowError:  # a JSON integer too large for a float
+        return None
+    return stamp if math.isfinite(stamp) else None
+
+
+def _values(raw: list[Any], place: str, at: QueryAt) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    stamps: list[float] = []
+    values: list[float] = []
+    for index, pair in enumerate(raw):
+        here = f"{place}[{index}]"
+        if not isinstance(pair, list) or len(pair) != 2:
+            at.malformed(here, f'{_kind(pair)} instead of a [timestamp, "value"] pair')
+        stamp = _timestamp(pair[0])
+        if stamp is None:
+            at.malformed(here, f"timestamp {pair[0]!r} is not a finite number")
+        text = pair[1]
+        if not isinstance(text, str) or not _SAMPLE_VALUE.fullmatch(text):
+            at.malformed(here, f"value {text!r} is not a number in a string")
+        stamps.append(stamp)
+        values.append(float(text))
+    return tuple(stamps), tuple(values)
+
+
+def _series(entry: Any, place: str, at: QueryAt) -> RangeSeries:
+    if not isinstance(entry, dict):
+        at.malformed(place, f"{_kind(entry)} instead of a series object")
+    metric = _member(entry, "metric", dict, f"{place}.metric", at)
+    for label, value in metric.items():
+        if not isinstance(value, str):
+            at.malformed(f"{place}.metric.{label}", f"{_kind(value)} instead of a string")
+    if "values" not in entry and "histograms" in entry:
+        at.malformed(f"{place}.values", "missing: native histograms are not supported, use classic buckets")
+    if "values" not in entry and "value" in entry:
+        at.malformed(f"{place}.values", "missing: one sample (`value`) is an instant vector's, not a range's")
+    stamps, values = _values(_member(entry, "values", list, f"{place}.values", at), f"{place}.values", at)
+    labels = {k: v for k, v in metric.items() if k != "__name__"}
+    return RangeSeries(metric.get("__name__", ""), tuple(sorted(labels.items())), stamps, values)
+
+
+def parse_range_answer(body: bytes, at: QueryAt, content_type: str = "") -> list[RangeSeries]:
+    """The series of a range query answer; QueryError when the server refused the query."""
+    document = _document(body, at, content_type)
+    if not isinstance(document, dict):
+        at.malformed("", f"{_kind(document)} instead of an object")
+    status = document.get("status")
+    if status == "error":
+        raise QueryError(f"{at} failed: {document.get('error')}")
+    if status != "success":
+        at.malformed("status", f"{status!r} instead of 'success' or 'error'")
+    data = _member(document, "data", dict, "data", at)
+    result_type = _member(data, "resultType", str, "data.resultType", at)
+    if result_type != "matrix":
+        at.malformed("data.resultType", f"{result_type!r} instead of 'matrix'")
+    result = _member(data, "result", list, "data.result", at)
+    return [_series(entry, f"data.result[{index}]", at) for index, entry in enumerate(result)]
