@@ -54,10 +54,7 @@ class _DeadlineSocket:
         self._closed = False
 
     def _arm(self) -> None:
-        left = self._deadline - time.monotonic()
-        if left <= 0:
-            raise DeadlineExceeded("deadline passed")
-        self._sock.settimeout(left)
+        self._sock.settimeout(_left(self._deadline))
 
     def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
         self._arm()
@@ -150,8 +147,8 @@ class _SameHostRedirects(urllib.request.HTTPRedirectHandler):
     ) -> urllib.request.Request:
         if not same_host(req.full_url, newurl):
             raise RedirectRefused(
-                f"{without_credentials(req.full_url)} redirected (HTTP {code}) to another host, "
-                f"{without_credentials(newurl)}: not followed, so the query and credentials stay here; "
+                f"{without_credentials(req.full_url)} redirected (HTTP {code}) to another host or to plain "
+                f"http, {without_credentials(newurl)}: not followed, so the query and credentials stay here; "
                 "set the source's url to the address that answers"
             )
         # The same POST again (urllib would turn it into a GET without the query).
