@@ -27,7 +27,7 @@ class CommandEntry(NamedTuple):
     summary: str  # the first paragraph of the command's docstring: what `--help` lists
 
 
-# In the order `reliability --help` lists them. tests/test_cli.py checks each summary against the
+# In the order `reliability --help` lists them. tests/cli/test_cli.py checks each summary against the
 # command's own docstring.
 COMMANDS = {
     "run": CommandEntry(

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 import typer
-from artifact_builders import burn_rate, error_budgets, sla_compliance, sla_entry, slo_budget
+from support.artifact_builders import burn_rate, error_budgets, sla_compliance, sla_entry, slo_budget
 from typer.testing import CliRunner
 
 from reliability.artifacts.error_budgets import Policy, UnjudgedBudget

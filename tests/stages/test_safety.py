@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from artifact_builders import alert_pair, error_budgets, sla_compliance, slo_budget, slo_event
+from support.artifact_builders import alert_pair, error_budgets, sla_compliance, slo_budget, slo_event
 
 from reliability import artifacts
 from reliability.actions import command

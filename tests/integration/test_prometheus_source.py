@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from real_servers import backfill, free_port, prometheus
+from conftest import REPO
+from support.real_servers import backfill, free_port, prometheus
 from typer.testing import CliRunner
 
 from reliability import pipeline
@@ -29,7 +30,6 @@ from reliability.telemetry.prometheus_api import PrometheusClient
 from reliability.telemetry.prometheus_errors import QueryError, SourceUnavailable
 from reliability.timefmt import parse_rfc3339
 
-REPO = Path(__file__).resolve().parent.parent
 NOW = "2026-11-05T12:00:00Z"
 
 SLIS = """

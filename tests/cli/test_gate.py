@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from artifact_builders import error_budgets, sla_compliance, slo_budget
 from conftest import EXAMPLE_CONFIG
+from support.artifact_builders import error_budgets, sla_compliance, slo_budget
 from typer.testing import CliRunner, Result
 
 from reliability import artifacts

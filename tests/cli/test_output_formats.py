@@ -8,11 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import EXAMPLE_CONFIG
 from typer.testing import CliRunner, Result
 
 from reliability.cli import app
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "config"
+EXAMPLE = EXAMPLE_CONFIG
 SLO = "orders/checkout-availability"
 PLAIN_ENV: dict[str, str | None] = {"FORCE_COLOR": None, "NO_COLOR": None, "TTY_COMPATIBLE": None}
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import EXAMPLE_CONFIG
 
 from reliability.examples import bundled
 from reliability.summary import HEADERS
@@ -20,7 +21,7 @@ from reliability.summary import HEADERS
 def fresh_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
     """`reliability run config` from a fresh folder holding only a copy of config/."""
     folder = tmp_path_factory.mktemp("fresh")
-    shutil.copytree(Path(__file__).resolve().parent.parent / "config", folder / "config")
+    shutil.copytree(EXAMPLE_CONFIG, folder / "config")
     done = subprocess.run(
         [sys.executable, "-m", "reliability", "run", "config"],
         cwd=folder,

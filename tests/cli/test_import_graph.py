@@ -13,7 +13,9 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "reliability"
+from conftest import REPO
+
+PACKAGE = REPO / "reliability"
 
 # What each layer must not import: the layers above it. core is the math, telemetry reads inputs,
 # stages turn both into artifacts; the terminal, the commands and the CLI sit on top of everything.

@@ -7,6 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
+from conftest import EXAMPLE_CONFIG
 from typer.testing import CliRunner
 
 from reliability.cli import app
@@ -27,7 +28,7 @@ hooks:
 
 def setup(tmp_path: Path) -> tuple[Path, Path, Path]:
     config = tmp_path / "config"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "config", config)
+    shutil.copytree(EXAMPLE_CONFIG, config)
     marker = tmp_path / "ran.txt"
     script = f"import json, sys; open({str(marker)!r}, 'a').write(json.load(sys.stdin)['slo'] + chr(10))"
     (config / "hooks.yaml").write_text(HOOKS.format(python=sys.executable, script=script))
@@ -108,7 +109,7 @@ def test_list_without_a_ledger_is_one_line(tmp_path: Path) -> None:
 
 def test_cooldown_holds_across_runs(tmp_path: Path) -> None:
     config = tmp_path / "config"
-    shutil.copytree(Path(__file__).resolve().parent.parent / "config", config)
+    shutil.copytree(EXAMPLE_CONFIG, config)
     marker = tmp_path / "ran.txt"
     script = f"import json, sys; open({str(marker)!r}, 'a').write(json.load(sys.stdin)['slo'] + chr(10))"
     hooks = HOOKS.format(python=sys.executable, script=script).replace("approval: required", "cooldown: 1h")

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import EXAMPLE_CONFIG
 from rich.console import Console
 from typer.testing import CliRunner
 
@@ -18,7 +19,7 @@ from reliability.terminal.table import Cell, State, Table, render_markdown, rend
 ESCAPE = "\x1b["
 # An SGR sequence setting a foreground colour: 30-37, 38;..., 90-97.
 COLOUR = re.compile(r"\x1b\[(?:[0-9;]*;)?(?:3[0-8]|9[0-7])(?:;[0-9;]*)?m")
-EXAMPLE = Path(__file__).resolve().parent.parent / "config"
+EXAMPLE = EXAMPLE_CONFIG
 # rich then sees CliRunner's pipe as a pipe, whatever the shell running the tests has set.
 PLAIN_ENV: dict[str, str | None] = {"FORCE_COLOR": None, "NO_COLOR": None, "TTY_COMPATIBLE": None}
 

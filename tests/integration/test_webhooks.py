@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from artifact_builders import slo_event, slo_event_details
+from support.artifact_builders import slo_event, slo_event_details
 
 from reliability import artifacts
 from reliability.actions.command import event_bytes, outcome_record

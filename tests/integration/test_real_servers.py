@@ -7,7 +7,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from real_servers import prometheus, pushgateway
+from support.real_servers import prometheus, pushgateway
 
 pytestmark = pytest.mark.real  # every test here starts a real server
 

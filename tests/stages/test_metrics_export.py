@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from artifact_builders import error_budgets
+from conftest import REPO
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
-from real_servers import free_port, prometheus, pushgateway, running, wait_until_ready
+from support.artifact_builders import error_budgets
+from support.real_servers import free_port, prometheus, pushgateway, running, wait_until_ready
 from typer.testing import CliRunner
 
 from reliability import pipeline
@@ -41,7 +42,6 @@ from reliability.conventions import SLA_LABELS, SLO_LABELS, Metric, Stage
 from reliability.errors import ReliabilityError
 from reliability.exporters import metrics
 
-REPO = Path(__file__).resolve().parent.parent
 EVALUATED_AT = 1_793_880_000.0  # 2026-11-05T12:00:00Z, the example's settings.evaluate_at
 CHECKOUT = {"service": "orders", "component": "checkout", "slo": "checkout-availability"}
 PAYMENTS_SLA = {"service": "orders", "component": "payments", "sla": "payments-contract"}

@@ -9,12 +9,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO
 from typer.testing import CliRunner
 
 from reliability.cli import COMMANDS, app, load_command
 
 runner = CliRunner()
-COMMANDS_FOLDER = Path(__file__).resolve().parent.parent / "reliability" / "commands"
+COMMANDS_FOLDER = REPO / "reliability" / "commands"
 HEAVY_MODULES = ("numpy", "pyarrow", "jsonschema", "prometheus_client", "yaml")
 
 

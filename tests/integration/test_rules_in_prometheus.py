@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from real_servers import backfill, prometheus
+from support.real_servers import backfill, prometheus
 
 from reliability.config import load_config
 from reliability.exporters import rule_sources, rules

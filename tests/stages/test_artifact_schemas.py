@@ -15,6 +15,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from conftest import EXAMPLE_CONFIG
 
 from reliability import artifacts, pipeline
 from reliability.actions.command import Outcome
@@ -23,7 +24,7 @@ from reliability.config import load_config
 from reliability.conventions import ARTIFACT_FILES, Stage
 from reliability.errors import ReliabilityError
 
-CONFIG_DIR = Path(__file__).parent.parent / "config"
+CONFIG_DIR = EXAMPLE_CONFIG
 KINDS = [file.removesuffix(".json") for file in ARTIFACT_FILES.values()]
 DAY = 86400
 

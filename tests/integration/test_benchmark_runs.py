@@ -6,7 +6,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+from conftest import REPO
+
+BENCHMARKS = REPO / "benchmarks"
 BENCHMARK = BENCHMARKS / "bench_pipeline.py"
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from artifact_builders import (
+from support.artifact_builders import (
     alert_pair,
     error_budgets,
     sla_compliance,
@@ -19,7 +19,7 @@ from artifact_builders import (
     slo_budget,
     slo_event,
 )
-from artifact_builders import sli_metrics as sli_metrics_of
+from support.artifact_builders import sli_metrics as sli_metrics_of
 
 from reliability.actions.command import run_action
 from reliability.artifacts.error_budgets import AlertPair, SloBudget
