@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.configs import Node, component, events_source, service, slo, write_config
 
 from reliability import pipeline
 from reliability.config import load_config
@@ -27,35 +28,16 @@ NOW = int(parse_rfc3339("2026-11-05T12:00:00Z").timestamp())
 DAYS = 20
 ERRORS = 57
 
-ONE_FILE_ONE_SERVICE = """
-sources:
-  - name: log
-    type: events
-    paths: [events.csv]
-    columns: {timestamp: {column: ts, format: unix_s}, component: comp, status: status}
-services:
-  - name: web
-    components:
-"""
-
-CONFIG = (
-    """
-settings: {history: 20d, auto_objective_max_pages_per_30d: 10}
-"""
-    + ONE_FILE_ONE_SERVICE
-    + """      - name: steady
-        source: log
-        slis: [{name: availability, kind: availability}]
-        slos:
-          - {name: steady-week, sli: availability, objective: auto, window: 7d}
-          - {name: steady-month, sli: availability, objective: auto, window: 30d}
-      - name: bursty
-        source: log
-        slis: [{name: availability, kind: availability}]
-        slos:
-          - {name: bursty-week, sli: availability, objective: auto, window: 7d}
-"""
+STEADY_AND_BURSTY = service(
+    "web",
+    component(
+        "steady",
+        slo("steady-week", "auto", window="7d"),
+        slo("steady-month", "auto", window="30d"),
+    ),
+    component("bursty", slo("bursty-week", "auto", window="7d")),
 )
+SETTINGS = {"history": "20d", "auto_objective_max_pages_per_30d": 10}
 
 
 def events() -> str:
@@ -72,10 +54,13 @@ def events() -> str:
     return "\n".join(lines) + "\n"
 
 
-def derive(folder: Path, config_text: str, event_rows: str | None = None) -> dict[str, dict[str, Any]]:
-    (folder / "config.yaml").write_text(config_text)
+def derive(
+    folder: Path, web: Node, settings: Node | None = None, event_rows: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """The targets of the service `web`, read from one events file (epoch seconds)."""
     (folder / "events.csv").write_text(events() if event_rows is None else event_rows)
-    config = load_config(folder / "config.yaml")
+    path = write_config(folder, web, sources=[events_source(unix_seconds=True)], settings=settings)
+    config = load_config(path)
     options = pipeline.RunOptions(now=NOW, out_dir=folder / "out", until=Stage.TARGETS)
     result = pipeline.run(config, options)
     return {t["slo"]: t for t in result.as_json()[Stage.TARGETS]["slos"]}
@@ -83,7 +68,7 @@ def derive(folder: Path, config_text: str, event_rows: str | None = None) -> dic
 
 @pytest.fixture(scope="module")
 def targets(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
-    return derive(tmp_path_factory.mktemp("auto"), CONFIG)
+    return derive(tmp_path_factory.mktemp("auto"), STEADY_AND_BURSTY, SETTINGS)
 
 
 def test_the_error_ratio_alone_cannot_tell_them_apart() -> None:
@@ -112,7 +97,7 @@ def test_errors_on_one_day_lower_the_objective(targets: dict[str, dict[str, Any]
 
 
 def test_an_objective_that_pages_too_often_is_not_kept(tmp_path: Path) -> None:
-    strict = derive(tmp_path, CONFIG.replace(", auto_objective_max_pages_per_30d: 10", ""))
+    strict = derive(tmp_path, STEADY_AND_BURSTY, {"history": "20d"})
     bursty = strict["web/bursty-week"]
     assert bursty["objective_percent"] == 95.0
     assert (
@@ -130,15 +115,7 @@ def test_history_shorter_than_the_window_falls_back_to_the_error_ratio(
     assert "history shorter than one rolling 30d window, so no backtest" in month["rationale"]
 
 
-MONTHLY = (
-    ONE_FILE_ONE_SERVICE
-    + """      - name: shop
-        source: log
-        slis: [{name: availability, kind: availability}]
-        slos:
-          - {name: monthly, sli: availability, objective: auto, window: {calendar: month}}
-"""
-)
+MONTHLY = service("web", component("shop", slo("monthly", "auto", window={"calendar": "month"})))
 
 
 def one_a_minute(first: str, error_every: int, errors_until: str) -> str:
@@ -157,7 +134,7 @@ def test_a_calendar_period_the_data_began_in_counts(tmp_path: Path) -> None:
     # judged on what it recorded: 99.5 % is missed there (the first day ends hold 0.56 % errors),
     # so 99 % is kept; judging only October and November would have kept 99.99 %.
     rows = one_a_minute("2026-09-15T00:00:00Z", 200, "2026-10-01T00:00:00Z")
-    monthly = derive(tmp_path, MONTHLY, rows)["web/monthly"]
+    monthly = derive(tmp_path, MONTHLY, event_rows=rows)["web/monthly"]
     assert monthly["objective_percent"] == 99.0
     by_step = {c["objective_percent"]: c for c in monthly["backtest"]["candidates"]}
     assert by_step[99.5]["lowest_budget_left"] < 0
@@ -166,6 +143,6 @@ def test_a_calendar_period_the_data_began_in_counts(tmp_path: Path) -> None:
 
 def test_a_calendar_window_over_days_of_data_is_not_backtested(tmp_path: Path) -> None:
     rows = one_a_minute("2026-11-01T00:00:00Z", 1000, "2026-11-06T00:00:00Z")
-    monthly = derive(tmp_path, MONTHLY, rows)["web/monthly"]
+    monthly = derive(tmp_path, MONTHLY, event_rows=rows)["web/monthly"]
     assert monthly["backtest"] is None
     assert "history shorter than one calendar month (UTC) window, so no backtest" in monthly["rationale"]

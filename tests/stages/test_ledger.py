@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 import typer
+from support import configs
 from support.artifact_builders import burn_rate, error_budgets, sla_compliance, sla_entry, slo_budget
 from typer.testing import CliRunner
 
@@ -393,41 +394,22 @@ def events_csv() -> str:
 def write_example(folder: Path, hook_command: list[str] | None = None) -> Path:
     command = hook_command or [sys.executable, "-c", "pass"]
     (folder / "events.csv").write_text(events_csv())
-    (folder / "config.yaml").write_text(
-        f"""
-settings:
-  evaluate_at: "{NOW}"
-sources:
-  - name: log
-    type: events
-    paths: [events.csv]
-    columns:
-      timestamp: {{column: ts}}
-      component: comp
-      status: status
-services:
-  - name: web
-    components:
-      - name: api
-        source: log
-        slis:
-          - {{name: availability, kind: availability}}
-        slos:
-          - {{name: api-availability, sli: availability, objective: 99}}
-    slas:
-      - name: api-contract
-        component: api
-        sli: availability
-        target: 99
-        credits:
-          - {{below: 99, credit_percent: 10}}
-hooks:
-  - name: on-page
-    triggers: [page]
-    command: {json.dumps(command)}
-    timeout: 300s
-    min_confidence: 0  # a hand-made, low-traffic example: act on it anyway
-"""
+    configs.write_config(
+        folder,
+        configs.service(
+            "web",
+            configs.component("api", configs.slo("api-availability", 99)),
+            slas=[configs.sla("api-contract", "api", 99, (99, 10))],
+        ),
+        settings={"evaluate_at": NOW},
+        hooks=[
+            configs.hook(
+                "on-page",
+                command,
+                timeout="300s",
+                min_confidence=0,  # a hand-made, low-traffic example: act on it anyway
+            )
+        ],
     )
     return folder
 

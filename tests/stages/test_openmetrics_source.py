@@ -8,6 +8,20 @@ from typing import Any
 
 import numpy as np
 import pytest
+from support.configs import (
+    Node,
+    availability,
+    component,
+    counter_availability,
+    events_source,
+    histogram_latency,
+    latency,
+    openmetrics_source,
+    selector,
+    service,
+    slo,
+    write_config,
+)
 
 from reliability import pipeline
 from reliability.config import load_config
@@ -19,53 +33,27 @@ NOW = int(parse_rfc3339("2026-11-05T12:00:00Z").timestamp())
 BOUNDS = (0.05, 0.1, 0.25, 0.5, 1.0)
 MINUTES = 6 * 60
 
-SLIS = """
-        slis:
-          - name: availability
-            kind: availability
-            {availability}
-          - name: latency
-            kind: latency
-            threshold: {threshold}
-            {latency}
-        slos:
-          - {{name: availability, sli: availability, objective: 99}}
-          - {{name: latency, sli: latency, objective: 95, window: 1d}}
-"""
+SLOS = (slo("availability", 99), slo("latency", 95, "latency", window="1d"))
 
-CONFIG = (
-    """
-sources:
-  - name: events
-    type: events
-    paths: [events.csv]
-    columns:
-      timestamp: {{column: ts, format: unix_s}}
-      status: status
-      latency: {{column: latency, unit: s}}
-  - name: metrics
-    type: openmetrics
-    paths: [metrics.om.gz]
-services:
-  - name: from-events
-    components:
-      - name: api
-        source: events
-"""
-    + SLIS.format(availability="", threshold="{threshold}", latency="")
-    + """
-  - name: from-metrics
-    components:
-      - name: api
-        source: metrics
-"""
-    + SLIS.format(
-        availability="total: {{metric: http_requests_total, match: {{job: api}}}}\n"
-        '            bad_counter: {{metric: http_requests_total, match: {{job: api, code: "5.."}}}}',
-        threshold="{threshold}",
-        latency="histogram: {{metric: http_request_duration_seconds, match: {{job: api}}}}{interpolate}",
-    )
-)
+
+def services(threshold: str, interpolate: bool) -> list[Node]:
+    """The same two SLOs measured from the raw events and from the counters sampled from them."""
+    histogram = {"interpolate": True} if interpolate else {}
+    return [
+        service(
+            "from-events",
+            component("api", *SLOS, source="events", slis=(availability(), latency(threshold))),
+        ),
+        service(
+            "from-metrics",
+            component(
+                "api",
+                *SLOS,
+                source="metrics",
+                slis=(counter_availability("api"), histogram_latency("api", threshold, **histogram)),
+            ),
+        ),
+    ]
 
 
 def traffic() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -105,14 +93,16 @@ def openmetrics(stamps: np.ndarray, status: np.ndarray, latency: np.ndarray) -> 
     return "\n".join([*lines, "# EOF", ""])
 
 
-def run(folder: Path, threshold: str = "250ms", interpolate: str = "") -> pipeline.RunResult:
+def run(folder: Path, threshold: str = "250ms", interpolate: bool = False) -> pipeline.RunResult:
     stamps, status, latency = traffic()
     rows = ["ts,status,latency"] + [f"{t},{s},{v}" for t, s, v in zip(stamps, status, latency, strict=True)]
     (folder / "events.csv").write_text("\n".join(rows) + "\n")
     (folder / "metrics.om.gz").write_bytes(gzip.compress(openmetrics(stamps, status, latency).encode()))
-    text = CONFIG.replace("{threshold}", threshold).replace("{interpolate}", interpolate)
-    (folder / "config.yaml").write_text(text.replace("{{", "{").replace("}}", "}"))
-    config = load_config(folder / "config.yaml")
+    sources = [
+        events_source("events", component=None, unix_seconds=True, latency="latency", latency_unit="s"),
+        openmetrics_source("metrics", "metrics.om.gz"),
+    ]
+    config = load_config(write_config(folder, *services(threshold, interpolate), sources=sources))
     return pipeline.run(config, pipeline.RunOptions(now=NOW, out_dir=folder / "out"))
 
 
@@ -144,7 +134,7 @@ def test_percentiles_from_buckets_are_estimates_with_bounds(tmp_path: Path) -> N
 def test_a_threshold_between_buckets_is_refused_unless_interpolated(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"0\.3"):
         run(tmp_path, threshold="300ms")
-    result = run(tmp_path, threshold="300ms", interpolate="\n            interpolate: true")
+    result = run(tmp_path, threshold="300ms", interpolate=True)
     metrics = budgets(result)["from-metrics/latency"]
     # linear within the 0.25..0.5 bucket: between the shares at the bucket's two boundaries
     _, _, latency = traffic()
@@ -192,24 +182,24 @@ def test_bad_samples_are_counted_with_their_lines(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("sli", "says"),
     [
-        ("{name: latency, kind: latency, threshold: 1s}", "needs `histogram`"),
-        ("{name: a, kind: availability}", "needs `total` and `good_counter` or `bad_counter`"),
+        (latency("1s"), "needs `histogram`"),
+        (availability("a"), "needs `total` and `good_counter` or `bad_counter`"),
         (
-            "{name: a, kind: availability, total: {metric: t}, good_counter: {metric: g}, "
-            "bad_counter: {metric: b}}",
+            availability("a", total=selector("t"), good_counter=selector("g"), bad_counter=selector("b")),
             "exactly one of `good_counter` and `bad_counter`",
         ),
     ],
 )
-def test_metric_slis_are_validated(tmp_path: Path, sli: str, says: str) -> None:
+def test_metric_slis_are_validated(tmp_path: Path, sli: Node, says: str) -> None:
     from reliability.errors import ConfigError
 
     (tmp_path / "m.om").write_text("# EOF\n")
-    (tmp_path / "c.yaml").write_text(
-        "sources:\n  - {name: m, type: openmetrics, paths: [m.om]}\n"
-        "services:\n  - name: s\n    components:\n"
-        f"      - name: c\n        source: m\n        slis: [{sli}]\n"
+    path = write_config(
+        tmp_path,
+        service("s", component("c", source="m", slis=[sli])),
+        sources=[openmetrics_source("m", "m.om")],
+        name="c.yaml",
     )
     with pytest.raises(ConfigError) as caught:
-        load_config(tmp_path / "c.yaml")
+        load_config(path)
     assert any(says in str(p) for p in caught.value.problems), caught.value.problems

@@ -16,6 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.configs import (
+    availability,
+    component,
+    events_source,
+    hook,
+    latency,
+    service,
+    sla,
+    slo,
+    write_config,
+)
 
 from reliability import pipeline
 from reliability.config import load_config
@@ -24,59 +35,40 @@ from reliability.timefmt import parse_rfc3339, to_rfc3339
 
 NOW = parse_rfc3339("2026-11-05T12:00:00Z").timestamp()
 
-CONFIG = """
-settings:
-  evaluate_at: "2026-11-05T12:00:00Z"
-alert_windows:
-  - name: slow-only
-    pairs:
-      - {severity: ticket, long: 6h, short: 30m, budget_share: 0.05}
-sources:
-  - name: log
-    type: events
-    paths: [events.csv]
-    columns:
-      timestamp: {column: ts}
-      component: comp
-      status: status
-      latency: {column: ms, unit: ms}
-services:
-  - name: web
-    components:
-      - name: api
-        source: log
-        slis:
-          - {name: availability, kind: availability}
-          - {name: latency, kind: latency, threshold: 250ms}
-        slos:
-          - {name: api-availability, sli: availability, objective: 99, window: 1d}
-          - {name: api-perfect, sli: availability, objective: 100, window: 1d}
-          - {name: api-latency, sli: latency, objective: auto, window: 1d}
-          - name: api-slow-alerts
-            sli: availability
-            objective: 99
-            window: 1d
-            alerting: {windows: slow-only}
-      - name: idle
-        source: log
-        slis:
-          - {name: availability, kind: availability}
-        slos:
-          - {name: idle-availability, sli: availability, objective: 99.9}
-    slas:
-      - name: api-contract
-        component: api
-        sli: availability
-        target: 99
-        credits:
-          - {below: 99, credit_percent: 10}
-          - {below: 96, credit_percent: 25}
-hooks:
-  - name: on-page
-    triggers: [page]
-    command: [python3, -c, "import sys; sys.stdin.read()"]
-    min_confidence: 0  # few events in this hand-made data: record the action anyway
-"""
+WEB = service(
+    "web",
+    component(
+        "api",
+        slo("api-availability", 99, window="1d"),
+        slo("api-perfect", 100, window="1d"),
+        slo("api-latency", "auto", "latency", window="1d"),
+        slo("api-slow-alerts", 99, window="1d", alerting={"windows": "slow-only"}),
+        slis=(availability(), latency("250ms")),
+    ),
+    component("idle", slo("idle-availability", 99.9)),
+    slas=[sla("api-contract", "api", 99, (99, 10), (96, 25))],
+)
+SLOW_ONLY = {
+    "name": "slow-only",
+    "pairs": [{"severity": "ticket", "long": "6h", "short": "30m", "budget_share": 0.05}],
+}
+ON_PAGE = hook(
+    "on-page",
+    ["python3", "-c", "import sys; sys.stdin.read()"],
+    min_confidence=0,  # few events in this hand-made data: record the action anyway
+)
+
+
+def write_case(folder: Path) -> Path:
+    (folder / "events.csv").write_text("\n".join(rows()) + "\n")
+    return write_config(
+        folder,
+        WEB,
+        settings={"evaluate_at": "2026-11-05T12:00:00Z"},
+        alert_windows=[SLOW_ONLY],
+        sources=[events_source(latency="ms")],
+        hooks=[ON_PAGE],
+    )
 
 
 def rows() -> list[str]:
@@ -99,9 +91,7 @@ def rows() -> list[str]:
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> pipeline.RunResult:
     folder = tmp_path_factory.mktemp("stages")
-    (folder / "config.yaml").write_text(CONFIG)
-    (folder / "events.csv").write_text("\n".join(rows()) + "\n")
-    config = load_config(folder / "config.yaml")
+    config = load_config(write_case(folder))
     return pipeline.run(config, pipeline.RunOptions(now=NOW, out_dir=folder / "out"))
 
 
@@ -240,9 +230,7 @@ def test_hooks_are_recorded_not_run_by_default(result: pipeline.RunResult) -> No
 
 
 def test_until_stops_early(tmp_path: Path) -> None:
-    (tmp_path / "config.yaml").write_text(CONFIG)
-    (tmp_path / "events.csv").write_text("\n".join(rows()) + "\n")
-    config = load_config(tmp_path / "config.yaml")
+    config = load_config(write_case(tmp_path))
     out = tmp_path / "out"
     done = pipeline.run(config, pipeline.RunOptions(now=NOW, out_dir=out, until=Stage.TARGETS))
     assert set(done.artifacts) == {Stage.SLI, Stage.TARGETS}

@@ -1,0 +1,1 @@
+"""Builders and servers shared by the tests of every level."""
