@@ -8,30 +8,35 @@ import sys
 from pathlib import Path
 
 from conftest import EXAMPLE_CONFIG
+from support import configs
 from typer.testing import CliRunner
 
 from reliability.cli import app
 
 runner = CliRunner()
 
-HOOKS = """
-hooks:
-  - name: failover
-    triggers: [page]
-    services: [orders]
-    min_confidence: 0
-    approval: required
-    command: [{python}, -c, "{script}"]
-    timeout: 10s
-"""
 
-
-def setup(tmp_path: Path) -> tuple[Path, Path, Path]:
+def copy_example_with_failover(tmp_path: Path, **options: str) -> tuple[Path, Path]:
+    """The example's config plus a failover hook on orders that appends each SLO it fires for to a
+    marker file; returns the config folder and the marker."""
     config = tmp_path / "config"
     shutil.copytree(EXAMPLE_CONFIG, config)
     marker = tmp_path / "ran.txt"
     script = f"import json, sys; open({str(marker)!r}, 'a').write(json.load(sys.stdin)['slo'] + chr(10))"
-    (config / "hooks.yaml").write_text(HOOKS.format(python=sys.executable, script=script))
+    failover = configs.hook(
+        "failover",
+        services=["orders"],
+        min_confidence=0,
+        command=[sys.executable, "-c", script],
+        timeout="10s",
+        **options,
+    )
+    configs.write_config(config, sources=(), hooks=[failover], name="hooks.yaml")
+    return config, marker
+
+
+def setup(tmp_path: Path) -> tuple[Path, Path, Path]:
+    config, marker = copy_example_with_failover(tmp_path, approval="required")
     out = tmp_path / "out"
     result = runner.invoke(app, ["run", str(config), "--out", str(out), "--execute"])
     assert result.exit_code == 0, result.output
@@ -108,12 +113,7 @@ def test_list_without_a_ledger_is_one_line(tmp_path: Path) -> None:
 
 
 def test_cooldown_holds_across_runs(tmp_path: Path) -> None:
-    config = tmp_path / "config"
-    shutil.copytree(EXAMPLE_CONFIG, config)
-    marker = tmp_path / "ran.txt"
-    script = f"import json, sys; open({str(marker)!r}, 'a').write(json.load(sys.stdin)['slo'] + chr(10))"
-    hooks = HOOKS.format(python=sys.executable, script=script).replace("approval: required", "cooldown: 1h")
-    (config / "hooks.yaml").write_text(hooks)
+    config, marker = copy_example_with_failover(tmp_path, cooldown="1h")
     out = tmp_path / "out"
 
     def run_at(now: str) -> list[dict[str, str]]:

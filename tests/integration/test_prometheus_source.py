@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 
 import pytest
 from conftest import REPO
+from support import configs
 from support.real_servers import backfill, free_port, prometheus
 from typer.testing import CliRunner
 
@@ -32,54 +33,44 @@ from reliability.timefmt import parse_rfc3339
 
 NOW = "2026-11-05T12:00:00Z"
 
-SLIS = """
-        slis:
-          - name: availability
-            kind: availability
-            total: {metric: http_requests_total, match: {job: gateway}}
-            bad_counter: {metric: http_requests_total, match: {job: gateway, code: "5.."}}
-          - name: latency
-            kind: latency
-            threshold: 250ms
-            histogram: {metric: http_request_duration_seconds, match: {job: gateway}}
-        slos:
-          - {name: availability, sli: availability, objective: 99.9}
-          - {name: latency, sli: latency, objective: 99}
-"""
+GATEWAY = REPO / "config" / "telemetry" / "gateway.om.gz"
 
 
-def config_text(url: str, extra_source: str = "") -> str:
-    return f"""
-sources:
-  - {{name: file, type: openmetrics, paths: [{REPO / "config" / "telemetry" / "gateway.om.gz"}]}}
-  - {{name: prom, type: prometheus, url: "{url}", timeout: 5s, retries: 1{extra_source}}}
-services:
-  - name: from-file
-    components:
-      - name: gateway
-        source: file
-{SLIS}
-  - name: from-prometheus
-    components:
-      - name: gateway
-        source: prom
-{SLIS}
-"""
+def write_two_sources(folder: Path, url: str, **prometheus_options: Any) -> Path:
+    """The same gateway SLOs over the example's OpenMetrics file and over Prometheus at `url`."""
+
+    def gateway(source: str) -> configs.Node:
+        return configs.component(
+            "gateway",
+            configs.slo("availability", 99.9),
+            configs.slo("latency", 99, "latency"),
+            source=source,
+            slis=[configs.counter_availability("gateway"), configs.histogram_latency("gateway")],
+        )
+
+    sources = [
+        configs.openmetrics_source("file", GATEWAY),
+        configs.prometheus_source(url, timeout="5s", retries=1, **prometheus_options),
+    ]
+    services = [
+        configs.service("from-file", gateway("file")),
+        configs.service("from-prometheus", gateway("prom")),
+    ]
+    return configs.write_config(folder, *services, sources=sources)
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     work = tmp_path_factory.mktemp("prometheus")
     data = work / "data"
-    text = gzip.decompress((REPO / "config" / "telemetry" / "gateway.om.gz").read_bytes()).decode()
+    text = gzip.decompress(GATEWAY.read_bytes()).decode()
     backfill(text, data, work)
     with prometheus(work, data_dir=data) as base:
         yield base
 
 
 def run(folder: Path, url: str, **options: Any) -> pipeline.RunResult:
-    (folder / "config.yaml").write_text(config_text(url))
-    config = load_config(folder / "config.yaml")
+    config = load_config(write_two_sources(folder, url))
     now = parse_rfc3339(NOW).timestamp()
     return pipeline.run(config, pipeline.RunOptions(now=now, out_dir=folder / "out", **options))
 
@@ -103,7 +94,7 @@ def test_prometheus_gives_the_same_report_as_the_file(server: str, tmp_path: Pat
 
 @pytest.mark.real
 def test_backtest_replays_prometheus_range_data_like_the_file(server: str, tmp_path: Path) -> None:
-    (tmp_path / "config.yaml").write_text(config_text(server))
+    write_two_sources(tmp_path, server)
     replays = {}
     for service in ("from-file", "from-prometheus"):
         args = ["backtest", f"{service}/availability", str(tmp_path / "config.yaml"), "--now", NOW]
@@ -117,7 +108,7 @@ def test_backtest_replays_prometheus_range_data_like_the_file(server: str, tmp_p
 
 def test_a_server_that_is_down_fails_the_run_or_gives_no_data(tmp_path: Path) -> None:
     down = f"http://127.0.0.1:{free_port()}"
-    (tmp_path / "config.yaml").write_text(config_text(down))
+    write_two_sources(tmp_path, down)
     result = CliRunner().invoke(
         app, ["run", str(tmp_path / "config.yaml"), "--out", str(tmp_path / "o"), "--now", NOW]
     )

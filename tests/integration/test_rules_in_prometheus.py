@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
+from support.configs import component, counter_availability, prometheus_source, service, slo, write_config
 from support.real_servers import backfill, prometheus
 
 from reliability.config import load_config
@@ -24,22 +25,12 @@ from reliability.exporters import rule_sources, rules
 pytestmark = pytest.mark.real  # every test here starts a real server
 
 
-CONFIG = """
-sources:
-  - {name: prom, type: prometheus, url: "http://127.0.0.1:9"}
-services:
-  - name: shop
-    components:
-      - name: gateway
-        source: prom
-        slis:
-          - name: availability
-            kind: availability
-            total: {metric: http_requests_total, match: {job: gateway}}
-            bad_counter: {metric: http_requests_total, match: {job: gateway, code: "5.."}}
-        slos:
-          - {name: gateway-availability, sli: availability, objective: 99.9}
-"""
+SHOP = service(
+    "shop",
+    component(
+        "gateway", slo("gateway-availability", 99.9), source="prom", slis=[counter_availability("gateway")]
+    ),
+)
 SCRAPE = 15  # seconds between backfilled samples
 POLL_DEADLINE_SECONDS = 60.0
 
@@ -75,8 +66,8 @@ def poll(base: str, expr: str) -> list[dict[str, Any]]:
 
 
 def test_prometheus_evaluates_the_generated_rules(tmp_path: Path) -> None:
-    (tmp_path / "c.yaml").write_text(CONFIG)
-    conversion = rule_sources.from_config(load_config(tmp_path / "c.yaml"))
+    config = write_config(tmp_path, SHOP, sources=[prometheus_source()], name="c.yaml")
+    conversion = rule_sources.from_config(load_config(config))
     (tmp_path / "shop.rules.yml").write_text(yaml.safe_dump(rules.rule_file(conversion.specs)))
     data = tmp_path / "data"
     backfill(counters(int(time.time())), data, tmp_path)

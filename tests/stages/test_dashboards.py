@@ -17,6 +17,18 @@ from typing import Any
 import pytest
 import yaml
 from conftest import EXAMPLE_CONFIG, require_binary
+from support.configs import (
+    Node,
+    availability,
+    component,
+    counter_availability,
+    histogram_latency,
+    prometheus_source,
+    selector,
+    service,
+    slo,
+    write_config,
+)
 from typer.testing import CliRunner
 
 from reliability import conventions
@@ -32,33 +44,7 @@ from reliability.exporters.grafana.specs import overview_facts, slo_facts
 
 Json = dict[str, Any]
 
-PROMETHEUS_CONFIG = """
-sources:
-  - {name: prom, type: prometheus, url: "http://127.0.0.1:9090"}
-services:
-  - name: SERVICE
-    components:
-      - name: gateway
-        source: prom
-        slis:
-          - name: availability
-            kind: availability
-            total: {metric: http_requests_total, match: {job: gateway}}
-            bad_counter: {metric: http_requests_total, match: {job: gateway, code: "5.."}}
-          - name: goodput
-            kind: availability
-            total: {metric: api_calls_total, match: {job: "api|gateway"}}
-            good_counter: {metric: api_calls_ok_total, match: {job: "api|gateway"}}
-          - name: latency
-            kind: latency
-            threshold: 250ms
-            histogram: {metric: http_request_duration_seconds, match: {job: gateway}}
-        slos:
-          - {name: availability, sli: availability, objective: 99.9}
-          - {name: goodput, sli: goodput, objective: 99, window: 28d}
-          - {name: latency, sli: latency, objective: 99}
-"""
-EXTRA_SLO = "          - {name: latency-strict, sli: latency, objective: 99.9}\n"
+EXTRA_SLO = slo("latency-strict", 99.9, "latency")
 
 # Plausible values for Grafana's variables, so that promtool can parse the queries.
 VARIABLE_VALUES = {"$__rate_interval": "5m", "$service": "orders", "$slo": "checkout-availability"}
@@ -66,10 +52,24 @@ VARIABLE_VALUES = {"$__rate_interval": "5m", "$service": "orders", "$slo": "chec
 HISTOGRAM_SERIES = ("_bucket", "_count", "_sum")
 
 
-def write_prometheus_config(folder: Path, service: str = "edge", extra: str = "") -> Path:
-    path = folder / "config.yaml"
-    path.write_text(PROMETHEUS_CONFIG.replace("SERVICE", service) + extra)
-    return path
+def write_prometheus_config(folder: Path, service_name: str = "edge", *extra_slos: Node) -> Path:
+    """A service on Prometheus with a counter, a good/total and a histogram SLI."""
+    goodput = availability(
+        "goodput",
+        total=selector("api_calls_total", job="api|gateway"),
+        good_counter=selector("api_calls_ok_total", job="api|gateway"),
+    )
+    gateway = component(
+        "gateway",
+        slo("availability", 99.9),
+        slo("goodput", 99, "goodput", window="28d"),
+        slo("latency", 99, "latency"),
+        *extra_slos,
+        source="prom",
+        slis=(counter_availability("gateway"), goodput, histogram_latency("gateway")),
+    )
+    sources = [prometheus_source("http://127.0.0.1:9090")]
+    return write_config(folder, service(service_name, gateway), sources=sources)
 
 
 def invoke(*args: str) -> Any:
@@ -143,7 +143,7 @@ def test_the_command_writes_the_overview_and_one_dashboard_per_service(
 
 
 def test_a_service_named_overview_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
-    config = write_prometheus_config(tmp_path, service="overview")
+    config = write_prometheus_config(tmp_path, "overview")
     result = invoke(str(config), "--out", str(tmp_path / "out"))
     assert result.exit_code == EXIT_INVALID_CONFIG
     assert "would overwrite overview.json" in result.output
@@ -190,7 +190,7 @@ def test_panel_ids_are_unique_and_the_grid_holds_every_panel_without_overlap(bui
 
 def test_panel_ids_stay_when_an_slo_is_added(tmp_path: Path, on_prometheus: Config) -> None:
     before = grafana.dashboards(on_prometheus)["edge.json"]
-    after = grafana.dashboards(load_config(write_prometheus_config(tmp_path, extra=EXTRA_SLO)))["edge.json"]
+    after = grafana.dashboards(load_config(write_prometheus_config(tmp_path, "edge", EXTRA_SLO)))["edge.json"]
     ids_after = {p["id"]: p["title"] for p in panels(after)}
     assert len(ids_after) > len(panels(before))
     for panel in panels(before):
@@ -325,8 +325,8 @@ def known_names(config: Config) -> tuple[set[str], re.Pattern[str]]:
     """Exported metrics, recording rules, and the series the config's selectors name."""
     names = {str(m) for m in Metric}
     names |= {v for k, v in vars(conventions).items() if k.startswith("RULE_") and "{" not in v}
-    for component in config.components:
-        for sli in component.slis:
+    for configured in config.components:
+        for sli in configured.slis:
             if sli.counters is not None:
                 names |= {s.metric for s in (sli.counters.total, sli.counters.good, sli.counters.bad) if s}
             if sli.histogram is not None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from support.configs import component, events_source, service, write_config
 
 from reliability.config import load_config
 from reliability.config.model import (
@@ -427,24 +428,19 @@ def test_match_values_and_filter_from_a_yaml_config(tmp_path: Path) -> None:
             {"ts": "2024-01-01T00:00:02Z", "shard": 7, "env": "staging"},
         ),
     )
-    (tmp_path / "config.yaml").write_text(
-        """
-sources:
-  - name: shards
-    type: events
-    paths: [events.jsonl]
-    columns:
-      timestamp: {column: ts}
-      component: shard
-    filter: {column: env, in: [prod, canary]}
-services:
-  - name: db
-    components:
-      - {name: seven, source: shards, match: 7}
-      - {name: eight, source: shards, match: 8}
-"""
+    shards = events_source(
+        "shards",
+        "events.jsonl",
+        component="shard",
+        status=None,
+        filter={"column": "env", "in": ["prod", "canary"]},
     )
-    config = load_config(tmp_path / "config.yaml")
+    db = service(
+        "db",
+        component("seven", source="shards", slis=(), match=7),
+        component("eight", source="shards", slis=(), match=8),
+    )
+    config = load_config(write_config(tmp_path, db, sources=[shards]))
     src = config.source("shards")
     got = read(src, tuple(c.match for c in config.components))
     assert got.events.component.tolist() == [0, 1]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support import configs
 from support.artifact_builders import (
     alert_pair,
     error_budgets,
@@ -300,41 +301,33 @@ def test_sla_breach_so_far() -> None:
 
 # --- hook configuration
 
-SOURCE = """
-sources:
-  - name: log
-    type: events
-    paths: [events.csv]
-    columns:
-      timestamp: {column: ts}
-      status: status
-"""
+LOG = configs.events_source(component=None)
 
 
-def load(tmp_path: Path, text: str) -> Config:
+def load(tmp_path: Path, **sections: Any) -> Config:
+    """A config of one events file and no services, plus `sections` (hooks, settings)."""
     (tmp_path / "events.csv").write_text("ts,status\n")
-    path = tmp_path / "c.yaml"
-    path.write_text(SOURCE + text)
-    return load_config(path)
+    return load_config(configs.write_config(tmp_path, sources=[LOG], name="c.yaml", **sections))
 
 
 def test_webhook_hook_and_safety_settings_load(tmp_path: Path) -> None:
-    config = load(
-        tmp_path,
-        """
-settings: {max_actions_per_run: 3}
-hooks:
-  - name: notify
-    triggers: [page, recovery, budget_below]
-    budget_below: 0.25
-    webhook: {url: "https://hooks.example/x", secret_env: HOOK_SECRET, format: alertmanager, retries: 2}
-    cooldown: 30m
-    min_confidence: 0.8
-    approval: required
-    destructive: true
-  - {name: plain, triggers: [page], command: [/bin/true]}
-""",
+    signed = configs.hook(
+        "notify",
+        ["page", "recovery", "budget_below"],
+        budget_below=0.25,
+        webhook={
+            "url": "https://hooks.example/x",
+            "secret_env": "HOOK_SECRET",
+            "format": "alertmanager",
+            "retries": 2,
+        },
+        cooldown="30m",
+        min_confidence=0.8,
+        approval="required",
+        destructive=True,
     )
+    command = configs.hook("plain", command=["/bin/true"])
+    config = load(tmp_path, settings={"max_actions_per_run": 3}, hooks=[signed, command])
     notify, plain = config.hooks
     assert notify.webhook is not None and notify.webhook.format is WebhookFormat.ALERTMANAGER
     assert (notify.webhook.url, notify.webhook.secret_env, notify.webhook.retries) == (
@@ -351,27 +344,24 @@ hooks:
 
 
 @pytest.mark.parametrize(
-    ("hook_text", "says"),
+    ("bad_hook", "says"),
     [
-        ("{name: h, triggers: [page]}", "exactly one of `command` and `webhook`"),
+        (configs.hook("h"), "exactly one of `command` and `webhook`"),
         (
-            "{name: h, triggers: [page], command: [/bin/true], webhook: {url: 'http://x', secret_env: S}}",
+            configs.hook("h", command=["/bin/true"], webhook={"url": "http://x", "secret_env": "S"}),
             "exactly one of `command` and `webhook`",
         ),
+        (configs.hook("h", ["budget_below"], command=["/bin/true"]), "'budget_below' is a required property"),
+        (configs.hook("h", budget_below=0.2, command=["/bin/true"]), "without that trigger"),
+        (configs.hook("h", webhook={"url": "http://127.0.0.1:1"}), "'secret_env' is a required"),
+        (configs.hook("h", approval="maybe", command=["/bin/true"]), "'maybe' is not one of"),
         (
-            "{name: h, triggers: [budget_below], command: [/bin/true]}",
-            "'budget_below' is a required property",
-        ),
-        ("{name: h, triggers: [page], budget_below: 0.2, command: [/bin/true]}", "without that trigger"),
-        ("{name: h, triggers: [page], webhook: {url: 'http://127.0.0.1:1'}}", "'secret_env' is a required"),
-        ("{name: h, triggers: [page], approval: maybe, command: [/bin/true]}", "'maybe' is not one of"),
-        (
-            "{name: h, triggers: [page], env: {A: b}, webhook: {url: 'http://127.0.0.1:1', secret_env: S}}",
+            configs.hook("h", env={"A": "b"}, webhook={"url": "http://127.0.0.1:1", "secret_env": "S"}),
             "apply to a command",
         ),
     ],
 )
-def test_bad_hooks_are_refused(tmp_path: Path, hook_text: str, says: str) -> None:
+def test_bad_hooks_are_refused(tmp_path: Path, bad_hook: configs.Node, says: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        load(tmp_path, f"hooks:\n  - {hook_text}\n")
+        load(tmp_path, hooks=[bad_hook])
     assert any(says in str(p) for p in caught.value.problems), caught.value.problems

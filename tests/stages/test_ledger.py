@@ -405,7 +405,7 @@ def write_example(folder: Path, hook_command: list[str] | None = None) -> Path:
         hooks=[
             configs.hook(
                 "on-page",
-                command,
+                command=command,
                 timeout="300s",
                 min_confidence=0,  # a hand-made, low-traffic example: act on it anyway
             )

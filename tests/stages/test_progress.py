@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 
 import pytest
 from rich.console import Console
+from support.configs import component, counter_availability, prometheus_source, service, slo, write_config
 from typer.testing import CliRunner
 
 from reliability import pipeline
@@ -126,25 +127,15 @@ def canned_prometheus() -> Iterator[str]:
 
 
 def test_prometheus_advances_once_per_range_query(tmp_path: Path, canned_prometheus: str) -> None:
-    (tmp_path / "config.yaml").write_text(
-        f"""
-sources:
-  - {{name: prom, type: prometheus, url: "{canned_prometheus}", timeout: 5s, retries: 0}}
-services:
-  - name: web
-    components:
-      - name: api
-        source: prom
-        slis:
-          - name: availability
-            kind: availability
-            total: {{metric: http_requests_total, match: {{job: api}}}}
-            bad_counter: {{metric: http_requests_total, match: {{job: api, code: "5.."}}}}
-        slos:
-          - {{name: availability, sli: availability, objective: 99.9}}
-"""
+    path = write_config(
+        tmp_path,
+        service(
+            "web",
+            component("api", slo("availability", 99.9), source="prom", slis=[counter_availability("api")]),
+        ),
+        sources=[prometheus_source(canned_prometheus, timeout="5s", retries=0)],
     )
-    config = load_config(tmp_path / "config.yaml")
+    config = load_config(path)
     recorder = Recorder()
     load_telemetry(config, pipeline.evaluation_grid(config, NOW), progress=recorder)
     [task] = recorder.tasks

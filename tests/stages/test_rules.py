@@ -10,6 +10,18 @@ from typing import Any
 import pytest
 import yaml
 from conftest import REPO, require_binary
+from support.configs import (
+    availability,
+    component,
+    composite,
+    counter_availability,
+    histogram_latency,
+    prometheus_source,
+    selector,
+    service,
+    slo,
+    write_config,
+)
 from typer.testing import CliRunner
 
 from reliability.cli import app
@@ -20,79 +32,44 @@ from reliability.exporters.rules import rule_file
 DATA = Path(__file__).parent / "data" / "rules"
 SELECTOR = '{sloth_id="shop-gateway-availability", sloth_service="shop", sloth_slo="gateway-availability"}'
 
-CONFIG = """
-sources:
-  - name: prom
-    type: prometheus
-    url: http://127.0.0.1:9
-services:
-  - name: shop
-    components:
-      - name: gateway
-        source: prom
-        slis:
-          - name: availability
-            kind: availability
-            total: {metric: http_requests_total, match: {job: gateway}}
-            bad_counter: {metric: http_requests_total, match: {job: gateway, code: "5.."}}
-          - name: latency
-            kind: latency
-            threshold: 250ms
-            histogram: {metric: http_request_duration_seconds, match: {job: gateway}}
-        slos:
-          - name: gateway-availability
-            sli: availability
-            objective: 99.9
-          - name: gateway-latency
-            sli: latency
-            objective: 99
-            window: 28d
-            alerting: {windows: fast-only}
-          - name: gateway-monthly
-            sli: availability
-            objective: 99.9
-            window: {calendar: month}
-          - name: gateway-auto
-            sli: availability
-            objective: auto
-          - name: gateway-slices
-            sli: availability
-            objective: 99
-            budgeting: {method: timeslices, slice: 5m, target: 95}
-      - name: checkout
-        source: prom
-        slis:
-          - name: availability
-            kind: availability
-            total: {metric: checkout_requests_total}
-            good_counter: {metric: checkout_ok_total, match: {path: "/pay|/cart"}}
-        slos:
-          - name: checkout-availability
-            sli: availability
-            objective: 99.5
-            window: 7d
-    slos:
-      - name: edge-availability
-        components: [gateway, checkout]
-        sli: availability
-        objective: 99
-      - name: edge-journey
-        composite:
-          method: all_must_succeed
-          of: [{slo: shop/gateway-availability}, {slo: shop/checkout-availability}]
-        objective: 99
-alert_windows:
-  - name: fast-only
-    pairs:
-      - {severity: page, long: 1h, short: 5m, budget_share: 0.02}
-"""
+SHOP = service(
+    "shop",
+    component(
+        "gateway",
+        slo("gateway-availability", 99.9),
+        slo("gateway-latency", 99, "latency", window="28d", alerting={"windows": "fast-only"}),
+        slo("gateway-monthly", 99.9, window={"calendar": "month"}),
+        slo("gateway-auto", "auto"),
+        slo("gateway-slices", 99, budgeting={"method": "timeslices", "slice": "5m", "target": 95}),
+        source="prom",
+        slis=[counter_availability("gateway"), histogram_latency("gateway")],
+    ),
+    component(
+        "checkout",
+        slo("checkout-availability", 99.5, window="7d"),
+        source="prom",
+        slis=[
+            availability(
+                total=selector("checkout_requests_total"),
+                good_counter=selector("checkout_ok_total", path="/pay|/cart"),
+            )
+        ],
+    ),
+    slos=[
+        slo("edge-availability", 99, components=["gateway", "checkout"]),
+        composite("edge-journey", 99, "shop/gateway-availability", "shop/checkout-availability"),
+    ],
+)
+FAST_ONLY = {
+    "name": "fast-only",
+    "pairs": [{"severity": "page", "long": "1h", "short": "5m", "budget_share": 0.02}],
+}
 
 
 @pytest.fixture
 def config_path(tmp_path: Path) -> Path:
-    path = tmp_path / "reliability.yaml"
-    path.write_text(CONFIG)
-    return path
+    sources = [prometheus_source()]
+    return write_config(tmp_path, SHOP, sources=sources, alert_windows=[FAST_ONLY], name="reliability.yaml")
 
 
 def invoke(*args: str) -> Any:
@@ -420,23 +397,28 @@ def test_promtool_passes_the_unit_tests_of_every_golden_rule_file(test_file: Pat
     assert "SUCCESS" in passed.stdout + passed.stderr
 
 
-def six_hours_only() -> str:
-    """CONFIG's gateway-availability alone, alerted by a single 6h/30m page pair: no 1h window."""
-    data = yaml.safe_load(CONFIG)
-    gateway = data["services"][0]["components"][0]
-    slo = gateway["slos"][0] | {"alerting": {"windows": "six-hours"}}
-    data["services"][0]["components"] = [gateway | {"slos": [slo]}]
-    data["services"][0].pop("slos")
+def write_six_hours_only(folder: Path) -> Path:
+    """The gateway's availability SLO alone, alerted by a single 6h/30m page pair: no 1h window."""
+    gateway = component(
+        "gateway",
+        slo("gateway-availability", 99.9, alerting={"windows": "six-hours"}),
+        source="prom",
+        slis=[counter_availability("gateway"), histogram_latency("gateway")],
+    )
     pair = {"severity": "page", "long": "6h", "short": "30m", "budget_share": 0.05}
-    data["alert_windows"] = [{"name": "six-hours", "pairs": [pair]}]
-    return yaml.safe_dump(data)
+    return write_config(
+        folder,
+        service("shop", gateway),
+        sources=[prometheus_source()],
+        alert_windows=[{"name": "six-hours", "pairs": [pair]}],
+        name="reliability.yaml",
+    )
 
 
 @pytest.fixture
 def six_hours_rules(tmp_path: Path) -> Path:
     """Rules and their promtool tests for an SLO whose only alert pair is 6h/30m."""
-    config = tmp_path / "reliability.yaml"
-    config.write_text(six_hours_only())
+    config = write_six_hours_only(tmp_path)
     out = tmp_path / "rules"
     result = invoke(str(config), "--out", str(out), "--tests")
     assert result.exit_code == 0, result.output

@@ -54,7 +54,7 @@ SLOW_ONLY = {
 }
 ON_PAGE = hook(
     "on-page",
-    ["python3", "-c", "import sys; sys.stdin.read()"],
+    command=["python3", "-c", "import sys; sys.stdin.read()"],
     min_confidence=0,  # few events in this hand-made data: record the action anyway
 )
 

@@ -80,6 +80,15 @@ def slo(name: str, objective: float | str = 99, sli: str = "availability", **opt
     return {"name": name, "sli": sli, "objective": objective, **options}
 
 
+def composite(name: str, objective: float, *of: str, method: str = "all_must_succeed") -> Node:
+    """A service-level SLO combining the SLOs `of` (ids like `shop/checkout-availability`)."""
+    return {
+        "name": name,
+        "composite": {"method": method, "of": [{"slo": i} for i in of]},
+        "objective": objective,
+    }
+
+
 def component(
     name: str,
     *slos: Node,
@@ -111,8 +120,9 @@ def sla(
     return node
 
 
-def hook(name: str, command: list[str], triggers: Iterable[str] = ("page",), **options: Any) -> Node:
-    return {"name": name, "triggers": list(triggers), "command": command, **options}
+def hook(name: str, triggers: Iterable[str] = ("page",), **options: Any) -> Node:
+    """A hook; its action (`command` or `webhook`) and settings go in `options`."""
+    return {"name": name, "triggers": list(triggers), **options}
 
 
 def write_config(
