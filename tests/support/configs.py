@@ -93,12 +93,13 @@ def component(
     name: str,
     *slos: Node,
     source: str = "log",
-    slis: Iterable[Node] = (availability(),),
+    slis: Iterable[Node] | None = None,
     **options: Any,
 ) -> Node:
-    """A component of `source`; `slis=()` leaves the SLIs out (a component only read, never judged)."""
+    """A component of `source` with an availability SLI unless `slis` says otherwise; `slis=()`
+    leaves them out (a component only read, never judged)."""
     node: Node = {"name": name, "source": source, **options}
-    if listed := list(slis):
+    if listed := [availability()] if slis is None else list(slis):
         node["slis"] = listed
     if slos:
         node["slos"] = list(slos)
@@ -128,16 +129,27 @@ def hook(name: str, triggers: Iterable[str] = ("page",), **options: Any) -> Node
 def write_config(
     folder: Path,
     *services: Node,
-    sources: Iterable[Node] = (events_source(),),
+    sources: Iterable[Node] | None = None,
     name: str = "config.yaml",
     **sections: Any,
 ) -> Path:
     """Write `folder/name` holding `sources`, `services` and any other top-level `sections`
-    (settings, hooks, alert_windows ...); empty ones are left out. Returns the file's path."""
+    (settings, hooks, alert_windows ...); the sources default to one events file, empty sections
+    are left out. Returns the file's path."""
     document: Node = {}
     if "settings" in sections:
         document["settings"] = sections.pop("settings")
-    document |= {"sources": list(sources), "services": list(services), **sections}
+    listed = [events_source()] if sources is None else list(sources)
+    document |= {"sources": listed, "services": list(services), **sections}
+    text = yaml.dump({k: v for k, v in document.items() if v}, Dumper=_PlainDumper, sort_keys=False)
     path = folder / name
-    path.write_text(yaml.safe_dump({k: v for k, v in document.items() if v}, sort_keys=False))
+    path.write_text(text)
     return path
+
+
+class _PlainDumper(yaml.SafeDumper):
+    """Writes a piece used twice (one SLO list for two services) in full both times, without
+    YAML anchors, so every line is where a reader expects it."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
