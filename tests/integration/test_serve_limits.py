@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
-from paging_example import paging_events, write_paging_config
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
+from support.paging_example import paging_events, write_paging_config
 
 from reliability.commands.serve import LatestResults, RefusedConnections, pipeline_runner, run_every, wsgi_app
 from reliability.conventions import Metric, ServeMetric

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from artifact_builders import slo_event
+from support.artifact_builders import slo_event
 
 from reliability.actions.command import BASE_ENVIRONMENT, TAIL_CHARS, run_action
 from reliability.actions.process import KEPT_OUTPUT_BYTES, run_bounded

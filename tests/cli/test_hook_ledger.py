@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from paging_example import NOW, write_paging_config
+from support.paging_example import NOW, write_paging_config
 from typer.testing import CliRunner
 
 from reliability.cli import app
