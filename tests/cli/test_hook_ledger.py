@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from support.configs import hook
 from support.paging_example import NOW, write_paging_config
 from typer.testing import CliRunner
 
@@ -23,17 +24,9 @@ runner = CliRunner()
 def write_config(folder: Path, script: str, *, approval: bool = False) -> Path:
     """The paging example and one hook running `script` (Python, the event on stdin)."""
     command = [sys.executable, "-c", script]
-    return write_paging_config(
-        folder,
-        f"""hooks:
-  - name: restart
-    triggers: [page]
-    command: {json.dumps(command)}
-    timeout: 60s
-    min_confidence: 0
-    {"approval: required" if approval else "cooldown: 1h"}
-""",
-    )
+    options = {"approval": "required"} if approval else {"cooldown": "1h"}
+    restart = hook("restart", command=command, timeout="60s", min_confidence=0, **options)
+    return write_paging_config(folder, restart)
 
 
 def counting_script(marker: Path, then: str = "") -> str:

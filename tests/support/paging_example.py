@@ -6,20 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from reliability.timefmt import parse_rfc3339, to_rfc3339
+from support.configs import Node, component, events_source, service, slo, write_config
 
 NOW = "2026-11-05T12:00:00Z"
-CONFIG = """
-settings: {{evaluate_at: "{now}"}}
-sources:
-  - {{name: log, type: events, paths: [events.csv], columns: {{timestamp: {{column: ts}}, status: status}}}}
-services:
-  - name: web
-    components:
-      - name: api
-        source: log
-        slis: [{{name: availability, kind: availability}}]
-        slos: [{{name: api-availability, sli: availability, objective: 99}}]
-"""
 
 
 def paging_events() -> str:
@@ -28,10 +17,10 @@ def paging_events() -> str:
     return "ts,status\n" + "\n".join(rows) + "\n"
 
 
-def write_paging_config(folder: Path, more: str = "") -> Path:
-    """config.yaml (with `more` YAML appended, e.g. hooks) and its events.csv in `folder`."""
+def write_paging_config(folder: Path, *hooks: Node) -> Path:
+    """config.yaml (with `hooks`) and its events.csv in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "events.csv").write_text(paging_events())
-    config = folder / "config.yaml"
-    config.write_text(CONFIG.format(now=NOW) + more)
-    return config
+    web = service("web", component("api", slo("api-availability", 99)))
+    source = events_source(component=None)
+    return write_config(folder, web, settings={"evaluate_at": NOW}, sources=[source], hooks=list(hooks))
