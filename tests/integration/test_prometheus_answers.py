@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from fake_prometheus import Reply, fake_prometheus, matrix
 from prometheus_client import CollectorRegistry
+from support.fake_prometheus import Reply, fake_prometheus, matrix
 from typer.testing import CliRunner
 
 from reliability.cli import app
