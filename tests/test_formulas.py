@@ -1,10 +1,12 @@
-"""The formula registry: the README's reference lists every formula verbatim."""
+"""The formula registry: the README's reference lists every formula verbatim, and the outputs quote it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from reliability import formulas
+from reliability.conventions import Metric
+from reliability.exporters.metrics import HELP
 from reliability.formulas import FORMULAS, Formula
 
 REFERENCE = "## Reference: every number and its formula"
@@ -35,3 +37,18 @@ def test_texts_are_one_line_without_braces_and_names_are_unique() -> None:
         assert "\n" not in text and "{" not in text and "}" not in text, formula.name
     names = [formula.name for formula in FORMULAS]
     assert len(names) == len(set(names))
+
+
+def test_metric_help_opens_with_the_registry_formula() -> None:
+    stated = {
+        Metric.SLI: formulas.SLI,
+        Metric.BUDGET_REMAINING: formulas.BUDGET_REMAINING,
+        Metric.BURN_RATE: formulas.BURN_RATE,
+        Metric.EXHAUSTION: formulas.EXHAUSTION,
+        Metric.ALERT: formulas.ALERT_CONDITION,
+        Metric.SLA_ATTAINED: formulas.SLA_ATTAINMENT,
+        Metric.SLA_BREACH: formulas.SLA_BREACH,
+    }
+    for metric, formula in stated.items():
+        assert HELP[metric].startswith(f"{formula.text} ({formula.unit})"), metric
+    assert formulas.CURRENT_BURN.text in HELP[Metric.EXHAUSTION]

@@ -14,15 +14,16 @@ from urllib.parse import urlparse
 
 from prometheus_client import CollectorRegistry, Gauge, generate_latest, push_to_gateway
 
-from reliability import artifacts
+from reliability import artifacts, formulas
 from reliability.artifacts.error_budgets import ErrorBudgets, SloBudget
 from reliability.artifacts.models import Artifact, stage_artifact
 from reliability.artifacts.sla_compliance import SlaCompliance
 from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.artifacts.slo_targets import SloTargets
-from reliability.conventions import CURRENT_BURN_WINDOW, RECENT_WINDOWS, SLA_LABELS, SLO_LABELS, Metric, Stage
+from reliability.conventions import RECENT_WINDOWS, SLA_LABELS, SLO_LABELS, Metric, Stage
 from reliability.core.alerts import AlertState
 from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
+from reliability.formulas import Formula
 from reliability.vocabulary import Objective, item_name, ratio_of_percent
 
 WINDOW, SEVERITY, KIND = "window", "severity", "kind"
@@ -50,21 +51,29 @@ LABELS: dict[Metric, tuple[str, ...]] = {
     Metric.LAST_RUN: (),
 }
 
+
+def _stating(formula: Formula, *notes: str) -> str:
+    """A HELP text that gives the formula and its unit, then what is particular to the metric."""
+    return "; ".join((f"{formula.text} ({formula.unit})", *notes)) + "."
+
+
 HELP: dict[Metric, str] = {
     Metric.SLO_OBJECTIVE: "The SLO's objective in force, as a ratio (99.9 % is 0.999).",
-    Metric.SLI: "The SLI over the window, good / total in the SLO's budgeting units; absent without data.",
-    Metric.BUDGET_REMAINING: "Share of the error budget left in the SLO window; negative when overspent.",
-    Metric.BURN_RATE: "Error ratio over the window / (1 - objective); 1 spends the budget exactly; "
-    "+Inf when unbounded.",
-    Metric.EXHAUSTION: f"Seconds until the budget is gone at the {CURRENT_BURN_WINDOW} burn rate; "
-    "0 when spent; absent when nothing burns.",
-    Metric.ALERT: "1 when the multiwindow burn-rate alert state is this severity, else 0.",
+    Metric.SLI: _stating(
+        formulas.SLI, "in the SLO's budgeting units (slices for time slices)", "absent without data"
+    ),
+    Metric.BUDGET_REMAINING: _stating(formulas.BUDGET_REMAINING, "over the SLO window"),
+    Metric.BURN_RATE: _stating(formulas.BURN_RATE, "over the window the label names", "+Inf when unbounded"),
+    Metric.EXHAUSTION: _stating(
+        formulas.EXHAUSTION, formulas.CURRENT_BURN.text, "0 when spent", "absent when nothing burns"
+    ),
+    Metric.ALERT: _stating(formulas.ALERT_CONDITION, "1 when the SLO's alert state is this severity, else 0"),
     Metric.NO_DATA: "1 when the SLO cannot be judged now: its window, or a window its alerts need, has "
     "no events (telemetry went silent); else 0.",
     Metric.POLICY_FREEZE: "1 when the error budget policy says freeze, else 0.",
     Metric.EVENTS: "Good and bad events in the SLO window (slices for timeslice SLOs).",
-    Metric.SLA_ATTAINED: "SLA attainment of the current calendar month (UTC) so far, as a ratio.",
-    Metric.SLA_BREACH: "1 when the current month's attainment is below the SLA target, else 0.",
+    Metric.SLA_ATTAINED: _stating(formulas.SLA_ATTAINMENT, "the current month so far"),
+    Metric.SLA_BREACH: _stating(formulas.SLA_BREACH, "1 when the current month so far is breached, else 0"),
     Metric.LAST_RUN: "Evaluation time of the data shown, in Unix seconds.",
 }
 
