@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reliability import formulas
 from reliability.config.defaults import DEFAULT_POLICY
 from reliability.config.model import PolicyRule
 from reliability.core.policy import describe_rule
@@ -18,9 +19,8 @@ def alert_lines(trace: SloTrace) -> list[str]:
     alert = entry.alert
     seconds = {r.window: r.seconds for r in entry.burn_rates}
     lines = [
-        f"state: {alert.state} (window set {alert.window_set}; a pair fires when the burn rate is "
-        "above its factor over both windows)",
-        f"factor = budget share x SLO window / long window ({entry.window_seconds} s)",
+        f"state: {alert.state} (window set {alert.window_set}; {formulas.ALERT_CONDITION.text})",
+        f"{formulas.ALERT_FACTOR.text} ({entry.window_seconds} s)",
     ]
     for pair in alert.pairs:
         long, short = pair.long_window, pair.short_window

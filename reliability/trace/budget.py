@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from reliability import formulas
 from reliability.artifacts.error_budgets import BurnRateEntry, NoForecast
 from reliability.conventions import ARTIFACT_FILES, Stage
 from reliability.render.numbers import duration, exact, percent
@@ -23,20 +24,20 @@ def budget_remaining_lines(trace: SloTrace) -> list[str]:
     budget = entry.budget
     unit = trace.unit
     lines = [
-        f"1 - objective = 1 - {exact(Objective(entry.objective_percent).ratio)} = "
+        f"{formulas.ERROR_BUDGET.text} = 1 - {exact(Objective(entry.objective_percent).ratio)} = "
         f"{exact(entry.budget_fraction)} (objective from {ARTIFACT_FILES[Stage.TARGETS]}), "
         f"over the {entry.window} window so far",
-        f"allowed   = (1 - objective) x total = {exact(entry.budget_fraction)} x "
+        f"{formulas.ALLOWED.text} = {exact(entry.budget_fraction)} x "
         f"{exact(entry.total)} = {exact(budget.allowed_events)} {unit}",
         f"consumed  = bad {unit} = {exact(budget.consumed_events)}",
     ]
     if budget.remaining_ratio is None:
         why = "no data" if entry.no_data else "a zero budget (100 % objective) was overspent"
-        lines.append(f"remaining = null: {why}")
+        lines.append(f"{formulas.BUDGET_REMAINING.name} = null: {why}")
     else:
         exhausted = "  EXHAUSTED" if budget.exhausted else ""
         lines.append(
-            f"remaining = 1 - consumed / allowed = 1 - {exact(budget.consumed_events)} / "
+            f"{formulas.BUDGET_REMAINING.text} = 1 - {exact(budget.consumed_events)} / "
             f"{exact(budget.allowed_events)} = {exact(budget.remaining_ratio)} "
             f"({percent(budget.remaining_ratio, 1)}){exhausted}"
         )
@@ -55,9 +56,10 @@ def budget_consumed_lines(trace: SloTrace) -> list[str]:
     budget = entry.budget
     if budget.consumed_ratio is None:
         why = "no data" if entry.no_data else "a zero budget (100 % objective) was overspent"
-        return [f"consumed = null: {why} ({exact(budget.consumed_events)} bad {trace.unit})"]
+        bad = f"{exact(budget.consumed_events)} bad {trace.unit}"
+        return [f"{formulas.BUDGET_CONSUMED.name} = null: {why} ({bad})"]
     lines = [
-        f"consumed = bad / allowed = {exact(budget.consumed_events)} / "
+        f"{formulas.BUDGET_CONSUMED.text} = {exact(budget.consumed_events)} / "
         f"{exact(budget.allowed_events)} = {exact(budget.consumed_ratio)} "
         f"({percent(budget.consumed_ratio, 1)} of the budget)"
     ]
@@ -71,7 +73,7 @@ def budget_consumed_lines(trace: SloTrace) -> list[str]:
 
 
 def _burn_rate_line(trace: SloTrace, rate: BurnRateEntry) -> str:
-    head = f"burn rate ({rate.window})"
+    head = f"{formulas.BURN_RATE.name} ({rate.window})"
     if rate.no_data:
         return f"{head} = null: no {trace.unit} in the window"
     if rate.unbounded:
@@ -86,7 +88,7 @@ def _burn_rate_line(trace: SloTrace, rate: BurnRateEntry) -> str:
         else ""
     )
     return (
-        f"{head} = error ratio / (1 - objective) = ({bad} / {exact(rate.total)}) / "
+        f"{head} = {formulas.BURN_RATE.expression} = ({bad} / {exact(rate.total)}) / "
         f"{exact(trace.judged.budget_fraction)}{error_ratio} = {exact(rate.burn_rate)}{low}"
     )
 
@@ -107,14 +109,13 @@ def exhaustion_lines(trace: SloTrace) -> list[str]:
     if seconds is None:
         rate = entry.current_burn_rate
         why = "no data" if remaining is None or rate is None else "nothing is burning (burn rate 0)"
-        return [f"time to exhaustion = null: {why}", basis]
+        return [f"{formulas.EXHAUSTION.name} = null: {why}", basis]
     if entry.budget.exhausted or seconds == 0:
-        return ["time to exhaustion = 0: the budget is already spent", basis]
+        return [f"{formulas.EXHAUSTION.name} = 0: the budget is already spent", basis]
     at = format_rfc3339(entry.exhaustion.at) if entry.exhaustion.at else "more than a century away"
     return [
-        f"time to exhaustion = remaining share x window / current burn rate ({entry.current_burn_window}) "
-        f"= {exact(remaining)} x {exact(entry.window_seconds)} s / {exact(entry.current_burn_rate)} "
-        f"= {exact(seconds)} s (about {duration(seconds)}), at {at}",
+        f"{formulas.EXHAUSTION.text} = {exact(remaining)} x {exact(entry.window_seconds)} s / "
+        f"{exact(entry.current_burn_rate)} = {exact(seconds)} s (about {duration(seconds)}), at {at}",
         basis,
     ]
 
@@ -126,8 +127,7 @@ def forecast_lines(trace: SloTrace) -> list[str]:
     return [
         f"horizon: {_time_text(forecast.horizon_end)} ({exact(forecast.horizon_seconds)} s ahead), "
         f"days drawn from: the last {forecast.days_sampled_from} complete days with data",
-        "remaining at the horizon = 1 - consumed so far (still in the window then) - the sum of drawn days' "
-        "consumption (a day's bad / allowed)",
+        f"{formulas.FORECAST.text} (a day's budget consumed = its bad / allowed)",
         f"p10 {exact(forecast.remaining_ratio_p10)}, p50 {exact(forecast.remaining_ratio_p50)}, "
         f"p90 {exact(forecast.remaining_ratio_p90)} of the budget left; "
         f"exhaustion probability {exact(forecast.exhaustion_probability)} (share of draws <= 0)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reliability import formulas
 from reliability.render.numbers import exact, percent
 from reliability.timefmt import format_rfc3339
 from reliability.trace.slo import SloTrace
@@ -23,11 +24,11 @@ def sli_lines(trace: SloTrace) -> list[str]:
         parts = trace.measured.bad_units.parts
         if composite.method == "all_must_succeed":
             terms = " x ".join(f"(1 - {exact(p.error_ratio)})" for p in parts)
-            formula = "sli = product of (1 - error ratio) over the dependencies"
+            formula = formulas.ALL_MUST_SUCCEED_SLI.text
         else:
             weighted = " + ".join(f"{exact(p.weight)} x (1 - {exact(p.error_ratio)})" for p in parts)
             terms = f"({weighted}) / {exact(sum(p.weight for p in parts))}"
-            formula = "sli = weighted mean of (1 - error ratio) over the dependencies"
+            formula = formulas.WEIGHTED_SLI.text
         lines.append(f"dependencies: {', '.join(p.slo for p in parts)} (each over this window)")
         return [*lines, f"{formula} = {terms} = {exact(item.ratio)} ({percent(item.ratio, 4)})"]
     method = trace.measured.budgeting
@@ -36,12 +37,12 @@ def sli_lines(trace: SloTrace) -> list[str]:
             f"a {method.slice} slice is good when its ratio is at least {exact(method.slice_target)}; "
             f"{item.slices_without_data} slices without data are left out"
         )
-        formula = "sli = good slices / slices with data"
+        formula = formulas.TIMESLICES_SLI.text
     elif method.method == "ratio_timeslices":
         lines.append(f"{item.slices_without_data} {method.slice} slices without data are left out")
-        formula = "sli = sum of slice ratios / slices with data"
+        formula = formulas.RATIO_TIMESLICES_SLI.text
     else:
-        formula = "sli = good / total"
+        formula = formulas.SLI.text
     if len(trace.measured.components) > 1:
         lines.append(f"counts summed over the components {' + '.join(trace.measured.components)}")
     return [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reliability import formulas
 from reliability.render.numbers import exact
 from reliability.stages.sla_compliance import slas_covering
 from reliability.timefmt import format_rfc3339
@@ -37,7 +38,7 @@ def sla_lines(trace: SloTrace) -> list[str]:
                 f", credit owed {exact(period.credit_percent)}%" if period.credit_percent is not None else ""
             )
             lines.append(
-                f"{head}: attained = good / total = {exact(period.good)} / {exact(period.total)} = "
+                f"{head}: {formulas.SLA_ATTAINMENT.text} = {exact(period.good)} / {exact(period.total)} = "
                 f"{exact(period.attained_percent)}% {relation} {exact(sla.target_percent)}%: "
                 f"{verdict}{credit}"
             )

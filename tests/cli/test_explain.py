@@ -14,7 +14,7 @@ import pytest
 from conftest import EXAMPLE_CONFIG
 from typer.testing import CliRunner, Result
 
-from reliability import artifacts, pipeline
+from reliability import artifacts, formulas, pipeline
 from reliability.cli import app
 from reliability.config import load_config
 from reliability.config.model import Config, EventSource
@@ -76,14 +76,15 @@ def test_the_budget_formula_carries_the_artifact_numbers(example_run: Path, budg
     result = _explain(SLO, "budget_remaining", "--artifacts", str(example_run))
     assert result.exit_code == 0, result.output
     assert "budget_remaining  [error-budgets.json, stage budgets]" in result.stdout
-    line = _line(result.stdout, "remaining = 1 - consumed / allowed")
-    one, consumed, allowed, remaining = _numbers_after(line, "allowed =")[:4]
+    remaining_text = formulas.BUDGET_REMAINING.text
+    line = _line(result.stdout, remaining_text)
+    one, consumed, allowed, remaining = _numbers_after(line, f"{remaining_text} =")[:4]
     figures = budget["budget"]
     assert one == 1 and consumed == figures["consumed_events"]
     assert allowed == pytest.approx(figures["allowed_events"], rel=1e-6)
     assert remaining == pytest.approx(figures["remaining_ratio"], rel=1e-5)
-    allowed_line = _line(result.stdout, "allowed   =")
-    fraction, total, allowed_again = _numbers_after(allowed_line, "x total =")
+    allowed_line = _line(result.stdout, formulas.ALLOWED.text)
+    fraction, total, allowed_again = _numbers_after(allowed_line, f"{formulas.ALLOWED.text} =")
     assert (fraction, total) == (budget["budget_fraction"], budget["total"])
     assert allowed_again == pytest.approx(figures["allowed_events"], rel=1e-6)
 
@@ -120,8 +121,8 @@ def test_a_composite_sli_is_the_product_of_its_dependencies(example_run: Path) -
     result = _explain("orders/order-journey", "sli", "--artifacts", str(example_run))
     measured = artifacts.read(example_run / ARTIFACT_FILES[Stage.SLI])
     entry = next(s for s in measured["slos"] if s["slo"] == "orders/order-journey")
-    line = _line(result.stdout, "sli = product of (1 - error ratio)")
-    numbers = _numbers_after(line, "dependencies =")
+    line = _line(result.stdout, formulas.ALL_MUST_SUCCEED_SLI.text)
+    numbers = _numbers_after(line, f"{formulas.ALL_MUST_SUCCEED_SLI.text} =")
     parts = entry["bad_units"]["parts"]
     error_ratios = numbers[1 : 2 * len(parts) : 2]  # (1 - e1) x (1 - e2) ...
     assert error_ratios == pytest.approx([p["error_ratio"] for p in parts], rel=1e-5)
