@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from reliability.exporters.grafana.specs import CountSpec, PanelSpec, QuerySpec
 from reliability.exporters.grafana.thresholds import Colouring
+from reliability.formulas import ALERT_CONDITION, BUDGET_REMAINING, BURN_RATE, CURRENT_BURN, EXHAUSTION, SLI
 
 
 def _stat(
@@ -41,8 +42,8 @@ SLO_STATS = (
     _stat(
         "sli",
         "SLI",
-        "Good / total over the SLO window ({window}). Green at or above the objective ({objective}), red "
-        "below it.",
+        f"{SLI.text}, over the SLO window ({{window}}). Green at or above the objective ({{objective}}), "
+        "red below it.",
         "{sli}",
         "percentunit",
         Colouring.OBJECTIVE,
@@ -59,8 +60,8 @@ SLO_STATS = (
     _stat(
         "budget",
         "Budget remaining",
-        "The share of the error budget still unspent over the window ({window}); negative when overspent. "
-        "Coloured by this SLO's budget policy.",
+        f"{BUDGET_REMAINING.text}, over the window ({{window}}); negative when overspent. Coloured by this "
+        "SLO's budget policy.",
         "{budget_remaining}",
         "percentunit",
         Colouring.BUDGET,
@@ -69,8 +70,8 @@ SLO_STATS = (
     _stat(
         "burn",
         "Burn rate ({burn_window})",
-        "Error ratio over the last {burn_window} / (1 - objective): 1 spends exactly the budget over the "
-        "window. Yellow from 1{burn_colours}.",
+        f"{CURRENT_BURN.text}; {BURN_RATE.text}: 1 spends exactly the budget over the window. Yellow "
+        "from 1{burn_colours}.",
         "{current_burn}",
         "suffix:x",
         Colouring.BURN,
@@ -80,7 +81,7 @@ SLO_STATS = (
         "alert",
         "Alert state",
         "The multiwindow burn-rate alert state ({alert_windows} windows): PAGE, ticket, no data (a window "
-        "without events) or ok.",
+        f"without events) or ok; {ALERT_CONDITION.text}.",
         "{alert_state}",
         "none",
         Colouring.ALERT,
@@ -96,8 +97,8 @@ SLO_STATS = (
     _stat(
         "exhaustion",
         "Budget gone in",
-        "Time until the budget is spent at the {burn_window} burn rate; 0 when spent, empty when nothing "
-        "burns. Red within a day, orange within the 7-day forecast horizon.",
+        f"{EXHAUSTION.text}; {CURRENT_BURN.text}. 0 when spent, empty when nothing burns. Red within a "
+        "day, orange within the 7-day forecast horizon.",
         "{exhaustion}",
         "s",
         Colouring.TIME_LEFT,
@@ -141,8 +142,8 @@ SLO_GRAPHS = (
     PanelSpec(
         "burn-rates",
         "Burn rate by window",
-        "Error ratio / (1 - objective) over each alert window, the last {burn_window} and the SLO window. "
-        "The {burn_window} line is the current burn rate, the same as the stats' and the recording rules'; "
+        f"{BURN_RATE.text}, over each alert window, the last {{burn_window}} and the SLO window. The "
+        "{burn_window} line is the current burn rate, the same as the stats' and the recording rules'; "
         "`period` is the recording rules' estimate over the rolling period. At 1 (dashed) the budget "
         "lasts exactly the window.",
         (
@@ -157,7 +158,7 @@ SLO_GRAPHS = (
     PanelSpec(
         "sli-by-window",
         "SLI by window",
-        "Good / total over each alert window and the SLO window, as the pipeline exports them.",
+        f"{SLI.text}, over each alert window and the SLO window, as the pipeline exports them.",
         (QuerySpec("{sli_by_window}", "{by_window}"),),
         "percentunit",
         colouring=Colouring.OBJECTIVE,
@@ -190,8 +191,8 @@ TRENDS = (
         _stat(
             "trend-budget",
             "Error budget remaining",
-            "The share of each SLO's error budget still unspent over its window; negative when overspent. "
-            "Dashed lines: the budget policy's levels.",
+            f"{BUDGET_REMAINING.text}, over each SLO's own window; negative when overspent. Dashed lines: "
+            "the budget policy's levels.",
             "{budget_remaining}",
             "percentunit",
             Colouring.BUDGET,
@@ -201,8 +202,8 @@ TRENDS = (
         _stat(
             "trend-burn",
             "Burn rate ({burn_window})",
-            "Error ratio over the last {burn_window} / (1 - objective). At 1 (dashed) the budget lasts "
-            "exactly the SLO window.{pages_from}",
+            f"{CURRENT_BURN.text}; {BURN_RATE.text}. At 1 (dashed) the budget lasts exactly the SLO "
+            "window.{pages_from}",
             "{current_burn}",
             "suffix:x",
             Colouring.BURN,

@@ -19,6 +19,7 @@ from reliability.exporters.grafana.thresholds import (
 )
 from reliability.exporters.grafana.user_series import user_series_panels
 from reliability.exporters.rules import SloRuleSpec
+from reliability.formulas import ERROR_RATIO, SLA_ATTAINMENT, SLA_BREACH
 from reliability.render.numbers import configured_percent
 
 
@@ -61,7 +62,7 @@ def _slo_panels(config: Config, slo: Slo, rules: SloRuleSpec | None) -> list[Ite
             graph(
                 f"{slo.id}:error-ratios",
                 "Error ratio by window",
-                f"Bad / total requests over each alert window, the last {CURRENT_BURN_WINDOW} and the SLO "
+                f"{ERROR_RATIO.text}, over each alert window, the last {CURRENT_BURN_WINDOW} and the SLO "
                 "period, from the recording rules. Above the dashed line (1 - objective) the budget burns "
                 "faster than it lasts.",
                 errors,
@@ -86,8 +87,8 @@ def _sla_stats(sla: Sla) -> list[Item]:
             f"sla:{sla.id}:attained",
             "stat",
             f"{sla.name}: attained",
-            f"Good / total of {sla.component} ({sla.sli}) over the current calendar month (UTC) so far, "
-            f"against the target {target}. Credit tiers: {tiers or 'none'}.",
+            f"{SLA_ATTAINMENT.text}, of {sla.component} ({sla.sli}), the current month so far, against the "
+            f"target {target}. Credit tiers: {tiers or 'none'}.",
             (Query(series(Metric.SLA_ATTAINED, *matchers), instant=True),),
             "percentunit",
             6,
@@ -99,7 +100,7 @@ def _sla_stats(sla: Sla) -> list[Item]:
             f"sla:{sla.id}:breach",
             "stat",
             f"{sla.name}: status",
-            f"BREACHED when this month's attainment is below the target {target}.",
+            f"BREACHED or met: {SLA_BREACH.text}, with the target {target}, for the current month so far.",
             (Query(series(Metric.SLA_BREACH, *matchers), instant=True),),
             "none",
             6,

@@ -17,6 +17,16 @@ from reliability.exporters.grafana.thresholds import (
     budget_steps,
     policy,
 )
+from reliability.formulas import (
+    BUDGET_REMAINING,
+    BURN_RATE,
+    CURRENT_BURN,
+    EXHAUSTION,
+    SLA_ATTAINMENT,
+    SLA_BREACH,
+    SLA_CREDIT,
+    SLI,
+)
 
 
 def slo_table(config: Config, slos: Sequence[Slo]) -> Panel:
@@ -46,12 +56,11 @@ def slo_table(config: Config, slos: Sequence[Slo]) -> Panel:
         "slo-table",
         "table",
         "SLOs",
-        "One row per SLO. SLI: good / total over the SLO's own window. Margin: SLI minus objective, red "
-        "when the SLO is missed. Budget left: the share of the error budget still unspent, coloured by "
-        f"the budget policy. Burn ({CURRENT_BURN_WINDOW}): error ratio / (1 - objective); 1 spends the "
-        "budget exactly over the window. Alert: the multiwindow burn-rate state. Policy: the error "
-        f"budget policy on releases. Budget gone in: at the {CURRENT_BURN_WINDOW} burn rate; empty when "
-        "nothing burns.",
+        f"One row per SLO. {SLI.text}, over the SLO's own window. Margin: SLI minus objective, red "
+        f"when the SLO is missed. Budget left: {BUDGET_REMAINING.text}, coloured by the budget policy. "
+        f"Burn ({CURRENT_BURN_WINDOW}): {CURRENT_BURN.text}; {BURN_RATE.text}; 1 spends the budget "
+        "exactly over the window. Alert: the multiwindow burn-rate state. Policy: the error budget policy "
+        f"on releases. Budget gone in: {EXHAUSTION.text}; empty when nothing burns.",
         tuple(Query(expr, instant=True) for expr in exprs),
         "none",
         GRID_WIDTH,
@@ -68,9 +77,8 @@ def sla_table(slas: Sequence[Sla]) -> Panel:
         "sla-table",
         "table",
         "SLAs",
-        "One row per SLA. Attained: good / total over the current calendar month (UTC) so far. Status: "
-        "BREACHED when attainment is below the contracted target; the credit owed is in "
-        "sla-compliance.json.",
+        f"One row per SLA. Attained: {SLA_ATTAINMENT.text}, the current month so far. Status: BREACHED or "
+        f"met: {SLA_BREACH.text}. {SLA_CREDIT.text}, in sla-compliance.json.",
         tuple(Query(f"max by ({BY_SLA}) ({selector})", instant=True) for selector in selectors),
         "none",
         GRID_WIDTH,
