@@ -15,6 +15,15 @@ def file_line(file: str, line: int | None) -> str:
     return file if line is None else f"{file}:{line}"
 
 
+def printable(text: str) -> str:
+    """`text` with control characters escaped (\\x1b, \\n, ...): telemetry must not steer the terminal."""
+    if text.isprintable():
+        return text
+    return "".join(
+        c if c.isprintable() or c == " " else c.encode("unicode_escape").decode("ascii") for c in text
+    )
+
+
 @dataclass(frozen=True)
 class Problem:
     """One located problem: where it is and what is wrong."""
@@ -27,7 +36,7 @@ class Problem:
     def __str__(self) -> str:
         where = file_line(self.file, self.line)
         what = f"{self.field}: {self.message}" if self.field else self.message
-        return f"{where}: {what}"
+        return printable(f"{where}: {what}")
 
 
 @dataclass

@@ -11,6 +11,7 @@ from reliability.artifacts.sla_compliance import ActionRecord, SlaCompliance
 from reliability.artifacts.sli_metrics import InputReport, SliMetrics
 from reliability.artifacts.slo_targets import SloTarget, SloTargets
 from reliability.conventions import CURRENT_BURN_WINDOW, Stage
+from reliability.errors import printable
 from reliability.render.numbers import percent
 from reliability.stages.sla_compliance import slas_covering
 from reliability.terminal.table import Cell, State, Table
@@ -128,7 +129,7 @@ def _input_lines(source: InputReport) -> list[str]:
         reasons = ", ".join(f"{reason}: {n:,}" for reason, n in source.skipped.items())
         text += f", {source.skipped_total:,} skipped ({reasons})"
     return [text] + [
-        f"  {e.file}:{e.line}: {e.reason}" + (f" in {e.field}" if e.field else "") + f": {e.value}"
+        printable(f"  {e.file}:{e.line}: {e.reason}" + (f" in {e.field}" if e.field else "") + f": {e.value}")
         for e in source.skipped_examples
     ]
 

@@ -15,8 +15,16 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.json as pjson
 
-from reliability.errors import InputError, Problem
-from reliability.telemetry.blocks import LineBlock, read_first_line
+from reliability.errors import InputError, Problem, printable
+from reliability.telemetry.blocks import (
+    ARROW_BLOCK_BYTES,
+    LineBlock,
+    blank_lines,
+    line_bounds,
+    read_first_line,
+)
+
+MAX_JSON_DEPTH = 64  # deeper records are skipped: Arrow's JSON reader overflows its stack near 20,000
 
 
 @dataclass(frozen=True)
@@ -39,14 +47,23 @@ def detect_format(path: Path, declared: str | None) -> str:
 
 def csv_header(path: Path, wanted: list[str]) -> list[str]:
     """The header's column names; InputError naming any wanted column that is missing."""
-    first = read_first_line(path).decode("utf-8", errors="replace")
+    first = read_first_line(path).decode("utf-8")  # read_first_line refuses a header that is not UTF-8
     names = next(csv.reader([first]), [])
+    repeated = [w for w in wanted if names.count(w) > 1]
+    if repeated:
+        problem = Problem(
+            str(path),
+            f"column {repeated[0]!r} appears {names.count(repeated[0])} times in the header",
+            1,
+            repeated[0],
+        )
+        raise InputError(str(problem), [problem])
     missing = [w for w in wanted if w not in names]
     if missing:
         problem = Problem(
             str(path),
             f"missing column(s) {', '.join(map(repr, missing))}; "
-            f"the header has {', '.join(names) or 'no columns'}",
+            f"the header has {printable(', '.join(names)) or 'no columns'}",
             1,
             missing[0],
         )
@@ -55,8 +72,9 @@ def csv_header(path: Path, wanted: list[str]) -> list[str]:
 
 
 def parse_csv_block(block: LineBlock, header: list[str], wanted: list[str]) -> ParsedBlock:
+    block = _without_open_quotes(block)
     lines = block.record_lines(whitespace_is_blank=False)
-    bad_rows: list[tuple[int, str]] = []
+    bad_rows: list[tuple[int, str]] = list(block.dropped)
 
     def on_invalid(row: Any) -> str:
         line = int(lines[row.number - 1]) if row.number is not None else block.first_line
@@ -65,7 +83,7 @@ def parse_csv_block(block: LineBlock, header: list[str], wanted: list[str]) -> P
 
     table = pcsv.read_csv(
         io.BytesIO(block.data),
-        read_options=pcsv.ReadOptions(column_names=header, use_threads=False),
+        read_options=pcsv.ReadOptions(column_names=header, use_threads=False, block_size=ARROW_BLOCK_BYTES),
         parse_options=pcsv.ParseOptions(invalid_row_handler=on_invalid),
         convert_options=pcsv.ConvertOptions(
             include_columns=wanted,
@@ -74,23 +92,84 @@ def parse_csv_block(block: LineBlock, header: list[str], wanted: list[str]) -> P
             null_values=[""],
         ),
     )
-    if bad_rows:
+    if len(bad_rows) > len(block.dropped):
         lines = lines[~np.isin(lines, [line for line, _ in bad_rows])]
-    return ParsedBlock(table, lines, bad_rows)
+    return ParsedBlock(table, lines, sorted(bad_rows))
 
 
 def parse_jsonl_block(block: LineBlock, wanted: list[str], text_columns: tuple[str, ...] = ()) -> ParsedBlock:
     """`text_columns` are read as strings, never inferred (RFC 3339 timestamps must keep their offset)."""
+    block = _without_deep_records(block)
     lines = block.record_lines(whitespace_is_blank=True)
     options = pjson.ParseOptions(explicit_schema=pa.schema([(c, pa.string()) for c in text_columns]))
     try:
-        table = pjson.read_json(io.BytesIO(block.data), parse_options=options)
+        table = pjson.read_json(
+            io.BytesIO(block.data),
+            read_options=pjson.ReadOptions(use_threads=False, block_size=ARROW_BLOCK_BYTES),
+            parse_options=options,
+        )
     except pa.ArrowInvalid:
         return _parse_jsonl_slowly(block, lines, wanted)
     if table.num_rows != len(lines):  # e.g. two objects on one line: rows no longer match lines
         return _parse_jsonl_slowly(block, lines, wanted)
     present = [w for w in wanted if w in table.column_names]
-    return ParsedBlock(table.select(present), lines, [])
+    if any(pa.types.is_nested(table.schema.field(w).type) for w in present):
+        return _parse_jsonl_slowly(block, lines, wanted)  # an object or a list where a value belongs
+    return ParsedBlock(table.select(present), lines, list(block.dropped))
+
+
+def _without_open_quotes(block: LineBlock) -> LineBlock:
+    """The block with lines holding an odd number of quotes blanked and added to `dropped`: the quote
+    would run into the next line, and records do not span lines."""
+    raw = np.frombuffer(block.data, dtype=np.uint8)
+    ends, starts = line_bounds(block.data)
+    quotes = np.concatenate(([0], np.cumsum(raw == 34)))
+    odd = np.flatnonzero((quotes[ends] - quotes[starts]) % 2)
+    return _dropping(block, {int(i): "a quoted field is not closed on its line" for i in odd})
+
+
+def _dropping(block: LineBlock, why: dict[int, str]) -> LineBlock:
+    """The block with the lines at the indexes in `why` blanked and added to `dropped`."""
+    if not why:
+        return block
+    data, dropped = blank_lines(block.data, block.first_line, why)
+    return LineBlock(data, block.first_line, tuple(sorted([*block.dropped, *dropped])))
+
+
+def _without_deep_records(block: LineBlock) -> LineBlock:
+    """The block with records nested deeper than MAX_JSON_DEPTH blanked and added to `dropped`."""
+    raw = np.frombuffer(block.data, dtype=np.uint8)
+    ends, starts = line_bounds(block.data)
+    opening = np.concatenate(([0], np.cumsum((raw == 91) | (raw == 123))))
+    suspects = np.flatnonzero(opening[ends] - opening[starts] > MAX_JSON_DEPTH)  # cheap bound first
+    why = {
+        int(i): f"nested deeper than {MAX_JSON_DEPTH} levels"
+        for i in suspects
+        if _json_depth(block.data[starts[i] : ends[i]]) > MAX_JSON_DEPTH
+    }
+    return _dropping(block, why)
+
+
+def _json_depth(text: bytes) -> int:
+    """How deep brackets nest in one JSON text, brackets inside strings not counted."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 92:  # backslash
+                escaped = True
+            elif byte == 34:  # quote
+                in_string = False
+        elif byte == 34:
+            in_string = True
+        elif byte in (91, 123):
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in (93, 125):
+            depth -= 1
+    return deepest
 
 
 def _parse_jsonl_slowly(block: LineBlock, lines: npt.NDArray[np.int64], wanted: list[str]) -> ParsedBlock:
@@ -102,13 +181,13 @@ def _parse_jsonl_slowly(block: LineBlock, lines: npt.NDArray[np.int64], wanted: 
     texts = block.data.split(b"\n")
     columns: dict[str, list[str | None]] = {w: [] for w in wanted}
     kept: list[int] = []
-    bad: list[tuple[int, str]] = []
+    bad: list[tuple[int, str]] = list(block.dropped)
     for line in lines.tolist():
         raw = texts[line - block.first_line]
         try:
             record = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            bad.append((line, f"invalid JSON: {exc.msg if hasattr(exc, 'msg') else exc}"))
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+            bad.append((line, f"invalid JSON: {exc.msg if isinstance(exc, json.JSONDecodeError) else exc}"))
             continue
         if not isinstance(record, dict):
             bad.append((line, "not a JSON object"))
@@ -118,7 +197,7 @@ def _parse_jsonl_slowly(block: LineBlock, lines: npt.NDArray[np.int64], wanted: 
             columns[name].append(_json_text(record.get(name)))
     present = [w for w in wanted if any(v is not None for v in columns[w])]
     table = pa.table({w: pa.array(columns[w], pa.string()) for w in present})
-    return ParsedBlock(table, np.array(kept, dtype=np.int64), bad)
+    return ParsedBlock(table, np.array(kept, dtype=np.int64), sorted(bad))
 
 
 def _json_text(value: Any) -> str | None:
