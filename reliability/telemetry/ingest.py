@@ -13,6 +13,7 @@ from reliability.core.grid import MinuteGrid
 from reliability.telemetry import prometheus_api
 from reliability.telemetry.event_files import bytes_on_disk, read_events
 from reliability.telemetry.openmetrics_files import read_component_series
+from reliability.telemetry.plausibility import check_usable
 from reliability.telemetry.progress import NO_PROGRESS, Progress, TaskHandle
 from reliability.telemetry.prometheus_errors import QueryError, SourceUnavailable
 from reliability.telemetry.report import ReadReport
@@ -36,14 +37,18 @@ def _event_series(
     """Stream the event files through the accumulator, chunk by chunk."""
     accumulator = Accumulator(grid, components)
     last_timestamp = -np.inf
+    earliest, latest = np.inf, -np.inf
     for events in read_events(source, [c.match for c in components], report, strict=strict, task=task):
         stamps = events.timestamp
+        earliest, latest = min(earliest, float(stamps.min())), max(latest, float(stamps.max()))
         report.out_of_order += int(np.count_nonzero(np.diff(stamps) < 0)) + int(stamps[0] < last_timestamp)
         last_timestamp = float(stamps[-1])
         in_range = accumulator.add(events)
         report.before_history += in_range.before_grid
         report.after_now += in_range.after_end
         report.used += len(events) - in_range.before_grid - in_range.after_end
+    seen = (earliest, latest) if earliest <= latest and not report.used else None
+    check_usable(report, source.origin, grid, seen, source.columns.timestamp_format.value)
     return accumulator.finish()
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -26,11 +26,12 @@ from reliability.core.counters import minute_increases
 from reliability.core.counts import MinuteSeries
 from reliability.core.grid import MinuteGrid
 from reliability.core.histogram import Histogram, ThresholdNotABoundary, fraction_at_most
-from reliability.errors import InputError, Problem
+from reliability.errors import InputError, Problem, printable
 from reliability.telemetry import convert
-from reliability.telemetry.blocks import LineBlock, iter_line_blocks
+from reliability.telemetry.blocks import ARROW_BLOCK_BYTES, LineBlock, iter_line_blocks
+from reliability.telemetry.plausibility import check_usable
 from reliability.telemetry.progress import NO_TASK, TaskHandle
-from reliability.telemetry.report import ReadReport, SkippedExample
+from reliability.telemetry.report import MAX_EXAMPLES, ReadReport, SkippedExample
 
 Float64 = npt.NDArray[np.float64]
 SeriesKey = tuple[str, tuple[tuple[str, str], ...]]
@@ -73,7 +74,7 @@ def _parse_block(block: LineBlock) -> tuple[pa.Table, np.ndarray]:
     lines = block.record_lines(whitespace_is_blank=False)
     texts = pcsv.read_csv(
         io.BytesIO(block.data),
-        read_options=pcsv.ReadOptions(column_names=["line"], use_threads=False),
+        read_options=pcsv.ReadOptions(column_names=["line"], use_threads=False, block_size=ARROW_BLOCK_BYTES),
         # A delimiter and quote that never split a line: each line is read whole, as one value.
         parse_options=pcsv.ParseOptions(delimiter="\x1f", quote_char=False, escape_char=False),
         convert_options=pcsv.ConvertOptions(column_types={"line": pa.string()}),
@@ -89,65 +90,132 @@ def read_samples(
 
     `task` advances by one per file read.
     """
-    keys: list[pa.Array] = []
-    stamps: list[np.ndarray] = []
-    values: list[np.ndarray] = []
+    found = _FoundSamples(report, strict)
     for path in source.paths:
         report.files[str(path)] = 0
         for block in iter_line_blocks(path):
-            table, lines = _parse_block(block)
-            report.files[str(path)] += table.num_rows
-            parts = pc.extract_regex(table.column("line").combine_chunks(), _SAMPLE)
-            value = convert.to_float(parts.field("value"))
-            stamp = convert.to_float(
-                pc.if_else(pc.equal(parts.field("timestamp"), ""), None, parts.field("timestamp"))
-            )
-            shapeless = np.asarray(parts.is_null())
-            reasons = [
-                (shapeless, "malformed sample", parts.field("name")),
-                (value.invalid | value.missing, "invalid sample value", parts.field("value")),
-                (stamp.missing, "sample without timestamp", parts.field("name")),
-                (stamp.invalid, "invalid timestamp", parts.field("timestamp")),
-            ]
-            bad = np.zeros(len(lines), dtype=bool)
-            found: list[SkippedExample] = []
-            for failed, reason, column in reasons:
-                failed = failed & ~bad
-                if failed.any():
-                    rows = np.flatnonzero(failed)
-                    shown = table.column("line") if reason == "malformed sample" else column
-                    examples = [
-                        SkippedExample(str(path), int(lines[i]), reason, "", str(shown[int(i)].as_py()))
-                        for i in rows[:5]
-                    ]
-                    found.extend(examples)
-                    if not strict:
-                        report.skip(reason, int(failed.sum()), examples)
-                    bad |= failed
-            if strict and found:
-                first = min(found, key=lambda e: e.line)
-                problem = Problem(first.file, f"{first.reason}: {first.value}", first.line)
-                raise InputError(f"bad record: {problem} (--strict stops at the first bad record)", [problem])
-            good = ~bad
-            names = pc.fill_null(parts.field("name"), "").filter(pa.array(good))
-            label_text = pc.fill_null(parts.field("labels"), "").filter(pa.array(good))
-            keys.append(pc.binary_join_element_wise(names, label_text, "\t"))
-            stamps.append(stamp.values[good])
-            values.append(value.values[good])
+            found.add_block(str(path), block)
         task.advance()
-    if not keys:
-        return Samples({})
-    encoded = pa.chunked_array(keys).combine_chunks().dictionary_encode()
-    codes = np.asarray(encoded.indices)
-    all_stamps, all_values = np.concatenate(stamps), np.concatenate(values)
-    order = np.argsort(codes, kind="stable")
-    bounds = np.searchsorted(codes[order], np.arange(len(encoded.dictionary) + 1))
-    series: dict[SeriesKey, tuple[Float64, Float64]] = {}
-    for code, key in enumerate(encoded.dictionary.to_pylist()):  # one entry per series, not per sample
-        name, _, label_text = key.partition("\t")
-        rows = order[bounds[code] : bounds[code + 1]]
-        series[name, _labels(label_text)] = (all_stamps[rows], all_values[rows])
-    return Samples(series)
+    return found.by_series()
+
+
+@dataclass
+class _FoundSamples:
+    """The good samples read so far, with where each came from; the bad ones counted in `report`."""
+
+    report: ReadReport
+    strict: bool
+    keys: list[pa.Array] = field(default_factory=list)
+    stamps: list[Float64] = field(default_factory=list)
+    values: list[Float64] = field(default_factory=list)
+    origins: list[tuple[str, npt.NDArray[np.int64]]] = field(default_factory=list)  # (file, line of each)
+    # All good samples at once, once by_series() has joined the blocks: where each was read, and it.
+    _files: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    _lines: npt.NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, np.int64))
+    _stamps: Float64 = field(default_factory=lambda: np.zeros(0))
+    _values: Float64 = field(default_factory=lambda: np.zeros(0))
+
+    def add_block(self, path: str, block: LineBlock) -> None:
+        table, lines = _parse_block(block)
+        self.report.files[path] += table.num_rows + len(block.dropped)
+        found = [
+            ("malformed sample", 1, [SkippedExample(path, line, "malformed sample", "", why)])
+            for line, why in block.dropped
+        ]
+        parts = pc.extract_regex(table.column("line").combine_chunks(), _SAMPLE)
+        value = convert.to_float(parts.field("value"))
+        stamp = convert.to_float(
+            pc.if_else(pc.equal(parts.field("timestamp"), ""), None, parts.field("timestamp"))
+        )
+        reasons = [
+            (np.asarray(parts.is_null()), "malformed sample", table.column("line")),
+            (value.invalid | value.missing, "invalid sample value", parts.field("value")),
+            (np.isnan(value.values), "NaN sample value", parts.field("value")),  # counters never are
+            (np.isinf(value.values), "infinite sample value", parts.field("value")),
+            (value.values < 0, "negative sample value", parts.field("value")),
+            (stamp.missing, "sample without timestamp", parts.field("name")),
+            (stamp.invalid | ~np.isfinite(stamp.values), "invalid timestamp", parts.field("timestamp")),
+        ]
+        bad = np.zeros(len(lines), dtype=bool)
+        for failed, reason, shown in reasons:
+            failed = failed & ~bad
+            if failed.any():
+                rows = np.flatnonzero(failed)[:MAX_EXAMPLES]
+                examples = [
+                    SkippedExample(path, int(lines[i]), reason, "", str(shown[int(i)].as_py())) for i in rows
+                ]
+                found.append((reason, int(failed.sum()), examples))
+                bad |= failed
+        self._skip(found)
+        good = ~bad
+        names = pc.fill_null(parts.field("name"), "").filter(pa.array(good))
+        label_text = pc.fill_null(parts.field("labels"), "").filter(pa.array(good))
+        self.keys.append(pc.binary_join_element_wise(names, label_text, "\t"))
+        self.stamps.append(stamp.values[good])
+        self.values.append(value.values[good])
+        self.origins.append((path, lines[good]))
+
+    def _skip(self, found: list[tuple[str, int, list[SkippedExample]]]) -> None:
+        """Count the bad samples by reason; with strict, stop at the first one of them in the file."""
+        if self.strict and found:
+            first = min((e for _, _, examples in found for e in examples), key=lambda e: e.line)
+            problem = Problem(first.file, f"{first.reason}: {first.value}", first.line)
+            raise InputError(f"bad record: {problem} (--strict stops at the first bad record)", [problem])
+        for reason, count, examples in found:
+            self.report.skip(reason, count, examples)
+
+    def by_series(self) -> Samples:
+        if not self.keys:
+            return Samples({})
+        encoded = pa.chunked_array(self.keys).combine_chunks().dictionary_encode()
+        codes = np.asarray(encoded.indices)
+        stamps, values = np.concatenate(self.stamps), np.concatenate(self.values)
+        self._files = np.concatenate([np.full(len(lines), n) for n, (_, lines) in enumerate(self.origins)])
+        self._lines = np.concatenate([lines for _, lines in self.origins])
+        self._stamps, self._values = stamps, values
+        order = np.lexsort((self._lines, self._files, stamps, codes))  # by series, time, where read
+        bounds = np.searchsorted(codes[order], np.arange(len(encoded.dictionary) + 1))
+        series: dict[SeriesKey, tuple[Float64, Float64]] = {}
+        for code, key in enumerate(encoded.dictionary.to_pylist()):  # one entry per series, not per sample
+            name, _, label_text = key.partition("\t")
+            rows = self._first_of_each_time(order[bounds[code] : bounds[code + 1]], stamps, values)
+            series[name, _labels(label_text)] = (stamps[rows], values[rows])
+        return Samples(series)
+
+    def _first_of_each_time(
+        self, rows: npt.NDArray[np.intp], stamps: Float64, values: Float64
+    ) -> npt.NDArray[np.intp]:
+        """The series' rows (in time order) without repeats of a timestamp: the first one read is kept.
+
+        A repeat with the same value (overlapping files) loses nothing and is only counted; one with
+        another value is a bad record: which one is right cannot be known.
+        """
+        repeat = np.concatenate(([False], stamps[rows][1:] == stamps[rows][:-1]))
+        if not repeat.any():
+            return rows
+        kept_before = rows[np.maximum.accumulate(np.where(~repeat, np.arange(len(rows)), 0))]
+        conflicting = repeat & (values[rows] != values[kept_before])
+        same = repeat & ~conflicting
+        if same.any():
+            self.report.skip(
+                "duplicate sample", int(same.sum()), self._examples(rows[same], "duplicate sample")
+            )
+        if conflicting.any():
+            examples = self._examples(rows[conflicting], "conflicting duplicate sample")
+            self._skip([("conflicting duplicate sample", int(conflicting.sum()), examples)])
+        return rows[~repeat]
+
+    def _examples(self, rows: npt.NDArray[np.intp], reason: str) -> list[SkippedExample]:
+        return [
+            SkippedExample(
+                self.origins[int(self._files[i])][0],
+                int(self._lines[i]),
+                reason,
+                "",
+                f"{self._values[i]:g} at {self._stamps[i]:g}",
+            )
+            for i in rows[:MAX_EXAMPLES]
+        ]
 
 
 def _increases(samples: Samples, name: str, selector: Selector, grid: MinuteGrid) -> Float64:
@@ -161,13 +229,31 @@ def _counts(values: Float64) -> npt.NDArray[np.int64]:
     return np.rint(np.maximum(values, 0)).astype(np.int64)
 
 
-def _histogram_series(samples: Samples, selector: Selector, grid: MinuteGrid) -> HistogramSeries:
+def _histogram_series(
+    samples: Samples, selector: Selector, grid: MinuteGrid, component: Component
+) -> HistogramSeries:
+    def refused(message: str) -> InputError:
+        problem = Problem(component.origin.file, message, component.origin.line, "histogram")
+        return InputError(str(problem), [problem])
+
     by_bound: dict[float, Float64] = {}
     for labels, stamps, values in samples.matching(f"{selector.metric}_bucket", selector):
-        bound = float(labels.get("le", "nan"))
+        text = labels.get("le", "")
+        try:
+            bound = float(text)
+        except ValueError:
+            bound = np.nan
+        if np.isnan(bound) or bound == -np.inf:
+            raise refused(
+                f"histogram {selector.describe()} has a bucket with le={printable(text)!r}, not a bound"
+            )
         by_bound[bound] = by_bound.get(bound, np.zeros(grid.minutes)) + minute_increases(stamps, values, grid)
-    if not by_bound or np.inf not in by_bound:
-        raise InputError(f'no buckets (with le="+Inf") match histogram {selector.describe()}')
+    if not by_bound:
+        raise refused(f"no buckets match histogram {selector.describe()} of {component.id}")
+    if np.inf not in by_bound:
+        raise refused(
+            f'histogram {selector.describe()} of {component.id} has no le="+Inf" bucket (the total)'
+        )
     bounds = np.array(sorted(by_bound))
     return HistogramSeries(bounds, np.stack([by_bound[b] for b in bounds], axis=1))
 
@@ -204,7 +290,7 @@ def component_series(
         for sli in component.slis:
             if sli.kind is SliKind.LATENCY:
                 assert sli.histogram is not None
-                histograms[sli.name] = _histogram_series(samples, sli.histogram, grid)
+                histograms[sli.name] = _histogram_series(samples, sli.histogram, grid, component)
                 slis[sli.name] = _latency_sli(sli, histograms[sli.name], component)
                 continue
             counters = sli.counters
@@ -239,4 +325,8 @@ def read_component_series(
 ) -> list[ComponentSeries]:
     samples = read_samples(source, report, strict=strict, task=task)
     report.used = sum(int(s.size) for s, _ in samples.series.values())
+    stamps = [s for s, _ in samples.series.values() if s.size]
+    seen = (min(float(s.min()) for s in stamps), max(float(s.max()) for s in stamps)) if stamps else None
+    in_history = any(bool(((s >= grid.origin) & (s <= grid.end)).any()) for s in stamps)
+    check_usable(report, source.origin, grid, None if in_history else seen, "seconds, as in OpenMetrics")
     return component_series(components, samples, grid)
