@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from reliability import artifacts, pipeline, summary
-from reliability.commands.shared import evaluation_time, reporting_errors
+from reliability.commands.shared import evaluation_time, output_folder, reporting_errors
 from reliability.config import load_config
 from reliability.conventions import Stage
 from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
@@ -99,7 +99,7 @@ def run(
         config = load_config(path)
         options = pipeline.RunOptions(
             now=evaluation_time(now, config),
-            out_dir=out,
+            out_dir=output_folder(out),
             until=until,
             execute=execute,
             strict=strict,

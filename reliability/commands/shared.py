@@ -6,11 +6,13 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
 
-from reliability.errors import EXIT_FAILURE, EXIT_INVALID_CONFIG, ReliabilityError
+from reliability.config.limits import instant_problem
+from reliability.errors import EXIT_FAILURE, EXIT_INVALID_CONFIG, ReliabilityError, printable
 from reliability.redact import without_credentials
 from reliability.timefmt import parse_rfc3339
 
@@ -28,7 +30,7 @@ def reporting_errors(verbose: bool) -> Iterator[None]:
     try:
         yield
     except ReliabilityError as exc:
-        _err(f"error: {exc}")
+        _err(f"error: {printable(str(exc))}")
         if verbose:
             for problem in exc.problems:
                 _err(f"  {problem}")
@@ -40,7 +42,7 @@ def reporting_errors(verbose: bool) -> Iterator[None]:
     except BrokenPipeError:  # the reader left (`| head`): click ends quietly, nothing of ours broke
         raise
     except Exception as exc:  # an unexpected bug: still one line unless asked for more
-        _err(f"internal error: {type(exc).__name__}: {exc}")
+        _err(f"internal error: {type(exc).__name__}: {printable(str(exc))}")
         if verbose:
             _err(traceback.format_exc().rstrip())
         else:
@@ -48,13 +50,26 @@ def reporting_errors(verbose: bool) -> Iterator[None]:
         raise typer.Exit(EXIT_FAILURE) from None
 
 
+def output_folder(out: Path) -> Path:
+    """--out, refused (exit 2) when it names something that is not a folder."""
+    for folder in (out, *out.parents):  # the first one that exists must be a folder
+        if folder.exists():
+            if not folder.is_dir():
+                raise ReliabilityError(f"--out: {folder} exists and is not a folder", EXIT_INVALID_CONFIG)
+            break
+    return out
+
+
 def evaluation_time(now: str | None, config: Config) -> float:
     """--now if given, else the configuration's settings.evaluate_at, else the clock: Unix seconds."""
     if now is not None:
         try:
-            return parse_rfc3339(now).timestamp()
+            moment = parse_rfc3339(now)
         except ValueError as exc:
             raise ReliabilityError(f"--now: {exc}", EXIT_INVALID_CONFIG) from None
+        if wrong := instant_problem(moment):
+            raise ReliabilityError(f"--now: {wrong}", EXIT_INVALID_CONFIG)
+        return moment.timestamp()
     if config.settings.evaluate_at is not None:
         return config.settings.evaluate_at.timestamp()
     return datetime.now(UTC).timestamp()

@@ -15,6 +15,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jsonschema
 
 from reliability.config.defaults import BUILTIN_WINDOW_SETS, DEFAULT_WINDOW_SET
+from reliability.config.limits import (
+    MAX_SPAN_SECONDS,
+    SELECTOR_KEYS,
+    instant_problem,
+    label_name_problem,
+    span_problem,
+    url_problem,
+)
 from reliability.config.model import (
     AlertWindowPair,
     Budgeting,
@@ -55,6 +63,7 @@ from reliability.config.model import (
 from reliability.config.yaml_source import KeyPath, YamlDocument, load_yaml
 from reliability.durations import parse_duration
 from reliability.errors import ConfigError, Problem
+from reliability.files import regular_file_problem
 from reliability.redact import without_credentials
 from reliability.timefmt import parse_rfc3339
 from reliability.vocabulary import Objective, Window, item_id
@@ -165,7 +174,12 @@ class _Builder:
             matches = sorted(glob.glob(str(doc.path.parent / pattern)))
             if not matches:
                 self.problem(doc, (*at, "paths", index), f"no file matches {pattern!r}")
-            paths.extend(Path(m) for m in matches)
+            for match in matches:
+                refused = regular_file_problem(Path(match))
+                if refused:
+                    self.problem(doc, (*at, "paths", index), f"{pattern!r} matches {match}, which {refused}")
+                else:
+                    paths.append(Path(match))
         return paths
 
     def _prometheus_source(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> PrometheusSource:
@@ -243,6 +257,10 @@ class _Builder:
                     where = Origin(str(doc.path), doc.line_of((*c_at, "slis", first, "name"))).location()
                     message = f"SLI {sli['name']!r} is declared twice in {comp_id}; first at {where}"
                     self.problem(doc, (*c_at, "slis", i, "name"), message)
+                for key in SELECTOR_KEYS:
+                    for label in (sli.get(key) or {}).get("match", {}):
+                        if wrong := label_name_problem(label):
+                            self.problem(doc, (*c_at, "slis", i, key, "match", label), wrong)
             slis = tuple(_sli(s) for s in comp.get("slis", []))
             self.components.append(
                 Component(
@@ -364,6 +382,8 @@ class _Builder:
                 at,
                 f"hook {raw['name']!r}: `cwd`, `env` and `pass_env` apply to a command, not a webhook",
             )
+        if "webhook" in raw and (bad_url := url_problem(raw["webhook"]["url"])):
+            self.problem(doc, (*at, "webhook", "url"), bad_url)
         if "budget_below" in raw and "budget_below" not in raw["triggers"]:
             self.problem(
                 doc, (*at, "budget_below"), f"hook {raw['name']!r} sets budget_below without that trigger"
@@ -606,8 +626,8 @@ def _check_slo(config: Config, slo: Slo) -> Iterator[Problem]:
             elif dependency.composite is not None:
                 yield at("composite", f"composite SLO {slo.id} cannot depend on composite {part.slo!r}")
     window = slo.window
-    if window.rolling is not None and (window.rolling.seconds % 60 or window.rolling.seconds < 3600):
-        yield at("window", f"window {window.name!r} must be whole minutes, at least 1h")
+    if window.rolling is not None and (wrong := span_problem(window.rolling.seconds, "the window")):
+        yield at("window", wrong)
     if window.calendar is not None:
         try:
             ZoneInfo(window.time_zone)
@@ -627,7 +647,7 @@ def _check_slo(config: Config, slo: Slo) -> Iterator[Problem]:
     else:
         for pair in pairs:
             long, short = pair.long.seconds, pair.short.seconds
-            if long % 60 or short % 60 or short >= long:
+            if long % 60 or short % 60 or short >= long or long > MAX_SPAN_SECONDS:
                 yield at(
                     "alerting", f"alert windows {pair.label} must be whole minutes, the short one shorter"
                 )
@@ -641,8 +661,14 @@ def _settings(builder: _Builder) -> Settings:
             values["evaluate_at"] = parse_rfc3339(text)
         except ValueError as exc:
             builder.problem(doc, ("settings", "evaluate_at"), str(exc))
+        else:
+            if wrong := instant_problem(values["evaluate_at"]):
+                builder.problem(doc, ("settings", "evaluate_at"), wrong)
     if "history" in builder.settings:
-        values["history_seconds"] = int(parse_duration(builder.settings["history"][1]))
+        doc, text = builder.settings["history"]
+        values["history_seconds"] = int(parse_duration(text))
+        if wrong := span_problem(values["history_seconds"], "the history"):
+            builder.problem(doc, ("settings", "history"), wrong)
     if "policy" in builder.settings:
         values["policy"] = _policy(builder.settings["policy"][1])
     if "auto_objective_margin" in builder.settings:
@@ -663,10 +689,13 @@ def load_config(path: Path) -> Config:
     problems: list[Problem] = []
     for file in files:
         doc = load_yaml(file)
-        if doc.data is not None and not isinstance(doc.data, dict):
+        if doc.data is None:
+            problems.append(Problem(str(file), "the file is empty (or holds only comments)", 1))
+            continue
+        if not isinstance(doc.data, dict):
             problems.append(Problem(str(file), "the top level must be a mapping", 1))
             continue
-        found = _schema_problems(doc, validator) if doc.data is not None else []
+        found = _schema_problems(doc, validator)
         problems.extend(found)
         if not found:
             docs.append(doc)
