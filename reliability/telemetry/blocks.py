@@ -123,14 +123,17 @@ def unreadable_lines(data: bytes, first_line: int) -> tuple[bytes, list[DroppedL
     raw = np.frombuffer(data, dtype=np.uint8)
     ends, starts = line_bounds(data)
     why: dict[int, str] = {}
-    for index in np.flatnonzero(ends - starts > MAX_RECORD_BYTES).tolist():
-        why[index] = _too_long(first_line + index)[1]
-    for index, column in _first_per_line(np.flatnonzero(raw == 0), ends, starts).items():
-        why.setdefault(index, f"NUL byte at column {column} (binary data?)")
-    carriage = np.flatnonzero(raw == 13)
-    bare = carriage[raw[carriage + 1] != 10]  # data ends in a newline: +1 stays inside
-    for index, column in _first_per_line(bare, ends, starts).items():
-        why.setdefault(index, f"bare carriage return at column {column} (lines end in LF or CRLF)")
+    if len(data) > MAX_RECORD_BYTES:
+        for index in np.flatnonzero(ends - starts > MAX_RECORD_BYTES).tolist():
+            why[index] = _too_long(first_line + index)[1]
+    if b"\0" in data:  # searches at memory speed skip the scans in the common case
+        for index, column in _first_per_line(np.flatnonzero(raw == 0), ends, starts).items():
+            why.setdefault(index, f"NUL byte at column {column} (binary data?)")
+    if b"\r" in data:
+        carriage = np.flatnonzero(raw == 13)
+        bare = carriage[raw[carriage + 1] != 10]  # data ends in a newline: +1 stays inside
+        for index, column in _first_per_line(bare, ends, starts).items():
+            why.setdefault(index, f"bare carriage return at column {column} (lines end in LF or CRLF)")
     try:
         data.decode("utf-8")
     except UnicodeDecodeError:  # only such blocks pay for a look at each line
