@@ -34,6 +34,8 @@ ARTIFACT_FILES = {
     Stage.BUDGETS: "error-budgets.json",
     Stage.SLA: "sla-compliance.json",
 }
+# Written last of a run's files, and replaced atomically: which run the artifacts are from, and their sha256.
+MANIFEST_FILE = "manifest.json"
 SCHEMA_VERSION = 1
 
 

@@ -1,7 +1,8 @@
 """The pipeline: telemetry -> SLIs -> targets -> budgets -> SLA -> hooks, in one explicit chain.
 
-All artifacts are computed and schema-checked in memory first and written only
-when every stage asked for has succeeded, so a failed run changes no file.
+All artifacts are computed and schema-checked in memory first, written beside the published ones
+when every stage asked for has succeeded, and published as one set at the very end (see
+artifacts.publication), so a failed run changes no published file.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from reliability import artifacts, ledger
 from reliability.actions.run_hooks import Journal, keep_nothing, plan_and_run
 from reliability.actions.safety import LedgerView, NoHistory
+from reliability.artifacts import publication
 from reliability.artifacts.error_budgets import ErrorBudgets
 from reliability.artifacts.header import Header
 from reliability.artifacts.models import Artifact, T, stage_artifact
@@ -52,7 +54,8 @@ class RunOptions:
 class RunResult:
     evaluated_at: int
     artifacts: dict[Stage, Artifact] = field(default_factory=dict)
-    written: list[Path] = field(default_factory=list)
+    rendered: dict[Stage, str] = field(default_factory=dict)  # the artifacts' text, checked
+    written: list[Path] = field(default_factory=list)  # the published files, manifest last
     telemetry: Telemetry | None = None
     run_row: int | None = None  # the run's row in the ledger, when one is kept
 
@@ -133,7 +136,9 @@ def run(config: Config, options: RunOptions) -> RunResult:
         config_files=tuple(str(f) for f in config.files),
     )
     if options.ledger_path is None:
-        return _run_stages(config, options, grid, header, None, None)
+        result = _run_stages(config, options, grid, header, None, None)
+        _publish(result, options.out_dir, header, None, lambda: None)
+        return result
     with ledger.Ledger.open(options.ledger_path) as book:
         start = ledger.RunStart(
             header.run_id,
@@ -145,12 +150,18 @@ def run(config: Config, options: RunOptions) -> RunResult:
         run_row = book.start_run(start)
         try:
             book.record_inputs(run_row, ledger.input_files(config))
-            result = _run_stages(
-                config, options, grid, header, lambda s, t: book.record_stage(run_row, s, t), (book, run_row)
-            )
+
+            def record_stage(stage: str, seconds: float) -> None:
+                book.record_stage(run_row, stage, seconds)
+
+            result = _run_stages(config, options, grid, header, record_stage, (book, run_row))
             result.run_row = run_row  # its hook actions were recorded as they were decided and run
-            budgets = result.budgets
-            book.finish_run(run_row, ledger.slo_records(budgets, result.sla) if budgets else [])
+
+            def record_outcome() -> None:
+                budgets = result.budgets
+                book.finish_run(run_row, ledger.slo_records(budgets, result.sla) if budgets else [])
+
+            _publish(result, options.out_dir, header, record_stage, record_outcome)
         except BaseException as exc:
             try:
                 book.fail_run(run_row, _failure(exc))
@@ -158,6 +169,24 @@ def run(config: Config, options: RunOptions) -> RunResult:
                 exc.add_note(f"(the failure could not be recorded: {unrecorded})")
             raise
     return result
+
+
+def _publish(
+    result: RunResult,
+    out_dir: Path,
+    header: Header,
+    record_stage: StageRecorder | None,
+    before_publishing: Callable[[], None],
+) -> None:
+    """Write the artifacts beside the published set, then publish them as one set: the last step, so a
+    run that fails anywhere before (`before_publishing` included) leaves the published set as it was."""
+    files = {ARTIFACT_FILES[stage]: text for stage, text in result.rendered.items()}
+    started = time.monotonic()
+    with publication.staged(out_dir, header, files) as staged:
+        if record_stage is not None:
+            record_stage("write", time.monotonic() - started)
+        before_publishing()
+        result.written = staged.publish()
 
 
 @dataclass
@@ -321,15 +350,9 @@ def _run_stages(
         with _timed(step.stage, record_stage):
             result.artifacts[_artifact_stage(step)] = step.build(StageInputs(step.stage, step.reads, shared))
 
-    rendered = {}
     with _timed("check", record_stage):
         for stage, record in result.artifacts.items():
             data = record.to_json()
             artifacts.check(artifact_kind(stage), data)
-            rendered[stage] = artifacts.to_json(data)
-    with _timed("write", record_stage):
-        for stage, text in rendered.items():
-            path = options.out_dir / ARTIFACT_FILES[stage]
-            artifacts.write_atomically(path, text)
-            result.written.append(path)
+            result.rendered[stage] = artifacts.to_json(data)
     return result

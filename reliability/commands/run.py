@@ -89,8 +89,8 @@ def run(
 ) -> None:
     """Run the pipeline: SLIs, SLO targets, error budgets, SLA compliance, hooks.
 
-    Writes one JSON artifact per stage to --out, each checked against its schema
-    and replaced atomically; a failed run leaves the previous artifacts untouched.
+    Writes one JSON artifact per stage to --out, each checked against its schema, and
+    publishes them as one set with manifest.json; a failed run leaves the published set untouched.
     """
     with reporting_errors(verbose):
         metrics.check_destinations(textfile, push_gateway)

@@ -83,7 +83,8 @@ def test_run_json_summary(tmp_path: Path, example_config: Path) -> None:
     assert data["evaluated_at"] == "2026-11-05T12:00:00Z"
     states = {row["slo"]: row["alert"] for row in data["slos"]}
     assert states["checkout-availability"] == "PAGE"
-    assert len(data["artifacts"]) == 4
+    assert [Path(p).name for p in data["artifacts"]][-1] == "manifest.json"  # published last
+    assert len(data["artifacts"]) == 5
 
 
 def test_now_overrides_the_pinned_time_and_is_floored(tmp_path: Path, example_config: Path) -> None:
@@ -102,7 +103,11 @@ def test_now_overrides_the_pinned_time_and_is_floored(tmp_path: Path, example_co
     )
     assert result.exit_code == 0, result.output
     assert "evaluated at 2026-11-05T08:30:00Z" in result.stdout
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.sqlite", "sli-metrics.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "ledger.sqlite",
+        "manifest.json",
+        "sli-metrics.json",
+    ]
 
 
 def test_bad_now_is_one_line(tmp_path: Path, example_config: Path) -> None:

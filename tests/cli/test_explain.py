@@ -18,7 +18,7 @@ from reliability import artifacts, formulas, pipeline
 from reliability.cli import app
 from reliability.config import load_config
 from reliability.config.model import Config, EventSource
-from reliability.conventions import ARTIFACT_FILES, Stage
+from reliability.conventions import ARTIFACT_FILES, MANIFEST_FILE, Stage
 from reliability.stages import error_budgets, hooks, sla_compliance, sli_metrics, slo_targets
 from reliability.trace.pipeline_map import FIELDS
 
@@ -212,10 +212,15 @@ def test_changed_inputs_are_flagged(example_run: Path, tmp_path: Path) -> None:
     """Artifacts whose run id no longer matches the files: the hashes shown are of the files now."""
     folder = tmp_path / "artifacts"
     shutil.copytree(example_run, folder)
-    for file in ARTIFACT_FILES.values():
+    manifest = artifacts.read(folder / MANIFEST_FILE)
+    manifest["run_id"] = "0123456789abcdef"
+    for file, entry in zip(ARTIFACT_FILES.values(), manifest["artifacts"], strict=True):
         data = artifacts.read(folder / file)
         data["run_id"] = "0123456789abcdef"
-        (folder / file).write_text(json.dumps(data))
+        text = json.dumps(data).encode()
+        (folder / file).write_bytes(text)
+        entry.update(file=file, sha256=hashlib.sha256(text).hexdigest(), bytes=len(text))
+    (folder / MANIFEST_FILE).write_text(json.dumps(manifest))
     result = _explain(SLO, "sli", "--artifacts", str(folder))
     assert result.exit_code == 0, result.output
     assert "note: configuration or telemetry changed since run 0123456789abcdef" in result.stdout

@@ -20,7 +20,7 @@ from reliability.actions import gate as decision
 from reliability.artifacts.error_budgets import Policy, SloBudget, UnjudgedBudget
 from reliability.cli import app
 from reliability.commands import gate
-from reliability.conventions import ARTIFACT_FILES, Stage
+from reliability.conventions import ARTIFACT_FILES, MANIFEST_FILE, Stage
 
 BUDGETS_FILE = ARTIFACT_FILES[Stage.BUDGETS]
 HEALTHY_SLO = "edge/gateway-availability"
@@ -209,7 +209,7 @@ def test_run_first_writes_the_artifacts_and_judges_them(tmp_path: Path) -> None:
     result = _gate("--run", str(config), "--artifacts", str(out), "--format", "json")
     assert result.exit_code == 1, result.output
     assert json.loads(result.stdout)["evaluated_at"] == "2026-11-05T12:00:00Z"  # settings.evaluate_at
-    assert sorted(p.name for p in out.glob("*.json")) == sorted(ARTIFACT_FILES.values())
+    assert sorted(p.name for p in out.glob("*.json")) == sorted([*ARTIFACT_FILES.values(), MANIFEST_FILE])
     assert result.stderr.startswith(f"ran the pipeline on {config}")
     # Recorded in the ledger like `reliability run`, so history and hook cooldowns see it.
     history = CliRunner().invoke(app, ["history", "--ledger", str(out / "ledger.sqlite"), "--format", "json"])

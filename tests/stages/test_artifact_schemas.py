@@ -21,7 +21,7 @@ from reliability import artifacts, pipeline
 from reliability.actions.command import Outcome
 from reliability.artifacts.models import MODELS
 from reliability.config import load_config
-from reliability.conventions import ARTIFACT_FILES, Stage
+from reliability.conventions import ARTIFACT_FILES, MANIFEST_FILE, Stage
 from reliability.errors import ReliabilityError
 
 CONFIG_DIR = EXAMPLE_CONFIG
@@ -158,8 +158,8 @@ def test_keys_allowed_as_true_are_typed_by_a_mixin(kind: str) -> None:
 # --- real artifacts validate
 
 
-def test_the_run_wrote_the_four_artifacts_and_nothing_else(example_dir: Path) -> None:
-    assert sorted(p.name for p in example_dir.iterdir()) == sorted(ARTIFACT_FILES.values())
+def test_the_run_wrote_the_four_artifacts_their_manifest_and_nothing_else(example_dir: Path) -> None:
+    assert sorted(p.name for p in example_dir.iterdir()) == sorted([*ARTIFACT_FILES.values(), MANIFEST_FILE])
 
 
 @pytest.mark.parametrize("kind", KINDS)

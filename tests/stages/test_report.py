@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -19,7 +20,7 @@ from reliability.artifacts.run import read_run
 from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.cli import app
 from reliability.config import load_config
-from reliability.conventions import ARTIFACT_FILES, Stage
+from reliability.conventions import ARTIFACT_FILES, MANIFEST_FILE, Stage
 from reliability.errors import EXIT_BAD_INPUT
 from reliability.report import html, svg
 
@@ -215,6 +216,9 @@ def test_a_run_that_stopped_before_the_sla_stage_still_reports(artifacts_dir: Pa
     folder = tmp_path / "artifacts"
     shutil.copytree(artifacts_dir, folder)
     (folder / ARTIFACT_FILES[Stage.SLA]).unlink()
+    manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))  # as such a run has it
+    manifest["artifacts"] = [e for e in manifest["artifacts"] if e["file"] != ARTIFACT_FILES[Stage.SLA]]
+    (folder / MANIFEST_FILE).write_text(json.dumps(manifest), encoding="utf-8")
     result = CliRunner().invoke(app, ["report", "--artifacts", str(folder)])
     assert result.exit_code == 0, result.output
     assert (folder / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
