@@ -1,0 +1,346 @@
+"""A run's artifacts are published as one set: killed, failing or tampered with, readers see one whole run.
+
+The runs here read a tiny configuration (one SLO over a day of one-minute events), so a run costs about
+what starting Python and importing the package costs.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+from typer.testing import CliRunner
+
+from reliability import artifacts, ledger, pipeline
+from reliability.artifacts import publication
+from reliability.artifacts.manifest import sha256_of
+from reliability.artifacts.run import read_run
+from reliability.cli import app
+from reliability.config import load_config
+from reliability.conventions import ARTIFACT_FILES, MANIFEST_FILE, Stage
+from reliability.errors import EXIT_BAD_INPUT, EXIT_FAILURE
+from reliability.timefmt import format_rfc3339
+
+REPO = Path(__file__).resolve().parent.parent
+START = datetime(2026, 1, 1, tzinfo=UTC)
+EVALUATED = START + timedelta(days=1)
+TINY_CONFIG = """
+settings:
+  history: 1d
+sources:
+  - name: events
+    type: events
+    paths: [events.jsonl]
+    columns:
+      timestamp: {column: ts, format: unix_s}
+      component: component
+      status: status
+services:
+  - name: shop
+    components:
+      - name: api
+        source: events
+        slis:
+          - {name: availability, kind: availability}
+        slos:
+          - {name: api-availability, sli: availability, objective: 99, window: 1d}
+    slas:
+      - {name: api-contract, component: api, sli: availability, target: 98,
+         credits: [{below: 98, credit_percent: 10}]}
+"""
+KILLS = 50
+runner = CliRunner()
+
+
+@pytest.fixture
+def tiny_config(tmp_path: Path) -> Path:
+    """A day of one event a minute, an error every 50 minutes: one SLO whose budget is overspent."""
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "tiny.yaml").write_text(TINY_CONFIG, encoding="utf-8")
+    start = int(START.timestamp())
+    events = (
+        json.dumps({"ts": start + second, "component": "api", "status": 500 if second % 3000 == 0 else 200})
+        for second in range(0, 86400, 60)
+    )
+    (config / "events.jsonl").write_text("\n".join(events) + "\n", encoding="utf-8")
+    return config
+
+
+def _now(minutes_later: int) -> str:
+    return format_rfc3339(EVALUATED + timedelta(minutes=minutes_later))
+
+
+def _run(config: Path, out: Path, minutes_later: int = 0, *more: str) -> Any:
+    return runner.invoke(app, ["run", str(config), "--out", str(out), "--now", _now(minutes_later), *more])
+
+
+def _published(out: Path) -> dict[str, bytes]:
+    """Every file of the folder but the ledger, byte for byte."""
+    return {p.name: p.read_bytes() for p in sorted(out.iterdir()) if not p.name.startswith("ledger.sqlite")}
+
+
+def _temporary_files(out: Path) -> list[str]:
+    return sorted(p.name for p in out.iterdir() if p.name.endswith(".tmp"))
+
+
+def _run_id(config: Path, minutes_later: int) -> str:
+    evaluated_at = datetime.fromisoformat(_now(minutes_later).replace("Z", "+00:00"))
+    return pipeline.run_id_of(load_config(config), int(evaluated_at.timestamp()))
+
+
+def _ledger_is_intact(out: Path) -> None:
+    with sqlite3.connect(out / ledger.LEDGER_FILE) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+
+
+# --- killed runs
+
+
+def test_a_run_killed_at_any_moment_leaves_one_whole_run(tiny_config: Path, tmp_path: Path) -> None:
+    """SIGKILL `reliability run` at random moments: after each kill the readers accept the folder, and it
+    is the set published before or the killed run's whole set; the next finished run leaves no temporary
+    file. Kills fall in the later part of a run (the first part imports and reads, writing nothing)."""
+    out = tmp_path / "out"
+    rng = random.Random(20261207)
+    argv = [sys.executable, "-m", "reliability", "run", str(tiny_config), "--out", str(out), "--quiet"]
+
+    def start(minutes_later: int) -> subprocess.Popen[bytes]:
+        command = [*argv, "--now", _now(minutes_later)]
+        return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def finished_run(minutes_later: int) -> float:
+        started = time.monotonic()
+        process = start(minutes_later)
+        _, stderr = process.communicate()
+        assert process.returncode == 0, stderr.decode()
+        assert _temporary_files(out) == []
+        return time.monotonic() - started
+
+    typical_seconds = finished_run(0)
+    manifest = (out / MANIFEST_FILE).read_bytes()
+    kills = finished = minute = 0
+    while kills < KILLS:
+        minute += 1
+        before = read_run(out).run_id
+        process = start(minute)
+        started = time.monotonic()
+        try:
+            process.wait(timeout=rng.uniform(0.4, 1.1) * typical_seconds)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+            kills += 1
+        else:
+            assert process.returncode == 0, process.stderr.read().decode() if process.stderr else ""
+            assert _temporary_files(out) == []
+            typical_seconds = (typical_seconds + time.monotonic() - started) / 2  # the machine's pace now
+            finished += 1
+        if process.stderr:
+            process.stderr.close()
+        now_published = read_run(out)  # refuses a mixed or partial set
+        assert now_published.run_id in (before, _run_id(tiny_config, minute))
+        if now_published.run_id == before:
+            assert (out / MANIFEST_FILE).read_bytes() == manifest, "the previous set, byte for byte"
+        manifest = (out / MANIFEST_FILE).read_bytes()
+        _ledger_is_intact(out)
+    finished_run(minute + 1)
+    published = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
+    for entry in published["artifacts"]:
+        assert sha256_of((out / entry["file"]).read_bytes()) == entry["sha256"]
+    _ledger_is_intact(out)
+    print(f"{kills} kills, {finished} runs finished between them")
+
+
+def test_leftover_temporary_files_are_removed_by_the_next_run(tiny_config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    ours = [
+        ".sli-metrics.json.k3j9x2.tmp",
+        ".manifest.json.0123456789abcdef.tmp",
+        ".error-budgets.json.a.tmp",
+    ]
+    theirs = [".notes.txt.x.tmp", "sli-metrics.json.tmp", ".report.html.abc.tmp"]
+    for name in (*ours, *theirs):
+        (out / name).write_text("left by a killed run", encoding="utf-8")
+    (out / "keep").mkdir()
+    (out / "keep" / ".sli-metrics.json.x.tmp").write_text("not in the output folder itself", encoding="utf-8")
+    result = _run(tiny_config, out)
+    assert result.exit_code == 0, result.output
+    assert _temporary_files(out) == sorted(theirs)
+    assert (out / "keep" / ".sli-metrics.json.x.tmp").exists()
+
+
+def test_a_publication_killed_after_its_commit_is_read_and_then_completed(
+    tiny_config: Path, tmp_path: Path
+) -> None:
+    """Killed between replacing the manifest and renaming the files: the files wait, synced, under their
+    temporary names; readers take them from there and the next run renames them into place."""
+    old, new = tmp_path / "old", tmp_path / "new"
+    assert _run(tiny_config, old, 0).exit_code == 0
+    assert _run(tiny_config, new, 1).exit_code == 0
+    new_id = read_run(new).run_id
+    shutil.copy2(new / MANIFEST_FILE, old / MANIFEST_FILE)  # the commit
+    shutil.copy2(new / ARTIFACT_FILES[Stage.SLI], old / ARTIFACT_FILES[Stage.SLI])  # the first rename
+    for stage in (Stage.TARGETS, Stage.BUDGETS, Stage.SLA):
+        file = ARTIFACT_FILES[stage]
+        shutil.copy2(new / file, publication.pending_path(old, file, new_id))
+    assert read_run(old).run_id == new_id
+    gate = runner.invoke(app, ["gate", "--artifacts", str(old), "--format", "json"])
+    assert json.loads(gate.stdout)["run_id"] == new_id
+    publication.finish_interrupted(old)
+    assert _published(old) == _published(new)
+
+
+# --- failed runs
+
+
+def _fail_after_first_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk fills up once the first file of the set is written."""
+    write = publication._write_synced
+    written: list[Path] = []
+
+    def full_disk(path: Path, data: bytes) -> None:
+        if written:
+            raise OSError(errno.ENOSPC, "No space left on device", str(path))
+        write(path, data)
+        written.append(path)
+
+    monkeypatch.setattr(publication, "_write_synced", full_disk)
+
+
+def _fail_recording_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(*_: Any) -> None:
+        raise ledger.LedgerError("database or disk is full")
+
+    monkeypatch.setattr(ledger.Ledger, "finish_run", broken)
+
+
+@pytest.mark.parametrize(
+    ("failure", "message"),
+    [
+        (_fail_after_first_file, "error: {out}: cannot write the artifacts: No space left on device"),
+        (_fail_recording_the_run, "database or disk is full"),
+    ],
+    ids=["disk-full", "ledger-fails"],
+)
+def test_a_failed_run_leaves_the_published_set_byte_for_byte(
+    tiny_config: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    failure: Callable[[pytest.MonkeyPatch], None],
+    message: str,
+) -> None:
+    out = tmp_path / "out"
+    assert _run(tiny_config, out, 0).exit_code == 0
+    before = _published(out)
+    verdict = runner.invoke(app, ["gate", "--artifacts", str(out), "--format", "json"])
+    failure(monkeypatch)
+    result = _run(tiny_config, out, 90)
+    assert result.exit_code == EXIT_FAILURE
+    assert message.format(out=out) in result.output
+    assert _published(out) == before
+    assert _temporary_files(out) == []
+    after = runner.invoke(app, ["gate", "--artifacts", str(out), "--format", "json"])
+    assert (after.exit_code, after.stdout) == (verdict.exit_code, verdict.stdout)
+
+
+# --- readers refuse what is not one published run
+
+
+@pytest.fixture
+def two_runs(tiny_config: Path, tmp_path: Path) -> tuple[Path, Path]:
+    first, second = tmp_path / "first", tmp_path / "second"
+    assert _run(tiny_config, first, 0).exit_code == 0
+    assert _run(tiny_config, second, 60).exit_code == 0
+    return first, second
+
+
+READERS = [
+    (["gate"], 2),
+    (["explain", "shop/api-availability", "sli"], EXIT_BAD_INPUT),
+    (["report"], EXIT_BAD_INPUT),
+]
+
+
+@pytest.mark.parametrize(("command", "exit_code"), READERS, ids=[c[0] for c, _ in READERS])
+def test_readers_refuse_an_artifact_of_another_run(
+    two_runs: tuple[Path, Path], command: list[str], exit_code: int
+) -> None:
+    first, second = two_runs
+    budgets = ARTIFACT_FILES[Stage.BUDGETS]
+    shutil.copy2(second / budgets, first / budgets)
+    result = runner.invoke(app, [*command, "--artifacts", str(first)])
+    assert result.exit_code == exit_code
+    other, published = read_run(second).run_id, json.loads((first / MANIFEST_FILE).read_text())["run_id"]
+    assert result.stderr.startswith(
+        f"error: {first}: {budgets} and {MANIFEST_FILE} are from different runs ({other} and {published})"
+    )
+    assert not (first / "report.html").exists()
+
+
+@pytest.mark.parametrize(("command", "exit_code"), READERS, ids=[c[0] for c, _ in READERS])
+def test_readers_refuse_an_artifact_changed_after_publication(
+    two_runs: tuple[Path, Path], command: list[str], exit_code: int
+) -> None:
+    first, _ = two_runs
+    path = first / ARTIFACT_FILES[Stage.BUDGETS]
+    published = path.read_text(encoding="utf-8")
+    path.write_text(published.replace('"state": "freeze"', '"state": "ok"'), encoding="utf-8")
+    assert path.read_text(encoding="utf-8") != published
+    artifacts.check("error-budgets", artifacts.read(path))  # still a valid artifact, of the same run
+    result = runner.invoke(app, [*command, "--artifacts", str(first)])
+    assert result.exit_code == exit_code
+    assert result.stderr.startswith(f"error: {path}: does not match {MANIFEST_FILE}: changed after run")
+
+
+def test_readers_refuse_artifacts_without_their_manifest(two_runs: tuple[Path, Path]) -> None:
+    first, _ = two_runs
+    (first / MANIFEST_FILE).unlink()
+    result = runner.invoke(app, ["gate", "--artifacts", str(first)])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        f"error: {first / MANIFEST_FILE}: no such file: the artifacts beside it were not published as one set"
+    )
+
+
+def test_an_artifact_a_shorter_run_did_not_publish_is_not_read(tiny_config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert _run(tiny_config, out, 0).exit_code == 0
+    assert _run(tiny_config, out, 5, "--until", "sli").exit_code == 0
+    assert (out / ARTIFACT_FILES[Stage.BUDGETS]).exists()  # the older run's, left as it was
+    result = runner.invoke(app, ["gate", "--artifacts", str(out)])
+    assert result.exit_code == 2
+    assert f"{ARTIFACT_FILES[Stage.BUDGETS]}: not in the set {MANIFEST_FILE} publishes" in result.stderr
+
+
+# --- the manifest
+
+
+def test_the_manifest_schema_is_valid_and_closed() -> None:
+    schema = artifacts.schema("manifest")
+    jsonschema.Draft202012Validator.check_schema(schema)
+    assert schema["title"] and schema["description"]
+    assert schema["additionalProperties"] is False
+    assert schema["$defs"]["published_file"]["additionalProperties"] is False
+    assert schema["$defs"]["published_file"]["properties"]["file"]["enum"] == list(ARTIFACT_FILES.values())
+
+
+def test_the_committed_example_is_one_published_set() -> None:
+    """The repository's generated/ (the example's expected files) with its manifest, as a run leaves it."""
+    manifest = artifacts.read(REPO / "generated" / MANIFEST_FILE)
+    assert artifacts.problems("manifest", manifest) == []
+    assert [entry["file"] for entry in manifest["artifacts"]] == list(ARTIFACT_FILES.values())
+    assert read_run(REPO / "generated").run_id == manifest["run_id"]
