@@ -479,6 +479,7 @@ def test_a_failed_run_leaves_the_artifacts_untouched(tmp_path: Path) -> None:
     before = {p.name: p.read_bytes() for p in out.glob("*.json")}
     assert sorted(before) == [
         "error-budgets.json",
+        "manifest.json",
         "sla-compliance.json",
         "sli-metrics.json",
         "slo-targets.json",
