@@ -58,6 +58,7 @@ def test_the_run_succeeds_and_writes_four_artifacts(fresh_run: tuple[Any, Path])
     assert sorted(p.name for p in (folder / "generated").iterdir()) == [
         "error-budgets.json",
         "ledger.sqlite",
+        "manifest.json",
         "sla-compliance.json",
         "sli-metrics.json",
         "slo-targets.json",

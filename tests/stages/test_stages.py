@@ -234,4 +234,4 @@ def test_until_stops_early(tmp_path: Path) -> None:
     out = tmp_path / "out"
     done = pipeline.run(config, pipeline.RunOptions(now=NOW, out_dir=out, until=Stage.TARGETS))
     assert set(done.artifacts) == {Stage.SLI, Stage.TARGETS}
-    assert sorted(p.name for p in out.iterdir()) == ["sli-metrics.json", "slo-targets.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["manifest.json", "sli-metrics.json", "slo-targets.json"]
