@@ -33,7 +33,7 @@ from reliability.conventions import ARTIFACT_FILES, MANIFEST_FILE, Stage
 from reliability.errors import EXIT_BAD_INPUT, EXIT_FAILURE
 from reliability.timefmt import format_rfc3339
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parent.parent.parent
 START = datetime(2026, 1, 1, tzinfo=UTC)
 EVALUATED = START + timedelta(days=1)
 TINY_CONFIG = """
