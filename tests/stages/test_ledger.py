@@ -3,6 +3,7 @@ real processes do to it: two writing at once, one killed midway."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import itertools
@@ -632,7 +633,8 @@ def test_a_run_killed_in_its_hooks_is_marked_incomplete(tmp_path: Path) -> None:
     hanging_hook = [
         sys.executable,
         "-c",
-        f"import pathlib, threading; pathlib.Path({str(marker)!r}).touch(); threading.Event().wait()",
+        f"import os, pathlib, threading; pathlib.Path({str(marker)!r}).write_text(str(os.getpid())); "
+        "threading.Event().wait()",
     ]
     folder = write_example(tmp_path, hanging_hook)
     out = tmp_path / "out"
@@ -649,7 +651,7 @@ def test_a_run_killed_in_its_hooks_is_marked_incomplete(tmp_path: Path) -> None:
         ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
-        start_new_session=True,  # its own process group: the kill takes the hanging hook too
+        start_new_session=True,
     )
     try:
         deadline = time.monotonic() + PROCESS_DEADLINE_SECONDS
@@ -665,6 +667,11 @@ def test_a_run_killed_in_its_hooks_is_marked_incomplete(tmp_path: Path) -> None:
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate(timeout=PROCESS_DEADLINE_SECONDS)
+        # Hooks run in a session of their own, so the run's group kill does not reach this one.
+        hook_pid = marker.read_text() if marker.exists() else ""
+        if hook_pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(int(hook_pid), signal.SIGKILL)
 
     with Ledger.open(out / "ledger.sqlite") as book:
         assert book.integrity_check() == "ok"
