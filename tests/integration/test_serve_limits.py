@@ -8,17 +8,16 @@ import json
 import shutil
 import socket
 import threading
-import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.parser import text_string_to_metric_families
 from support.paging_example import paging_events, write_paging_config
+from support.polling import poll
 
 from reliability.commands.serve import LatestResults, RefusedConnections, pipeline_runner, run_every, wsgi_app
 from reliability.conventions import Metric, ServeMetric
@@ -26,7 +25,6 @@ from reliability.exporters.http_server import REFUSAL, BoundedWSGIServer
 
 DEADLINE_SECONDS = 60.0
 SLOTS = 4
-T = TypeVar("T")
 
 
 class SteppedClock:
@@ -35,16 +33,6 @@ class SteppedClock:
 
     def __call__(self) -> float:
         return self.now
-
-
-def poll(what: str, attempt: Callable[[], T | None], deadline_seconds: float = DEADLINE_SECONDS) -> T:
-    deadline = time.monotonic() + deadline_seconds
-    while True:
-        found = attempt()
-        if found is not None:
-            return found
-        assert time.monotonic() < deadline, f"never: {what}"
-        time.sleep(0.05)
 
 
 def get(url: str) -> tuple[int, str] | None:

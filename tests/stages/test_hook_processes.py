@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from support.artifact_builders import slo_event
+from support.polling import poll
 
 from reliability.actions.command import BASE_ENVIRONMENT, TAIL_CHARS, run_action
 from reliability.actions.process import KEPT_OUTPUT_BYTES, run_bounded
@@ -58,10 +58,7 @@ def gone(pid: int) -> bool:
 
 
 def wait_for(condition: str, check: Callable[[], bool], deadline_seconds: float = DEADLINE_SECONDS) -> None:
-    deadline = time.monotonic() + deadline_seconds
-    while not check():
-        assert time.monotonic() < deadline, f"never: {condition}"
-        time.sleep(0.02)
+    poll(condition, lambda: check() or None, deadline_seconds)
 
 
 def test_a_timeout_kills_the_processes_the_hook_started(tmp_path: Path) -> None:
