@@ -1,0 +1,45 @@
+"""The shared latency buckets: contiguous, exact below the limit, and within the stated error."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from reliability.core import latency_buckets as lb
+
+
+def test_every_microsecond_up_to_a_million_lands_in_a_bucket_that_holds_it() -> None:
+    micros = np.arange(0, 1_000_000, dtype=np.int64)
+    index = lb.bucket_index(micros)
+    assert (np.diff(index) >= 0).all() and (np.diff(index) <= 1).all()  # contiguous, no gaps
+    assert (lb.bucket_lower_micros(index) <= micros).all()
+    assert (micros < lb.bucket_upper_micros(index)).all()
+
+
+def test_the_exact_range_has_one_bucket_per_microsecond() -> None:
+    micros = np.arange(lb.EXACT_LIMIT_MICROS, dtype=np.int64)
+    assert (lb.bucket_index(micros) == micros).all()
+    assert (lb.bucket_midpoint_seconds(micros) == micros / 1e6).all()
+
+
+def test_powers_of_two_and_their_neighbours_up_to_the_maximum() -> None:
+    k = np.arange(1, 41, dtype=np.int64)
+    micros = np.concatenate([(1 << k) - 1, np.minimum(1 << k, lb.MAX_MICROS)])
+    index = lb.bucket_index(micros)
+    assert (lb.bucket_lower_micros(index) <= micros).all()
+    assert (micros < lb.bucket_upper_micros(index)).all()
+    assert int(lb.bucket_index(np.array([lb.MAX_MICROS]))[0]) == lb.BUCKET_COUNT - 1
+
+
+def test_rounding_to_microseconds_is_half_up_and_clamped() -> None:
+    seconds = np.array([0.0, 0.4e-6, 0.5e-6, 1.2345674, -1.0, 1e9])
+    assert lb.micros_of(seconds).tolist() == [0, 0, 1, 1234567, 0, lb.MAX_MICROS]
+
+
+@given(st.floats(min_value=0.0, max_value=1e6, allow_nan=False))
+def test_the_midpoint_is_within_the_stated_error_of_the_value(seconds: float) -> None:
+    index = lb.bucket_index(lb.micros_of(np.array([seconds])))
+    estimate = float(lb.bucket_midpoint_seconds(index)[0])
+    bound = max(lb.MAX_RELATIVE_ERROR * seconds, 0.0) + lb.MAX_ABSOLUTE_ERROR_SECONDS
+    assert abs(estimate - seconds) <= bound * (1 + 1e-12)
