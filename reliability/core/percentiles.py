@@ -1,4 +1,4 @@
-"""Exact latency percentiles from raw events.
+"""Exact latency percentiles from raw events, and the rank that bucket reads share with them.
 
 Definition (nearest rank): the p-th percentile is the smallest observed latency
 such that at least p % of the events are at or below it. It is always a value
@@ -36,6 +36,20 @@ class LatencySummary:
     @property
     def p99(self) -> float | None:
         return self.at(99.0)
+
+
+def nearest_rank_index(
+    count: npt.NDArray[np.int64], percentile: npt.NDArray[np.float64]
+) -> npt.NDArray[np.int64]:
+    """The 0-based position in sorted order that summarize reports, for `count` values (count >= 1).
+
+    The same float steps as numpy's inverted_cdf, so that a histogram read agrees with it on the
+    event: index n p / 100 - 1, rounded up unless it is whole.
+    """
+    index = np.asarray(count, np.float64) * (np.asarray(percentile, np.float64) / 100) - 1
+    below = np.floor(index)
+    position = np.where(index - below == 0, below, below + 1).astype(np.int64)
+    return np.clip(position, 0, np.asarray(count, np.int64) - 1)
 
 
 def summarize(latencies: npt.NDArray[np.float64]) -> LatencySummary:

@@ -1,0 +1,135 @@
+"""Latency histograms: percentiles within the stated error of exact nearest rank, exact merges."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from reliability.core import latency_buckets as lb
+from reliability.core.latency_sketch import LatencyFold, LatencySketch, percentiles_of
+from reliability.core.percentiles import PERCENTILE_KEYS, PERCENTILES, nearest_rank_index, summarize
+
+# Latencies up to a day: far below MAX_MICROS, where the last bucket would hold everything longer.
+latencies = hnp.arrays(
+    np.float64,
+    st.integers(1, 400),
+    elements=st.one_of(
+        st.floats(0.0, 86400.0, allow_nan=False),
+        st.floats(0.0, 0.001, allow_nan=False),  # the exact range and just above it
+    ),
+)
+
+
+def bucket_counts(seconds: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    return np.bincount(lb.bucket_index(lb.micros_of(seconds)), minlength=lb.BUCKET_COUNT)
+
+
+def absolute(sketch: LatencySketch, first: int, end: int) -> npt.NDArray[np.int64]:
+    """The window's counts over every bucket, wherever the sketch's range starts."""
+    counts = np.zeros(lb.BUCKET_COUNT, np.int64)
+    window = sketch.between(first, end)
+    counts[sketch.lowest_bucket : sketch.lowest_bucket + window.size] = window
+    return counts
+
+
+def fold_of(minute: npt.NDArray[np.int64], seconds: npt.NDArray[np.float64], minutes: int) -> LatencySketch:
+    fold = LatencyFold(1, minutes)
+    fold.add(np.zeros(minute.size, np.int64), minute, seconds)
+    return fold.sketch(0)
+
+
+@given(latencies)
+def test_every_percentile_is_within_the_error_bound_of_exact_nearest_rank(seconds: np.ndarray) -> None:
+    exact = summarize(seconds)
+    read = percentiles_of(bucket_counts(seconds), 0)
+    assert read.count == exact.count
+    for key, estimate, (lower, upper), value in zip(
+        PERCENTILE_KEYS, read.midpoints, read.bounds, exact.values, strict=True
+    ):
+        assert value is not None
+        bound = lb.MAX_RELATIVE_ERROR * value + lb.MAX_ABSOLUTE_ERROR_SECONDS
+        assert abs(estimate - value) <= bound * (1 + 1e-9), key
+        assert lower - lb.MAX_ABSOLUTE_ERROR_SECONDS <= value <= upper + lb.MAX_ABSOLUTE_ERROR_SECONDS, key
+
+
+@given(latencies, st.lists(st.integers(0, 400), max_size=4))
+def test_merging_the_histograms_of_parts_gives_the_histogram_of_the_whole(
+    seconds: np.ndarray, cuts: list[int]
+) -> None:
+    parts = np.split(seconds, sorted(c % (seconds.size + 1) for c in cuts))
+    assert np.array_equal(sum(bucket_counts(p) for p in parts), bucket_counts(seconds))
+    minute = np.arange(seconds.size, dtype=np.int64) % 90
+    whole, chunked = LatencyFold(1, 90), LatencyFold(1, 90)
+    whole.add(np.zeros(seconds.size, np.int64), minute, seconds)
+    for rows in np.split(np.arange(seconds.size), sorted(c % (seconds.size + 1) for c in cuts)):
+        chunked.add(np.zeros(rows.size, np.int64), minute[rows], seconds[rows])
+    a, b = whole.sketch(0), chunked.sketch(0)
+    assert np.array_equal(absolute(a, 0, 90), absolute(b, 0, 90))
+    assert np.array_equal(absolute(a, 0, 90), bucket_counts(seconds))
+    assert percentiles_of(a.between(0, 90), a.lowest_bucket) == percentiles_of(
+        b.between(0, 90), b.lowest_bucket
+    )
+
+
+def test_the_rank_is_the_one_numpy_picks_for_every_count() -> None:
+    for count in range(1, 2001):
+        picked = np.percentile(np.arange(count), PERCENTILES, method="inverted_cdf")
+        ranks = nearest_rank_index(np.full(len(PERCENTILES), count), np.array(PERCENTILES))
+        assert ranks.tolist() == picked.astype(int).tolist(), count
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 59), st.integers(1, 3000), st.integers(0, 2**32 - 1))
+def test_every_window_ending_now_day_and_hour_equals_the_merge_of_its_minutes(
+    minute_of_hour: int, events: int, seed: int
+) -> None:
+    minutes = 2 * 1440 + 7 * 60 + minute_of_hour  # two days and a few hours, now at any minute
+    rng = np.random.default_rng(seed)
+    minute = rng.integers(0, minutes, events)
+    seconds = rng.lognormal(np.log(0.05), 2.0, events)
+    sketch = fold_of(minute, seconds, minutes)
+
+    def merged(first: int, end: int) -> npt.NDArray[np.int64]:
+        inside = (minute >= first) & (minute < end)
+        return bucket_counts(seconds[inside])[sketch.lowest_bucket :][: sketch.slots.shape[1]]
+
+    for length in (1, 5, 30, 60, 90, 120, 359, 360, 6 * 60, 1440, 1500, 2 * 1440, 10 * 1440):
+        first = max(0, minutes - length)
+        assert np.array_equal(sketch.between(first, minutes), merged(first, minutes)), length
+    for day in range(3):
+        assert np.array_equal(
+            sketch.between(day * 1440, (day + 1) * 1440), merged(day * 1440, (day + 1) * 1440)
+        )
+    hours, hourly = sketch.hourly(minutes - 1500)
+    for hour, counts in zip(hours, hourly, strict=True):
+        assert np.array_equal(counts, merged(max(minutes - 1500, hour * 60), (hour + 1) * 60)), hour
+
+
+def test_counts_stay_whole_when_the_bucket_range_widens_between_chunks() -> None:
+    fold = LatencyFold(2, 120)
+    fold.add(np.array([0, 1]), np.array([3, 100]), np.array([0.05, 0.06]))
+    fold.add(np.array([1, 0]), np.array([100, 119]), np.array([1e-6, 3000.0]))
+    first, second = fold.sketch(0), fold.sketch(1)
+    assert first.between(0, 120).sum() == second.between(0, 120).sum() == 2
+    assert percentiles_of(second.between(0, 120), second.lowest_bucket).midpoints[0] == 1e-6
+    assert percentiles_of(first.between(119, 120), first.lowest_bucket).midpoints[0] == pytest.approx(
+        3000, rel=0.008
+    )
+
+
+def test_a_long_window_that_is_not_whole_hours_reads_whole_hour_parts() -> None:
+    minutes = 1440 * 2  # now at a whole hour: one part per hour holds all of it
+    sketch = fold_of(np.array([10, 70]), np.array([0.1, 0.2]), minutes)
+    # [30, 60) lies before the recent minutes and is read as its whole part [0, 60): 10 counts too.
+    assert sketch.between(30, minutes).sum() == 2
+    assert sketch.between(60, minutes).sum() == 1
+    assert sketch.between(minutes - 30, minutes).sum() == 0
+
+
+def test_no_events_read_as_no_data() -> None:
+    sketch = fold_of(np.zeros(0, np.int64), np.zeros(0), 600)
+    assert percentiles_of(sketch.between(0, 600), sketch.lowest_bucket).count == 0
