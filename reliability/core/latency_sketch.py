@@ -125,7 +125,10 @@ class LatencySketch:
 
 @dataclass
 class LatencyFold:
-    """Bucket counts of every component, grown chunk by chunk (component code = first axis)."""
+    """Bucket counts of every component, grown chunk by chunk.
+
+    Arrays are (time, component code, bucket): a chunk in time order touches a narrow band of them.
+    """
 
     components: int
     minutes: int
@@ -147,12 +150,13 @@ class LatencyFold:
         self._cover(int(bucket.min()), int(bucket.max()))
         width = self._slots.shape[2]
         offset = bucket - self._lowest
-        slots = self._slots.shape[1]
-        _count_into(self._slots, (component * slots + slot_of(minute, self.minutes)) * width + offset)
-        recent_from = self.minutes - self._recent.shape[1]
+        _count_into(
+            self._slots, (slot_of(minute, self.minutes) * self.components + component) * width + offset
+        )
+        recent_from = self.minutes - self._recent.shape[0]
         recent = minute >= recent_from
         if recent.any():
-            rows = component[recent] * self._recent.shape[1] + minute[recent] - recent_from
+            rows = (minute[recent] - recent_from) * self.components + component[recent]
             _count_into(self._recent, rows * width + offset[recent])
 
     def _cover(self, lowest: int, highest: int) -> None:
@@ -167,8 +171,8 @@ class LatencyFold:
         at = slice(old_lo - lowest, old_lo - lowest + old_width)
         hours = -(-self.minutes // MINUTES_PER_HOUR)
         recent = min(self.recent_minutes, self.minutes)
-        slots = np.zeros((self.components, 2 * hours, highest - lowest + 1), np.int64)
-        kept = np.zeros((self.components, recent, highest - lowest + 1), np.int64)
+        slots = np.zeros((2 * hours, self.components, highest - lowest + 1), np.int64)
+        kept = np.zeros((recent, self.components, highest - lowest + 1), np.int64)
         if old_width:
             slots[:, :, at], kept[:, :, at] = self._slots, self._recent
         self._lowest, self._slots, self._recent = lowest, slots, kept
@@ -176,7 +180,7 @@ class LatencyFold:
     def sketch(self, code: int) -> LatencySketch:
         if not self._slots.shape[2]:
             self._cover(0, 0)
-        return LatencySketch(self.minutes, self._lowest, self._slots[code], self._recent[code])
+        return LatencySketch(self.minutes, self._lowest, self._slots[:, code], self._recent[:, code])
 
 
 def _count_into(target: Counts, flat: npt.NDArray[np.int64]) -> None:
