@@ -1,7 +1,8 @@
-"""Fold chunks of events into per-minute counts and latency samples, in bounded memory.
+"""Fold chunks of events into per-minute counts and latency histograms, in bounded memory.
 
-Memory is set by the grid (components x SLIs x minutes), not by the number of
-events; only the latencies kept for exact percentiles grow with the events.
+Memory is set by the grid (components x SLIs x minutes) and the latency histograms (see
+latency_sketch), not by the number of events. Only the exact mode, which keeps every latency for
+exact percentiles, grows with the events (about 12 bytes each).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from reliability.core.classify import classify
 from reliability.core.counts import MinuteSeries
 from reliability.core.events import EventColumns
 from reliability.core.grid import MinuteGrid
+from reliability.core.latency_sketch import LatencyFold, LatencySketch
 
 
 @dataclass(frozen=True)
@@ -47,11 +49,13 @@ class HistogramSeries:
 class ComponentSeries:
     component: Component
     slis: dict[str, MinuteSeries]
-    latency: LatencySamples
+    latency: LatencySamples  # empty unless the accumulator keeps every latency (exact mode)
     # Per status-rule availability SLI: bad events per minute, by status code (for attribution).
     bad_by_status: dict[str, dict[int, npt.NDArray[np.int64]]] = field(default_factory=dict)
     # Sources of histograms instead of events: latency percentiles are estimated from it.
     latency_histogram: HistogramSeries | None = None
+    # Sources of events: latency percentiles are read from it, unless latencies are kept.
+    latency_sketch: LatencySketch | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,8 @@ class Accumulator:
 
     grid: MinuteGrid
     components: list[Component]
+    # Exact mode: keep every latency (memory grows with events) instead of the histograms.
+    keep_latencies: bool = False
     _good: dict[tuple[int, str], npt.NDArray[np.int64]] = field(default_factory=dict)
     _total: dict[tuple[int, str], npt.NDArray[np.int64]] = field(default_factory=dict)
     # Per component code: (minute, latency) pieces, one per chunk, joined in finish().
@@ -74,8 +80,10 @@ class Accumulator:
     )
 
     _bad_by_status: dict[tuple[int, str], dict[int, npt.NDArray[np.int64]]] = field(default_factory=dict)
+    _latency_fold: LatencyFold = field(init=False)
 
     def __post_init__(self) -> None:
+        self._latency_fold = LatencyFold(len(self.components), self.grid.minutes)
         for code, comp in enumerate(self.components):
             for sli in comp.slis:
                 self._good[code, sli.name] = np.zeros(self.grid.minutes, np.int64)
@@ -105,7 +113,13 @@ class Accumulator:
                 self._good[code, sli.name] += good_bins[code]
             if sli.good is not None and not sli.good.success_flag:
                 self._count_bad_statuses(events, key, inside & counted & ~good, sli, codes)
-        self._keep_latencies(events, minute, inside & ~np.isnan(events.latency))
+        timed = inside & ~np.isnan(events.latency)
+        if self.keep_latencies:
+            self._keep_latencies(events, minute, timed)
+        else:
+            self._latency_fold.add(
+                events.component[timed].astype(np.int64), minute[timed], events.latency[timed]
+            )
         return RangeCounts(int(before.sum()), int(after.sum()))
 
     def _count_bad_statuses(
@@ -161,6 +175,7 @@ class Accumulator:
                         for s in component.slis
                     },
                     latency=self._latencies(code),
+                    latency_sketch=None if self.keep_latencies else self._latency_fold.sketch(code),
                     bad_by_status={
                         s.name: self._bad_by_status.get((code, s.name), {}) for s in component.slis
                     },

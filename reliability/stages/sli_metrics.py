@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import date
 
 import numpy as np
@@ -27,11 +28,24 @@ from reliability.artifacts.sli_metrics import (
 )
 from reliability.config.model import Config, SliKind, Slo
 from reliability.conventions import HISTORY_WINDOW, RECENT_WINDOWS
-from reliability.core.accumulate import ComponentSeries
+from reliability.core.accumulate import ComponentSeries, LatencySamples
 from reliability.core.counts import Count, MinuteSeries
 from reliability.core.grid import DAY, MINUTE, MinuteGrid
 from reliability.core.histogram import Histogram, quantiles
-from reliability.core.percentiles import PERCENTILE_KEYS, PERCENTILES, LatencySummary, summarize
+from reliability.core.latency_buckets import (
+    MAX_ABSOLUTE_ERROR_SECONDS,
+    MAX_RELATIVE_ERROR,
+    SUB_BUCKETS,
+    bucket_midpoint_seconds,
+)
+from reliability.core.latency_sketch import LatencySketch, percentiles_of
+from reliability.core.percentiles import (
+    PERCENTILE_KEYS,
+    PERCENTILES,
+    LatencySummary,
+    nearest_rank_index,
+    summarize,
+)
 from reliability.durations import format_duration
 from reliability.stages import slo_measurements
 from reliability.telemetry.ingest import Telemetry
@@ -41,6 +55,14 @@ from reliability.timefmt import moment
 # Latency analytics (worst hours, share of slow requests) look back this far.
 LATENCY_ANALYSIS_SECONDS = 30 * 86400
 TOP_WORST_HOURS = 5
+EXACT_DEFINITION = "nearest rank over raw events"
+SKETCH_DEFINITION = (
+    f"nearest rank over log-linear buckets of every event's latency ({SUB_BUCKETS} per power of two),"
+    " reported as the bucket's midpoint: estimates within"
+    f" {math.ceil(MAX_RELATIVE_ERROR * 1e4) / 100:g} % or {MAX_ABSOLUTE_ERROR_SECONDS * 1e6:g} us"
+    " of the exact nearest rank"
+)
+HISTOGRAM_DEFINITION = "estimated from histogram buckets: linear within the bucket, as histogram_quantile"
 
 
 def count_figures(count: Count) -> CountFigures:
@@ -85,6 +107,17 @@ def _estimated_figures(cumulative: np.ndarray, bounds: np.ndarray) -> LatencyFig
     )
 
 
+def _sketch_figures(sketch: LatencySketch, first_minute: int, end_minute: int) -> LatencyFigures:
+    """Percentiles of the window's buckets: each bucket's midpoint, with its smallest and largest value."""
+    read = percentiles_of(sketch.between(first_minute, end_minute), sketch.lowest_bucket)
+    if not read.count:
+        return _latency_figures(0, (None,) * len(PERCENTILES), estimated=True, bounds={})
+    bounds: dict[str, tuple[float | None, float | None]] = dict(
+        zip(PERCENTILE_KEYS, read.bounds, strict=True)
+    )
+    return _latency_figures(read.count, read.midpoints, estimated=True, bounds=bounds)
+
+
 def _slos_on(config: Config, series: ComponentSeries) -> list[Slo]:
     return list(config.index.slos_on.get(series.component.id, ()))
 
@@ -102,24 +135,37 @@ def windows_for(config: Config, series: ComponentSeries, grid: MinuteGrid) -> li
 
 
 def _worst_hours(series: ComponentSeries, grid: MinuteGrid) -> tuple[WorstHour, ...]:
-    """The hours with the highest p99 latency (nearest rank) within the last LATENCY_ANALYSIS_SECONDS.
-
-    One sort by (hour, latency) serves every hour: the p99 of an hour of n events is its
-    ceil(0.99 n)-th smallest latency.
-    """
-    samples = series.latency
+    """The hours with the highest p99 latency (nearest rank) within the last LATENCY_ANALYSIS_SECONDS."""
     first = grid.first_minute(LATENCY_ANALYSIS_SECONDS)
-    keep = samples.minute >= first
-    hour, seconds = samples.minute[keep] // 60, samples.seconds[keep]
-    if not hour.size:
-        return ()
-    order = np.lexsort((seconds, hour))
-    hours, starts, counts = np.unique(hour[order], return_index=True, return_counts=True)
-    p99 = seconds[order][starts + np.ceil(0.99 * counts).astype(np.int64) - 1]
+    if series.latency_sketch is not None:
+        hours, counts, p99 = _sketch_hourly_p99(series.latency_sketch, first)
+    else:
+        hours, counts, p99 = _exact_hourly_p99(series.latency, first)
     worst = np.lexsort((hours, -p99))[:TOP_WORST_HOURS]
     return tuple(
         WorstHour(moment(grid.origin + int(hours[i]) * 3600), int(counts[i]), float(p99[i])) for i in worst
     )
+
+
+Hourly = tuple[np.ndarray, np.ndarray, np.ndarray]  # hour index, events, p99 seconds (hours with events)
+
+
+def _exact_hourly_p99(samples: LatencySamples, first_minute: int) -> Hourly:
+    """One sort by (hour, latency) serves every hour: p99 is at the nearest rank within the hour."""
+    keep = samples.minute >= first_minute
+    hour, seconds = samples.minute[keep] // 60, samples.seconds[keep]
+    order = np.lexsort((seconds, hour))
+    hours, starts, counts = np.unique(hour[order], return_index=True, return_counts=True)
+    return hours, counts, seconds[order][starts + nearest_rank_index(counts, np.array(99.0))]
+
+
+def _sketch_hourly_p99(sketch: LatencySketch, first_minute: int) -> Hourly:
+    hours, buckets = sketch.hourly(first_minute)
+    counts = buckets.sum(axis=1)
+    hours, buckets, counts = hours[counts > 0], buckets[counts > 0], counts[counts > 0]
+    rank = nearest_rank_index(counts, np.array(99.0))
+    found = (np.cumsum(buckets, axis=1) > rank[:, None]).argmax(axis=1)
+    return hours, counts, bucket_midpoint_seconds(found + sketch.lowest_bucket)
 
 
 def _day(grid: MinuteGrid, day: int) -> date:
@@ -156,11 +202,13 @@ def _sli(config: Config, series: ComponentSeries, name: str, minutes: MinuteSeri
 
 
 def _latency(config: Config, series: ComponentSeries, grid: MinuteGrid) -> Latency:
-    samples, histogram = series.latency, series.latency_histogram
+    samples, histogram, sketch = series.latency, series.latency_histogram, series.latency_sketch
 
     def figures(first_minute: int, end_minute: int) -> LatencyFigures:
         if histogram is not None:
             return _estimated_figures(histogram.between(first_minute, end_minute), histogram.bounds)
+        if sketch is not None:
+            return _sketch_figures(sketch, first_minute, end_minute)
         return _measured_latency(summarize(samples.between(first_minute, end_minute)))
 
     windows = tuple(
@@ -185,9 +233,11 @@ def _latency(config: Config, series: ComponentSeries, grid: MinuteGrid) -> Laten
         for c in [series.slis[s.name].window(grid, LATENCY_ANALYSIS_SECONDS)]
     )
     return Latency(
-        "nearest rank over raw events"
-        if histogram is None
-        else "estimated from histogram buckets: linear within the bucket, as histogram_quantile",
+        HISTOGRAM_DEFINITION
+        if histogram is not None
+        else SKETCH_DEFINITION
+        if sketch is not None
+        else EXACT_DEFINITION,
         windows,
         daily,
         format_duration(LATENCY_ANALYSIS_SECONDS),

@@ -22,6 +22,7 @@ from reliability.actions.command import Outcome
 from reliability.artifacts.models import MODELS
 from reliability.config import load_config
 from reliability.conventions import ARTIFACT_FILES, MANIFEST_FILE, Stage
+from reliability.core.percentiles import PERCENTILE_KEYS
 from reliability.errors import ReliabilityError
 
 CONFIG_DIR = EXAMPLE_CONFIG
@@ -203,7 +204,8 @@ def test_the_example_exercises_the_interesting_shapes(example: dict[str, dict[st
     assert any(isinstance(good, float) and not good.is_integer() for good in goods)
 
     latency = {c["id"]: c["latency"] for c in example["sli-metrics"]["components"]}
-    assert latency[CATALOG]["windows"][0]["estimated"] is False
+    assert latency[CATALOG]["windows"][0]["estimated"] is True  # log-linear buckets of events
+    assert set(latency[CATALOG]["windows"][0]["bounds_seconds"]) == set(PERCENTILE_KEYS)
     assert latency[CATALOG]["worst_hours"] and latency[CATALOG]["slow_share"]
     assert latency[GATEWAY]["windows"][0]["estimated"] is True
     assert latency[GATEWAY]["windows"][0]["no_data"] is False
@@ -300,7 +302,7 @@ JOURNEY = "orders/order-journey"  # composite (all_must_succeed): fractional goo
 BROWSE = "storefront/browse-availability"  # two components: attribution by component
 MONTHLY = "storefront/catalog-availability-monthly"  # calendar month in Europe/Berlin
 RECOMMENDATIONS = "storefront/recommendations-availability"  # min_events: low-confidence windows
-CATALOG = "storefront/catalog"  # raw latencies: exact percentiles, worst hours
+CATALOG = "storefront/catalog"  # raw latencies: bucket estimates with bounds, worst hours
 GATEWAY = "edge/gateway"  # a histogram: estimated percentiles with their buckets
 
 MEASUREMENT = (*_slo(CHECKOUT), "measurements", 0)
@@ -381,8 +383,8 @@ MUTATIONS: list[tuple[str, str, tuple[Step, ...], Any]] = [
     (
         "exact percentiles with buckets",
         "sli-metrics",
-        (*_component(CATALOG), "latency", "windows", 0, "bounds_seconds"),
-        {},
+        (*_component(CATALOG), "latency", "windows", 0, "estimated"),
+        False,
     ),
     (
         "estimate without buckets",

@@ -12,6 +12,7 @@ Component web/idle has no events at all.
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from support.configs import (
 from reliability import pipeline
 from reliability.config import load_config
 from reliability.conventions import Stage
+from reliability.core.latency_buckets import MAX_RELATIVE_ERROR
 from reliability.timefmt import parse_rfc3339, to_rfc3339
 
 NOW = parse_rfc3339("2026-11-05T12:00:00Z").timestamp()
@@ -124,8 +126,19 @@ def test_sli_windows(result: pipeline.RunResult) -> None:
 def test_latency_percentiles(result: pipeline.RunResult) -> None:
     component = find(result.as_json()[Stage.SLI]["components"], "component", "api")
     day = find(component["latency"]["windows"], "window", "1d")
-    # 180 requests at 100 ms and 20 at 400 ms: p50 and p90 are 100 ms, p95 and p99 are 400 ms
-    assert (day["count"], day["p50_seconds"], day["p95_seconds"], day["p99_seconds"]) == (200, 0.1, 0.4, 0.4)
+    # 180 requests at 100 ms and 20 at 400 ms: p50 and p90 are 100 ms, p95 and p99 are 400 ms, each
+    # read as the midpoint of its log-linear bucket
+    near = partial(pytest.approx, rel=MAX_RELATIVE_ERROR)
+    assert (day["count"], day["p50_seconds"], day["p95_seconds"], day["p99_seconds"]) == (
+        200,
+        near(0.1),
+        near(0.4),
+        near(0.4),
+    )
+    assert (
+        day["estimated"]
+        and day["bounds_seconds"]["p50_seconds"][0] <= 0.1 <= day["bounds_seconds"]["p50_seconds"][1]
+    )
 
 
 def test_no_traffic_is_no_data(result: pipeline.RunResult) -> None:
