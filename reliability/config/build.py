@@ -20,6 +20,7 @@ from reliability.config.limits import (
     SELECTOR_KEYS,
     instant_problem,
     label_name_problem,
+    size_bytes,
     span_problem,
     url_problem,
 )
@@ -190,6 +191,10 @@ class _Builder:
         if timeout <= 0:
             self.problem(doc, (*at, "timeout"), "must be longer than 0s")
         auth = raw.get("basic_auth", {})
+        # The schema admits only sizes, so size_bytes finds one whenever the key is there.
+        answer_limit = size_bytes(raw.get("max_answer_size", "")) or field_default(
+            PrometheusSource, "max_answer_bytes"
+        )
         return PrometheusSource(
             name=raw["name"],
             url=raw["url"].rstrip("/"),
@@ -199,6 +204,8 @@ class _Builder:
             password_env=auth.get("password_env"),
             timeout_seconds=timeout,
             retries=int(raw.get("retries", field_default(PrometheusSource, "retries"))),
+            max_answer_bytes=answer_limit,
+            concurrency=int(raw.get("concurrency", field_default(PrometheusSource, "concurrency"))),
         )
 
     def _source(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> Source:

@@ -1,4 +1,4 @@
-"""Bounds on configured values that the schema cannot state: spans, instants and webhook URLs."""
+"""Bounds on configured values that the schema cannot state: spans, instants, sizes and webhook URLs."""
 
 from __future__ import annotations
 
@@ -12,6 +12,10 @@ EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(9000, 1, 1, tzinfo=UTC)  # calendar months and history must stay below year 9999
 _LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")  # Prometheus' grammar: nothing else reaches PromQL
 SELECTOR_KEYS = ("total", "good_counter", "bad_counter", "histogram")  # an SLI's metric selectors
+MAX_PROMETHEUS_ANSWER_BYTES = 256 * 2**20  # one range answer: about 10M samples of a typical series
+PROMETHEUS_CONCURRENT_QUERIES = 4  # range queries in flight per source: a server's default is 20
+_SIZE_UNITS = {"B": 1, "KiB": 2**10, "MiB": 2**20, "GiB": 2**30}
+_SIZE = re.compile(r"^([0-9]+)(B|KiB|MiB|GiB)$")
 _HOST_NAME = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))*\.?$")
 
 
@@ -20,6 +24,12 @@ def span_problem(seconds: float, what: str) -> str | None:
     if seconds % 60 or seconds < 3600 or seconds > MAX_SPAN_SECONDS:
         return f"{what} must be whole minutes, at least 1h and at most {MAX_SPAN_SECONDS // 86400}d"
     return None
+
+
+def size_bytes(text: str) -> int | None:
+    """`text` such as 512MiB in bytes, or None when it is not a size."""
+    match = _SIZE.match(text)
+    return int(match[1]) * _SIZE_UNITS[match[2]] if match else None
 
 
 def instant_problem(value: datetime) -> str | None:

@@ -9,6 +9,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from reliability.config.limits import MAX_PROMETHEUS_ANSWER_BYTES, PROMETHEUS_CONCURRENT_QUERIES
 from reliability.errors import file_line
 from reliability.vocabulary import Window, item_id
 
@@ -102,6 +103,8 @@ class PrometheusSource:
     password_env: str | None = None
     timeout_seconds: float = 30.0
     retries: int = 3
+    max_answer_bytes: int = MAX_PROMETHEUS_ANSWER_BYTES  # per range answer; larger ones fail the query
+    concurrency: int = PROMETHEUS_CONCURRENT_QUERIES  # range queries in flight at once
 
 
 Source = EventSource | OpenMetricsSource | PrometheusSource

@@ -2,9 +2,11 @@
 
 Each selector an SLI names is fetched with one range query (chunked under the server's
 points limit) evaluated at the minute instants of the grid, all ending at the same
-evaluation time. The raw counter values then go through the same per-minute increase
-logic as OpenMetrics files: resets handled, nothing extrapolated (unlike `increase()`),
-and a series that stops leaves minutes without events, which is no data.
+evaluation time. Up to `concurrency` requests are in flight at once, and their answers are
+used in the order a sequential client would get them, so the result is the same. The raw
+counter values then go through the same per-minute increase logic as OpenMetrics files:
+resets handled, nothing extrapolated (unlike `increase()`), and a series that stops leaves
+minutes without events, which is no data.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from __future__ import annotations
 import base64
 import json
 import os
+import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
@@ -77,12 +81,13 @@ class PrometheusClient:
     source: PrometheusSource
     sleep: Callable[[float], None] = time.sleep  # injected so tests need not wait
     requests: int = field(default=0, init=False)
+    _counting: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @property
     def shown_url(self) -> str:
         return without_credentials(self.source.url)
 
-    def _post(self, path: str, form: dict[str, str]) -> prometheus_http.Answer:
+    def _post(self, path: str, form: dict[str, str], at: QueryAt) -> prometheus_http.Answer:
         """POST a form (queries can be long) with retries and exponential backoff on 5xx and I/O errors."""
         base, from_url = _split_credentials(self.source.url)
         data = urllib.parse.urlencode(form).encode()
@@ -94,14 +99,21 @@ class PrometheusClient:
         for attempt in range(self.source.retries + 1):
             if attempt:
                 self.sleep(FIRST_BACKOFF_SECONDS * 2 ** (attempt - 1))
-            self.requests += 1
+            with self._counting:
+                self.requests += 1
             try:
-                answer = prometheus_http.post(f"{base}{path}", data, headers, self.source.timeout_seconds)
+                answer = prometheus_http.post(
+                    f"{base}{path}", data, headers, self.source.timeout_seconds, self.source.max_answer_bytes
+                )
             except prometheus_http.TransportFailure as exc:
                 last_problem = str(exc)
                 continue
             except prometheus_http.RedirectRefused as exc:
                 raise QueryError(f"source {self.source.name}: {exc}") from None
+            except prometheus_http.AnswerTooLarge as exc:
+                raise QueryError(
+                    f"{at}: {exc} (max_answer_size of the source): narrow the selector or raise the limit"
+                ) from None
             if answer.status < 300:
                 return answer
             message = _server_message(answer.body) or _phrase(answer.status)
@@ -115,20 +127,38 @@ class PrometheusClient:
             f"{_attempts(self.source.retries + 1)}: {last_problem}"
         )
 
+    def _chunk(self, query: str, lo: int, hi: int, step: int) -> list[RangeSeries]:
+        at = QueryAt(self.source.name, self.shown_url, query)
+        form = {"query": query, "start": str(lo), "end": str(hi), "step": f"{step}s"}
+        answer = self._post(RANGE_QUERY_PATH, form, at)
+        return parse_range_answer(answer.body, at, answer.content_type)
+
+    def query_ranges(
+        self, queries: Iterable[str], start: int, end: int, step: int, task: TaskHandle = NO_TASK
+    ) -> Iterator[RangeSeries]:
+        """Every series of each query over [start, end] at `step`, in chunks the server accepts.
+
+        Chunks are fetched `concurrency` at a time and yielded in query then time order; the
+        first failure in that order is raised, as one request at a time would. `task` advances
+        by one per chunk answered, however many attempts it took.
+        """
+        chunks = [(query, lo, hi) for query in queries for lo, hi in time_chunks(start, end, step)]
+        with ThreadPoolExecutor(self.source.concurrency, thread_name_prefix="prometheus") as pool:
+            answers = [pool.submit(self._chunk, query, lo, hi, step) for query, lo, hi in chunks]
+            try:
+                for answer in answers:
+                    found = answer.result()
+                    task.advance()
+                    yield from found
+            finally:
+                for answer in answers:  # after a failure, the chunks not yet asked for are not
+                    answer.cancel()
+
     def query_range(
         self, query: str, start: int, end: int, step: int, task: TaskHandle = NO_TASK
     ) -> Iterator[RangeSeries]:
-        """Every series of the query over [start, end] at `step`, in chunks the server accepts.
-
-        `task` advances by one per chunk answered, however many attempts it took.
-        """
-        at = QueryAt(self.source.name, self.shown_url, query)
-        for lo, hi in time_chunks(start, end, step):
-            form = {"query": query, "start": str(lo), "end": str(hi), "step": f"{step}s"}
-            answer = self._post(RANGE_QUERY_PATH, form)
-            series = parse_range_answer(answer.body, at, answer.content_type)
-            task.advance()
-            yield from series
+        """Every series of one query over [start, end] at `step` (see query_ranges)."""
+        return self.query_ranges([query], start, end, step, task)
 
 
 def time_chunks(start: int, end: int, step: int) -> Iterator[tuple[int, int]]:
@@ -141,7 +171,7 @@ def time_chunks(start: int, end: int, step: int) -> Iterator[tuple[int, int]]:
         lo = hi + step
 
 
-def _server_message(body: bytes) -> str:
+def _server_message(body: bytes | bytearray) -> str:
     """The `error` of a Prometheus error answer, else the start of whatever the body says."""
     text = body.decode("utf-8", errors="replace")
     try:
@@ -222,16 +252,15 @@ def fetch_samples(
     gap, so the counter's growth is still whole); under `strict` it fails the run (exit 3).
     """
     collected: dict[SeriesKey, tuple[list[Float64], list[Float64]]] = {}
-    for query in _wanted(components):
-        for series in client.query_range(query, grid.origin, grid.end, MINUTE, task):
-            stamps, values = np.array(series.stamps, np.float64), np.array(series.values, np.float64)
-            report.files[client.shown_url] = report.files.get(client.shown_url, 0) + int(values.size)
-            _skip_non_finite(client, series, values, report, strict)
-            finite = np.isfinite(values)
-            kept_stamps, kept_values = collected.setdefault((series.name, series.labels), ([], []))
-            # The value at instant t holds what grew during (t - 1m, t]: book it in that minute.
-            kept_stamps.append(stamps[finite] - MINUTE / 2)
-            kept_values.append(values[finite])
+    for series in client.query_ranges(_wanted(components), grid.origin, grid.end, MINUTE, task):
+        stamps, values = series.stamps, series.values
+        report.files[client.shown_url] = report.files.get(client.shown_url, 0) + int(values.size)
+        _skip_non_finite(client, series, values, report, strict)
+        finite = np.isfinite(values)
+        kept_stamps, kept_values = collected.setdefault((series.name, series.labels), ([], []))
+        # The value at instant t holds what grew during (t - 1m, t]: book it in that minute.
+        kept_stamps.append(stamps[finite] - MINUTE / 2)
+        kept_values.append(values[finite])
     return Samples({key: (np.concatenate(s), np.concatenate(v)) for key, (s, v) in collected.items()})
 
 

@@ -1,10 +1,11 @@
 """One HTTP POST to a Prometheus API that ends by a deadline and keeps its credentials at home.
 
 A socket timeout bounds each read, so a server sending one byte a second could hold a request
-for hours; here every read and write of an attempt (connect, TLS, headers, body, redirects)
-must end before one deadline. A redirect is followed only to the same host (http may become
-https, never the reverse), re-sending the same POST: the query and its credentials never go to
-a host the configuration does not name.
+for hours; here every step of an attempt (name resolution, connect, TLS, headers, body,
+redirects) must end before one deadline, and the body is read in pieces up to a size limit.
+A redirect is followed only to the same host (http may become https, never the reverse),
+re-sending the same POST: the query and its credentials never go to a host the configuration
+does not name.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import http.client
 import io
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -23,6 +25,7 @@ from typing import IO, Any, cast
 from reliability.redact import without_credentials
 
 MAX_ERROR_BODY_BYTES = 64 * 1024  # the server's message on a refused query: enough to quote
+READ_PIECE_BYTES = 1 << 20
 
 
 class DeadlineExceeded(TimeoutError):
@@ -33,11 +36,19 @@ class RedirectRefused(Exception):
     """The server sent the request to another host: not followed, and retrying will not help."""
 
 
+class AnswerTooLarge(Exception):
+    """The body is longer than the limit: the same query would bring it again."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"the answer is larger than {limit:,} bytes")
+        self.limit = limit
+
+
 @dataclass(frozen=True)
 class Answer:
     status: int
     content_type: str
-    body: bytes
+    body: bytes | bytearray  # a bytearray when read in pieces: no second copy of a large body
 
 
 class TransportFailure(Exception):
@@ -94,10 +105,48 @@ def _left(deadline: float) -> float:
     return left
 
 
+def _resolve(host: str, port: int, deadline: float) -> list[Any]:
+    """getaddrinfo by the deadline: it cannot be interrupted, so it runs in a thread left behind if late."""
+    found: list[Any] = []
+    failed: list[OSError] = []
+
+    def lookup() -> None:
+        try:
+            found.extend(socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM))
+        except OSError as exc:
+            failed.append(exc)
+
+    thread = threading.Thread(target=lookup, name=f"resolve {host}", daemon=True)
+    thread.start()
+    thread.join(_left(deadline))
+    if thread.is_alive():
+        raise DeadlineExceeded(f"resolving {host} did not end by the deadline")
+    if failed:
+        raise failed[0]
+    return found
+
+
+def _connect(address: tuple[str, int], deadline: float) -> socket.socket:
+    """socket.create_connection, with the name resolution and each connect inside the deadline."""
+    host, port = address
+    last: OSError = OSError(f"{host} has no address")
+    for family, kind, proto, _, where in _resolve(host, port, deadline):
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(_left(deadline))
+            sock.connect(where)
+            return sock
+        except OSError as exc:
+            sock.close()
+            last = exc
+    raise last
+
+
 class _DeadlineHTTPConnection(http.client.HTTPConnection):
     def __init__(self, host: str, *, deadline: float, **options: Any) -> None:
         super().__init__(host, **options)
         self.deadline = deadline
+        self._create_connection = lambda address, *_: _connect(address, deadline)
 
     def connect(self) -> None:
         self.timeout = _left(self.deadline)  # connecting (and a TLS handshake) get what is left
@@ -159,8 +208,28 @@ def _error_answer(error: urllib.error.HTTPError) -> Answer:
     return Answer(error.code, error.headers.get("Content-Type", ""), error.read(MAX_ERROR_BODY_BYTES))
 
 
-def post(url: str, form: bytes, headers: dict[str, str], timeout_seconds: float) -> Answer:
-    """One attempt: the status and whole body, by `timeout_seconds` from now, or TransportFailure."""
+def _read_body(response: http.client.HTTPResponse, limit: int) -> bytearray:
+    """The whole body in pieces, refused as soon as it (or its announced length) passes `limit`."""
+    announced = response.getheader("Content-Length", "")
+    if announced.isdigit() and int(announced) > limit:
+        raise AnswerTooLarge(limit)
+    body = bytearray()
+    while piece := response.read(READ_PIECE_BYTES):
+        body += piece
+        if len(body) > limit:
+            raise AnswerTooLarge(limit)
+    if response.length:  # read(amt) ends quietly where a connection closes short of Content-Length
+        raise http.client.IncompleteRead(body, response.length)  # type: ignore[arg-type]
+    return body
+
+
+def post(
+    url: str, form: bytes, headers: dict[str, str], timeout_seconds: float, max_body_bytes: int
+) -> Answer:
+    """One attempt: the status and whole body, by `timeout_seconds` from now, or TransportFailure.
+
+    AnswerTooLarge when the body would pass `max_body_bytes`.
+    """
     deadline = time.monotonic() + timeout_seconds
     opener = urllib.request.build_opener(
         _DeadlineHTTPHandler(deadline), _DeadlineHTTPSHandler(deadline), _SameHostRedirects()
@@ -169,12 +238,13 @@ def post(url: str, form: bytes, headers: dict[str, str], timeout_seconds: float)
     try:
         try:
             with opener.open(request, timeout=timeout_seconds) as response:
-                return Answer(response.status, response.headers.get("Content-Type", ""), response.read())
+                body = _read_body(response, max_body_bytes)
+                return Answer(response.status, response.headers.get("Content-Type", ""), body)
         except urllib.error.HTTPError as error:
             with error:
                 return _error_answer(error)
     except (OSError, http.client.HTTPException) as exc:  # URLError, timeouts, resets, truncated bodies
-        if time.monotonic() >= deadline:
-            raise TransportFailure(f"no complete answer within the {timeout_seconds:g}s timeout") from None
         reason = getattr(exc, "reason", None) or exc
+        if isinstance(reason, DeadlineExceeded) or time.monotonic() >= deadline:
+            raise TransportFailure(f"no complete answer within the {timeout_seconds:g}s timeout") from None
         raise TransportFailure(without_credentials(str(reason) or type(reason).__name__)) from None

@@ -8,16 +8,19 @@ nothing ends in a traceback, and credentials never reach another host nor any ou
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prometheus_client import CollectorRegistry
-from support.fake_prometheus import Reply, fake_prometheus, matrix
+from support.fake_prometheus import FakePrometheus, Reply, Request, fake_prometheus, matrix
 from typer.testing import CliRunner
 
 from reliability.cli import app
@@ -31,10 +34,10 @@ TOTAL_QUERY = "query 'http_requests_total{job=~\"gateway\"}'"
 PASSWORD = "s3cret-pw"
 
 
-def config_text(url: str, timeout: str = "5s", retries: int = 0) -> str:
+def config_text(url: str, timeout: str = "5s", retries: int = 0, options: str = "") -> str:
     return f"""
 sources:
-  - {{name: prom, type: prometheus, url: "{url}", timeout: {timeout}, retries: {retries}}}
+  - {{name: prom, type: prometheus, url: "{url}", timeout: {timeout}, retries: {retries}{options}}}
 services:
   - name: shop
     components:
@@ -57,10 +60,13 @@ class Ran:
     out: Path
 
 
-def run(tmp_path: Path, url: str, *extra: str, timeout: str = "5s", retries: int = 0) -> Ran:
+def run(
+    tmp_path: Path, url: str, *extra: str, timeout: str = "5s", retries: int = 0, options: str = ""
+) -> Ran:
+    """`reliability run` over the shop config; `options` adds to the source's keys (", key: value")."""
     tmp_path.mkdir(exist_ok=True)
     config = tmp_path / "config.yaml"
-    config.write_text(config_text(url, timeout, retries))
+    config.write_text(config_text(url, timeout, retries, options))
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["run", str(config), "--out", str(out), "--now", NOW, *extra])
     return Ran(result.exit_code, result.output, out)
@@ -69,6 +75,12 @@ def run(tmp_path: Path, url: str, *extra: str, timeout: str = "5s", retries: int
 @pytest.fixture(autouse=True)
 def no_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(prometheus_api, "FIRST_BACKOFF_SECONDS", 0.0)
+
+
+def assert_none_retried(server: FakePrometheus) -> None:
+    """Each query and time range was asked once: queries run concurrently, but nothing was retried."""
+    forms = [request.form for request in server.requests]
+    assert forms and len(set(forms)) == len(forms)
 
 
 def _series(values: list[list[object]], **labels: str) -> dict[str, object]:
@@ -165,7 +177,7 @@ def test_a_malformed_answer_is_a_telemetry_error_naming_source_query_and_place(
     assert expected in ran.output
     assert "internal error" not in ran.output and "Traceback" not in ran.output
     assert not any((ran.out / name).exists() for name in ARTIFACT_FILES.values())  # nothing published
-    assert len(server.requests) == 1  # a malformed answer is not retried: it would come again
+    assert_none_retried(server)  # a malformed answer would come again
 
 
 def test_an_error_status_is_the_servers_refusal(tmp_path: Path) -> None:
@@ -174,7 +186,7 @@ def test_an_error_status_is_the_servers_refusal(tmp_path: Path) -> None:
         ran = run(tmp_path, server.url, retries=2)
     assert ran.exit_code == 1
     assert f"error: source prom ({server.url}): {TOTAL_QUERY} failed: parse error at char 3" in ran.output
-    assert len(server.requests) == 1
+    assert_none_retried(server)
 
 
 def test_a_body_cut_short_is_retried_then_the_source_is_unavailable(tmp_path: Path) -> None:
@@ -186,7 +198,8 @@ def test_a_body_cut_short_is_retried_then_the_source_is_unavailable(tmp_path: Pa
         f"error: source prom ({server.url}) unavailable after 2 attempts: IncompleteRead(40 bytes"
         in ran.output
     )
-    assert len(server.requests) == 2
+    forms = [request.form for request in server.requests]
+    assert {forms.count(form) for form in forms} == {2}  # each range asked had its one retry
 
 
 def test_server_errors_are_retried_until_an_answer_comes(tmp_path: Path) -> None:
@@ -266,7 +279,7 @@ def test_a_redirect_to_another_host_is_refused_and_the_credentials_stay_home(
     )
     assert elsewhere.requests == []  # neither the query nor the token went there
     assert server.requests[0].headers["Authorization"] == "Bearer t0ken"
-    assert len(server.requests) == 1  # not retried
+    assert_none_retried(server)
 
 
 def _with_credentials(url: str) -> str:
@@ -338,3 +351,102 @@ def test_credentials_in_the_url_are_used_and_never_shown_nor_stored(tmp_path: Pa
     assert redacted_good in stored[0] and f"source prom ({redacted_bad})" in stored[1]
     for text in [worked.output, explained.output, failed.output, health, *stored]:
         assert PASSWORD not in text and "alice" not in text
+
+
+def _minutes(start: int, end: int) -> list[int]:
+    return list(range(start, end + 1, 60))
+
+
+@pytest.mark.parametrize("announced", [True, False])
+def test_an_answer_larger_than_its_limit_fails_the_query_naming_query_and_limit(
+    announced: bool, tmp_path: Path
+) -> None:
+    values = [[stamp, str(stamp - EVALUATED + 10**6)] for stamp in _minutes(EVALUATED - 6000, EVALUATED)]
+    big = Reply(body=matrix(_series(values)).body, announce_length=announced)  # about 3 KB
+    with fake_prometheus(then=big) as server:
+        ran = run(tmp_path, server.url, retries=2, options=", max_answer_size: 1KiB")
+    assert ran.exit_code == 1
+    assert (
+        f"error: source prom ({server.url}): {TOTAL_QUERY}: the answer is larger than 1,024 bytes "
+        "(max_answer_size of the source)" in ran.output
+    )
+    assert_none_retried(server)  # the same query would bring the same answer
+
+
+def test_an_answer_within_its_limit_is_read_whole_without_a_length(tmp_path: Path) -> None:
+    unannounced = Reply(body=matrix(_series(GOOD)).body, announce_length=False)
+    with fake_prometheus(then=unannounced) as server:
+        ran = run(tmp_path, server.url, options=", max_answer_size: 1KiB")
+    assert ran.exit_code == 0, ran.output
+    report = json.loads((ran.out / ARTIFACT_FILES[Stage.SLI]).read_text())["inputs"][0]
+    assert report["records"] == len(GOOD) * len(server.requests)
+
+
+def test_a_name_that_resolves_slowly_fails_at_the_timeout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    resolved = socket.getaddrinfo
+    released = threading.Event()
+
+    def stuck_resolver(*args: Any, **kwargs: Any) -> Any:
+        released.wait(30)  # a resolver that never answers, until the test ends
+        return resolved(*args, **kwargs)
+
+    with fake_prometheus(then=matrix(_series(GOOD))) as server:
+        monkeypatch.setattr(socket, "getaddrinfo", stuck_resolver)
+        try:
+            ran = run(tmp_path, server.url, timeout="1s")
+        finally:
+            released.set()
+    assert ran.exit_code == 1
+    assert (
+        f"error: source prom ({server.url}) unavailable after 1 attempt: "
+        "no complete answer within the 1s timeout" in ran.output
+    )
+    assert server.requests == []
+
+
+def _counters(request: Request) -> Reply:
+    """Counters over the asked range, from what is asked: the same answer whatever the arrival order."""
+    form = urllib.parse.parse_qs(request.form.decode())
+    start, end = int(form["start"][0]), int(form["end"][0])
+    bad = "code" in form["query"][0]
+    labels = {"code": "500"} if bad else {}
+    # Grows 1 (bad) or 20 (total) a minute, with a counter reset nine days before the end.
+    values = [
+        [stamp, str(((stamp - EVALUATED + 9 * 86400) % (40 * 86400)) // 60 * (1 if bad else 20))]
+        for stamp in _minutes(start, end)
+    ]
+    return matrix(_series(values, **labels))
+
+
+def _sli_artifact(out: Path) -> dict[str, Any]:
+    """The SLI artifact without what names the run and its config file."""
+    document = json.loads((out / ARTIFACT_FILES[Stage.SLI]).read_text())
+    return {key: value for key, value in document.items() if key not in ("run_id", "config_files")}
+
+
+def test_queries_run_concurrently_within_the_bound_and_give_the_sequential_result(tmp_path: Path) -> None:
+    with fake_prometheus(answer=_counters) as server:
+        sequential = run(tmp_path / "one", server.url, options=", concurrency: 1")
+        one_at_a_time = server.most_in_flight
+        server.most_in_flight, server.gather = 0, 3
+        concurrent = run(tmp_path / "three", server.url, options=", concurrency: 3")
+    assert sequential.exit_code == concurrent.exit_code == 0, sequential.output + concurrent.output
+    assert (one_at_a_time, server.most_in_flight) == (1, 3)
+    assert len(server.requests) > 6  # two queries, each in several time ranges
+    assert _sli_artifact(concurrent.out) == _sli_artifact(sequential.out)
+    report = _sli_artifact(concurrent.out)["inputs"][0]
+    assert report["used"] > 40_000 and report["skipped_total"] == 0
+
+
+def test_with_concurrent_queries_the_first_failing_query_is_the_one_named(tmp_path: Path) -> None:
+    def total_refused(request: Request) -> Reply:
+        if b"code" in urllib.parse.unquote_to_bytes(request.form):
+            return _counters(request)
+        return _json({"status": "error", "errorType": "bad_data", "error": "no totals here"})
+
+    with fake_prometheus(answer=total_refused, gather=2) as server:
+        ran = run(tmp_path, server.url, options=", concurrency: 2")
+    assert ran.exit_code == 1
+    assert f"error: source prom ({server.url}): {TOTAL_QUERY} failed: no totals here" in ran.output

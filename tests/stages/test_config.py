@@ -13,6 +13,7 @@ import yaml
 from reliability.config import load_config
 from reliability.config.build import DEFAULT_HOOK_TIMEOUT, DEFAULT_SLO_WINDOW, config_schema
 from reliability.config.defaults import BUILTIN_WINDOW_SETS, DEFAULT_WINDOW_SET
+from reliability.config.limits import size_bytes
 from reliability.config.model import (
     Budgeting,
     ColumnMapping,
@@ -347,6 +348,14 @@ SCHEMA_DEFAULTS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     ),
     "$defs/prometheus_source/properties/retries": (
         field_default(PrometheusSource, "retries"),
+        yaml.safe_load,
+    ),
+    "$defs/prometheus_source/properties/max_answer_size": (
+        field_default(PrometheusSource, "max_answer_bytes"),
+        size_bytes,
+    ),
+    "$defs/prometheus_source/properties/concurrency": (
+        field_default(PrometheusSource, "concurrency"),
         yaml.safe_load,
     ),
 }
