@@ -180,10 +180,9 @@ def _in_bulk(body: bytes | bytearray) -> list[RangeSeries] | None:
     samples = parse_pairs(body, cut.arrays)
     if samples is None:
         return None
-    ends = np.cumsum(samples.counts, dtype=np.int64).tolist()
     return [
-        _labelled(entry["metric"], samples.stamps[end - count : end], samples.values[end - count : end])
-        for entry, count, end in zip(entries, samples.counts, ends, strict=True)
+        _labelled(entry["metric"], stamps, values)
+        for entry, (stamps, values) in zip(entries, samples, strict=True)
     ]
 
 
