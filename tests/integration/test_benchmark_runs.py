@@ -35,3 +35,17 @@ def test_the_cli_startup_benchmark_runs() -> None:
     wall, cpu = (float(x) for x in timed.split()[2:])
     assert wall > 0 and cpu > 0
     assert "import reliability.cli" in result.stdout and "target: `reliability --help` under" in result.stdout
+
+
+def test_the_prometheus_parse_benchmark_runs_and_its_readers_agree() -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_prometheus_parse.py"), "--series", "3", "--samples", "500"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "samples and their sum: agree (1,500 samples)" in result.stdout
+    rows = [line.split()[0] for line in result.stdout.splitlines() if line.count(" MiB") == 2]
+    assert rows == ["bulk", "sample", "json.loads"]  # each reader's time, RSS and the load average
