@@ -6,6 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import REPO
 
 BENCHMARKS = REPO / "benchmarks"
@@ -49,3 +50,22 @@ def test_the_prometheus_parse_benchmark_runs_and_its_readers_agree() -> None:
     assert "samples and their sum: agree (1,500 samples)" in result.stdout
     rows = [line.split()[0] for line in result.stdout.splitlines() if line.count(" MiB") == 2]
     assert rows == ["bulk", "sample", "json.loads"]  # each reader's time, RSS and the load average
+
+
+@pytest.mark.real
+def test_the_real_prometheus_benchmark_runs_on_a_small_history() -> None:
+    result = subprocess.run(
+        [sys.executable, str(BENCHMARKS / "bench_prometheus_real.py"), "--slos", "2", "--days", "1"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [
+        line.split()
+        for line in result.stdout.splitlines()
+        if line.endswith(tuple("0123456789")) and "MiB" in line
+    ]
+    assert [row[0] for row in rows] == ["1", "4"]  # one run per concurrency setting
+    assert {row[5].replace(",", "") for row in rows} == {str(2 * 2 * 1440)}  # every sample, both times

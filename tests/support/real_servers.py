@@ -63,9 +63,14 @@ def running(argv: list[str], ready_url: str, log: Path) -> Iterator[subprocess.P
 
 def backfill(openmetrics_text: str, data_dir: Path, work: Path) -> None:
     """Load OpenMetrics text (timestamps in seconds, ending in # EOF) into a TSDB directory."""
-    promtool = require_binary("promtool")
     source = work / "backfill.om"
     source.write_text(openmetrics_text)
+    backfill_file(source, data_dir)
+
+
+def backfill_file(source: Path, data_dir: Path) -> None:
+    """Load an OpenMetrics file (timestamps in seconds, ending in # EOF) into a TSDB directory."""
+    promtool = require_binary("promtool")
     subprocess.run(
         [
             promtool,
