@@ -38,34 +38,26 @@ def test_the_cli_startup_benchmark_runs() -> None:
     assert "import reliability.cli" in result.stdout and "target: `reliability --help` under" in result.stdout
 
 
-def test_the_prometheus_parse_benchmark_runs_and_its_readers_agree() -> None:
-    result = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "bench_prometheus_parse.py"), "--series", "3", "--samples", "500"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+def benchmark_output(script: str, *args: str) -> str:
+    """What a benchmark printed, once it ended with exit 0."""
+    argv = [sys.executable, str(BENCHMARKS / script), *args]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "samples and their sum: agree (1,500 samples)" in result.stdout
-    rows = [line.split()[0] for line in result.stdout.splitlines() if line.count(" MiB") == 2]
+    return result.stdout
+
+
+def test_the_prometheus_parse_benchmark_runs_and_its_readers_agree() -> None:
+    output = benchmark_output("bench_prometheus_parse.py", "--series", "3", "--samples", "500")
+    assert "samples and their sum: agree (1,500 samples)" in output
+    rows = [line.split()[0] for line in output.splitlines() if line.count(" MiB") == 2]
     assert rows == ["bulk", "sample", "json.loads"]  # each reader's time, RSS and the load average
 
 
 @pytest.mark.real
 def test_the_real_prometheus_benchmark_runs_on_a_small_history() -> None:
-    result = subprocess.run(
-        [sys.executable, str(BENCHMARKS / "bench_prometheus_real.py"), "--slos", "2", "--days", "1"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    output = benchmark_output("bench_prometheus_real.py", "--slos", "2", "--days", "1")
     rows = [
-        line.split()
-        for line in result.stdout.splitlines()
-        if line.endswith(tuple("0123456789")) and "MiB" in line
+        line.split() for line in output.splitlines() if line.endswith(tuple("0123456789")) and "MiB" in line
     ]
     assert [row[0] for row in rows] == ["1", "4"]  # one run per concurrency setting
     assert {row[5].replace(",", "") for row in rows} == {str(2 * 2 * 1440)}  # every sample, both times
