@@ -39,6 +39,8 @@ class LineBlock:
 
     def record_lines(self, *, whitespace_is_blank: bool) -> npt.NDArray[np.int64]:
         """Line numbers of the block's non-blank lines, in order (one record each)."""
+        if not whitespace_is_blank and not _has_empty_line(self.data):  # the common case: no scan
+            return np.arange(self.first_line, self.first_line + self.line_count(), dtype=np.int64)
         raw = np.frombuffer(self.data, dtype=np.uint8)
         ends = np.flatnonzero(raw == 10)
         starts = np.concatenate(([0], ends[:-1] + 1))
@@ -50,6 +52,19 @@ class LineBlock:
             ends_in_cr = (length > 0) & (raw[np.maximum(ends - 1, 0)] == 13)
             filled = length - ends_in_cr > 0
         return (np.flatnonzero(filled) + self.first_line).astype(np.int64)
+
+    def line_count(self) -> int:
+        return count_lines(self.data)
+
+
+def count_lines(data: bytes) -> int:
+    """Newlines in `data`: numpy counts them several times faster than bytes.count."""
+    return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == 10))
+
+
+def _has_empty_line(data: bytes) -> bool:
+    """Whether a line of `data` (whole lines) is empty or only a carriage return: searches, no scan."""
+    return data.startswith((b"\n", b"\r\n")) or b"\n\n" in data or b"\n\r\n" in data
 
 
 def _open_raw(path: Path) -> pa.NativeFile:
@@ -120,6 +135,8 @@ def _first_per_line(
 
 def unreadable_lines(data: bytes, first_line: int) -> tuple[bytes, list[DroppedLine]]:
     """`data` (whole lines) with every line that cannot be a record blanked, and those lines."""
+    if b"\0" not in data and b"\r" not in data and data.isascii() and not _has_long_line(data):
+        return data, []  # the common case: four searches at memory speed, no scan of the lines
     raw = np.frombuffer(data, dtype=np.uint8)
     ends, starts = line_bounds(data)
     why: dict[int, str] = {}
@@ -145,6 +162,17 @@ def unreadable_lines(data: bytes, first_line: int) -> tuple[bytes, list[DroppedL
             except UnicodeDecodeError as exc:
                 why[index] = f"invalid UTF-8 (byte 0x{text[exc.start]:02x} at column {exc.start + 1})"
     return blank_lines(data, first_line, why)
+
+
+def _has_long_line(data: bytes) -> bool:
+    """Whether a line of `data` (whole lines) is longer than MAX_RECORD_BYTES: one search per MiB."""
+    start = 0
+    while len(data) - start > MAX_RECORD_BYTES + 1:
+        newline = data.rfind(b"\n", start, start + MAX_RECORD_BYTES + 1)
+        if newline < 0:
+            return True
+        start = newline + 1
+    return False
 
 
 def line_bounds(data: bytes) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.int64]]:
@@ -212,7 +240,7 @@ def iter_line_blocks(
             if whole:
                 yield _block(whole, line, dropped)
                 dropped = []
-                line += whole.count(b"\n")
+                line += count_lines(whole)
                 progress.tell()
             if len(carry) > MAX_RECORD_BYTES:
                 dropped.append(_too_long(line))

@@ -24,6 +24,7 @@ from reliability.telemetry.blocks import (
     read_first_line,
 )
 
+CSV_CHUNK_BYTES = ARROW_BLOCK_BYTES  # a block parses as several such chunks, one per core at a time
 MAX_JSON_DEPTH = 64  # deeper records are skipped: Arrow's JSON reader overflows its stack near 20,000
 
 
@@ -72,18 +73,39 @@ def csv_header(path: Path, wanted: list[str]) -> list[str]:
 
 
 def parse_csv_block(block: LineBlock, header: list[str], wanted: list[str]) -> ParsedBlock:
+    """Arrow parses the block on every core; a block with a row of the wrong width is parsed again
+    on one, since only then does Arrow know each row's number (such blocks are rare)."""
     block = _without_open_quotes(block)
     lines = block.record_lines(whitespace_is_blank=False)
+    in_parallel = _read_csv_block(block, lines, header, wanted, use_threads=True)
+    if in_parallel is not None:
+        return in_parallel
+    in_order = _read_csv_block(block, lines, header, wanted, use_threads=False)
+    assert in_order is not None  # parsing on one thread, Arrow knows every row's number
+    return in_order
+
+
+def _read_csv_block(
+    block: LineBlock, lines: npt.NDArray[np.int64], header: list[str], wanted: list[str], *, use_threads: bool
+) -> ParsedBlock | None:
+    """None when a row has the wrong width and Arrow, parsing in parallel, cannot say which row."""
     bad_rows: list[tuple[int, str]] = list(block.dropped)
+    row_unknown = False
 
     def on_invalid(row: Any) -> str:
+        nonlocal row_unknown
+        if row.number is None and use_threads:
+            row_unknown = True
+            return "skip"
         line = int(lines[row.number - 1]) if row.number is not None else block.first_line
         bad_rows.append((line, f"expected {row.expected_columns} fields, found {row.actual_columns}"))
         return "skip"
 
     table = pcsv.read_csv(
-        io.BytesIO(block.data),
-        read_options=pcsv.ReadOptions(column_names=header, use_threads=False, block_size=ARROW_BLOCK_BYTES),
+        pa.py_buffer(block.data),
+        read_options=pcsv.ReadOptions(
+            column_names=header, use_threads=use_threads, block_size=CSV_CHUNK_BYTES
+        ),
         parse_options=pcsv.ParseOptions(invalid_row_handler=on_invalid),
         convert_options=pcsv.ConvertOptions(
             include_columns=wanted,
@@ -92,6 +114,8 @@ def parse_csv_block(block: LineBlock, header: list[str], wanted: list[str]) -> P
             null_values=[""],
         ),
     )
+    if row_unknown:
+        return None
     if len(bad_rows) > len(block.dropped):
         lines = lines[~np.isin(lines, [line for line, _ in bad_rows])]
     return ParsedBlock(table, lines, sorted(bad_rows))
