@@ -124,3 +124,16 @@ def to_text(array: pa.Array) -> pa.Array:
         as_int = pc.cast(pc.if_else(whole, array, 0), pa.int64(), safe=False)
         return pc.if_else(whole, pc.cast(as_int, pa.string()), pc.cast(array, pa.string()))
     return pc.cast(array, pa.string())
+
+
+def codes_of(array: pa.Array, values: list[str]) -> npt.NDArray[np.int32]:
+    """The index in `values` of each value compared as text; -1 where it is absent or null.
+
+    A dictionary column is matched once per distinct value, then looked up by its indices.
+    """
+    if pa.types.is_dictionary(array.type):
+        per_value = np.append(codes_of(array.dictionary, values), np.int32(-1))
+        indices = pc.fill_null(array.indices, len(array.dictionary))  # a null takes the last, -1
+        return per_value[np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
+    codes = pc.index_in(to_text(array), pa.array(values, pa.string()))
+    return np.asarray(pc.fill_null(codes, -1).to_numpy(zero_copy_only=False), dtype=np.int32)

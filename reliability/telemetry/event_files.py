@@ -23,6 +23,8 @@ from reliability.telemetry.formats import (
     parse_csv_block,
     parse_jsonl_block,
 )
+from reliability.telemetry.parquet_files import read_parquet_blocks
+from reliability.telemetry.prefetch import prefetched
 from reliability.telemetry.progress import NO_TASK, TaskHandle
 from reliability.telemetry.report import ReadReport, SkippedExample
 
@@ -64,27 +66,32 @@ def read_events(
     `match_values[i]` is the component-column value of component code i. `task` advances by the
     bytes read from disk, out of bytes_on_disk(source).
     """
-    wanted = wanted_columns(source.columns, source)
     for path in source.paths:
-        fmt = detect_format(path, source.format)
         report.files.setdefault(str(path), 0)
-        if fmt == "csv":
-            header = csv_header(path, wanted)
-            blocks = (
-                parse_csv_block(b, header, wanted)
-                for b in iter_line_blocks(path, skip_lines=1, block_bytes=block_bytes, on_read=task.advance)
-            )
-        else:
-            text = timestamp_columns(source.columns) if source.columns.timestamp_format == "rfc3339" else ()
-            blocks = (
-                parse_jsonl_block(b, wanted, text)
-                for b in iter_line_blocks(path, block_bytes=block_bytes, on_read=task.advance)
-            )
-        for parsed in blocks:
+        for parsed in prefetched(_parsed_blocks(path, source, block_bytes, task)):
             report.files[str(path)] += len(parsed.lines) + len(parsed.unparsable)
             events = _BlockNormaliser(source, match_values, path, parsed, report, strict).run()
             if len(events):
                 yield events
+
+
+def _parsed_blocks(
+    path: Path, source: EventSource, block_bytes: int, task: TaskHandle
+) -> Iterator[ParsedBlock]:
+    """The file's records as parsed blocks, in the format declared or told by its name."""
+    fmt = detect_format(path, source.format)
+    if fmt == "parquet":
+        yield from read_parquet_blocks(path, source, on_read=task.advance)
+        return
+    wanted = wanted_columns(source.columns, source)
+    if fmt == "csv":
+        header = csv_header(path, wanted)
+        for block in iter_line_blocks(path, skip_lines=1, block_bytes=block_bytes, on_read=task.advance):
+            yield parse_csv_block(block, header, wanted)
+        return
+    text = timestamp_columns(source.columns) if source.columns.timestamp_format == "rfc3339" else ()
+    for block in iter_line_blocks(path, block_bytes=block_bytes, on_read=task.advance):
+        yield parse_jsonl_block(block, wanted, text)
 
 
 @dataclass
@@ -111,10 +118,8 @@ class _BlockNormaliser:
             self.keep &= ~outside
         component = np.zeros(rows, dtype=np.int32)
         if mapping.component:
-            codes = pc.index_in(convert.to_text(self._column(mapping.component)), pa.array(self.match_values))
-            unknown = codes.is_null().to_numpy(zero_copy_only=False)
-            self._reject(unknown, "unknown component", mapping.component)
-            component = pc.fill_null(codes, -1).to_numpy(zero_copy_only=False).astype(np.int32)
+            component = convert.codes_of(self._column(mapping.component), self.match_values)
+            self._reject(component < 0, "unknown component", mapping.component)
         ts = convert.to_epoch_seconds(self._column(mapping.timestamp), mapping.timestamp_format)
         self._reject(ts.missing, "missing timestamp", mapping.timestamp)
         self._reject(ts.invalid | ~np.isfinite(ts.values), "invalid timestamp", mapping.timestamp)

@@ -43,7 +43,9 @@ def detect_format(path: Path, declared: str | None) -> str:
         return "jsonl"
     if suffixes and suffixes[-1] in {".csv", ".txt"}:
         return "csv"
-    raise InputError(f"{path}: cannot tell the format from the name; set `format: csv` or `jsonl`")
+    if suffixes and suffixes[-1] in {".parquet", ".pq"}:
+        return "parquet"
+    raise InputError(f"{path}: cannot tell the format from the name; set `format: csv`, `jsonl` or `parquet`")
 
 
 def csv_header(path: Path, wanted: list[str]) -> list[str]:

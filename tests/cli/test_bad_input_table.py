@@ -18,6 +18,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -180,6 +183,20 @@ def compressed(name: str, pattern: str, data: Callable[[bytes], bytes]) -> Spoil
         config(f"[{name}]", f"[{name}.{suffix}]")(d)
 
     return spoil
+
+
+def as_parquet(edit: Callable[[pa.Table], pa.Table] = lambda t: t) -> Spoil:
+    """The web source reads events.parquet: the good CSV's rows, as `edit` leaves them."""
+
+    def spoil(d: Path) -> None:
+        pq.write_table(edit(pcsv.read_csv(d / "events.csv")), d / "events.parquet")
+        config("[events.csv]", "[events.parquet]")(d)
+
+    return spoil
+
+
+def replaced_column(name: str, values: Callable[[pa.Table], pa.Array]) -> Callable[[pa.Table], pa.Table]:
+    return lambda t: t.set_column(t.schema.get_field_index(name), name, values(t))
 
 
 def glob_also_matches(make: Callable[[Path], object]) -> Spoil:
@@ -392,6 +409,36 @@ CASES = [
             ("bz2", "bz2", "truncated", lambda b: bz2.compress(b)[:-30], "Truncated compressed stream"),
             ("bz2", "bz2", "fake", lambda b: b, "not bz2-compressed"),
         )
+    ),
+    # Parquet: a column type that cannot hold the mapped field, a file that is not Parquet, a null
+    bad_file(
+        "parquet-status-is-a-list",
+        as_parquet(replaced_column("status", lambda t: pa.array([[v] for v in t["status"].to_pylist()]))),
+        "{d}/events.parquet:1: status: the column has type list<element: int64> in every row group",
+        "it must hold a number or text",
+    ),
+    bad_file(
+        "parquet-timestamp-is-text-where-unix-seconds-is-mapped",
+        as_parquet(replaced_column("ts", lambda t: pa.array([True] * t.num_rows))),
+        "{d}/events.parquet:1: ts: the column has type bool in every row group",
+        "it must hold a number (unix time) or text",
+    ),
+    bad_file(
+        "parquet-file-holds-csv",
+        all_of(as_parquet(), lambda d: (d / "events.parquet").write_text(CSV)),
+        "{d}/events.parquet: cannot read it as Parquet",
+    ),
+    record(
+        "parquet-null-timestamp",
+        as_parquet(
+            replaced_column(
+                "ts", lambda t: pa.array([None if i == 2 else v for i, v in enumerate(t["ts"].to_pylist())])
+            )
+        ),
+        "events.parquet:3",
+        "(empty)",
+        reason="missing timestamp",
+        skipped="events.parquet:3: missing timestamp in ts: (empty)",
     ),
     # record size
     record(
