@@ -1,19 +1,19 @@
-"""Benchmark the pipeline on N synthetic events and compare the SLI stage with DuckDB.
+"""Benchmark the pipeline on N synthetic events, as CSV and as Parquet, against DuckDB.
 
     .venv/bin/python benchmarks/bench_pipeline.py                      # 1,000,000 events
-    .venv/bin/python benchmarks/bench_pipeline.py --events 10000000 --keep
+    .venv/bin/python benchmarks/bench_pipeline.py --events 10000000 --keep --repeat 1
 
 Generates a seeded CSV (ts_ms, component, status, latency_ms) covering the 30 days
-before a fixed evaluation time, writes a temporary YAML config pointing at it, then
-times each stage: config load, the SLI stage (load_telemetry + sli_metrics.build),
-targets, budgets, SLA, and a full `pipeline.run` that writes the artifacts to a
-temporary folder. It prints wall time per stage, events per second of the SLI stage
-and the peak RSS of this process.
+before a fixed evaluation time, and the same rows as Parquet; writes a temporary YAML
+config per format, then times each stage: config load, the SLI stage (load_telemetry +
+sli_metrics.build), targets, budgets, SLA, and one full `pipeline.run` that writes the
+artifacts to a temporary folder. It prints wall and CPU time per stage, events per second
+of the SLI stage, the peak RSS of this process and the Parquet/CSV ratio.
 
-DuckDB computes the same per-component aggregates (total, good = status < 500,
-nearest-rank p95/p99 latency via quantile_disc) on the same file, reading the CSV
-inside the timed query as ours does, and the script checks that both agree (our percentiles
-are bucket estimates: within MAX_RELATIVE_ERROR or MAX_ABSOLUTE_ERROR_SECONDS of DuckDB's).
+DuckDB computes every output of the SLI stage (per-minute good/total per component, every
+window's and day's counts, p50..p99.9 per window and per day, the worst hours) from the same
+file with the SQL of peer_sql(), reading the file inside the timed statements as ours does,
+and the script checks that every output agrees.
 
 Data generation and DuckDB each run in a child process (spawn), so the peak RSS
 reported for our pipeline is this process alone and includes neither.
@@ -48,11 +48,12 @@ from reliability.artifacts.header import Header
 from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.config.build import load_config
 from reliability.config.model import Config
-from reliability.conventions import HISTORY_WINDOW, SCHEMA_VERSION
+from reliability.conventions import SCHEMA_VERSION
 from reliability.core.grid import MinuteGrid
 from reliability.core.latency_buckets import MAX_ABSOLUTE_ERROR_SECONDS, MAX_RELATIVE_ERROR
 from reliability.pipeline import RunOptions, evaluation_grid
 from reliability.stages import error_budgets, sla_compliance, sli_metrics, slo_targets
+from reliability.stages.sli_metrics import LATENCY_ANALYSIS_SECONDS, TOP_WORST_HOURS
 from reliability.telemetry.ingest import load_telemetry
 from reliability.telemetry.report import ReadReport
 from reliability.timefmt import moment, parse_rfc3339
@@ -61,6 +62,7 @@ EVALUATE_AT = "2026-11-05T12:00:00Z"
 SPAN_DAYS = 30
 GENERATOR_VERSION = 1  # bump when the generated data changes, so old files are not reused
 CHUNK_EVENTS = 2_000_000
+PARQUET_ROW_GROUP = 1 << 20
 LATENCY_THRESHOLD = "300ms"
 FULL_RUN = "pipeline.run (all, writes)"
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -126,7 +128,29 @@ def generate_csv(path: Path, events: int, components: int, seed: int, start_ms: 
     partial.replace(path)
 
 
-def write_config(folder: Path, csv_path: Path, components: int) -> Path:
+def parquet_path(csv_path: Path) -> Path:
+    return csv_path.with_suffix(".parquet")
+
+
+def write_parquet(csv_path: Path, path: Path) -> None:
+    """The same events as the CSV, in row groups of PARQUET_ROW_GROUP rows; streamed, memory bounded."""
+    import pyarrow.parquet as pq
+
+    partial = path.with_name(path.name + ".partial")
+    reader = pcsv.open_csv(str(csv_path), convert_options=pcsv.ConvertOptions(column_types=SCHEMA))
+    with pq.ParquetWriter(str(partial), SCHEMA) as out:
+        pending: list[pa.RecordBatch] = []
+        for batch in reader:
+            pending.append(batch)
+            if sum(b.num_rows for b in pending) >= PARQUET_ROW_GROUP:
+                out.write_table(pa.Table.from_batches(pending), row_group_size=PARQUET_ROW_GROUP)
+                pending = []
+        if pending:
+            out.write_table(pa.Table.from_batches(pending), row_group_size=PARQUET_ROW_GROUP)
+    partial.replace(path)
+
+
+def write_config(folder: Path, csv_path: Path, components: int, fmt: str = "csv") -> Path:
     comps = []
     for name in component_names(components):
         comps.append(
@@ -155,7 +179,7 @@ def write_config(folder: Path, csv_path: Path, components: int) -> Path:
                 "name": "bench-events",
                 "type": "events",
                 "paths": [str(csv_path.resolve())],
-                "format": "csv",
+                "format": fmt,
                 "columns": {
                     "timestamp": {"column": "ts_ms", "format": "unix_ms"},
                     "component": "component",
@@ -183,7 +207,7 @@ def write_config(folder: Path, csv_path: Path, components: int) -> Path:
             }
         ],
     }
-    path = folder / "bench.yaml"
+    path = folder / f"bench-{fmt}.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     return path
 
@@ -216,7 +240,11 @@ def child_peak_rss_mib() -> float:
 STAGES = ("config load", "  load_telemetry", "  sli_metrics.build", "targets", "budgets", "SLA")
 SLI_PARTS = ("  load_telemetry", "  sli_metrics.build")
 Seconds = tuple[float, float]  # wall, CPU (CPU: all threads of this process)
-Aggregates = dict[str, tuple[int, int, float | None, float | None]]  # total, good, p95 ms, p99 ms
+# Every output of the SLI stage, keyed alike on both sides: ("window", component, sli, window),
+# ("day", component, sli, day) -> (good, total); ("latency", component, window or day) ->
+# (count, p50 .. p99.9 ms); ("worst hour", component, rank) -> (hour, count, p99 ms).
+Aggregates = dict[tuple[Any, ...], tuple[Any, ...]]
+PERCENTILES = (0.5, 0.9, 0.95, 0.99, 0.999)
 
 
 def timed(fn: Callable[..., T], *args: Any) -> tuple[T, Seconds]:
@@ -232,6 +260,7 @@ class StageRun:
     grid: MinuteGrid
     report: ReadReport
     aggregates: Aggregates
+    plan: Plan
 
     @property
     def sli(self) -> Seconds:
@@ -251,7 +280,7 @@ def run_stages(config_path: Path) -> StageRun:
     targets, seconds["targets"] = timed(slo_targets.build, header, config, sli, telemetry)
     _, seconds["budgets"] = timed(error_budgets.build, header, config, sli, targets)
     _, seconds["SLA"] = timed(sla_compliance.build, header, config, sli)
-    return StageRun(seconds, config, grid, telemetry.reports[0], our_aggregates(sli))
+    return StageRun(seconds, config, grid, telemetry.reports[0], our_aggregates(sli), plan_of(grid, sli))
 
 
 def in_child(fn: Callable[..., T], *args: Any) -> T:
@@ -260,50 +289,138 @@ def in_child(fn: Callable[..., T], *args: Any) -> T:
         return pool.submit(fn, *args).result()
 
 
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 6)
+
+
 def our_aggregates(sli: SliMetrics) -> Aggregates:
-    """total, good (availability SLI) and p95/p99 (ms) of the "history" window, per component."""
+    """Every window's and day's counts per SLI, latency percentiles per window and day, worst hours."""
     result: Aggregates = {}
+    origin = sli.history.start
     for comp in sli.components:
-        counts = comp.sli("availability").window(HISTORY_WINDOW).count
-        latency = next(w for w in comp.latency.windows if w.window == HISTORY_WINDOW).figures
-
-        def ms(seconds: float | None) -> float | None:
-            return None if seconds is None else round(seconds * 1000, 6)
-
-        result[comp.component] = (
-            int(counts.total),
-            int(counts.good),
-            ms(latency.p95_seconds),
-            ms(latency.p99_seconds),
-        )
+        for one in comp.slis:
+            for window in one.windows:
+                result["window", comp.component, one.name, window.window] = (
+                    window.count.good,
+                    window.count.total,
+                )
+            for n, day in enumerate(one.daily):
+                result["day", comp.component, one.name, n] = (day.count.good, day.count.total)
+        latency = comp.latency
+        spans = [(w.window, w.figures) for w in latency.windows] + [
+            (n, d.figures) for n, d in enumerate(latency.daily)
+        ]
+        for span, f in spans:
+            values = (f.p50_seconds, f.p90_seconds, f.p95_seconds, f.p99_seconds, f.p99_9_seconds)
+            result["latency", comp.component, span] = (f.count, *map(_ms, values))
+        for rank, worst in enumerate(latency.worst_hours):
+            hour = int((worst.hour - origin).total_seconds() // 3600)
+            result["worst hour", comp.component, rank] = (hour, worst.count, _ms(worst.p99_seconds))
     return result
 
 
-def duckdb_aggregates(
-    csv_path: str, origin_ms: int, end_ms: int, threads: int | None, repeat: int
-) -> dict[str, Any]:
-    """Child process: the same aggregates with DuckDB, timing the query including the CSV read."""
+@dataclass(frozen=True)
+class Plan:
+    """What the SLI stage computes, for the peer to compute the same: minute grid, windows, days."""
+
+    origin_ms: int
+    end_ms: int
+    windows: list[tuple[str, int]]  # (name, first minute)
+    analysis_first_minute: int  # worst hours look at minutes from here on
+    threshold_ms: float
+
+
+def plan_of(grid: MinuteGrid, sli: SliMetrics) -> Plan:
+    first = sli.components[0].sli("availability").windows
+    return Plan(
+        grid.origin * 1000,
+        grid.end * 1000,
+        [(w.window, grid.first_minute(w.seconds)) for w in first],
+        grid.first_minute(LATENCY_ANALYSIS_SECONDS),
+        float(LATENCY_THRESHOLD.removesuffix("ms")),
+    )
+
+
+def peer_sql(table: str, plan: Plan) -> list[str]:
+    """DuckDB statements computing every output of our SLI stage from the raw events in `table`."""
+    windows = ", ".join(f"('{name}', {first})" for name, first in plan.windows)
+    quantiles = "[" + ", ".join(map(str, PERCENTILES)) + "]"
+    per_window_latency = " UNION ALL ".join(
+        f"SELECT '{name}' AS span, component, count(*), quantile_disc(latency_ms, {quantiles}) "
+        f"FROM ev WHERE minute >= {first} GROUP BY component"
+        for name, first in plan.windows
+    )
+    return [
+        f"""CREATE OR REPLACE TEMP TABLE ev AS
+            SELECT component, status, latency_ms, (ts_ms - {plan.origin_ms}) // 60000 AS minute
+            FROM {table} WHERE ts_ms >= {plan.origin_ms} AND ts_ms < {plan.end_ms}""",
+        f"""CREATE OR REPLACE TEMP TABLE per_minute AS
+            SELECT component, minute, count(*) AS total,
+                   count(*) FILTER (WHERE status < 500) AS good_availability,
+                   count(*) FILTER (WHERE latency_ms <= {plan.threshold_ms}) AS good_latency
+            FROM ev GROUP BY component, minute""",
+        f"""SELECT 'window', w.name, component, sum(good_availability), sum(good_latency), sum(total)
+            FROM per_minute JOIN (VALUES {windows}) AS w(name, first_minute) ON minute >= w.first_minute
+            GROUP BY w.name, component""",
+        """SELECT 'day', minute // 1440, component, sum(good_availability), sum(good_latency), sum(total)
+           FROM per_minute GROUP BY minute // 1440, component""",
+        f"SELECT 'latency', * FROM ({per_window_latency})",
+        f"""SELECT 'latency', minute // 1440, component, count(*), quantile_disc(latency_ms, {quantiles})
+            FROM ev GROUP BY minute // 1440, component""",
+        f"""SELECT 'worst hour', component, hour, n, p99, rank - 1 FROM (
+              SELECT component, hour, n, p99,
+                     row_number() OVER (PARTITION BY component ORDER BY p99 DESC, hour) AS rank
+              FROM (SELECT component, minute // 60 AS hour, count(*) AS n,
+                           quantile_disc(latency_ms, 0.99) AS p99
+                    FROM ev WHERE minute >= {plan.analysis_first_minute} GROUP BY component, minute // 60))
+            WHERE rank <= {TOP_WORST_HOURS}""",
+    ]
+
+
+def _peer_aggregates(rows: list[tuple[Any, ...]]) -> Aggregates:
+    result: Aggregates = {}
+    for row in rows:
+        kind = row[0]
+        if kind in ("window", "day"):
+            _, span, comp, good_a, good_l, total = row
+            result[kind, comp, "availability", span] = (int(good_a), int(total))
+            result[kind, comp, "latency", span] = (int(good_l), int(total))
+        elif kind == "latency":
+            _, span, comp, count, values = row
+            result["latency", comp, span] = (int(count), *(round(float(v), 6) for v in values))
+        else:
+            _, comp, hour, count, p99, rank = row
+            result["worst hour", comp, int(rank)] = (int(hour), int(count), round(float(p99), 6))
+    return result
+
+
+def duckdb_aggregates(path: str, fmt: str, plan: Plan, threads: int | None, repeat: int) -> dict[str, Any]:
+    """Child process: every output of our SLI stage with DuckDB, timing the statements and the file read."""
     import duckdb
 
     con = duckdb.connect()
     if threads:
         con.execute(f"SET threads = {int(threads)}")
     used_threads = con.execute("SELECT current_setting('threads')").fetchone()[0]  # type: ignore[index]
-    literal = "'" + csv_path.replace("'", "''") + "'"
-    query = f"""
-        SELECT component,
-               count(*) AS total,
-               count(*) FILTER (WHERE status < 500) AS good,
-               quantile_disc(latency_ms, 0.95) AS p95,
-               quantile_disc(latency_ms, 0.99) AS p99
-        FROM read_csv({literal}, header = true, delim = ',',
-                      columns = {{'ts_ms': 'BIGINT', 'component': 'VARCHAR',
-                                 'status': 'INTEGER', 'latency_ms': 'DOUBLE'}})
-        WHERE ts_ms >= {int(origin_ms)} AND ts_ms < {int(end_ms)}
-        GROUP BY component
-        ORDER BY component
-    """
-    runs = [timed(lambda: con.execute(query).fetchall()) for _ in range(repeat)]
+    literal = "'" + path.replace("'", "''") + "'"
+    table = (
+        f"read_parquet({literal})"
+        if fmt == "parquet"
+        else f"""read_csv({literal}, header = true, delim = ',',
+                          columns = {{'ts_ms': 'BIGINT', 'component': 'VARCHAR',
+                                     'status': 'INTEGER', 'latency_ms': 'DOUBLE'}})"""
+    )
+    statements = peer_sql(table, plan)
+
+    def run_all() -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        for statement in statements:
+            result = con.execute(statement).fetchall()
+            if not statement.lstrip().startswith("CREATE"):  # a CREATE answers with its row count
+                rows.extend(result)
+        return rows
+
+    runs = [timed(run_all) for _ in range(repeat)]
     rows, (seconds, cpu) = min(runs, key=lambda run: run[1][0])
     return {
         "version": duckdb.__version__,
@@ -311,7 +428,7 @@ def duckdb_aggregates(
         "seconds": seconds,
         "cpu": cpu,
         "peak_rss_mib": child_peak_rss_mib(),
-        "aggregates": {r[0]: (int(r[1]), int(r[2]), r[3], r[4]) for r in rows},
+        "aggregates": _peer_aggregates(rows),
     }
 
 
@@ -334,22 +451,35 @@ def percentile_error_ms(exact_ms: float | None) -> float:
     return MAX_RELATIVE_ERROR * float(exact_ms or 0) + MAX_ABSOLUTE_ERROR_SECONDS * 1000 + 1e-6
 
 
+def _same(ours: Any, exact: Any, *, estimate: bool) -> bool:
+    if ours is None or exact is None:
+        return ours is exact
+    allowed = percentile_error_ms(exact) if estimate else 1e-6
+    return bool(abs(float(ours) - float(exact)) <= allowed)
+
+
 def compare(ours: Aggregates, theirs: Aggregates) -> list[str]:
-    """One line per difference; a component without events is absent from DuckDB's result."""
-    fields = ("total", "good", "p95_ms", "p99_ms")
-    no_events = (0, 0, None, None)
+    """One line per difference: counts and hours exact; our percentiles are bucket estimates, within
+    MAX_RELATIVE_ERROR or MAX_ABSOLUTE_ERROR_SECONDS of DuckDB's exact ones.
+
+    A window, day or component without events is absent from the peer's result.
+    """
     differences = []
-    for name in sorted(set(ours) | set(theirs)):
-        a, b = ours.get(name), theirs.get(name, no_events)
+    for key in sorted(set(ours) | set(theirs), key=str):
+        a = ours.get(key)
         if a is None:
-            differences.append(f"{name}: only in duckdb")
+            differences.append(f"{key}: only in duckdb")
             continue
-        for label, x, y in zip(fields, a, b, strict=True):
-            # total and good are exact; percentiles are estimates within the buckets' error bound
-            allowed = 1e-6 if label in ("total", "good") else percentile_error_ms(y)
-            same = x == y if x is None or y is None else abs(float(x) - float(y)) <= allowed
-            if not same:
-                differences.append(f"{name} {label}: ours {x}, duckdb {y}")
+        b = theirs.get(key, (0, 0) if key[0] in ("window", "day") else (0, *[None] * len(PERCENTILES)))
+        estimates = [False] * len(a)
+        if key[0] == "latency":
+            estimates[1:] = [True] * (len(a) - 1)
+        elif key[0] == "worst hour":
+            estimates[2] = True
+        if len(a) != len(b) or not all(
+            _same(x, y, estimate=e) for x, y, e in zip(a, b, estimates, strict=True)
+        ):
+            differences.append(f"{key}: ours {a}, duckdb {b}")
     return differences
 
 
@@ -364,7 +494,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--keep",
         action="store_true",
-        help="keep the generated CSV for later runs (default: delete it unless it was reused)",
+        help="keep the generated files for later runs (default: delete them unless they were reused)",
     )
     parser.add_argument("--threads", type=int, default=None, help="DuckDB threads (default: all cores)")
     parser.add_argument("--data-dir", type=Path, default=DATA_DIR, help=f"where the CSV goes ({DATA_DIR})")
@@ -372,6 +502,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--repeat", type=int, default=3, help="time our stages and DuckDB this many times, keep the best (3)"
     )
     parser.add_argument("--no-full-run", action="store_true", help="skip the timed full pipeline.run")
+    parser.add_argument(
+        "--format",
+        choices=["csv", "parquet", "both"],
+        default="both",
+        help="event file format to time (both: CSV and the same events as Parquet, with the ratio)",
+    )
     args = parser.parse_args(argv)
     if args.events < 1 or args.repeat < 1 or not 1 <= args.components <= 99:
         parser.error("--events and --repeat must be at least 1, --components between 1 and 99")
@@ -383,102 +519,146 @@ def main(argv: list[str] | None = None) -> int:
     end = int(parse_rfc3339(EVALUATE_AT).timestamp())
     start_ms, end_ms = (end - SPAN_DAYS * 86400) * 1000, end * 1000
     csv_path = data_path(args.data_dir, args.events, args.components, args.seed)
+    paths = {"csv": csv_path, "parquet": parquet_path(csv_path)}
+    formats = ["csv", "parquet"] if args.format == "both" else [args.format]
 
     print(f"bench_pipeline: {args.events:,} events, {args.components} components, seed {args.seed}")
     print(f"  {os.cpu_count()} CPUs, load average {load_average()} (other processes skew the timings)")
-    created = not csv_path.exists()
-    if created:
+    created = [path for path in paths.values() if not path.exists()]
+    if csv_path in created:
         print(f"generating {csv_path} (child process) ...", flush=True)
         took = perf_counter()
         in_child(generate_csv, csv_path, args.events, args.components, args.seed, start_ms, end_ms)
         print(f"  generated in {perf_counter() - took:.1f} s")
-    else:
-        print(f"reusing {csv_path} (same events, components and seed)")
-    print(f"  {csv_path.stat().st_size / 2**20:,.1f} MiB CSV, {SPAN_DAYS} days ending {EVALUATE_AT}")
+    if "parquet" in formats and paths["parquet"] in created:
+        print(f"writing the same events to {paths['parquet']} (child process) ...", flush=True)
+        in_child(write_parquet, csv_path, paths["parquet"])
+    for fmt in formats:
+        path = paths[fmt]
+        reused = "" if path in created else " (reused: same events, components and seed)"
+        print(f"  {path.stat().st_size / 2**20:,.1f} MiB {fmt}, {path.name}{reused}")
+    print(f"  {SPAN_DAYS} days ending {EVALUATE_AT}")
 
     try:
         with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as tmp:
-            return _measure(args, csv_path, Path(tmp))
+            return _measure(args, {fmt: paths[fmt] for fmt in formats}, Path(tmp))
     finally:
-        if created and not args.keep:
-            csv_path.unlink(missing_ok=True)
-            print(f"deleted {csv_path} (use --keep to reuse it next time)")
+        if not args.keep:
+            for path in created:
+                if path.exists():
+                    path.unlink()
+                    print(f"deleted {path} (use --keep to reuse it next time)")
 
 
-def _measure(args: argparse.Namespace, csv_path: Path, tmp: Path) -> int:
-    config_path = write_config(tmp, csv_path, args.components)
-    gc.collect()
-    baseline = peak_rss_mib()
+@dataclass
+class FormatRun:
+    """Our stages and the DuckDB peer on one file format."""
+
+    best: StageRun
+    staged_peak: float
+    duck: dict[str, Any] | None
+
+
+def _run_format(args: argparse.Namespace, fmt: str, path: Path, tmp: Path) -> FormatRun:
+    config_path = write_config(tmp, path, args.components, fmt)
     runs = []
     for _ in range(args.repeat):
         runs.append(run_stages(config_path))
         gc.collect()
-    staged_peak = peak_rss_mib()
     best = min(runs, key=lambda run: run.sli[0])
-    config, grid, report = best.config, best.grid, best.report
+    duck = None
+    if duckdb_available():
+        duck = in_child(duckdb_aggregates, str(path), fmt, best.plan, args.threads, args.repeat)
+    return FormatRun(best, peak_rss_mib(), duck)
+
+
+def _measure(args: argparse.Namespace, paths: dict[str, Path], tmp: Path) -> int:
+    gc.collect()
+    baseline = peak_rss_mib()
+    results = {fmt: _run_format(args, fmt, path, tmp) for fmt, path in paths.items()}
+    first = next(iter(results.values())).best
 
     full: Seconds | None = None
     full_peak, full_error = None, None
     if not args.no_full_run:
-        options = RunOptions(now=grid.end, out_dir=tmp / "out")
+        options = RunOptions(now=first.grid.end, out_dir=tmp / "out")
         options.out_dir.mkdir()
         try:
-            _, full = timed(pipeline.run, config, options)
+            _, full = timed(pipeline.run, first.config, options)
         except Exception as exc:  # report it and carry on: the staged figures are still valid
             full_error = f"{type(exc).__name__}: {exc}"
         full_peak = peak_rss_mib()
-
-    duck: dict[str, Any] | None = None
-    if duckdb_available():
-        origin_ms, grid_end_ms = grid.origin * 1000, grid.end * 1000
-        duck = in_child(duckdb_aggregates, str(csv_path), origin_ms, grid_end_ms, args.threads, args.repeat)
 
     # ---- report
     def row(label: str, seconds: Seconds) -> None:
         print(f"{label:<30}{seconds[0]:>10.3f}{seconds[1]:>10.3f}")
 
+    failed = False
+    for fmt, result in results.items():
+        best = result.best
+        print()
+        print(f"{fmt + ': stage (best of ' + str(args.repeat) + ')':<30}{'wall s':>10}{'cpu s':>10}")
+        row("config load", best.seconds["config load"])
+        row("SLI stage", best.sli)
+        for label in STAGES[1:]:
+            row(label, best.seconds[label])
+        row(
+            "stages total",
+            (sum(w for w, _ in best.seconds.values()), sum(c for _, c in best.seconds.values())),
+        )
+        if fmt == next(iter(results)):
+            if full_error is not None:
+                print(f"{FULL_RUN:<30}{'failed':>10}  {full_error}")
+            elif full is not None:
+                row(FULL_RUN + " x1", full)
+        print(f"SLI stage throughput ({fmt}): {args.events / best.sli[0]:,.0f} events/s")
+        print(f"peak RSS (this process only) after the {fmt} stages: {result.staged_peak:,.0f} MiB")
+        report = best.report
+        if report.used != args.events or report.skipped_total or report.before_history or report.after_now:
+            failed = True
+            print(
+                f"WARNING: ingest used {report.used:,} of {args.events:,} events "
+                f"(skipped {report.skipped_total}, before history {report.before_history}, "
+                f"after evaluation {report.after_now})"
+            )
     print()
-    print(f"{'stage (best of ' + str(args.repeat) + ')':<30}{'wall s':>10}{'cpu s':>10}")
-    row("config load", best.seconds["config load"])
-    row("SLI stage", best.sli)
-    for label in STAGES[1:]:
-        row(label, best.seconds[label])
-    row("stages total", (sum(w for w, _ in best.seconds.values()), sum(c for _, c in best.seconds.values())))
-    if full_error is not None:
-        print(f"{FULL_RUN:<30}{'failed':>10}  {full_error}")
-    elif full is not None:
-        row(FULL_RUN + " x1", full)
-    print()
-    print(f"SLI stage throughput: {args.events / best.sli[0]:,.0f} events/s")
-    rss = f"peak RSS (this process only): {staged_peak:,.0f} MiB after the stages"
+    rss = f"peak RSS (this process only): {baseline:,.0f} MiB before loading"
     if full_peak is not None:
         rss += f", {full_peak:,.0f} MiB after pipeline.run"
-    print(f"{rss}; {baseline:,.0f} MiB before loading")
+    print(rss)
     print("  (data generation and DuckDB run in child processes and are not included)")
     print(f"load average now: {load_average()}")
-    failed = False
-    if report.used != args.events or report.skipped_total or report.before_history or report.after_now:
-        failed = True
-        print(
-            f"WARNING: ingest used {report.used:,} of {args.events:,} events "
-            f"(skipped {report.skipped_total}, before history {report.before_history}, "
-            f"after evaluation {report.after_now})"
-        )
     print()
-    if duck is None:
-        print("DuckDB is not installed: comparison skipped (pip install -e '.[bench]' or pip install duckdb)")
-        return int(failed)
-    print(
-        f"DuckDB {duck['version']}: {duck['seconds']:.3f} s wall, {duck['cpu']:.3f} s cpu, "
-        f"threads={duck['threads']} of {os.cpu_count()} CPUs "
-        f"(child process, peak RSS {duck['peak_rss_mib']:,.0f} MiB)"
-    )
-    print(f"ratio ours/DuckDB, SLI stage wall time: {best.sli[0] / duck['seconds']:.1f}x")
-    differences = compare(best.aggregates, duck["aggregates"])
-    print(f"per-component good/total/p95/p99 vs DuckDB: {'agree' if not differences else 'DIFFER'}")
-    for line in differences:
-        print(f"  {line}")
-    return int(failed or bool(differences))
+    for fmt, result in results.items():
+        duck = result.duck
+        if duck is None:
+            print("DuckDB is not installed: comparison skipped (pip install -e '.[bench]' or duckdb)")
+            break
+        print(
+            f"DuckDB {duck['version']} on {fmt}: {duck['seconds']:.3f} s wall, {duck['cpu']:.3f} s cpu, "
+            f"threads={duck['threads']} of {os.cpu_count()} CPUs "
+            f"(child process, peak RSS {duck['peak_rss_mib']:,.0f} MiB)"
+        )
+        print(
+            f"  ratio ours/DuckDB, SLI stage wall time on {fmt}: {result.best.sli[0] / duck['seconds']:.2f}x"
+        )
+        differences = compare(result.best.aggregates, duck["aggregates"])
+        print(
+            f"  {len(result.best.aggregates):,} outputs (window and day counts, percentiles, worst hours) "
+            f"vs DuckDB: {'agree' if not differences else f'{len(differences)} DIFFER'}"
+        )
+        for line in differences[:20]:
+            print(f"    {line}")
+        failed = failed or bool(differences)
+    if len(results) == 2:
+        csv_run, parquet_run = results["csv"], results["parquet"]
+        ours = csv_run.best.sli[0] / parquet_run.best.sli[0]
+        line = f"Parquet vs CSV, SLI stage wall time: {ours:.2f}x faster"
+        if csv_run.duck and parquet_run.duck:
+            line += f" (DuckDB: {csv_run.duck['seconds'] / parquet_run.duck['seconds']:.2f}x)"
+        print(line)
+    print(f"load average at the end: {load_average()}")
+    return int(failed)
 
 
 if __name__ == "__main__":
