@@ -459,10 +459,12 @@ def _same(ours: Any, exact: Any, *, estimate: bool) -> bool:
 
 
 def compare(ours: Aggregates, theirs: Aggregates) -> list[str]:
-    """One line per difference: counts and hours exact; our percentiles are bucket estimates, within
+    """One line per difference: counts exact; our percentiles are bucket estimates, within
     MAX_RELATIVE_ERROR or MAX_ABSOLUTE_ERROR_SECONDS of DuckDB's exact ones.
 
-    A window, day or component without events is absent from the peer's result.
+    Worst hours: the k-th worst p99 within that bound, and an hour both sides list has the same
+    count. Which hour ranks k-th may differ, as hours whose exact p99 differ by less than a bucket
+    share one estimate. A window, day or component without events is absent from the peer's result.
     """
     differences = []
     for key in sorted(set(ours) | set(theirs), key=str):
@@ -475,12 +477,24 @@ def compare(ours: Aggregates, theirs: Aggregates) -> list[str]:
         if key[0] == "latency":
             estimates[1:] = [True] * (len(a) - 1)
         elif key[0] == "worst hour":
-            estimates[2] = True
+            a, b, estimates = a[2:], b[2:], [True]  # the p99 at this rank; hours are checked below
         if len(a) != len(b) or not all(
             _same(x, y, estimate=e) for x, y, e in zip(a, b, estimates, strict=True)
         ):
             differences.append(f"{key}: ours {a}, duckdb {b}")
-    return differences
+    return differences + _worst_hour_counts(ours, theirs)
+
+
+def _worst_hour_counts(ours: Aggregates, theirs: Aggregates) -> list[str]:
+    def counts(side: Aggregates) -> dict[tuple[str, int], int]:
+        return {(key[1], value[0]): value[1] for key, value in side.items() if key[0] == "worst hour"}
+
+    mine, peer = counts(ours), counts(theirs)
+    return [
+        f"worst hour {hour} of {comp}: ours {mine[comp, hour]} events, duckdb {peer[comp, hour]}"
+        for comp, hour in sorted(set(mine) & set(peer))
+        if mine[comp, hour] != peer[comp, hour]
+    ]
 
 
 # --------------------------------------------------------------------------- main
