@@ -41,19 +41,20 @@ class LatencySummary:
 def nearest_rank_index(
     count: npt.NDArray[np.int64], percentile: npt.NDArray[np.float64]
 ) -> npt.NDArray[np.int64]:
-    """The 0-based position in sorted order that summarize reports, for `count` values (count >= 1).
+    """The 0-based position in sorted order of the nearest-rank percentile (count >= 1).
 
-    The same float steps as numpy's inverted_cdf, so that a histogram read agrees with it on the
-    event: index n p / 100 - 1, rounded up unless it is whole.
+    Rank ceil(n p / 100) in integers: in floats 99.9 / 100 x 1000 is just above 999, which made
+    numpy's inverted_cdf report the largest of 1,000 values as their 99.9th percentile.
     """
-    index = np.asarray(count, np.float64) * (np.asarray(percentile, np.float64) / 100) - 1
-    below = np.floor(index)
-    position = np.where(index - below == 0, below, below + 1).astype(np.int64)
-    return np.clip(position, 0, np.asarray(count, np.int64) - 1)
+    per_hundred_thousand = np.rint(np.asarray(percentile, np.float64) * 1000).astype(np.int64)
+    counts = np.asarray(count, np.int64)
+    rank = (counts * per_hundred_thousand + 99_999) // 100_000
+    return np.clip(rank - 1, 0, counts - 1)
 
 
 def summarize(latencies: npt.NDArray[np.float64]) -> LatencySummary:
     if latencies.size == 0:
         return LatencySummary(0, (None,) * len(PERCENTILES))
-    values = np.percentile(latencies, PERCENTILES, method="inverted_cdf")
+    ranks = nearest_rank_index(np.full(len(PERCENTILES), latencies.size), np.array(PERCENTILES))
+    values = np.partition(latencies, ranks)[ranks]
     return LatencySummary(int(latencies.size), tuple(float(v) for v in values))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
+
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -75,11 +78,12 @@ def test_merging_the_histograms_of_parts_gives_the_histogram_of_the_whole(
     )
 
 
-def test_the_rank_is_the_one_numpy_picks_for_every_count() -> None:
+def test_the_rank_is_the_smallest_holding_at_least_p_percent_for_every_count() -> None:
+    shares = [Fraction(str(p)) / 100 for p in PERCENTILES]
     for count in range(1, 2001):
-        picked = np.percentile(np.arange(count), PERCENTILES, method="inverted_cdf")
         ranks = nearest_rank_index(np.full(len(PERCENTILES), count), np.array(PERCENTILES))
-        assert ranks.tolist() == picked.astype(int).tolist(), count
+        expected = [math.ceil(share * count) - 1 for share in shares]  # exact, no float steps
+        assert ranks.tolist() == expected, count
 
 
 @settings(max_examples=30, deadline=None)
