@@ -49,7 +49,8 @@ def nearest_rank_index(
     per_hundred_thousand = np.rint(np.asarray(percentile, np.float64) * 1000).astype(np.int64)
     counts = np.asarray(count, np.int64)
     rank = (counts * per_hundred_thousand + 99_999) // 100_000
-    return np.clip(rank - 1, 0, counts - 1)
+    position: npt.NDArray[np.int64] = np.clip(rank - 1, 0, counts - 1)
+    return position
 
 
 def summarize(latencies: npt.NDArray[np.float64]) -> LatencySummary:
