@@ -8,6 +8,9 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_INVALID_CONFIG = 2
 EXIT_BAD_INPUT = 3
+# A published artifact set that is mixed or changed: the readers cannot decide on it, like on a bad
+# configuration (and a CI gate reads 1 as "stop").
+EXIT_UNTRUSTED_ARTIFACTS = 2
 
 
 def file_line(file: str, line: int | None) -> str:
@@ -59,3 +62,10 @@ class ConfigError(ReliabilityError):
 class InputError(ReliabilityError):
     def __init__(self, message: str, problems: list[Problem] | None = None) -> None:
         super().__init__(message, EXIT_BAD_INPUT, problems or [])
+
+
+class ArtifactSetError(ReliabilityError):
+    """A published set whose files are not the ones its manifest publishes: mixed, changed or gone."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, EXIT_UNTRUSTED_ARTIFACTS)

@@ -19,7 +19,7 @@ from reliability.artifacts.sla_compliance import SlaCompliance
 from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.artifacts.slo_targets import SloTargets
 from reliability.conventions import ARTIFACT_FILES, MANIFEST_FILE, Stage, artifact_kind
-from reliability.errors import InputError
+from reliability.errors import ArtifactSetError, InputError
 from reliability.timefmt import format_rfc3339
 
 
@@ -129,17 +129,17 @@ def _published(folder: Path, entry: PublishedFile, run_id: str, kind: str) -> Ar
         if waiting is not None and sha256_of(waiting) == entry.sha256:
             data = waiting
     if data is None:
-        raise InputError(
+        raise ArtifactSetError(
             f"{path}: no such artifact, though {MANIFEST_FILE} publishes it: run the pipeline again"
         )
     artifact = _artifact(path, kind, data)
     if artifact.header.run_id != run_id:
-        raise InputError(
+        raise ArtifactSetError(
             f"{folder}: {entry.file} and {MANIFEST_FILE} are from different runs ({artifact.header.run_id} "
             f"and {run_id}): the set is mixed; run the pipeline again"
         )
     if sha256_of(data) != entry.sha256:
-        raise InputError(
+        raise ArtifactSetError(
             f"{path}: does not match {MANIFEST_FILE}: changed after run {run_id} published it "
             "(its sha256 differs): run the pipeline again"
         )

@@ -78,7 +78,8 @@ def explain(
     """Trace a reported number to its sources: config lines, input files, stage and formula.
 
     Every number is read from the artifacts; file sizes and sha256 are of the inputs as they are now.
-    Exit code 0 when explained, 2 for an unknown SLO, field or window, 3 for missing or broken artifacts.
+    Exit code 0 when explained, 2 for an unknown SLO, field or window or an artifact set that is mixed
+    or changed since it was published, 3 for missing or broken artifacts.
     """
     with reporting_errors(verbose):
         if list_:

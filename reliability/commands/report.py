@@ -9,8 +9,8 @@ import typer
 
 from reliability.artifacts import write_atomically
 from reliability.artifacts.run import read_run
+from reliability.commands.shared import reporting_errors
 from reliability.conventions import Stage
-from reliability.errors import ReliabilityError
 from reliability.report import html
 from reliability.terminal.options import FormatOption
 from reliability.terminal.output import OutputFormat, echo_json
@@ -33,11 +33,8 @@ def report(
     alert thresholds, the alerts that fired, its SLA and the top budget consumers. Opens offline: no
     scripts, fonts or images.
     """
-    try:
+    with reporting_errors(False):
         page = html.render(read_run(artifacts, optional=(Stage.SLA,)).artifacts)  # a run may stop before SLA
-    except ReliabilityError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(exc.exit_code) from None
     target = out if out is not None else artifacts / "report.html"
     write_atomically(target, page)
     if output is OutputFormat.JSON:

@@ -21,7 +21,7 @@ from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.cli import app
 from reliability.config import load_config
 from reliability.conventions import ARTIFACT_FILES, MANIFEST_FILE, Stage
-from reliability.errors import EXIT_BAD_INPUT
+from reliability.errors import EXIT_BAD_INPUT, EXIT_UNTRUSTED_ARTIFACTS
 from reliability.report import html, svg
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -233,7 +233,7 @@ def test_artifacts_of_two_runs_are_refused(artifacts_dir: Path, tmp_path: Path) 
     )
     budgets.write_text(other_run, encoding="utf-8")
     result = CliRunner().invoke(app, ["report", "--artifacts", str(folder)])
-    assert result.exit_code == EXIT_BAD_INPUT
+    assert result.exit_code == EXIT_UNTRUSTED_ARTIFACTS
     assert "are from different runs" in result.output
     assert not (folder / "report.html").exists()
 
