@@ -92,15 +92,20 @@ def evaluation_grid(config: Config, now: float) -> MinuteGrid:
 
 
 def run_id_of(config: Config, evaluated_at: int) -> str:
-    """The id a run of `config` at `evaluated_at` gets; explain compares it to tell stale inputs."""
+    """The id a run of `config` at `evaluated_at` gets; explain compares it to tell stale inputs.
+
+    Credentials in URLs are redacted before hashing: the id is shown and stored everywhere, and must
+    not change (or tell anything) when only a password does.
+    """
     digest = hashlib.sha256(str(evaluated_at).encode())
     for file in config.files:
-        digest.update(file.read_bytes())
+        text = file.read_bytes().decode("utf-8", errors="surrogateescape")  # lossless for any bytes
+        digest.update(without_credentials(text).encode("utf-8", errors="surrogateescape"))
     # Names and sizes, not mtimes: the same inputs give the same id in every clone.
     # (Content hashes would cost a full extra read of large inputs.)
     for source in config.sources:
         if isinstance(source, PrometheusSource):
-            digest.update(source.url.encode())
+            digest.update(without_credentials(source.url).encode())
             continue
         for path in source.paths:
             digest.update(f"{path}|{path.stat().st_size}".encode())
