@@ -866,6 +866,15 @@ CASES = [
         reason="unknown component",
         skipped="events.csv:3: unknown component in component: cat\\x1b[31malog",
     ),
+    record(  # a label value holding an escape sequence and a C1 control, on a line that is no sample
+        "om-escape-sequence-in-a-label-value",
+        replace_in(
+            "metrics.om", OM_LINE_8, OM_LINE_8.replace('job="gw",code="200"}', 'job="g\x1b]0;x\x07w\x9b2J"')
+        ),
+        "metrics.om:8",
+        'http_requests_total{job="g\\x1b]0;x\\x07w\\x9b2J" 50',
+        reason="malformed sample",
+    ),
 ]
 
 

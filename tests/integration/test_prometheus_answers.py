@@ -258,6 +258,21 @@ def test_nan_and_infinite_samples_are_skipped_and_counted_or_fail_under_strict(t
     )
 
 
+def test_control_characters_in_a_label_value_reach_the_terminal_escaped(tmp_path: Path) -> None:
+    """A skipped sample's series is shown with its labels: a label value must not steer the terminal."""
+    values = [[EVALUATED - 120, "10"], [EVALUATED - 60, "NaN"], [EVALUATED, "30"]]
+    with fake_prometheus(then=matrix(_series(values, instance="a\x1b[2J\x9b31m\x07b"))) as server:
+        ran = run(tmp_path, server.url)
+        strict = run(tmp_path, server.url, "--strict")
+    shown = 'instance="a\\x1b[2J\\x9b31m\\x07b"'
+    assert ran.exit_code == 0, ran.output
+    assert any(line.startswith("  ") and shown in line for line in ran.output.splitlines()), ran.output
+    assert strict.exit_code == 3
+    assert shown in strict.output
+    for output in (ran.output, strict.output):
+        assert not {"\x1b", "\x9b", "\x07"} & set(output)
+
+
 @pytest.mark.parametrize("code", [301, 302, 303, 307, 308])
 def test_a_redirect_to_another_host_is_refused_and_the_credentials_stay_home(
     code: int, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
