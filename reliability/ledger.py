@@ -132,6 +132,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX actions_by_status ON actions (status)",
         "CREATE INDEX actions_by_id ON actions (id)",
     ),
+    (
+        # The process a `running` command belongs to: `hooks approve` runs one outside any run, so
+        # only its own process tells whether it still runs.
+        "ALTER TABLE actions ADD COLUMN pid INTEGER",
+        "ALTER TABLE actions ADD COLUMN hostname TEXT",
+        "ALTER TABLE actions ADD COLUMN process_token TEXT",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -300,10 +307,18 @@ def _json(value: Any) -> str:
 _HISTORY_RUN_FIELDS = ("id", "run_id", "requested_now", "evaluated_at", "started_at", "finished_at")
 
 
+# A `running` command whose process ended: it ran, how it ended is unknown.
+_INTERRUPT_ACTIONS = (
+    "UPDATE actions SET status = 'interrupted', outcome = json_set(outcome, '$.status', 'interrupted')"
+)
+_PROCESS_COLUMNS = ("pid", "hostname", "process_token")  # whose a `running` command is: not shown
+
+
 def _action_row(row: sqlite3.Row) -> dict[str, Any]:
     found = dict(row)
     found["outcome"] = json.loads(found["outcome"])
-    found.pop("evaluated_epoch")
+    for column in ("evaluated_epoch", *_PROCESS_COLUMNS):
+        found.pop(column)
     return found
 
 
@@ -381,6 +396,7 @@ class Ledger:
             raise LedgerError(f"ledger {self.path}: the file system does not support WAL (mode {mode})")
         self._migrate()
         self._mark_abandoned_runs()
+        self._mark_abandoned_actions()
 
     def _switch_to_wal(self) -> str:
         """WAL is a property of the file, set once; while two processes create it, one must retry.
@@ -427,6 +443,21 @@ class Ledger:
                     (f"process {row['pid']} ended before the run finished (found {self._now()})", row["id"]),
                 )
                 self._interrupt_actions(db, row["id"])
+
+    def _mark_abandoned_actions(self) -> None:
+        """`running` commands of this host whose process has ended (a killed `hooks approve`, say):
+        they ran, how they ended is unknown; `interrupted` keeps them counting for the cooldown."""
+        running = self._read(
+            "SELECT rowid, pid, process_token FROM actions"
+            " WHERE status = 'running' AND pid IS NOT NULL AND hostname = ?",
+            (socket.gethostname(),),
+        )
+        gone = [row for row in running if not _process_alive(row["pid"], row["process_token"])]
+        if not gone:
+            return
+        with self._write() as db:
+            for row in gone:
+                db.execute(f"{_INTERRUPT_ACTIONS} WHERE rowid = ? AND status = 'running'", (row["rowid"],))
 
     # --- recording a run
 
@@ -504,12 +535,7 @@ class Ledger:
     @staticmethod
     def _interrupt_actions(db: sqlite3.Connection, run_row: int) -> None:
         """A command whose run ended before its outcome was recorded: it ran, how it ended is unknown."""
-        db.execute(
-            "UPDATE actions SET status = 'interrupted',"
-            " outcome = json_set(outcome, '$.status', 'interrupted')"
-            " WHERE run_row = ? AND status = 'running'",
-            (run_row,),
-        )
+        db.execute(f"{_INTERRUPT_ACTIONS} WHERE run_row = ? AND status = 'running'", (run_row,))
 
     def _end_run(self, db: sqlite3.Connection, run_row: int, status: RunStatus, error: str | None) -> None:
         db.execute(
@@ -612,14 +638,16 @@ class Ledger:
         if not run:
             raise LedgerError(f"ledger {self.path}: no run {run_row}")
         evaluated_at = record.get("evaluated_at") or event.get("evaluated_at") or run[0]["evaluated_at"]
+        pid = os.getpid() if status == "running" else None  # the process the command's fate hangs on
         with self._write() as db:
             db.execute(
                 "INSERT INTO actions (id, run_row, hook, trigger, subject, status, reason, outcome,"
-                " evaluated_at, evaluated_epoch, created_at, decided_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " evaluated_at, evaluated_epoch, created_at, decided_at, pid, hostname, process_token)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (run_row, id) DO UPDATE SET status = excluded.status,"
                 " reason = excluded.reason, outcome = excluded.outcome,"
-                " decided_at = COALESCE(excluded.decided_at, actions.decided_at)",
+                " decided_at = COALESCE(excluded.decided_at, actions.decided_at),"
+                " pid = excluded.pid, hostname = excluded.hostname, process_token = excluded.process_token",
                 (
                     record["id"],
                     run_row,
@@ -633,6 +661,9 @@ class Ledger:
                     int(parse_rfc3339(evaluated_at).timestamp()),
                     record.get("created_at") or self._now(),
                     record.get("decided_at"),
+                    pid,
+                    None if pid is None else socket.gethostname(),
+                    None if pid is None else _process_token(pid),
                 ),
             )
 

@@ -4,14 +4,19 @@ own records without touching the earlier run's."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import signal
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 from support.configs import hook
 from support.paging_example import NOW, write_paging_config
+from support.polling import poll
 from typer.testing import CliRunner
 
 from reliability.cli import app
@@ -142,3 +147,60 @@ def test_version_2_action_records_are_kept_by_the_migration(tmp_path: Path) -> N
         assert book.integrity_check() == "ok"
     assert actions(path) == [(1, "succeeded", None), (rerun, "skipped", None)]
     assert sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+def _pid_in(marker: Path) -> int | None:
+    """The pid a hook wrote into `marker`, once it is there whole."""
+    text = marker.read_text() if marker.exists() else ""
+    return int(text) if text.isdigit() else None
+
+
+def test_an_approved_action_killed_midway_is_interrupted_at_the_next_open(tmp_path: Path) -> None:
+    """SIGKILL `hooks approve` while its command runs: the record it left `running` belongs to a gone
+    process, and the next command that opens the ledger marks it `interrupted` (it ran; how it ended
+    is unknown), so it is neither shown as running forever nor approved and run again."""
+    marker, out, ledger = tmp_path / "hook-pid", tmp_path / "out", tmp_path / "ledger.sqlite"
+    hang = f"import os, pathlib, threading; pathlib.Path({str(marker)!r}).write_text(str(os.getpid()))\n"
+    config = write_config(tmp_path / "config", hang + "threading.Event().wait()", approval=True)
+    assert run(config, out, ledger).exit_code == 0
+    [(action_id,)] = sqlite3.connect(ledger).execute("SELECT id FROM actions").fetchall()
+    approve = [sys.executable, "-m", "reliability", "hooks", "approve", action_id, "--config", str(config)]
+    process = subprocess.Popen(
+        [*approve, "--ledger", str(ledger)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        hook_pid = poll("the approved command starts", lambda: _pid_in(marker))
+        assert actions(ledger) == [(1, "running", "approved")]
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        if pid := _pid_in(marker):  # commands run in a session of their own: the group kill missed it
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    assert hook_pid > 0
+    listed = runner.invoke(app, ["hooks", "list", "--ledger", str(ledger), "--format", "json"])
+    assert listed.exit_code == 0, listed.output
+    [shown] = json.loads(listed.stdout)
+    assert (shown["id"], shown["status"], shown["outcome"]["status"]) == (
+        action_id,
+        "interrupted",
+        "interrupted",
+    )
+    again = runner.invoke(app, [*approve[3:], "--ledger", str(ledger)])
+    assert again.exit_code == 1 and "not pending (interrupted)" in again.output
+    with Ledger.open(ledger) as book:
+        assert book.integrity_check() == "ok"
+        assert book.last_fired("restart", "page", "web/api-availability") == NOW  # counts for cooldown
+
+
+def test_a_running_command_of_a_live_process_is_left_running(tmp_path: Path) -> None:
+    with Ledger.open(tmp_path / "ledger.sqlite") as book:
+        row = start(book)
+        book.finish_run(row, [])  # a finished run: only the action's own process tells
+        book.record_action(row, record("running"))
+    with Ledger.open(tmp_path / "ledger.sqlite") as book:  # this process still lives
+        found = book.get_action("a")
+    assert found is not None and found["status"] == "running" and "pid" not in found
