@@ -14,12 +14,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 from support.configs import hook
 from support.paging_example import NOW, write_paging_config
 from support.polling import poll
 from typer.testing import CliRunner
 
+from reliability.artifacts.run import read_run
 from reliability.cli import app
+from reliability.conventions import MANIFEST_FILE
 from reliability.ledger import MIGRATIONS, SCHEMA_VERSION, Ledger, RunStart
 from reliability.timefmt import parse_rfc3339
 
@@ -204,3 +207,55 @@ def test_a_running_command_of_a_live_process_is_left_running(tmp_path: Path) -> 
     with Ledger.open(tmp_path / "ledger.sqlite") as book:  # this process still lives
         found = book.get_action("a")
     assert found is not None and found["status"] == "running" and "pid" not in found
+
+
+# The `reliability run` of a subprocess, killed (SIGKILL, by itself) when it reaches `target`: the
+# ledger's commit of the run's success, or the publication of its set. Its hook ran before either.
+KILLED_AT = """
+import os, signal, sys
+from reliability import ledger
+from reliability.artifacts import publication
+from reliability.cli import main
+
+def killed(*_):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+owner, name = {target}
+setattr(owner, name, killed)
+sys.argv = ["reliability", *sys.argv[1:]]
+main()
+"""
+KILL_POINTS = {
+    "before-the-ledger-records-success": ("ledger.Ledger", "finish_run", "incomplete"),
+    "before-the-manifest-switch": ("publication.StagedSet", "publish", "succeeded"),
+}
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_a_run_killed_after_its_hook_succeeded_and_before_publishing(point: str, tmp_path: Path) -> None:
+    """The hook's `succeeded` is in the ledger; the published set stays the earlier run's, whole; the
+    rerun within the cooldown does not run the hook again and publishes its own set."""
+    marker, out, ledger = tmp_path / "ran.txt", tmp_path / "out", tmp_path / "ledger.sqlite"
+    config = write_config(tmp_path / "config", counting_script(marker))
+    options = [str(config), "--out", str(out), "--ledger", str(ledger), "--now", NOW]
+    assert runner.invoke(app, ["run", *options]).exit_code == 0  # a dry run publishes the first set
+    published = {p.name: p.read_bytes() for p in out.glob("*.json")}
+    owner, name, run_status = KILL_POINTS[point]
+    script = KILLED_AT.replace("{target}", f"({owner}, {name!r})")
+    killed = subprocess.run(
+        [sys.executable, "-c", script, "run", *options, "--execute"], capture_output=True, check=False
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr.decode()
+    assert marker.read_text() == "ran\n"
+    assert {p.name: p.read_bytes() for p in out.glob("*.json")} == published
+    assert read_run(out).run_id == json.loads(published[MANIFEST_FILE])["run_id"]  # whole, one run
+    with Ledger.open(ledger) as book:  # the killed run's row: its process is gone
+        assert [(book.get_run(row) or {}).get("status") for row in (1, 2)] == ["succeeded", run_status]
+
+    rerun = run(config, out, ledger)
+    assert rerun.exit_code == 0, rerun.output
+    assert marker.read_text() == "ran\n"  # within the cooldown: not again
+    assert actions(ledger) == [(1, "dry_run", None), (2, "succeeded", None), (3, "skipped", "cooldown")]
+    sla = read_run(out).sla_compliance
+    assert [(a.status, a.reason) for a in sla.actions] == [("skipped", "cooldown")]
+    assert not list(out.glob(".*.tmp"))
