@@ -427,13 +427,15 @@ class Ledger:
                     db.execute(statement)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION:d}")
 
+    def _of_gone_processes(self, select: str) -> list[sqlite3.Row]:
+        """The rows `select` finds (pid and process_token among their columns) owned by a process of
+        this host that has ended."""
+        rows = self._read(f"{select} AND hostname = ?", (socket.gethostname(),))
+        return [row for row in rows if not _process_alive(row["pid"], row["process_token"])]
+
     def _mark_abandoned_runs(self) -> None:
         """`running` rows of this host whose process has ended were killed: mark them incomplete."""
-        running = self._read(
-            "SELECT id, pid, process_token FROM runs WHERE status = 'running' AND hostname = ?",
-            (socket.gethostname(),),
-        )
-        gone = [row for row in running if not _process_alive(row["pid"], row["process_token"])]
+        gone = self._of_gone_processes("SELECT id, pid, process_token FROM runs WHERE status = 'running'")
         if not gone:
             return
         with self._write() as db:
@@ -447,12 +449,9 @@ class Ledger:
     def _mark_abandoned_actions(self) -> None:
         """`running` commands of this host whose process has ended (a killed `hooks approve`, say):
         they ran, how they ended is unknown; `interrupted` keeps them counting for the cooldown."""
-        running = self._read(
-            "SELECT rowid, pid, process_token FROM actions"
-            " WHERE status = 'running' AND pid IS NOT NULL AND hostname = ?",
-            (socket.gethostname(),),
+        gone = self._of_gone_processes(
+            "SELECT rowid, pid, process_token FROM actions WHERE status = 'running' AND pid IS NOT NULL"
         )
-        gone = [row for row in running if not _process_alive(row["pid"], row["process_token"])]
         if not gone:
             return
         with self._write() as db:
