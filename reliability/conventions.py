@@ -36,6 +36,8 @@ ARTIFACT_FILES = {
 }
 # Written last of a run's files, and replaced atomically: which run the artifacts are from, and their sha256.
 MANIFEST_FILE = "manifest.json"
+# The HTML report, published with the artifacts it is rendered from when written into their folder.
+REPORT_FILE = "report.html"
 SCHEMA_VERSION = 1
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -26,7 +26,14 @@ from reliability.artifacts.sla_compliance import SlaCompliance
 from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.artifacts.slo_targets import SloTargets
 from reliability.config.model import Config, PrometheusSource
-from reliability.conventions import ARTIFACT_FILES, RECENT_WINDOWS, SCHEMA_VERSION, Stage, artifact_kind
+from reliability.conventions import (
+    ARTIFACT_FILES,
+    RECENT_WINDOWS,
+    REPORT_FILE,
+    SCHEMA_VERSION,
+    Stage,
+    artifact_kind,
+)
 from reliability.core.grid import MinuteGrid, evaluation_time, grid_ending_at
 from reliability.core.sla import month_start, previous_month_start
 from reliability.core.windows import span_at
@@ -48,6 +55,8 @@ class RunOptions:
     allow_partial: bool = False  # an unreachable Prometheus source makes its SLOs no data
     ledger_path: Path | None = None  # record the run in this SQLite ledger; None: record nothing
     progress: Progress = NO_PROGRESS  # told how loading the telemetry goes; the CLI passes bars
+    # Renders report.html from the artifacts, published with them (`run --html`); None: no report.
+    html_report: Callable[[Mapping[Stage, Artifact]], str] | None = None
 
 
 @dataclass
@@ -142,7 +151,7 @@ def run(config: Config, options: RunOptions) -> RunResult:
     )
     if options.ledger_path is None:
         result = _run_stages(config, options, grid, header, None, None)
-        _publish(result, options.out_dir, header, None, lambda: None)
+        _publish(result, options, header, None, lambda: None)
         return result
     with ledger.Ledger.open(options.ledger_path) as book:
         start = ledger.RunStart(
@@ -166,7 +175,7 @@ def run(config: Config, options: RunOptions) -> RunResult:
                 budgets = result.budgets
                 book.finish_run(run_row, ledger.slo_records(budgets, result.sla) if budgets else [])
 
-            _publish(result, options.out_dir, header, record_stage, record_outcome)
+            _publish(result, options, header, record_stage, record_outcome)
         except BaseException as exc:
             try:
                 book.fail_run(run_row, _failure(exc))
@@ -178,16 +187,18 @@ def run(config: Config, options: RunOptions) -> RunResult:
 
 def _publish(
     result: RunResult,
-    out_dir: Path,
+    options: RunOptions,
     header: Header,
     record_stage: StageRecorder | None,
     before_publishing: Callable[[], None],
 ) -> None:
-    """Write the artifacts beside the published set, then publish them as one set: the last step, so a
-    run that fails anywhere before (`before_publishing` included) leaves the published set as it was."""
+    """Write the artifacts (and the report) beside the published set, then publish them as one set: the
+    last step, so a run that fails anywhere before (`before_publishing` included) leaves it as it was."""
     files = {ARTIFACT_FILES[stage]: text for stage, text in result.rendered.items()}
+    if options.html_report is not None and Stage.BUDGETS in result.artifacts:
+        files[REPORT_FILE] = options.html_report(result.artifacts)
     started = time.monotonic()
-    with publication.staged(out_dir, header, files) as staged:
+    with publication.staged(options.out_dir, header, files) as staged:
         if record_stage is not None:
             record_stage("write", time.monotonic() - started)
         before_publishing()

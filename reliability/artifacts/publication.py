@@ -8,6 +8,9 @@
    into place. A run that fails or is killed before that step leaves the published set as it was; one
    killed after it left every file it publishes, synced, under its temporary name: readers take them
    from there and the next run renames them into place.
+
+report.html joins the set it is rendered from the same way (`add_to_published`); one that the published
+set does not list is stale (a set published since without it) and is removed.
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ from reliability.artifacts.header import Header
 from reliability.artifacts.manifest import MANIFEST_KIND, Manifest, published_file, sha256_of
 from reliability.artifacts.publish import read, to_json
 from reliability.artifacts.schema_check import check, problems
-from reliability.conventions import ARTIFACT_FILES, MANIFEST_FILE
-from reliability.errors import ReliabilityError
+from reliability.conventions import ARTIFACT_FILES, MANIFEST_FILE, REPORT_FILE
+from reliability.errors import ArtifactSetError, ReliabilityError
 
-SET_FILES = (*ARTIFACT_FILES.values(), MANIFEST_FILE)  # the only names whose temporary files are ours
+# The only names whose temporary files are ours.
+SET_FILES = (*ARTIFACT_FILES.values(), REPORT_FILE, MANIFEST_FILE)
 
 
 def pending_path(folder: Path, file: str, run_id: str) -> Path:
@@ -51,6 +55,7 @@ class StagedSet:
 
     folder: Path
     manifest: Manifest
+    staged_files: tuple[str, ...]  # those waiting under temporary names; the others are in place
     published: bool = False
 
     def paths(self) -> list[Path]:
@@ -63,8 +68,9 @@ class StagedSet:
         os.replace(pending_path(self.folder, MANIFEST_FILE, run_id), self.folder / MANIFEST_FILE)
         self.published = True
         _sync_folder(self.folder)
-        for file in self.manifest.files:
+        for file in self.staged_files:
             os.replace(pending_path(self.folder, file, run_id), self.folder / file)
+        _remove_stale_report(self.folder, self.manifest)
         _sync_folder(self.folder)
         return self.paths()
 
@@ -79,19 +85,52 @@ def staged(folder: Path, header: Header, files: Mapping[str, str]) -> Iterator[S
         remove_leftovers(folder)
         encoded = {file: text.encode("utf-8") for file, text in files.items()}
         entries = tuple(published_file(file, data) for file, data in encoded.items())
-        manifest = Manifest(replace(header, kind=MANIFEST_KIND), entries)
-        manifest_json = manifest.to_json()
-        check(MANIFEST_KIND, manifest_json)
-        encoded[MANIFEST_FILE] = to_json(manifest_json).encode("utf-8")
-        staged_set = StagedSet(folder, manifest)
-        written: list[Path] = []
-        try:
-            _write_all(folder, header.run_id, encoded, written)
+        with _staging(folder, Manifest(replace(header, kind=MANIFEST_KIND), entries), encoded) as staged_set:
             yield staged_set
-        finally:
-            if not staged_set.published:  # failed or never asked to publish: the old set stays
-                for path in written:
-                    path.unlink(missing_ok=True)
+
+
+def add_to_published(folder: Path, run_id: str, file: str, text: str) -> Path:
+    """Publish `file` into the set of run `run_id` it was rendered from: the same one atomic step.
+
+    ArtifactSetError when the folder's set is no longer that run's (one published meanwhile)."""
+    with locked(folder, exclusive=True):
+        finish_interrupted(folder)
+        manifest = _committed_manifest(folder)
+        if manifest is None or manifest.run_id != run_id:
+            now = "none" if manifest is None else f"run {manifest.run_id}'s"
+            raise ArtifactSetError(
+                f"{folder}: the published set changed while {file} of run {run_id} was rendered (it is "
+                f"now {now}): {file} was not written; run the command again"
+            )
+        data = text.encode("utf-8")
+        entries = (*(entry for entry in manifest.artifacts if entry.file != file), published_file(file, data))
+        with _staging(folder, replace(manifest, artifacts=entries), {file: data}) as staged_set:
+            staged_set.publish()
+    return folder / file
+
+
+@contextmanager
+def _staging(folder: Path, manifest: Manifest, encoded: dict[str, bytes]) -> Iterator[StagedSet]:
+    """Write `encoded` and the manifest under temporary names; removed again unless published."""
+    manifest_json = manifest.to_json()
+    check(MANIFEST_KIND, manifest_json)
+    staged_set = StagedSet(folder, manifest, tuple(encoded))
+    encoded[MANIFEST_FILE] = to_json(manifest_json).encode("utf-8")
+    written: list[Path] = []
+    try:
+        _write_all(folder, manifest.run_id, encoded, written)
+        yield staged_set
+    finally:
+        if not staged_set.published:  # failed or never asked to publish: the old set stays
+            for path in written:
+                path.unlink(missing_ok=True)
+
+
+def _remove_stale_report(folder: Path, manifest: Manifest) -> None:
+    """report.html describes the set it was published with: once another set is published, it goes."""
+    report = folder / REPORT_FILE
+    if manifest.entry(REPORT_FILE) is None and report.is_file() and not report.is_symlink():
+        report.unlink(missing_ok=True)
 
 
 def _write_all(folder: Path, run_id: str, encoded: Mapping[str, bytes], written: list[Path]) -> None:
@@ -120,6 +159,7 @@ def finish_interrupted(folder: Path) -> None:
             continue  # nothing of this set waits: a leftover of another run, if anything
         if not target.is_file() or sha256_of(target.read_bytes()) != entry.sha256:
             os.replace(waiting, target)
+    _remove_stale_report(folder, manifest)
     _sync_folder(folder)
 
 

@@ -8,12 +8,24 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from reliability.errors import ReliabilityError
+
 
 def write_atomically(path: Path, text: str) -> None:
     """Write to a temporary file beside `path`, flush to disk, then rename over it.
 
-    Readers see the old file or the new one, never a torn one.
+    Readers see the old file or the new one, never a torn one; a write that fails (a full disk, say)
+    leaves the old one and is a ReliabilityError.
     """
+    try:
+        _write_atomically(path, text)
+    except OSError as exc:
+        raise ReliabilityError(
+            f"{path}: cannot write it: {exc.strerror or exc}; the file as it was is unchanged"
+        ) from exc
+
+
+def _write_atomically(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from reliability.artifacts import write_atomically
+from reliability.artifacts import publication, write_atomically
 from reliability.artifacts.run import read_run
 from reliability.commands.shared import reporting_errors
-from reliability.conventions import Stage
+from reliability.conventions import REPORT_FILE, Stage
 from reliability.report import html
 from reliability.terminal.options import FormatOption
 from reliability.terminal.output import OutputFormat, echo_json
@@ -31,16 +31,25 @@ def report(
 
     An overview of every SLO and, per SLO, its budget burn-down, daily SLI, burn rates against the
     alert thresholds, the alerts that fired, its SLA and the top budget consumers. Opens offline: no
-    scripts, fonts or images.
+    scripts, fonts or images. Written into the artifacts' folder, it is published with them (their
+    manifest.json lists it); written elsewhere, it replaces the file atomically.
     """
     with reporting_errors(False):
-        page = html.render(read_run(artifacts, optional=(Stage.SLA,)).artifacts)  # a run may stop before SLA
-    target = out if out is not None else artifacts / "report.html"
-    write_atomically(target, page)
+        run = read_run(artifacts, optional=(Stage.SLA,))  # a run may stop before SLA
+        page = html.render(run.artifacts)
+        target = out if out is not None else artifacts / REPORT_FILE
+        if _same_file(target, artifacts / REPORT_FILE):
+            publication.add_to_published(artifacts, run.run_id, REPORT_FILE, page)
+        else:
+            write_atomically(target, page)
     if output is OutputFormat.JSON:
         echo_json({"written": [{"path": str(target)}]})
     else:
         typer.echo(f"- wrote `{target}`" if output is OutputFormat.MARKDOWN else f"wrote {target}")
+
+
+def _same_file(path: Path, other: Path) -> bool:
+    return path.resolve() == other.resolve()
 
 
 def register(app: typer.Typer) -> None:

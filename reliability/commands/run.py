@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from reliability import artifacts, pipeline, summary
+from reliability import pipeline, summary
 from reliability.commands.shared import evaluation_time, output_folder, reporting_errors
 from reliability.config import load_config
 from reliability.conventions import Stage
@@ -43,7 +43,10 @@ def run(
         ),
     ] = False,
     html_report: Annotated[
-        bool, typer.Option("--html", help="Also write the HTML report, OUT/report.html.")
+        bool,
+        typer.Option(
+            "--html", help="Also write the HTML report, OUT/report.html, published with the artifacts."
+        ),
     ] = False,
     allow_partial: Annotated[
         bool,
@@ -106,13 +109,10 @@ def run(
             allow_partial=allow_partial,
             ledger_path=None if no_ledger else (ledger or out / LEDGER_FILE),
             progress=progress.for_cli(quiet),
+            html_report=report_html.render if html_report else None,
         )
         result = pipeline.run(config, options)
         exported = metrics.export(result.artifacts, textfile, push_gateway, push_job)
-        if html_report and Stage.BUDGETS in result.artifacts:
-            report_path = out / "report.html"
-            artifacts.write_atomically(report_path, report_html.render(result.artifacts))
-            result.written.append(report_path)
         table_rows = summary.rows(result.artifacts)
         if output is OutputFormat.JSON:
             echo_json(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import random
 import shutil
 import sqlite3
@@ -29,8 +30,8 @@ from reliability.artifacts.manifest import sha256_of
 from reliability.artifacts.run import read_run
 from reliability.cli import app
 from reliability.config import load_config
-from reliability.conventions import ARTIFACT_FILES, MANIFEST_FILE, Stage
-from reliability.errors import EXIT_FAILURE, EXIT_UNTRUSTED_ARTIFACTS
+from reliability.conventions import ARTIFACT_FILES, MANIFEST_FILE, REPORT_FILE, Stage
+from reliability.errors import EXIT_FAILURE, EXIT_UNTRUSTED_ARTIFACTS, ArtifactSetError
 from reliability.timefmt import format_rfc3339
 
 REPO = Path(__file__).resolve().parent.parent.parent
@@ -171,8 +172,9 @@ def test_leftover_temporary_files_are_removed_by_the_next_run(tiny_config: Path,
         ".sli-metrics.json.k3j9x2.tmp",
         ".manifest.json.0123456789abcdef.tmp",
         ".error-budgets.json.a.tmp",
+        ".report.html.abc.tmp",
     ]
-    theirs = [".notes.txt.x.tmp", "sli-metrics.json.tmp", ".report.html.abc.tmp"]
+    theirs = [".notes.txt.x.tmp", "sli-metrics.json.tmp", ".report.json.abc.tmp"]
     for name in (*ours, *theirs):
         (out / name).write_text("left by a killed run", encoding="utf-8")
     (out / "keep").mkdir()
@@ -286,31 +288,30 @@ def test_readers_refuse_an_artifact_of_another_run(two_runs: tuple[Path, Path], 
     assert not (first / "report.html").exists()
 
 
-@pytest.mark.parametrize("command", READERS, ids=[c[0] for c in READERS])
-def test_readers_refuse_an_artifact_changed_after_publication(
-    two_runs: tuple[Path, Path], command: list[str]
-) -> None:
-    first, _ = two_runs
-    path = first / ARTIFACT_FILES[Stage.BUDGETS]
+def _changed(path: Path) -> str:
     published = path.read_text(encoding="utf-8")
     path.write_text(published.replace('"state": "freeze"', '"state": "ok"'), encoding="utf-8")
     assert path.read_text(encoding="utf-8") != published
     artifacts.check("error-budgets", artifacts.read(path))  # still a valid artifact, of the same run
-    result = runner.invoke(app, [*command, "--artifacts", str(first)])
-    assert result.exit_code == EXIT_UNTRUSTED_ARTIFACTS
-    assert result.stderr.startswith(f"error: {path}: does not match {MANIFEST_FILE}: changed after run")
+    return f"does not match {MANIFEST_FILE}: changed after run"
 
 
+def _removed(path: Path) -> str:
+    path.unlink()
+    return f"no such artifact, though {MANIFEST_FILE} publishes it"
+
+
+@pytest.mark.parametrize("spoil", [_changed, _removed], ids=["changed", "removed"])
 @pytest.mark.parametrize("command", READERS, ids=[c[0] for c in READERS])
-def test_readers_refuse_a_set_missing_a_file_it_publishes(
-    two_runs: tuple[Path, Path], command: list[str]
+def test_readers_refuse_an_artifact_changed_or_removed_after_publication(
+    two_runs: tuple[Path, Path], command: list[str], spoil: Callable[[Path], str]
 ) -> None:
     first, _ = two_runs
     path = first / ARTIFACT_FILES[Stage.BUDGETS]
-    path.unlink()
+    message = spoil(path)
     result = runner.invoke(app, [*command, "--artifacts", str(first)])
     assert result.exit_code == EXIT_UNTRUSTED_ARTIFACTS
-    assert result.stderr.startswith(f"error: {path}: no such artifact, though {MANIFEST_FILE} publishes it")
+    assert result.stderr.startswith(f"error: {path}: {message}")
 
 
 def test_readers_refuse_artifacts_without_their_manifest(two_runs: tuple[Path, Path]) -> None:
@@ -342,12 +343,108 @@ def test_the_manifest_schema_is_valid_and_closed() -> None:
     assert schema["title"] and schema["description"]
     assert schema["additionalProperties"] is False
     assert schema["$defs"]["published_file"]["additionalProperties"] is False
-    assert schema["$defs"]["published_file"]["properties"]["file"]["enum"] == list(ARTIFACT_FILES.values())
+    published = [*ARTIFACT_FILES.values(), REPORT_FILE]
+    assert schema["$defs"]["published_file"]["properties"]["file"]["enum"] == published
 
 
 def test_the_committed_example_is_one_published_set() -> None:
-    """The repository's generated/ (the example's expected files) with its manifest, as a run leaves it."""
+    """The repository's generated/ (the example's expected files) with its manifest, as a run and then
+    `reliability report` leave it."""
     manifest = artifacts.read(REPO / "generated" / MANIFEST_FILE)
     assert artifacts.problems("manifest", manifest) == []
-    assert [entry["file"] for entry in manifest["artifacts"]] == list(ARTIFACT_FILES.values())
+    assert [entry["file"] for entry in manifest["artifacts"]] == [*ARTIFACT_FILES.values(), REPORT_FILE]
     assert read_run(REPO / "generated").run_id == manifest["run_id"]
+    report = sha256_of((REPO / "generated" / REPORT_FILE).read_bytes())
+    assert _manifest_entries(REPO / "generated")[REPORT_FILE] == report
+
+
+# --- the HTML report and the metrics textfile
+
+
+def _manifest_entries(out: Path) -> dict[str, str]:
+    manifest = json.loads((out / MANIFEST_FILE).read_text(encoding="utf-8"))
+    return {entry["file"]: entry["sha256"] for entry in manifest["artifacts"]}
+
+
+def test_run_html_publishes_the_report_with_its_artifacts(tiny_config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = _run(tiny_config, out, 0, "--html")
+    assert result.exit_code == 0, result.output
+    assert f"{out / REPORT_FILE}, {out / MANIFEST_FILE}" in result.stdout
+    report = (out / REPORT_FILE).read_bytes()
+    assert _manifest_entries(out)[REPORT_FILE] == sha256_of(report)
+    assert f"run {read_run(out).run_id}".encode() in report  # the page names the run it shows
+    assert _temporary_files(out) == []
+
+
+def test_the_report_command_adds_the_report_to_the_set_it_renders(tiny_config: Path, tmp_path: Path) -> None:
+    out, elsewhere = tmp_path / "out", tmp_path / "pages" / "shop.html"
+    assert _run(tiny_config, out, 0).exit_code == 0
+    artifact_entries = _manifest_entries(out)
+    assert REPORT_FILE not in artifact_entries
+    assert runner.invoke(app, ["report", "--artifacts", str(out), "--out", str(elsewhere)]).exit_code == 0
+    assert (
+        elsewhere.is_file() and _manifest_entries(out) == artifact_entries
+    )  # not in the folder: not in the set
+    result = runner.invoke(app, ["report", "--artifacts", str(out)])
+    assert result.exit_code == 0, result.output
+    assert _manifest_entries(out) == artifact_entries | {
+        REPORT_FILE: sha256_of((out / REPORT_FILE).read_bytes())
+    }
+    assert read_run(out).run_id == json.loads((out / MANIFEST_FILE).read_text())["run_id"]
+    assert _temporary_files(out) == []
+
+
+def test_a_set_published_without_the_report_removes_the_stale_one(tiny_config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert _run(tiny_config, out, 0, "--html").exit_code == 0
+    assert _run(tiny_config, out, 1).exit_code == 0
+    assert not (out / REPORT_FILE).exists()  # it showed a run no longer published
+    assert REPORT_FILE not in _manifest_entries(out)
+
+
+def test_a_report_of_a_set_replaced_meanwhile_is_not_published(tiny_config: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert _run(tiny_config, out, 0).exit_code == 0
+    older = read_run(out).run_id
+    assert _run(tiny_config, out, 1).exit_code == 0
+    before = _published(out)
+    with pytest.raises(
+        ArtifactSetError, match=f"the published set changed while {REPORT_FILE} of run {older}"
+    ):
+        publication.add_to_published(out, older, REPORT_FILE, "<!DOCTYPE html>")
+    assert _published(out) == before
+    assert _temporary_files(out) == []
+
+
+def test_a_failed_run_keeps_the_published_report(
+    tiny_config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    assert _run(tiny_config, out, 0, "--html").exit_code == 0
+    before = _published(out)
+    _fail_after_first_file(monkeypatch)
+    assert _run(tiny_config, out, 1, "--html").exit_code == EXIT_FAILURE
+    assert _published(out) == before and REPORT_FILE in before
+
+
+def test_a_textfile_that_cannot_be_written_is_left_as_it_was(
+    tiny_config: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, textfile = tmp_path / "out", tmp_path / "node" / "reliability.prom"
+    textfile.parent.mkdir()
+    textfile.write_text("# the previous run's metrics\n", encoding="utf-8")
+
+    replace = os.replace
+
+    def full_disk_for_the_textfile(source: str, target: str | Path) -> None:
+        if str(target).endswith(".prom"):  # the metrics, not the artifacts published before them
+            raise OSError(errno.ENOSPC, "No space left on device")
+        replace(source, target)
+
+    monkeypatch.setattr(artifacts.publish.os, "replace", full_disk_for_the_textfile)
+    result = _run(tiny_config, out, 0, "--no-ledger", "--textfile", str(textfile))
+    assert result.exit_code == EXIT_FAILURE
+    assert result.stderr.startswith(f"error: {textfile}: cannot write it: No space left on device")
+    assert textfile.read_text(encoding="utf-8") == "# the previous run's metrics\n"
+    assert [p.name for p in textfile.parent.iterdir()] == [textfile.name]  # no temporary file left
