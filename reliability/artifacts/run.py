@@ -132,18 +132,28 @@ def _published(folder: Path, entry: PublishedFile, run_id: str, kind: str) -> Ar
         raise ArtifactSetError(
             f"{path}: no such artifact, though {MANIFEST_FILE} publishes it: run the pipeline again"
         )
-    artifact = _artifact(path, kind, data)
+    if sha256_of(data) != entry.sha256:
+        try:
+            artifact = _artifact(path, kind, data)
+        except InputError:  # changed into something unreadable: still a changed set, not bad input
+            raise _changed(path, run_id) from None
+    else:
+        artifact = _artifact(path, kind, data)
     if artifact.header.run_id != run_id:
         raise ArtifactSetError(
             f"{folder}: {entry.file} and {MANIFEST_FILE} are from different runs ({artifact.header.run_id} "
             f"and {run_id}): the set is mixed; run the pipeline again"
         )
     if sha256_of(data) != entry.sha256:
-        raise ArtifactSetError(
-            f"{path}: does not match {MANIFEST_FILE}: changed after run {run_id} published it "
-            "(its sha256 differs): run the pipeline again"
-        )
+        raise _changed(path, run_id)
     return artifact
+
+
+def _changed(path: Path, run_id: str) -> ArtifactSetError:
+    return ArtifactSetError(
+        f"{path}: does not match {MANIFEST_FILE}: changed after run {run_id} published it "
+        "(its sha256 differs): run the pipeline again"
+    )
 
 
 def read_run(

@@ -296,12 +296,18 @@ def _changed(path: Path) -> str:
     return f"does not match {MANIFEST_FILE}: changed after run"
 
 
+def _truncated(path: Path) -> str:
+    published = path.read_bytes()
+    path.write_bytes(published[: len(published) // 2])  # no longer JSON: still a changed set, exit 2
+    return f"does not match {MANIFEST_FILE}: changed after run"
+
+
 def _removed(path: Path) -> str:
     path.unlink()
     return f"no such artifact, though {MANIFEST_FILE} publishes it"
 
 
-@pytest.mark.parametrize("spoil", [_changed, _removed], ids=["changed", "removed"])
+@pytest.mark.parametrize("spoil", [_changed, _truncated, _removed], ids=["changed", "truncated", "removed"])
 @pytest.mark.parametrize("command", READERS, ids=[c[0] for c in READERS])
 def test_readers_refuse_an_artifact_changed_or_removed_after_publication(
     two_runs: tuple[Path, Path], command: list[str], spoil: Callable[[Path], str]
