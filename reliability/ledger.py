@@ -28,7 +28,7 @@ from reliability.artifacts.error_budgets import ErrorBudgets, SloBudget
 from reliability.artifacts.sla_compliance import SlaCompliance
 from reliability.config.model import Config, PrometheusSource
 from reliability.errors import ReliabilityError
-from reliability.redact import without_credentials
+from reliability.redact import redacted_bytes, without_credentials
 from reliability.stages.sla_compliance import slas_covering
 from reliability.timefmt import parse_rfc3339, to_rfc3339
 
@@ -212,9 +212,10 @@ class SloRecord:
 
 
 def config_sha256(files: Sequence[Path]) -> str:
+    """The config's hash with URL credentials redacted: a rotated password is not a config change."""
     digest = hashlib.sha256()
     for file in files:
-        digest.update(file.read_bytes())
+        digest.update(redacted_bytes(file.read_bytes()))
     return digest.hexdigest()
 
 

@@ -38,7 +38,7 @@ from reliability.core.grid import MinuteGrid, evaluation_time, grid_ending_at
 from reliability.core.sla import month_start, previous_month_start
 from reliability.core.windows import span_at
 from reliability.errors import ReliabilityError
-from reliability.redact import without_credentials
+from reliability.redact import redacted_bytes, without_credentials
 from reliability.stages import error_budgets, sla_compliance, sli_metrics, slo_targets
 from reliability.telemetry.ingest import Telemetry, load_telemetry
 from reliability.telemetry.progress import NO_PROGRESS, Progress
@@ -108,8 +108,7 @@ def run_id_of(config: Config, evaluated_at: int) -> str:
     """
     digest = hashlib.sha256(str(evaluated_at).encode())
     for file in config.files:
-        text = file.read_bytes().decode("utf-8", errors="surrogateescape")  # lossless for any bytes
-        digest.update(without_credentials(text).encode("utf-8", errors="surrogateescape"))
+        digest.update(redacted_bytes(file.read_bytes()))
     # Names and sizes, not mtimes: the same inputs give the same id in every clone.
     # (Content hashes would cost a full extra read of large inputs.)
     for source in config.sources:

@@ -16,3 +16,9 @@ def without_credentials(text: str) -> str:
     or stores text: `http://user:pass@host:9090/x` becomes `http://***@host:9090/x`.
     """
     return _USERINFO.sub(rf"\g<scheme>{REDACTED}@", text)
+
+
+def redacted_bytes(data: bytes) -> bytes:
+    """`data` (any bytes, read as UTF-8 losslessly) with URL credentials redacted: what hashes see."""
+    text = data.decode("utf-8", errors="surrogateescape")
+    return without_credentials(text).encode("utf-8", errors="surrogateescape")
