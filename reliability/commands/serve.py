@@ -3,6 +3,7 @@
 A failed run never takes the server down: /metrics keeps the last good run's values and says the
 last run failed, and /healthz answers 503 with the reason. The HTTP side is bounded
 (reliability.exporters.http_server): so many connections at once, each closed at its deadline.
+/metrics is rendered once per run, by the run's thread, and each scrape sends those bytes.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Annotated, Any
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 import typer
-from prometheus_client import CollectorRegistry, make_wsgi_app
+from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.metrics_core import Metric as MetricFamily
 from prometheus_client.registry import Collector
@@ -33,7 +34,7 @@ from reliability.config import load_config
 from reliability.conventions import ServeMetric
 from reliability.durations import parse_duration
 from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
-from reliability.exporters import metrics
+from reliability.exporters import exposition, metrics
 from reliability.exporters.http_server import (
     DEADLINE_SECONDS,
     MAX_CONNECTIONS,
@@ -65,8 +66,8 @@ class RunStatus:
 class LatestResults(Collector):
     """What /metrics and /healthz show.
 
-    The run loop replaces the whole status in one assignment and readers take one reference, so a
-    scrape never mixes two runs.
+    The run loop replaces the whole status in one assignment, then its rendered exposition in
+    another; readers take one reference, so a scrape never mixes two runs.
     """
 
     def __init__(
@@ -79,22 +80,33 @@ class LatestResults(Collector):
         self._monotonic = monotonic
         self._wall_clock = wall_clock
         self._status = RunStatus()
+        self._exposition = b""
+
+    def exposition(self) -> bytes:
+        """The exposition text of collect(), as of the last run's end."""
+        return self._exposition
 
     def succeeded(self, registry: CollectorRegistry) -> None:
-        self._status = replace(
-            self._status,
-            registry=registry,
-            last_run_succeeded=True,
-            last_success_monotonic=self._monotonic(),
-            last_success_unix=self._wall_clock(),
-            last_error=None,
+        self._publish(
+            replace(
+                self._status,
+                registry=registry,
+                last_run_succeeded=True,
+                last_success_monotonic=self._monotonic(),
+                last_success_unix=self._wall_clock(),
+                last_error=None,
+            )
         )
 
     def failed(self, error: str) -> None:
         status = self._status
-        self._status = replace(
-            status, last_run_succeeded=False, last_error=error, failures=status.failures + 1
+        self._publish(
+            replace(status, last_run_succeeded=False, last_error=error, failures=status.failures + 1)
         )
+
+    def _publish(self, status: RunStatus) -> None:
+        self._status = status
+        self._exposition = exposition.render(self)  # once per run, here, rather than once per scrape
 
     def collect(self) -> Iterator[MetricFamily]:
         status = self._status
@@ -170,29 +182,55 @@ class RefusedConnections(Collector):
 
     def __init__(self, server: BoundedWSGIServer) -> None:
         self._server = server
+        self._rendered = (-1, b"")  # (count, its exposition text), replaced in one assignment
 
     def collect(self) -> Iterator[MetricFamily]:
-        yield CounterMetricFamily(
+        yield self._family(self._server.refused)
+
+    def exposition(self) -> bytes:
+        """collect() rendered; again only when the count has changed since the last call."""
+        count, text = self._rendered
+        if count != self._server.refused:
+            count = self._server.refused
+            text = exposition.render(_Families(self._family(count)))
+            self._rendered = (count, text)
+        return text
+
+    @staticmethod
+    def _family(count: int) -> MetricFamily:
+        return CounterMetricFamily(
             ServeMetric.CONNECTIONS_REFUSED,
             "Connections answered 503 and closed because the server had as many open as it allows.",
-            value=self._server.refused,
+            value=count,
         )
 
 
-def wsgi_app(results: LatestResults, *more: Collector) -> WSGIApplication:
-    serving = CollectorRegistry()
-    for collector in (results, *more):
-        serving.register(collector)
-    metrics_app = make_wsgi_app(serving)
+class _Families(Collector):
+    def __init__(self, *families: MetricFamily) -> None:
+        self._families = families
+
+    def collect(self) -> Iterator[MetricFamily]:
+        yield from self._families
+
+
+def wsgi_app(results: LatestResults, refused: RefusedConnections | None = None) -> WSGIApplication:
+    """/metrics: the last run's rendered exposition, then the refused connections; /healthz."""
+    gzip_cache = exposition.GzipCache()
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == "/metrics":
-            answer: list[bytes] = metrics_app(environ, start_response)
-            return answer
+            body = results.exposition() + (refused.exposition() if refused is not None else b"")
+            headers = [("Content-Type", exposition.CONTENT_TYPE), ("Vary", "Accept-Encoding")]
+            if exposition.gzip_accepted(environ.get("HTTP_ACCEPT_ENCODING", "")):
+                body = gzip_cache.encode(body)
+                headers.append(("Content-Encoding", "gzip"))
+            headers.append(("Content-Length", str(len(body))))
+            start_response(f"{HTTPStatus.OK.value} {HTTPStatus.OK.phrase}", headers)
+            return [body]
         if path == "/healthz":
-            code, body = results.health()
-            return _respond(start_response, code, "application/json", json.dumps(body) + "\n")
+            code, body_json = results.health()
+            return _respond(start_response, code, "application/json", json.dumps(body_json) + "\n")
         return _respond(start_response, HTTPStatus.NOT_FOUND, "text/plain", "try /metrics or /healthz\n")
 
     return app

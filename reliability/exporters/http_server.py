@@ -1,23 +1,26 @@
 """A WSGI server safe to expose on a network: a bounded number of connections, each with a deadline.
 
-Each connection gets a thread, up to `max_connections`; one more is answered 503 at once and closed,
-so slow or idle clients cost at most that many threads. A connection still open `deadline_seconds`
-after it was accepted is shut down, whether its client is slow to send the request (a byte at a
-time keeps no per-read timeout from firing) or slow to read the answer; every read and write also
-times out on its own after that long.
+Each connection is served by one of at most `max_connections` threads, kept for the next connection
+(starting a thread per connection cost more than the answer); one connection more is answered 503
+at once and closed, so slow or idle clients cost at most that many threads. A connection still open
+`deadline_seconds` after it was accepted is shut down, whether its client is slow to send the
+request (a byte at a time keeps no per-read timeout from firing) or slow to read the answer; every
+read and write also times out on its own after that long.
 """
 
 from __future__ import annotations
 
 import contextlib
+import queue
 import socket
 import sys
 import threading
 import time
 from collections.abc import Callable
-from socketserver import ThreadingMixIn
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer
+from wsgiref.simple_server import WSGIServer
+
+from reliability.exporters.one_request import OneRequestHandler
 
 MAX_CONNECTIONS = 32
 DEADLINE_SECONDS = 10.0
@@ -26,8 +29,7 @@ REFUSAL = b"HTTP/1.0 503 Service Unavailable\r\nContent-Length: 0\r\nConnection:
 Request = socket.socket
 
 
-class BoundedWSGIServer(ThreadingMixIn, WSGIServer):
-    daemon_threads = True  # a client still connected does not hold up the shutdown
+class BoundedWSGIServer(WSGIServer):
     request_queue_size = 128  # a burst of connects waits in the kernel to be accepted (or refused)
 
     def __init__(
@@ -45,7 +47,8 @@ class BoundedWSGIServer(ThreadingMixIn, WSGIServer):
         self._open: dict[Request, float] = {}  # connection -> when it must be closed
         self._lock = threading.Lock()
         self.refused = 0  # connections turned away because every slot was taken
-        super().__init__(address, QuietHandler)
+        self._workers = Workers(max_connections, self._serve, self._release)
+        super().__init__(address, BoundedHandler)
 
     def process_request(self, request: Any, client_address: Any) -> None:
         if not self._slots.acquire(blocking=False):
@@ -54,16 +57,24 @@ class BoundedWSGIServer(ThreadingMixIn, WSGIServer):
         with self._lock:
             self._open[request] = self._clock() + self.deadline_seconds
         try:
-            super().process_request(request, client_address)
+            self._workers.submit(request, client_address)
         except BaseException:  # no thread to serve it (can't start new thread): serve_forever closes it
             self._release(request)
             raise
 
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
+    def _serve(self, request: Any, client_address: Any) -> None:
+        """In a worker: what socketserver's threading mix-in does for a connection (the slot is freed
+        once the worker is idle again, so a freed slot always finds a thread)."""
         try:
-            super().process_request_thread(request, client_address)
+            self.finish_request(request, client_address)
+        except Exception:
+            self.handle_error(request, client_address)
         finally:
-            self._release(request)
+            self.shutdown_request(request)
+
+    def server_close(self) -> None:
+        super().server_close()
+        self._workers.stop()
 
     def service_actions(self) -> None:
         """Called by serve_forever between accepts (at least every poll interval): end overdue connections."""
@@ -102,14 +113,71 @@ class BoundedWSGIServerV6(BoundedWSGIServer):
     address_family = socket.AF_INET6
 
 
-class QuietHandler(WSGIRequestHandler):
+class BoundedHandler(OneRequestHandler):
     """One request per connection (HTTP/1.0), each read and write bounded; no line per scrape."""
 
     server: BoundedWSGIServer
 
     def setup(self) -> None:
-        super().setup()
-        self.connection.settimeout(self.server.deadline_seconds)  # per read or write; the deadline: all
+        self.request.settimeout(self.server.deadline_seconds)  # per read or write; the deadline: all
 
-    def log_message(self, format: str, *args: Any) -> None:  # a line per scrape would drown the run log
-        pass
+
+Job = tuple[Request, Any]
+
+
+class Workers:
+    """Up to `limit` daemon threads running `serve` on submitted jobs, kept between jobs.
+
+    Each submit reserves a thread, an idle one or a new one, so a job never waits for a busy
+    thread while the number of jobs in progress stays within `limit`: the server's slots see to
+    that, and `done` (which frees the job's slot) runs only once its thread counts as idle again.
+    Daemon threads: a client still connected does not hold up the shutdown.
+    """
+
+    def __init__(
+        self, limit: int, serve: Callable[[Request, Any], None], done: Callable[[Request], None]
+    ) -> None:
+        self._limit = limit
+        self._serve = serve
+        self._done = done
+        self._jobs: queue.SimpleQueue[Job | None] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._threads = 0
+        self._idle = 0
+
+    def submit(self, request: Request, client_address: Any) -> None:
+        with self._lock:
+            if self._idle:
+                self._idle -= 1
+            elif self._threads < self._limit:
+                threading.Thread(target=self._work, name="http", daemon=True).start()
+                self._threads += 1
+            else:  # cannot happen while jobs are bounded by the slots `done` frees
+                raise RuntimeError(f"more than {self._limit} connections in progress")
+        self._jobs.put((request, client_address))
+
+    @property
+    def started(self) -> int:
+        """Threads started so far."""
+        return self._threads
+
+    @property
+    def idle(self) -> int:
+        """Threads waiting for a job and not yet reserved for one."""
+        return self._idle
+
+    def stop(self) -> None:
+        """Let every thread end once it is idle."""
+        with self._lock:
+            threads = self._threads
+        for _ in range(threads):
+            self._jobs.put(None)
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                self._serve(*job)
+            finally:
+                with self._lock:
+                    self._idle += 1
+                self._done(job[0])

@@ -61,3 +61,10 @@ def test_the_real_prometheus_benchmark_runs_on_a_small_history() -> None:
     ]
     assert [row[0] for row in rows] == ["1", "4"]  # one run per concurrency setting
     assert {row[5].replace(",", "") for row in rows} == {str(2 * 2 * 1440)}  # every sample, both times
+
+
+def test_the_serve_benchmark_runs_briefly() -> None:
+    output = benchmark_output("bench_serve.py", "--duration", "1", "--connections", "2", "--gzip")
+    rate = next(line for line in output.splitlines() if "requests/s:" in line)
+    assert float(rate.split()[1].replace(",", "")) > 0
+    assert "server RSS:" in output and "load average after:" in output
