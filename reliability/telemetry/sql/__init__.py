@@ -1,0 +1,5 @@
+"""The `sql` source: the engine folds the events into per-minute state; only that state comes back.
+
+One small module per engine's dialect (duckdb_dialect, clickhouse_dialect); query.py writes the
+one query from the config with a dialect's expressions; state.py is the typed result.
+"""

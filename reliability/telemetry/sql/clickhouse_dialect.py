@@ -1,0 +1,58 @@
+"""ClickHouse: in process with chDB, or a server through clickhouse-connect.
+
+ClickHouse has no `<<` or `>>` operators; bitShiftLeft and bitShiftRight do the same.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyarrow as pa
+
+from reliability.core.latency_buckets import SUB_BUCKET_BITS
+from reliability.telemetry.sql.dialect import quoted_text
+
+FORMATS = {"parquet": "Parquet", "csv": "CSVWithNames"}
+
+
+class ClickHouseDialect:
+    """chDB (in process) runs the query; a server would run the same text through clickhouse-connect."""
+
+    name = "chdb"
+
+    def double(self, value: float) -> str:
+        return f"toFloat64({quoted_text(repr(float(value)))})"
+
+    def to_bigint(self, expression: str) -> str:
+        return f"toInt64({expression})"
+
+    def to_double(self, expression: str) -> str:
+        return f"CAST({expression} AS Nullable(Float64))"
+
+    def to_boolean(self, expression: str) -> str:
+        return f"CAST({expression} AS Nullable(Bool))"
+
+    def text(self, expression: str) -> str:
+        return f"toString({expression})"
+
+    def bucket_index(self, micros: str) -> str:
+        # floor(log2(v)) + 1 is v's bit length below 2**40 (see latency_buckets); 0 and 1 need shift 0.
+        bits = f"(toInt64(floor(log2(greatest({micros}, 1)))) + 1)"
+        shift = f"greatest({bits} - {SUB_BUCKET_BITS + 1}, 0)"
+        return f"(bitShiftLeft({shift}, {SUB_BUCKET_BITS}) + bitShiftRight({micros}, {shift}))"
+
+    def rfc3339_seconds(self, column: str) -> str:
+        parsed = f"parseDateTime64BestEffort(toString({column}), 6, 'UTC')"
+        return f"(toUnixTimestamp64Micro({parsed}) / {self.double(1e6)})"
+
+    def scan(self, patterns: Sequence[str], file_format: str) -> str:
+        reads = [
+            f"SELECT * FROM file({quoted_text(p)}, {quoted_text(FORMATS[file_format])})" for p in patterns
+        ]
+        return "(" + " UNION ALL ".join(reads) + ")"
+
+    def run(self, sql: str) -> pa.Table:
+        import chdb  # an optional extra: imported only when a sql source uses it
+
+        table: pa.Table = chdb.query(sql, "ArrowTable")  # type: ignore[no-untyped-call]
+        return table

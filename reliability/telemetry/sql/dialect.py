@@ -1,0 +1,55 @@
+"""What a SQL engine must say in its own words for the per-minute query, and how it is run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+import pyarrow as pa
+
+
+class Dialect(Protocol):
+    """Expressions in one engine's SQL, over column expressions given as SQL text."""
+
+    name: str
+
+    def double(self, value: float) -> str:
+        """A DOUBLE literal equal to `value` to the last bit."""
+        ...
+
+    def to_bigint(self, expression: str) -> str: ...
+
+    def to_double(self, expression: str) -> str:
+        """A DOUBLE, NULL where the value is NULL."""
+        ...
+
+    def to_boolean(self, expression: str) -> str:
+        """A BOOLEAN, NULL where the value is NULL."""
+        ...
+
+    def text(self, expression: str) -> str:
+        """A value as text, to compare with a component's `match`."""
+        ...
+
+    def bucket_index(self, micros: str) -> str:
+        """reliability.core.latency_buckets.bucket_index of a BIGINT of whole microseconds."""
+        ...
+
+    def rfc3339_seconds(self, column: str) -> str:
+        """Epoch seconds (DOUBLE, microsecond precision) of a timestamp or RFC 3339 text column."""
+        ...
+
+    def scan(self, patterns: Sequence[str], file_format: str) -> str:
+        """A FROM item reading every file matching the glob `patterns` (Parquet or CSV)."""
+        ...
+
+    def run(self, sql: str) -> pa.Table: ...
+
+
+def quoted_name(name: str) -> str:
+    """A column name as a double-quoted identifier (both engines accept the standard form)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quoted_text(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"

@@ -1,0 +1,51 @@
+"""DuckDB, the embedded default: local (or, with httpfs, remote) Parquet and CSV globs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pyarrow as pa
+
+from reliability.core.latency_buckets import SUB_BUCKET_BITS
+from reliability.telemetry.sql.dialect import quoted_text
+
+
+class DuckDbDialect:
+    name = "duckdb"
+
+    def double(self, value: float) -> str:
+        return f"CAST({quoted_text(repr(float(value)))} AS DOUBLE)"
+
+    def to_bigint(self, expression: str) -> str:
+        return f"CAST({expression} AS BIGINT)"
+
+    def to_double(self, expression: str) -> str:
+        return f"CAST({expression} AS DOUBLE)"
+
+    def to_boolean(self, expression: str) -> str:
+        return f"CAST({expression} AS BOOLEAN)"
+
+    def text(self, expression: str) -> str:
+        return f"CAST({expression} AS VARCHAR)"
+
+    def bucket_index(self, micros: str) -> str:
+        # floor(log2(v)) + 1 is v's bit length below 2**40 (see latency_buckets); 0 and 1 need shift 0.
+        bits = f"(CAST(floor(log2(greatest({micros}, 1))) AS BIGINT) + 1)"
+        shift = f"greatest({bits} - {SUB_BUCKET_BITS + 1}, 0)"
+        return f"(({shift} << {SUB_BUCKET_BITS}) + ({micros} >> {shift}))"
+
+    def rfc3339_seconds(self, column: str) -> str:
+        return f"(epoch_us(CAST({column} AS TIMESTAMPTZ)) / {self.double(1e6)})"
+
+    def scan(self, patterns: Sequence[str], file_format: str) -> str:
+        files = "[" + ", ".join(quoted_text(p) for p in patterns) + "]"
+        if file_format == "parquet":
+            return f"read_parquet({files}, union_by_name = true)"
+        return f"read_csv({files}, header = true, union_by_name = true)"
+
+    def run(self, sql: str) -> pa.Table:
+        import duckdb  # an optional extra: imported only when a sql source uses it
+
+        with duckdb.connect() as connection:
+            table: pa.Table = connection.sql(sql).to_arrow_table()
+        return table

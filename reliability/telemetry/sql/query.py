@@ -1,0 +1,111 @@
+"""The pushed-down queries: events grouped by component and minute of the grid, in a dialect.
+
+Each row the event-file reader would skip (no timestamp, a status that is not a whole number in
+100..999, a missing success flag, a negative latency) is left out here too, and every number goes
+through the same float steps as in numpy, so the counts equal the fold's to the event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reliability.config.model import Component, Sli, SliKind
+from reliability.core.grid import MINUTE, MinuteGrid
+from reliability.telemetry.sql.dialect import Dialect, quoted_name, quoted_text
+from reliability.telemetry.sql.expressions import latency_seconds, whole_micros, within_threshold
+from reliability.telemetry.sql.table import SqlTable
+
+
+@dataclass(frozen=True)
+class MinuteQueries:
+    counts: str  # component, minute, then total_<i> and good_<i> for each of `slis`
+    buckets: str  # component, minute, bucket, events
+    slis: tuple[Sli, ...]  # distinct SLI definitions, in column order
+
+
+def minute_queries(
+    dialect: Dialect, table: SqlTable, components: Sequence[Component], grid: MinuteGrid
+) -> MinuteQueries:
+    slis = tuple(dict.fromkeys(sli for component in components for sli in component.slis))
+    rows = _kept_rows(dialect, table, components, grid)
+    sums = []
+    for number, sli in enumerate(slis):
+        counted, good = _rule(dialect, sli)
+        sums.append(f"{_count_if(dialect, counted)} AS total_{number}")
+        sums.append(f"{_count_if(dialect, f'{counted} AND {good}')} AS good_{number}")
+    counts = (
+        f"WITH kept AS ({rows}) SELECT component, minute, {', '.join(sums) or '0 AS none'} "
+        "FROM kept GROUP BY component, minute"
+    )
+    bucket = dialect.bucket_index(whole_micros(dialect, "latency"))
+    buckets = (
+        f"WITH kept AS ({rows}) SELECT component, minute, {bucket} AS bucket, "
+        f"{dialect.to_bigint('count(*)')} AS events FROM kept WHERE latency IS NOT NULL "
+        "GROUP BY component, minute, bucket"
+    )
+    return MinuteQueries(counts, buckets, slis)
+
+
+def _count_if(dialect: Dialect, condition: str) -> str:
+    return dialect.to_bigint(f"sum(CASE WHEN {condition} THEN 1 ELSE 0 END)")
+
+
+def _kept_rows(dialect: Dialect, table: SqlTable, components: Sequence[Component], grid: MinuteGrid) -> str:
+    columns = table.columns
+    seconds = _timestamp_seconds(dialect, table)
+    minute = dialect.to_bigint(
+        f"floor(({seconds} - {dialect.double(grid.origin)}) / {dialect.double(MINUTE)})"
+    )
+    select = [f"{minute} AS minute"]
+    valid = [f"{seconds} IS NOT NULL"]
+    if columns.component:
+        select.append(f"{dialect.text(quoted_name(columns.component))} AS component")
+    else:
+        select.append(f"{quoted_text(components[0].match)} AS component")
+    if columns.status:
+        status = dialect.to_double(quoted_name(columns.status))
+        select.append(f"{status} AS status")
+        valid.append(f"{status} IS NOT NULL AND {status} = floor({status}) AND {status} BETWEEN 100 AND 999")
+    flag_column = columns.success or columns.error
+    if flag_column:
+        flag = dialect.to_boolean(quoted_name(flag_column))
+        select.append(f"({flag} {'= true' if columns.success else '= false'}) AS succeeded")
+        valid.append(f"{flag} IS NOT NULL")
+    if columns.latency and columns.latency.column:
+        latency = latency_seconds(dialect, quoted_name(columns.latency.column), columns.latency.unit)
+        select.append(f"{latency} AS latency")
+        valid.append(f"({latency} IS NULL OR {latency} >= 0)")
+    else:
+        select.append(f"{dialect.to_double('NULL')} AS latency")
+    matches = ", ".join(quoted_text(c.match) for c in components)
+    inner = f"SELECT {', '.join(select)} FROM {table.scan(dialect)} WHERE {' AND '.join(valid)}"
+    on_grid = f"minute >= 0 AND minute < {grid.minutes}"
+    return f"SELECT * FROM ({inner}) AS e WHERE component IN ({matches}) AND {on_grid}"
+
+
+def _timestamp_seconds(dialect: Dialect, table: SqlTable) -> str:
+    column = quoted_name(table.columns.timestamp)
+    fmt = table.columns.timestamp_format.value
+    if fmt == "unix_s":
+        return dialect.to_double(column)
+    if fmt == "unix_ms":
+        return f"({dialect.to_double(column)} / {dialect.double(1000.0)})"
+    return dialect.rfc3339_seconds(column)
+
+
+def _rule(dialect: Dialect, sli: Sli) -> tuple[str, str]:
+    """(counted, good) as SQL conditions: reliability.core.classify's rule for the SLI."""
+    if sli.kind is SliKind.LATENCY:
+        assert sli.threshold_seconds is not None
+        return "latency IS NOT NULL", within_threshold(dialect, "latency", sli.threshold_seconds)
+    rule = sli.good
+    assert rule is not None
+    if rule.success_flag:
+        return "succeeded IS NOT NULL", "succeeded"
+    if rule.status_below is not None:
+        return "status IS NOT NULL", f"status < {rule.status_below}"
+    if rule.status_in is not None:
+        return "status IS NOT NULL", f"status IN ({', '.join(str(s) for s in rule.status_in)})"
+    excluded = ", ".join(str(s) for s in rule.status_not_in or ())
+    return "status IS NOT NULL", f"status NOT IN ({excluded})" if excluded else "true"

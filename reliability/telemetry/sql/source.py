@@ -1,0 +1,56 @@
+"""Read a `sql` source: run the pushed-down queries, return the per-minute state on the grid."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyarrow as pa
+
+from reliability.config.model import Component
+from reliability.core.counts import MinuteSeries
+from reliability.core.grid import MinuteGrid
+from reliability.telemetry.sql.dialect import Dialect
+from reliability.telemetry.sql.query import minute_queries
+from reliability.telemetry.sql.state import ComponentMinutes, LatencyBuckets, MinuteState
+from reliability.telemetry.sql.table import SqlTable
+
+
+def read_minute_state(
+    dialect: Dialect, table: SqlTable, components: Sequence[Component], grid: MinuteGrid
+) -> MinuteState:
+    queries = minute_queries(dialect, table, components, grid)
+    counts = dialect.run(queries.counts)
+    buckets = dialect.run(queries.buckets)
+    codes = {component.match: code for code, component in enumerate(components)}
+    count_code = _codes(counts, codes)
+    count_minute = _ints(counts, "minute")
+    bucket_code = _codes(buckets, codes)
+    result = []
+    for code, component in enumerate(components):
+        rows = count_code == code
+        slis = {}
+        for sli in component.slis:
+            number = queries.slis.index(sli)
+            slis[sli.name] = MinuteSeries(
+                _per_minute(grid, count_minute[rows], _ints(counts, f"good_{number}")[rows]),
+                _per_minute(grid, count_minute[rows], _ints(counts, f"total_{number}")[rows]),
+            )
+        mine = bucket_code == code
+        latency = LatencyBuckets.of(
+            _ints(buckets, "minute")[mine], _ints(buckets, "bucket")[mine], _ints(buckets, "events")[mine]
+        )
+        result.append(ComponentMinutes(component.match, slis, latency))
+    return MinuteState(grid, tuple(result))
+
+
+def _ints(table: pa.Table, name: str) -> np.ndarray:
+    return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _codes(table: pa.Table, codes: dict[str, int]) -> np.ndarray:
+    return np.array([codes[value] for value in table.column("component").to_pylist()], dtype=np.int64)
+
+
+def _per_minute(grid: MinuteGrid, minute: np.ndarray, values: np.ndarray) -> np.ndarray:
+    return np.bincount(minute, weights=values, minlength=grid.minutes).astype(np.int64)

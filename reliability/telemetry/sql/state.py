@@ -1,0 +1,82 @@
+"""Per-minute state: what a pushed-down query returns and what the streaming fold can merge.
+
+Its size is set by components x minutes x (SLIs + latency buckets in use), never by the number of
+events: good/total counts per SLI (threshold counts, for a latency SLI) and the count of events in
+each latency bucket of reliability.core.latency_buckets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from reliability.core.counts import MinuteSeries
+from reliability.core.grid import MinuteGrid
+
+Int64 = npt.NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class LatencyBuckets:
+    """Events per (minute of the grid, bucket index); one row per pair with events, in that order."""
+
+    minute: Int64
+    bucket: Int64
+    events: Int64
+
+    @classmethod
+    def of(cls, minute: Int64, bucket: Int64, events: Int64) -> LatencyBuckets:
+        """Rows in any order, pairs possibly repeated: summed per pair and ordered."""
+        minute, bucket, events = (np.asarray(a, dtype=np.int64) for a in (minute, bucket, events))
+        pairs = np.stack([minute, bucket], axis=1) if minute.size else np.zeros((0, 2), np.int64)
+        unique, where = np.unique(pairs, axis=0, return_inverse=True)
+        summed = np.bincount(where.ravel(), weights=events, minlength=len(unique)).astype(np.int64)
+        return cls(unique[:, 0].copy(), unique[:, 1].copy(), summed)
+
+    def merged(self, other: LatencyBuckets) -> LatencyBuckets:
+        return LatencyBuckets.of(
+            np.concatenate([self.minute, other.minute]),
+            np.concatenate([self.bucket, other.bucket]),
+            np.concatenate([self.events, other.events]),
+        )
+
+
+@dataclass(frozen=True)
+class ComponentMinutes:
+    """One component's per-minute state on the grid."""
+
+    match: str  # the component column's value
+    slis: Mapping[str, MinuteSeries]  # by SLI name
+    latency: LatencyBuckets
+
+
+@dataclass(frozen=True)
+class MinuteState:
+    grid: MinuteGrid
+    components: tuple[ComponentMinutes, ...]
+
+    def merged(self, other: MinuteState) -> MinuteState:
+        """The state of both inputs' events together (e.g. two engines, or two partitions)."""
+        if other.grid != self.grid or [c.match for c in other.components] != [
+            c.match for c in self.components
+        ]:
+            raise ValueError("only states on the same grid, of the same components, merge")
+        return MinuteState(
+            self.grid,
+            tuple(
+                ComponentMinutes(
+                    mine.match,
+                    {
+                        name: MinuteSeries(
+                            series.good + theirs.slis[name].good, series.total + theirs.slis[name].total
+                        )
+                        for name, series in mine.slis.items()
+                    },
+                    mine.latency.merged(theirs.latency),
+                )
+                for mine, theirs in zip(self.components, other.components, strict=True)
+            ),
+        )

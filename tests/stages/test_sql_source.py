@@ -1,0 +1,160 @@
+"""The same events give the same per-minute counts and latency buckets, to the event, whether the
+event-file reader folds them or DuckDB or chDB computes them from Parquet (or CSV) files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pcsv
+import pyarrow.parquet as pq
+import pytest
+
+from reliability.config.model import (
+    ColumnMapping,
+    Component,
+    EventSource,
+    GoodRule,
+    LatencyColumns,
+    Origin,
+    Sli,
+    SliKind,
+    TimestampFormat,
+)
+from reliability.core.accumulate import Accumulator
+from reliability.core.grid import DAY, MinuteGrid
+from reliability.core.latency_buckets import bucket_index, micros_of
+from reliability.telemetry.event_files import read_events
+from reliability.telemetry.report import ReadReport
+from reliability.telemetry.sql.clickhouse_dialect import ClickHouseDialect
+from reliability.telemetry.sql.dialect import Dialect
+from reliability.telemetry.sql.duckdb_dialect import DuckDbDialect
+from reliability.telemetry.sql.source import read_minute_state
+from reliability.telemetry.sql.state import ComponentMinutes, LatencyBuckets, MinuteState
+from reliability.telemetry.sql.table import SqlTable
+
+pytest.importorskip("duckdb")
+pytest.importorskip("chdb")
+
+GRID = MinuteGrid(origin=20_000 * DAY, minutes=2 * 1440)
+HERE = Origin("test", None)
+COLUMNS = ColumnMapping(
+    timestamp="ts_ms",
+    timestamp_format=TimestampFormat.UNIX_MS,
+    component="component",
+    status="status",
+    latency=LatencyColumns(column="latency_ms", unit="ms"),
+)
+SLIS = (
+    Sli("availability", SliKind.AVAILABILITY, good=GoodRule(status_below=500)),
+    Sli("not-throttled", SliKind.AVAILABILITY, good=GoodRule(status_not_in=(429, 503))),
+    Sli("fast", SliKind.LATENCY, threshold_seconds=0.3),
+    Sli("snappy", SliKind.LATENCY, threshold_seconds=0.0125),
+)
+COMPONENTS = [
+    Component("shop", "checkout", "events", "checkout", SLIS, HERE),
+    Component("shop", "search", "events", "search", SLIS[:1] + SLIS[2:3], HERE),
+]
+
+
+def events(count: int = 60_000) -> pa.Table:
+    """Events over the grid and a little beyond it, with exact threshold values, missing latencies
+    and rows the reader must skip (a status outside 100..999)."""
+    rng = np.random.default_rng(7)
+    start_ms, end_ms = (GRID.origin - 600) * 1000, (GRID.end + 600) * 1000
+    ts = np.sort(rng.integers(start_ms, end_ms, count))
+    ts[:50] = GRID.origin * 1000  # on the first edge
+    ts[-50:] = GRID.end * 1000  # one past the last minute
+    latency = np.round(rng.lognormal(3, 1.5, count), 3)  # milliseconds with three decimals
+    latency[rng.random(count) < 0.01] = 300.0  # exactly the threshold
+    latency[rng.random(count) < 0.01] = 12.5
+    status = rng.choice([200, 200, 200, 201, 404, 429, 500, 503], count)
+    status[rng.random(count) < 0.002] = 42  # not an HTTP status: the row is skipped
+    component = rng.choice(["checkout", "search", "elsewhere"], count, p=[0.6, 0.3, 0.1])
+    missing = rng.random(count) < 0.02
+    return pa.table(
+        {
+            "ts_ms": pa.array(ts, pa.int64()),
+            "component": pa.array(component),
+            "status": pa.array(status, pa.int64()),
+            "latency_ms": pa.array(latency, pa.float64(), mask=missing),
+        }
+    )
+
+
+def folded_from_event_file(path: Path) -> MinuteState:
+    """The event-file reader and the in-process fold, keeping every latency; those put into buckets."""
+    source = EventSource("events", (path,), None, COLUMNS, None, HERE)
+    accumulator = Accumulator(GRID, COMPONENTS, keep_latencies=True)
+    for chunk in read_events(
+        source, [c.match for c in COMPONENTS], ReadReport("events"), block_bytes=1 << 16
+    ):
+        accumulator.add(chunk)
+    states = []
+    for series in accumulator.finish():
+        samples = series.latency
+        buckets = LatencyBuckets.of(
+            samples.minute.astype(np.int64),
+            bucket_index(micros_of(samples.seconds)),
+            np.ones(len(samples.minute), np.int64),
+        )
+        states.append(ComponentMinutes(series.component.match, series.slis, buckets))
+    return MinuteState(GRID, tuple(states))
+
+
+def assert_same(found: MinuteState, expected: MinuteState) -> None:
+    assert [c.match for c in found.components] == [c.match for c in expected.components]
+    for mine, theirs in zip(found.components, expected.components, strict=True):
+        assert mine.slis.keys() == theirs.slis.keys()
+        for name, series in mine.slis.items():
+            assert np.array_equal(series.total, theirs.slis[name].total), (mine.match, name, "total")
+            assert np.array_equal(series.good, theirs.slis[name].good), (mine.match, name, "good")
+        for field in ("minute", "bucket", "events"):
+            assert np.array_equal(getattr(mine.latency, field), getattr(theirs.latency, field)), field
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("events")
+    table = events()
+    half = table.num_rows // 2
+    pq.write_table(table.slice(0, half), folder / "part-1.parquet")  # two files: a glob reads both
+    pq.write_table(table.slice(half), folder / "part-2.parquet")
+    pcsv.write_csv(table, folder / "events.csv")
+    return {"csv": folder / "events.csv", "parquet": folder / "part-*.parquet"}
+
+
+@pytest.fixture(scope="module")
+def from_event_file(files: dict[str, Path]) -> MinuteState:
+    return folded_from_event_file(files["csv"])
+
+
+@pytest.mark.parametrize(
+    ("dialect", "file_format"),
+    [(DuckDbDialect(), "parquet"), (DuckDbDialect(), "csv"), (ClickHouseDialect(), "parquet")],
+    ids=["duckdb-parquet", "duckdb-csv", "chdb-parquet"],
+)
+def test_the_pushed_down_state_equals_the_event_file_fold(
+    dialect: Dialect, file_format: str, files: dict[str, Path], from_event_file: MinuteState
+) -> None:
+    table = SqlTable((str(files[file_format]),), file_format, COLUMNS)
+    found = read_minute_state(dialect, table, COMPONENTS, GRID)
+    assert_same(found, from_event_file)
+
+
+def test_the_example_is_not_trivial(from_event_file: MinuteState) -> None:
+    checkout = from_event_file.components[0]
+    assert checkout.slis["availability"].total.sum() > 30_000
+    assert 0 < checkout.slis["snappy"].good.sum() < checkout.slis["snappy"].total.sum()
+    assert checkout.slis["fast"].total.sum() < checkout.slis["availability"].total.sum()  # missing latencies
+    assert checkout.latency.events.sum() == checkout.slis["fast"].total.sum()
+    assert len(np.unique(checkout.latency.bucket)) > 100
+
+
+def test_states_merge_by_adding_counts_and_buckets(from_event_file: MinuteState) -> None:
+    doubled = from_event_file.merged(from_event_file)
+    for once, twice in zip(from_event_file.components, doubled.components, strict=True):
+        assert np.array_equal(twice.slis["availability"].good, 2 * once.slis["availability"].good)
+        assert np.array_equal(twice.latency.bucket, once.latency.bucket)
+        assert np.array_equal(twice.latency.events, 2 * once.latency.events)
