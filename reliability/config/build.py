@@ -47,6 +47,7 @@ from reliability.config.model import (
     PolicyRule,
     PrometheusSource,
     RowFilter,
+    RowSource,
     Selector,
     Settings,
     Sla,
@@ -55,6 +56,7 @@ from reliability.config.model import (
     Slo,
     SloWindow,
     Source,
+    SqlSource,
     TimestampFormat,
     Trigger,
     WebhookFormat,
@@ -169,9 +171,9 @@ class _Builder:
             self.unique(doc, ("hooks", index, "name"), f"hook {raw['name']!r}")
             self.hooks.append(self._hook(doc, ("hooks", index), raw))
 
-    def _paths(self, doc: YamlDocument, at: KeyPath, patterns: list[str]) -> list[Path]:
+    def _paths(self, doc: YamlDocument, at: KeyPath, patterns: list[str], first_index: int = 0) -> list[Path]:
         paths: list[Path] = []
-        for index, pattern in enumerate(patterns):
+        for index, pattern in enumerate(patterns, first_index):
             matches = sorted(glob.glob(str(doc.path.parent / pattern)))
             if not matches:
                 self.problem(doc, (*at, "paths", index), f"no file matches {pattern!r}")
@@ -208,33 +210,39 @@ class _Builder:
             concurrency=int(raw.get("concurrency", field_default(PrometheusSource, "concurrency"))),
         )
 
+    def _sql_source(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> SqlSource:
+        patterns, paths = [], []
+        for index, pattern in enumerate(raw["paths"]):
+            if "://" in pattern:  # remote: the engine resolves it
+                patterns.append(pattern)
+                continue
+            patterns.append(str(doc.path.parent / pattern))
+            paths += self._paths(doc, at, [pattern], index)
+        file_format = raw.get("format") or _sql_format(patterns[0])
+        if file_format is None:
+            self.problem(doc, (*at, "paths", 0), "cannot tell the format from the name; set `format`")
+        mapping = _column_mapping(raw["columns"])
+        if mapping.latency is not None and mapping.latency.column is None:
+            self.problem(doc, (*at, "columns", "latency"), "a sql source takes the latency from one column")
+        return SqlSource(
+            name=raw["name"],
+            engine=raw.get("engine", "duckdb"),
+            patterns=tuple(patterns),
+            paths=tuple(paths),
+            format=file_format or "parquet",
+            columns=mapping,
+            origin=Origin(str(doc.path), doc.line_of(at)),
+        )
+
     def _source(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> Source:
         if raw["type"] == "prometheus":
             return self._prometheus_source(doc, at, raw)
+        if raw["type"] == "sql":
+            return self._sql_source(doc, at, raw)
         paths = self._paths(doc, at, raw["paths"])
         if raw["type"] == "openmetrics":
             return OpenMetricsSource(raw["name"], tuple(paths), Origin(str(doc.path), doc.line_of(at)))
-        cols = raw["columns"]
-        latency = None
-        if "latency" in cols:
-            lat = cols["latency"]
-            latency = LatencyColumns(
-                column=lat.get("column"),
-                unit=lat.get("unit", field_default(LatencyColumns, "unit")),
-                start=lat.get("start"),
-                end=lat.get("end"),
-            )
-        mapping = ColumnMapping(
-            timestamp=cols["timestamp"]["column"],
-            timestamp_format=TimestampFormat(
-                cols["timestamp"].get("format", field_default(ColumnMapping, "timestamp_format"))
-            ),
-            component=cols.get("component"),
-            status=cols.get("status"),
-            success=cols.get("success"),
-            error=cols.get("error"),
-            latency=latency,
-        )
+        mapping = _column_mapping(raw["columns"])
         row_filter = None
         if "filter" in raw:
             flt = raw["filter"]
@@ -451,6 +459,34 @@ def _policy(raw: list[dict[str, Any]]) -> tuple[PolicyRule, ...]:
     )
 
 
+def _column_mapping(cols: dict[str, Any]) -> ColumnMapping:
+    latency = None
+    if "latency" in cols:
+        lat = cols["latency"]
+        latency = LatencyColumns(
+            column=lat.get("column"),
+            unit=lat.get("unit", field_default(LatencyColumns, "unit")),
+            start=lat.get("start"),
+            end=lat.get("end"),
+        )
+    return ColumnMapping(
+        timestamp=cols["timestamp"]["column"],
+        timestamp_format=TimestampFormat(
+            cols["timestamp"].get("format", field_default(ColumnMapping, "timestamp_format"))
+        ),
+        component=cols.get("component"),
+        status=cols.get("status"),
+        success=cols.get("success"),
+        error=cols.get("error"),
+        latency=latency,
+    )
+
+
+def _sql_format(pattern: str) -> str | None:
+    suffix = Path(pattern.split("?")[0]).suffix.lower()
+    return {".parquet": "parquet", ".pq": "parquet", ".csv": "csv"}.get(suffix)
+
+
 def _as_text(value: Any) -> str:
     """Filter and match values compare as text, the way they appear in a CSV file."""
     if isinstance(value, bool):
@@ -502,7 +538,7 @@ def _default_good_rules(components: list[Component], sources: dict[str, Source])
         slis = []
         for sli in comp.slis:
             if (
-                isinstance(source, EventSource)
+                isinstance(source, (EventSource, SqlSource))
                 and sli.kind is SliKind.AVAILABILITY
                 and sli.good == GoodRule()
             ):
@@ -513,7 +549,7 @@ def _default_good_rules(components: list[Component], sources: dict[str, Source])
     return result
 
 
-def _check_event_slis(config: Config, comp: Component, source: EventSource) -> Iterator[Problem]:
+def _check_event_slis(config: Config, comp: Component, source: RowSource) -> Iterator[Problem]:
     def at(origin: Origin, field_name: str, message: str) -> Problem:
         return Problem(origin.file, message, origin.line, field_name)
 

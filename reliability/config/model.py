@@ -107,7 +107,21 @@ class PrometheusSource:
     concurrency: int = PROMETHEUS_CONCURRENT_QUERIES  # range queries in flight at once
 
 
-Source = EventSource | OpenMetricsSource | PrometheusSource
+@dataclass(frozen=True)
+class SqlSource:
+    """Parquet or CSV files a SQL engine folds into per-minute state (reliability.telemetry.sql)."""
+
+    name: str
+    engine: str  # duckdb | chdb
+    patterns: tuple[str, ...]  # globs as the engine reads them: absolute paths or URLs
+    paths: tuple[Path, ...]  # the local files the patterns matched when the config was loaded
+    format: str  # parquet | csv
+    columns: ColumnMapping
+    origin: Origin
+
+
+Source = EventSource | OpenMetricsSource | PrometheusSource | SqlSource
+RowSource = EventSource | SqlSource  # sources whose SLIs classify events by their columns
 MetricSource = OpenMetricsSource | PrometheusSource  # sources whose SLIs name metrics
 
 

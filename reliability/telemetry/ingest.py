@@ -6,10 +6,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from reliability.config.model import Component, Config, EventSource, PrometheusSource
+from reliability.config.model import Component, Config, EventSource, PrometheusSource, SqlSource
 from reliability.core.accumulate import Accumulator, ComponentSeries, LatencySamples
 from reliability.core.counts import MinuteSeries
 from reliability.core.grid import MinuteGrid
+from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
 from reliability.telemetry import prometheus_api
 from reliability.telemetry.event_files import bytes_on_disk, read_events
 from reliability.telemetry.openmetrics_files import read_component_series
@@ -85,6 +86,8 @@ def load_telemetry(
         if not components:
             continue
         report = ReadReport(source.name)
+        if isinstance(source, SqlSource):
+            raise _not_yet_folded(source)
         if isinstance(source, EventSource):
             with progress.task(f"reading {source.name}", bytes_on_disk(source)) as task:
                 series.extend(_event_series(source, components, grid, report, strict, task))
@@ -109,3 +112,12 @@ def load_telemetry(
                 )
         reports.append(report)
     return Telemetry(grid, series, reports)
+
+
+def _not_yet_folded(source: SqlSource) -> ReliabilityError:
+    """The engine gives per-minute latency buckets; the fold still keeps latencies one by one."""
+    return ReliabilityError(
+        f"source {source.name!r} ({source.origin.location()}): type sql is validated but not yet "
+        "evaluated; reliability.telemetry.sql.source.read_sql_source gives its per-minute state",
+        EXIT_INVALID_CONFIG,
+    )

@@ -17,6 +17,7 @@ from reliability.config.model import (
     Sli,
     SliKind,
     Source,
+    SqlSource,
 )
 from reliability.pipeline import run_id_of
 from reliability.redact import without_credentials
@@ -58,6 +59,7 @@ _SOURCE_TYPES: dict[type, str] = {
     EventSource: "events",
     OpenMetricsSource: "openmetrics",
     PrometheusSource: "prometheus",
+    SqlSource: "sql",
 }
 
 
@@ -111,7 +113,7 @@ def _selectors(sli: Sli) -> list[tuple[str, Selector]]:
 
 def _what_is_read(source: Source, parts: list[tuple[Component, Sli]]) -> str:
     """Which rows or series of a source the SLO's components take."""
-    if isinstance(source, EventSource):
+    if isinstance(source, (EventSource, SqlSource)):
         column = source.columns.component
         if column is None:
             return "every row (the source feeds one component)"

@@ -4,13 +4,18 @@ event-file reader folds them or DuckDB or chDB computes them from Parquet (or CS
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
+from support.configs import availability, component, latency, service, write_config
+from typer.testing import CliRunner
 
+from reliability.cli import app
+from reliability.config import load_config
 from reliability.config.model import (
     ColumnMapping,
     Component,
@@ -20,17 +25,19 @@ from reliability.config.model import (
     Origin,
     Sli,
     SliKind,
+    SqlSource,
     TimestampFormat,
 )
 from reliability.core.accumulate import Accumulator
 from reliability.core.grid import DAY, MinuteGrid
 from reliability.core.latency_buckets import bucket_index, micros_of
+from reliability.errors import ReliabilityError
 from reliability.telemetry.event_files import read_events
 from reliability.telemetry.report import ReadReport
 from reliability.telemetry.sql.clickhouse_dialect import ClickHouseDialect
 from reliability.telemetry.sql.dialect import Dialect
 from reliability.telemetry.sql.duckdb_dialect import DuckDbDialect
-from reliability.telemetry.sql.source import read_minute_state
+from reliability.telemetry.sql.source import read_minute_state, read_sql_source
 from reliability.telemetry.sql.state import ComponentMinutes, LatencyBuckets, MinuteState
 from reliability.telemetry.sql.table import SqlTable
 
@@ -158,3 +165,64 @@ def test_states_merge_by_adding_counts_and_buckets(from_event_file: MinuteState)
         assert np.array_equal(twice.slis["availability"].good, 2 * once.slis["availability"].good)
         assert np.array_equal(twice.latency.bucket, once.latency.bucket)
         assert np.array_equal(twice.latency.events, 2 * once.latency.events)
+
+
+def sql_config(folder: Path, engine: str, pattern: str, **columns: Any) -> Path:
+    source = {
+        "name": "lake",
+        "type": "sql",
+        "engine": engine,
+        "paths": [pattern],
+        "columns": {
+            "timestamp": {"column": "ts_ms", "format": "unix_ms"},
+            "component": "component",
+            "status": "status",
+            "latency": {"column": "latency_ms", "unit": "ms"},
+            **columns,
+        },
+    }
+    slis = [availability(), latency("300ms", name="fast")]
+    services = [service("shop", component("checkout", source="lake", slis=slis))]
+    return write_config(folder, *services, sources=[source])
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "chdb"])
+def test_a_configured_sql_source_reads_like_the_event_file(
+    engine: str, files: dict[str, Path], from_event_file: MinuteState, tmp_path: Path
+) -> None:
+    folder = files["parquet"].parent
+    config = load_config(sql_config(folder, engine, "part-*.parquet"))
+    source = config.source("lake")
+    assert isinstance(source, SqlSource)
+    assert source.format == "parquet" and [p.name for p in source.paths] == [
+        "part-1.parquet",
+        "part-2.parquet",
+    ]
+    checkout = list(config.index.components_reading["lake"])
+    found = read_sql_source(source, checkout, GRID).components[0]
+    expected = from_event_file.components[0]
+    assert np.array_equal(found.slis["availability"].good, expected.slis["availability"].good)  # status < 500
+    assert np.array_equal(found.slis["fast"].total, expected.slis["fast"].total)
+    assert np.array_equal(found.latency.events, expected.latency.events)
+
+
+def test_a_sql_source_is_validated_and_a_run_says_it_is_not_evaluated_yet(tmp_path: Path) -> None:
+    pq.write_table(events(100), tmp_path / "events.parquet")
+    ok = sql_config(tmp_path, "duckdb", "events.parquet")
+    assert CliRunner().invoke(app, ["validate", str(ok)]).exit_code == 0
+    ran = CliRunner().invoke(app, ["run", str(ok), "--out", str(tmp_path / "out")])
+    assert ran.exit_code == 2 and "type sql is validated but not yet evaluated" in ran.output
+
+    missing = load_problems(sql_config(tmp_path, "duckdb", "nothing-*.parquet"))
+    assert "no file matches 'nothing-*.parquet'" in missing
+    two_columns = load_problems(
+        sql_config(tmp_path, "duckdb", "events.parquet", latency={"start": "ts_ms", "end": "ts_ms"})
+    )
+    assert "a sql source takes the latency from one column" in two_columns
+    assert "engine" in load_problems(sql_config(tmp_path, "postgres", "events.parquet"))
+
+
+def load_problems(path: Path) -> str:
+    with pytest.raises(ReliabilityError) as raised:
+        load_config(path)
+    return str(raised.value)

@@ -7,13 +7,23 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
-from reliability.config.model import Component
+from reliability.config.model import Component, SqlSource
 from reliability.core.counts import MinuteSeries
 from reliability.core.grid import MinuteGrid
+from reliability.telemetry.sql.clickhouse_dialect import ClickHouseDialect
 from reliability.telemetry.sql.dialect import Dialect
+from reliability.telemetry.sql.duckdb_dialect import DuckDbDialect
 from reliability.telemetry.sql.query import minute_queries
 from reliability.telemetry.sql.state import ComponentMinutes, LatencyBuckets, MinuteState
 from reliability.telemetry.sql.table import SqlTable
+
+DIALECTS: dict[str, type[Dialect]] = {"duckdb": DuckDbDialect, "chdb": ClickHouseDialect}
+
+
+def read_sql_source(source: SqlSource, components: Sequence[Component], grid: MinuteGrid) -> MinuteState:
+    """The configured engine's per-minute state of the source's events on the grid."""
+    table = SqlTable(source.patterns, source.format, source.columns)
+    return read_minute_state(DIALECTS[source.engine](), table, components, grid)
 
 
 def read_minute_state(
