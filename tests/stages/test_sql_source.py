@@ -67,7 +67,7 @@ COMPONENTS = [
 
 def events(count: int = 60_000) -> pa.Table:
     """Events over the grid and a little beyond it, with exact threshold values, missing latencies
-    and rows the reader must skip (a status outside 100..999)."""
+    and rows the reader must skip (a status outside 100..999, a NaN, infinite or negative latency)."""
     rng = np.random.default_rng(7)
     start_ms, end_ms = (GRID.origin - 600) * 1000, (GRID.end + 600) * 1000
     ts = np.sort(rng.integers(start_ms, end_ms, count))
@@ -79,6 +79,7 @@ def events(count: int = 60_000) -> pa.Table:
     status = rng.choice([200, 200, 200, 201, 404, 429, 500, 503], count)
     status[rng.random(count) < 0.002] = 42  # not an HTTP status: the row is skipped
     component = rng.choice(["checkout", "search", "elsewhere"], count, p=[0.6, 0.3, 0.1])
+    latency[:3] = [np.nan, np.inf, -1.0]  # rows the reader skips
     missing = rng.random(count) < 0.02
     return pa.table(
         {

@@ -32,6 +32,9 @@ class ClickHouseDialect:
     def to_boolean(self, expression: str) -> str:
         return f"CAST({expression} AS Nullable(Bool))"
 
+    def is_finite(self, expression: str) -> str:
+        return f"isFinite({expression})"
+
     def text(self, expression: str) -> str:
         return f"toString({expression})"
 

@@ -27,6 +27,10 @@ class Dialect(Protocol):
         """A BOOLEAN, NULL where the value is NULL."""
         ...
 
+    def is_finite(self, expression: str) -> str:
+        """True for a number that is neither NaN nor infinite."""
+        ...
+
     def text(self, expression: str) -> str:
         """A value as text, to compare with a component's `match`."""
         ...

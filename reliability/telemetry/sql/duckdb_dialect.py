@@ -25,6 +25,9 @@ class DuckDbDialect:
     def to_boolean(self, expression: str) -> str:
         return f"CAST({expression} AS BOOLEAN)"
 
+    def is_finite(self, expression: str) -> str:
+        return f"isfinite({expression})"
+
     def text(self, expression: str) -> str:
         return f"CAST({expression} AS VARCHAR)"
 

@@ -1,7 +1,8 @@
 """The pushed-down queries: events grouped by component and minute of the grid, in a dialect.
 
-Each row the event-file reader would skip (no timestamp, a status that is not a whole number in
-100..999, a missing success flag, a negative latency) is left out here too, and every number goes
+Each row the event-file reader would skip (no or a non-finite timestamp, a status that is not a
+whole number in 100..999, a missing success flag, a negative, NaN or infinite latency) is left out
+here too, and every number goes
 through the same float steps as in numpy, so the counts equal the fold's to the event.
 """
 
@@ -58,7 +59,7 @@ def _kept_rows(dialect: Dialect, table: SqlTable, components: Sequence[Component
         f"floor(({seconds} - {dialect.double(grid.origin)}) / {dialect.double(MINUTE)})"
     )
     select = [f"{minute} AS minute"]
-    valid = [f"{seconds} IS NOT NULL"]
+    valid = [f"{seconds} IS NOT NULL AND {dialect.is_finite(seconds)}"]
     if columns.component:
         select.append(f"{dialect.text(quoted_name(columns.component))} AS component")
     else:
@@ -75,7 +76,7 @@ def _kept_rows(dialect: Dialect, table: SqlTable, components: Sequence[Component
     if columns.latency and columns.latency.column:
         latency = latency_seconds(dialect, quoted_name(columns.latency.column), columns.latency.unit)
         select.append(f"{latency} AS latency")
-        valid.append(f"({latency} IS NULL OR {latency} >= 0)")
+        valid.append(f"({latency} IS NULL OR ({dialect.is_finite(latency)} AND {latency} >= 0))")
     else:
         select.append(f"{dialect.to_double('NULL')} AS latency")
     matches = ", ".join(quoted_text(c.match) for c in components)
