@@ -3,6 +3,7 @@ event-file reader folds them or DuckDB or chDB computes them from Parquet (or CS
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -227,3 +228,26 @@ def load_problems(path: Path) -> str:
     with pytest.raises(ReliabilityError) as raised:
         load_config(path)
     return str(raised.value)
+
+
+@pytest.mark.parametrize("dialect", [DuckDbDialect(), ClickHouseDialect()], ids=lambda d: d.name)
+def test_timestamps_of_a_timestamp_column_read_like_rfc3339_text(dialect: Dialect, tmp_path: Path) -> None:
+    table = events(5000)
+    micros = table.column("ts_ms").to_numpy() * 1000 + np.arange(table.num_rows) % 1000  # sub-millisecond
+    stamps = pa.array(micros, pa.timestamp("us", tz="UTC"))
+    text = pa.array([s.isoformat().replace("+00:00", "Z") for s in stamps.to_pylist()])
+    pq.write_table(table.drop(["ts_ms"]).append_column("time", stamps), tmp_path / "events.parquet")
+    pcsv.write_csv(table.drop(["ts_ms"]).append_column("time", text), tmp_path / "events.csv")
+    columns = replace(COLUMNS, timestamp="time", timestamp_format=TimestampFormat.RFC3339)
+    source = EventSource("events", (tmp_path / "events.csv",), None, columns, None, HERE)
+    accumulator = Accumulator(GRID, COMPONENTS, keep_latencies=True)
+    for chunk in read_events(source, [c.match for c in COMPONENTS], ReadReport("events")):
+        accumulator.add(chunk)
+    expected = accumulator.finish()
+    found = read_minute_state(
+        dialect, SqlTable((str(tmp_path / "events.parquet"),), "parquet", columns), COMPONENTS, GRID
+    )
+    for mine, theirs in zip(found.components, expected, strict=True):
+        assert np.array_equal(mine.slis["availability"].total, theirs.slis["availability"].total)
+        assert mine.latency.events.sum() == theirs.latency.minute.size
+    assert found.components[0].slis["availability"].total.sum() > 2000
