@@ -10,7 +10,6 @@ from reliability.config.model import Component, Config, EventSource, PrometheusS
 from reliability.core.accumulate import Accumulator, ComponentSeries, LatencySamples
 from reliability.core.counts import MinuteSeries
 from reliability.core.grid import MinuteGrid
-from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
 from reliability.telemetry import prometheus_api
 from reliability.telemetry.event_files import bytes_on_disk, read_events
 from reliability.telemetry.openmetrics_files import read_component_series
@@ -87,8 +86,10 @@ def load_telemetry(
             continue
         report = ReadReport(source.name)
         if isinstance(source, SqlSource):
-            raise _not_yet_folded(source)
-        if isinstance(source, EventSource):
+            with progress.task(f"querying {source.name}", 1) as task:
+                series.extend(_sql_series(source, components, grid, report))
+                task.advance(1)
+        elif isinstance(source, EventSource):
             with progress.task(f"reading {source.name}", bytes_on_disk(source)) as task:
                 series.extend(_event_series(source, components, grid, report, strict, task))
         elif isinstance(source, PrometheusSource):
@@ -114,10 +115,13 @@ def load_telemetry(
     return Telemetry(grid, series, reports)
 
 
-def _not_yet_folded(source: SqlSource) -> ReliabilityError:
-    """The engine gives per-minute latency buckets; the fold still keeps latencies one by one."""
-    return ReliabilityError(
-        f"source {source.name!r} ({source.origin.location()}): type sql is validated but not yet "
-        "evaluated; reliability.telemetry.sql.source.read_sql_source gives its per-minute state",
-        EXIT_INVALID_CONFIG,
-    )
+def _sql_series(
+    source: SqlSource, components: list[Component], grid: MinuteGrid, report: ReadReport
+) -> list[ComponentSeries]:
+    """The engine folds the events; only per-minute counts and latency buckets come back."""
+    from reliability.telemetry.sql import series  # the engines load lazily
+    from reliability.telemetry.sql import source as sql_source
+
+    state = sql_source.read_sql_source(source, components, grid)
+    report.used = sum(c.events for c in state.components)
+    return series.component_series(state, components)

@@ -3,6 +3,7 @@ event-file reader folds them or DuckDB or chDB computes them from Parquet (or CS
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -12,9 +13,10 @@ import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
-from support.configs import availability, component, latency, service, write_config
+from support.configs import availability, component, latency, service, slo, write_config
 from typer.testing import CliRunner
 
+from reliability import pipeline
 from reliability.cli import app
 from reliability.config import load_config
 from reliability.config.model import (
@@ -29,6 +31,7 @@ from reliability.config.model import (
     SqlSource,
     TimestampFormat,
 )
+from reliability.conventions import Stage
 from reliability.core.accumulate import Accumulator
 from reliability.core.grid import DAY, MinuteGrid
 from reliability.core.latency_buckets import bucket_index, micros_of
@@ -175,13 +178,7 @@ def sql_config(folder: Path, engine: str, pattern: str, **columns: Any) -> Path:
         "type": "sql",
         "engine": engine,
         "paths": [pattern],
-        "columns": {
-            "timestamp": {"column": "ts_ms", "format": "unix_ms"},
-            "component": "component",
-            "status": "status",
-            "latency": {"column": "latency_ms", "unit": "ms"},
-            **columns,
-        },
+        "columns": sql_columns(**columns),
     }
     slis = [availability(), latency("300ms", name="fast")]
     services = [service("shop", component("checkout", source="lake", slis=slis))]
@@ -208,13 +205,10 @@ def test_a_configured_sql_source_reads_like_the_event_file(
     assert np.array_equal(found.latency.events, expected.latency.events)
 
 
-def test_a_sql_source_is_validated_and_a_run_says_it_is_not_evaluated_yet(tmp_path: Path) -> None:
+def test_a_sql_source_is_validated(tmp_path: Path) -> None:
     pq.write_table(events(100), tmp_path / "events.parquet")
     ok = sql_config(tmp_path, "duckdb", "events.parquet")
     assert CliRunner().invoke(app, ["validate", str(ok)]).exit_code == 0
-    ran = CliRunner().invoke(app, ["run", str(ok), "--out", str(tmp_path / "out")])
-    assert ran.exit_code == 2 and "type sql is validated but not yet evaluated" in ran.output
-
     missing = load_problems(sql_config(tmp_path, "duckdb", "nothing-*.parquet"))
     assert "no file matches 'nothing-*.parquet'" in missing
     two_columns = load_problems(
@@ -222,6 +216,62 @@ def test_a_sql_source_is_validated_and_a_run_says_it_is_not_evaluated_yet(tmp_pa
     )
     assert "a sql source takes the latency from one column" in two_columns
     assert "engine" in load_problems(sql_config(tmp_path, "postgres", "events.parquet"))
+
+
+def sli_artifact(config_path: Path, out: Path) -> dict[str, Any]:
+    """The SLI stage's artifact of a run at the grid's end, without what names the inputs or the run."""
+    config = load_config(config_path)
+    options = pipeline.RunOptions(now=float(GRID.end), out_dir=out, until=Stage.SLI)
+    artifact = pipeline.run(config, options).artifacts[Stage.SLI].to_json()
+    return {
+        key: value
+        for key, value in artifact.items()
+        if key not in ("inputs", "header", "run_id", "config_files")
+    }
+
+
+@pytest.mark.parametrize("engine", ["duckdb", "chdb"])
+def test_a_run_from_a_sql_source_equals_the_run_from_the_event_file(
+    engine: str, files: dict[str, Path], tmp_path: Path
+) -> None:
+    slis = [availability(), latency("300ms", name="fast")]
+    slos = [slo("up", 99, window="1d"), slo("quick", 95, sli="fast", window="1d")]
+    services = [service("shop", component("checkout", *slos, source="lake", slis=slis))]
+    settings = {"history": "2d"}
+    events_file = {
+        "name": "lake",
+        "type": "events",
+        "paths": [str(files["csv"])],
+        "columns": sql_columns(),
+    }
+    sql = {
+        "name": "lake",
+        "type": "sql",
+        "engine": engine,
+        "paths": [str(files["parquet"])],
+        "columns": sql_columns(),
+    }
+    (tmp_path / "events").mkdir()
+    (tmp_path / "sql").mkdir()
+    from_file = sli_artifact(
+        write_config(tmp_path / "events", *services, sources=[events_file], settings=settings),
+        tmp_path / "out-events",
+    )
+    from_sql = sli_artifact(
+        write_config(tmp_path / "sql", *services, sources=[sql], settings=settings), tmp_path / "out-sql"
+    )
+    assert from_sql == from_file
+    assert '"p99_seconds"' in json.dumps(from_file) and '"by_status"' in json.dumps(from_file)
+
+
+def sql_columns(**columns: Any) -> dict[str, Any]:
+    return {
+        "timestamp": {"column": "ts_ms", "format": "unix_ms"},
+        "component": "component",
+        "status": "status",
+        "latency": {"column": "latency_ms", "unit": "ms"},
+        **columns,
+    }
 
 
 def load_problems(path: Path) -> str:

@@ -1,5 +1,6 @@
 """The `sql` source: the engine folds the events into per-minute state; only that state comes back.
 
 One small module per engine's dialect (duckdb_dialect, clickhouse_dialect); query.py writes the
-one query from the config with a dialect's expressions; state.py is the typed result.
+queries from the config with a dialect's expressions; state.py is the typed result, series.py
+turns it into the series and latency sketches the SLI stage reads.
 """

@@ -20,8 +20,9 @@ from reliability.telemetry.sql.table import SqlTable
 
 @dataclass(frozen=True)
 class MinuteQueries:
-    counts: str  # component, minute, then total_<i> and good_<i> for each of `slis`
+    counts: str  # component, minute, events, then total_<i> and good_<i> for each of `slis`
     buckets: str  # component, minute, bucket, events
+    bad_statuses: str  # component, minute, status, then bad_<i> for each of `slis`
     slis: tuple[Sli, ...]  # distinct SLI definitions, in column order
 
 
@@ -30,22 +31,26 @@ def minute_queries(
 ) -> MinuteQueries:
     slis = tuple(dict.fromkeys(sli for component in components for sli in component.slis))
     rows = _kept_rows(dialect, table, components, grid)
-    sums = []
+    sums = [f"{dialect.to_bigint('count(*)')} AS events"]
+    bads = []
     for number, sli in enumerate(slis):
         counted, good = _rule(dialect, sli)
         sums.append(f"{_count_if(dialect, counted)} AS total_{number}")
         sums.append(f"{_count_if(dialect, f'{counted} AND {good}')} AS good_{number}")
-    counts = (
-        f"WITH kept AS ({rows}) SELECT component, minute, {', '.join(sums) or '0 AS none'} "
-        "FROM kept GROUP BY component, minute"
+        bads.append(f"{_count_if(dialect, f'{counted} AND NOT ({good})')} AS bad_{number}")
+    kept = f"WITH kept AS ({rows}) SELECT component, minute"
+    counts = f"{kept}, {', '.join(sums)} FROM kept GROUP BY component, minute"
+    bad_statuses = (
+        f"{kept}, {dialect.to_bigint('status')} AS status, {', '.join(bads) or '0 AS none'} "
+        "FROM kept WHERE status IS NOT NULL GROUP BY component, minute, status"
     )
     bucket = dialect.bucket_index(whole_micros(dialect, "latency"))
     buckets = (
-        f"WITH kept AS ({rows}) SELECT component, minute, {bucket} AS bucket, "
+        f"{kept}, {bucket} AS bucket, "
         f"{dialect.to_bigint('count(*)')} AS events FROM kept WHERE latency IS NOT NULL "
         "GROUP BY component, minute, bucket"
     )
-    return MinuteQueries(counts, buckets, slis)
+    return MinuteQueries(counts, buckets, bad_statuses, slis)
 
 
 def _count_if(dialect: Dialect, condition: str) -> str:
@@ -68,6 +73,8 @@ def _kept_rows(dialect: Dialect, table: SqlTable, components: Sequence[Component
         status = dialect.to_double(quoted_name(columns.status))
         select.append(f"{status} AS status")
         valid.append(f"{status} IS NOT NULL AND {status} = floor({status}) AND {status} BETWEEN 100 AND 999")
+    else:
+        select.append(f"{dialect.to_double('NULL')} AS status")
     flag_column = columns.success or columns.error
     if flag_column:
         flag = dialect.to_boolean(quoted_name(flag_column))

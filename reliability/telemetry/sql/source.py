@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pyarrow as pa
 
-from reliability.config.model import Component, SqlSource
+from reliability.config.model import Component, Sli, SqlSource
 from reliability.core.counts import MinuteSeries
 from reliability.core.grid import MinuteGrid
 from reliability.telemetry.sql.clickhouse_dialect import ClickHouseDialect
@@ -32,10 +32,12 @@ def read_minute_state(
     queries = minute_queries(dialect, table, components, grid)
     counts = dialect.run(queries.counts)
     buckets = dialect.run(queries.buckets)
+    statuses = dialect.run(queries.bad_statuses)
     codes = {component.match: code for code, component in enumerate(components)}
     count_code = _codes(counts, codes)
     count_minute = _ints(counts, "minute")
     bucket_code = _codes(buckets, codes)
+    status_code = _codes(statuses, codes)
     result = []
     for code, component in enumerate(components):
         rows = count_code == code
@@ -50,8 +52,27 @@ def read_minute_state(
         latency = LatencyBuckets.of(
             _ints(buckets, "minute")[mine], _ints(buckets, "bucket")[mine], _ints(buckets, "events")[mine]
         )
-        result.append(ComponentMinutes(component.match, slis, latency))
+        events = int(_ints(counts, "events")[rows].sum())
+        bad = _bad_by_status(grid, statuses, status_code == code, component, queries.slis)
+        result.append(ComponentMinutes(component.match, slis, latency, bad, events))
     return MinuteState(grid, tuple(result))
+
+
+def _bad_by_status(
+    grid: MinuteGrid, table: pa.Table, rows: np.ndarray, component: Component, slis: tuple[Sli, ...]
+) -> dict[str, dict[int, np.ndarray]]:
+    """As the fold: for each status-rule availability SLI, bad events per minute of each status."""
+    minute, status = _ints(table, "minute")[rows], _ints(table, "status")[rows]
+    found: dict[str, dict[int, np.ndarray]] = {}
+    for sli in component.slis:
+        if sli.good is None or sli.good.success_flag:
+            continue
+        bad = _ints(table, f"bad_{slis.index(sli)}")[rows]
+        found[sli.name] = {
+            code: _per_minute(grid, minute[status == code], bad[status == code])
+            for code in np.unique(status[bad > 0]).tolist()
+        }
+    return found
 
 
 def _ints(table: pa.Table, name: str) -> np.ndarray:

@@ -8,7 +8,7 @@ each latency bucket of reliability.core.latency_buckets.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -51,6 +51,9 @@ class ComponentMinutes:
     match: str  # the component column's value
     slis: Mapping[str, MinuteSeries]  # by SLI name
     latency: LatencyBuckets
+    # Per status-rule SLI: bad events per minute, by status code (as the fold keeps them).
+    bad_by_status: Mapping[str, Mapping[int, Int64]] = field(default_factory=dict)
+    events: int = 0  # rows on the grid
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,16 @@ class MinuteState:
                         for name, series in mine.slis.items()
                     },
                     mine.latency.merged(theirs.latency),
+                    {
+                        name: _added(mine.bad_by_status.get(name, {}), theirs.bad_by_status.get(name, {}))
+                        for name in {*mine.bad_by_status, *theirs.bad_by_status}
+                    },
+                    mine.events + theirs.events,
                 )
                 for mine, theirs in zip(self.components, other.components, strict=True)
             ),
         )
+
+
+def _added(one: Mapping[int, Int64], other: Mapping[int, Int64]) -> dict[int, Int64]:
+    return {code: one.get(code, 0) + other.get(code, 0) for code in {*one, *other}}  # type: ignore[misc]
