@@ -1,8 +1,9 @@
 """Fold chunks of events into per-minute counts and latency histograms, in bounded memory.
 
-Memory is set by the grid (components x SLIs x minutes) and the latency histograms (see
-latency_sketch), not by the number of events. Only the exact mode, which keeps every latency for
-exact percentiles, grows with the events (about 12 bytes each).
+Memory is set by the grid (components x SLIs x minutes) and the latency histograms, which hold
+one cell per (time slot, component, bucket) seen, up to a bound set by the grid (see
+latency_sketch). Only the exact mode, which keeps every latency for exact percentiles, grows with
+every event (about 12 bytes each).
 """
 
 from __future__ import annotations

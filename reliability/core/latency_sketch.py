@@ -1,4 +1,4 @@
-"""Latency histograms per component and time slot, in memory set by time, never by events.
+"""Latency histograms per component and time slot, holding only the cells events fell in.
 
 Counts are kept in the log-linear buckets of latency_buckets. Percentiles are read over windows
 ending at the evaluation time, UTC days and UTC hours. A window of whole hours ending at `now`
@@ -10,12 +10,12 @@ is not whole hours would start inside an older part; it is read from the whole p
 reaches back up to 59 minutes further.) Every read therefore equals the merge of the per-minute
 histograms of the window.
 
-Memory: 8 bytes x components x (2 x hours + RECENT_MINUTES) x buckets, where hours is the grid's
-length rounded up and buckets the range from the lowest to the highest bucket any event fell in
-(plus up to SUB_BUCKETS of slack on each side, at most BUCKET_COUNT = 2,240). For 30 days and 10
-components with latencies between 1 ms and 10 s (about 850 buckets): 8 x 10 x (1,442 + 360) x 850
-= 123 MB, whatever the number of events; 323 MB at most for any latencies. Widening the range
-copies the arrays once, so the peak is briefly twice that.
+Only occupied cells are kept: one sorted int64 key (component, slot, bucket) and one int64 count
+each, so memory is 16 bytes x the (slot, component, bucket) triples that hold an event, plus the
+same per (recent minute, component, bucket). Each holds at most one cell per event, and at most
+components x (2 x hours + RECENT_MINUTES) x the buckets latencies fall in (2,240 at most), which
+few data ever fill. Each chunk's cells are merged into the sorted keys, copying them once, so the
+peak is briefly twice that plus the chunk.
 """
 
 from __future__ import annotations
@@ -78,64 +78,147 @@ def slot_of(minute: npt.NDArray[np.int64], minutes: int) -> npt.NDArray[np.int64
 
 
 @dataclass(frozen=True)
+class SparseCounts:
+    """Counts of occupied cells only: sorted keys (row x BUCKET_COUNT + bucket), one count each."""
+
+    keys: npt.NDArray[np.int64]
+    counts: Counts
+
+    def rows(self, first: int, end: int) -> SparseCounts:
+        """The cells of rows [first, end), keys unchanged."""
+        lo, hi = np.searchsorted(self.keys, [first * lb.BUCKET_COUNT, end * lb.BUCKET_COUNT])
+        return SparseCounts(self.keys[lo:hi], self.counts[lo:hi])
+
+    def added(self, keys: npt.NDArray[np.int64], times: Counts | None = None) -> SparseCounts:
+        """These counts with `times` more (one by default) per entry of `keys`: new cells inserted in
+        order, no re-sort."""
+        new, added = _summed(keys, times)
+        at = np.searchsorted(self.keys, new)
+        fresh = np.ones(new.size, np.bool_)
+        inside = at < self.keys.size
+        fresh[inside] = self.keys[at[inside]] != new[inside]
+        merged = np.insert(self.keys, at[fresh], new[fresh])
+        counts = np.insert(self.counts, at[fresh], 0)
+        counts[np.searchsorted(merged, new)] += added
+        return SparseCounts(merged, counts)
+
+    def by_bucket(self, lowest_bucket: int, width: int) -> Counts:
+        """Counts summed per bucket over every row, buckets from lowest_bucket on."""
+        bucket = self.keys % lb.BUCKET_COUNT - lowest_bucket
+        return _exact_sums(np.bincount(bucket, self.counts, minlength=width))
+
+    def per_row_and_bucket(
+        self, first_row: int, rows_per_group: int, lowest_bucket: int, width: int
+    ) -> Counts:
+        """(groups, width) counts: rows from first_row on in groups of rows_per_group, per bucket."""
+        row, bucket = np.divmod(self.keys, lb.BUCKET_COUNT)
+        group = (row - first_row) // rows_per_group
+        groups = int(group.max()) + 1 if group.size else 1
+        sums = np.bincount(group * width + bucket - lowest_bucket, self.counts, minlength=groups * width)
+        return _exact_sums(sums).reshape(groups, width)
+
+
+def _summed(keys: npt.NDArray[np.int64], times: Counts | None) -> tuple[npt.NDArray[np.int64], Counts]:
+    """The distinct keys, ascending, with the sum of `times` (or the number of entries) of each."""
+    if times is None:
+        new, count = np.unique(keys, return_counts=True)
+        return new, count.astype(np.int64)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = np.flatnonzero(np.append(True, ordered[1:] != ordered[:-1]))
+    return ordered[starts], np.add.reduceat(times[order], starts)
+
+
+def _exact_sums(sums: npt.NDArray[np.generic]) -> Counts:
+    """bincount's float sums of counts as integers: exact below 2**53 events."""
+    return np.asarray(sums, np.int64)
+
+
+EMPTY = SparseCounts(np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+
+@dataclass(frozen=True)
 class LatencySketch:
-    """One component's bucket counts: per hour part (slots) and per recent minute."""
+    """One component's bucket counts: per hour part (slots) and per recent minute, occupied cells only."""
 
     minutes: int  # the grid's length
     lowest_bucket: int
-    slots: npt.NDArray[np.int64]  # (2 x hours, buckets), see slot_starts
-    recent: npt.NDArray[np.int64]  # (RECENT_MINUTES, buckets), the grid's last minutes
+    width: int  # buckets in every read, from lowest_bucket on
+    slots: SparseCounts  # rows are slots, see slot_starts
+    recent: SparseCounts  # rows are the grid's last recent_minutes minutes
+    recent_minutes: int
 
     @property
     def first_recent_minute(self) -> int:
-        return self.minutes - len(self.recent)
+        return self.minutes - self.recent_minutes
 
     def between(self, first_minute: int, end_minute: int) -> Counts:
         """Bucket counts of the minutes [first_minute, end_minute)."""
         first, end = max(0, first_minute), min(end_minute, self.minutes)
         if first >= end:
-            return np.zeros(self.slots.shape[1], np.int64)
+            return np.zeros(self.width, np.int64)
         starts = slot_starts(self.minutes)
         ends = np.append(starts[1:], self.minutes)
         whole_from = int(np.searchsorted(starts, first, side="left"))
         whole_to = int(np.searchsorted(ends, end, side="right"))
         if whole_from >= whole_to:
             return self._minutes(first, end)
-        inner = self.slots[whole_from:whole_to].sum(axis=0)
+        inner = self._read(self.slots.rows(whole_from, whole_to))
         counts: Counts = inner + self._minutes(first, int(starts[whole_from]))
         return counts + self._minutes(int(ends[whole_to - 1]), end)
+
+    def _read(self, cells: SparseCounts) -> Counts:
+        return cells.by_bucket(self.lowest_bucket, self.width)
 
     def _minutes(self, first: int, end: int) -> Counts:
         """Counts of minutes within one slot: per minute when recent, else the whole slot."""
         if first >= end:
-            return np.zeros(self.slots.shape[1], np.int64)
+            return np.zeros(self.width, np.int64)
         if first >= self.first_recent_minute:
             offset = self.first_recent_minute
-            return np.asarray(self.recent[first - offset : end - offset].sum(axis=0), np.int64)
-        return np.asarray(self.slots[int(slot_of(np.array(first), self.minutes))], np.int64)
+            return self._read(self.recent.rows(first - offset, end - offset))
+        slot = int(slot_of(np.array(first), self.minutes))
+        return self._read(self.slots.rows(slot, slot + 1))
 
     def hourly(self, first_minute: int) -> tuple[npt.NDArray[np.int64], Counts]:
         """(hour index, counts per hour) of the hours from first_minute's on; that hour from it."""
         first = max(0, min(first_minute, self.minutes - 1))
         first_hour = first // MINUTES_PER_HOUR
-        hours = self.slots.reshape(-1, 2, self.slots.shape[1])[first_hour:].sum(axis=1)
+        count = -(-self.minutes // MINUTES_PER_HOUR) - first_hour
+        cells = self.slots.rows(2 * first_hour, 2 * (first_hour + count))
+        hours = np.zeros((count, self.width), np.int64)
+        read = cells.per_row_and_bucket(2 * first_hour, 2, self.lowest_bucket, self.width)
+        hours[: len(read)] = read
         hours[0] = self.between(first, (first_hour + 1) * MINUTES_PER_HOUR)
-        return np.arange(first_hour, first_hour + len(hours)), hours
+        return np.arange(first_hour, first_hour + count), hours
 
 
 @dataclass
 class LatencyFold:
-    """Bucket counts of every component, grown chunk by chunk.
+    """Bucket counts of every component, grown chunk by chunk, occupied cells only.
 
-    Arrays are (time, component code, bucket): a chunk in time order touches a narrow band of them.
+    Slot cells are keyed (component x slots + slot) x BUCKET_COUNT + bucket, recent ones the same
+    with recent minutes for slots, so one component's cells are one sorted run.
     """
 
     components: int
     minutes: int
     recent_minutes: int = RECENT_MINUTES
-    _lowest: int = 0
-    _slots: Counts = field(default_factory=lambda: np.zeros((0, 0, 0), np.int64))
-    _recent: Counts = field(default_factory=lambda: np.zeros((0, 0, 0), np.int64))
+    _slots: SparseCounts = field(default=EMPTY)
+    _recent: SparseCounts = field(default=EMPTY)
+
+    @property
+    def _slot_count(self) -> int:
+        return 2 * -(-self.minutes // MINUTES_PER_HOUR)
+
+    @property
+    def _recent_count(self) -> int:
+        return min(self.recent_minutes, self.minutes)
+
+    @property
+    def cells(self) -> int:
+        """Occupied (slot, component, bucket) cells held, slots and recent minutes together."""
+        return self._slots.keys.size + self._recent.keys.size
 
     def add(
         self,
@@ -144,51 +227,38 @@ class LatencyFold:
         seconds: npt.NDArray[np.float64],
     ) -> None:
         """Count latencies (in seconds) of events at grid minutes (all within the grid)."""
+        if minute.size:
+            self.add_buckets(component, minute, lb.bucket_index(lb.micros_of(seconds)).astype(np.int64))
+
+    def add_buckets(
+        self,
+        component: npt.NDArray[np.int64],
+        minute: npt.NDArray[np.int64],
+        bucket: npt.NDArray[np.int64],
+        events: Counts | None = None,
+    ) -> None:
+        """Count `events` (one each by default) per (component, grid minute, bucket index)."""
         if not minute.size:
             return
-        bucket = lb.bucket_index(lb.micros_of(seconds))
-        self._cover(int(bucket.min()), int(bucket.max()))
-        width = self._slots.shape[2]
-        offset = bucket - self._lowest
-        _count_into(
-            self._slots, (slot_of(minute, self.minutes) * self.components + component) * width + offset
-        )
-        recent_from = self.minutes - self._recent.shape[0]
+        row = component * self._slot_count + slot_of(minute, self.minutes)
+        self._slots = self._slots.added(row * lb.BUCKET_COUNT + bucket, events)
+        recent_from = self.minutes - self._recent_count
         recent = minute >= recent_from
         if recent.any():
-            rows = (minute[recent] - recent_from) * self.components + component[recent]
-            _count_into(self._recent, rows * width + offset[recent])
-
-    def _cover(self, lowest: int, highest: int) -> None:
-        """Widen the bucket range to hold [lowest, highest], with slack for later chunks."""
-        old_lo, old_width = self._lowest, self._slots.shape[2]
-        if old_width and old_lo <= lowest and highest < old_lo + old_width:
-            return
-        if old_width:
-            lowest, highest = min(lowest, old_lo), max(highest, old_lo + old_width - 1)
-        lowest = max(0, lowest - lb.SUB_BUCKETS)
-        highest = min(lb.BUCKET_COUNT - 1, highest + lb.SUB_BUCKETS)
-        at = slice(old_lo - lowest, old_lo - lowest + old_width)
-        hours = -(-self.minutes // MINUTES_PER_HOUR)
-        recent = min(self.recent_minutes, self.minutes)
-        slots = np.zeros((2 * hours, self.components, highest - lowest + 1), np.int64)
-        kept = np.zeros((recent, self.components, highest - lowest + 1), np.int64)
-        if old_width:
-            slots[:, :, at], kept[:, :, at] = self._slots, self._recent
-        self._lowest, self._slots, self._recent = lowest, slots, kept
+            row = component[recent] * self._recent_count + minute[recent] - recent_from
+            late = None if events is None else events[recent]
+            self._recent = self._recent.added(row * lb.BUCKET_COUNT + bucket[recent], late)
 
     def sketch(self, code: int) -> LatencySketch:
-        if not self._slots.shape[2]:
-            self._cover(0, 0)
-        return LatencySketch(self.minutes, self._lowest, self._slots[:, code], self._recent[:, code])
+        slots = _component_run(self._slots, code, self._slot_count)
+        recent = _component_run(self._recent, code, self._recent_count)
+        buckets = np.concatenate([slots.keys, recent.keys]) % lb.BUCKET_COUNT
+        lowest, highest = (int(buckets.min()), int(buckets.max())) if buckets.size else (0, 0)
+        return LatencySketch(self.minutes, lowest, highest - lowest + 1, slots, recent, self._recent_count)
 
 
-def _count_into(target: Counts, flat: npt.NDArray[np.int64]) -> None:
-    """target.flat[flat] += 1 per entry: a bincount over the touched span, or a sort when sparse."""
-    cells = target.reshape(-1)
-    lo, hi = int(flat.min()), int(flat.max())
-    if hi - lo < 4 * flat.size + 65536:
-        cells[lo : hi + 1] += np.bincount(flat - lo, minlength=hi - lo + 1)
-    else:
-        keys, counts = np.unique(flat, return_counts=True)
-        cells[keys] += counts
+def _component_run(cells: SparseCounts, code: int, rows_per_component: int) -> SparseCounts:
+    """One component's cells, keyed by row within the component (slot or recent minute)."""
+    first = code * rows_per_component
+    run = cells.rows(first, first + rows_per_component)
+    return SparseCounts(run.keys - first * lb.BUCKET_COUNT, run.counts)

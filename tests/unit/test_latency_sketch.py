@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from reliability.core import latency_buckets as lb
-from reliability.core.latency_sketch import LatencyFold, LatencySketch, percentiles_of
+from reliability.core.latency_sketch import (
+    RECENT_MINUTES,
+    LatencyFold,
+    LatencySketch,
+    percentiles_of,
+    slot_of,
+)
 from reliability.core.percentiles import PERCENTILE_KEYS, PERCENTILES, nearest_rank_index, summarize
 
 # Latencies up to a day: far below MAX_MICROS, where the last bucket would hold everything longer.
@@ -99,7 +105,7 @@ def test_every_window_ending_now_day_and_hour_equals_the_merge_of_its_minutes(
 
     def merged(first: int, end: int) -> npt.NDArray[np.int64]:
         inside = (minute >= first) & (minute < end)
-        return bucket_counts(seconds[inside])[sketch.lowest_bucket :][: sketch.slots.shape[1]]
+        return bucket_counts(seconds[inside])[sketch.lowest_bucket :][: sketch.width]
 
     for length in (1, 5, 30, 60, 90, 120, 359, 360, 6 * 60, 1440, 1500, 2 * 1440, 10 * 1440):
         first = max(0, minutes - length)
@@ -137,3 +143,43 @@ def test_a_long_window_that_is_not_whole_hours_reads_whole_hour_parts() -> None:
 def test_no_events_read_as_no_data() -> None:
     sketch = fold_of(np.zeros(0, np.int64), np.zeros(0), 600)
     assert percentiles_of(sketch.between(0, 600), sketch.lowest_bucket).count == 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 5), st.integers(1, 2000), st.integers(1, 6), st.integers(0, 2**32 - 1))
+def test_the_fold_holds_one_cell_per_distinct_slot_component_and_bucket_seen(
+    components: int, events: int, chunks: int, seed: int
+) -> None:
+    minutes = 1440 + 7 * 60 + 25
+    rng = np.random.default_rng(seed)
+    component = rng.integers(0, components, events)
+    minute = rng.integers(0, minutes, events)
+    seconds = rng.lognormal(np.log(0.05), 1.0, events)
+    fold = LatencyFold(components, minutes)
+    for rows in np.array_split(np.arange(events), chunks):
+        fold.add(component[rows], minute[rows], seconds[rows])
+    bucket = lb.bucket_index(lb.micros_of(seconds))
+    slots = {*zip(slot_of(minute, minutes).tolist(), component.tolist(), bucket.tolist(), strict=True)}
+    recent = minute >= minutes - RECENT_MINUTES
+    recent_minutes = {
+        *zip(minute[recent].tolist(), component[recent].tolist(), bucket[recent].tolist(), strict=True)
+    }
+    assert fold.cells == len(slots) + len(recent_minutes) <= events + recent.sum()
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 300), st.integers(0, 2**32 - 1))
+def test_counts_of_buckets_add_as_that_many_single_events(rows: int, seed: int) -> None:
+    minutes = 1440 + 13
+    rng = np.random.default_rng(seed)
+    component, minute = rng.integers(0, 3, rows), rng.integers(0, minutes, rows)
+    bucket, events = rng.integers(0, lb.BUCKET_COUNT, rows), rng.integers(1, 5, rows)
+    weighted, single = LatencyFold(3, minutes), LatencyFold(3, minutes)
+    weighted.add_buckets(component, minute, bucket, events)
+    single.add_buckets(*(np.repeat(a, events) for a in (component, minute, bucket)))
+    for code in range(3):
+        a, b = weighted.sketch(code), single.sketch(code)
+        assert (a.lowest_bucket, a.width) == (b.lowest_bucket, b.width)
+        assert np.array_equal(a.between(0, minutes), b.between(0, minutes))
+        assert np.array_equal(a.between(minutes - 7, minutes), b.between(minutes - 7, minutes))
+        assert np.array_equal(a.hourly(0)[1], b.hourly(0)[1])

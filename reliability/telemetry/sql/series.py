@@ -8,7 +8,7 @@ import numpy as np
 
 from reliability.config.model import Component
 from reliability.core.accumulate import ComponentSeries, LatencySamples
-from reliability.core.latency_sketch import RECENT_MINUTES, LatencySketch, slot_of
+from reliability.core.latency_sketch import LatencyFold, LatencySketch
 from reliability.telemetry.sql.state import LatencyBuckets, MinuteState
 
 
@@ -28,14 +28,6 @@ def component_series(state: MinuteState, components: Sequence[Component]) -> lis
 
 def latency_sketch(buckets: LatencyBuckets, minutes: int) -> LatencySketch:
     """The sketch the in-process fold would have built from the same events."""
-    lowest = int(buckets.bucket.min()) if buckets.bucket.size else 0
-    width = int(buckets.bucket.max()) - lowest + 1 if buckets.bucket.size else 1
-    hours = -(-minutes // 60)
-    slots = np.zeros(2 * hours * width, np.int64)
-    np.add.at(slots, slot_of(buckets.minute, minutes) * width + buckets.bucket - lowest, buckets.events)
-    recent_from = minutes - min(RECENT_MINUTES, minutes)
-    recent = np.zeros((minutes - recent_from) * width, np.int64)
-    late = buckets.minute >= recent_from
-    at = (buckets.minute[late] - recent_from) * width + buckets.bucket[late] - lowest
-    np.add.at(recent, at, buckets.events[late])
-    return LatencySketch(minutes, lowest, slots.reshape(2 * hours, width), recent.reshape(-1, width))
+    fold = LatencyFold(1, minutes)
+    fold.add_buckets(np.zeros(buckets.minute.size, np.int64), buckets.minute, buckets.bucket, buckets.events)
+    return fold.sketch(0)
