@@ -172,6 +172,12 @@ def _attributions(measured: SloMeasurements) -> dict[str, AttributionRecord]:
     return result
 
 
+def _with_window(rate_items: list[Measurement], window_item: Measurement) -> list[Measurement]:
+    """The burn-rate windows and the SLO window, which is listed once when it is one of them (a 1h SLO)."""
+    listed = {m.window for m in rate_items}
+    return rate_items if window_item.window in listed else [*rate_items, window_item]
+
+
 def _in_measured_order(measured: SloMeasurements, names: set[str]) -> list[str]:
     ordered = [m.window for m in measured.measurements if m.window in names]
     return list(dict.fromkeys(ordered))
@@ -230,7 +236,9 @@ def _slo_budget(
         hours=measured.window.hours,
         budget_fraction=budget_fraction(objective),
         budget=_budget_figures(budget),
-        burn_rates=tuple(_burn_rate_entry(m, objective, rates) for m in [*rate_items, window_item]),
+        burn_rates=tuple(
+            _burn_rate_entry(m, objective, rates) for m in _with_window(rate_items, window_item)
+        ),
         current_burn_window=CURRENT_BURN_WINDOW,
         current_burn_rate=current.value,
         current_burn_unbounded=current.unbounded,
