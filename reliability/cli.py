@@ -81,7 +81,26 @@ def load_command(name: str) -> Command:
     """Import the command's module and build the command its register() adds to a typer app."""
     own_app = typer.Typer(rich_markup_mode=PLAIN_HELP)
     importlib.import_module(COMMANDS[name].module).register(own_app)
-    return typer.main.get_group(own_app).commands[name]
+    command = typer.main.get_group(own_app).commands[name]
+    _name_values(command)
+    return command
+
+
+# What --help writes after an option that takes a value and has no metavar of its own, by value type;
+# typer's default spells the Python type (<str>, <list[str]>, <bool>), which reads as code, not help.
+VALUE_WORDS = {"path": "PATH", "int": "N", "float": "NUMBER", "bool": "BOOLEAN"}
+
+
+def _name_values(command: Command) -> None:
+    for param in command.params:
+        described = getattr(param, "type_descriptor", None)
+        flag = getattr(param, "is_flag", False) or getattr(param, "count", False)
+        if param.metavar is not None or flag or not param.name or described is None or described.is_choice:
+            continue
+        type_name = "path" if described.is_path else getattr(described.annotation, "__name__", "")
+        param.metavar = VALUE_WORDS.get(type_name, param.name.upper())
+    for sub in getattr(command, "commands", {}).values():
+        _name_values(sub)
 
 
 class LazyCommands(TyperGroup):
