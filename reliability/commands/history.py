@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,6 +33,23 @@ def since_epoch(text: str, now: float) -> float:
         raise ReliabilityError(
             f"--since: {text!r} is neither an RFC 3339 time nor a duration such as 7d", EXIT_INVALID_CONFIG
         ) from None
+
+
+def _evaluated_epoch(run: dict[str, Any]) -> float:
+    return parse_rfc3339(run["evaluated_at"]).timestamp()
+
+
+def _reference_epoch(now: str | None, runs: list[dict[str, Any]]) -> float:
+    """What `--since 7d` counts back from: --now, else the latest run's evaluation time.
+
+    Runs pinned to another evaluation time (a replay, the example) are judged by their own clock.
+    """
+    if now is None:
+        return max(_evaluated_epoch(run) for run in runs)
+    try:
+        return parse_rfc3339(now).timestamp()
+    except ValueError as exc:
+        raise ReliabilityError(f"--now: {exc}", EXIT_INVALID_CONFIG) from None
 
 
 # Alert and policy states as the ledger records them; other (user-named) policy states stay plain.
@@ -77,7 +93,16 @@ def history(
         typer.Option(
             "--since",
             metavar="TIME",
-            help="Only runs evaluated at or after this RFC 3339 time, or this long ago (e.g. 7d).",
+            help="Only runs evaluated at or after this RFC 3339 time, or this long before --now (e.g. 7d).",
+        ),
+    ] = None,
+    now: Annotated[
+        str | None,
+        typer.Option(
+            "--now",
+            metavar="TIME",
+            help="The moment a --since duration counts back from, RFC 3339 "
+            "(default: the latest recorded run's evaluation time, not the clock).",
         ),
     ] = None,
     output: FormatOption = OutputFormat.TABLE,
@@ -89,10 +114,11 @@ def history(
     the error budget left, the alert state and the budget policy state.
     """
     with reporting_errors(verbose):
-        # The clock is read here, at the edge, and only to turn a duration into a time.
-        cutoff = None if since is None else since_epoch(since, datetime.now(UTC).timestamp())
         with Ledger.open(ledger, create=False) as book:
-            runs = book.history(slo=slo, since_epoch=cutoff)
+            runs = book.history(slo=slo)
+        if since is not None and runs:
+            cutoff = since_epoch(since, _reference_epoch(now, runs))
+            runs = [run for run in runs if _evaluated_epoch(run) >= cutoff]
         if output is OutputFormat.JSON:
             echo_json({"ledger": str(ledger), "runs": runs})
             return
