@@ -42,7 +42,7 @@ def _sla_cell(entry: SloBudget | UnjudgedBudget, sla: SlaCompliance | None) -> s
         if item.status == "breached":
             credit = item.current.credit_percent
             return "BREACHED" + (f" ({credit:g}% credit)" if credit else "")
-        return "no data" if item.status == "no_data" else "met"
+        return item.status if item.status == "no_data" else "met"
     return "-"
 
 
@@ -60,7 +60,7 @@ def _row(entry: SloBudget | UnjudgedBudget, target: SloTarget, sla: SlaComplianc
             objective_text,
             "no data",
             "no data",
-            "NO DATA",
+            "no_data",
             entry.policy.state if isinstance(entry, SloBudget) else "no_data",
             _sla_cell(entry, sla),
         )
@@ -73,9 +73,9 @@ def _row(entry: SloBudget | UnjudgedBudget, target: SloTarget, sla: SlaComplianc
         remaining = f"EXHAUSTED ({remaining})"
     rate = entry.current_burn_rate
     burn = "no data" if rate is None else f"{rate:.2f}x"
-    alert = {"page": "PAGE", "ticket": "ticket", "ok": "ok", "no_data": "NO DATA"}[entry.alert.state]
+    # Alert and policy states are printed as the artifacts, the ledger and hook triggers name them.
+    alert = entry.alert.state
     policy = entry.policy.state
-    policy = policy.upper() if policy == "freeze" else policy
     return SummaryRow(
         entry.service, slo_name, sli, objective_text, remaining, burn, alert, policy, _sla_cell(entry, sla)
     )
@@ -169,9 +169,9 @@ def notes(artifacts: Mapping[Stage, Artifact]) -> list[str]:
     return lines
 
 
-# The words _row writes, and the state each stands for (a terminal colours and marks them).
-_ALERT_STATES = {"PAGE": State.PAGE, "ticket": State.TICKET, "ok": State.OK, "NO DATA": State.NO_DATA}
-_POLICY_STATES = {"FREEZE": State.FREEZE, "warn": State.WARN, "ok": State.OK, "no_data": State.NO_DATA}
+# The state names _row writes, and the state each stands for (a terminal colours and marks them).
+_ALERT_STATES = {s.value: s for s in (State.PAGE, State.TICKET, State.OK, State.NO_DATA)}
+_POLICY_STATES = {s.value: s for s in (State.FREEZE, State.WARN, State.OK, State.NO_DATA)}
 
 
 def _budget_state(text: str) -> State | None:
@@ -183,7 +183,7 @@ def _budget_state(text: str) -> State | None:
 def _sla_state(text: str) -> State | None:
     if text.startswith("BREACHED"):
         return State.BREACHED
-    return {"met": State.MET, "no data": State.NO_DATA}.get(text)
+    return {"met": State.MET, "no_data": State.NO_DATA}.get(text)
 
 
 def table(table_rows: list[SummaryRow]) -> Table:

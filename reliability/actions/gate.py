@@ -121,23 +121,18 @@ def _sla_text(entry: SloBudget, sla_artifact: SlaCompliance) -> str:
     return ", ".join(texts) or "-"
 
 
-def _marker(state: str) -> str:
-    """Plain-text markers that stand out where they matter: ok stays quiet, the rest shout."""
-    return "ok" if state == "ok" else state.replace("_", " ").upper()
-
-
 def _slo_verdict(entry: SloBudget | UnjudgedBudget, sla_artifact: SlaCompliance) -> SloVerdict:
     verdict, reasons = _judge(entry)
     if isinstance(entry, UnjudgedBudget):
-        return SloVerdict(entry.slo, verdict, _marker("no_data"), "no data", "no data", "-", reasons)
+        return SloVerdict(entry.slo, verdict, "no_data", "no data", "no data", "-", reasons)
     budget = entry.budget
     left = percent(budget.remaining_ratio, 1)
     return SloVerdict(
         slo=entry.slo,
         verdict=verdict,
-        policy=_marker(entry.policy.state),
+        policy=entry.policy.state,
         budget_left=f"EXHAUSTED ({left})" if budget.exhausted else left,
-        alert=_marker(entry.alert.state),
+        alert=entry.alert.state,
         sla=_sla_text(entry, sla_artifact),
         reasons=reasons,
     )

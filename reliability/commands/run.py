@@ -18,7 +18,7 @@ from reliability.report import html as report_html
 from reliability.terminal import progress
 from reliability.terminal.options import ConfigPathArgument, FormatOption, QuietOption, VerboseOption
 from reliability.terminal.output import OutputFormat, echo_json, echo_table
-from reliability.terminal.table import render_markdown
+from reliability.terminal.table import markdown_bullets, render_markdown
 from reliability.timefmt import format_rfc3339
 
 
@@ -125,14 +125,19 @@ def run(
             )
             return
         typer.echo(f"evaluated at {format_rfc3339(result.sli.header.evaluated_at)}")
-        if table_rows and output is OutputFormat.MARKDOWN:
-            typer.echo(render_markdown(summary.table(table_rows)))
-        elif table_rows:
+        notes = [
+            *summary.notes(result.artifacts),
+            "wrote " + ", ".join(str(p) for p in result.written),
+            *exported,
+        ]
+        if output is OutputFormat.MARKDOWN:
+            # Blank lines keep the table, and the list after it, separate blocks.
+            table_text = render_markdown(summary.table(table_rows)) + "\n\n" if table_rows else ""
+            typer.echo("\n" + table_text + markdown_bullets(notes))
+            return
+        if table_rows:
             echo_table(summary.table(table_rows))
-        for line in summary.notes(result.artifacts):
-            typer.echo(line)
-        typer.echo("wrote " + ", ".join(str(p) for p in result.written))
-        for line in exported:
+        for line in notes:
             typer.echo(line)
 
 

@@ -12,18 +12,11 @@ from reliability.terminal.table import render_markdown as markdown_table
 MARKERS = {Verdict.PASS: "PASS", Verdict.STOP: "STOP", Verdict.UNDECIDED: "NO DECISION"}
 COLUMNS = ("SLO", "VERDICT", "POLICY", "BUDGET LEFT", "ALERT", "SLA")
 VERDICT_STATES = {Verdict.PASS: State.PASS, Verdict.STOP: State.STOP, Verdict.UNDECIDED: State.UNDECIDED}
-# The markers reliability.actions.gate writes (_marker, _sla_text), and the state each stands for.
+# The state names reliability.actions.gate writes (the artifacts' own, as `run` prints them).
 MARKER_STATES = {
-    "ok": State.OK,
-    "WARN": State.WARN,
-    "FREEZE": State.FREEZE,
-    "PAGE": State.PAGE,
-    "TICKET": State.TICKET,
-    "NO DATA": State.NO_DATA,
-    "met": State.MET,
-    "no_data": State.NO_DATA,
-    "no data": State.NO_DATA,
-}
+    s.value: s
+    for s in (State.OK, State.WARN, State.FREEZE, State.PAGE, State.TICKET, State.NO_DATA, State.MET)
+} | {"no data": State.NO_DATA}
 
 
 def _cell(text: str) -> Cell:

@@ -28,7 +28,9 @@ ATTRIBUTION_DIMENSIONS = ("dependency", "component", "status", "day", "hour")
 # Cell text -> status class. The text itself is the marker; the colour only repeats it.
 _STATUS_CLASSES = {
     "PAGE": "bad",
+    "page": "bad",
     "FREEZE": "bad",
+    "freeze": "bad",
     "ticket": "warn",
     "warn": "warn",
     "NO DATA": "unknown",

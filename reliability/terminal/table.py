@@ -74,3 +74,14 @@ def render_markdown(table: Table) -> str:
     rows = [line(table.headers), line(["---"] * len(table.headers))]
     rows += [line(row) for row in table.text_rows()]
     return "\n".join(rows)
+
+
+def markdown_bullets(lines: Sequence[str]) -> str:
+    """Lines as a markdown list, one bullet each; a line indented two spaces is a sub-bullet."""
+    bullets = []
+    for line in lines:
+        nested = line.startswith("  ")
+        text = line.strip().replace("\n", " ")
+        text = "\\" + text if text[:1] in "*-+#>" else text  # a leading marker would start other markup
+        bullets.append(("  - " if nested else "- ") + text)
+    return "\n".join(bullets)

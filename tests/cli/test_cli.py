@@ -82,7 +82,7 @@ def test_run_json_summary(tmp_path: Path, example_config: Path) -> None:
     data = json.loads(result.stdout)
     assert data["evaluated_at"] == "2026-11-05T12:00:00Z"
     states = {row["slo"]: row["alert"] for row in data["slos"]}
-    assert states["checkout-availability"] == "PAGE"
+    assert states["checkout-availability"] == "page"
     assert [Path(p).name for p in data["artifacts"]][-1] == "manifest.json"  # published last
     assert len(data["artifacts"]) == 5
 
@@ -160,7 +160,7 @@ def test_run_markdown_summary(tmp_path: Path, example_config: Path) -> None:
     lines = result.stdout.splitlines()
     header = next(i for i, line in enumerate(lines) if line.startswith("| SERVICE |"))
     assert lines[header + 1].startswith("| --- |")
-    assert any("| checkout-availability |" in line and "| PAGE |" in line for line in lines)
+    assert any("| checkout-availability |" in line and "| page |" in line for line in lines)
 
 
 def test_a_reader_that_leaves_early_is_not_an_internal_error(example_config: Path) -> None:

@@ -77,7 +77,7 @@ def test_exhausted_budget(fresh_run: tuple[Any, Path]) -> None:
 def test_fast_burn_pages(fresh_run: tuple[Any, Path]) -> None:
     done, folder = fresh_run
     row = table(done.stdout)["checkout-availability"]
-    assert row["ALERT"] == "PAGE"
+    assert row["ALERT"] == "page"
     assert not row["BUDGET LEFT"].startswith("EXHAUSTED")
     entry = budgets(folder)["orders/checkout-availability"]
     fired = [
@@ -100,13 +100,13 @@ def test_latency_only(fresh_run: tuple[Any, Path]) -> None:
     rows = table(done.stdout)
     assert rows["search-availability"]["ALERT"] == "ok"
     assert rows["search-latency"]["BUDGET LEFT"].startswith("EXHAUSTED")
-    assert rows["search-latency"]["ALERT"] in {"ticket", "PAGE"}
+    assert rows["search-latency"]["ALERT"] in {"ticket", "page"}
 
 
 def test_gap_is_no_data(fresh_run: tuple[Any, Path]) -> None:
     done, folder = fresh_run
     row = table(done.stdout)["recommendations-availability"]
-    assert row["ALERT"] == "NO DATA"
+    assert row["ALERT"] == "no_data"
     assert row["BURN (1h)"] == "no data"
     assert row["SLI"].endswith("*")  # the window has gaps, noted under the table
     assert "* storefront/recommendations-availability: data in" in done.stdout
@@ -133,8 +133,8 @@ def test_generator_is_deterministic(tmp_path: Path, repo: Path) -> None:
 def test_the_deeper_slos_of_the_example(fresh_run: tuple[Any, Path]) -> None:
     done, folder = fresh_run
     rows = table(done.stdout)
-    assert rows["order-journey"]["ALERT"] == "PAGE"  # a composite pages when checkout does
-    assert rows["checkout-good-minutes"]["ALERT"] == "PAGE"
+    assert rows["order-journey"]["ALERT"] == "page"  # a composite pages when checkout does
+    assert rows["checkout-good-minutes"]["ALERT"] == "page"
     assert rows["gateway-availability"]["ALERT"] == "ok"  # measured from OpenMetrics counters
     assert rows["gateway-latency"]["POLICY"] == "ok"
     entries = budgets(folder)

@@ -178,7 +178,7 @@ def test_json_for_machines(example_run: Path, budgets: dict[str, Any]) -> None:
     by_slo = {s["slo"]: s for s in data["slos"]}
     assert len(by_slo) == len(budgets["slos"])
     payments = by_slo["orders/payments-availability"]
-    assert payments["policy"] == "FREEZE" and payments["budget_left"].startswith("EXHAUSTED")
+    assert payments["policy"] == "freeze" and payments["budget_left"].startswith("EXHAUSTED")
     assert any(reason.startswith("budget exhausted") for reason in payments["reasons"])
 
 
@@ -193,7 +193,7 @@ def test_markdown_for_a_job_summary(example_run: Path, budgets: dict[str, Any]) 
     assert len(rows) == len(budgets["slos"])
     assert all(row.count(" | ") == 6 for row in rows)  # reasons never break the table
     checkout = next(row for row in rows if row.startswith("| orders/checkout-availability |"))
-    assert "| STOP | FREEZE |" in checkout and "policy freeze by rules[1]" in checkout
+    assert "| STOP | freeze |" in checkout and "policy freeze by rules[1]" in checkout
     assert result.stdout.isascii()  # markers, not emoji
 
 

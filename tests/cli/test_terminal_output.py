@@ -115,8 +115,8 @@ def test_run_summary_is_coloured_when_forced_and_plain_when_piped(tmp_path: Path
     assert any(line.startswith("orders      checkout-availability") for line in piped.stdout.splitlines())
     forced = CliRunner().invoke(app, args, env=PLAIN_ENV | {"FORCE_COLOR": "1"})
     assert forced.exit_code == 0, forced.output
-    assert "\x1b[1;31m✖ PAGE" in forced.stdout and "\x1b[1;31m✖ EXHAUSTED (-134.0%)" in forced.stdout
-    assert "∅ NO DATA" in forced.stdout and "■ FREEZE" in forced.stdout
+    assert "\x1b[1;31m✖ page" in forced.stdout and "\x1b[1;31m✖ EXHAUSTED (-134.0%)" in forced.stdout
+    assert "∅ no_data" in forced.stdout and "■ freeze" in forced.stdout
     assert forced.stderr == ""  # FORCE_COLOR asks for colour, not for progress bars in a log
     # Everything but the table is the same text.
     assert forced.stdout.splitlines()[0] == piped.stdout.splitlines()[0]
