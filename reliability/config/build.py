@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import glob
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jsonschema
+from jsonschema.exceptions import ValidationError
 
 from reliability.config.defaults import BUILTIN_WINDOW_SETS, DEFAULT_WINDOW_SET
 from reliability.config.limits import (
@@ -63,6 +64,8 @@ from reliability.config.model import (
     WebhookSpec,
     field_default,
 )
+from reliability.config.salvage import mentions, without_items
+from reliability.config.schema_messages import SchemaMessage, describe, did_you_mean, without_moot
 from reliability.config.yaml_source import KeyPath, YamlDocument, load_yaml
 from reliability.durations import parse_duration
 from reliability.errors import ConfigError, Problem
@@ -105,19 +108,24 @@ def _format_key_path(key_path: KeyPath) -> str:
 _RELEVANCE = jsonschema.exceptions.by_relevance(weak=frozenset({"anyOf", "oneOf", "const"}))
 
 
-def _schema_problems(doc: YamlDocument, validator: jsonschema.Draft202012Validator) -> list[Problem]:
-    problems = []
-    for error in validator.iter_errors(doc.data):
-        # For oneOf/anyOf the deepest sub-error says what is actually wrong.
-        detail = jsonschema.exceptions.best_match(error.context, key=_RELEVANCE) if error.context else error
-        key_path = tuple(detail.absolute_path)
-        if detail.validator == "additionalProperties" and isinstance(detail.instance, dict):
-            # Point at the unexpected key itself, not at the mapping that holds it.
-            known = detail.schema.get("properties", {})
-            extras = [key for key in detail.instance if key not in known]
-            key_path = (*key_path, *extras[:1])
-        message = without_credentials(detail.message)  # it quotes the value, a URL with a password maybe
-        problems.append(Problem(str(doc.path), message, doc.line_of(key_path), _format_key_path(key_path)))
+def _schema_messages(doc: YamlDocument, validator: jsonschema.Draft202012Validator) -> list[SchemaMessage]:
+    defs: dict[str, Any] = config_schema()["$defs"]
+
+    def best(errors: Iterable[ValidationError]) -> ValidationError | None:
+        found: ValidationError | None = jsonschema.exceptions.best_match(errors, key=_RELEVANCE)
+        return found
+
+    return without_moot([m for e in validator.iter_errors(doc.data) for m in describe(e, defs, best)])
+
+
+def _schema_problems(doc: YamlDocument, messages: list[SchemaMessage]) -> list[Problem]:
+    problems = [
+        # the message may quote the value: a URL with a password, maybe
+        Problem(
+            str(doc.path), without_credentials(m.text), doc.line_of(m.key_path), _format_key_path(m.key_path)
+        )
+        for m in messages
+    ]
     return sorted(problems, key=lambda p: (p.line or 0, p.field or ""))
 
 
@@ -620,7 +628,8 @@ def _cross_check(config: Config) -> Iterator[Problem]:
     for comp in config.components:
         source = index.sources.get(comp.source)
         if source is None:
-            yield at(comp.origin, "source", f"component {comp.id} uses unknown source {comp.source!r}")
+            hint = did_you_mean(comp.source, index.sources)
+            yield at(comp.origin, "source", f"component {comp.id} uses unknown source {comp.source!r}{hint}")
             continue
         if isinstance(source, (OpenMetricsSource, PrometheusSource)):
             yield from _check_metric_slis(comp, source)
@@ -631,9 +640,13 @@ def _cross_check(config: Config) -> Iterator[Problem]:
     for sla in config.slas:
         component = index.component(sla.service, sla.component)
         if component is None:
-            yield at(sla.origin, "component", f"SLA {sla.id} refers to unknown component {sla.component!r}")
+            hint = did_you_mean(sla.component, _component_names(config, sla.service))
+            yield at(
+                sla.origin, "component", f"SLA {sla.id} refers to unknown component {sla.component!r}{hint}"
+            )
         elif index.sli(component, sla.sli) is None:
-            yield at(sla.origin, "sli", f"SLA {sla.id} refers to unknown SLI {sla.sli!r}")
+            hint = did_you_mean(sla.sli, (s.name for s in component.slis))
+            yield at(sla.origin, "sli", f"SLA {sla.id} refers to unknown SLI {sla.sli!r}{hint}")
         for tier in sla.credits:
             if tier.below_percent > sla.target_percent:
                 yield at(
@@ -644,10 +657,18 @@ def _cross_check(config: Config) -> Iterator[Problem]:
     for hook in config.hooks:
         for service in hook.services:
             if service not in index.services:
-                yield at(hook.origin, "services", f"hook {hook.name!r} names unknown service {service!r}")
+                hint = did_you_mean(service, index.services)
+                yield at(
+                    hook.origin, "services", f"hook {hook.name!r} names unknown service {service!r}{hint}"
+                )
         for slo_id in hook.slos:
             if slo_id not in index.slos:
-                yield at(hook.origin, "slos", f"hook {hook.name!r} names unknown SLO {slo_id!r}")
+                hint = did_you_mean(slo_id, index.slos)
+                yield at(hook.origin, "slos", f"hook {hook.name!r} names unknown SLO {slo_id!r}{hint}")
+
+
+def _component_names(config: Config, service: str) -> list[str]:
+    return [c.name for c in config.components if c.service == service]
 
 
 def _check_slo(config: Config, slo: Slo) -> Iterator[Problem]:
@@ -658,14 +679,17 @@ def _check_slo(config: Config, slo: Slo) -> Iterator[Problem]:
     for name in slo.components:
         comp = index.component(slo.service, name)
         if comp is None:
-            yield at("components", f"SLO {slo.id} refers to unknown component {name!r}")
+            hint = did_you_mean(name, _component_names(config, slo.service))
+            yield at("components", f"SLO {slo.id} refers to unknown component {name!r}{hint}")
         elif index.sli(comp, slo.sli) is None:
-            yield at("sli", f"SLO {slo.id} refers to unknown SLI {slo.sli!r} of {comp.id}")
+            hint = did_you_mean(slo.sli or "", (s.name for s in comp.slis))
+            yield at("sli", f"SLO {slo.id} refers to unknown SLI {slo.sli!r} of {comp.id}{hint}")
     if slo.composite is not None:
         for part in slo.composite.parts:
             dependency = index.slos.get(part.slo)
             if dependency is None:
-                yield at("composite", f"composite SLO {slo.id} refers to unknown SLO {part.slo!r}")
+                hint = did_you_mean(part.slo, index.slos)
+                yield at("composite", f"composite SLO {slo.id} refers to unknown SLO {part.slo!r}{hint}")
             elif dependency.composite is not None:
                 yield at("composite", f"composite SLO {slo.id} cannot depend on composite {part.slo!r}")
     window = slo.window
@@ -730,24 +754,35 @@ def load_config(path: Path) -> Config:
     validator = jsonschema.Draft202012Validator(config_schema())
     docs: list[YamlDocument] = []
     problems: list[Problem] = []
+    cut_names: set[str] = set()  # items cut for their schema problems: references to them stand
+    whole = True  # every file is in `docs`, whole or less its invalid items: references can be checked
     for file in files:
         doc = load_yaml(file)
         if doc.data is None:
             problems.append(Problem(str(file), "the file is empty (or holds only comments)", 1))
+            whole = False
             continue
         if not isinstance(doc.data, dict):
             problems.append(Problem(str(file), "the top level must be a mapping", 1))
+            whole = False
             continue
-        found = _schema_problems(doc, validator)
-        problems.extend(found)
-        if not found:
+        messages = _schema_messages(doc, validator)
+        problems.extend(_schema_problems(doc, messages))
+        salvaged = without_items(doc, [m.key_path for m in messages]) if messages else None
+        if not messages:
             docs.append(doc)
+        elif salvaged is not None and not _schema_messages(salvaged.doc, validator):
+            docs.append(salvaged.doc)
+            cut_names |= salvaged.cut_names
+        else:
+            whole = False
     builder = _Builder()
     for doc in docs:
         builder.add_document(doc)
     settings = _settings(builder)
     problems.extend(builder.problems)
-    if problems:
+    # Schema problems leave the rest checkable; value problems (a name twice) would mislead the checks.
+    if problems and (builder.problems or not whole):
         raise _invalid(problems)
     sources = {s.name: s for s in builder.sources}
     config = Config(
@@ -761,7 +796,7 @@ def load_config(path: Path) -> Config:
         services=tuple(builder.services),
         alert_window_sets=builder.alert_window_sets,
     )
-    problems = list(_cross_check(config))
+    problems += [p for p in _cross_check(config) if not mentions(p.message, cut_names)]
     if problems:
         raise _invalid(problems)
     return config

@@ -376,7 +376,7 @@ def test_validate_lists_every_schema_problem_with_file_line_and_key_path(tmp_pat
     assert len(lines) == 3 and lines[-1] == "2 problem(s) found"
     assert lines[0] == (
         f"{path}:{typo_line}: services[0].components[0].slos[0].windw: "
-        "Additional properties are not allowed ('windw' was unexpected)"
+        "unknown key 'windw'; did you mean 'window'?"
     )
     assert lines[1].startswith(f"{path}:{target_line}: services[0].slas[0].target: 'high' ")
     assert result.stdout == ""
@@ -395,7 +395,8 @@ def test_validate_reports_an_unknown_source_reference(tmp_path: Path) -> None:
     [problem, total] = stderr_lines(result)
     assert re.fullmatch(
         rf"{re.escape(str(path))}:({component_line}|{component_line + 1}): "
-        r"(services\[0\]\.components\[1\]\.)?source: component shop/search uses unknown source 'wbe'",
+        r"(services\[0\]\.components\[1\]\.)?source: component shop/search uses unknown source 'wbe'; "
+        r"did you mean 'web'\?",
         problem,
     ), problem
     assert total == "1 problem(s) found"
@@ -412,7 +413,11 @@ def test_validate_accepts_the_valid_config(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("old", "new", "says"),
     [
-        ("            window: 1d\n", "            windw: 1d\n", "'windw' was unexpected"),
+        (
+            "            window: 1d\n",
+            "            windw: 1d\n",
+            "unknown key 'windw'; did you mean 'window'?",
+        ),
         ("target: 99.5", "target: high", "'high' is not of type 'number'"),
         ("      - name: search\n        source: web", "      - name: search\n        source: wbe", "'wbe'"),
         ("      status: status\n", "      status: [status]\n", "['status'] is not of type 'string'"),
