@@ -225,7 +225,14 @@ def test_a_failed_run_first_exits_2(tmp_path: Path) -> None:
 
 def test_a_reader_that_leaves_before_the_verdict_means_undecided(repo: Path) -> None:
     # The read end is closed before the interpreter has even started: the verdict cannot be written.
-    command = [sys.executable, "-m", "reliability.cli", "gate", "--artifacts", str(repo / "generated")]
+    command = [
+        sys.executable,
+        "-m",
+        "reliability.cli",
+        "gate",
+        "--artifacts",
+        str(repo / "tests" / "golden" / "example" / "expected" / "generated"),
+    ]
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
         assert process.stdout is not None and process.stderr is not None
         process.stdout.close()

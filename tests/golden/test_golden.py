@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 import pytest
-from cases import CASES, NOT_COMPARED, OUTPUT_FOLDERS, Case
+from cases import CASES, HERE, NOT_COMPARED, OUTPUT_FOLDERS, Case
 from typer.testing import CliRunner
 
 from reliability.cli import app
@@ -141,3 +141,22 @@ def test_every_output_has_a_golden_file(
             target.write_bytes((root / folder / name).read_bytes())
         return
     assert not new, f"{case.name}: outputs without a golden file (run with --update-golden): {new}"
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.published_folders], ids=lambda c: c.name)
+def test_published_outputs_are_the_golden_files(
+    case: Case, produced: Callable[[Case], Path], update_golden: bool
+) -> None:
+    """The example's generated/ and dashboards/ at the top of the repository are a copy of its golden
+    files, written by --update-golden: the tests compare with tests/golden only, so a user's own run
+    of the example, which rewrites these folders, cannot make them fail."""
+    for folder, published in case.published_folders:
+        assert case.expected(folder).resolve().is_relative_to(HERE), case.expected(folder)
+        if not update_golden:
+            continue
+        fresh = produced(case) / folder
+        for name in _files(published) - _files(fresh):
+            (published / name).unlink()
+        for name in _files(fresh):
+            (published / name).parent.mkdir(parents=True, exist_ok=True)
+            (published / name).write_bytes((fresh / name).read_bytes())

@@ -377,12 +377,7 @@ def test_bad_options_exit_2(config_path: Path, args: list[str], message: str) ->
     assert line.startswith(f"error: {message}"), line
 
 
-GOLDEN_RULE_TESTS = sorted(
-    [
-        *(REPO / "tests" / "golden").glob("*/expected/generated/rules/tests/*.yml"),
-        *(REPO / "generated" / "rules" / "tests").glob("*.yml"),
-    ]
-)
+GOLDEN_RULE_TESTS = sorted((REPO / "tests" / "golden").glob("*/expected/generated/rules/tests/*.yml"))
 
 
 @pytest.mark.real
