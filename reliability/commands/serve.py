@@ -33,7 +33,7 @@ from reliability.commands.shared import evaluation_time, reporting_errors
 from reliability.config import load_config
 from reliability.conventions import ServeMetric
 from reliability.durations import parse_duration
-from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
+from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError, printable
 from reliability.exporters import exposition, metrics
 from reliability.exporters.http_server import (
     DEADLINE_SECONDS,
@@ -167,6 +167,8 @@ def run_every(
                 if isinstance(exc, ReliabilityError)
                 else f"internal error: {type(exc).__name__}: {exc}"
             )
+            # Telemetry quoted in an error must not steer the terminal the log is read on.
+            error = "\n".join(printable(line) for line in error.splitlines())
             results.failed(error)
             log(f"run failed: {error}")
             if verbose:

@@ -39,7 +39,7 @@ from reliability.commands.serve import (
 )
 from reliability.config import load_config
 from reliability.conventions import SLA_LABELS, SLO_LABELS, Metric, Stage
-from reliability.errors import ReliabilityError
+from reliability.errors import InputError, ReliabilityError
 from reliability.exporters import metrics
 
 EVALUATED_AT = 1_793_880_000.0  # 2026-11-05T12:00:00Z, the example's settings.evaluate_at
@@ -289,6 +289,20 @@ def test_the_run_loop_survives_a_failed_run() -> None:
     assert calls == 2
     assert log[0] == "run failed: internal error: RuntimeError: disk on fire"
     assert results.health()[0] == 200
+
+
+def test_a_failed_runs_error_reaches_the_log_and_healthz_with_control_characters_escaped() -> None:
+    stop = threading.Event()
+    log: list[str] = []
+
+    def run_once() -> CollectorRegistry:
+        stop.set()
+        raise InputError("events.csv:7: component: '\x1b[2Jpwned' is unknown\n  known: api")
+
+    results = LatestResults(0)
+    run_every(0, run_once, results, stop, log.append)
+    assert log == ["run failed: events.csv:7: component: '\\x1b[2Jpwned' is unknown\n  known: api"]
+    assert "\x1b" not in results.health()[1]["reason"]
 
 
 def get(url: str) -> tuple[int, str]:
