@@ -8,18 +8,25 @@ backfills it with `promtool tsdb create-blocks-from openmetrics`, starts Prometh
 127.0.0.1 and runs the whole pipeline over a config with one availability SLO per counter
 pair, once per concurrency setting. Prints the run's wall time and the source's share of it
 (requests, parsing, samples per series), requests, answer bytes and peak RSS (each run in its
-own child process) with the load average. Needs the `prometheus` and
-`promtool` binaries. See benchmarks/README.md.
+own child process) with the load average. Then the same SLOs over the same windows are
+computed by Google's slo-generator 2.6 against the same server (its own venv, see
+peer_slo_generator.py), both as whole processes, and the two are compared: wall time,
+requests and answer bytes as Prometheus counts them, and every SLI. Needs the `prometheus`
+and `promtool` binaries. See benchmarks/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
+import re
+import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,10 +35,18 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+import peer_slo_generator as peer
 from support.real_servers import backfill_file, prometheus
 
+from reliability.durations import format_duration
+
 EVALUATE_AT = 1_793_880_000  # 2026-11-05T12:00:00Z
+EVALUATE_AT_TEXT = "2026-11-05T12:00:00Z"
 MIB = 2**20
+SLI_TOLERANCE = 1e-6  # slo-generator rounds the SLI to 6 decimals; good and bad must be equal
+API_SERVED = re.compile(
+    r'^prometheus_http_(requests_total|response_size_bytes_sum)\{[^}]*handler="/api/v1/[^"]*"[^}]*\} (\S+)$'
+)
 
 
 def series_lines(name: str, slo: str, counts: np.ndarray, first: int) -> bytes:
@@ -50,7 +65,7 @@ def series_lines(name: str, slo: str, counts: np.ndarray, first: int) -> bytes:
 
 
 def write_openmetrics(path: Path, slos: int, days: int) -> int:
-    minutes = days * 1440
+    minutes = days * 1440 + 1  # a sample at each end, so every window of up to `days` has both ends
     first = EVALUATE_AT - 60 * (minutes - 1)
     with path.open("wb") as out:
         for family, share in (("slo_requests", 1.0), ("slo_errors", 0.001)):
@@ -144,6 +159,125 @@ def load_average() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
+@dataclass(frozen=True)
+class Served:
+    """What Prometheus says it served on its query API so far (its own /metrics)."""
+
+    requests: int
+    answer_bytes: float
+
+    def since(self, before: Served) -> Served:
+        return Served(self.requests - before.requests, self.answer_bytes - before.answer_bytes)
+
+
+def served(url: str) -> Served:
+    with urllib.request.urlopen(f"{url}/metrics", timeout=30) as answer:
+        text = answer.read().decode()
+    totals = {"requests_total": 0.0, "response_size_bytes_sum": 0.0}
+    for line in text.splitlines():
+        found = API_SERVED.match(line)
+        if found:
+            totals[found[1]] += float(found[2])
+    return Served(int(totals["requests_total"]), totals["response_size_bytes_sum"])
+
+
+@dataclass(frozen=True)
+class WholeRun:
+    seconds: float
+    served: Served
+    load: str
+
+
+def run_ours(config: Path, out: Path) -> tuple[float, str]:
+    """`reliability run` as a child process, timed whole like the peer; (seconds, failure or '')."""
+    script = Path(sys.executable).parent / "reliability"
+    command = [str(script)] if script.is_file() else [sys.executable, "-m", "reliability"]
+    argv = [*command, "run", str(config), "--out", str(out), "--now", EVALUATE_AT_TEXT, "--quiet"]
+    started = time.perf_counter()
+    done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - started
+    failure = "" if done.returncode == 0 else f"exit {done.returncode}: {done.stderr.strip()[-400:]}"
+    return seconds, failure
+
+
+def our_windows(out: Path, days: int) -> tuple[list[peer.Step], dict[tuple[str, str], peer.Report]]:
+    """The fixed windows of our SLI artifact (not `history`) and each SLO's figures in each of them.
+
+    Only windows within the `days` of history are compared: over a longer one,
+    Prometheus' increase() extrapolates to the window's start, while ours counts what was sampled.
+    """
+    artifact = json.loads((out / "sli-metrics.json").read_text())
+    steps: dict[str, peer.Step] = {}
+    ratios: dict[tuple[str, str], peer.Report] = {}
+    for component in artifact["components"]:
+        for window in component["slis"][0]["windows"]:
+            if format_duration(window["seconds"]) != window["window"]:
+                continue  # `history` and the forecast's span are not windows an SLO is judged over
+            steps[window["window"]] = peer.Step(window["window"], window["seconds"])
+            if window["seconds"] <= days * 86400:
+                figures = peer.Report(window["ratio"], window["good"], window["bad"])
+                ratios[component["component"], window["window"]] = figures
+    return list(steps.values()), ratios
+
+
+def differences(ours: dict[tuple[str, str], peer.Report], theirs: peer.PeerRun) -> list[str]:
+    lines = []
+    for key, figures in sorted(ours.items()):
+        report = theirs.reports.get(key)
+        if report is None:
+            lines.append(f"  {key[0]} {key[1]}: no report from slo-generator")
+        elif (report.good, report.bad) != (figures.good, figures.bad) or not (
+            abs(report.sli - figures.sli) <= SLI_TOLERANCE
+        ):
+            lines.append(f"  {key[0]} {key[1]}: ours {figures}, slo-generator {report}")
+    return lines
+
+
+def compare_with_peer(binary: Path, work: Path, url: str, slos: int, days: int, concurrency: int) -> int:
+    """Ours and slo-generator over the same SLOs and windows, one after the other; exit status."""
+    config = write_config(work, url, slos, concurrency)
+    before = served(url)
+    seconds, failure = run_ours(config, work / "out-whole")
+    ours = WholeRun(seconds, served(url).since(before), load_average())
+    if failure:
+        print(f"\nours (reliability run) failed, so no comparison: {failure}")
+        return 1
+    steps, ratios = our_windows(work / "out-whole", days)
+    shared = peer.write_configs(work / "slo-generator", url, slos, steps, EVALUATE_AT)
+    before = served(url)
+    theirs_run = peer.compute(binary, shared, EVALUATE_AT)
+    theirs = WholeRun(theirs_run.seconds, served(url).since(before), load_average())
+
+    names = " ".join(step.name for step in steps)
+    print(f"\nthe same {slos} SLOs x {len(steps)} windows ({names}), same Prometheus, whole processes")
+    print(f"{'run':<38} {'wall s':>7} {'requests':>9} {'answers MiB':>12} {'load average':>16}")
+    for label, run in (
+        (f"ours: reliability run, concurrency {concurrency}", ours),
+        (f"{peer.version(binary)} compute", theirs),
+    ):
+        print(
+            f"{label:<38} {run.seconds:7.2f} {run.served.requests:>9,} "
+            f"{run.served.answer_bytes / MIB:12.1f} {run.load:>16}"
+        )
+    print(
+        f"slo-generator / ours: {theirs.seconds / ours.seconds:.2f}x the wall time, "
+        f"{theirs.served.requests / max(ours.served.requests, 1):.2f}x the requests"
+    )
+    if theirs_run.returncode != 0:
+        print(f"slo-generator exited with {theirs_run.returncode}:\n{theirs_run.output_tail}")
+        return 1
+    found = differences(ratios, theirs_run)
+    if found:
+        print(f"SLIs vs slo-generator: {len(found)} differences over {SLI_TOLERANCE:g}")
+        print("\n".join(found[:20] + ([f"  ... and {len(found) - 20} more"] if len(found) > 20 else [])))
+        return 1
+    print(
+        f"SLIs vs slo-generator: agree ({len(ratios):,} SLO windows of up to {days} days: "
+        f"good and bad equal, SLI within {SLI_TOLERANCE:g})"
+    )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -151,10 +285,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--slos", type=int, default=100)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4])
+    parser.add_argument(
+        "--slo-generator",
+        type=Path,
+        metavar="PATH",
+        help="slo-generator's executable (default: its venv under benchmarks/data/, made if missing)",
+    )
+    parser.add_argument("--no-peer", action="store_true", help="leave out the slo-generator comparison")
     args = parser.parse_args(argv)
 
     print(f"bench_prometheus_real: {args.slos} SLOs x {args.days} days of 1-minute counters (2 series each)")
     print(f"  {os.cpu_count()} CPUs, load average {load_average()} (other processes skew the timings)")
+    binary = None
+    if args.no_peer:
+        print("  peer: left out (--no-peer)")
+    else:
+        binary, how = peer.find_or_install(args.slo_generator)
+        print(f"  peer: {how}" if binary else f"  peer: skipped, {how}")
+    status = 0
     context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory(prefix="bench-prometheus-real-") as name:
         work = Path(name)
@@ -181,7 +329,9 @@ def main(argv: list[str] | None = None) -> int:
                     f"{found.peak_mib:5.0f} MiB "
                     f"{load_average():>16}"
                 )
-    return 0
+            if binary is not None:
+                status = compare_with_peer(binary, work, url, args.slos, args.days, max(args.concurrency))
+    return status
 
 
 if __name__ == "__main__":
