@@ -45,7 +45,8 @@ EVALUATE_AT_TEXT = "2026-11-05T12:00:00Z"
 MIB = 2**20
 SLI_TOLERANCE = 1e-6  # slo-generator rounds the SLI to 6 decimals; good and bad must be equal
 API_SERVED = re.compile(
-    r'^prometheus_http_(requests_total|response_size_bytes_sum)\{[^}]*handler="/api/v1/[^"]*"[^}]*\} (\S+)$'
+    r"^prometheus_http_(requests_total|response_size_bytes_sum|request_duration_seconds_sum)"
+    r'\{[^}]*handler="/api/v1/[^"]*"[^}]*\} (\S+)$'
 )
 
 
@@ -165,20 +166,29 @@ class Served:
 
     requests: int
     answer_bytes: float
+    seconds: float  # spent answering, summed over requests (concurrent ones overlap)
 
     def since(self, before: Served) -> Served:
-        return Served(self.requests - before.requests, self.answer_bytes - before.answer_bytes)
+        return Served(
+            self.requests - before.requests,
+            self.answer_bytes - before.answer_bytes,
+            self.seconds - before.seconds,
+        )
 
 
 def served(url: str) -> Served:
     with urllib.request.urlopen(f"{url}/metrics", timeout=30) as answer:
         text = answer.read().decode()
-    totals = {"requests_total": 0.0, "response_size_bytes_sum": 0.0}
+    totals = {"requests_total": 0.0, "response_size_bytes_sum": 0.0, "request_duration_seconds_sum": 0.0}
     for line in text.splitlines():
         found = API_SERVED.match(line)
         if found:
             totals[found[1]] += float(found[2])
-    return Served(int(totals["requests_total"]), totals["response_size_bytes_sum"])
+    return Served(
+        int(totals["requests_total"]),
+        totals["response_size_bytes_sum"],
+        totals["request_duration_seconds_sum"],
+    )
 
 
 @dataclass(frozen=True)
@@ -250,19 +260,22 @@ def compare_with_peer(binary: Path, work: Path, url: str, slos: int, days: int, 
 
     names = " ".join(step.name for step in steps)
     print(f"\nthe same {slos} SLOs x {len(steps)} windows ({names}), same Prometheus, whole processes")
-    print(f"{'run':<38} {'wall s':>7} {'requests':>9} {'answers MiB':>12} {'load average':>16}")
+    print(
+        f"{'run':<38} {'wall s':>7} {'server s':>8} {'requests':>9} {'answers MiB':>12} {'load average':>16}"
+    )
     for label, run in (
         (f"ours: reliability run, concurrency {concurrency}", ours),
         (f"{peer.version(binary)} compute", theirs),
     ):
         print(
-            f"{label:<38} {run.seconds:7.2f} {run.served.requests:>9,} "
+            f"{label:<38} {run.seconds:7.2f} {run.served.seconds:8.2f} {run.served.requests:>9,} "
             f"{run.served.answer_bytes / MIB:12.1f} {run.load:>16}"
         )
     print(
         f"slo-generator / ours: {theirs.seconds / ours.seconds:.2f}x the wall time, "
         f"{theirs.served.requests / max(ours.served.requests, 1):.2f}x the requests"
     )
+    print("server s = Prometheus' own time answering them, summed over requests")
     if theirs_run.returncode != 0:
         print(f"slo-generator exited with {theirs_run.returncode}:\n{theirs_run.output_tail}")
         return 1
