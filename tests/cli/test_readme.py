@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import re
+import shlex
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 
@@ -32,3 +36,31 @@ def test_the_printed_example_is_the_golden_summary(repo: Path) -> None:
     assert shown is not None
     golden = repo / "tests" / "golden" / "example" / "expected" / "stdout" / "run.txt"
     assert shown.group(1) == golden.read_text()
+
+
+def test_the_readme_run_command_rewrites_the_committed_example_outputs_byte_for_byte(
+    repo: Path, tmp_path: Path
+) -> None:
+    """Running the example must leave a clone's generated/ as committed (git status clean)."""
+    reliability_args = shlex.split(commands(repo)[0].split("&&")[-1])[1:]
+    assert reliability_args[:2] == ["run", "config"]
+    shutil.copytree(repo / "config", tmp_path / "config")
+    shutil.copytree(
+        repo / "generated", tmp_path / "generated", ignore=shutil.ignore_patterns("ledger.sqlite*")
+    )
+    committed = {
+        p.relative_to(tmp_path): p.read_bytes() for p in (tmp_path / "generated").rglob("*") if p.is_file()
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "reliability", *reliability_args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    after = {
+        p.relative_to(tmp_path): p.read_bytes() for p in (tmp_path / "generated").rglob("*") if p.is_file()
+    }
+    assert {path: after.get(path) for path in committed} == committed
+    assert set(after) - set(committed) == {Path("generated/ledger.sqlite")}

@@ -49,7 +49,7 @@ class Case:
     def steps(self) -> list[Step]:
         steps = [
             Step(("validate", "config"), "validate.txt"),
-            Step(("run", "config"), "run.txt"),
+            Step(("run", "config", "--html"), "run.txt"),  # the README's run command
             Step(("run", "config", "--out", "scratch/markdown", "--format", "markdown"), "run.md"),
             Step(("run", "config", "--out", "scratch/json", "--format", "json"), "run.json"),
             Step(("report",), "report.txt"),
