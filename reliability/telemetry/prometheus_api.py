@@ -12,13 +12,15 @@ minutes without events, which is no data.
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import os
 import threading
 import time
 import urllib.parse
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from http import HTTPStatus
 
@@ -40,6 +42,7 @@ MAX_POINTS_PER_QUERY = 10_000  # Prometheus refuses more than 11,000 points per 
 FIRST_BACKOFF_SECONDS = 0.5
 RANGE_QUERY_PATH = "/api/v1/query_range"
 NON_FINITE = "NaN or infinite sample value"
+LOOKAHEAD_PER_REQUEST_IN_FLIGHT = 2  # chunks asked ahead of the one in use, per request in flight
 
 
 def _split_credentials(url: str) -> tuple[str, str | None]:
@@ -142,16 +145,26 @@ class PrometheusClient:
         first failure in that order is raised, as one request at a time would. `task` advances
         by one per chunk answered, however many attempts it took.
         """
-        chunks = [(query, lo, hi) for query in queries for lo, hi in time_chunks(start, end, step)]
+        chunks = ((query, lo, hi) for query in queries for lo, hi in time_chunks(start, end, step))
+        # Asked at most this far ahead of the one being used: answers waiting to be used are held
+        # in memory, so a slow early chunk must not let every later one pile up behind it.
+        ahead = LOOKAHEAD_PER_REQUEST_IN_FLIGHT * self.source.concurrency
+        pending: deque[Future[list[RangeSeries]]] = deque()
         with ThreadPoolExecutor(self.source.concurrency, thread_name_prefix="prometheus") as pool:
-            answers = [pool.submit(self._chunk, query, lo, hi, step) for query, lo, hi in chunks]
+
+            def ask_ahead() -> None:
+                for query, lo, hi in itertools.islice(chunks, ahead - len(pending)):
+                    pending.append(pool.submit(self._chunk, query, lo, hi, step))
+
             try:
-                for answer in answers:
-                    found = answer.result()
+                ask_ahead()
+                while pending:
+                    found = pending.popleft().result()
+                    ask_ahead()
                     task.advance()
                     yield from found
             finally:
-                for answer in answers:  # after a failure, the chunks not yet asked for are not
+                for answer in pending:  # after a failure, the chunks not yet asked for are not
                     answer.cancel()
 
     def query_range(

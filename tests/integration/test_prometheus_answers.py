@@ -14,10 +14,12 @@ import threading
 import urllib.error
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from prometheus_client import CollectorRegistry
 from support.fake_prometheus import FakePrometheus, Reply, Request, fake_prometheus, matrix
@@ -25,8 +27,11 @@ from typer.testing import CliRunner
 
 from reliability.cli import app
 from reliability.commands.serve import LatestResults, pipeline_runner, run_every, start_http_server
+from reliability.config import load_config
+from reliability.config.model import PrometheusSource
 from reliability.conventions import ARTIFACT_FILES, Stage
 from reliability.telemetry import prometheus_api
+from reliability.telemetry.prometheus_answer import RangeSeries
 
 NOW = "2026-11-05T12:00:00Z"
 EVALUATED = 1_793_880_000  # NOW in Unix seconds
@@ -465,3 +470,36 @@ def test_with_concurrent_queries_the_first_failing_query_is_the_one_named(tmp_pa
         ran = run(tmp_path, server.url, options=", concurrency: 2")
     assert ran.exit_code == 1
     assert f"error: source prom ({server.url}): {TOTAL_QUERY} failed: no totals here" in ran.output
+
+
+def test_chunks_are_asked_only_a_bounded_way_ahead_of_the_one_in_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Answers waiting to be used are held in memory: they must not all pile up behind a slow one."""
+    config = tmp_path / "config.yaml"
+    config.write_text(config_text("http://127.0.0.1:9", "5s", 0, ", concurrency: 2"))
+    [source] = load_config(config).sources
+    assert isinstance(source, PrometheusSource)
+    client = prometheus_api.PrometheusClient(source)
+    submitted: list[tuple[str, int]] = []
+
+    class CountingPool(ThreadPoolExecutor):
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+            submitted.append((args[0], args[1]))  # submitted from the iterating thread, in order
+            return super().submit(fn, *args, **kwargs)
+
+    def answer(query: str, lo: int, hi: int, step: int) -> list[RangeSeries]:
+        return [RangeSeries(query, (("from", str(lo)),), np.zeros(0), np.zeros(0))]
+
+    monkeypatch.setattr(prometheus_api, "ThreadPoolExecutor", CountingPool)
+    monkeypatch.setattr(client, "_chunk", answer)
+    queries = ["q0", "q1", "q2"]
+    start, end = 0, 40 * 10_000 * 60  # 40 chunks per query at a one-minute step
+    expected = [(q, lo) for q in queries for lo, _ in prometheus_api.time_chunks(start, end, 60)]
+    ahead = prometheus_api.LOOKAHEAD_PER_REQUEST_IN_FLIGHT * source.concurrency
+    used = client.query_ranges(queries, start, end, 60)
+    first = next(used)
+    assert (first.name, first.labels) == ("q0", (("from", "0"),))
+    assert len(submitted) == ahead + 1 < len(expected)
+    rest = [(series.name, int(series.labels[0][1])) for series in used]
+    assert [("q0", 0), *rest] == expected == submitted  # every chunk once, used in sequential order
