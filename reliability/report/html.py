@@ -27,13 +27,12 @@ ATTRIBUTION_DIMENSIONS = ("dependency", "component", "status", "day", "hour")
 
 # Cell text -> status class. The text itself is the marker; the colour only repeats it.
 _STATUS_CLASSES = {
-    "PAGE": "bad",
     "page": "bad",
-    "FREEZE": "bad",
+    "firing": "bad",
     "freeze": "bad",
+    "BREACHED": "bad",
     "ticket": "warn",
     "warn": "warn",
-    "NO DATA": "unknown",
     "no_data": "unknown",
     "no data": "unknown",
     "ok": "good",
@@ -77,7 +76,7 @@ nav ul { columns: 2; }
 """
 
 
-_SLA_MARKERS = {"breached": "BREACHED", "met": "met", "no_data": "NO DATA"}
+_SLA_MARKERS = {"breached": "BREACHED", "met": "met", "no_data": "no_data"}
 
 
 def _status_class(text: str) -> str:
@@ -268,7 +267,7 @@ def _burn_rates(entry: SloBudget, chart_id: str) -> str:
             f"{p.factor:g}x",
             _burn_text(p.long_burn_rate),
             _burn_text(p.short_burn_rate),
-            {"firing": "FIRING", "ok": "ok", "no_data": "NO DATA"}.get(p.status, p.status),
+            p.status,  # firing / ok / no_data: the artifact's words, as run and gate print them
         ]
         for p in entry.alert.pairs
     ]
@@ -287,7 +286,7 @@ def _burn_text(rate: float | None) -> str:
 def _fired(entry: SloBudget, actions: Sequence[ActionRecord]) -> str:
     fired = [p for p in entry.alert.pairs if p.status == "firing"]
     items = [
-        f"{p.severity.upper()}: {p.long_window} burn {_burn_text(p.long_burn_rate)} and "
+        f"{p.severity}: {p.long_window} burn {_burn_text(p.long_burn_rate)} and "
         f"{p.short_window} burn {_burn_text(p.short_burn_rate)} above {p.factor:g}x"
         for p in fired
     ]
@@ -319,7 +318,7 @@ def _sla(entry: SloBudget, sla: SlaCompliance | None) -> str:
                 f"{p.month}" + ("" if p.complete else " (so far)"),
                 "no data" if p.attained_percent is None else f"{p.attained_percent:.3f}%",
                 f"{p.days_with_data} of {p.days_in_period}",
-                "BREACHED" if p.breached else ("NO DATA" if p.no_data else "met"),
+                "BREACHED" if p.breached else ("no_data" if p.no_data else "met"),
                 f"{p.credit_percent:g}%" if p.credit_percent else "none",
             ]
             for p in item.periods
@@ -393,7 +392,7 @@ def _slo_section(
         f'<h2 id="{anchor}-h">{escape(slo_id)}</h2>'
         f"<p>SLI {escape(entry.sli or 'composite')} over the {escape(entry.window)} window "
         f"({escape(sli_slo.window.description)}); "
-        f"policy <strong>{escape((policy.state if policy else 'no_data').upper())}</strong>"
+        f"policy <strong>{escape(policy.state if policy else 'no_data')}</strong>"
         f"{': ' + escape(policy.reason) if policy and policy.reason else ''}.</p>"
     )
     if not isinstance(entry, SloBudget):

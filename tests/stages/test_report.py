@@ -150,7 +150,7 @@ def test_alert_thresholds_come_from_the_alert_pairs(page: str) -> None:
     # the Workbook's page pair 1h/5m: 2% of a 30d budget in 1h is a 14.4x burn
     assert '<th scope="row">page 1h/5m</th><td>14.4x</td><td>142.09x</td>' in page
     assert "<title>page 1h/5m: 14.4x</title>" in page
-    assert "PAGE: 1h burn 142.09x and 5m burn 314.29x above 14.4x" in page
+    assert "page: 1h burn 142.09x and 5m burn 314.29x above 14.4x" in page
 
 
 def test_sla_shows_the_credit_tier(page: str) -> None:
@@ -289,3 +289,9 @@ def test_report_renders_in_chromium(artifacts_dir: Path, tmp_path: Path) -> None
     assert data.startswith(PNG_SIGNATURE)
     assert len(data) > 50_000  # a blank 1280x4000 page compresses to a few kilobytes
     print(f"report screenshot: {screenshot}")
+
+
+def test_states_are_named_in_the_artifacts_words_as_run_and_gate_print_them(page: str) -> None:
+    assert '<td class="bad">firing</td>' in page and '<td class="unknown">no_data</td>' in page
+    assert "policy <strong>freeze</strong>" in page
+    assert re.search(r"\b(FIRING|NO DATA|NO_DATA|PAGE|TICKET|FREEZE)\b", page) is None
