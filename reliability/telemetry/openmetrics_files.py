@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from reliability.config.model import Component, OpenMetricsSource, Selector, Sli, SliKind
+from reliability.config.model import Component, OpenMetricsSource, Origin, Selector, Sli, SliKind
 from reliability.core.accumulate import ComponentSeries, HistogramSeries, LatencySamples
 from reliability.core.counters import minute_increases
 from reliability.core.counts import MinuteSeries
@@ -28,6 +28,7 @@ from reliability.core.grid import MinuteGrid
 from reliability.core.histogram import Histogram, ThresholdNotABoundary, fraction_at_most
 from reliability.errors import InputError, Problem, printable
 from reliability.telemetry import convert
+from reliability.telemetry.bad_records import skip_or_stop
 from reliability.telemetry.blocks import ARROW_BLOCK_BYTES, LineBlock, iter_line_blocks
 from reliability.telemetry.plausibility import check_usable
 from reliability.telemetry.progress import NO_TASK, TaskHandle
@@ -63,6 +64,16 @@ _SAMPLE = (
 _LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
 
+def series_key(name: str, labels: dict[str, str]) -> str:
+    """A series as FoundSamples keys it: the name, a tab, and the labels as OpenMetrics writes them."""
+
+    def quoted(value: str) -> str:
+        return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+    inner = ",".join(f'{k}="{quoted(v)}"' for k, v in sorted(labels.items()))
+    return f"{name}\t{{{inner}}}" if inner else f"{name}\t"
+
+
 def _labels(text: str) -> tuple[tuple[str, str], ...]:
     unescape = {"\\\\": "\\", '\\"': '"', "\\n": "\n"}
     pairs = ((k, re.sub(r"\\[\\\"n]", lambda m: unescape[m.group(0)], v)) for k, v in _LABEL.findall(text))
@@ -90,7 +101,7 @@ def read_samples(
 
     `task` advances by one per file read.
     """
-    found = _FoundSamples(report, strict)
+    found = FoundSamples(report, strict)
     for path in source.paths:
         report.files[str(path)] = 0
         for block in iter_line_blocks(path):
@@ -100,7 +111,7 @@ def read_samples(
 
 
 @dataclass
-class _FoundSamples:
+class FoundSamples:
     """The good samples read so far, with where each came from; the bad ones counted in `report`."""
 
     report: ReadReport
@@ -115,7 +126,8 @@ class _FoundSamples:
     _stamps: Float64 = field(default_factory=lambda: np.zeros(0))
     _values: Float64 = field(default_factory=lambda: np.zeros(0))
 
-    def add_block(self, path: str, block: LineBlock) -> None:
+    def add_block(self, path: str, block: LineBlock, scrape_time: float | None = None) -> None:
+        """The block's samples; with `scrape_time` (a scrape file) they carry none of their own."""
         table, lines = _parse_block(block)
         self.report.files[path] += table.num_rows + len(block.dropped)
         found = [
@@ -133,8 +145,14 @@ class _FoundSamples:
             (np.isnan(value.values), "NaN sample value", parts.field("value")),  # counters never are
             (np.isinf(value.values), "infinite sample value", parts.field("value")),
             (value.values < 0, "negative sample value", parts.field("value")),
-            (stamp.missing, "sample without timestamp", parts.field("name")),
-            (stamp.invalid | ~np.isfinite(stamp.values), "invalid timestamp", parts.field("timestamp")),
+            (stamp.missing, "sample without timestamp", parts.field("name"))
+            if scrape_time is None
+            else (~stamp.missing, "sample with its own timestamp in a scrape", parts.field("timestamp")),
+            (
+                stamp.invalid | (~stamp.missing & ~np.isfinite(stamp.values)),
+                "invalid timestamp",
+                parts.field("timestamp"),
+            ),
         ]
         bad = np.zeros(len(lines), dtype=bool)
         for failed, reason, shown in reasons:
@@ -146,23 +164,22 @@ class _FoundSamples:
                 ]
                 found.append((reason, int(failed.sum()), examples))
                 bad |= failed
-        self._skip(found)
+        skip_or_stop(self.report, found, self.strict)
         good = ~bad
         names = pc.fill_null(parts.field("name"), "").filter(pa.array(good))
         label_text = pc.fill_null(parts.field("labels"), "").filter(pa.array(good))
-        self.keys.append(pc.binary_join_element_wise(names, label_text, "\t"))
-        self.stamps.append(stamp.values[good])
-        self.values.append(value.values[good])
-        self.origins.append((path, lines[good]))
+        stamps = stamp.values[good] if scrape_time is None else np.full(int(good.sum()), scrape_time)
+        keys = pc.binary_join_element_wise(names, label_text, "\t")
+        self.add_samples(path, keys, stamps, value.values[good], lines[good])
 
-    def _skip(self, found: list[tuple[str, int, list[SkippedExample]]]) -> None:
-        """Count the bad samples by reason; with strict, stop at the first one of them in the file."""
-        if self.strict and found:
-            first = min((e for _, _, examples in found for e in examples), key=lambda e: e.line)
-            problem = Problem(first.file, f"{first.reason}: {first.value}", first.line)
-            raise InputError(f"bad record: {problem} (--strict stops at the first bad record)", [problem])
-        for reason, count, examples in found:
-            self.report.skip(reason, count, examples)
+    def add_samples(
+        self, path: str, keys: pa.Array, stamps: Float64, values: Float64, lines: npt.NDArray[np.int64]
+    ) -> None:
+        """Good samples a reader parsed itself: keys as series_key() writes them, and where each was read."""
+        self.keys.append(keys)
+        self.stamps.append(stamps)
+        self.values.append(values)
+        self.origins.append((path, lines))
 
     def by_series(self) -> Samples:
         if not self.keys:
@@ -202,7 +219,9 @@ class _FoundSamples:
             )
         if conflicting.any():
             examples = self._examples(rows[conflicting], "conflicting duplicate sample")
-            self._skip([("conflicting duplicate sample", int(conflicting.sum()), examples)])
+            skip_or_stop(
+                self.report, [("conflicting duplicate sample", int(conflicting.sum()), examples)], self.strict
+            )
         return rows[~repeat]
 
     def _examples(self, rows: npt.NDArray[np.intp], reason: str) -> list[SkippedExample]:
@@ -324,9 +343,16 @@ def read_component_series(
     task: TaskHandle = NO_TASK,
 ) -> list[ComponentSeries]:
     samples = read_samples(source, report, strict=strict, task=task)
+    return series_of_samples(samples, source.origin, components, grid, report)
+
+
+def series_of_samples(
+    samples: Samples, origin: Origin, components: list[Component], grid: MinuteGrid, report: ReadReport
+) -> list[ComponentSeries]:
+    """Counters and histograms into the components' series, once the source proved usable."""
     report.used = sum(int(s.size) for s, _ in samples.series.values())
     stamps = [s for s, _ in samples.series.values() if s.size]
     seen = (min(float(s.min()) for s in stamps), max(float(s.max()) for s in stamps)) if stamps else None
     in_history = any(bool(((s >= grid.origin) & (s <= grid.end)).any()) for s in stamps)
-    check_usable(report, source.origin, grid, None if in_history else seen, "seconds, as in OpenMetrics")
+    check_usable(report, origin, grid, None if in_history else seen, "seconds, as in OpenMetrics")
     return component_series(components, samples, grid)
