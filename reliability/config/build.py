@@ -16,6 +16,7 @@ import jsonschema
 from jsonschema.exceptions import ValidationError
 
 from reliability.config.defaults import BUILTIN_WINDOW_SETS, DEFAULT_WINDOW_SET
+from reliability.config.file_sources import FILE_SOURCE_TYPES, file_source
 from reliability.config.limits import (
     MAX_SPAN_SECONDS,
     SELECTOR_KEYS,
@@ -26,6 +27,7 @@ from reliability.config.limits import (
     url_problem,
 )
 from reliability.config.model import (
+    METRIC_SOURCES,
     AlertWindowPair,
     Budgeting,
     BudgetingMethod,
@@ -45,6 +47,7 @@ from reliability.config.model import (
     MetricSource,
     OpenMetricsSource,
     Origin,
+    OtlpTracesSource,
     PolicyRule,
     PrometheusSource,
     RowFilter,
@@ -248,6 +251,9 @@ class _Builder:
         if raw["type"] == "sql":
             return self._sql_source(doc, at, raw)
         paths = self._paths(doc, at, raw["paths"])
+        if raw["type"] in FILE_SOURCE_TYPES:
+            origin = Origin(str(doc.path), doc.line_of(at))
+            return file_source(raw, paths, origin, lambda key, text: self.problem(doc, (*at, *key), text))
         if raw["type"] == "openmetrics":
             return OpenMetricsSource(raw["name"], tuple(paths), Origin(str(doc.path), doc.line_of(at)))
         mapping = _column_mapping(raw["columns"])
@@ -546,7 +552,7 @@ def _default_good_rules(components: list[Component], sources: dict[str, Source])
         slis = []
         for sli in comp.slis:
             if (
-                isinstance(source, (EventSource, SqlSource))
+                isinstance(source, (EventSource, SqlSource, OtlpTracesSource))
                 and sli.kind is SliKind.AVAILABILITY
                 and sli.good == GoodRule()
             ):
@@ -631,7 +637,7 @@ def _cross_check(config: Config) -> Iterator[Problem]:
             hint = did_you_mean(comp.source, index.sources)
             yield at(comp.origin, "source", f"component {comp.id} uses unknown source {comp.source!r}{hint}")
             continue
-        if isinstance(source, (OpenMetricsSource, PrometheusSource)):
+        if isinstance(source, METRIC_SOURCES):
             yield from _check_metric_slis(comp, source)
         else:
             yield from _check_event_slis(config, comp, source)

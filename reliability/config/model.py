@@ -120,9 +120,87 @@ class SqlSource:
     origin: Origin
 
 
-Source = EventSource | OpenMetricsSource | PrometheusSource | SqlSource
-RowSource = EventSource | SqlSource  # sources whose SLIs classify events by their columns
-MetricSource = OpenMetricsSource | PrometheusSource  # sources whose SLIs name metrics
+@dataclass(frozen=True)
+class CounterPath:
+    """A counter named as SLIs select it, read at a dotted path of each snapshot (or map entry)."""
+
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
+class CounterSnapshotSource:
+    """JSON Lines of cumulative counter snapshots (NGINX Plus /status, /api), one object per line."""
+
+    name: str
+    paths: tuple[Path, ...]
+    timestamp: str  # dotted path of the snapshot's time
+    timestamp_format: TimestampFormat
+    counters: tuple[CounterPath, ...]
+    origin: Origin
+    each: str | None = None  # dotted path of a map: one series per key, labelled `key_label`
+    key_label: str = "key"
+
+
+class ScrapeTime(StrEnum):
+    COMMENT = "comment"  # a `# timestamp <time>` line in the file
+    FILE_NAME = "file_name"
+    MTIME = "mtime"
+
+
+@dataclass(frozen=True)
+class ScrapeFilesSource:
+    """A folder of Prometheus text exposition scrapes, each file one scrape at one time."""
+
+    name: str
+    paths: tuple[Path, ...]
+    scrape_time: ScrapeTime
+    origin: Origin
+    file_name_pattern: str | None = None  # a regex whose group `time` holds the time
+    file_name_format: str = "unix_s"  # unix_s, unix_ms, or a strptime format (UTC unless it has %z)
+
+
+@dataclass(frozen=True)
+class OtlpTracesSource:
+    """OTLP JSON trace exports (one ExportTraceServiceRequest per line): SERVER spans as events."""
+
+    name: str
+    paths: tuple[Path, ...]
+    origin: Origin
+    component_attribute: str = "service.name"  # span attribute, else resource attribute
+
+    @property
+    def columns(self) -> ColumnMapping:
+        """What each span gives, in the terms the event checks use."""
+        return ColumnMapping(
+            timestamp="endTimeUnixNano",
+            component=self.component_attribute,
+            status="http.response.status_code",
+            success="status.code",
+            latency=LatencyColumns(start="startTimeUnixNano", end="endTimeUnixNano"),
+        )
+
+
+@dataclass(frozen=True)
+class OtlpMetricsSource:
+    """OTLP JSON metric exports (one ExportMetricsServiceRequest per line): sums and histograms."""
+
+    name: str
+    paths: tuple[Path, ...]
+    origin: Origin
+
+
+FileMetricSource = OpenMetricsSource | CounterSnapshotSource | ScrapeFilesSource | OtlpMetricsSource
+Source = EventSource | PrometheusSource | SqlSource | FileMetricSource | OtlpTracesSource
+RowSource = EventSource | SqlSource | OtlpTracesSource  # sources whose SLIs classify events by their columns
+MetricSource = FileMetricSource | PrometheusSource  # sources whose SLIs name metrics
+METRIC_SOURCES = (
+    OpenMetricsSource,
+    CounterSnapshotSource,
+    ScrapeFilesSource,
+    OtlpMetricsSource,
+    PrometheusSource,
+)
 
 
 @dataclass(frozen=True)

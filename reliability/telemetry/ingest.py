@@ -2,21 +2,47 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from reliability.config.model import Component, Config, EventSource, PrometheusSource, SqlSource
+from reliability.config.model import (
+    Component,
+    Config,
+    CounterSnapshotSource,
+    EventSource,
+    OpenMetricsSource,
+    OtlpMetricsSource,
+    OtlpTracesSource,
+    PrometheusSource,
+    ScrapeFilesSource,
+    SqlSource,
+)
 from reliability.core.accumulate import Accumulator, ComponentSeries, LatencySamples
 from reliability.core.counts import MinuteSeries
 from reliability.core.grid import MinuteGrid
-from reliability.telemetry import prometheus_api
+from reliability.telemetry import (
+    counter_snapshots,
+    openmetrics_files,
+    otlp_metrics,
+    prometheus_api,
+    prometheus_scrapes,
+)
 from reliability.telemetry.event_files import bytes_on_disk, read_events
-from reliability.telemetry.openmetrics_files import read_component_series
+from reliability.telemetry.otlp_traces import read_spans
 from reliability.telemetry.plausibility import check_usable
 from reliability.telemetry.progress import NO_PROGRESS, Progress, TaskHandle
 from reliability.telemetry.prometheus_errors import QueryError, SourceUnavailable
 from reliability.telemetry.report import ReadReport
+
+# Sources of files of counters: each reader gives the components' series (one task step per file).
+_FILE_METRIC_READERS: dict[type, Callable[..., list[ComponentSeries]]] = {
+    OpenMetricsSource: openmetrics_files.read_component_series,
+    CounterSnapshotSource: counter_snapshots.read_component_series,
+    ScrapeFilesSource: prometheus_scrapes.read_component_series,
+    OtlpMetricsSource: otlp_metrics.read_component_series,
+}
 
 
 @dataclass(frozen=True)
@@ -27,7 +53,7 @@ class Telemetry:
 
 
 def _event_series(
-    source: EventSource,
+    source: EventSource | OtlpTracesSource,
     components: list[Component],
     grid: MinuteGrid,
     report: ReadReport,
@@ -38,7 +64,14 @@ def _event_series(
     accumulator = Accumulator(grid, components)
     last_timestamp = -np.inf
     earliest, latest = np.inf, -np.inf
-    for events in read_events(source, [c.match for c in components], report, strict=strict, task=task):
+    matches = [c.match for c in components]
+    if isinstance(source, OtlpTracesSource):
+        chunks = read_spans(source, matches, report, strict=strict, task=task)
+        unit = "nanoseconds, as in OTLP"
+    else:
+        chunks = read_events(source, matches, report, strict=strict, task=task)
+        unit = source.columns.timestamp_format.value
+    for events in chunks:
         stamps = events.timestamp
         earliest, latest = min(earliest, float(stamps.min())), max(latest, float(stamps.max()))
         report.out_of_order += int(np.count_nonzero(np.diff(stamps) < 0)) + int(stamps[0] < last_timestamp)
@@ -48,7 +81,7 @@ def _event_series(
         report.after_now += in_range.after_end
         report.used += len(events) - in_range.before_grid - in_range.after_end
     seen = (earliest, latest) if earliest <= latest and not report.used else None
-    check_usable(report, source.origin, grid, seen, source.columns.timestamp_format.value)
+    check_usable(report, source.origin, grid, seen, unit)
     return accumulator.finish()
 
 
@@ -89,6 +122,9 @@ def load_telemetry(
             with progress.task(f"querying {source.name}", 1) as task:
                 series.extend(_sql_series(source, components, grid, report))
                 task.advance(1)
+        elif isinstance(source, OtlpTracesSource):
+            with progress.task(f"reading {source.name}", len(source.paths)) as task:
+                series.extend(_event_series(source, components, grid, report, strict, task))
         elif isinstance(source, EventSource):
             with progress.task(f"reading {source.name}", bytes_on_disk(source)) as task:
                 series.extend(_event_series(source, components, grid, report, strict, task))
@@ -107,10 +143,9 @@ def load_telemetry(
                 report.unavailable = str(exc)
                 series.extend(_silent(components, grid))
         else:
+            reader = _FILE_METRIC_READERS[type(source)]
             with progress.task(f"reading {source.name}", len(source.paths)) as task:
-                series.extend(
-                    read_component_series(source, components, grid, report, strict=strict, task=task)
-                )
+                series.extend(reader(source, components, grid, report, strict=strict, task=task))
         reports.append(report)
     return Telemetry(grid, series, reports)
 

@@ -10,9 +10,13 @@ from reliability.artifacts.run import Run
 from reliability.config.model import (
     Component,
     Config,
+    CounterSnapshotSource,
     EventSource,
     OpenMetricsSource,
+    OtlpMetricsSource,
+    OtlpTracesSource,
     PrometheusSource,
+    ScrapeFilesSource,
     Selector,
     Sli,
     SliKind,
@@ -60,6 +64,10 @@ _SOURCE_TYPES: dict[type, str] = {
     OpenMetricsSource: "openmetrics",
     PrometheusSource: "prometheus",
     SqlSource: "sql",
+    CounterSnapshotSource: "counter_snapshots",
+    ScrapeFilesSource: "prometheus_scrapes",
+    OtlpTracesSource: "otlp",
+    OtlpMetricsSource: "otlp",
 }
 
 
@@ -113,7 +121,7 @@ def _selectors(sli: Sli) -> list[tuple[str, Selector]]:
 
 def _what_is_read(source: Source, parts: list[tuple[Component, Sli]]) -> str:
     """Which rows or series of a source the SLO's components take."""
-    if isinstance(source, (EventSource, SqlSource)):
+    if isinstance(source, (EventSource, SqlSource, OtlpTracesSource)):
         column = source.columns.component
         if column is None:
             return "every row (the source feeds one component)"

@@ -17,8 +17,10 @@ from reliability.config.limits import size_bytes
 from reliability.config.model import (
     Budgeting,
     ColumnMapping,
+    CounterSnapshotSource,
     GoodRule,
     Hook,
+    OtlpTracesSource,
     PrometheusSource,
     Settings,
     SliKind,
@@ -322,6 +324,18 @@ SCHEMA_DEFAULTS: dict[str, tuple[Any, Callable[[str], Any]]] = {
         yaml.safe_load,
     ),
     "$defs/timestamp_column/properties/format": (field_default(ColumnMapping, "timestamp_format"), str),
+    "$defs/counter_snapshots_source/properties/timestamp/properties/format": (
+        field_default(ColumnMapping, "timestamp_format"),
+        str,
+    ),
+    "$defs/counter_snapshots_source/properties/key_label": (
+        field_default(CounterSnapshotSource, "key_label"),
+        str,
+    ),
+    "$defs/otlp_source/properties/component_attribute": (
+        field_default(OtlpTracesSource, "component_attribute"),
+        str,
+    ),
     "$defs/slo/properties/window": (DEFAULT_SLO_WINDOW, str),
     "$defs/service_slo/properties/window": (DEFAULT_SLO_WINDOW, str),
     "$defs/slo/properties/budgeting/properties/slice": (

@@ -1,0 +1,235 @@
+"""The OTLP metrics source: monotonic sums and explicit-bucket histograms of OTLP JSON exports.
+
+One line is one ExportMetricsServiceRequest. Names and attribute keys are spelled as Prometheus
+does (`http.server.request.duration` is `http_server_request_duration`); each series carries the
+resource's and the point's attributes as labels, plus `temporality` (cumulative or delta).
+A histogram becomes `<name>_bucket{le=...}` counters in seconds (bounds in ms, us or ns are
+converted by the metric's unit) and `<name>_count`.
+
+Cumulative points are counter samples as they are, so resets and the first point as baseline
+take the OpenMetrics path of reliability.core.counters. Delta points are summed into a running
+total that starts from zero at the first point's start time, so no delta is lost to a baseline.
+Gauges, non-monotonic sums, summaries and exponential histograms are filtered out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from reliability.config.model import Component, OtlpMetricsSource
+from reliability.core.accumulate import ComponentSeries
+from reliability.core.grid import MinuteGrid
+from reliability.telemetry.bad_records import BadRecords, skip_or_stop
+from reliability.telemetry.baseline import require_two_times
+from reliability.telemetry.json_lines import iter_json_lines
+from reliability.telemetry.openmetrics_files import FoundSamples, series_key, series_of_samples
+from reliability.telemetry.otlp_json import (
+    TEMPORALITY_CUMULATIVE,
+    TEMPORALITY_DELTA,
+    attributes,
+    enum_code,
+    integer,
+    label_name,
+    member,
+    prometheus_name,
+)
+from reliability.telemetry.progress import NO_TASK, TaskHandle
+from reliability.telemetry.report import ReadReport
+
+NANOS = 1_000_000_000
+SECONDS_PER_UNIT = {"ms": 1e3, "us": 1e6, "ns": 1e9}  # histogram bounds are divided by these
+TEMPORALITY = {TEMPORALITY_CUMULATIVE: "cumulative", TEMPORALITY_DELTA: "delta"}
+
+
+@dataclass(frozen=True)
+class _Point:
+    """One value of one series: when (ns since the epoch), its start (delta), and where it was read."""
+
+    start: int | None
+    time: int
+    value: float
+    line: int
+
+
+def read_component_series(
+    source: OtlpMetricsSource,
+    components: list[Component],
+    grid: MinuteGrid,
+    report: ReadReport,
+    *,
+    strict: bool = False,
+    task: TaskHandle = NO_TASK,
+) -> list[ComponentSeries]:
+    found = FoundSamples(report, strict)
+    times: set[int] = set()
+    for path in source.paths:
+        points = _Points(str(path))
+        for record in iter_json_lines(path):
+            points.add_request(record.line, record.value, record.error)
+        report.files[str(path)] = points.records
+        report.filtered_out += points.not_counters
+        skip_or_stop(report, points.bad.found(), strict)
+        for (key, temporality), series in points.series.items():
+            times.update(p.time for p in series)
+            _add_series(found, str(path), key, temporality == "delta", series)
+        task.advance()
+    samples = found.by_series()
+    result = series_of_samples(samples, source.origin, components, grid, report)  # all bad: said first
+    require_two_times(source.name, source.origin, times, "export of a counter")
+    return result
+
+
+def _add_series(found: FoundSamples, path: str, key: str, delta: bool, points: list[_Point]) -> None:
+    """One series' points as counter samples; delta points summed from a zero at the first start."""
+    points = sorted(points, key=lambda p: p.time)
+    stamps = [p.time for p in points]
+    values = [p.value for p in points]
+    lines = [p.line for p in points]
+    if delta:
+        first = points[0]
+        assert first.start is not None
+        stamps, values, lines = (
+            [first.start, *stamps],
+            [0.0, *np.cumsum(values).tolist()],
+            [first.line, *lines],
+        )
+    whole, part = np.divmod(np.array(stamps, dtype=np.int64), NANOS)
+    found.add_samples(
+        path,
+        pa.array([key] * len(stamps), pa.string()),
+        whole + part / NANOS,
+        np.array(values, dtype=np.float64),
+        np.array(lines, dtype=np.int64),
+    )
+
+
+@dataclass
+class _Points:
+    path: str
+    records: int = 0
+    not_counters: int = 0
+    series: dict[tuple[str, str], list[_Point]] = field(default_factory=dict)  # by key and temporality
+    bad: BadRecords = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.bad = BadRecords(self.path)
+
+    def add_request(self, line: int, request: Any, error: str) -> None:
+        if not isinstance(request, dict) or not isinstance(request.get("resourceMetrics", []), list):
+            self.records += 1
+            self.bad.reject(
+                line, "malformed metrics export", "resourceMetrics", error or "not an export request"
+            )
+            return
+        for r, resource_metrics in enumerate(request.get("resourceMetrics", [])):
+            resource = attributes(member(member(resource_metrics, "resource", {}), "attributes", []))
+            for s, scope_metrics in enumerate(member(resource_metrics, "scopeMetrics", [])):
+                for m, metric in enumerate(member(scope_metrics, "metrics", [])):
+                    where = f"resourceMetrics[{r}].scopeMetrics[{s}].metrics[{m}]"
+                    self._add_metric(line, metric if isinstance(metric, dict) else {}, resource, where)
+
+    def _add_metric(self, line: int, metric: dict[str, Any], resource: dict[str, str], where: str) -> None:
+        name = metric.get("name")
+        kind = "sum" if "sum" in metric else "histogram" if "histogram" in metric else None
+        data = member(metric, kind or "", {})
+        points = member(data, "dataPoints", [])
+        if kind is None or (kind == "sum" and not data.get("isMonotonic", False)):
+            counted = next(
+                (len(member(v, "dataPoints", [])) for v in metric.values() if isinstance(v, dict)), 0
+            )
+            self.records += counted
+            self.not_counters += counted
+            return
+        self.records += len(points)
+        if not isinstance(name, str) or not name:
+            self.bad.reject(line, "metric without a name", f"{where}.name", name)
+            return
+        temporality = TEMPORALITY.get(enum_code(data.get("aggregationTemporality")) or 0)
+        if temporality is None:
+            self.bad.reject(
+                line,
+                "unknown temporality",
+                f"{where}.{kind}.aggregationTemporality",
+                data.get("aggregationTemporality"),
+            )
+            return
+        base = prometheus_name(name)
+        scale = SECONDS_PER_UNIT.get(str(metric.get("unit", "")), 1.0)
+        for p, point in enumerate(points):
+            at = f"{where}.{kind}.dataPoints[{p}]"
+            timing = self._timing(line, point, at, temporality)
+            if timing is None:
+                continue
+            labels = {**resource, **attributes(member(point, "attributes", []))}
+            labels = {label_name(k): v for k, v in labels.items()}
+            labels["temporality"] = temporality
+            values = (
+                self._sum_value(line, point, at, base)
+                if kind == "sum"
+                else self._buckets(line, point, at, base, scale)
+            )
+            for series, value in values:
+                name_of, extra = series
+                key = series_key(name_of, {**labels, **extra})
+                self.series.setdefault((key, temporality), []).append(
+                    _Point(timing[0], timing[1], value, line)
+                )
+
+    def _timing(self, line: int, point: Any, at: str, temporality: str) -> tuple[int | None, int] | None:
+        if not isinstance(point, dict):
+            self.bad.reject(line, "malformed data point", at, point)
+            return None
+        time, start = integer(point.get("timeUnixNano")), integer(point.get("startTimeUnixNano"))
+        if time is None or time <= 0:
+            reason = "missing timestamp" if point.get("timeUnixNano") is None else "invalid timestamp"
+            self.bad.reject(line, reason, f"{at}.timeUnixNano", point.get("timeUnixNano"))
+            return None
+        if temporality == "delta" and (start is None or not 0 < start <= time):
+            self.bad.reject(
+                line, "delta point without a start", f"{at}.startTimeUnixNano", point.get("startTimeUnixNano")
+            )
+            return None
+        return start, time
+
+    def _sum_value(
+        self, line: int, point: dict[str, Any], at: str, base: str
+    ) -> Iterator[tuple[tuple[str, dict[str, str]], float]]:
+        raw = integer(point["asInt"]) if "asInt" in point else point.get("asDouble")
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw) or raw < 0:
+            field_name = "asInt" if "asInt" in point else "asDouble"
+            self.bad.reject(
+                line, "invalid counter value", f"{at}.{field_name}", point.get(field_name, "(absent)")
+            )
+            return
+        yield (base, {}), float(raw)
+
+    def _buckets(
+        self, line: int, point: dict[str, Any], at: str, base: str, scale: float
+    ) -> Iterator[tuple[tuple[str, dict[str, str]], float]]:
+        counts = [integer(c) for c in member(point, "bucketCounts", [])]
+        bounds = member(point, "explicitBounds", [])
+        total = integer(point.get("count"))
+        if total is None or total < 0:
+            self.bad.reject(line, "invalid histogram count", f"{at}.count", point.get("count"))
+            return
+        usable = all(isinstance(b, (int, float)) and math.isfinite(b) for b in bounds)
+        if not usable or list(bounds) != sorted(bounds) or any(c is None or c < 0 for c in counts):
+            self.bad.reject(line, "invalid histogram buckets", f"{at}.explicitBounds", bounds)
+            return
+        if counts and (len(counts) != len(bounds) + 1 or sum(c for c in counts if c) != total):
+            self.bad.reject(
+                line, "bucket counts do not fit the bounds and count", f"{at}.bucketCounts", counts
+            )
+            return
+        running = 0
+        for bound, count in zip(bounds, counts, strict=False):
+            running += count or 0
+            yield (f"{base}_bucket", {"le": repr(float(bound) / scale)}), float(running)
+        yield (f"{base}_bucket", {"le": "+Inf"}), float(total)
+        yield (f"{base}_count", {}), float(total)
