@@ -190,7 +190,7 @@ class _Points:
             reason = "missing timestamp" if point.get("timeUnixNano") is None else "invalid timestamp"
             self.bad.reject(line, reason, f"{at}.timeUnixNano", point.get("timeUnixNano"))
             return None
-        if temporality == "delta" and (start is None or not 0 < start <= time):
+        if temporality == "delta" and (start is None or not 0 < start < time):
             self.bad.reject(
                 line, "delta point without a start", f"{at}.startTimeUnixNano", point.get("startTimeUnixNano")
             )

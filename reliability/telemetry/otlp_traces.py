@@ -115,7 +115,7 @@ class _Spans:
                 line, "unknown component", f"{where}.{self.component_attribute}", name or "(absent)"
             )
             return
-        failed = enum_code(member(span.get("status"), "code", 0)) == STATUS_CODE_ERROR
+        failed = enum_code(member(span, "status", {}).get("code")) == STATUS_CODE_ERROR
         status = _http_status(attributes)
         if status is None:
             status = 500 if failed else 200

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from freezegun import freeze_time
 from google.protobuf.json_format import MessageToJson
@@ -90,10 +91,15 @@ def _metric_exports(
     exports: Sequence[Export], delta: bool, restart_before: int | None, integer_enums: bool
 ) -> Iterator[str]:
     temporality = AggregationTemporality.DELTA if delta else AggregationTemporality.CUMULATIVE
-    with freeze_time(exports[0].at) as clock:
+    started = datetime.fromisoformat(exports[0].at) - timedelta(
+        seconds=30
+    )  # the process, before its first export
+    with freeze_time(started) as clock:
         reader: InMemoryMetricReader | None = None
         for index, export in enumerate(exports):
             if reader is None or index == restart_before:
+                if index:
+                    clock.move_to(datetime.fromisoformat(export.at) - timedelta(seconds=30))
                 reader = InMemoryMetricReader(
                     preferred_temporality={Counter: temporality, Histogram: temporality}
                 )
@@ -112,11 +118,12 @@ def _metric_exports(
                 meter = provider.get_meter("shop.http")
                 requests = meter.create_counter("http.server.requests", unit="{request}")
                 duration = meter.create_histogram("http.server.request.duration", unit="s")
-            clock.move_to(export.at)
+            clock.move_to(datetime.fromisoformat(export.at) - timedelta(seconds=20))  # requests come first
             for status, count in export.requests.items():
                 requests.add(count, {"http.response.status_code": status})
             for latency in export.latencies:
                 duration.record(latency, {"http.route": "/api/orders"})
+            clock.move_to(export.at)
             data = reader.get_metrics_data()
             if data is not None:
                 yield _json_line(encode_metrics(data), integer_enums) + "\n"
