@@ -234,7 +234,7 @@ def test_histogram_bounds_in_milliseconds_are_read_as_seconds(tmp_path: Path) ->
 
 def test_one_export_is_a_baseline_and_the_error_says_two_are_needed(tmp_path: Path) -> None:
     write(tmp_path, "metrics.jsonl", metric_lines(exports(1), delta=False))
-    with pytest.raises(InputError, match="only one export of a counter; .* at least two"):
+    with pytest.raises(InputError, match=r"only one export of a counter; .* at least two"):
         numbers(tmp_path)
 
 
