@@ -16,36 +16,11 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from reliability.config.model import Component, CounterSnapshotSource
-from reliability.core.accumulate import ComponentSeries
-from reliability.core.grid import MinuteGrid
+from reliability.config.model import CounterSnapshotSource
 from reliability.telemetry import convert
 from reliability.telemetry.bad_records import BadRecords, skip_or_stop
-from reliability.telemetry.baseline import require_two_times
 from reliability.telemetry.json_lines import dotted, iter_json_lines
-from reliability.telemetry.openmetrics_files import FoundSamples, series_key, series_of_samples
-from reliability.telemetry.progress import NO_TASK, TaskHandle
-from reliability.telemetry.report import ReadReport
-
-
-def read_component_series(
-    source: CounterSnapshotSource,
-    components: list[Component],
-    grid: MinuteGrid,
-    report: ReadReport,
-    *,
-    strict: bool = False,
-    task: TaskHandle = NO_TASK,
-) -> list[ComponentSeries]:
-    found = FoundSamples(report, strict)
-    times: set[float] = set()
-    for path in source.paths:
-        times |= _read_file(source, path, found, report)
-        task.advance()
-    samples = found.by_series()
-    result = series_of_samples(samples, source.origin, components, grid, report)  # all bad: said first
-    require_two_times(source.name, source.origin, times, "snapshot")
-    return result
+from reliability.telemetry.openmetrics_files import FoundSamples, series_key
 
 
 @dataclass
@@ -60,9 +35,7 @@ class _FileSamples:
     stamp_texts: list[str | None] = field(default_factory=list)
 
 
-def _read_file(
-    source: CounterSnapshotSource, path: Path, found: FoundSamples, report: ReadReport
-) -> set[float]:
+def read_file(source: CounterSnapshotSource, path: Path, found: FoundSamples) -> set[float]:
     """The file's good samples into `found`; the times of the snapshots that gave one."""
     file = _FileSamples(BadRecords(str(path)))
     for record in iter_json_lines(path):
@@ -103,8 +76,8 @@ def _read_file(
     kept = usable[snapshot] if snapshot.size else np.zeros(0, dtype=bool)
     lines = np.asarray(file.stamp_lines, dtype=np.int64)[snapshot[kept]]
     # A snapshot without a usable time is one bad record, whatever number of counters it holds.
-    report.files[str(path)] = int(kept.sum()) + file.bad.count
-    skip_or_stop(report, file.bad.found(), found.strict)
+    found.report.files[str(path)] = int(kept.sum()) + file.bad.count
+    skip_or_stop(found.report, file.bad.found(), found.strict)
     keys = pa.array([k for k, keep in zip(file.keys, kept, strict=True) if keep], pa.string())
     values = np.asarray(file.values)[kept] if kept.size else np.zeros(0)
     stamp_of = stamps.values[snapshot[kept]]

@@ -22,13 +22,7 @@ from reliability.config.model import (
 from reliability.core.accumulate import Accumulator, ComponentSeries, LatencySamples
 from reliability.core.counts import MinuteSeries
 from reliability.core.grid import MinuteGrid
-from reliability.telemetry import (
-    counter_snapshots,
-    openmetrics_files,
-    otlp_metrics,
-    prometheus_api,
-    prometheus_scrapes,
-)
+from reliability.telemetry import counter_files, openmetrics_files, prometheus_api
 from reliability.telemetry.event_files import bytes_on_disk, read_events
 from reliability.telemetry.otlp_traces import read_spans
 from reliability.telemetry.plausibility import check_usable
@@ -39,9 +33,9 @@ from reliability.telemetry.report import ReadReport
 # Sources of files of counters: each reader gives the components' series (one task step per file).
 _FILE_METRIC_READERS: dict[type, Callable[..., list[ComponentSeries]]] = {
     OpenMetricsSource: openmetrics_files.read_component_series,
-    CounterSnapshotSource: counter_snapshots.read_component_series,
-    ScrapeFilesSource: prometheus_scrapes.read_component_series,
-    OtlpMetricsSource: otlp_metrics.read_component_series,
+    CounterSnapshotSource: counter_files.read_component_series,
+    ScrapeFilesSource: counter_files.read_component_series,
+    OtlpMetricsSource: counter_files.read_component_series,
 }
 
 

@@ -17,18 +17,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from reliability.config.model import Component, OtlpMetricsSource
-from reliability.core.accumulate import ComponentSeries
-from reliability.core.grid import MinuteGrid
+from reliability.config.model import OtlpMetricsSource
 from reliability.telemetry.bad_records import BadRecords, skip_or_stop
-from reliability.telemetry.baseline import require_two_times
 from reliability.telemetry.json_lines import iter_json_lines
-from reliability.telemetry.openmetrics_files import FoundSamples, series_key, series_of_samples
+from reliability.telemetry.openmetrics_files import FoundSamples, series_key
 from reliability.telemetry.otlp_json import (
     TEMPORALITY_CUMULATIVE,
     TEMPORALITY_DELTA,
@@ -39,8 +37,6 @@ from reliability.telemetry.otlp_json import (
     member,
     prometheus_name,
 )
-from reliability.telemetry.progress import NO_TASK, TaskHandle
-from reliability.telemetry.report import ReadReport
 
 NANOS = 1_000_000_000
 SECONDS_PER_UNIT = {"ms": 1e3, "us": 1e6, "ns": 1e9}  # histogram bounds are divided by these
@@ -57,32 +53,19 @@ class _Point:
     line: int
 
 
-def read_component_series(
-    source: OtlpMetricsSource,
-    components: list[Component],
-    grid: MinuteGrid,
-    report: ReadReport,
-    *,
-    strict: bool = False,
-    task: TaskHandle = NO_TASK,
-) -> list[ComponentSeries]:
-    found = FoundSamples(report, strict)
-    times: set[int] = set()
-    for path in source.paths:
-        points = _Points(str(path))
-        for record in iter_json_lines(path):
-            points.add_request(record.line, record.value, record.error)
-        report.files[str(path)] = points.records
-        report.filtered_out += points.not_counters
-        skip_or_stop(report, points.bad.found(), strict)
-        for (key, temporality), series in points.series.items():
-            times.update(p.time for p in series)
-            _add_series(found, str(path), key, temporality == "delta", series)
-        task.advance()
-    samples = found.by_series()
-    result = series_of_samples(samples, source.origin, components, grid, report)  # all bad: said first
-    require_two_times(source.name, source.origin, times, "export of a counter")
-    return result
+def read_file(source: OtlpMetricsSource, path: Path, found: FoundSamples) -> set[float]:
+    """The file's counter points into `found`; the times of those points (ns since the epoch)."""
+    points = _Points(str(path))
+    for record in iter_json_lines(path):
+        points.add_request(record.line, record.value, record.error)
+    found.report.files[str(path)] = points.records
+    found.report.filtered_out += points.not_counters
+    skip_or_stop(found.report, points.bad.found(), found.strict)
+    times: set[float] = set()
+    for (key, temporality), series in points.series.items():
+        times.update(p.time for p in series)
+        _add_series(found, str(path), key, temporality == "delta", series)
+    return times
 
 
 def _add_series(found: FoundSamples, path: str, key: str, delta: bool, points: list[_Point]) -> None:

@@ -11,15 +11,10 @@ import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reliability.config.model import Component, ScrapeFilesSource, ScrapeTime
-from reliability.core.accumulate import ComponentSeries
-from reliability.core.grid import MinuteGrid
+from reliability.config.model import ScrapeFilesSource, ScrapeTime
 from reliability.errors import InputError, Problem, printable
-from reliability.telemetry.baseline import require_two_times
 from reliability.telemetry.blocks import iter_line_blocks, open_stream
-from reliability.telemetry.openmetrics_files import FoundSamples, series_of_samples
-from reliability.telemetry.progress import NO_TASK, TaskHandle
-from reliability.telemetry.report import ReadReport
+from reliability.telemetry.openmetrics_files import FoundSamples
 from reliability.timefmt import parse_rfc3339
 
 _TIMESTAMP_LINE = re.compile(
@@ -27,28 +22,13 @@ _TIMESTAMP_LINE = re.compile(
 )
 
 
-def read_component_series(
-    source: ScrapeFilesSource,
-    components: list[Component],
-    grid: MinuteGrid,
-    report: ReadReport,
-    *,
-    strict: bool = False,
-    task: TaskHandle = NO_TASK,
-) -> list[ComponentSeries]:
-    found = FoundSamples(report, strict)
-    times: set[float] = set()
-    for path in source.paths:
-        when = scrape_time(source, path)
-        report.files[str(path)] = 0
-        for block in iter_line_blocks(path):
-            found.add_block(str(path), block, scrape_time=when)
-        times.add(when)
-        task.advance()
-    samples = found.by_series()
-    result = series_of_samples(samples, source.origin, components, grid, report)  # all bad: said first
-    require_two_times(source.name, source.origin, times, "scrape")
-    return result
+def read_file(source: ScrapeFilesSource, path: Path, found: FoundSamples) -> set[float]:
+    """The scrape's samples into `found`, at its scrape time; that time."""
+    when = scrape_time(source, path)
+    found.report.files[str(path)] = 0
+    for block in iter_line_blocks(path):
+        found.add_block(str(path), block, scrape_time=when)
+    return {when}
 
 
 def scrape_time(source: ScrapeFilesSource, path: Path) -> float:
