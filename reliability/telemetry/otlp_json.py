@@ -6,6 +6,7 @@ Integers stay Python ints, so nanosecond times subtract exactly.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -80,6 +81,7 @@ def prometheus_name(name: str) -> str:
     return f"_{cleaned}" if cleaned[:1].isdigit() else cleaned
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def label_name(name: str) -> str:
     return prometheus_name(name).replace(":", "_")
 

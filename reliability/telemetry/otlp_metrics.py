@@ -26,7 +26,7 @@ import pyarrow as pa
 from reliability.config.model import OtlpMetricsSource
 from reliability.telemetry.bad_records import BadRecords, skip_or_stop
 from reliability.telemetry.json_lines import iter_json_lines
-from reliability.telemetry.openmetrics_files import FoundSamples, series_key
+from reliability.telemetry.openmetrics_files import FoundSamples, series_key_of
 from reliability.telemetry.otlp_json import (
     TEMPORALITY_CUMULATIVE,
     TEMPORALITY_DELTA,
@@ -43,14 +43,9 @@ SECONDS_PER_UNIT = {"ms": 1e3, "us": 1e6, "ns": 1e9}  # histogram bounds are div
 TEMPORALITY = {TEMPORALITY_CUMULATIVE: "cumulative", TEMPORALITY_DELTA: "delta"}
 
 
-@dataclass(frozen=True)
-class _Point:
-    """One value of one series: when (ns since the epoch), its start (delta), and where it was read."""
-
-    start: int | None
-    time: int
-    value: float
-    line: int
+# One value of one series: its start (delta points), its time (ns since the epoch), it, and its line.
+_Point = tuple[int | None, int, float, int]
+Pairs = tuple[tuple[str, str], ...]
 
 
 def read_file(source: OtlpMetricsSource, path: Path, found: FoundSamples) -> set[float]:
@@ -63,25 +58,19 @@ def read_file(source: OtlpMetricsSource, path: Path, found: FoundSamples) -> set
     skip_or_stop(found.report, points.bad.found(), found.strict)
     times: set[float] = set()
     for (key, temporality), series in points.series.items():
-        times.update(p.time for p in series)
+        times.update(time for _, time, _, _ in series)
         _add_series(found, str(path), key, temporality == "delta", series)
     return times
 
 
 def _add_series(found: FoundSamples, path: str, key: str, delta: bool, points: list[_Point]) -> None:
     """One series' points as counter samples; delta points summed from a zero at the first start."""
-    points = sorted(points, key=lambda p: p.time)
-    stamps = [p.time for p in points]
-    values = [p.value for p in points]
-    lines = [p.line for p in points]
+    starts, stamps, values, lines = (
+        list(column) for column in zip(*sorted(points, key=lambda p: p[1]), strict=True)
+    )
     if delta:
-        first = points[0]
-        assert first.start is not None
-        stamps, values, lines = (
-            [first.start, *stamps],
-            [0.0, *np.cumsum(values).tolist()],
-            [first.line, *lines],
-        )
+        assert starts[0] is not None
+        stamps, values, lines = [starts[0], *stamps], [0.0, *np.cumsum(values).tolist()], [lines[0], *lines]
     whole, part = np.divmod(np.array(stamps, dtype=np.int64), NANOS)
     found.add_samples(
         path,
@@ -111,7 +100,8 @@ class _Points:
             )
             return
         for r, resource_metrics in enumerate(request.get("resourceMetrics", [])):
-            resource = attributes(member(member(resource_metrics, "resource", {}), "attributes", []))
+            found = attributes(member(member(resource_metrics, "resource", {}), "attributes", []))
+            resource = {label_name(k): v for k, v in found.items()}
             for s, scope_metrics in enumerate(member(resource_metrics, "scopeMetrics", [])):
                 for m, metric in enumerate(member(scope_metrics, "metrics", [])):
                     where = f"resourceMetrics[{r}].scopeMetrics[{s}].metrics[{m}]"
@@ -149,20 +139,17 @@ class _Points:
             timing = self._timing(line, point, at, temporality)
             if timing is None:
                 continue
-            labels = {**resource, **attributes(member(point, "attributes", []))}
-            labels = {label_name(k): v for k, v in labels.items()}
-            labels["temporality"] = temporality
+            own = attributes(member(point, "attributes", []))
+            labels = {**resource, **{label_name(k): v for k, v in own.items()}, "temporality": temporality}
+            pairs = tuple(sorted(labels.items()))
             values = (
                 self._sum_value(line, point, at, base)
                 if kind == "sum"
                 else self._buckets(line, point, at, base, scale)
             )
-            for series, value in values:
-                name_of, extra = series
-                key = series_key(name_of, {**labels, **extra})
-                self.series.setdefault((key, temporality), []).append(
-                    _Point(timing[0], timing[1], value, line)
-                )
+            for name_of, extra, value in values:
+                key = series_key_of(name_of, pairs + extra)  # `le` last: the same place every time
+                self.series.setdefault((key, temporality), []).append((timing[0], timing[1], value, line))
 
     def _timing(self, line: int, point: Any, at: str, temporality: str) -> tuple[int | None, int] | None:
         if not isinstance(point, dict):
@@ -182,7 +169,7 @@ class _Points:
 
     def _sum_value(
         self, line: int, point: dict[str, Any], at: str, base: str
-    ) -> Iterator[tuple[tuple[str, dict[str, str]], float]]:
+    ) -> Iterator[tuple[str, Pairs, float]]:
         raw = integer(point["asInt"]) if "asInt" in point else point.get("asDouble")
         if isinstance(raw, bool) or not isinstance(raw, (int, float)) or not math.isfinite(raw) or raw < 0:
             field_name = "asInt" if "asInt" in point else "asDouble"
@@ -190,12 +177,12 @@ class _Points:
                 line, "invalid counter value", f"{at}.{field_name}", point.get(field_name, "(absent)")
             )
             return
-        yield (base, {}), float(raw)
+        yield base, (), float(raw)
 
     def _buckets(
         self, line: int, point: dict[str, Any], at: str, base: str, scale: float
-    ) -> Iterator[tuple[tuple[str, dict[str, str]], float]]:
-        counts = [integer(c) for c in member(point, "bucketCounts", [])]
+    ) -> Iterator[tuple[str, Pairs, float]]:
+        counts = _counts(member(point, "bucketCounts", []))
         bounds = member(point, "explicitBounds", [])
         total = integer(point.get("count"))
         if total is None or total < 0:
@@ -211,8 +198,16 @@ class _Points:
             )
             return
         running = 0
+        buckets = f"{base}_bucket"
         for bound, count in zip(bounds, counts, strict=False):
             running += count or 0
-            yield (f"{base}_bucket", {"le": repr(float(bound) / scale)}), float(running)
-        yield (f"{base}_bucket", {"le": "+Inf"}), float(total)
-        yield (f"{base}_count", {}), float(total)
+            yield buckets, (("le", repr(float(bound) / scale)),), float(running)
+        yield buckets, (("le", "+Inf"),), float(total)
+        yield f"{base}_count", (), float(total)
+
+
+def _counts(raw: list[Any]) -> list[int | None]:
+    """Bucket counts: strings of digits as OTLP JSON writes them, checked one by one only when not."""
+    if all(type(c) is str and c.isdigit() for c in raw):
+        return [int(c) for c in raw]
+    return [integer(c) for c in raw]
