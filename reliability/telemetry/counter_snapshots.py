@@ -20,7 +20,7 @@ from reliability.config.model import CounterSnapshotSource
 from reliability.telemetry import convert
 from reliability.telemetry.bad_records import BadRecords, skip_or_stop
 from reliability.telemetry.json_lines import dotted, iter_json_lines
-from reliability.telemetry.openmetrics_files import FoundSamples, series_key
+from reliability.telemetry.openmetrics_files import FoundSamples, series_key_of
 
 
 @dataclass
@@ -61,8 +61,8 @@ def read_file(source: CounterSnapshotSource, path: Path, found: FoundSamples) ->
                 elif value < 0:
                     file.bad.reject(record.line, "negative counter value", place, value)
                 else:
-                    labels = {} if key is None else {source.key_label: key}
-                    file.keys.append(series_key(counter.name, labels))
+                    labels = () if key is None else ((source.key_label, key),)
+                    file.keys.append(series_key_of(counter.name, labels))
                     file.values.append(float(value))
                     file.snapshot.append(len(file.stamp_lines) - 1)
     stamps = convert.to_epoch_seconds(pa.array(file.stamp_texts, pa.string()), source.timestamp_format)

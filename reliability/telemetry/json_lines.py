@@ -6,6 +6,7 @@ often beyond the 1 MiB limit of the columnar readers (reliability.telemetry.bloc
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,8 +55,13 @@ def _iter_lines(path: Path) -> Iterator[tuple[int, bytes]]:
 
 def dotted(value: Any, path: str) -> Any:
     """The value at a dotted path of nested objects (`responses.5xx`); None when any step is missing."""
-    for key in path.split("."):
+    for key in _steps(path):
         if not isinstance(value, dict):
             return None
         value = value.get(key)
     return value
+
+
+@functools.lru_cache(maxsize=1024)
+def _steps(path: str) -> tuple[str, ...]:
+    return tuple(path.split("."))
