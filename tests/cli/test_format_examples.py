@@ -36,3 +36,11 @@ def test_the_example_runs_as_its_comment_says(config: Path, tmp_path: Path) -> N
         assert source["used"] > 0 and source["skipped_total"] == 0, source
     slis = [sli for component in metrics["components"] for sli in component["slis"]]
     assert slis and all(sli["windows"][-1]["total"] > 0 for sli in slis)
+
+
+def test_the_readme_shows_each_example_config_as_it_is() -> None:
+    readme = (EXAMPLES.parent / "README.md").read_text()
+    shown = dict(re.findall(r"```yaml\n# (examples/\S+)\n(.*?)```", readme, re.S))
+    assert set(shown) == {str(p.relative_to(EXAMPLES.parent)) for p in CONFIGS}
+    for path, text in shown.items():
+        assert text == (EXAMPLES.parent / path).read_text(), path
