@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from support.file_sources import read_config
 
-from reliability.errors import InputError
+from reliability.config import load_config
+from reliability.errors import ConfigError, InputError
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "prometheus-scrapes"
 NOW = "2026-12-07T10:11:00Z"
@@ -108,3 +109,25 @@ def test_a_sample_with_its_own_timestamp_is_refused(example: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
     read = read_config(example / "config.yaml", NOW)
     assert read.report.skipped == {"sample with its own timestamp in a scrape": 1}
+
+
+@pytest.mark.parametrize(
+    ("scrape_time", "problem"),
+    [
+        ("{from: file_name, pattern: 'orders-(\\d+'}", "scrape_time.pattern: is not a regular expression"),
+        ("{from: file_name, pattern: 'orders-(\\d+)'}", "scrape_time.pattern: needs a group named `time`"),
+        ("{from: file_name}", "pattern"),
+        ("{from: mtime, pattern: 'x'}", "scrape_time"),
+    ],
+)
+def test_a_scrape_time_that_cannot_work_is_a_config_error(
+    example: Path, scrape_time: str, problem: str
+) -> None:
+    config = example / "config.yaml"
+    config.write_text(
+        re.sub(r"scrape_time:\n(      .*\n)+", lambda _: f"scrape_time: {scrape_time}\n", config.read_text())
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_config(config)
+    assert problem in str(caught.value)
+    assert "config.yaml:" in str(caught.value)
