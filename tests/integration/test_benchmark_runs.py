@@ -54,6 +54,12 @@ def test_the_prometheus_parse_benchmark_runs_and_its_readers_agree() -> None:
     assert rows == ["bulk", "sample", "json.loads"]  # each reader's time, RSS and the load average
 
 
+def test_the_file_sources_benchmark_reads_every_format() -> None:
+    output = benchmark_output("bench_file_sources.py", "--mb", "0.2")
+    rows = [line.split()[0] for line in output.splitlines() if "MB/s" in line and "load average" in line]
+    assert rows == ["counter_snapshots", "prometheus_scrapes", "otlp", "otlp"]
+
+
 @pytest.mark.real
 def test_the_real_prometheus_benchmark_runs_on_a_small_history() -> None:
     output = benchmark_output("bench_prometheus_real.py", "--slos", "2", "--days", "1", "--no-peer")
