@@ -22,6 +22,7 @@ from reliability.config.model import (
     EventSource,
     OpenMetricsSource,
     PrometheusSource,
+    ScrapeFilesSource,
     Selector,
     Sli,
     SliKind,
@@ -112,8 +113,9 @@ def _unsupported(config: Config, slo: Slo) -> str | None:
         return "a composite SLO: its SLI comes from other SLOs, not from series"
     for name in slo.components:
         source = config.component(slo.service, name).source
-        # OpenMetrics files hold the series a Prometheus scrapes or backfills: same selectors, same rules.
-        if not isinstance(config.source(source), (PrometheusSource, OpenMetricsSource)):
+        # OpenMetrics files and scrape folders hold the series a Prometheus scrapes or backfills: same
+        # selectors, same rules.
+        if not isinstance(config.source(source), (PrometheusSource, OpenMetricsSource, ScrapeFilesSource)):
             return f"its telemetry is not in metrics (source {source!r} is {_source_kind(config, source)})"
     if slo.objective_percent is None:
         return "objective is auto: rules need a fixed number"

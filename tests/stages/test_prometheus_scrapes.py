@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 from support.file_sources import read_config
+from typer.testing import CliRunner
 
+from reliability.cli import app
 from reliability.config import load_config
 from reliability.errors import ConfigError, InputError
 
@@ -131,3 +133,10 @@ def test_a_scrape_time_that_cannot_work_is_a_config_error(
         load_config(config)
     assert problem in str(caught.value)
     assert "config.yaml:" in str(caught.value)
+
+
+def test_scraped_series_become_rules_as_openmetrics_ones_do(example: Path) -> None:
+    result = CliRunner().invoke(app, ["rules", str(example / "config.yaml"), "--out", str(example / "rules")])
+    assert result.exit_code == 0, result.output
+    rules = (example / "rules" / "orders.rules.yml").read_text()
+    assert 'http_requests_total{code=~"5..",handler=~"/api/orders"}' in rules

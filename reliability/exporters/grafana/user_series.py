@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
-from reliability.config.model import Config, OpenMetricsSource, PrometheusSource, Sli, SliKind, Slo
+from reliability.config.model import (
+    Config,
+    OpenMetricsSource,
+    PrometheusSource,
+    ScrapeFilesSource,
+    Sli,
+    SliKind,
+    Slo,
+)
 from reliability.exporters.grafana.panels import Item, Query, graph
 from reliability.exporters.grafana.promql import rate
 
@@ -12,7 +20,9 @@ LATENCY_QUANTILES = (0.5, 0.9, 0.99)
 def user_series_panels(config: Config, slo: Slo) -> list[Item]:
     panels: list[Item] = []
     for component, sli in config.index.slo_slis(slo):
-        if isinstance(config.source(component.source), (PrometheusSource, OpenMetricsSource)):
+        if isinstance(
+            config.source(component.source), (PrometheusSource, OpenMetricsSource, ScrapeFilesSource)
+        ):
             panels += _sli_panels(f"{slo.id}:{component.name}", component.name, sli)
     return panels
 
