@@ -306,17 +306,18 @@ def _first_page_seeing(replayed: Sequence[_PairFiring], steps: Int64, start: int
     return min(found, default=None)
 
 
-def replay_alerts(
+def replay_pairs(
     series: Replayable,
     grid: MinuteGrid,
     objective: float,
     window: SloWindow,
     pairs: Sequence[AlertWindowPair],
     *,
-    window_set: str = DEFAULT_WINDOW_SET,
     min_events: int = 0,
     step_seconds: int = ALERT_STEP_SECONDS,
-) -> AlertReplay:
+) -> tuple[Int64, Int64, int, list[_PairFiring]]:
+    """Every pair evaluated at every step: the steps (grid minutes), their instants (epoch
+    seconds), the first minute with data, and each pair's firing."""
     step_minutes = step_seconds // MINUTE
     steps = np.arange(step_minutes, series.minutes + 1, step_minutes, dtype=np.int64)
     instants = grid.origin + steps * MINUTE
@@ -328,6 +329,23 @@ def replay_alerts(
     first_data = series.minutes if first is None else first
     fraction = budget_fraction(objective)
     replayed = [_replay_pair(series, steps, period, fraction, first_data, p, min_events) for p in pairs]
+    return steps, instants, first_data, replayed
+
+
+def replay_alerts(
+    series: Replayable,
+    grid: MinuteGrid,
+    objective: float,
+    window: SloWindow,
+    pairs: Sequence[AlertWindowPair],
+    *,
+    window_set: str = DEFAULT_WINDOW_SET,
+    min_events: int = 0,
+    step_seconds: int = ALERT_STEP_SECONDS,
+) -> AlertReplay:
+    steps, instants, first_data, replayed = replay_pairs(
+        series, grid, objective, window, pairs, min_events=min_events, step_seconds=step_seconds
+    )
     episodes, demoted = _episodes(replayed, instants, min_events or EVENTS_FOR_CONFIDENT_PAGE)
     incidents = []
     for start, end in find_incidents(series, objective):
