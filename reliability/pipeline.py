@@ -259,7 +259,7 @@ def _targets_step(given: StageInputs) -> Artifact:
 def _budgets_step(given: StageInputs) -> Artifact:
     sli = given.artifact(Stage.SLI, SliMetrics)
     targets = given.artifact(Stage.TARGETS, SloTargets)
-    return error_budgets.build(given.header(), given.run.config, sli, targets)
+    return error_budgets.build(given.header(), given.run.config, sli, targets, given.run.telemetry)
 
 
 def _sla_step(given: StageInputs) -> Artifact:
@@ -313,7 +313,7 @@ STAGES: tuple[StageStep, ...] = (
         Stage.BUDGETS,
         ARTIFACT_FILES[Stage.BUDGETS],
         (Stage.SLI, Stage.TARGETS),
-        False,
+        True,  # the alert timeline replays the minute history
         "error budgets, burn rates, alert states, exhaustion, forecasts, policy, attribution",
         _budgets_step,
     ),

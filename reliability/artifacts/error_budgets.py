@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from reliability.artifacts.codec import Flattened, Record
+from reliability.artifacts.codec import Flattened, OmittedWhenNone, Record
 from reliability.artifacts.figures import Budgeting, SloKey, SloWindow
 from reliability.artifacts.header import Header
 
@@ -114,6 +114,24 @@ class Attribution(Record):
 
 
 @dataclass(frozen=True)
+class AlertSpan(Record):
+    severity: str
+    start: datetime
+    end: datetime | None  # None: still firing at the evaluation time
+    pairs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AlertTimeline(Record):
+    """When page and ticket fired over the SLO window, replayed every `step_seconds`."""
+
+    start: datetime
+    end: datetime
+    step_seconds: int
+    spans: tuple[AlertSpan, ...]
+
+
+@dataclass(frozen=True)
 class SloBudget(SloKey):
     """An SLO with an objective: its budget and everything that follows from it."""
 
@@ -138,6 +156,7 @@ class SloBudget(SloKey):
     forecast: Forecast | NoForecast
     policy: Policy
     attribution: dict[str, Attribution]  # by dimension: status, component, day, hour, dependency
+    alert_timeline: OmittedWhenNone[AlertTimeline] = None  # absent when built without the minute history
 
 
 @dataclass(frozen=True)

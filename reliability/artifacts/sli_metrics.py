@@ -152,6 +152,12 @@ class MeasuredDay(Record):
 
 
 @dataclass(frozen=True)
+class MeasuredHour(Record):
+    hour: datetime
+    figures: Flattened[MeasuredFigures]
+
+
+@dataclass(frozen=True)
 class CompositePart(Record):
     slo: str
     weight: float
@@ -195,6 +201,7 @@ class SloMeasurements(Record):
     measurements: tuple[Measurement, ...]
     daily: tuple[MeasuredDay, ...]
     bad_units: BadUnits
+    recent_hours: OmittedWhenNone[tuple[MeasuredHour, ...]] = None  # the last hours, oldest first
 
     def measurement(self, window: str) -> Measurement:
         return next(m for m in self.measurements if m.window == window)

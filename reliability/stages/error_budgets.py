@@ -10,6 +10,8 @@ import numpy as np
 from reliability.artifacts.error_budgets import (
     Alert,
     AlertPair,
+    AlertSpan,
+    AlertTimeline,
     BudgetFigures,
     BurnRateEntry,
     ErrorBudgets,
@@ -32,11 +34,15 @@ from reliability.artifacts.slo_targets import SloTarget, SloTargets
 from reliability.config.defaults import DEFAULT_POLICY
 from reliability.config.model import Config, Slo
 from reliability.conventions import CURRENT_BURN_WINDOW, FORECAST_CARRY_WINDOW
+from reliability.core.alert_timeline import firing_spans
 from reliability.core.alerts import AlertResult, evaluate_alerts
 from reliability.core.attribution import Attribution, attribute, composite_component_shares
+from reliability.core.backtest import ALERT_STEP_SECONDS
 from reliability.core.budget import Budget, BurnRate, budget_fraction, burn_rate, seconds_to_exhaustion
 from reliability.core.forecast import BudgetForecast, bootstrap_remaining
 from reliability.core.policy import decide
+from reliability.stages.replayable import replayable
+from reliability.telemetry.ingest import Telemetry
 from reliability.timefmt import moment
 from reliability.vocabulary import Objective
 
@@ -199,8 +205,39 @@ def _burn_rate_entry(m: Measurement, objective: float, rates: dict[str, BurnRate
     )
 
 
+def _alert_timeline(
+    config: Config, slo: Slo, measured: SloMeasurements, objective: float, telemetry: Telemetry
+) -> AlertTimeline:
+    """Page and ticket spans over the SLO window (clipped to the history), as a backtest replays them."""
+    grid = telemetry.grid
+    since = max(int(measured.window.start.timestamp()), grid.origin)
+    spans = firing_spans(
+        replayable(config, slo, telemetry.series),
+        grid,
+        objective,
+        slo.window,
+        config.alert_window_sets[slo.alert_windows],
+        since=since,
+        min_events=slo.min_events,
+    )
+    return AlertTimeline(
+        start=moment(since),
+        end=moment(grid.end),
+        step_seconds=ALERT_STEP_SECONDS,
+        spans=tuple(
+            AlertSpan(s.severity, moment(s.start), None if s.end is None else moment(s.end), s.pairs)
+            for s in spans
+        ),
+    )
+
+
 def _slo_budget(
-    config: Config, slo: Slo, measured: SloMeasurements, target: SloTarget, evaluated_at: float
+    config: Config,
+    slo: Slo,
+    measured: SloMeasurements,
+    target: SloTarget,
+    evaluated_at: float,
+    telemetry: Telemetry | None,
 ) -> SloBudget | UnjudgedBudget:
     period_seconds = measured.window.period_seconds
     objective_percent = target.objective_percent
@@ -251,15 +288,25 @@ def _slo_budget(
         forecast=_forecast_record(forecast, no_forecast, evaluated_at),
         policy=Policy(policy.state, policy.rule, policy.reason),
         attribution=_attributions(measured),
+        alert_timeline=None
+        if telemetry is None
+        else _alert_timeline(config, slo, measured, objective, telemetry),
     )
 
 
-def build(header: Header, config: Config, sli_metrics: SliMetrics, targets: SloTargets) -> ErrorBudgets:
+def build(
+    header: Header,
+    config: Config,
+    sli_metrics: SliMetrics,
+    targets: SloTargets,
+    telemetry: Telemetry | None = None,  # the minute history: adds each SLO's alert timeline
+) -> ErrorBudgets:
     evaluated_at = sli_metrics.history.end.timestamp()
     measured = {entry.slo: entry for entry in sli_metrics.slos}
     target = {entry.slo: entry for entry in targets.slos}
     slos = tuple(
-        _slo_budget(config, slo, measured[slo.id], target[slo.id], evaluated_at) for slo in config.slos
+        _slo_budget(config, slo, measured[slo.id], target[slo.id], evaluated_at, telemetry)
+        for slo in config.slos
     )
     sets = {
         name: tuple(WindowPair(p.severity, p.long.name, p.short.name, p.budget_share) for p in pairs)

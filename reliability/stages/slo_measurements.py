@@ -17,6 +17,7 @@ from reliability.artifacts.sli_metrics import (
     Composite,
     CompositePart,
     MeasuredDay,
+    MeasuredHour,
     PartErrorRatio,
     SloMeasurements,
 )
@@ -38,6 +39,7 @@ from reliability.durations import format_duration
 from reliability.timefmt import moment, to_rfc3339
 
 TOP_HOURS = 10
+RECENT_HOURS = 48  # hourly figures for the report: an incident in progress is more than one daily point
 OTHER_HOURS = "other hours"
 
 
@@ -228,6 +230,16 @@ def _measurements(config: Config, slo: Slo, sources: dict[str, _Source], grid: M
         m = _measure(config, slo, sources, lo, hi)
         daily.append(MeasuredDay(moment(grid.day_start(day)).date(), measured_figures(m, 0)))
     slo_first = (span.start - grid.origin) // MINUTE
+    hours = -(-grid.minutes // 60)  # the last hour may be partial
+    recent_hours = tuple(
+        MeasuredHour(
+            moment(grid.origin + hour * 3600),
+            measured_figures(
+                _measure(config, slo, sources, hour * 60, min((hour + 1) * 60, grid.minutes)), 0
+            ),
+        )
+        for hour in range(max(0, hours - RECENT_HOURS), hours)
+    )
     composite = slo.composite
     parts = () if composite is None else tuple(CompositePart(p.slo, p.weight) for p in composite.parts)
     budgeting = slo.budgeting
@@ -246,6 +258,7 @@ def _measurements(config: Config, slo: Slo, sources: dict[str, _Source], grid: M
         measurements=measurements,
         daily=tuple(daily),
         bad_units=_attribution_inputs(config, slo, sources, grid, slo_first),
+        recent_hours=recent_hours,
     )
 
 
