@@ -22,7 +22,7 @@ COMPARISON_HEADERS = (
     "OBJECTIVE",
     "MET",
     "BUDGET LEFT (MIN)",
-    "BUDGET LEFT (LAST)",
+    "BUDGET LEFT (LAST DAY END)",
     "ALERT WINDOWS",
     "PAGES",
     "ON LOW TRAFFIC",
@@ -189,6 +189,8 @@ def details(report: dict[str, Any]) -> list[str]:
 def footnote() -> str:
     return (
         "MET: share of period ends (UTC day ends; calendar period ends too) at which the SLO held. "
+        "BUDGET LEFT (LAST DAY END): at the last period end replayed, not at the evaluation time as `run` "
+        "shows it, so errors since then count in run's figure only. "
         "DEMOTED PAGES: pages short of alerting.min_events, raised as tickets. "
         "Incidents: runs of minutes burning over 10x the budget rate (see README, Backtest)."
     )
