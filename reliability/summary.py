@@ -12,6 +12,7 @@ from reliability.artifacts.sli_metrics import InputReport, SliMetrics
 from reliability.artifacts.slo_targets import SloTarget, SloTargets
 from reliability.conventions import CURRENT_BURN_WINDOW, Stage
 from reliability.errors import printable
+from reliability.render import outlook
 from reliability.render.numbers import percent
 from reliability.stages.sla_compliance import slas_covering
 from reliability.terminal.table import Cell, State, Table
@@ -26,6 +27,8 @@ class SummaryRow:
     objective: str
     budget_remaining: str
     burn_rate: str
+    exhausts_in: str
+    forecast: str
     alert: str
     policy: str
     sla: str
@@ -34,7 +37,19 @@ class SummaryRow:
 NOTABLE_SHARE = 0.10  # a consumer worth naming under the table
 
 BURN = f"BURN ({CURRENT_BURN_WINDOW})"
-HEADERS = ("SERVICE", "SLO", "SLI", "OBJECTIVE", "BUDGET LEFT", BURN, "ALERT", "POLICY", "SLA")
+HEADERS = (
+    "SERVICE",
+    "SLO",
+    "SLI",
+    "OBJECTIVE",
+    "BUDGET LEFT",
+    BURN,
+    "EXHAUSTS IN",
+    "FORECAST",
+    "ALERT",
+    "POLICY",
+    "SLA",
+)
 
 
 def _sla_cell(entry: SloBudget | UnjudgedBudget, sla: SlaCompliance | None) -> str:
@@ -60,6 +75,8 @@ def _row(entry: SloBudget | UnjudgedBudget, target: SloTarget, sla: SlaComplianc
             objective_text,
             "no data",
             "no data",
+            "no data",
+            "none",
             "no_data",
             entry.policy.state if isinstance(entry, SloBudget) else "no_data",
             _sla_cell(entry, sla),
@@ -77,7 +94,17 @@ def _row(entry: SloBudget | UnjudgedBudget, target: SloTarget, sla: SlaComplianc
     alert = entry.alert.state
     policy = entry.policy.state
     return SummaryRow(
-        entry.service, slo_name, sli, objective_text, remaining, burn, alert, policy, _sla_cell(entry, sla)
+        entry.service,
+        slo_name,
+        sli,
+        objective_text,
+        remaining,
+        burn,
+        outlook.time_to_exhaustion(entry),
+        outlook.forecast_text(entry),
+        alert,
+        policy,
+        _sla_cell(entry, sla),
     )
 
 
@@ -148,6 +175,17 @@ def _action_line(action: ActionRecord) -> str:
     )
 
 
+def _outlook_lines(artifacts: Mapping[Stage, Artifact], sli: SliMetrics | None) -> list[str]:
+    """Latency SLIs' threshold and p99, and why a near exhaustion sits beside a calm forecast."""
+    lines: list[str] = []
+    judged = [e for e in _judged(artifacts) if not e.no_data]
+    for entry in judged:
+        lines.extend(f"{entry.slo}: {line}" for line in (outlook.latency_lines(entry, sli) if sli else ()))
+    if any(outlook.disagree(e) for e in judged):
+        lines.append(outlook.WHY_THEY_DIFFER)
+    return lines
+
+
 def notes(artifacts: Mapping[Stage, Artifact]) -> list[str]:
     """Lines under the table: data gaps, what was read and skipped, hooks."""
     lines = []
@@ -162,6 +200,7 @@ def notes(artifacts: Mapping[Stage, Artifact]) -> list[str]:
         if consumers:
             lines.append(f"{entry.slo} ({entry.policy.state}): {consumers}")
     sli = stage_artifact(artifacts, Stage.SLI, SliMetrics)
+    lines.extend(_outlook_lines(artifacts, sli))
     for source in sli.inputs if sli else ():
         lines.extend(_input_lines(source))
     sla = stage_artifact(artifacts, Stage.SLA, SlaCompliance)
@@ -198,6 +237,8 @@ def table(table_rows: list[SummaryRow]) -> Table:
                 r.objective,
                 Cell(r.budget_remaining, _budget_state(r.budget_remaining)),
                 r.burn_rate,
+                r.exhausts_in,
+                r.forecast,
                 Cell(r.alert, _ALERT_STATES.get(r.alert)),
                 Cell(r.policy, _POLICY_STATES.get(r.policy)),
                 Cell(r.sla, _sla_state(r.sla)),

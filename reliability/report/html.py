@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 from html import escape
 
 from reliability import summary
-from reliability.artifacts.error_budgets import ErrorBudgets, SloBudget, UnjudgedBudget
+from reliability.artifacts.error_budgets import ErrorBudgets, Forecast, SloBudget, UnjudgedBudget
 from reliability.artifacts.figures import SloWindow
 from reliability.artifacts.models import Artifact, stage_artifact
 from reliability.artifacts.sla_compliance import ActionRecord, SlaCompliance
@@ -18,7 +18,7 @@ from reliability.artifacts.sli_metrics import SliMetrics, SloMeasurements
 from reliability.artifacts.slo_targets import SloTarget, SloTargets
 from reliability.conventions import CURRENT_BURN_WINDOW, Stage
 from reliability.render.numbers import percent
-from reliability.report import svg
+from reliability.report import oncall, svg
 from reliability.stages.sla_compliance import slas_covering
 from reliability.timefmt import format_rfc3339
 
@@ -39,9 +39,26 @@ _STATUS_CLASSES = {
     "met": "good",
 }
 
+OVERVIEW_HEADERS = (
+    "Service",
+    "SLO",
+    "SLI",
+    "Objective",
+    "Budget left",
+    f"Burn ({CURRENT_BURN_WINDOW})",
+    f"Exhausts in (at the {CURRENT_BURN_WINDOW} burn)",
+    "Forecast (p50 left, chance spent)",
+    "Alert",
+    "Policy",
+    "SLA",
+)
+
 STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2rem; color: #1a1a1a; max-width: 1100px; }
+body { font-family: system-ui, sans-serif; margin: 2rem; color: #1a1a1a; max-width: 1300px; }
 h1 { font-size: 1.6rem; } h2 { margin-top: 2.5rem; border-top: 2px solid #ccc; padding-top: 1rem; }
+h1, h2, h3, p, li { overflow-wrap: anywhere; }
+.scroll { overflow-x: auto; max-width: 100%; }
+.todo { border-left: 6px solid #1f5fa8; background: #eef3fa; padding: 0.5rem 0.75rem; }
 table { border-collapse: collapse; margin: 0.5rem 0 1rem; }
 th, td { border: 1px solid #bbb; padding: 0.25rem 0.5rem; text-align: left; }
 thead th { background: #eee; }
@@ -63,9 +80,32 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .chart .objective { stroke: #b00020; }
 .chart .bar { fill: #1f5fa8; stroke: #1f5fa8; }
 .chart .bar-firing { fill: #b00020; }
+.chart .forecast { fill: #1f5fa8; fill-opacity: 0.18; stroke: none; }
+.chart .median { stroke: #1f5fa8; }
+.chart .lane-page { fill: #b00020; }
+.chart .lane-ticket { fill: #c77800; }
 .chart .threshold { stroke: #000; stroke-width: 2; }
 .chart .no-data { font-style: italic; }
 nav ul { columns: 2; }
+@media (max-width: 700px) {
+  body { margin: 0.75rem; }
+  nav ul { columns: 1; }
+  /* charts keep readable text and scroll sideways; a chart over time opens at its right end,
+     the latest hours, so an incident in progress is in view */
+  .chart-box { overflow-x: auto; }
+  .chart-box.latest-first { direction: rtl; }
+  .chart-box > * { direction: ltr; }
+  .chart-box .chart { min-width: 560px; }
+  /* the overview as one card per SLO, each cell named by its column */
+  table.overview thead { display: none; }
+  table.overview caption { display: block; text-align: left; }
+  table.overview, table.overview tbody, table.overview tr { display: block; }
+  table.overview tr { border: 1px solid #bbb; margin-bottom: 0.5rem; }
+  table.overview td, table.overview th { display: flex; justify-content: space-between; gap: 1rem;
+    border: none; border-bottom: 1px solid #eee; text-align: right; }
+  table.overview td::before, table.overview th::before { font-weight: bold; text-align: left; }
+  OVERVIEW_LABELS
+}
 @media print {
   body { margin: 0; max-width: none; font-size: 10pt; }
   nav { display: none; }
@@ -75,6 +115,15 @@ nav ul { columns: 2; }
 }
 """
 
+
+# On a phone each overview cell is named by its column, from the same headers as the table.
+STYLE = STYLE.replace(
+    "OVERVIEW_LABELS",
+    "\n  ".join(
+        f'table.overview tr > :nth-child({n})::before {{ content: "{name}"; }}'
+        for n, name in enumerate(OVERVIEW_HEADERS, start=1)
+    ),
+)
 
 _SLA_MARKERS = {"breached": "BREACHED", "met": "met", "no_data": "no_data"}
 
@@ -93,7 +142,7 @@ def _table(
     caption: str, headers: Sequence[str], rows: Sequence[Sequence[str]], row_header: bool = True
 ) -> str:
     """A semantic table: column headers scoped to columns, the first cell of a row to its row."""
-    parts = [f"<table><caption>{escape(caption)}</caption><thead><tr>"]
+    parts = [f'<div class="scroll"><table><caption>{escape(caption)}</caption><thead><tr>']
     parts += [f'<th scope="col">{escape(h)}</th>' for h in headers]
     parts.append("</tr></thead><tbody>")
     for row in rows:
@@ -106,15 +155,15 @@ def _table(
             else:
                 parts.append(f"<td{css_attr}>{escape(cell)}</td>")
         parts.append("</tr>")
-    parts.append("</tbody></table>")
+    parts.append("</tbody></table></div>")
     return "".join(parts)
 
 
 def _overview(budgets: ErrorBudgets, artifacts: Mapping[Stage, Artifact]) -> str:
-    burn = f"Burn ({CURRENT_BURN_WINDOW})"
-    headers = ["Service", "SLO", "SLI", "Objective", "Budget left", burn, "Alert", "Policy", "SLA"]
+    headers = OVERVIEW_HEADERS
     parts = [
-        "<table><caption>Every SLO at the evaluation time</caption><thead><tr>",
+        '<div class="scroll"><table class="overview"><caption>Every SLO at the evaluation time</caption>'
+        "<thead><tr>",
         *[f'<th scope="col">{escape(h)}</th>' for h in headers],
         "</tr></thead><tbody>",
     ]
@@ -126,6 +175,8 @@ def _overview(budgets: ErrorBudgets, artifacts: Mapping[Stage, Artifact]) -> str
             row.objective,
             row.budget_remaining,
             row.burn_rate,
+            row.exhausts_in,
+            row.forecast,
             row.alert,
             row.policy,
             row.sla,
@@ -137,7 +188,7 @@ def _overview(budgets: ErrorBudgets, artifacts: Mapping[Stage, Artifact]) -> str
             css_attr = f' class="{css}"' if css else ""
             parts.append(f"<td{css_attr}>{escape(cell)}</td>")
         parts.append("</tr>")
-    parts.append("</tbody></table>")
+    parts.append("</tbody></table></div>")
     return "".join(parts)
 
 
@@ -156,6 +207,10 @@ def _burn_down(entry: SloBudget, sli_slo: SloMeasurements, chart_id: str) -> str
     start, period_end, evaluated = window.start, window.period_end, window.end
     bad_by_day = {d.date: float(d.figures.bad) for d in sli_slo.daily}
     days = _window_days(window)
+    forecast = entry.forecast
+    if isinstance(forecast, Forecast) and forecast.horizon_end is not None:  # room for the forecast
+        while days[-1] < forecast.horizon_end.date():
+            days.append(days[-1] + timedelta(days=1))
     exact = entry.budgeting.method == "occurrences" and sli_slo.composite is None
     if exact:  # events add up: the partial first day holds what the later days do not
         later = sum(bad_by_day.get(d, 0.0) for d in days[1:])
@@ -166,7 +221,8 @@ def _burn_down(entry: SloBudget, sli_slo: SloMeasurements, chart_id: str) -> str
     for day in days:
         day_end = min(datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1), period_end)
         elapsed = (day_end - start).total_seconds() / window.period_seconds
-        ideal.append(allowed * (1 - min(max(elapsed, 0.0), 1.0)))
+        in_period = datetime(day.year, day.month, day.day, tzinfo=UTC) < period_end
+        ideal.append(allowed * (1 - min(max(elapsed, 0.0), 1.0)) if in_period else None)
         if day_end - timedelta(days=1) >= evaluated:  # a day that has not begun yet
             actual.append(None)
             continue
@@ -179,6 +235,9 @@ def _burn_down(entry: SloBudget, sli_slo: SloMeasurements, chart_id: str) -> str
         f"({percent(budget.remaining_ratio, 1)})."
         + ("" if exact else " From daily totals: a partial first day counts whole.")
     )
+    band, median = oncall.forecast_band(entry, days, evaluated.date())
+    if band is not None:
+        desc += " " + oncall.band_description(entry)
     return svg.line_chart(
         chart_id,
         f"Error budget burn-down: {entry.slo}",
@@ -187,10 +246,12 @@ def _burn_down(entry: SloBudget, sli_slo: SloMeasurements, chart_id: str) -> str
         [
             svg.Series("budget left", actual, "actual"),
             svg.Series("ideal (even spend)", ideal, "ideal", dash="6 4"),
+            *([svg.Series("forecast median", median, "median", dash="2 3")] if band else []),
         ],
         f"budget left ({unit})",
         lambda v: f"{v:,.0f}",
         y_floor=0.0,
+        bands=[band] if band else [],
     )
 
 
@@ -378,12 +439,20 @@ def _objective(target: SloTarget) -> str:
     return "".join(parts)
 
 
+def _chart_box(html: str, latest_first: bool = True) -> str:
+    """A chart (and what follows it) in a box that scrolls sideways on a narrow screen, not the page;
+    a chart over time opens there at its latest end."""
+    css = "chart-box latest-first" if latest_first else "chart-box"
+    return f'<div class="{css}">{html}</div>'
+
+
 def _slo_section(
     entry: SloBudget | UnjudgedBudget,
-    sli_slo: SloMeasurements,
+    sli: SliMetrics,
     targets: SloTargets,
     sla: SlaCompliance | None,
 ) -> str:
+    sli_slo = sli.slo(entry.slo)
     slo_id = entry.slo
     anchor = _anchor(slo_id)
     policy = entry.policy if isinstance(entry, SloBudget) else None
@@ -400,15 +469,22 @@ def _slo_section(
     return "".join(
         [
             head,
+            oncall.what_to_do(entry),
+            "<h3>How soon</h3>",
+            oncall.how_soon(entry, sli),
             "<h3>Objective</h3>",
             _objective(targets.slo(slo_id)),
             "<h3>Error budget burn-down</h3>",
-            _burn_down(entry, sli_slo, f"{anchor}-burn-down"),
+            _chart_box(_burn_down(entry, sli_slo, f"{anchor}-burn-down")),
+            "<h3>SLI per hour, recent</h3>",
+            _chart_box(oncall.recent_hours(entry, sli_slo, f"{anchor}-hourly")),
             "<h3>SLI per day</h3>",
-            _sli_per_day(entry, sli_slo, f"{anchor}-sli"),
+            _chart_box(_sli_per_day(entry, sli_slo, f"{anchor}-sli")),
             "<h3>Burn rates and alert thresholds</h3>",
-            _burn_rates(entry, f"{anchor}-burn-rates"),
-            "<h3>Alerts that fired</h3>",
+            _chart_box(_burn_rates(entry, f"{anchor}-burn-rates"), latest_first=False),
+            "<h3>Alert timeline</h3>",
+            _chart_box(oncall.alert_timeline(entry, f"{anchor}-alerts")),
+            "<h3>Alerts firing now</h3>",
             _fired(entry, sla.actions if sla else ()),
             "<h3>SLA</h3>",
             _sla(entry, sla),
@@ -430,9 +506,10 @@ def render(artifacts: Mapping[Stage, Artifact]) -> str:
     evaluated_at = format_rfc3339(budgets.header.evaluated_at)
     nav = "".join(f'<li><a href="#{_anchor(e.slo)}">{escape(e.slo)}</a></li>' for e in budgets.slos)
     notes = "".join(f"<li>{escape(line)}</li>" for line in summary.notes(artifacts))
-    sections = "".join(_slo_section(e, sli.slo(e.slo), targets, sla) for e in budgets.slos)
+    sections = "".join(_slo_section(e, sli, targets, sla) for e in budgets.slos)
     return (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>Reliability report, {escape(evaluated_at)}</title>"
         f"<style>{STYLE}</style></head><body>"
         f"<header><h1>Reliability report</h1><p>Evaluated at {escape(evaluated_at)}, "

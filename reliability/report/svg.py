@@ -34,6 +34,32 @@ class Series:
 
 
 @dataclass(frozen=True)
+class Band:
+    """A shaded range between two lines (e.g. a forecast's p10..p90); None leaves the x position out."""
+
+    name: str
+    lower: Sequence[float | None]
+    upper: Sequence[float | None]
+    css_class: str
+
+
+@dataclass(frozen=True)
+class Span:
+    """A stretch of time on a timeline lane, in epoch seconds."""
+
+    start: float
+    end: float
+    label: str
+
+
+@dataclass(frozen=True)
+class Lane:
+    name: str
+    spans: Sequence[Span]
+    css_class: str
+
+
+@dataclass(frozen=True)
 class Marker:
     """A threshold drawn across a bar, labelled, e.g. an alert factor."""
 
@@ -77,13 +103,16 @@ def _nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     return ticks
 
 
-def _legend(entries: Sequence[tuple[str, str, str]]) -> list[str]:
-    """One row of (name, css class, dash) swatches above the plot."""
+def _legend(entries: Sequence[tuple[str, str, str]], swatch: str = "line") -> list[str]:
+    """One row of (name, css class, dash) swatches above the plot; a band or lane swatch is a box."""
     parts = ['<g class="legend">']
     x = PLOT_LEFT
     for name, css_class, dash in entries:
         dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
-        parts.append(f'<line class="{css_class}" x1="{x}" y1="16" x2="{x + 28}" y2="16"{dash_attr}/>')
+        if swatch == "box" or dash == "box":
+            parts.append(f'<rect class="{css_class}" x="{x}" y="9" width="28" height="14"/>')
+        else:
+            parts.append(f'<line class="{css_class}" x1="{x}" y1="16" x2="{x + 28}" y2="16"{dash_attr}/>')
         parts.append(f'<text x="{x + 34}" y="20">{escape(name)}</text>')
         x += 34 + 7 * len(name) + 24
     parts.append("</g>")
@@ -100,9 +129,12 @@ def line_chart(
     y_format: Format = _number,
     y_floor: float | None = None,
     y_ceiling: float | None = None,
+    bands: Sequence[Band] = (),
 ) -> str:
-    """Lines over shared x positions (one per label), y scaled to the data and the given bounds."""
+    """Lines over shared x positions (one per label), y scaled to the data and the given bounds;
+    bands are shaded under the lines."""
     values = [v for s in series for v in s.values if v is not None]
+    values += [v for b in bands for v in (*b.lower, *b.upper) if v is not None]
     low = min([*values, *([] if y_floor is None else [y_floor])], default=0.0)
     high = max([*values, *([] if y_ceiling is None else [y_ceiling])], default=1.0)
     ticks = _nice_ticks(low, high)
@@ -118,7 +150,9 @@ def line_chart(
         return PLOT_TOP + plot_height * (1 - (value - low) / ((high - low) or 1.0))
 
     parts = _header(chart_id, title, desc, LINE_HEIGHT)
-    parts += _legend([(s.name, s.css_class, s.dash) for s in series])
+    parts += _legend(
+        [(s.name, s.css_class, s.dash) for s in series] + [(b.name, b.css_class, "box") for b in bands]
+    )
     bottom = PLOT_TOP + plot_height
     parts.append('<g class="axis">')
     for tick in ticks:
@@ -133,7 +167,9 @@ def line_chart(
         )
     label_every = max(1, math.ceil(len(x_labels) / 8))  # about eight labels: readable, not crowded
     for index, label in enumerate(x_labels):
-        if index % label_every == 0 or index == len(x_labels) - 1:
+        last = index == len(x_labels) - 1
+        # a regular label too close to the last one would run into it
+        if last or (index % label_every == 0 and len(x_labels) - 1 - index >= label_every / 2):
             x = x_at(index)
             parts.append(f'<line x1="{x:.1f}" y1="{bottom}" x2="{x:.1f}" y2="{bottom + 4}"/>')
             parts.append(f'<text x="{x:.1f}" y="{bottom + 18}" text-anchor="middle">{escape(label)}</text>')
@@ -144,6 +180,16 @@ def line_chart(
         f'transform="rotate(-90 14 {PLOT_TOP + plot_height / 2:.1f})">{escape(y_label)}</text>'
     )
     parts.append("</g>")
+    for band in bands:
+        inside = [
+            (i, low, high)
+            for i, (low, high) in enumerate(zip(band.lower, band.upper, strict=True))
+            if low is not None and high is not None
+        ]
+        edge = [f"{x_at(i):.1f},{y_at(high):.1f}" for i, _, high in inside]
+        edge += [f"{x_at(i):.1f},{y_at(low):.1f}" for i, low, _ in reversed(inside)]
+        if edge:
+            parts.append(f'<polygon class="{band.css_class}" points="{" ".join(edge)}"/>')
     for line in series:
         dash_attr = f' stroke-dasharray="{line.dash}"' if line.dash else ""
         for run in _runs(line.values):
@@ -246,6 +292,53 @@ def bar_chart(
             parts.append(
                 f'<line class="threshold" x1="{x:.1f}" y1="{y + 2}" x2="{x:.1f}" y2="{y + BAR_ROW - 2}" '
                 f'stroke-dasharray="4 2"><title>{escape(marker.label)}</title></line>'
+            )
+    parts.append("</svg>")
+    return "\n".join(parts)
+
+
+TIMELINE_LANE = 30
+
+
+def timeline_chart(
+    chart_id: str,
+    title: str,
+    desc: str,
+    start: float,
+    end: float,
+    lanes: Sequence[Lane],
+    ticks: Sequence[tuple[float, str]],
+) -> str:
+    """Lanes of spans over [start, end] (epoch seconds), each span a box of at least 2 px so a
+    five-minute alert on a 30-day axis still shows; ticks are (epoch seconds, label)."""
+    plot_left = BAR_LABEL_WIDTH // 2
+    plot_width = WIDTH - plot_left - PLOT_RIGHT
+    bottom = PLOT_TOP + TIMELINE_LANE * len(lanes)
+    height = bottom + 30
+
+    def x_at(value: float) -> float:
+        return plot_left + plot_width * (min(max(value, start), end) - start) / ((end - start) or 1.0)
+
+    parts = _header(chart_id, title, desc, height)
+    parts += _legend([(lane.name, lane.css_class, "") for lane in lanes], swatch="box")
+    parts.append('<g class="axis">')
+    for value, label in ticks:
+        x = x_at(value)
+        parts.append(f'<line class="grid" x1="{x:.1f}" y1="{PLOT_TOP}" x2="{x:.1f}" y2="{bottom}"/>')
+        parts.append(f'<text x="{x:.1f}" y="{bottom + 16}" text-anchor="middle">{escape(label)}</text>')
+    parts.append(f'<line x1="{plot_left}" y1="{bottom}" x2="{WIDTH - PLOT_RIGHT}" y2="{bottom}"/>')
+    parts.append("</g>")
+    for row, lane in enumerate(lanes):
+        y = PLOT_TOP + TIMELINE_LANE * row
+        parts.append(f'<text x="{plot_left - 8}" y="{y + 19}" text-anchor="end">{escape(lane.name)}</text>')
+        shown = [span for span in lane.spans if span.end > start and span.start < end]
+        if not shown:
+            parts.append(f'<text class="no-data" x="{plot_left + 6}" y="{y + 19}">did not fire</text>')
+        for span in shown:
+            x0, x1 = x_at(span.start), x_at(span.end)
+            parts.append(
+                f'<rect class="{lane.css_class}" x="{x0:.1f}" y="{y + 6}" width="{max(x1 - x0, 2.0):.1f}" '
+                f'height="{TIMELINE_LANE - 12}"><title>{escape(span.label)}</title></rect>'
             )
     parts.append("</svg>")
     return "\n".join(parts)

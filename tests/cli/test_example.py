@@ -103,6 +103,28 @@ def test_latency_only(fresh_run: tuple[Any, Path]) -> None:
     assert rows["search-latency"]["ALERT"] in {"ticket", "page"}
 
 
+def test_summary_tells_how_soon_and_why_the_two_figures_differ(fresh_run: tuple[Any, Path]) -> None:
+    done, _ = fresh_run
+    rows = table(done.stdout)
+    checkout = rows["checkout-availability"]
+    assert checkout["EXHAUSTS IN"] == "2h45m"
+    assert checkout["FORECAST"] == "p50 53%, 0% exhausted by 11-12"
+    assert "Why exhausts in and the forecast can disagree: exhausts in spends" in done.stdout
+    assert rows["payments-availability"]["EXHAUSTS IN"] == "now"
+    assert rows["payments-availability"]["FORECAST"].endswith("100% exhausted by 11-12")
+    assert rows["catalog-availability"]["EXHAUSTS IN"] == "not burning"
+    assert rows["recommendations-availability"]["EXHAUSTS IN"] == "no data"
+
+
+def test_summary_names_latency_thresholds_and_p99(fresh_run: tuple[Any, Path]) -> None:
+    done, _ = fresh_run
+    assert (
+        "storefront/search-latency: good when latency <= 0.4s; p99 481ms over the 30d window, "
+        "473ms over the last 1h" in done.stdout
+    )
+    assert "storefront/search-availability: good when" not in done.stdout  # availability SLIs have none
+
+
 def test_gap_is_no_data(fresh_run: tuple[Any, Path]) -> None:
     done, folder = fresh_run
     row = table(done.stdout)["recommendations-availability"]

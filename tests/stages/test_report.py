@@ -107,7 +107,10 @@ def test_status_reads_without_colour(page: str) -> None:
 
 def test_every_chart_has_a_title_and_a_description(page: str) -> None:
     charts = re.findall(r"<svg\b.*?</svg>", page, flags=re.DOTALL)
-    assert len(charts) == 3 * 14  # burn-down, SLI per day, burn rates for every SLO
+    # burn-down, SLI per hour, SLI per day, burn rates and the alert timeline for every SLO, and the
+    # last two days' timeline again where an alert fired in them
+    firing_lately = 5
+    assert len(charts) == 5 * 14 + firing_lately
     for chart in charts:
         assert re.search(r"<svg[^>]*>\s*<title id=\"[^\"]+\">[^<]+</title>\s*<desc", chart), chart[:200]
         assert 'role="img"' in chart
@@ -272,7 +275,7 @@ def test_report_renders_in_chromium(artifacts_dir: Path, tmp_path: Path) -> None
         assert f">{entry.slo}</h2>" in dom
         assert f">{row.budget_remaining}</td>" in dom
         assert f">{row.sli}</td>" in dom
-    assert dom.count("<svg") == 3 * 14
+    assert dom.count("<svg") == html.render(artifacts).count("<svg")
     assert [line for line in dumped.stderr.splitlines() if CONSOLE_ERROR.search(line)] == []
 
     screenshot = tmp_path / "report.png"
@@ -295,3 +298,114 @@ def test_states_are_named_in_the_artifacts_words_as_run_and_gate_print_them(page
     assert '<td class="bad">firing</td>' in page and '<td class="unknown">no_data</td>' in page
     assert "policy <strong>freeze</strong>" in page
     assert re.search(r"\b(FIRING|NO DATA|NO_DATA|PAGE|TICKET|FREEZE)\b", page) is None
+
+
+def _section(page: str, slo_id: str) -> str:
+    start = page.index(f'id="slo-{re.sub(r"[^0-9A-Za-z]", "-", slo_id)}"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_every_slo_says_what_to_do(page: str) -> None:
+    assert page.count('<p class="todo"><strong>What to do:</strong>') == 14
+    checkout = _section(page, "orders/checkout-availability")
+    assert "Act now: the page is firing and the budget runs out in 2h45m" in checkout
+    assert "hold releases of orders except reliability fixes" in checkout
+    calm = _section(page, "storefront/catalog-availability")
+    assert "Nothing to do: the budget is on track and no alert is firing." in calm
+
+
+def test_a_near_exhaustion_beside_a_calm_forecast_says_why(page: str) -> None:
+    checkout = _section(page, "orders/checkout-availability")
+    assert "Exhausts in: <strong>2h45m</strong> (at the current (1h) burn rate" in checkout
+    assert "<strong>0%</strong> chance it is spent by then" in checkout
+    assert "Why exhausts in and the forecast can disagree" in checkout
+    assert "Why exhausts in" not in _section(page, "storefront/catalog-availability")
+
+
+def test_burn_down_carries_the_forecast_band(page: str) -> None:
+    checkout = _section(page, "orders/checkout-availability")
+    burn_down = checkout[checkout.index('id="slo-orders-checkout-availability-burn-down-title"') :]
+    burn_down = burn_down[: burn_down.index("</svg>")]
+    assert '<polygon class="forecast"' in burn_down
+    assert "forecast p10-p90" in burn_down and "11-12</text>" in burn_down  # the horizon on the axis
+
+
+def test_hourly_chart_shows_the_incident_in_progress(artifacts: dict[Stage, Artifact]) -> None:
+    sli = artifacts[Stage.SLI]
+    assert isinstance(sli, SliMetrics)
+    hours = sli.slo("orders/checkout-availability").recent_hours or ()
+    assert len(hours) == 48
+    last = hours[-1]
+    assert last.hour.hour == 11 and last.figures.ratio is not None and last.figures.ratio < 0.9
+    assert all(h.figures.ratio is None or h.figures.ratio > 0.99 for h in hours[:-1])
+
+
+def test_alert_timeline_shows_the_page_still_firing(page: str) -> None:
+    checkout = _section(page, "orders/checkout-availability")
+    assert "page from 2026-11-05T11:30:00Z still firing (1h/5m, 6h/30m)" in checkout
+    assert 'class="lane-page"' in checkout
+    assert 'id="slo-orders-checkout-availability-alerts-recent-title"' in checkout
+    calm = _section(page, "storefront/catalog-availability")
+    assert calm.count("did not fire") == 2 and "-alerts-recent" not in calm
+
+
+def _probe_in_chromium(binary: str, report_file: Path, tmp_path: Path, width: int) -> dict[str, int]:
+    """The report in a frame `width` px wide (headless windows have a minimum width): how wide the
+    page is against its frame, and how many charts have a size and drawn marks."""
+    probe = (
+        "<script>const charts = [...document.querySelectorAll('svg.chart')];"
+        "const drawn = charts.filter(c => { const r = c.getBoundingClientRect();"
+        " return r.width > 0 && r.height > 0 && c.querySelector('polyline, rect, circle, polygon'); });"
+        "document.body.dataset.probe = JSON.stringify({frame: document.documentElement.clientWidth,"
+        " page: document.documentElement.scrollWidth, charts: charts.length, drawn: drawn.length});</script>"
+    )
+    probed = tmp_path / f"probed-{width}.html"
+    probed.write_text(report_file.read_text(encoding="utf-8").replace("</body>", probe + "</body>"))
+    harness = tmp_path / f"harness-{width}.html"
+    harness.write_text(
+        f'<!DOCTYPE html><html><body style="margin:0"><iframe id="f" src="{probed.name}" '
+        f'style="width:{width}px;height:3000px;border:0"></iframe><script>'
+        "document.getElementById('f').addEventListener('load', e => {"
+        " document.body.dataset.probe = e.target.contentDocument.body.dataset.probe; });"
+        "</script></body></html>",
+        encoding="utf-8",
+    )
+    dumped = _chromium(
+        binary,
+        tmp_path / f"profile-{width}",
+        "--allow-file-access-from-files",
+        f"--window-size={max(width, 500)},900",
+        "--dump-dom",
+        harness.as_uri(),
+    )
+    assert dumped.returncode == 0, dumped.stderr[-2000:]
+    found = re.search(r'data-probe="([^"]+)"', dumped.stdout)
+    assert found, dumped.stdout[-2000:]
+    result: dict[str, int] = json.loads(found.group(1).replace("&quot;", '"'))
+    shot = tmp_path / f"report-{width}.png"
+    taken = _chromium(
+        binary,
+        tmp_path / f"profile-{width}",
+        "--allow-file-access-from-files",
+        "--hide-scrollbars",
+        f"--window-size={width},3000",
+        f"--screenshot={shot}",
+        harness.as_uri(),
+    )
+    assert taken.returncode == 0 and shot.read_bytes().startswith(PNG_SIGNATURE), taken.stderr[-2000:]
+    print(f"report screenshot at {width} px: {shot}")
+    return result
+
+
+@pytest.mark.real
+@pytest.mark.parametrize("width", [400, 1400])
+def test_report_fits_phone_and_desktop_widths(artifacts_dir: Path, tmp_path: Path, width: int) -> None:
+    binary = require_binary("chromium")
+    report_file = tmp_path / "report.html"
+    result = CliRunner().invoke(app, ["report", "--artifacts", str(artifacts_dir), "--out", str(report_file)])
+    assert result.exit_code == 0, result.output
+    measured = _probe_in_chromium(binary, report_file, tmp_path, width)
+    assert measured["frame"] <= width
+    assert measured["page"] <= measured["frame"], measured  # no sideways scrolling of the page itself
+    assert measured["charts"] == report_file.read_text(encoding="utf-8").count('<svg class="chart"')
+    assert measured["drawn"] == measured["charts"]
