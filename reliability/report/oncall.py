@@ -151,6 +151,7 @@ def alert_timeline(entry: SloBudget, chart_id: str) -> str:
     recent_start = max(timeline.start, timeline.end - RECENT_TIMELINE)
     if any(s.end is None or s.end > recent_start for s in timeline.spans) and recent_start > timeline.start:
         # minutes of firing vanish on a 30-day axis: the last two days again, where they show
+        chart += f"<p>The last {RECENT_TIMELINE.days * 24} hours, where minutes of firing show:</p>"
         chart += svg.timeline_chart(
             f"{chart_id}-recent",
             f"Alert timeline, last {RECENT_TIMELINE.days * 24} hours: {entry.slo}",
@@ -161,8 +162,8 @@ def alert_timeline(entry: SloBudget, chart_id: str) -> str:
             _ticks(recent_start, timeline.end),
         )
     intro = (
-        f"<p>Replayed every {timeline.step_seconds // 60} minutes over {escape(stretch)} with this run's "
-        "objective and alert windows, as <code>backtest</code> replays them.</p>"
+        f"<p>The SLO window, replayed every {timeline.step_seconds // 60} minutes over {escape(stretch)} "
+        "with this run's objective and alert windows, as <code>backtest</code> replays them:</p>"
     )
     listing = "<ul>" + "".join(f"<li>{escape(t)}</li>" for t in texts) + "</ul>" if texts else ""
     return intro + chart + listing
