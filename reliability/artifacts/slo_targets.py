@@ -41,6 +41,7 @@ class Candidate(Record):
     pages: int
     tickets: int
     days_replayed: float
+    paged_incidents: int
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,9 @@ Definitions (all windows end at an evaluation instant and hold whole minutes bef
   fires after none did.
 - low-traffic page: a page episode whose starting pairs all had fewer than `min_events`
   (100 when 0) events in their short window.
+- paged incident: page episodes counted per incident: a page that fires again within the longest
+  page pair's long window (6h by default) of the last page step is the same one, since that window
+  still holds the burn it paged for (a flapping short window, a later error on the tail).
 - incident: a run of minutes whose own error ratio exceeds the series' incident level (10 x
   (1 - objective); for time slices with a target, 1 - target), with runs less than 15 minutes
   apart merged; merged runs holding fewer than 5 bad minutes are dropped (a few bad minutes
@@ -194,6 +197,7 @@ class AlertReplay:
     incidents: tuple[Incident, ...]
     steps: int  # evaluation steps replayed over the recorded history (from the first minute with data)
     demoted_pages: int = 0  # page episodes that fired as tickets for lack of events (alerting.min_events)
+    paged_incidents: int = 0  # page episodes, those within a page window of the last page counted once
 
     def of(self, severity: str) -> tuple[AlertEpisode, ...]:
         return tuple(e for e in self.episodes if e.severity == severity)
@@ -293,6 +297,19 @@ def _episodes(
     return episodes, demoted
 
 
+def _paged_incidents(replayed: Sequence[_PairFiring], step_seconds: int) -> int:
+    """Runs of page steps, runs less than the longest page window apart counted as one."""
+    pages = [r for r in replayed if r.pair.severity == "page"]
+    if not pages:
+        return 0
+    firing = np.flatnonzero(np.logical_or.reduce([r.fires for r in pages]))
+    if not firing.size:
+        return 0
+    same_incident = max(r.pair.long.seconds for r in pages)
+    gaps = np.diff(firing) * step_seconds
+    return 1 + int(np.count_nonzero(gaps > same_incident))
+
+
 def _first_page_seeing(replayed: Sequence[_PairFiring], steps: Int64, start: int, end: int) -> int | None:
     """The first step at which a page pair fired whose long window held part of [start, end)."""
     found = []
@@ -354,7 +371,8 @@ def replay_alerts(
         incidents.append(Incident(grid.origin + start * MINUTE, grid.origin + end * MINUTE, first_page))
     recorded_steps = int(np.count_nonzero(steps > first_data))
     demoted_pages = len(_rising(demoted)) if demoted.size else 0
-    return AlertReplay(window_set, tuple(episodes), tuple(incidents), recorded_steps, demoted_pages)
+    paged = _paged_incidents(replayed, step_seconds)
+    return AlertReplay(window_set, tuple(episodes), tuple(incidents), recorded_steps, demoted_pages, paged)
 
 
 @dataclass(frozen=True)
@@ -395,10 +413,19 @@ class CandidateVerdict:
     pages: int
     tickets: int
     days_replayed: float
+    paged_incidents: int = 0
 
     @property
     def pages_per_30d(self) -> float:
-        return self.pages * 30 / self.days_replayed if self.days_replayed else 0.0
+        """Paged incidents per 30 days of replay (a flapping page is one incident)."""
+        return self.paged_incidents * 30 / self.days_replayed if self.days_replayed else 0.0
+
+    def pages_too_often(self, max_pages_per_30d: float) -> bool:
+        """Over the limit, judged as a rate only from a second incident on: one incident in a short
+        replay (one page in 10 days reads as 3 per 30) is no rate, unless no page is allowed at all."""
+        if self.pages_per_30d <= max_pages_per_30d:
+            return False
+        return self.paged_incidents > 1 or max_pages_per_30d == 0
 
 
 @dataclass(frozen=True)
@@ -433,6 +460,7 @@ def _verdict(candidate: CandidateBacktest, margin: float, max_pages_per_30d: flo
         pages=pages,
         tickets=len(replay.of("ticket")) if replay else 0,
         days_replayed=replay.days if replay else 0.0,
+        paged_incidents=replay.paged_incidents if replay else 0,
     )
     days = f"{verdict.days_replayed:.0f} days"
     if share is None or lowest is None:
@@ -444,13 +472,16 @@ def _verdict(candidate: CandidateBacktest, margin: float, max_pages_per_30d: flo
         return replace(
             verdict, reason=f"met, but used up to {1 - lowest:.0%} of its budget (over {margin:.0%})"
         )
-    if verdict.pages_per_30d > max_pages_per_30d:
+    incidents = verdict.paged_incidents
+    if verdict.pages_too_often(max_pages_per_30d):
         rate = f"{verdict.pages_per_30d:.1f} per 30 days, over {max_pages_per_30d:g}"
-        return replace(verdict, reason=f"met, but would have paged {pages} times in {days} ({rate})")
+        return replace(
+            verdict, reason=f"met, but would have paged for {incidents} incidents in {days} ({rate})"
+        )
     used = max(0.0, 1 - lowest)
     why = (
         f"met at all {verdict.period_ends} period ends, at most {used:.0%} of its budget used, "
-        f"{pages} page(s) in {days}"
+        f"paged for {incidents} incident(s) in {days}"
     )
     return replace(verdict, qualified=True, reason=why)
 
@@ -459,8 +490,8 @@ def backtest_rationale(
     candidates: Sequence[CandidateBacktest], margin: float, max_pages_per_30d: float = 2.0
 ) -> ObjectiveRationale:
     """The highest candidate met at every period end, with budget use within `margin` (as the
-    targets stage judges history), and paging no more than `max_pages_per_30d` on its first
-    window set.
+    targets stage judges history), and paging for no more than `max_pages_per_30d` incidents per
+    30 days on its first window set (one incident always allowed when any is).
     """
     verdicts = tuple(_verdict(c, margin, max_pages_per_30d) for c in candidates)
     return ObjectiveRationale(max((v.objective for v in verdicts if v.qualified), default=None), verdicts)

@@ -79,6 +79,7 @@ def _backtest_record(slo: Slo, rationale: backtest.ObjectiveRationale, max_pages
                 pages=c.pages,
                 tickets=c.tickets,
                 days_replayed=round(c.days_replayed, 3),
+                paged_incidents=c.paged_incidents,
             )
             for c in rationale.candidates
         ),
@@ -106,7 +107,10 @@ def _auto_from_backtest(slo: Slo, rationale: backtest.ObjectiveRationale, used: 
     by_step = {Objective.from_ratio(c.objective).percent: c for c in rationale.candidates}
     if rationale.chosen is None:
         objective = OBJECTIVE_LADDER[0]
-        text = f"not even the lowest step {objective:g}% held in the backtest ({by_step[objective].reason})"
+        text = (
+            f"no step qualified in the backtest, so the lowest, {objective:g}%, is used "
+            f"({by_step[objective].reason})"
+        )
     else:
         objective = Objective.from_ratio(rationale.chosen).percent
         text = f"{objective:g}% is the highest step the backtest keeps: {by_step[objective].reason}"
@@ -114,6 +118,23 @@ def _auto_from_backtest(slo: Slo, rationale: backtest.ObjectiveRationale, used: 
         if higher:
             text += f"; {higher[0]:g}%: {by_step[higher[0]].reason}"
     return objective, f"{used}; {text}; replay: {_ladder_command(slo)}"
+
+
+def _auto_verdict(
+    history: Count, objective: float | None, replayed: Backtest | None, margin: float
+) -> Verdict:
+    """An `auto` objective judged as it was chosen: by its backtest when there was one, so the
+    verdict and the rationale never disagree (a step no replay kept is never `achievable`)."""
+    if objective is None:
+        return Verdict.NO_DATA
+    step = (
+        next((c for c in replayed.candidates if c.objective_percent == objective), None) if replayed else None
+    )
+    if step is None or step.met_share is None:
+        return verdict(history, objective, margin)
+    if step.qualified:
+        return Verdict.ACHIEVABLE
+    return Verdict.TIGHT if step.met_share == 1.0 else Verdict.NOT_ACHIEVABLE
 
 
 def _auto_objective(
@@ -156,7 +177,7 @@ def _target(slo: Slo, entry: SloMeasurements, config: Config, telemetry: Telemet
     replayed = None
     if slo.objective_percent is None:
         objective, rationale, replayed = _auto_objective(slo, history, best, used, config, telemetry)
-        judged = verdict(history, objective, margin) if objective is not None else Verdict.NO_DATA
+        judged = _auto_verdict(history, objective, replayed, margin)
         proposed = None
     else:
         objective = slo.objective_percent
