@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 
-from reliability.artifacts.error_budgets import ErrorBudgets, SloBudget, UnjudgedBudget
+from reliability.artifacts.error_budgets import ErrorBudgets, Share, SloBudget, UnjudgedBudget
 from reliability.artifacts.models import Artifact, stage_artifact
 from reliability.artifacts.sla_compliance import ActionRecord, SlaCompliance
 from reliability.artifacts.sli_metrics import InputReport, SliMetrics
@@ -108,18 +108,24 @@ def _row(entry: SloBudget | UnjudgedBudget, target: SloTarget, sla: SlaComplianc
     )
 
 
+def notable_shares(entry: SloBudget) -> list[tuple[str, Share]]:
+    """(dimension, share): the largest share of NOTABLE_SHARE or more in each dimension."""
+    found: list[tuple[str, Share]] = []
+    for dimension in ("dependency", "component", "status", "day", "hour"):
+        attributed = entry.attribution.get(dimension)
+        shares = attributed.shares if attributed else ()
+        top = [s for s in shares if s.key != "other hours" and s.share >= NOTABLE_SHARE][:1]
+        found.extend((dimension, s) for s in top)
+    return found
+
+
 def _top_consumers(entry: SloBudget) -> str:
     """The largest share in each dimension, for SLOs the policy does not call ok."""
     if entry.policy.state in ("ok", "no_data"):
         return ""
     if not entry.attribution:  # timeslice methods: nothing attributed
         return ""
-    parts: list[str] = []
-    for dimension in ("dependency", "component", "status", "day", "hour"):
-        found = entry.attribution.get(dimension)
-        shares = found.shares if found else ()
-        top = [s for s in shares if s.key != "other hours" and s.share >= NOTABLE_SHARE][:1]
-        parts.extend(f"{dimension} {s.key} {s.share:.0%}" for s in top)
+    parts = [f"{dimension} {s.key} {s.share:.0%}" for dimension, s in notable_shares(entry)]
     if not parts:
         return f"a steady burn: no day or hour took {NOTABLE_SHARE:.0%} or more of it"
     return "budget went to " + ", ".join(parts)

@@ -13,7 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from reliability.artifacts.error_budgets import Alert, ErrorBudgets, Policy, SloBudget, UnjudgedBudget
-from reliability.artifacts.sla_compliance import SlaCompliance
+from reliability.artifacts.sla_compliance import SlaCompliance, SlaEntry
 from reliability.conventions import ARTIFACT_FILES, Stage
 from reliability.render.numbers import exact, percent
 from reliability.stages.sla_compliance import slas_covering
@@ -43,6 +43,10 @@ class SloVerdict:
     alert: str
     sla: str
     reasons: list[str]
+    # The same figures as numbers, for --format json (the strings above are the table's).
+    budget_remaining_ratio: float | None = None
+    budget_exhausted: bool = False
+    slas: tuple[SlaEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,9 @@ def _slo_verdict(entry: SloBudget | UnjudgedBudget, sla_artifact: SlaCompliance)
         alert=entry.alert.state,
         sla=_sla_text(entry, sla_artifact),
         reasons=reasons,
+        budget_remaining_ratio=budget.remaining_ratio,
+        budget_exhausted=budget.exhausted,
+        slas=tuple(slas_covering(sla_artifact, entry.service, entry.component, entry.sli)),
     )
 
 

@@ -40,14 +40,14 @@ def dashboards(
     for name, dashboard in built.items():
         target = out / name
         write_atomically(target, to_json(dashboard))
-        written.append({"path": str(target), "panels": len(dashboard["panels"])})
+        written.append({"path": str(target), "panels_total": len(dashboard["panels"])})
     if output is OutputFormat.JSON:
         echo_json({"written": written})
     else:
         template = (
-            "- wrote `{path}` ({panels} panels)"
+            "- wrote `{path}` ({panels_total} panels)"
             if output is OutputFormat.MARKDOWN
-            else "wrote {path} ({panels} panels)"
+            else "wrote {path} ({panels_total} panels)"
         )
         typer.echo("\n".join(template.format(**w) for w in written))
 

@@ -16,6 +16,7 @@ from reliability.terminal.options import FormatOption, VerboseOption
 from reliability.terminal.output import OutputFormat, echo_json, echo_table
 from reliability.terminal.table import Cell, State, Table, render_markdown
 from reliability.timefmt import parse_rfc3339
+from reliability.vocabulary import Objective
 
 DEFAULT_LEDGER = Path("generated") / LEDGER_FILE  # where `reliability run` records by default
 HEADERS = ("EVALUATED AT", "RUN", "SLO", "SLI", "BUDGET LEFT", "ALERT", "POLICY")
@@ -81,6 +82,16 @@ def table(runs: list[dict[str, Any]]) -> Table:
     )
 
 
+def _slo_json(slo: dict[str, Any]) -> dict[str, Any]:
+    """A ledger row with its objective as a ratio, as every other number."""
+    percent = slo.pop("objective_percent")
+    return slo | {"objective_ratio": None if percent is None else Objective(percent).ratio}
+
+
+def _run_json(run: dict[str, Any]) -> dict[str, Any]:
+    return run | {"slos": [_slo_json(dict(slo)) for slo in run["slos"]]}
+
+
 def history(
     ledger: Annotated[
         Path, typer.Option("--ledger", metavar="PATH", help="The ledger `reliability run` records in.")
@@ -120,7 +131,7 @@ def history(
             cutoff = since_epoch(since, _reference_epoch(now, runs))
             runs = [run for run in runs if _evaluated_epoch(run) >= cutoff]
         if output is OutputFormat.JSON:
-            echo_json({"ledger": str(ledger), "runs": runs})
+            echo_json({"ledger": str(ledger), "runs": [_run_json(run) for run in runs]})
             return
         if not runs:
             nothing = (

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from reliability.actions.command import outcome_record
+from reliability.actions.command import Outcome, outcome_record
 from reliability.actions.run_hooks import RUNNING, run_one
 from reliability.artifacts.codec import decode
 from reliability.artifacts.sla_compliance import HookEvent
@@ -68,6 +68,13 @@ def _replay(action: dict[str, Any], config_path: Path) -> PlannedAction:
     return PlannedAction(action["id"], hook, Trigger(action["trigger"]), action["subject"], event, confidence)
 
 
+def _outcome_json(outcome: Outcome) -> dict[str, Any]:
+    """How the approved action ended: counts in _total, durations in _seconds."""
+    found = asdict(outcome)
+    found["attempts_total"] = found.pop("attempts")
+    return found
+
+
 def register(app: typer.Typer) -> None:
     group = typer.Typer(help="Hook actions in the ledger: list them, approve or reject pending ones.")
 
@@ -111,7 +118,7 @@ def register(app: typer.Typer) -> None:
             outcome = run_one(planned, execute=True)
             book.record_action(pending["run_row"], outcome_record(planned, outcome, "approved").to_json())
             if output is OutputFormat.JSON:
-                echo_json({"action": action_id, "decision": "approved"} | asdict(outcome))
+                echo_json({"action": action_id, "decision": "approved"} | _outcome_json(outcome))
             else:
                 typer.echo(
                     f"approved {action_id}: {outcome.status}"

@@ -112,7 +112,7 @@ def _write(
     for service, specs in _by_service(conversion.specs).items():
         rules_path = out / f"{service}.rules.yml"
         write_atomically(rules_path, _yaml(rule_file(specs, for_seconds), header))
-        outcome.wrote(rules_path, f"{len(specs)} SLO{'s' if len(specs) != 1 else ''}", slos=len(specs))
+        outcome.wrote(rules_path, f"{len(specs)} SLO{'s' if len(specs) != 1 else ''}", slos_total=len(specs))
         if not tests:
             continue
         test_data, untested = unit_tests(f"../{rules_path.name}", specs, for_seconds)
@@ -122,7 +122,7 @@ def _write(
                 tests_path, _yaml(test_data, f"{header} Run: promtool test rules {tests_path.name}")
             )
             groups = len(test_data["tests"])
-            outcome.wrote(tests_path, f"{groups} test groups", test_groups=groups)
+            outcome.wrote(tests_path, f"{groups} test groups", test_groups_total=groups)
         for line in untested:
             outcome.note(line)
 

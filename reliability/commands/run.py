@@ -14,6 +14,8 @@ from reliability.conventions import Stage
 from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
 from reliability.exporters import metrics
 from reliability.ledger import LEDGER_FILE
+from reliability.redact import without_credentials
+from reliability.render import run_output
 from reliability.report import html as report_html
 from reliability.terminal import progress
 from reliability.terminal.options import ConfigPathArgument, FormatOption, QuietOption, VerboseOption
@@ -115,14 +117,12 @@ def run(
         exported = metrics.export(result.artifacts, textfile, push_gateway, push_job)
         table_rows = summary.rows(result.artifacts)
         if output is OutputFormat.JSON:
-            echo_json(
-                {
-                    "evaluated_at": format_rfc3339(result.sli.header.evaluated_at),
-                    "slos": summary.as_json(table_rows),
-                    "artifacts": [str(p) for p in result.written],
-                }
-                | ({"exported": exported} if exported else {}),
-            )
+            destinations = {
+                "textfile": None if textfile is None else str(textfile),
+                "push_gateway": None if push_gateway is None else without_credentials(push_gateway),
+                "push_job": None if push_gateway is None else push_job,
+            }
+            echo_json(run_output.run_json(result.artifacts, result.written, destinations))
             return
         typer.echo(f"evaluated at {format_rfc3339(result.sli.header.evaluated_at)}")
         notes = [

@@ -16,20 +16,21 @@ from reliability.terminal.output import OutputFormat, echo_json
 
 def counts(config: Config) -> dict[str, int]:
     return {
-        "files": len(config.files),
-        "services": len(config.services),
-        "components": len(config.components),
-        "slos": len(config.slos),
-        "slas": len(config.slas),
-        "hooks": len(config.hooks),
+        "files_total": len(config.files),
+        "services_total": len(config.services),
+        "components_total": len(config.components),
+        "slos_total": len(config.slos),
+        "slas_total": len(config.slas),
+        "hooks_total": len(config.hooks),
     }
 
 
 def _counted(config: Config) -> str:
     found = counts(config)
     return (
-        f"{found['files']} file(s), {found['services']} service(s), {found['components']} component(s), "
-        f"{found['slos']} SLO(s), {found['slas']} SLA(s), {found['hooks']} hook(s)"
+        f"{found['files_total']} file(s), {found['services_total']} service(s), "
+        f"{found['components_total']} component(s), {found['slos_total']} SLO(s), "
+        f"{found['slas_total']} SLA(s), {found['hooks_total']} hook(s)"
     )
 
 

@@ -37,31 +37,32 @@ def _replay(r: engine.AlertReplay) -> dict[str, Any]:
     delays = [i.seconds_to_page for i in r.incidents if i.seconds_to_page is not None]
     return {
         "window_set": r.window_set,
-        "days_replayed": round(r.days, 3),
-        "pages": len(r.of("page")),
-        "tickets": len(r.of("ticket")),
-        "low_traffic_pages": len(r.low_traffic_pages),
-        "demoted_pages": r.demoted_pages,
-        "incidents": len(r.incidents),
-        "incidents_paged": len(delays),
-        "median_seconds_to_page": median(delays) if delays else None,
-        "max_seconds_to_page": max(delays, default=None),
+        "replayed_seconds": r.steps * engine.ALERT_STEP_SECONDS,
+        "pages_total": len(r.of("page")),
+        "paged_incidents_total": r.paged_incidents,
+        "tickets_total": len(r.of("ticket")),
+        "low_traffic_pages_total": len(r.low_traffic_pages),
+        "demoted_pages_total": r.demoted_pages,
+        "incidents_total": len(r.incidents),
+        "incidents_paged_total": len(delays),
+        "time_to_page_median_seconds": median(delays) if delays else None,
+        "time_to_page_max_seconds": max(delays, default=None),
         "episodes": [
             {
                 "severity": e.severity,
                 "start": to_rfc3339(e.start),
                 "pairs": list(e.pairs),
-                "short_window_events": e.short_window_events,
+                "short_window_events_total": e.short_window_events,
                 "low_traffic": e.low_traffic,
             }
             for e in r.episodes
         ],
-        "incident_list": [
+        "incidents": [
             {
                 "start": to_rfc3339(i.start),
                 "end": to_rfc3339(i.end),
                 "first_page": None if i.first_page is None else to_rfc3339(i.first_page),
-                "seconds_to_page": i.seconds_to_page,
+                "time_to_page_seconds": i.seconds_to_page,
             }
             for i in r.incidents
         ],
@@ -69,6 +70,7 @@ def _replay(r: engine.AlertReplay) -> dict[str, Any]:
 
 
 def as_json(slo: Slo, evaluated_at: int, candidates: list[engine.CandidateBacktest]) -> dict[str, Any]:
+    """Ratios 0..1, seconds, counts ending in _total (reliability/schemas/output-backtest.schema.json)."""
     return {
         "slo": slo.id,
         "evaluated_at": to_rfc3339(evaluated_at),
@@ -79,16 +81,18 @@ def as_json(slo: Slo, evaluated_at: int, candidates: list[engine.CandidateBackte
         "min_events": slo.min_events,
         "candidates": [
             {
-                "objective_percent": Objective.from_ratio(c.objective).percent,
-                "period_ends": len(c.compliance.periods),
-                "met_share": c.compliance.met_share,
-                "lowest_budget_left": c.compliance.lowest_budget_left,
-                "last_budget_left": c.compliance.periods[-1].budget_left if c.compliance.periods else None,
-                "budget_left": [
+                "objective_ratio": c.objective,
+                "period_ends_total": len(c.compliance.periods),
+                "met_ratio": c.compliance.met_share,
+                "lowest_budget_remaining_ratio": c.compliance.lowest_budget_left,
+                "last_budget_remaining_ratio": (
+                    c.compliance.periods[-1].budget_left if c.compliance.periods else None
+                ),
+                "period_ends": [
                     {
                         "end": to_rfc3339(p.end),
-                        "sli": p.sli,
-                        "budget_left": p.budget_left,
+                        "sli_ratio": p.sli,
+                        "budget_remaining_ratio": p.budget_left,
                         "met": p.met,
                         "closes_period": p.closes_period,
                     }
@@ -101,16 +105,20 @@ def as_json(slo: Slo, evaluated_at: int, candidates: list[engine.CandidateBackte
     }
 
 
+def _percent(candidate: dict[str, Any]) -> float:
+    return Objective.from_ratio(candidate["objective_ratio"]).percent
+
+
 def _minutes(seconds: float | None) -> str:
     return "-" if seconds is None else f"{seconds / 60:g} min"
 
 
 def _met(candidate: dict[str, Any]) -> Cell:
-    share = candidate["met_share"]
+    share = candidate["met_ratio"]
     if share is None:
         return Cell(NOT_REPLAYED, State.NO_DATA)
     return Cell(
-        f"{percent(share, 1, NOT_REPLAYED)} of {candidate['period_ends']}",
+        f"{percent(share, 1, NOT_REPLAYED)} of {candidate['period_ends_total']}",
         State.MET if share == 1 else State.BREACHED,
     )
 
@@ -129,20 +137,20 @@ def comparison_table(report: dict[str, Any]) -> Table:
                 if r is None
                 else (
                     r["window_set"],
-                    str(r["pages"]),
-                    str(r["low_traffic_pages"]),
-                    str(r["tickets"]),
-                    str(r["demoted_pages"]),
-                    f"{r['incidents_paged']} of {r['incidents']}",
-                    _minutes(r["median_seconds_to_page"]),
+                    str(r["pages_total"]),
+                    str(r["low_traffic_pages_total"]),
+                    str(r["tickets_total"]),
+                    str(r["demoted_pages_total"]),
+                    f"{r['incidents_paged_total']} of {r['incidents_total']}",
+                    _minutes(r["time_to_page_median_seconds"]),
                 )
             )
             rows.append(
                 (
-                    f"{c['objective_percent']:g}%",
+                    f"{_percent(c):g}%",
                     _met(c),
-                    _budget_left(c["lowest_budget_left"]),
-                    _budget_left(c["last_budget_left"]),
+                    _budget_left(c["lowest_budget_remaining_ratio"]),
+                    _budget_left(c["last_budget_remaining_ratio"]),
                     *alerts,
                 )
             )
@@ -162,25 +170,25 @@ def details(report: dict[str, Any]) -> list[str]:
     lines = []
     calendar = report["window"].startswith("calendar-")
     for c in report["candidates"]:
-        for p in c["budget_left"] if calendar else []:
+        for p in c["period_ends"] if calendar else []:
             if p["closes_period"]:
                 verdict = "met" if p["met"] else "MISSED"
                 lines.append(
-                    f"objective {c['objective_percent']:g}%: the period ending {p['end']} was {verdict}, "
-                    f"budget left {percent(p['budget_left'], 1, NOT_REPLAYED)}"
+                    f"objective {_percent(c):g}%: the period ending {p['end']} was {verdict}, "
+                    f"budget left {percent(p['budget_remaining_ratio'], 1, NOT_REPLAYED)}"
                 )
         for r in c["alerts"]:
-            if not r["episodes"] and not r["incident_list"]:
+            if not r["episodes"] and not r["incidents"]:
                 continue
-            lines.append(f"objective {c['objective_percent']:g}%, {r['window_set']}:")
+            lines.append(f"objective {_percent(c):g}%, {r['window_set']}:")
             for e in r["episodes"]:
                 low = " LOW TRAFFIC" if e["low_traffic"] else ""
                 lines.append(f"  {e['severity']:<6} {e['start']}  {', '.join(e['pairs'])}{low}")
-            for i in r["incident_list"]:
+            for i in r["incidents"]:
                 to_page = (
                     "never paged"
-                    if i["seconds_to_page"] is None
-                    else f"paged after {_minutes(i['seconds_to_page'])}"
+                    if i["time_to_page_seconds"] is None
+                    else f"paged after {_minutes(i['time_to_page_seconds'])}"
                 )
                 lines.append(f"  incident {i['start']} .. {i['end']}: {to_page}")
     return lines

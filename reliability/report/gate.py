@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from typing import Any
 
-from reliability.actions.gate import GateResult, Verdict
+from reliability.actions.gate import GateResult, SloVerdict, Verdict
+from reliability.render.run_output import sla_json
 from reliability.terminal.table import Cell, State, Table
 from reliability.terminal.table import render_markdown as markdown_table
 
@@ -52,11 +53,30 @@ def heading(result: GateResult) -> list[str]:
     return lines + [f"{s.slo} ({MARKERS[s.verdict]}): {'; '.join(s.reasons)}" for s in result.deciding]
 
 
+def _slo_json(verdict: SloVerdict) -> dict[str, Any]:
+    return {
+        "slo": verdict.slo,
+        "verdict": verdict.verdict.value,
+        "policy_state": verdict.policy,
+        "alert_state": "no_data" if verdict.alert == "no data" else verdict.alert,  # the artifacts' word
+        "budget_remaining_ratio": verdict.budget_remaining_ratio,
+        "budget_exhausted": verdict.budget_exhausted,
+        "slas": [sla_json(s) for s in verdict.slas],
+        "reasons": verdict.reasons,
+    }
+
+
 def render_json(result: GateResult) -> str:
-    data = asdict(result) | {
+    """Numbers and states (shape: reliability/schemas/output-gate.schema.json)."""
+    data = {
+        "verdict": result.verdict.value,
         "exit_code": result.exit_code,
         "summary": result.headline(),
+        "evaluated_at": result.evaluated_at,
+        "run_id": result.run_id,
+        "artifacts": result.artifacts,
         "deciding": [s.slo for s in result.deciding],
+        "slos": [_slo_json(s) for s in result.slos],
     }
     return json.dumps(data, indent=2)
 

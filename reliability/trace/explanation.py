@@ -29,6 +29,7 @@ from reliability.trace.sources import (
     inputs,
     staleness_notes,
 )
+from reliability.trace.values import field_values
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class FieldSection:
     artifact: str
     stage: str
     lines: tuple[str, ...]
+    values: dict[str, Any]  # the numbers the lines work out, for --format json
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ def field_section(trace: SloTrace, field: str, window: str | None = None) -> Fie
         body = [f"no objective in force, so no budget: {trace.budget.reason}"]
     else:
         body = burn_rate_lines(trace, window) if field == "burn_rate" else _LINES[field](trace)
-    return FieldSection(field, window, ARTIFACT_FILES[stage], stage.value, tuple(body))
+    values = field_values(trace, field, window)
+    return FieldSection(field, window, ARTIFACT_FILES[stage], stage.value, tuple(body), values)
 
 
 def explanation(trace: SloTrace, fields: list[tuple[str, str | None]]) -> Explanation:

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import typer
+from support.output_schemas import assert_matches_schema
 from typer.testing import CliRunner
 
 from reliability import pipeline
@@ -28,21 +29,21 @@ def test_command_on_the_example(cli: typer.Typer, example_config: Path) -> None:
     args = ["backtest", "orders/checkout-availability", str(example_config), "--objectives", "99,99.9"]
     result = CliRunner().invoke(cli, [*args, "--format", "json"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout)
-    by_objective = {c["objective_percent"]: c for c in report["candidates"]}
-    assert set(by_objective) == {99.0, 99.9}
+    report = assert_matches_schema("backtest", json.loads(result.stdout))
+    by_objective = {c["objective_ratio"]: c for c in report["candidates"]}
+    assert set(by_objective) == {0.99, 0.999}
     # Data from 2026-10-01T00:00Z: the 30-day windows ending Oct 31 .. Nov 5 at midnight are judged.
-    assert by_objective[99.0]["period_ends"] == 6
-    strict_alerts = by_objective[99.9]["alerts"][0]
+    assert by_objective[0.99]["period_ends_total"] == 6
+    strict_alerts = by_objective[0.999]["alerts"][0]
     # The example plants a 20 % burst in the last 40 minutes (from 11:20): at 99.9 % it pages.
     assert [e["start"] for e in strict_alerts["episodes"] if e["severity"] == "page"] == [
         "2026-11-05T11:30:00Z"
     ]
-    assert strict_alerts["incident_list"][-1]["start"] == "2026-11-05T11:20:00Z"
-    assert strict_alerts["incident_list"][-1]["seconds_to_page"] == 600
-    assert strict_alerts["median_seconds_to_page"] == 600
+    assert strict_alerts["incidents"][-1]["start"] == "2026-11-05T11:20:00Z"
+    assert strict_alerts["incidents"][-1]["time_to_page_seconds"] == 600
+    assert strict_alerts["time_to_page_median_seconds"] == 600
     # At 99 % the same burst is too short for the 1h window: no page.
-    assert by_objective[99.0]["alerts"][0]["pages"] == 0
+    assert by_objective[0.99]["alerts"][0]["pages_total"] == 0
 
     table = CliRunner().invoke(cli, args)
     assert table.exit_code == 0, table.output
@@ -93,8 +94,10 @@ def test_replayed_budget_left_is_what_a_run_at_that_instant_reports(
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 0, result.output
         (candidate,) = json.loads(result.stdout)["candidates"]
-        replayed = next(p for p in candidate["budget_left"] if p["end"] == instant)
-        assert replayed["budget_left"] == pytest.approx(live[slo]["budget"]["remaining_ratio"]), slo
+        replayed = next(p for p in candidate["period_ends"] if p["end"] == instant)
+        assert replayed["budget_remaining_ratio"] == pytest.approx(live[slo]["budget"]["remaining_ratio"]), (
+            slo
+        )
 
 
 def test_command_refuses_an_objective_without_budget(cli: typer.Typer, example_config: Path) -> None:
@@ -108,8 +111,8 @@ def test_command_defaults_to_the_auto_ladder(cli: typer.Typer, example_config: P
     args = ["backtest", "storefront/catalog-latency", str(example_config), "--format", "json"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    ladder = [c["objective_percent"] for c in json.loads(result.stdout)["candidates"]]
-    assert ladder == [90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99]
+    ladder = [c["objective_ratio"] for c in json.loads(result.stdout)["candidates"]]
+    assert ladder == [0.9, 0.95, 0.99, 0.995, 0.999, 0.9995, 0.9999]
 
 
 def test_command_names_the_known_slos_for_a_typo(cli: typer.Typer, example_config: Path) -> None:

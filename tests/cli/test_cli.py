@@ -81,8 +81,8 @@ def test_run_json_summary(tmp_path: Path, example_config: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["evaluated_at"] == "2026-11-05T12:00:00Z"
-    states = {row["slo"]: row["alert"] for row in data["slos"]}
-    assert states["checkout-availability"] == "page"
+    states = {row["slo"]: row["alert_state"] for row in data["slos"]}
+    assert states["orders/checkout-availability"] == "page"
     assert [Path(p).name for p in data["artifacts"]][-1] == "manifest.json"  # published last
     assert len(data["artifacts"]) == 5
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from conftest import EXAMPLE_CONFIG
 from support.artifact_builders import error_budgets, sla_compliance, slo_budget
+from support.output_schemas import assert_matches_schema
 from typer.testing import CliRunner, Result
 
 from reliability import artifacts
@@ -185,14 +186,16 @@ def test_a_crash_is_never_read_as_stop(example_run: Path, monkeypatch: pytest.Mo
 def test_json_for_machines(example_run: Path, budgets: dict[str, Any]) -> None:
     result = _gate("--artifacts", str(example_run), "--format", "json")
     assert result.exit_code == 1
-    data = json.loads(result.stdout)
+    data = assert_matches_schema("gate", json.loads(result.stdout))
     assert data["verdict"] == "stop" and data["exit_code"] == 1
     assert data["evaluated_at"] == budgets["evaluated_at"] and data["run_id"] == budgets["run_id"]
     assert set(data["deciding"]) == _stopping(budgets)
     by_slo = {s["slo"]: s for s in data["slos"]}
     assert len(by_slo) == len(budgets["slos"])
     payments = by_slo["orders/payments-availability"]
-    assert payments["policy"] == "freeze" and payments["budget_left"].startswith("EXHAUSTED")
+    assert payments["policy_state"] == "freeze" and payments["budget_exhausted"] is True
+    assert payments["budget_remaining_ratio"] < 0  # a number, never display text
+    assert payments["slas"][0]["status"] == "breached" and 0 < payments["slas"][0]["credit_ratio"] <= 1
     assert any(reason.startswith("budget exhausted") for reason in payments["reasons"])
 
 

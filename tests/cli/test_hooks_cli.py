@@ -9,6 +9,7 @@ from pathlib import Path
 
 from conftest import EXAMPLE_CONFIG
 from support import configs
+from support.output_schemas import assert_matches_schema
 from typer.testing import CliRunner
 
 from reliability.cli import app
@@ -46,7 +47,8 @@ def setup(tmp_path: Path) -> tuple[Path, Path, Path]:
 def pending(ledger: Path) -> list[dict[str, str]]:
     listed = runner.invoke(app, ["hooks", "list", "--ledger", str(ledger), "--format", "json"])
     assert listed.exit_code == 0, listed.output
-    return [a for a in json.loads(listed.stdout) if a["status"] == "pending"]
+    actions = assert_matches_schema("hooks-list", json.loads(listed.stdout))
+    return [a for a in actions if a["status"] == "pending"]
 
 
 def test_approval_holds_the_action_until_approved(tmp_path: Path) -> None:
@@ -77,13 +79,13 @@ def test_approval_holds_the_action_until_approved(tmp_path: Path) -> None:
         ],
     )
     assert as_json.exit_code == 0, as_json.output
-    outcome = json.loads(as_json.stdout)
+    outcome = assert_matches_schema("hooks-decision", json.loads(as_json.stdout))
     assert (outcome["action"], outcome["decision"], outcome["status"]) == (
         other["id"],
         "approved",
         "succeeded",
     )
-    assert outcome["exit_code"] == 0
+    assert outcome["exit_code"] == 0 and outcome["attempts_total"] == 1
     again = runner.invoke(
         app, ["hooks", "approve", action["id"], "--config", str(config), "--ledger", str(ledger)]
     )
@@ -97,7 +99,8 @@ def test_rejected_actions_never_run(tmp_path: Path) -> None:
         app, ["hooks", "reject", action["id"], "--ledger", str(ledger), "--format", "json"]
     )
     assert rejected.exit_code == 0, rejected.output
-    assert json.loads(rejected.stdout) == {"action": action["id"], "decision": "rejected"}
+    decided = assert_matches_schema("hooks-decision", json.loads(rejected.stdout))
+    assert decided == {"action": action["id"], "decision": "rejected"}
     assert action["id"] not in {a["id"] for a in pending(ledger)}
     late = runner.invoke(
         app, ["hooks", "approve", action["id"], "--config", str(config), "--ledger", str(ledger)]
