@@ -64,7 +64,23 @@ class Case:
         for slo_id, field in self.explained:
             slug = f"{_slug(slo_id)}--{field.replace(':', '-')}"
             steps.append(Step(("explain", slo_id, field), f"explain-{slug}.txt"))
-        return steps
+        return steps + self._json_steps()
+
+    def _json_steps(self) -> list[Step]:
+        """Every command's --format json whose output is the same on every machine (history and
+        hooks list carry wall-clock times: their shape is checked against the schemas in tests/cli)."""
+        json = ("--format", "json")
+        explained = self.explained[0][0]
+        return [
+            Step(("validate", "config", *json), "validate.json"),
+            Step(("rules", "config", "--tests", *json), "rules.json"),
+            Step(("dashboards", "config", *json), "dashboards.json"),
+            Step(("report", *json), "report.json"),
+            Step(("gate", *json), "gate.json", self.gate_exit_code),
+            Step(("explain", "--list", *json), "explain-list.json"),
+            Step(("explain", explained, *json), f"explain-{_slug(explained)}.json"),
+            Step(("backtest", self.backtested, "config", *json), f"backtest-{_slug(self.backtested)}.json"),
+        ]
 
 
 CASES = (
