@@ -68,7 +68,13 @@ def objective_lines(trace: SloTrace) -> list[str]:
         f"({history.days_with_data} days with data): "
         f"good / total = {exact(history.good)} / {exact(history.total)} = {exact(history.ratio)}",
     ]
-    if target.objective_percent is not None and history.ratio is not None and target.budget is not None:
+    replay = target.backtest
+    if replay is not None:  # an auto objective is judged as it was chosen: by its backtest
+        lines.append(
+            "verdict of the backtest: achievable when the step in force was kept, "
+            "tight when it was met at every period end but not kept, not_achievable when missed"
+        )
+    elif target.objective_percent is not None and history.ratio is not None and target.budget is not None:
         fraction = target.budget.fraction
         lines.append(
             f"achievable when history's error ratio <= margin x (1 - objective): "
@@ -78,11 +84,10 @@ def objective_lines(trace: SloTrace) -> list[str]:
         )
     if target.proposed_percent is not None:
         lines.append(f"proposed: {exact(target.proposed_percent)}%")
-    replay = target.backtest
     if replay is not None:
         lines.append(
-            f"backtest of every ladder step ({replay.window_set} alerts, at most "
-            f"{exact(replay.max_pages_per_30d)} pages per 30 days): {replay.command}"
+            f"backtest of every ladder step ({replay.window_set} alerts, paging for at most "
+            f"{exact(replay.max_pages_per_30d)} incidents per 30 days, one always allowed): {replay.command}"
         )
         lines.extend(
             f"  {exact(c.objective_percent)}%: {'kept' if c.qualified else 'not kept'}, {c.reason}"
