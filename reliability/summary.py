@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from reliability.artifacts.error_budgets import ErrorBudgets, Share, SloBudget, UnjudgedBudget
 from reliability.artifacts.models import Artifact, stage_artifact
@@ -252,7 +252,3 @@ def table(table_rows: list[SummaryRow]) -> Table:
             for r in table_rows
         ],
     )
-
-
-def as_json(table_rows: list[SummaryRow]) -> list[dict[str, str]]:
-    return [asdict(r) for r in table_rows]
