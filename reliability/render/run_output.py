@@ -10,12 +10,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from reliability.artifacts.error_budgets import ErrorBudgets, SloBudget, UnjudgedBudget
+from reliability.artifacts.error_budgets import ErrorBudgets, Forecast, SloBudget, UnjudgedBudget
 from reliability.artifacts.models import Artifact, stage_artifact
 from reliability.artifacts.sla_compliance import ActionRecord, SlaCompliance, SlaEntry
 from reliability.artifacts.sli_metrics import InputReport, SliMetrics
 from reliability.artifacts.slo_targets import SloTargets
-from reliability.conventions import Stage
+from reliability.conventions import CURRENT_BURN_WINDOW, Stage
 from reliability.stages.sla_compliance import slas_covering
 from reliability.summary import notable_shares
 from reliability.timefmt import format_rfc3339
@@ -47,8 +47,46 @@ def _budget_went_to(entry: SloBudget) -> list[dict[str, Any]] | None:
     ]
 
 
+def _forecast(entry: SloBudget) -> dict[str, Any] | None:
+    forecast = entry.forecast
+    if not isinstance(forecast, Forecast):
+        return None
+    return {
+        "method": forecast.method,
+        "horizon_end": None if forecast.horizon_end is None else format_rfc3339(forecast.horizon_end),
+        "horizon_seconds": forecast.horizon_seconds,
+        "days_sampled_from_total": forecast.days_sampled_from,
+        "budget_remaining_p10_ratio": forecast.remaining_ratio_p10,
+        "budget_remaining_p50_ratio": forecast.remaining_ratio_p50,
+        "budget_remaining_p90_ratio": forecast.remaining_ratio_p90,
+        "exhaustion_probability_ratio": forecast.exhaustion_probability,
+    }
+
+
+def _latency(entry: SloBudget, sli: SliMetrics | None) -> list[dict[str, Any]]:
+    """For a latency SLI, per component: what good means, and p99 over the SLO window and the last hour."""
+    found = []
+    for component in sli.components if sli else ():
+        if component.service != entry.service or component.component != entry.component:
+            continue
+        for s in component.slis:
+            if s.name == entry.sli and s.kind == "latency":
+                p99 = {w.window: w.figures.p99_seconds for w in component.latency.windows}
+                found.append(
+                    {
+                        "good_when": s.good_when,
+                        "p99_seconds": p99.get(entry.window),
+                        "p99_last_hour_seconds": p99.get(CURRENT_BURN_WINDOW),
+                    }
+                )
+    return found
+
+
 def _slo(
-    entry: SloBudget | UnjudgedBudget, objective_source: str, slas: Sequence[SlaEntry]
+    entry: SloBudget | UnjudgedBudget,
+    objective_source: str,
+    slas: Sequence[SlaEntry],
+    sli: SliMetrics | None,
 ) -> dict[str, Any]:
     common = {
         "slo": entry.slo,
@@ -78,6 +116,10 @@ def _slo(
         "burn_rate": entry.current_burn_rate,
         "burn_rate_unbounded": entry.current_burn_unbounded,
         "burn_rate_window": entry.current_burn_window,
+        "exhaustion_seconds": entry.exhaustion.seconds,
+        "exhaustion_at": None if entry.exhaustion.at is None else format_rfc3339(entry.exhaustion.at),
+        "forecast": _forecast(entry),
+        "latency": _latency(entry, sli),
         "alert_state": entry.alert.state,
         "policy_state": entry.policy.state,
         "policy_reason": entry.policy.reason,
@@ -136,7 +178,7 @@ def run_json(
     sla = stage_artifact(artifacts, Stage.SLA, SlaCompliance)
     sources = {t.slo: t.objective_source for t in targets.slos} if targets else {}
     slos = [
-        _slo(e, sources[e.slo], slas_covering(sla, e.service, e.component, e.sli))
+        _slo(e, sources[e.slo], slas_covering(sla, e.service, e.component, e.sli), sli)
         for e in (budgets.slos if budgets else ())
     ]
     header = sli.header if sli else None
