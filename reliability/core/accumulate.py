@@ -20,6 +20,19 @@ from reliability.core.events import EventColumns
 from reliability.core.grid import MinuteGrid
 from reliability.core.latency_sketch import LatencyFold, LatencySketch
 
+STATES = 3  # per SLI, an event is not counted (0), bad (BAD) or good (GOOD)
+BAD, GOOD = 1, 2
+
+
+def _subset(events: EventColumns, rows: npt.NDArray[np.bool_]) -> EventColumns:
+    return EventColumns(
+        events.timestamp[rows],
+        events.component[rows],
+        events.status[rows],
+        events.success[rows],
+        events.latency[rows],
+    )
+
 
 @dataclass(frozen=True)
 class LatencySamples:
@@ -100,61 +113,85 @@ class Accumulator:
 
     def add(self, events: EventColumns) -> RangeCounts:
         minute = self.grid.minute_of(events.timestamp)
-        before = minute < 0
-        after = minute >= self.grid.minutes
-        inside = ~before & ~after
-        size = len(self.components) * self.grid.minutes
-        key = events.component.astype(np.int64) * self.grid.minutes + minute
+        before = int(np.count_nonzero(minute < 0))
+        after = int(np.count_nonzero(minute >= self.grid.minutes))
+        if before or after:
+            inside = (minute >= 0) & (minute < self.grid.minutes)
+            events, minute = _subset(events, inside), minute[inside]
+        if minute.size:
+            self._add_inside(events, minute)
+        return RangeCounts(before, after)
+
+    def _add_inside(self, events: EventColumns, minute: npt.NDArray[np.int64]) -> None:
+        """Count events that all fall in the grid, over the chunk's own span of minutes only."""
+        first = int(minute.min())
+        span = int(minute.max()) + 1 - first
+        cell = events.component.astype(np.int64)
+        cell *= span
+        cell += minute
+        cell -= first
+        cells = len(self.components) * span
+        cell_states = cell * STATES
         for sli, codes in self._distinct_slis():
             counted, good = classify(events, sli)
-            total_bins = np.bincount(key[inside & counted], minlength=size).reshape(len(self.components), -1)
-            good_bins = np.bincount(key[inside & good], minlength=size).reshape(len(self.components), -1)
+            # One count per SLI: each event's state is 0 (not counted), BAD or GOOD.
+            state = counted.view(np.uint8) + good.view(np.uint8)
+            bins = np.bincount(cell_states + state, minlength=cells * STATES)
+            per_state = bins.reshape(len(self.components), span, STATES)
             for code in codes:
-                self._total[code, sli.name] += total_bins[code]
-                self._good[code, sli.name] += good_bins[code]
+                self._total[code, sli.name][first : first + span] += per_state[code, :, 1:].sum(axis=1)
+                self._good[code, sli.name][first : first + span] += per_state[code, :, GOOD]
             if sli.good is not None and not sli.good.success_flag:
-                self._count_bad_statuses(events, key, inside & counted & ~good, sli, codes)
-        timed = inside & ~np.isnan(events.latency)
+                self._count_bad_statuses(events.status, cell, state == BAD, sli, codes, first, span)
+        latency = events.latency
+        timed = ~np.isnan(latency)
+        component = events.component
+        if not timed.all():
+            component, minute, latency = component[timed], minute[timed], latency[timed]
         if self.keep_latencies:
-            self._keep_latencies(events, minute, timed)
+            self._keep_latencies(component, minute, latency)
         else:
-            self._latency_fold.add(
-                events.component[timed].astype(np.int64), minute[timed], events.latency[timed]
-            )
-        return RangeCounts(int(before.sum()), int(after.sum()))
+            self._latency_fold.add(component, minute, latency)
 
     def _count_bad_statuses(
         self,
-        events: EventColumns,
-        key: npt.NDArray[np.int64],
+        status: npt.NDArray[np.int32],
+        cell: npt.NDArray[np.int64],
         bad: npt.NDArray[np.bool_],
         sli: Sli,
         codes: list[int],
+        first: int,
+        span: int,
     ) -> None:
-        """Bad events per status code per minute: few codes are bad, so this stays small."""
-        size = len(self.components) * self.grid.minutes
-        for status in np.unique(events.status[bad]).tolist():
-            bins = np.bincount(key[bad & (events.status == status)], minlength=size)
-            bins = bins.reshape(len(self.components), -1)
+        """Bad events per status code per minute: few events are bad, so this stays small."""
+        rows = np.flatnonzero(bad)
+        if not rows.size:
+            return
+        bad_status, bad_cell = status[rows], cell[rows]
+        for code_of_status in np.unique(bad_status).tolist():
+            bins = np.bincount(bad_cell[bad_status == code_of_status], minlength=len(self.components) * span)
+            bins = bins.reshape(len(self.components), span)
             for code in codes:
                 if bins[code].any():
                     per_status = self._bad_by_status.setdefault((code, sli.name), {})
-                    if status not in per_status:
-                        per_status[status] = np.zeros(self.grid.minutes, np.int64)
-                    per_status[status] += bins[code]
+                    if code_of_status not in per_status:
+                        per_status[code_of_status] = np.zeros(self.grid.minutes, np.int64)
+                    per_status[code_of_status][first : first + span] += bins[code]
 
     def _keep_latencies(
-        self, events: EventColumns, minute: npt.NDArray[np.int64], keep: npt.NDArray[np.bool_]
+        self,
+        component: npt.NDArray[np.int32],
+        minute: npt.NDArray[np.int64],
+        latency: npt.NDArray[np.float64],
     ) -> None:
         """Split the chunk's latencies by component now, so finish() needs no global sort."""
-        comp = events.component[keep]
-        order = np.argsort(comp, kind="stable")
-        bounds = np.searchsorted(comp[order], np.arange(len(self.components) + 1))
-        minute_kept, latency_kept = minute[keep].astype(np.int32), events.latency[keep]
+        order = np.argsort(component, kind="stable")
+        bounds = np.searchsorted(component[order], np.arange(len(self.components) + 1))
+        minute_kept = minute.astype(np.int32)
         for code in range(len(self.components)):
             rows = order[bounds[code] : bounds[code + 1]]
             if rows.size:
-                self._latency_parts.setdefault(code, []).append((minute_kept[rows], latency_kept[rows]))
+                self._latency_parts.setdefault(code, []).append((minute_kept[rows], latency[rows]))
 
     def _latencies(self, code: int) -> LatencySamples:
         parts = self._latency_parts.get(code, [])

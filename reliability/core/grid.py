@@ -35,7 +35,9 @@ class MinuteGrid:
         return -(-self.minutes // MINUTES_PER_DAY)
 
     def minute_of(self, timestamps: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
-        return np.floor((timestamps - self.origin) / MINUTE).astype(np.int64)
+        minutes = timestamps - self.origin
+        minutes /= MINUTE
+        return np.floor(minutes, out=minutes).astype(np.int64)
 
     def first_minute(self, window_seconds: int) -> int:
         """Index of the first bin of the window that ends at `end` (0 when it reaches past the grid)."""

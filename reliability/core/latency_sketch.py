@@ -90,16 +90,24 @@ class SparseCounts:
         return SparseCounts(self.keys[lo:hi], self.counts[lo:hi])
 
     def added(self, keys: npt.NDArray[np.int64], times: Counts | None = None) -> SparseCounts:
-        """These counts with `times` more (one by default) per entry of `keys`: new cells inserted in
+        """These counts with `times` more (one by default) per entry of `keys`."""
+        return self.merged(*_summed(keys, times))
+
+    def merged(self, new: npt.NDArray[np.int64], added: Counts) -> SparseCounts:
+        """These counts plus `added` at the distinct ascending keys `new`: new cells inserted in
         order, no re-sort."""
-        new, added = _summed(keys, times)
         at = np.searchsorted(self.keys, new)
         fresh = np.ones(new.size, np.bool_)
         inside = at < self.keys.size
         fresh[inside] = self.keys[at[inside]] != new[inside]
-        merged = np.insert(self.keys, at[fresh], new[fresh])
-        counts = np.insert(self.counts, at[fresh], 0)
-        counts[np.searchsorted(merged, new)] += added
+        # Each key's place in the merged keys: its place in the old keys, moved by the fresh keys before it.
+        place = at + np.cumsum(fresh) - fresh
+        old = np.ones(self.keys.size + place[fresh].size, np.bool_)
+        old[place[fresh]] = False
+        merged, counts = np.empty(old.size, np.int64), np.empty(old.size, np.int64)
+        merged[old], counts[old] = self.keys, self.counts
+        merged[place[fresh]], counts[place[fresh]] = new[fresh], 0
+        counts[place] += added
         return SparseCounts(merged, counts)
 
     def by_bucket(self, lowest_bucket: int, width: int) -> Counts:
@@ -116,6 +124,41 @@ class SparseCounts:
         groups = int(group.max()) + 1 if group.size else 1
         sums = np.bincount(group * width + bucket - lowest_bucket, self.counts, minlength=groups * width)
         return _exact_sums(sums).reshape(groups, width)
+
+
+DENSE_CELLS_PER_EVENT = 4  # count in a dense array while it is at most this many cells per event
+
+
+def _cell_counts(
+    component: npt.NDArray[np.int32],
+    row: npt.NDArray[np.int64],
+    bucket: npt.NDArray[np.int64],
+    rows_per_component: int,
+) -> tuple[npt.NDArray[np.int64], Counts]:
+    """The distinct cell keys ((component x rows_per_component + row) x BUCKET_COUNT + bucket),
+    ascending, with their number of events.
+
+    A chunk of events in time order spans few rows and buckets, so they are counted in a dense
+    array over that span only, ordered as the keys are; a sort is the fallback for a wide span.
+    """
+    low = (int(component.min()), int(row.min()), int(bucket.min()))
+    shape = (int(component.max()) + 1 - low[0], int(row.max()) + 1 - low[1], int(bucket.max()) + 1 - low[2])
+    size = shape[0] * shape[1] * shape[2]
+    if size > DENSE_CELLS_PER_EVENT * row.size + 4096:
+        key = (component.astype(np.int64) * rows_per_component + row) * lb.BUCKET_COUNT + bucket
+        return _summed(key, None)
+    # ((component - low) x rows + row - low) x buckets + bucket - low, in place: one array in all.
+    local = component.astype(np.int64)
+    local *= shape[1]
+    local += row
+    local *= shape[2]
+    local += bucket
+    local -= (low[0] * shape[1] + low[1]) * shape[2] + low[2]
+    counts = np.bincount(local, minlength=size)
+    occupied = np.flatnonzero(counts)
+    comp, rows, buckets = np.unravel_index(occupied, shape)
+    keys = ((comp + low[0]) * rows_per_component + rows + low[1]) * lb.BUCKET_COUNT + buckets + low[2]
+    return keys.astype(np.int64), counts[occupied].astype(np.int64)
 
 
 def _summed(keys: npt.NDArray[np.int64], times: Counts | None) -> tuple[npt.NDArray[np.int64], Counts]:
@@ -222,13 +265,24 @@ class LatencyFold:
 
     def add(
         self,
-        component: npt.NDArray[np.int64],
+        component: npt.NDArray[np.int32],
         minute: npt.NDArray[np.int64],
         seconds: npt.NDArray[np.float64],
     ) -> None:
         """Count latencies (in seconds) of events at grid minutes (all within the grid)."""
-        if minute.size:
-            self.add_buckets(component, minute, lb.bucket_index(lb.micros_of(seconds)).astype(np.int64))
+        if not minute.size:
+            return
+        bucket = lb.bucket_of_seconds(seconds)
+        first = int(minute.min())
+        slot = slot_of(np.arange(first, int(minute.max()) + 1), self.minutes)[minute - first]
+        self._slots = self._slots.merged(*_cell_counts(component, slot, bucket, self._slot_count))
+        recent_from = self.minutes - self._recent_count
+        recent = minute >= recent_from
+        if recent.any():
+            cells = _cell_counts(
+                component[recent], minute[recent] - recent_from, bucket[recent], self._recent_count
+            )
+            self._recent = self._recent.merged(*cells)
 
     def add_buckets(
         self,

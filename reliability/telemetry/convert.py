@@ -34,6 +34,8 @@ def _mask(array: pa.Array) -> Bool:
 
 
 def _missing(array: pa.Array) -> Bool:
+    if not array.null_count:  # the common case, known from the array's metadata without a pass
+        return np.zeros(len(array), dtype=bool)
     return _mask(pc.is_null(array))
 
 

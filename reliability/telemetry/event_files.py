@@ -142,6 +142,8 @@ class _BlockNormaliser:
         latency = self._latency(rows)
         if self.first_bad is not None:
             self._raise_strict(self.first_bad)
+        if self.keep.all():  # the common case: no copies
+            return EventColumns(ts.values, component, status, success, latency)
         keep = self.keep
         return EventColumns(ts.values[keep], component[keep], status[keep], success[keep], latency[keep])
 
@@ -174,6 +176,8 @@ class _BlockNormaliser:
         return table.column(name).combine_chunks()
 
     def _reject(self, failed: Bool, reason: str, field: str) -> None:
+        if not failed.any():  # the common case, found without building the mask below
+            return
         bad = self.keep & failed
         count = int(bad.sum())
         if not count:

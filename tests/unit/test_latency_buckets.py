@@ -43,3 +43,21 @@ def test_the_midpoint_is_within_the_stated_error_of_the_value(seconds: float) ->
     estimate = float(lb.bucket_midpoint_seconds(index)[0])
     bound = max(lb.MAX_RELATIVE_ERROR * seconds, 0.0) + lb.MAX_ABSOLUTE_ERROR_SECONDS
     assert abs(estimate - seconds) <= bound * (1 + 1e-12)
+
+
+@given(
+    st.lists(
+        st.one_of(st.floats(0.0, 2e6, allow_nan=False), st.floats(0.0, 0.001), st.just(0.0), st.just(1e9)),
+        min_size=1,
+        max_size=50,
+    )
+)
+def test_the_fused_bucket_of_seconds_equals_rounding_then_bucketing(seconds: list[float]) -> None:
+    values = np.array(seconds, dtype=np.float64)
+    assert lb.bucket_of_seconds(values).tolist() == lb.bucket_index(lb.micros_of(values)).tolist()
+
+
+def test_the_fused_bucket_of_seconds_at_every_power_of_two() -> None:
+    micros = np.concatenate([(1 << np.arange(41)) - 1, 1 << np.arange(40), [lb.MAX_MICROS]])
+    values = micros.astype(np.float64) / 1e6
+    assert lb.bucket_of_seconds(values).tolist() == lb.bucket_index(lb.micros_of(values)).tolist()

@@ -183,3 +183,32 @@ def test_counts_of_buckets_add_as_that_many_single_events(rows: int, seed: int) 
         assert np.array_equal(a.between(0, minutes), b.between(0, minutes))
         assert np.array_equal(a.between(minutes - 7, minutes), b.between(minutes - 7, minutes))
         assert np.array_equal(a.hourly(0)[1], b.hourly(0)[1])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(1, 4),
+    st.integers(1, 3000),
+    st.integers(1, 40),
+    st.sampled_from([0.1, 2.0]),  # latencies over few buckets or many
+    st.integers(0, 2**32 - 1),
+)
+def test_chunks_counted_densely_or_by_sorting_hold_the_same_cells(
+    components: int, events: int, chunks: int, spread: float, seed: int
+) -> None:
+    """Narrow chunks in time order are counted in a dense array, wide ones by a sort: same cells."""
+    minutes = 2 * 1440 + 17
+    rng = np.random.default_rng(seed)
+    component = rng.integers(0, components, events)
+    minute = np.sort(rng.integers(0, minutes, events))
+    seconds = rng.lognormal(np.log(0.05), spread, events)
+    chunked, whole = LatencyFold(components, minutes), LatencyFold(components, minutes)
+    for rows in np.array_split(np.arange(events), chunks):
+        chunked.add(component[rows], minute[rows], seconds[rows])
+    order = rng.permutation(events)  # out of time order: one wide chunk
+    whole.add(component[order], minute[order], seconds[order])
+    for code in range(components):
+        a, b = chunked.sketch(code), whole.sketch(code)
+        assert np.array_equal(a.slots.keys, b.slots.keys) and np.array_equal(a.slots.counts, b.slots.counts)
+        assert np.array_equal(a.recent.keys, b.recent.keys)
+        assert np.array_equal(a.recent.counts, b.recent.counts)
