@@ -80,11 +80,13 @@ class LatestResults(Collector):
         self._monotonic = monotonic
         self._wall_clock = wall_clock
         self._status = RunStatus()
-        self._exposition = b""
+        self._formats = exposition.FormatCache(self)
 
-    def exposition(self) -> bytes:
-        """The exposition text of collect(), as of the last run's end."""
-        return self._exposition
+    def exposition(
+        self, encoder: exposition.Encoder = exposition.render, content_type: str = exposition.CONTENT_TYPE
+    ) -> bytes:
+        """collect() in the format of `encoder`, as of the last run's end: rendered once per run."""
+        return self._formats.render(encoder, content_type)
 
     def succeeded(self, registry: CollectorRegistry) -> None:
         self._publish(
@@ -106,7 +108,11 @@ class LatestResults(Collector):
 
     def _publish(self, status: RunStatus) -> None:
         self._status = status
-        self._exposition = exposition.render(self)  # once per run, here, rather than once per scrape
+        formats = exposition.FormatCache(self)
+        formats.render(
+            exposition.render, exposition.CONTENT_TYPE
+        )  # the text format here, rather than at a scrape
+        self._formats = formats
 
     def collect(self) -> Iterator[MetricFamily]:
         status = self._status
@@ -184,19 +190,22 @@ class RefusedConnections(Collector):
 
     def __init__(self, server: BoundedWSGIServer) -> None:
         self._server = server
-        self._rendered = (-1, b"")  # (count, its exposition text), replaced in one assignment
+        # (count, its expositions by format), replaced in one assignment
+        self._rendered = (-1, exposition.FormatCache(_Families()))
 
     def collect(self) -> Iterator[MetricFamily]:
         yield self._family(self._server.refused)
 
-    def exposition(self) -> bytes:
+    def exposition(
+        self, encoder: exposition.Encoder = exposition.render, content_type: str = exposition.CONTENT_TYPE
+    ) -> bytes:
         """collect() rendered; again only when the count has changed since the last call."""
-        count, text = self._rendered
+        count, formats = self._rendered
         if count != self._server.refused:
             count = self._server.refused
-            text = exposition.render(_Families(self._family(count)))
-            self._rendered = (count, text)
-        return text
+            formats = exposition.FormatCache(_Families(self._family(count)))
+            self._rendered = (count, formats)
+        return formats.render(encoder, content_type)
 
     @staticmethod
     def _family(count: int) -> MetricFamily:
@@ -222,8 +231,11 @@ def wsgi_app(results: LatestResults, refused: RefusedConnections | None = None) 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == "/metrics":
-            body = results.exposition() + (refused.exposition() if refused is not None else b"")
-            headers = [("Content-Type", exposition.CONTENT_TYPE), ("Vary", "Accept-Encoding")]
+            encoder, content_type = exposition.choose_encoder(environ.get("HTTP_ACCEPT", ""))
+            body = results.exposition(encoder, content_type)
+            if refused is not None:
+                body = exposition.joined(content_type, body, refused.exposition(encoder, content_type))
+            headers = [("Content-Type", content_type), ("Vary", "Accept, Accept-Encoding")]
             if exposition.gzip_accepted(environ.get("HTTP_ACCEPT_ENCODING", "")):
                 body = gzip_cache.encode(body)
                 headers.append(("Content-Encoding", "gzip"))

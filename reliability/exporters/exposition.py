@@ -7,19 +7,67 @@ that copies ready bytes costs microseconds, so the server answers thousands of s
 from __future__ import annotations
 
 import gzip
+from collections.abc import Callable
 
-from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4, generate_latest, gzip_accepted
+from prometheus_client.exposition import (
+    CONTENT_TYPE_PLAIN_0_0_4,
+    choose_encoder,
+    generate_latest,
+    gzip_accepted,
+)
 from prometheus_client.registry import Collector
 
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4  # the text format generate_latest writes
 GZIP_LEVEL = 6  # zlib's default: the 41 KB example shrinks about tenfold in about a millisecond
+OPENMETRICS = "application/openmetrics-text"
+OPENMETRICS_EOF = b"# EOF\n"  # OpenMetrics ends the whole exposition with it, once
+MAX_CACHED_FORMATS = 4  # formats kept per run; the Accept header may name others, rendered per scrape
 
-__all__ = ["CONTENT_TYPE", "GzipCache", "gzip_accepted", "render"]
+Encoder = Callable[[Collector], bytes]
+
+__all__ = [
+    "CONTENT_TYPE",
+    "Encoder",
+    "FormatCache",
+    "GzipCache",
+    "choose_encoder",
+    "gzip_accepted",
+    "joined",
+    "render",
+]
 
 
 def render(collector: Collector) -> bytes:
     """The exposition text of everything `collector` (a registry, say) yields now."""
     return generate_latest(collector)
+
+
+class FormatCache:
+    """A collector's exposition in each format asked for, rendered once per format.
+
+    Scrapers choose the format with their Accept header (Prometheus asks for OpenMetrics first),
+    as prometheus_client's own handler lets them.
+    """
+
+    def __init__(self, collector: Collector) -> None:
+        self._collector = collector
+        self._bodies: dict[str, bytes] = {}
+
+    def render(self, encoder: Encoder, content_type: str) -> bytes:
+        bodies = self._bodies  # one reference: a concurrent clear() starts a new dict
+        body = bodies.get(content_type)
+        if body is None:
+            body = encoder(self._collector)
+            if len(bodies) < MAX_CACHED_FORMATS:
+                bodies[content_type] = body
+        return body
+
+
+def joined(content_type: str, first: bytes, second: bytes) -> bytes:
+    """Two expositions in one answer: OpenMetrics keeps only the last one's `# EOF`."""
+    if content_type.startswith(OPENMETRICS):
+        return first.removesuffix(OPENMETRICS_EOF) + second
+    return first + second
 
 
 class GzipCache:

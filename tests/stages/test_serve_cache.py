@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 import pytest
 from prometheus_client import CollectorRegistry, Gauge, generate_latest
+from prometheus_client.exposition import choose_encoder
 
 from reliability.commands.serve import LatestResults, RefusedConnections, start_http_server
 from reliability.conventions import ServeMetric
@@ -37,8 +38,11 @@ def fresh_render(results: LatestResults, server: BoundedWSGIServer) -> bytes:
     return generate_latest(registry)
 
 
-def fetch(url: str, accept_gzip: bool = False) -> tuple[dict[str, str], bytes]:
-    request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"} if accept_gzip else {})
+def fetch(url: str, accept_gzip: bool = False, accept: str | None = None) -> tuple[dict[str, str], bytes]:
+    headers = {"Accept-Encoding": "gzip"} if accept_gzip else {}
+    if accept is not None:
+        headers["Accept"] = accept
+    request = urllib.request.Request(url, headers=headers)
     with urllib.request.urlopen(request, timeout=10) as response:
         return dict(response.headers), response.read()
 
@@ -63,6 +67,33 @@ def test_the_served_body_equals_a_fresh_render_of_the_same_collectors() -> None:
     assert headers["Content-Type"] == CONTENT_TYPE
     assert b'reliability_slo_objective{service="shop",slo="slo-49"} 0.999' in body
     assert ServeMetric.LAST_RUN_SUCCESS.encode() in body
+
+
+# What Prometheus sends when it prefers OpenMetrics (scrape_protocols' default order).
+PROMETHEUS_ACCEPT = (
+    "application/openmetrics-text;version=1.0.0;q=0.5,application/openmetrics-text;version=0.0.1;q=0.4,"
+    "text/plain;version=0.0.4;q=0.3,*/*;q=0.2"
+)
+
+
+def test_a_scraper_asking_for_openmetrics_gets_it_with_one_eof_and_each_run_renders_it_anew() -> None:
+    results = LatestResults(60)
+    results.succeeded(registry_with(0.999))
+    with serving(results) as (server, base):
+        headers, body = fetch(f"{base}/metrics", accept=PROMETHEUS_ACCEPT)
+        registry = CollectorRegistry()
+        registry.register(results)
+        registry.register(RefusedConnections(server))
+        encoder, content_type = choose_encoder(PROMETHEUS_ACCEPT)
+        expected = encoder(registry)
+        results.succeeded(registry_with(0.95))
+        after = fetch(f"{base}/metrics", accept=PROMETHEUS_ACCEPT)[1]
+        plain_headers, plain = fetch(f"{base}/metrics")
+    assert headers["Content-Type"] == content_type and content_type.startswith("application/openmetrics-text")
+    assert body == expected
+    assert body.endswith(b"# EOF\n") and body.count(b"# EOF") == 1
+    assert b"} 0.95\n" in after and b"} 0.999\n" not in after
+    assert plain_headers["Content-Type"] == CONTENT_TYPE and b"# EOF" not in plain
 
 
 def test_each_run_replaces_the_cached_body_and_a_failure_is_shown_at_once() -> None:
@@ -100,7 +131,7 @@ def test_a_client_that_accepts_gzip_gets_the_same_body_compressed() -> None:
         headers, compressed = fetch(f"{base}/metrics", accept_gzip=True)
         plain = fetch(f"{base}/metrics")[1]
         again = fetch(f"{base}/metrics", accept_gzip=True)[1]
-    assert headers["Content-Encoding"] == "gzip" and headers["Vary"] == "Accept-Encoding"
+    assert headers["Content-Encoding"] == "gzip" and headers["Vary"] == "Accept, Accept-Encoding"
     assert int(headers["Content-Length"]) == len(compressed) < len(plain) / 5
     assert gzip.decompress(compressed) == plain
     assert again == compressed
