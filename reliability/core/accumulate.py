@@ -84,6 +84,8 @@ class Accumulator:
 
     grid: MinuteGrid
     components: list[Component]
+    # First minutes of the windows whose latency percentiles are read: each is read exactly.
+    window_starts: tuple[int, ...] = ()
     # Exact mode: keep every latency (memory grows with events) instead of the histograms.
     keep_latencies: bool = False
     _good: dict[tuple[int, str], npt.NDArray[np.int64]] = field(default_factory=dict)
@@ -97,7 +99,7 @@ class Accumulator:
     _latency_fold: LatencyFold = field(init=False)
 
     def __post_init__(self) -> None:
-        self._latency_fold = LatencyFold(len(self.components), self.grid.minutes)
+        self._latency_fold = LatencyFold(len(self.components), self.grid.minutes, self.window_starts)
         for code, comp in enumerate(self.components):
             for sli in comp.slis:
                 self._good[code, sli.name] = np.zeros(self.grid.minutes, np.int64)

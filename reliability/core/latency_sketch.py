@@ -5,10 +5,10 @@ ending at the evaluation time, UTC days and UTC hours. A window of whole hours e
 starts at now's minute of the hour, m, so each UTC hour keeps two histograms, of its minutes
 [0, m) and [m, 60): sums of them give every such window, every hour and every day exactly. Windows
 of other lengths start inside one of those parts, so the last RECENT_MINUTES minutes also keep one
-histogram per minute, which gives every window up to that length exactly. (A longer window that
-is not whole hours would start inside an older part; it is read from the whole part, so it
-reaches back up to 59 minutes further.) Every read therefore equals the merge of the per-minute
-histograms of the window.
+histogram per minute, which gives every window up to that length exactly, and the first minute of
+every window the fold is told of starts a part of its own, which gives longer windows that are not
+whole hours exactly. Every such read therefore equals the merge of the per-minute histograms of
+the window. (A longer window the fold was not told of is read from the whole part it starts in.)
 
 Only occupied cells are kept: one sorted int64 key (component, slot, bucket) and one int64 count
 each, so memory is 16 bytes x the (slot, component, bucket) triples that hold an event, plus the
@@ -20,6 +20,7 @@ peak is briefly twice that plus the chunk.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -64,17 +65,19 @@ def percentiles_of(counts: Counts, lowest_bucket: int) -> BucketPercentiles:
     return BucketPercentiles(total, tuple(int(b) + lowest_bucket for b in found))
 
 
-def slot_starts(minutes: int) -> npt.NDArray[np.int64]:
-    """First minute of each slot: per hour, its part before now's minute of the hour, then the rest."""
-    hours = -(-minutes // MINUTES_PER_HOUR)
-    hour_start = np.arange(hours, dtype=np.int64) * MINUTES_PER_HOUR
-    starts = np.stack([hour_start, hour_start + minutes % MINUTES_PER_HOUR], axis=1).reshape(-1)
-    return np.minimum(starts, minutes)
+def slot_starts(minutes: int, window_starts: Iterable[int] = ()) -> npt.NDArray[np.int64]:
+    """First minute of each slot, ascending: every hour's first minute and now's minute of the hour
+    in it, and the first minute of every window in `window_starts`."""
+    hour_start = np.arange(-(-minutes // MINUTES_PER_HOUR), dtype=np.int64) * MINUTES_PER_HOUR
+    starts = np.concatenate(
+        [hour_start, hour_start + minutes % MINUTES_PER_HOUR, np.fromiter(window_starts, np.int64)]
+    )
+    return np.unique(starts[(starts >= 0) & (starts < minutes)])
 
 
-def slot_of(minute: npt.NDArray[np.int64], minutes: int) -> npt.NDArray[np.int64]:
-    split = minutes % MINUTES_PER_HOUR
-    return 2 * (minute // MINUTES_PER_HOUR) + (minute % MINUTES_PER_HOUR >= split)
+def slot_of(minute: npt.NDArray[np.int64], starts: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """The slot each minute is in, given the slots' first minutes."""
+    return np.searchsorted(starts, minute, side="right") - 1
 
 
 @dataclass(frozen=True)
@@ -115,12 +118,12 @@ class SparseCounts:
         bucket = self.keys % lb.BUCKET_COUNT - lowest_bucket
         return _exact_sums(np.bincount(bucket, self.counts, minlength=width))
 
-    def per_row_and_bucket(
-        self, first_row: int, rows_per_group: int, lowest_bucket: int, width: int
+    def per_group_and_bucket(
+        self, first_row: int, group_of_row: npt.NDArray[np.int64], lowest_bucket: int, width: int
     ) -> Counts:
-        """(groups, width) counts: rows from first_row on in groups of rows_per_group, per bucket."""
+        """(groups, width) counts: row first_row + i counted in group group_of_row[i], per bucket."""
         row, bucket = np.divmod(self.keys, lb.BUCKET_COUNT)
-        group = (row - first_row) // rows_per_group
+        group = group_of_row[row - first_row]
         groups = int(group.max()) + 1 if group.size else 1
         sums = np.bincount(group * width + bucket - lowest_bucket, self.counts, minlength=groups * width)
         return _exact_sums(sums).reshape(groups, width)
@@ -187,9 +190,10 @@ class LatencySketch:
     minutes: int  # the grid's length
     lowest_bucket: int
     width: int  # buckets in every read, from lowest_bucket on
-    slots: SparseCounts  # rows are slots, see slot_starts
+    slots: SparseCounts  # rows are slots
     recent: SparseCounts  # rows are the grid's last recent_minutes minutes
     recent_minutes: int
+    starts: npt.NDArray[np.int64]  # each slot's first minute, see slot_starts
 
     @property
     def first_recent_minute(self) -> int:
@@ -200,7 +204,7 @@ class LatencySketch:
         first, end = max(0, first_minute), min(end_minute, self.minutes)
         if first >= end:
             return np.zeros(self.width, np.int64)
-        starts = slot_starts(self.minutes)
+        starts = self.starts
         ends = np.append(starts[1:], self.minutes)
         whole_from = int(np.searchsorted(starts, first, side="left"))
         whole_to = int(np.searchsorted(ends, end, side="right"))
@@ -220,7 +224,7 @@ class LatencySketch:
         if first >= self.first_recent_minute:
             offset = self.first_recent_minute
             return self._read(self.recent.rows(first - offset, end - offset))
-        slot = int(slot_of(np.array(first), self.minutes))
+        slot = int(slot_of(np.array(first), self.starts))
         return self._read(self.slots.rows(slot, slot + 1))
 
     def hourly(self, first_minute: int) -> tuple[npt.NDArray[np.int64], Counts]:
@@ -228,9 +232,11 @@ class LatencySketch:
         first = max(0, min(first_minute, self.minutes - 1))
         first_hour = first // MINUTES_PER_HOUR
         count = -(-self.minutes // MINUTES_PER_HOUR) - first_hour
-        cells = self.slots.rows(2 * first_hour, 2 * (first_hour + count))
+        first_row = int(np.searchsorted(self.starts, first_hour * MINUTES_PER_HOUR))
+        cells = self.slots.rows(first_row, self.starts.size)
         hours = np.zeros((count, self.width), np.int64)
-        read = cells.per_row_and_bucket(2 * first_hour, 2, self.lowest_bucket, self.width)
+        hour_of_row = self.starts[first_row:] // MINUTES_PER_HOUR - first_hour
+        read = cells.per_group_and_bucket(first_row, hour_of_row, self.lowest_bucket, self.width)
         hours[: len(read)] = read
         hours[0] = self.between(first, (first_hour + 1) * MINUTES_PER_HOUR)
         return np.arange(first_hour, first_hour + count), hours
@@ -246,13 +252,18 @@ class LatencyFold:
 
     components: int
     minutes: int
+    window_starts: tuple[int, ...] = ()  # first minutes of the windows to read exactly
     recent_minutes: int = RECENT_MINUTES
     _slots: SparseCounts = field(default=EMPTY)
     _recent: SparseCounts = field(default=EMPTY)
+    _starts: npt.NDArray[np.int64] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._starts = slot_starts(self.minutes, self.window_starts)
 
     @property
     def _slot_count(self) -> int:
-        return 2 * -(-self.minutes // MINUTES_PER_HOUR)
+        return int(self._starts.size)
 
     @property
     def _recent_count(self) -> int:
@@ -274,7 +285,7 @@ class LatencyFold:
             return
         bucket = lb.bucket_of_seconds(seconds)
         first = int(minute.min())
-        slot = slot_of(np.arange(first, int(minute.max()) + 1), self.minutes)[minute - first]
+        slot = slot_of(np.arange(first, int(minute.max()) + 1), self._starts)[minute - first]
         self._slots = self._slots.merged(*_cell_counts(component, slot, bucket, self._slot_count))
         recent_from = self.minutes - self._recent_count
         recent = minute >= recent_from
@@ -294,7 +305,7 @@ class LatencyFold:
         """Count `events` (one each by default) per (component, grid minute, bucket index)."""
         if not minute.size:
             return
-        row = component * self._slot_count + slot_of(minute, self.minutes)
+        row = component * self._slot_count + slot_of(minute, self._starts)
         self._slots = self._slots.added(row * lb.BUCKET_COUNT + bucket, events)
         recent_from = self.minutes - self._recent_count
         recent = minute >= recent_from
@@ -308,7 +319,8 @@ class LatencyFold:
         recent = _component_run(self._recent, code, self._recent_count)
         buckets = np.concatenate([slots.keys, recent.keys]) % lb.BUCKET_COUNT
         lowest, highest = (int(buckets.min()), int(buckets.max())) if buckets.size else (0, 0)
-        return LatencySketch(self.minutes, lowest, highest - lowest + 1, slots, recent, self._recent_count)
+        width = highest - lowest + 1
+        return LatencySketch(self.minutes, lowest, width, slots, recent, self._recent_count, self._starts)
 
 
 def _component_run(cells: SparseCounts, code: int, rows_per_component: int) -> SparseCounts:

@@ -26,8 +26,8 @@ from reliability.artifacts.sli_metrics import (
     SlowShare,
     WorstHour,
 )
-from reliability.config.model import Config, SliKind, Slo
-from reliability.conventions import HISTORY_WINDOW, RECENT_WINDOWS
+from reliability.config.model import Config, SliKind
+from reliability.core import read_windows
 from reliability.core.accumulate import ComponentSeries, LatencySamples
 from reliability.core.counts import Count, MinuteSeries
 from reliability.core.grid import DAY, MINUTE, MinuteGrid
@@ -118,20 +118,9 @@ def _sketch_figures(sketch: LatencySketch, first_minute: int, end_minute: int) -
     return _latency_figures(read.count, read.midpoints, estimated=True, bounds=bounds)
 
 
-def _slos_on(config: Config, series: ComponentSeries) -> list[Slo]:
-    return list(config.index.slos_on.get(series.component.id, ()))
-
-
 def windows_for(config: Config, series: ComponentSeries, grid: MinuteGrid) -> list[tuple[str, int]]:
     """(name, seconds): the alert windows, each rolling SLO window on this component, and all history."""
-    windows = set(RECENT_WINDOWS)
-    for slo in _slos_on(config, series):
-        for pair in config.alert_window_sets[slo.alert_windows]:
-            windows |= {pair.long, pair.short}
-        if slo.window.rolling is not None:
-            windows.add(slo.window.rolling)
-    rolling = [(w.name, w.seconds) for w in sorted(windows, key=lambda w: w.seconds)]
-    return [*rolling, (HISTORY_WINDOW, grid.minutes * MINUTE)]
+    return read_windows.windows_for(config, series.component, grid)
 
 
 def _worst_hours(series: ComponentSeries, grid: MinuteGrid) -> tuple[WorstHour, ...]:

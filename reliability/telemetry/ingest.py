@@ -22,6 +22,7 @@ from reliability.config.model import (
 from reliability.core.accumulate import Accumulator, ComponentSeries, LatencySamples
 from reliability.core.counts import MinuteSeries
 from reliability.core.grid import MinuteGrid
+from reliability.core.read_windows import first_minutes
 from reliability.telemetry import counter_files, openmetrics_files, prometheus_api
 from reliability.telemetry.event_files import bytes_on_disk, read_events
 from reliability.telemetry.otlp_traces import read_spans
@@ -50,12 +51,13 @@ def _event_series(
     source: EventSource | OtlpTracesSource,
     components: list[Component],
     grid: MinuteGrid,
+    window_starts: tuple[int, ...],
     report: ReadReport,
     strict: bool,
     task: TaskHandle,
 ) -> list[ComponentSeries]:
     """Stream the event files through the accumulator, chunk by chunk."""
-    accumulator = Accumulator(grid, components)
+    accumulator = Accumulator(grid, components, window_starts)
     last_timestamp = -np.inf
     earliest, latest = np.inf, -np.inf
     matches = [c.match for c in components]
@@ -112,16 +114,17 @@ def load_telemetry(
         if not components:
             continue
         report = ReadReport(source.name)
+        window_starts = first_minutes(config, components, grid)
         if isinstance(source, SqlSource):
             with progress.task(f"querying {source.name}", 1) as task:
-                series.extend(_sql_series(source, components, grid, report))
+                series.extend(_sql_series(source, components, grid, window_starts, report))
                 task.advance(1)
         elif isinstance(source, OtlpTracesSource):
             with progress.task(f"reading {source.name}", len(source.paths)) as task:
-                series.extend(_event_series(source, components, grid, report, strict, task))
+                series.extend(_event_series(source, components, grid, window_starts, report, strict, task))
         elif isinstance(source, EventSource):
             with progress.task(f"reading {source.name}", bytes_on_disk(source)) as task:
-                series.extend(_event_series(source, components, grid, report, strict, task))
+                series.extend(_event_series(source, components, grid, window_starts, report, strict, task))
         elif isinstance(source, PrometheusSource):
             planned = prometheus_api.planned_requests(components, grid)
             try:
@@ -145,7 +148,11 @@ def load_telemetry(
 
 
 def _sql_series(
-    source: SqlSource, components: list[Component], grid: MinuteGrid, report: ReadReport
+    source: SqlSource,
+    components: list[Component],
+    grid: MinuteGrid,
+    window_starts: tuple[int, ...],
+    report: ReadReport,
 ) -> list[ComponentSeries]:
     """The engine folds the events; only per-minute counts and latency buckets come back."""
     from reliability.telemetry.sql import series  # the engines load lazily
@@ -153,4 +160,4 @@ def _sql_series(
 
     state = sql_source.read_sql_source(source, components, grid)
     report.used = sum(c.events for c in state.components)
-    return series.component_series(state, components)
+    return series.component_series(state, components, window_starts)

@@ -19,6 +19,7 @@ from reliability.core.latency_sketch import (
     LatencySketch,
     percentiles_of,
     slot_of,
+    slot_starts,
 )
 from reliability.core.percentiles import PERCENTILE_KEYS, PERCENTILES, nearest_rank_index, summarize
 
@@ -131,13 +132,37 @@ def test_counts_stay_whole_when_the_bucket_range_widens_between_chunks() -> None
     )
 
 
-def test_a_long_window_that_is_not_whole_hours_reads_whole_hour_parts() -> None:
-    minutes = 1440 * 2  # now at a whole hour: one part per hour holds all of it
-    sketch = fold_of(np.array([10, 70]), np.array([0.1, 0.2]), minutes)
-    # [30, 60) lies before the recent minutes and is read as its whole part [0, 60): 10 counts too.
-    assert sketch.between(30, minutes).sum() == 2
-    assert sketch.between(60, minutes).sum() == 1
-    assert sketch.between(minutes - 30, minutes).sum() == 0
+def test_a_long_window_that_is_not_whole_hours_is_exact_when_the_fold_is_told_of_it() -> None:
+    minutes = 1440 * 2  # now at a whole hour: without windows, one part per hour
+    minute, seconds = np.array([10, 29, 30, 70]), np.array([0.1, 0.4, 0.3, 0.2])
+    told = LatencyFold(1, minutes, window_starts=(30,))
+    told.add(np.zeros(minute.size, np.int32), minute, seconds)
+    exact = told.sketch(0)
+    assert exact.between(30, minutes).sum() == 2  # the minutes [30, 60) hold one event, then 70
+    assert np.array_equal(absolute(exact, 30, minutes), bucket_counts(seconds[2:]))
+    assert exact.between(0, minutes).sum() == 4 and exact.hourly(0)[1].sum(axis=1)[:2].tolist() == [3, 1]
+    # Not told of it, the window is read from the whole part [0, 60) it starts in.
+    assert fold_of(minute, seconds, minutes).between(30, minutes).sum() == 4
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 59), st.lists(st.integers(361, 2000), max_size=4))
+def test_windows_told_to_the_fold_read_as_the_merge_of_their_minutes(
+    seed: int, now_minute: int, window_minutes: list[int]
+) -> None:
+    minutes = 1440 + now_minute
+    rng = np.random.default_rng(seed)
+    minute = rng.integers(0, minutes, 300)
+    seconds = rng.lognormal(np.log(0.05), 1.0, 300)
+    fold = LatencyFold(1, minutes, window_starts=tuple(minutes - w for w in window_minutes))
+    fold.add(np.zeros(minute.size, np.int32), minute, seconds)
+    sketch = fold.sketch(0)
+    for length in window_minutes:
+        first = max(0, minutes - length)
+        expected = bucket_counts(seconds[minute >= first])
+        assert np.array_equal(absolute(sketch, first, minutes), expected)
+    hours, counts = sketch.hourly(0)
+    assert counts.sum(axis=1).tolist() == np.bincount(minute // 60, minlength=hours.size).tolist()
 
 
 def test_no_events_read_as_no_data() -> None:
@@ -159,7 +184,8 @@ def test_the_fold_holds_one_cell_per_distinct_slot_component_and_bucket_seen(
     for rows in np.array_split(np.arange(events), chunks):
         fold.add(component[rows], minute[rows], seconds[rows])
     bucket = lb.bucket_index(lb.micros_of(seconds))
-    slots = {*zip(slot_of(minute, minutes).tolist(), component.tolist(), bucket.tolist(), strict=True)}
+    slot = slot_of(minute, slot_starts(minutes))
+    slots = {*zip(slot.tolist(), component.tolist(), bucket.tolist(), strict=True)}
     recent = minute >= minutes - RECENT_MINUTES
     recent_minutes = {
         *zip(minute[recent].tolist(), component[recent].tolist(), bucket[recent].tolist(), strict=True)
