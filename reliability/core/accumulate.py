@@ -2,8 +2,7 @@
 
 Memory is set by the grid (components x SLIs x minutes) and the latency histograms, which hold
 one cell per (time slot, component, bucket) seen, up to a bound set by the grid (see
-latency_sketch). Only the exact mode, which keeps every latency for exact percentiles, grows with
-every event (about 12 bytes each).
+latency_sketch). Nothing grows with the number of events.
 """
 
 from __future__ import annotations
@@ -35,18 +34,6 @@ def _subset(events: EventColumns, rows: npt.NDArray[np.bool_]) -> EventColumns:
 
 
 @dataclass(frozen=True)
-class LatencySamples:
-    """One component's latencies in the grid, ordered by minute."""
-
-    minute: npt.NDArray[np.int32]
-    seconds: npt.NDArray[np.float64]
-
-    def between(self, first_minute: int, end_minute: int) -> npt.NDArray[np.float64]:
-        lo, hi = np.searchsorted(self.minute, [first_minute, end_minute])
-        return self.seconds[lo:hi]
-
-
-@dataclass(frozen=True)
 class HistogramSeries:
     """Per-minute increases of a histogram's cumulative `le` buckets (minutes x buckets)."""
 
@@ -63,12 +50,11 @@ class HistogramSeries:
 class ComponentSeries:
     component: Component
     slis: dict[str, MinuteSeries]
-    latency: LatencySamples  # empty unless the accumulator keeps every latency (exact mode)
     # Per status-rule availability SLI: bad events per minute, by status code (for attribution).
     bad_by_status: dict[str, dict[int, npt.NDArray[np.int64]]] = field(default_factory=dict)
     # Sources of histograms instead of events: latency percentiles are estimated from it.
     latency_histogram: HistogramSeries | None = None
-    # Sources of events: latency percentiles are read from it, unless latencies are kept.
+    # Sources of events: latency percentiles are read from it.
     latency_sketch: LatencySketch | None = None
 
 
@@ -86,14 +72,8 @@ class Accumulator:
     components: list[Component]
     # First minutes of the windows whose latency percentiles are read: each is read exactly.
     window_starts: tuple[int, ...] = ()
-    # Exact mode: keep every latency (memory grows with events) instead of the histograms.
-    keep_latencies: bool = False
     _good: dict[tuple[int, str], npt.NDArray[np.int64]] = field(default_factory=dict)
     _total: dict[tuple[int, str], npt.NDArray[np.int64]] = field(default_factory=dict)
-    # Per component code: (minute, latency) pieces, one per chunk, joined in finish().
-    _latency_parts: dict[int, list[tuple[npt.NDArray[np.int32], npt.NDArray[np.float64]]]] = field(
-        default_factory=dict
-    )
 
     _bad_by_status: dict[tuple[int, str], dict[int, npt.NDArray[np.int64]]] = field(default_factory=dict)
     _latency_fold: LatencyFold = field(init=False)
@@ -150,10 +130,7 @@ class Accumulator:
         component = events.component
         if not timed.all():
             component, minute, latency = component[timed], minute[timed], latency[timed]
-        if self.keep_latencies:
-            self._keep_latencies(component, minute, latency)
-        else:
-            self._latency_fold.add(component, minute, latency)
+        self._latency_fold.add(component, minute, latency)
 
     def _count_bad_statuses(
         self,
@@ -180,30 +157,6 @@ class Accumulator:
                         per_status[code_of_status] = np.zeros(self.grid.minutes, np.int64)
                     per_status[code_of_status][first : first + span] += bins[code]
 
-    def _keep_latencies(
-        self,
-        component: npt.NDArray[np.int32],
-        minute: npt.NDArray[np.int64],
-        latency: npt.NDArray[np.float64],
-    ) -> None:
-        """Split the chunk's latencies by component now, so finish() needs no global sort."""
-        order = np.argsort(component, kind="stable")
-        bounds = np.searchsorted(component[order], np.arange(len(self.components) + 1))
-        minute_kept = minute.astype(np.int32)
-        for code in range(len(self.components)):
-            rows = order[bounds[code] : bounds[code + 1]]
-            if rows.size:
-                self._latency_parts.setdefault(code, []).append((minute_kept[rows], latency[rows]))
-
-    def _latencies(self, code: int) -> LatencySamples:
-        parts = self._latency_parts.get(code, [])
-        minute = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int32)
-        seconds = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0)
-        if minute.size and np.any(np.diff(minute) < 0):  # input out of time order
-            order = np.argsort(minute, kind="stable")
-            minute, seconds = minute[order], seconds[order]
-        return LatencySamples(minute, seconds)
-
     def finish(self) -> list[ComponentSeries]:
         result = []
         for code, component in enumerate(self.components):
@@ -214,8 +167,7 @@ class Accumulator:
                         s.name: MinuteSeries(self._good[code, s.name], self._total[code, s.name])
                         for s in component.slis
                     },
-                    latency=self._latencies(code),
-                    latency_sketch=None if self.keep_latencies else self._latency_fold.sketch(code),
+                    latency_sketch=self._latency_fold.sketch(code),
                     bad_by_status={
                         s.name: self._bad_by_status.get((code, s.name), {}) for s in component.slis
                     },

@@ -28,7 +28,7 @@ from reliability.artifacts.sli_metrics import (
 )
 from reliability.config.model import Config, SliKind
 from reliability.core import read_windows
-from reliability.core.accumulate import ComponentSeries, LatencySamples
+from reliability.core.accumulate import ComponentSeries
 from reliability.core.counts import Count, MinuteSeries
 from reliability.core.grid import DAY, MINUTE, MinuteGrid
 from reliability.core.histogram import Histogram, quantiles
@@ -55,7 +55,8 @@ from reliability.timefmt import moment
 # Latency analytics (worst hours, share of slow requests) look back this far.
 LATENCY_ANALYSIS_SECONDS = 30 * 86400
 TOP_WORST_HOURS = 5
-EXACT_DEFINITION = "nearest rank over raw events"
+EXACT_DEFINITION = "nearest rank over raw events"  # what a source without latencies reports
+NO_LATENCIES = np.zeros(0)
 SKETCH_DEFINITION = (
     f"nearest rank over log-linear buckets of every event's latency ({SUB_BUCKETS} per power of two),"
     " reported as the bucket's midpoint: estimates within"
@@ -125,11 +126,11 @@ def windows_for(config: Config, series: ComponentSeries, grid: MinuteGrid) -> li
 
 def _worst_hours(series: ComponentSeries, grid: MinuteGrid) -> tuple[WorstHour, ...]:
     """The hours with the highest p99 latency (nearest rank) within the last LATENCY_ANALYSIS_SECONDS."""
-    first = grid.first_minute(LATENCY_ANALYSIS_SECONDS)
-    if series.latency_sketch is not None:
-        hours, counts, p99 = _sketch_hourly_p99(series.latency_sketch, first)
-    else:
-        hours, counts, p99 = _exact_hourly_p99(series.latency, first)
+    if series.latency_sketch is None:  # no latencies per event, so no hours to rank
+        return ()
+    hours, counts, p99 = _sketch_hourly_p99(
+        series.latency_sketch, grid.first_minute(LATENCY_ANALYSIS_SECONDS)
+    )
     worst = np.lexsort((hours, -p99))[:TOP_WORST_HOURS]
     return tuple(
         WorstHour(moment(grid.origin + int(hours[i]) * 3600), int(counts[i]), float(p99[i])) for i in worst
@@ -137,15 +138,6 @@ def _worst_hours(series: ComponentSeries, grid: MinuteGrid) -> tuple[WorstHour, 
 
 
 Hourly = tuple[np.ndarray, np.ndarray, np.ndarray]  # hour index, events, p99 seconds (hours with events)
-
-
-def _exact_hourly_p99(samples: LatencySamples, first_minute: int) -> Hourly:
-    """One sort by (hour, latency) serves every hour: p99 is at the nearest rank within the hour."""
-    keep = samples.minute >= first_minute
-    hour, seconds = samples.minute[keep] // 60, samples.seconds[keep]
-    order = np.lexsort((seconds, hour))
-    hours, starts, counts = np.unique(hour[order], return_index=True, return_counts=True)
-    return hours, counts, seconds[order][starts + nearest_rank_index(counts, np.array(99.0))]
 
 
 def _sketch_hourly_p99(sketch: LatencySketch, first_minute: int) -> Hourly:
@@ -191,14 +183,14 @@ def _sli(config: Config, series: ComponentSeries, name: str, minutes: MinuteSeri
 
 
 def _latency(config: Config, series: ComponentSeries, grid: MinuteGrid) -> Latency:
-    samples, histogram, sketch = series.latency, series.latency_histogram, series.latency_sketch
+    histogram, sketch = series.latency_histogram, series.latency_sketch
 
     def figures(first_minute: int, end_minute: int) -> LatencyFigures:
         if histogram is not None:
             return _estimated_figures(histogram.between(first_minute, end_minute), histogram.bounds)
         if sketch is not None:
             return _sketch_figures(sketch, first_minute, end_minute)
-        return _measured_latency(summarize(samples.between(first_minute, end_minute)))
+        return _measured_latency(summarize(NO_LATENCIES))  # the source has no latencies
 
     windows = tuple(
         LatencyWindow(

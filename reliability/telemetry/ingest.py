@@ -19,7 +19,7 @@ from reliability.config.model import (
     ScrapeFilesSource,
     SqlSource,
 )
-from reliability.core.accumulate import Accumulator, ComponentSeries, LatencySamples
+from reliability.core.accumulate import Accumulator, ComponentSeries
 from reliability.core.counts import MinuteSeries
 from reliability.core.grid import MinuteGrid
 from reliability.core.read_windows import first_minutes
@@ -88,7 +88,6 @@ def _silent(components: list[Component], grid: MinuteGrid) -> list[ComponentSeri
         ComponentSeries(
             component=c,
             slis={s.name: MinuteSeries(empty, empty) for s in c.slis},
-            latency=LatencySamples(np.zeros(0, np.int32), np.zeros(0)),
         )
         for c in components
     ]

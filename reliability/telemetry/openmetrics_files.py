@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
 from reliability.config.model import Component, OpenMetricsSource, Origin, Selector, Sli, SliKind
-from reliability.core.accumulate import ComponentSeries, HistogramSeries, LatencySamples
+from reliability.core.accumulate import ComponentSeries, HistogramSeries
 from reliability.core.counters import minute_increases
 from reliability.core.counts import MinuteSeries
 from reliability.core.grid import MinuteGrid
@@ -333,7 +333,6 @@ def component_series(
             ComponentSeries(
                 component=component,
                 slis=slis,
-                latency=LatencySamples(np.zeros(0, np.int32), np.zeros(0)),
                 latency_histogram=first_histogram,
             )
         )

@@ -33,6 +33,7 @@ from reliability.config.model import (
 )
 from reliability.conventions import Stage
 from reliability.core.accumulate import Accumulator
+from reliability.core.events import EventColumns
 from reliability.core.grid import DAY, MinuteGrid
 from reliability.core.latency_buckets import bucket_index, micros_of
 from reliability.errors import ReliabilityError
@@ -96,23 +97,30 @@ def events(count: int = 60_000) -> pa.Table:
 
 
 def folded_from_event_file(path: Path) -> MinuteState:
-    """The event-file reader and the in-process fold, keeping every latency; those put into buckets."""
+    """The event-file reader and the in-process fold for the counts; each event's latency put into
+    its minute's bucket."""
     source = EventSource("events", (path,), None, COLUMNS, None, HERE)
-    accumulator = Accumulator(GRID, COMPONENTS, keep_latencies=True)
-    for chunk in read_events(
-        source, [c.match for c in COMPONENTS], ReadReport("events"), block_bytes=1 << 16
-    ):
+    accumulator = Accumulator(GRID, COMPONENTS)
+    chunks = list(
+        read_events(source, [c.match for c in COMPONENTS], ReadReport("events"), block_bytes=1 << 16)
+    )
+    for chunk in chunks:
         accumulator.add(chunk)
     states = []
-    for series in accumulator.finish():
-        samples = series.latency
-        buckets = LatencyBuckets.of(
-            samples.minute.astype(np.int64),
-            bucket_index(micros_of(samples.seconds)),
-            np.ones(len(samples.minute), np.int64),
-        )
+    for code, series in enumerate(accumulator.finish()):
+        minute, seconds = per_minute_latencies(chunks, code)
+        buckets = LatencyBuckets.of(minute, bucket_index(micros_of(seconds)), np.ones(minute.size, np.int64))
         states.append(ComponentMinutes(series.component.match, series.slis, buckets))
     return MinuteState(GRID, tuple(states))
+
+
+def per_minute_latencies(chunks: list[EventColumns], code: int) -> tuple[np.ndarray, np.ndarray]:
+    """(grid minute, seconds) of component `code`'s events in the grid that have a latency."""
+    minute = np.concatenate([GRID.minute_of(c.timestamp) for c in chunks])
+    seconds = np.concatenate([c.latency for c in chunks])
+    mine = np.concatenate([c.component for c in chunks]) == code
+    keep = mine & (minute >= 0) & (minute < GRID.minutes) & ~np.isnan(seconds)
+    return minute[keep], seconds[keep]
 
 
 def assert_same(found: MinuteState, expected: MinuteState) -> None:
@@ -290,14 +298,15 @@ def test_timestamps_of_a_timestamp_column_read_like_rfc3339_text(dialect: Dialec
     pcsv.write_csv(table.drop(["ts_ms"]).append_column("time", text), tmp_path / "events.csv")
     columns = replace(COLUMNS, timestamp="time", timestamp_format=TimestampFormat.RFC3339)
     source = EventSource("events", (tmp_path / "events.csv",), None, columns, None, HERE)
-    accumulator = Accumulator(GRID, COMPONENTS, keep_latencies=True)
-    for chunk in read_events(source, [c.match for c in COMPONENTS], ReadReport("events")):
+    accumulator = Accumulator(GRID, COMPONENTS)
+    chunks = list(read_events(source, [c.match for c in COMPONENTS], ReadReport("events")))
+    for chunk in chunks:
         accumulator.add(chunk)
     expected = accumulator.finish()
     found = read_minute_state(
         dialect, SqlTable((str(tmp_path / "events.parquet"),), "parquet", columns), COMPONENTS, GRID
     )
-    for mine, theirs in zip(found.components, expected, strict=True):
+    for code, (mine, theirs) in enumerate(zip(found.components, expected, strict=True)):
         assert np.array_equal(mine.slis["availability"].total, theirs.slis["availability"].total)
-        assert mine.latency.events.sum() == theirs.latency.minute.size
+        assert mine.latency.events.sum() == per_minute_latencies(chunks, code)[0].size
     assert found.components[0].slis["availability"].total.sum() > 2000

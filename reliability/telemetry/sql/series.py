@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from reliability.config.model import Component
-from reliability.core.accumulate import ComponentSeries, LatencySamples
+from reliability.core.accumulate import ComponentSeries
 from reliability.core.latency_sketch import LatencyFold, LatencySketch
 from reliability.telemetry.sql.state import LatencyBuckets, MinuteState
 
@@ -21,7 +21,6 @@ def component_series(
         ComponentSeries(
             component=component,
             slis=dict(minutes.slis),
-            latency=LatencySamples(np.zeros(0, np.int32), np.zeros(0)),
             bad_by_status={name: dict(codes) for name, codes in minutes.bad_by_status.items()},
             latency_sketch=latency_sketch(minutes.latency, state.grid.minutes, window_starts),
         )
