@@ -173,7 +173,8 @@ class _BlockNormaliser:
         table = self.parsed.table
         if name not in table.column_names:
             return pa.nulls(table.num_rows, pa.string())
-        return table.column(name).combine_chunks()
+        column = table.column(name)
+        return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()  # one chunk: no copy
 
     def _reject(self, failed: Bool, reason: str, field: str) -> None:
         if not failed.any():  # the common case, found without building the mask below
