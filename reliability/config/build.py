@@ -16,6 +16,7 @@ import jsonschema
 from jsonschema.exceptions import ValidationError
 
 from reliability.config.defaults import BUILTIN_WINDOW_SETS, DEFAULT_WINDOW_SET
+from reliability.config.event_checks import event_source_checks, sql_mapping_problems
 from reliability.config.file_sources import FILE_SOURCE_TYPES, file_source
 from reliability.config.limits import (
     MAX_SPAN_SECONDS,
@@ -235,6 +236,8 @@ class _Builder:
         mapping = _column_mapping(raw["columns"])
         if mapping.latency is not None and mapping.latency.column is None:
             self.problem(doc, (*at, "columns", "latency"), "a sql source takes the latency from one column")
+        for key_path, message in sql_mapping_problems(mapping):
+            self.problem(doc, (*at, *key_path), message)
         return SqlSource(
             name=raw["name"],
             engine=raw.get("engine", "duckdb"),
@@ -257,6 +260,9 @@ class _Builder:
         if raw["type"] == "openmetrics":
             return OpenMetricsSource(raw["name"], tuple(paths), Origin(str(doc.path), doc.line_of(at)))
         mapping = _column_mapping(raw["columns"])
+        line_pattern, problems = event_source_checks(raw, mapping)
+        for key_path, message in problems:
+            self.problem(doc, (*at, *key_path), message)
         row_filter = None
         if "filter" in raw:
             flt = raw["filter"]
@@ -269,6 +275,7 @@ class _Builder:
             columns=mapping,
             row_filter=row_filter,
             origin=Origin(str(doc.path), doc.line_of(at)),
+            line_pattern=line_pattern,
         )
 
     def _service(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> None:
@@ -474,6 +481,10 @@ def _policy(raw: list[dict[str, Any]]) -> tuple[PolicyRule, ...]:
 
 
 def _column_mapping(cols: dict[str, Any]) -> ColumnMapping:
+    stamp = cols["timestamp"]
+    written = stamp.get("format", field_default(ColumnMapping, "timestamp_format").value)
+    strptime = "%" in written
+    component = cols.get("component")
     latency = None
     if "latency" in cols:
         lat = cols["latency"]
@@ -484,11 +495,12 @@ def _column_mapping(cols: dict[str, Any]) -> ColumnMapping:
             end=lat.get("end"),
         )
     return ColumnMapping(
-        timestamp=cols["timestamp"]["column"],
-        timestamp_format=TimestampFormat(
-            cols["timestamp"].get("format", field_default(ColumnMapping, "timestamp_format"))
-        ),
-        component=cols.get("component"),
+        timestamp=stamp["column"],
+        timestamp_format=TimestampFormat.STRPTIME if strptime else TimestampFormat(written),
+        timestamp_pattern=written if strptime else None,
+        time_zone=stamp.get("time_zone"),
+        component=component["column"] if isinstance(component, dict) else component,
+        component_pattern=component["pattern"] if isinstance(component, dict) else None,
         status=cols.get("status"),
         success=cols.get("success"),
         error=cols.get("error"),

@@ -37,6 +37,10 @@ class TimestampFormat(StrEnum):
     RFC3339 = "rfc3339"
     UNIX_S = "unix_s"
     UNIX_MS = "unix_ms"
+    UNIX_US = "unix_us"
+    UNIX_NS = "unix_ns"
+    ISO8601 = "iso8601"  # local date and time without an offset, read in ColumnMapping.time_zone
+    STRPTIME = "strptime"  # ColumnMapping.timestamp_pattern, such as [%d/%b/%Y:%H:%M:%S %z]
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,14 @@ class ColumnMapping:
     success: str | None = None
     error: str | None = None
     latency: LatencyColumns | None = None
+    timestamp_pattern: str | None = None  # strptime directives, with TimestampFormat.STRPTIME
+    time_zone: str | None = None  # IANA name for timestamps written without an offset (default UTC)
+    component_pattern: str | None = None  # the component is this regex's first group over `component`
+
+    @property
+    def timestamp_described(self) -> str:
+        """The timestamp form as the config spells it, for messages."""
+        return self.timestamp_pattern or self.timestamp_format.value
 
     @property
     def has_flag(self) -> bool:
@@ -80,6 +92,7 @@ class EventSource:
     columns: ColumnMapping
     row_filter: RowFilter | None
     origin: Origin
+    line_pattern: str | None = None  # format: log: a regex of named groups, one search per line
 
 
 @dataclass(frozen=True)
@@ -237,13 +250,27 @@ class SliKind(StrEnum):
     LATENCY = "latency"
 
 
+StatusItem = int | str  # a status code (503) or a class of them ("5xx")
+
+
+def status_codes_and_classes(items: tuple[StatusItem, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """(codes, hundreds): 503 is a code, "5xx" the class of hundred 5."""
+    codes = tuple(i for i in items if isinstance(i, int))
+    classes = tuple(int(i[0]) for i in items if isinstance(i, str))
+    return codes, classes
+
+
+def _listed(items: tuple[StatusItem, ...]) -> str:
+    return f"[{', '.join(str(i) for i in items)}]"
+
+
 @dataclass(frozen=True)
 class GoodRule:
     """Which events an availability SLI counts as good."""
 
     status_below: int | None = None
-    status_in: tuple[int, ...] | None = None
-    status_not_in: tuple[int, ...] | None = None
+    status_in: tuple[StatusItem, ...] | None = None
+    status_not_in: tuple[StatusItem, ...] | None = None
     success_flag: bool = False
 
     def describe(self) -> str:
@@ -252,8 +279,8 @@ class GoodRule:
         if self.status_below is not None:
             return f"status < {self.status_below}"
         if self.status_in is not None:
-            return f"status in {list(self.status_in)}"
-        return f"status not in {list(self.status_not_in or ())}"
+            return f"status in {_listed(self.status_in)}"
+        return f"status not in {_listed(self.status_not_in or ())}"
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from reliability.config.model import Sli, SliKind
+from reliability.config.model import Sli, SliKind, StatusItem, status_codes_and_classes
 from reliability.core.events import FLAG_ABSENT, STATUS_ABSENT, EventColumns
 
 Bool = npt.NDArray[np.bool_]
@@ -31,7 +31,15 @@ def classify(events: EventColumns, sli: Sli) -> tuple[Bool, Bool]:
     if rule.status_below is not None:
         good = events.status < rule.status_below
     elif rule.status_in is not None:
-        good = np.isin(events.status, rule.status_in)
+        good = _status_among(events.status, rule.status_in)
     else:
-        good = ~np.isin(events.status, rule.status_not_in or ())
+        good = ~_status_among(events.status, rule.status_not_in or ())
     return counted, counted & good
+
+
+def _status_among(status: npt.NDArray[np.int32], items: tuple[StatusItem, ...]) -> Bool:
+    codes, classes = status_codes_and_classes(items)
+    among = np.isin(status, codes)
+    if classes:
+        among |= np.isin(status // 100, classes) & (status >= 0)
+    return among

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reliability.config.model import Component, Sli, SliKind
+from reliability.config.model import Component, Sli, SliKind, StatusItem, status_codes_and_classes
 from reliability.core.grid import MINUTE, MinuteGrid
 from reliability.telemetry.sql.dialect import Dialect, quoted_name, quoted_text
 from reliability.telemetry.sql.expressions import latency_seconds, whole_micros, within_threshold
@@ -114,6 +114,14 @@ def _rule(dialect: Dialect, sli: Sli) -> tuple[str, str]:
     if rule.status_below is not None:
         return "status IS NOT NULL", f"status < {rule.status_below}"
     if rule.status_in is not None:
-        return "status IS NOT NULL", f"status IN ({', '.join(str(s) for s in rule.status_in)})"
-    excluded = ", ".join(str(s) for s in rule.status_not_in or ())
-    return "status IS NOT NULL", f"status NOT IN ({excluded})" if excluded else "true"
+        return "status IS NOT NULL", _status_among(rule.status_in)
+    excluded = _status_among(rule.status_not_in or ())
+    return "status IS NOT NULL", f"NOT ({excluded})"
+
+
+def _status_among(items: tuple[StatusItem, ...]) -> str:
+    """Codes by IN, classes (5xx) by range, so no dialect's integer division is needed."""
+    codes, classes = status_codes_and_classes(items)
+    terms = [f"status IN ({', '.join(str(c) for c in codes)})"] if codes else []
+    terms += [f"(status >= {h * 100} AND status < {h * 100 + 100})" for h in classes]
+    return " OR ".join(terms) or "false"
