@@ -42,7 +42,10 @@ def event_source_checks(raw: dict[str, Any], mapping: ColumnMapping) -> tuple[st
         problems.append((("preset",), "give either `pattern` or `preset`, not both"))
     if pattern is None:
         problems.append(
-            (("format",), "format: log needs `pattern` (named groups) or `preset` (common, combined, envoy)")
+            (
+                ("format",),
+                "format: log needs `pattern` (named groups) or `preset` (common, combined, envoy, haproxy)",
+            )
         )
         return None, problems
     groups = group_names(pattern)

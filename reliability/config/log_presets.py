@@ -38,7 +38,22 @@ ENVOY = (
     r"(?:\s|$)"
 )
 
-PRESETS = {"common": COMMON, "combined": COMBINED, "envoy": ENVOY}
+# HAProxy's HTTP log (option httplog), after its syslog header: client_ip:port [accept_date]
+# frontend backend/server TR/Tw/Tc/Tr/Ta status bytes cookies termination_state
+# actconn/feconn/beconn/srv_conn/retries srv_queue/backend_queue {headers} "request".
+# accept_date has milliseconds and no zone: %d/%b/%Y:%H:%M:%S.%f with the server's time_zone.
+HAPROXY = (
+    r"(?:^|\s)(?P<client_ip>[0-9A-Fa-f.:]+):(?P<client_port>\d+) \[(?P<accept_date>[^\]]+)\]"
+    r" (?P<frontend>\S+) (?P<backend>[^/\s]+)/(?P<server>\S+)"
+    r" (?P<t_request>-?\d+)/(?P<t_queue>-?\d+)/(?P<t_connect>-?\d+)/(?P<t_response>-?\d+)"
+    r"/\+?(?P<t_active>-?\d+)"
+    r" (?P<status_code>-?\d+) \+?(?P<bytes_read>\d+) \S+ \S+ (?P<termination_state>\S+)"
+    r" (?P<actconn>\d+)/(?P<feconn>\d+)/(?P<beconn>\d+)/(?P<srv_conn>\d+)/\+?(?P<retries>\d+)"
+    r" (?P<srv_queue>\d+)/(?P<backend_queue>\d+)(?: \{[^}]*\})*"
+    " " + _REQUEST + r"(?:\s|$)"
+)
+
+PRESETS = {"common": COMMON, "combined": COMBINED, "envoy": ENVOY, "haproxy": HAPROXY}
 
 
 def group_names(pattern: str) -> list[str] | str:

@@ -29,14 +29,17 @@ class Converted:
     invalid: Bool
 
 
-def _mask(array: pa.Array) -> Bool:
+def mask(array: pa.Array) -> Bool:
     return np.asarray(array.to_numpy(zero_copy_only=False), dtype=bool)
 
 
-def _missing(array: pa.Array) -> Bool:
+def missing(array: pa.Array) -> Bool:
     if not array.null_count:  # the common case, known from the array's metadata without a pass
         return np.zeros(len(array), dtype=bool)
-    return _mask(pc.is_null(array))
+    return mask(pc.is_null(array))
+
+
+_mask, _missing = mask, missing
 
 
 def _nulls_where_not(array: pa.Array, keep: pa.Array) -> pa.Array:
@@ -105,16 +108,22 @@ def _cast_timestamps(text: pa.Array) -> pa.Array:
 
 
 def _cast_or_null(text: pa.Array) -> pa.Array:
-    """Such values are rare after the shape check, so halving the array until the
+    return cast_or_null(text, _MICROS)
+
+
+def cast_or_null(text: pa.Array, kind: pa.DataType) -> pa.Array:
+    """Text cast to timestamps of `kind`; values Arrow rejects (e.g. month 13) become null.
+
+    Such values are rare after a shape check, so halving the array until the
     bad ones are isolated costs a few extra casts, not a loop over rows.
     """
     try:
-        return pc.cast(text, _MICROS)
+        return pc.cast(text, kind)
     except pa.ArrowInvalid:
         if len(text) == 1:
-            return pa.nulls(1, _MICROS)
+            return pa.nulls(1, kind)
         half = len(text) // 2
-        return pa.concat_arrays([_cast_or_null(text[:half]), _cast_or_null(text[half:])])
+        return pa.concat_arrays([cast_or_null(text[:half], kind), cast_or_null(text[half:], kind)])
 
 
 def to_text(array: pa.Array) -> pa.Array:

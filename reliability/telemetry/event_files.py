@@ -11,11 +11,12 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from reliability.config.model import ColumnMapping, EventSource
+from reliability.config.model import ColumnMapping, EventSource, TimestampFormat
 from reliability.core.events import FLAG_ABSENT, STATUS_ABSENT, EventColumns
 from reliability.errors import InputError, Problem
-from reliability.telemetry import convert
+from reliability.telemetry import convert, timestamps
 from reliability.telemetry.blocks import DEFAULT_BLOCK_BYTES, iter_line_blocks
+from reliability.telemetry.derived import component_text
 from reliability.telemetry.formats import (
     ParsedBlock,
     csv_header,
@@ -23,6 +24,7 @@ from reliability.telemetry.formats import (
     parse_csv_block,
     parse_jsonl_block,
 )
+from reliability.telemetry.log_lines import LINE_COLUMN, check_pattern, parse_log_block
 from reliability.telemetry.parquet_files import read_parquet_blocks
 from reliability.telemetry.prefetch import prefetched
 from reliability.telemetry.progress import NO_TASK, TaskHandle
@@ -30,6 +32,8 @@ from reliability.telemetry.report import ReadReport, SkippedExample
 
 Bool = npt.NDArray[np.bool_]
 _LATENCY_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
+# Read from JSON as text: Arrow would infer timestamps from them and drop the offset or the zone.
+_TEXT_TIMES = (TimestampFormat.RFC3339, TimestampFormat.ISO8601, TimestampFormat.STRPTIME)
 
 
 def wanted_columns(mapping: ColumnMapping, source: EventSource) -> list[str]:
@@ -89,7 +93,13 @@ def _parsed_blocks(
         for block in iter_line_blocks(path, skip_lines=1, block_bytes=block_bytes, on_read=task.advance):
             yield parse_csv_block(block, header, wanted)
         return
-    text = timestamp_columns(source.columns) if source.columns.timestamp_format == "rfc3339" else ()
+    if fmt == "log":
+        assert source.line_pattern is not None  # the config requires one for format: log
+        check_pattern(source.line_pattern, source.origin.file, source.origin.line)
+        for block in iter_line_blocks(path, block_bytes=block_bytes, on_read=task.advance):
+            yield parse_log_block(block, source.line_pattern, wanted)
+        return
+    text = timestamp_columns(source.columns) if source.columns.timestamp_format in _TEXT_TIMES else ()
     for block in iter_line_blocks(path, block_bytes=block_bytes, on_read=task.advance):
         yield parse_jsonl_block(block, wanted, text)
 
@@ -110,6 +120,9 @@ class _BlockNormaliser:
         rows = self.parsed.table.num_rows
         self.keep: Bool = np.ones(rows, dtype=bool)
         mapping = self.source.columns
+        if LINE_COLUMN in self.parsed.table.column_names:
+            unmatched = ~convert.missing(self._column(LINE_COLUMN))
+            self._reject(unmatched, "line does not match the pattern", "", shown=LINE_COLUMN)
         if self.source.row_filter:
             text = convert.to_text(self._column(self.source.row_filter.column))
             passes = pc.fill_null(pc.is_in(text, pa.array(self.source.row_filter.values)), False)
@@ -118,9 +131,12 @@ class _BlockNormaliser:
             self.keep &= ~outside
         component = np.zeros(rows, dtype=np.int32)
         if mapping.component:
-            component = convert.codes_of(self._column(mapping.component), self.match_values)
+            names = self._column(mapping.component)
+            if mapping.component_pattern:
+                names = component_text(names, mapping.component_pattern)
+            component = convert.codes_of(names, self.match_values)
             self._reject(component < 0, "unknown component", mapping.component)
-        ts = convert.to_epoch_seconds(self._column(mapping.timestamp), mapping.timestamp_format)
+        ts = timestamps.epoch_seconds(self._column(mapping.timestamp), mapping)
         self._reject(ts.missing, "missing timestamp", mapping.timestamp)
         self._reject(ts.invalid | ~np.isfinite(ts.values), "invalid timestamp", mapping.timestamp)
         status = np.full(rows, STATUS_ABSENT, dtype=np.int32)
@@ -159,12 +175,14 @@ class _BlockNormaliser:
             values = raw.values * _LATENCY_UNITS[spec.unit]
         else:
             assert spec.start and spec.end
-            fmt = self.source.columns.timestamp_format
-            start = convert.to_epoch_seconds(self._column(spec.start), fmt)
-            end = convert.to_epoch_seconds(self._column(spec.end), fmt)
+            mapping = self.source.columns
+            start = timestamps.epoch_nanos(self._column(spec.start), mapping)
+            end = timestamps.epoch_nanos(self._column(spec.end), mapping)
             field = spec.start if start.invalid.any() else spec.end
             self._reject(start.invalid | end.invalid, "invalid latency", field)
-            values = end.values - start.values
+            absent = start.missing | end.missing
+            # In integers, then divided once: a 77 ms span is 0.077 s, the double nearest it.
+            values = np.where(absent, np.nan, (end.values - start.values) / 1e9)
         self._reject(values < 0, "negative latency", spec.column or spec.end or "")
         self._reject(np.isinf(values), "invalid latency", spec.column or spec.end or "")
         return values
@@ -176,7 +194,8 @@ class _BlockNormaliser:
         column = table.column(name)
         return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()  # one chunk: no copy
 
-    def _reject(self, failed: Bool, reason: str, field: str) -> None:
+    def _reject(self, failed: Bool, reason: str, field: str, *, shown: str | None = None) -> None:
+        """Skip the kept rows that `failed`; examples show `shown`'s values (default: the field's)."""
         if not failed.any():  # the common case, found without building the mask below
             return
         bad = self.keep & failed
@@ -185,7 +204,7 @@ class _BlockNormaliser:
             return
         self.keep &= ~bad
         indexes = np.flatnonzero(bad)[: 5 if not self.strict else 1]
-        column = self._column(field) if field else None
+        column = self._column(shown or field) if shown or field else None
         examples = [
             SkippedExample(
                 str(self.path),

@@ -23,6 +23,7 @@ from reliability.telemetry.blocks import (
     line_bounds,
     read_first_line,
 )
+from reliability.telemetry.field_paths import nested_column, text_schema, value_at
 
 CSV_CHUNK_BYTES = ARROW_BLOCK_BYTES  # a block parses as several such chunks, one per core at a time
 MAX_JSON_DEPTH = 64  # deeper records are skipped: Arrow's JSON reader overflows its stack near 20,000
@@ -127,7 +128,7 @@ def parse_jsonl_block(block: LineBlock, wanted: list[str], text_columns: tuple[s
     """`text_columns` are read as strings, never inferred (RFC 3339 timestamps must keep their offset)."""
     block = _without_deep_records(block)
     lines = block.record_lines(whitespace_is_blank=True)
-    options = pjson.ParseOptions(explicit_schema=pa.schema([(c, pa.string()) for c in text_columns]))
+    options = pjson.ParseOptions(explicit_schema=text_schema(text_columns))
     try:
         table = pjson.read_json(
             io.BytesIO(block.data),
@@ -138,10 +139,27 @@ def parse_jsonl_block(block: LineBlock, wanted: list[str], text_columns: tuple[s
         return _parse_jsonl_slowly(block, lines, wanted)
     if table.num_rows != len(lines):  # e.g. two objects on one line: rows no longer match lines
         return _parse_jsonl_slowly(block, lines, wanted)
+    table = _with_nested_fields(table, wanted)
     present = [w for w in wanted if w in table.column_names]
     if any(pa.types.is_nested(table.schema.field(w).type) for w in present):
         return _parse_jsonl_slowly(block, lines, wanted)  # an object or a list where a value belongs
     return ParsedBlock(table.select(present), lines, list(block.dropped))
+
+
+def _with_nested_fields(table: pa.Table, wanted: list[str]) -> pa.Table:
+    """The table plus a column, named by its path, for each wanted field nested in an object."""
+    for name in wanted:
+        written = table.column(name) if name in table.column_names else None
+        if written is not None and written.null_count < len(written):
+            continue  # a key spelled with dots, as written: not a path
+        nested = nested_column(table, name)
+        if nested is None:
+            continue
+        if written is None:
+            table = table.append_column(name, nested)
+        else:  # declared as text by the explicit schema but absent from every record
+            table = table.set_column(table.column_names.index(name), name, nested)
+    return table
 
 
 def _without_open_quotes(block: LineBlock) -> LineBlock:
@@ -226,7 +244,7 @@ def _parse_jsonl_slowly(block: LineBlock, lines: npt.NDArray[np.int64], wanted: 
             continue
         kept.append(line)
         for name in wanted:
-            columns[name].append(_json_text(record.get(name)))
+            columns[name].append(_json_text(value_at(record, name)))
     present = [w for w in wanted if any(v is not None for v in columns[w])]
     table = pa.table({w: pa.array(columns[w], pa.string()) for w in present})
     return ParsedBlock(table, np.array(kept, dtype=np.int64), sorted(bad))

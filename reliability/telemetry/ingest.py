@@ -66,7 +66,7 @@ def _event_series(
         unit = "nanoseconds, as in OTLP"
     else:
         chunks = read_events(source, matches, report, strict=strict, task=task)
-        unit = source.columns.timestamp_format.value
+        unit = source.columns.timestamp_described
     for events in chunks:
         stamps = events.timestamp
         earliest, latest = min(earliest, float(stamps.min())), max(latest, float(stamps.max()))

@@ -41,7 +41,8 @@ class Role(Enum):
 def column_roles(source: EventSource) -> dict[str, Role]:
     """Each column the source reads, with what it must hold."""
     mapping = source.columns
-    time_role = Role.RFC3339 if mapping.timestamp_format.value == "rfc3339" else Role.UNIX_TIME
+    as_text = mapping.timestamp_format.value in ("rfc3339", "iso8601", "strptime")
+    time_role = Role.RFC3339 if as_text else Role.UNIX_TIME
     roles: dict[str, Role] = {}
     if source.row_filter:
         roles[source.row_filter.column] = Role.TEXT
