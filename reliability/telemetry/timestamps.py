@@ -70,6 +70,8 @@ def epoch_seconds(array: pa.Array, mapping: ColumnMapping) -> convert.Converted:
     if fmt in (TimestampFormat.RFC3339, TimestampFormat.UNIX_S, TimestampFormat.UNIX_MS):
         return convert.to_epoch_seconds(array, fmt.value)
     if fmt in NANOS_PER_UNIT:  # as floats: a value in the wrong unit must reach the plausibility check
+        if pa.types.is_integer(array.type):  # nanoseconds pass 2**53: a float cast Arrow calls unsafe
+            array = pc.cast(array, pa.float64(), safe=False)
         converted = convert.to_float(array)
         per_second = 1_000_000_000 // NANOS_PER_UNIT[fmt]
         return convert.Converted(converted.values / per_second, converted.missing, converted.invalid)
@@ -104,8 +106,9 @@ def _unix_nanos(array: pa.Array, per_unit: int, missing: Bool) -> Nanos:
     exact = np.zeros(len(array), dtype=bool)
     values = np.zeros(len(array), dtype=np.int64)
     if pa.types.is_integer(array.type):
-        exact = ~missing
-        values = _int64(array.cast(pa.int64()))
+        whole = _int64(array.cast(pa.int64(), safe=False))
+        exact = ~missing & (np.abs(whole) <= np.iinfo(np.int64).max // per_unit)
+        values = np.where(exact, whole, 0) * per_unit
     elif pa.types.is_string(array.type):
         parts = pc.extract_regex(pc.utf8_trim_whitespace(array), _DECIMAL)
         exact = convert.mask(pc.fill_null(parts.is_valid(), False))
@@ -116,6 +119,8 @@ def _unix_nanos(array: pa.Array, per_unit: int, missing: Bool) -> Nanos:
         magnitude = np.abs(whole)
         exact &= magnitude <= (np.iinfo(np.int64).max // per_unit) - 1
         values = np.where(exact, magnitude * per_unit + fraction, 0) * np.where(negative, -1, 1)
+    if pa.types.is_integer(array.type):
+        return Nanos(values, missing, ~missing & ~exact)
     floats = convert.to_float(array).values
     rounded = ~exact & np.isfinite(floats) & (np.abs(floats) * per_unit < 2.0**62)
     # Whole units and the fraction apart: the fraction of a float is exact, its product with

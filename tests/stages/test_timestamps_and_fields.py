@@ -111,16 +111,25 @@ def test_bad_timestamps_are_invalid(fmt: TimestampFormat, pattern: str | None, t
 def test_a_77_ms_span_is_exactly_0_077_seconds(
     tmp_path: Path, fmt: TimestampFormat, start: str, end: str
 ) -> None:
-    path = tmp_path / "spans.csv"
-    path.write_text(f"start,end\n{start},{end}\n")
-    latency = LatencyColumns(start="start", end="end")
-    src = EventSource(
-        "s", (path,), None, ColumnMapping("start", fmt, latency=latency), None, Origin("c.yaml", 1)
+    csv = tmp_path / "spans.csv"
+    csv.write_text(f"start,end\n{start},{end}\n")
+    jsonl = tmp_path / "spans.jsonl"  # JSON numbers: integers as Arrow reads them, not text
+    jsonl.write_text(
+        f'{{"start": {json.dumps(_json_value(start))}, "end": {json.dumps(_json_value(end))}}}\n'
     )
-    (events,) = read_events(src, [""], ReadReport("s"))
-    assert events.latency.tolist() == [0.077]  # exact equality: not 0.07699999...
+    latency = LatencyColumns(start="start", end="end")
+    for path in (csv, jsonl):
+        columns = ColumnMapping("start", fmt, latency=latency)
+        (events,) = read_events(
+            EventSource("s", (path,), None, columns, None, Origin("c.yaml", 1)), [""], ReadReport("s")
+        )
+        assert events.latency.tolist() == [0.077], path.name  # exact equality: not 0.07699999...
     # the float way this replaces: the difference of two epoch-second floats
     assert 1700000000.077 - 1700000000.0 != 0.077
+
+
+def _json_value(text: str) -> int | str:
+    return int(text) if text.isdigit() else text  # unix_s with a fraction stays text: a JSON float is inexact
 
 
 def test_integer_spans_keep_nanoseconds() -> None:
@@ -295,3 +304,11 @@ def test_config_problems_are_located(
         load_config(tmp_path)
     assert any(message in p.message for p in raised.value.problems), raised.value.problems
     assert all(p.line for p in raised.value.problems)
+
+
+def test_integer_nanoseconds_as_json_numbers() -> None:
+    """Past 2**53, where a safe cast to float fails: the event time is near, the span exact."""
+    stamps = pa.array([1700000000123456789, None], pa.int64())
+    seconds = epoch_seconds(stamps, mapping(F.UNIX_NS))
+    assert seconds.values[0] == pytest.approx(1700000000.123456789, abs=1e-6)
+    assert epoch_nanos(stamps, mapping(F.UNIX_NS)).values[0] == 1700000000123456789
