@@ -34,6 +34,7 @@ _ISO8601 = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?$"
 _RFC3339 = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
 # Decimal text: at most 19 whole digits below 9e18, so the whole part always fits in int64.
 _DECIMAL = r"^(?P<sign>[-+]?)(?P<whole>\d{1,18}|[1-8]\d{18})(?:\.(?P<fraction>\d{0,9}))?$"
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 # What each strptime directive can match, to find the digits of %f (Arrow's strptime has no %f).
 _DIRECTIVE_TEXT = {
     "Y": r"\d{4}",
@@ -148,12 +149,31 @@ def _strptime(text: pa.Array, pattern: str, zone: str | None) -> pa.Array:
     fraction = None
     if "%f" in pattern:
         text, fraction, pattern = _split_fraction(text, pattern)
-    parsed = pc.strptime(text, format=pattern, unit="ns", error_is_null=True)
+    parsed = _strptime_fast(text, pattern)
     if fraction is not None:
         parsed = pc.add(parsed, pc.cast(fraction, pa.duration("ns")))
     if parsed.type.tz is None:
         parsed = _in_zone(parsed, zone)
     return parsed
+
+
+def _strptime_fast(text: pa.Array, pattern: str) -> pa.Array:
+    """Arrow's strptime is some 20 times slower with %b: month abbreviations as written by C
+    locales (Jan ... Dec) become numbers first, and values that then fail are parsed as written."""
+    plain = pattern.replace("%h", "%b")
+    if "%b" not in plain or any(d in plain for d in ("%B", "%a", "%A", "%p")):
+        return pc.strptime(text, format=pattern, unit="ns", error_is_null=True)
+    numbered = text
+    for number, name in enumerate(_MONTHS, 1):
+        numbered = pc.replace_substring(numbered, name, f"{number:02d}")
+    parsed = pc.strptime(numbered, format=plain.replace("%b", "%m"), unit="ns", error_is_null=True)
+    failed = pc.and_(pc.is_null(parsed), pc.is_valid(text))
+    if not pc.any(failed).as_py():
+        return parsed
+    again = pc.strptime(
+        pc.if_else(failed, text, pa.scalar(None, pa.string())), format=pattern, unit="ns", error_is_null=True
+    )
+    return pc.if_else(failed, again, parsed)
 
 
 def _split_fraction(text: pa.Array, pattern: str) -> tuple[pa.Array, pa.Array, str]:

@@ -17,6 +17,7 @@ from reliability.config.log_presets import COMBINED, COMMON, ENVOY, PRESETS
 from reliability.config.model import ColumnMapping, EventSource, LatencyColumns, Origin, TimestampFormat
 from reliability.core.events import STATUS_ABSENT
 from reliability.errors import InputError
+from reliability.telemetry import log_lines
 from reliability.telemetry.event_files import read_events
 from reliability.telemetry.report import ReadReport
 
@@ -197,8 +198,13 @@ def test_tiny_blocks_give_the_same_events_and_line_numbers(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize("preset", sorted(PRESETS))
-def test_each_preset_counts_what_python_re_counts(tmp_path: Path, preset: str) -> None:
-    """A direct count: statuses of the lines Python's re matches, against the columnar reader's."""
+def test_each_preset_counts_what_python_re_counts(
+    tmp_path: Path, preset: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A direct count: statuses of the lines Python's re matches, against the columnar reader's
+    (whose lines are split in slices matched on several threads, as a large block's are)."""
+    monkeypatch.setattr(log_lines, "_LINES_PER_SLICE", 50)
+    monkeypatch.setattr(log_lines.os, "cpu_count", lambda: 4)
     rng = np.random.default_rng(7)
     lines = []
     for i in range(500):
