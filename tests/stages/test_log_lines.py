@@ -161,6 +161,23 @@ def test_bad_timestamp_under_strict_names_file_line_and_field(tmp_path: Path) ->
     assert "invalid timestamp" in str(raised.value) and "35/Nov/2026" in str(raised.value)
 
 
+def test_strict_stops_at_a_line_that_does_not_match(tmp_path: Path) -> None:
+    path = write(tmp_path, COMBINED_LINES)
+    src = log_source(
+        path,
+        COMBINED,
+        timestamp="time_local",
+        timestamp_format=TimestampFormat.STRPTIME,
+        timestamp_pattern=NGINX_TIME,
+        status="status",
+    )
+    with pytest.raises(InputError) as raised:
+        read(src, strict=True)
+    (problem,) = raised.value.problems
+    assert (problem.file, problem.line) == (str(path), 3)
+    assert "line does not match the pattern" in str(raised.value) and "connect() failed" in str(raised.value)
+
+
 def test_a_log_whose_timestamps_all_fail_their_format_exits_non_zero(tmp_path: Path) -> None:
     (tmp_path / "access.log").write_text("\n".join(COMBINED_LINES[:2]) + "\n")
     source = {

@@ -63,6 +63,8 @@ SLIS = (
     Sli("not-throttled", SliKind.AVAILABILITY, good=GoodRule(status_not_in=(429, 503))),
     Sli("fast", SliKind.LATENCY, threshold_seconds=0.3),
     Sli("snappy", SliKind.LATENCY, threshold_seconds=0.0125),
+    Sli("no-5xx", SliKind.AVAILABILITY, good=GoodRule(status_not_in=("5xx", 429))),  # classes as ranges
+    Sli("2xx-or-404", SliKind.AVAILABILITY, good=GoodRule(status_in=("2xx", 404))),
 )
 COMPONENTS = [
     Component("shop", "checkout", "events", "checkout", SLIS, HERE),
