@@ -22,6 +22,13 @@ AGENTS = ["Mozilla/5.0 (X11; Linux x86_64) Firefox/132.0", "curl/8.5.0", "kube-p
 PATHS = {"cart": ["/api/cart", "/api/cart/items"], "search": ["/api/search?q=shoes", "/api/search?q=red+hat"]}
 
 
+def _write(name: str, lines: list[str], others: dict[int, str] | None = None) -> None:
+    """The request lines, with `others` (lines a real log holds that are no requests) put at their index."""
+    for index, line in sorted((others or {}).items()):
+        lines.insert(index, line)
+    (HERE / name).write_text("\n".join(lines) + "\n")
+
+
 def _requests(rng: random.Random, count: int) -> list[tuple[datetime, str, int, int]]:
     """(time, component, status, latency in ms), in time order; 5xx cluster in a 10-minute burst."""
     burst = END - timedelta(minutes=40)
@@ -46,11 +53,9 @@ def nginx_combined(rng: random.Random) -> None:
         size = rng.randrange(200, 9000) if status < 300 else 0
         path = rng.choice(PATHS[component])
         lines.append(f'{ip} - - [{stamp}] "GET {path} HTTP/1.1" {status} {size} "-" "{rng.choice(AGENTS)}"')
-    lines.insert(120, '198.51.100.7 - - [05/Nov/2026:11:41:02 +0100] "\\x16\\x03\\x01" 400 157 "-" "-"')
-    lines.insert(
-        250, "2026/11/05 11:20:13 [warn] 1201#1201: *88 upstream response is buffered to a temporary file"
-    )
-    (HERE / "nginx-combined" / "access.log").write_text("\n".join(lines) + "\n")
+    probe = '198.51.100.7 - - [05/Nov/2026:11:41:02 +0100] "\\x16\\x03\\x01" 400 157 "-" "-"'
+    warning = "2026/11/05 11:20:13 [warn] 1201#1201: *88 upstream response is buffered to a temporary file"
+    _write("nginx-combined/access.log", lines, {120: probe, 250: warning})
 
 
 def envoy(rng: random.Random) -> None:
@@ -67,7 +72,7 @@ def envoy(rng: random.Random) -> None:
             f' "10.0.{rng.randrange(256)}.{rng.randrange(256)}" "{rng.choice(AGENTS)}"'
             f' "{rng.getrandbits(128):032x}" "{host}" "10.1.0.{rng.randrange(2, 40)}:8080"'
         )
-    (HERE / "envoy" / "access.log").write_text("\n".join(lines) + "\n")
+    _write("envoy/access.log", lines)
 
 
 def haproxy(rng: random.Random) -> None:
@@ -84,10 +89,8 @@ def haproxy(rng: random.Random) -> None:
             f" {rng.randrange(200, 9000)} - - {state} 12/12/3/1/0 0/0"
             f' "GET {rng.choice(PATHS[component])} HTTP/1.1"'
         )
-    lines.insert(
-        100, "Nov  5 11:03:12 lb-1 haproxy[2113]: Server cart/cart-2 is DOWN, reason: Layer4 timeout"
-    )
-    (HERE / "haproxy" / "haproxy.log").write_text("\n".join(lines) + "\n")
+    down = "Nov  5 11:03:12 lb-1 haproxy[2113]: Server cart/cart-2 is DOWN, reason: Layer4 timeout"
+    _write("haproxy/haproxy.log", lines, {100: down})
 
 
 def service_log(rng: random.Random) -> None:
@@ -98,9 +101,9 @@ def service_log(rng: random.Random) -> None:
         lines.append(
             f"{local} {level} [{component}] handled request status: {status} time: {latency / 1000:.3f}"
         )
-    lines.insert(0, "2026-11-05 10:59:58.201 INFO [main] listening on :8080")
-    lines.insert(200, "2026-11-05 12:21:07.448 WARN [cart] pool exhausted, waiting for a connection")
-    (HERE / "service-log" / "service.log").write_text("\n".join(lines) + "\n")
+    started = "2026-11-05 10:59:58.201 INFO [main] listening on :8080"
+    waiting = "2026-11-05 12:21:07.448 WARN [cart] pool exhausted, waiting for a connection"
+    _write("service-log/service.log", lines, {0: started, 200: waiting})
 
 
 def nested_json(rng: random.Random) -> None:
@@ -118,8 +121,7 @@ def nested_json(rng: random.Random) -> None:
         "timing": {"start_ms": 1793879400000, "end_ms": 1793879400004},
         "request": {"url": "/api/cart"},
     }
-    lines.insert(150, json.dumps(aborted, separators=(",", ":")))  # the client left: no response
-    (HERE / "nested-json" / "requests.jsonl").write_text("\n".join(lines) + "\n")
+    _write("nested-json/requests.jsonl", lines, {150: json.dumps(aborted, separators=(",", ":"))})
 
 
 def main() -> None:
