@@ -21,6 +21,10 @@ WINDOW_FORMS = (
     "a rolling duration such as 30d or 4w, or {calendar: week|month|quarter} with an optional time_zone"
 )
 OBJECTIVE_FORMS = "a percent above 0 and at most 100, such as 99.9, or auto"
+TIMESTAMP_FORMS = (
+    "rfc3339, iso8601, unix_s, unix_ms, unix_us, unix_ns, or a strptime format such as '%d/%b/%Y:%H:%M:%S %z'"
+)
+STATUS_FORMS = "a status code such as 503 or a class such as 5xx"
 
 Best = Callable[[Iterable[ValidationError]], ValidationError | None]
 
@@ -99,6 +103,10 @@ def describe(error: ValidationError, defs: dict[str, Any], best: Best) -> list[S
         return [SchemaMessage(at, _value_text(error.instance, "an objective", OBJECTIVE_FORMS))]
     if error.schema == defs["slo_window"]:
         return [SchemaMessage(at, _value_text(error.instance, "a window", WINDOW_FORMS))]
+    if error.schema == defs["timestamp_column"]["properties"]["format"]:
+        return [SchemaMessage(at, _value_text(error.instance, "a timestamp format", TIMESTAMP_FORMS))]
+    if error.schema == defs["status_item"]:
+        return [SchemaMessage(at, _value_text(error.instance, "a status", STATUS_FORMS))]
     if error.context:
         chosen: list[ValidationError | None] = [*_chosen_branch(error)] or [best(error.context)]
         branch = [detail for detail in chosen if detail is not None]

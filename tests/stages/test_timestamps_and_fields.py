@@ -312,3 +312,33 @@ def test_integer_nanoseconds_as_json_numbers() -> None:
     seconds = epoch_seconds(stamps, mapping(F.UNIX_NS))
     assert seconds.values[0] == pytest.approx(1700000000.123456789, abs=1e-6)
     assert epoch_nanos(stamps, mapping(F.UNIX_NS)).values[0] == 1700000000123456789
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"timestamp": {"column": "ts", "format": "epoch"}},
+            "'epoch' is not a timestamp format: expected rfc3339, iso8601, unix_s, unix_ms, unix_us, unix_ns,"
+            " or a strptime format",
+        ),
+        (
+            {"good": {"status_in": ["5XX"]}},
+            "'5XX' is not a status: expected a status code such as 503 or a class",
+        ),
+        (
+            {"good": {"status_class_not": ["5xx"]}},
+            "unknown key 'status_class_not'; did you mean 'status_not_in'?",
+        ),
+    ],
+)
+def test_schema_messages_name_the_accepted_forms(
+    tmp_path: Path, change: dict[str, Any], message: str
+) -> None:
+    (tmp_path / "events.csv").write_text("ts,comp,status\n")
+    source, sli = events_source(), availability()
+    (source["columns"] if "timestamp" in change else sli).update(change)
+    write_config(tmp_path, service("web", component("api", slis=[sli])), sources=[source])
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path)
+    assert [p.message for p in raised.value.problems if message in p.message], raised.value.problems
