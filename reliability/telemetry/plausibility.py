@@ -9,6 +9,7 @@ from reliability.errors import InputError, Problem, printable
 from reliability.telemetry.report import ReadReport
 
 _YEAR = 365.2425 * 86400
+_PER_SECOND = {"unix_s": 1.0, "unix_ms": 1e3, "unix_us": 1e6, "unix_ns": 1e9}
 FAR = 10 * _YEAR  # no record in the history and all this far from the evaluation time: a wrong unit
 
 
@@ -49,9 +50,22 @@ def check_usable(
     message = (
         f"source {report.source!r}: no record falls in the history; its timestamps run from about year "
         f"{_year(earliest)} to {_year(latest)} ({guess} they are read as {unit_hint})"
+        f"{_unit_that_fits(unit_hint, earliest, grid)}"
     )
     problem = Problem(origin.file, message, origin.line)
     raise InputError(str(problem), [problem])
+
+
+def _unit_that_fits(unit_hint: str, earliest: float, grid: MinuteGrid) -> str:
+    """'; as unix_ms they start in 2026' when another unix unit puts the values near the evaluation time."""
+    declared = _PER_SECOND.get(unit_hint)
+    if declared is None:
+        return ""
+    written = earliest * declared  # the numbers as they stand in the file
+    for unit, per_second in _PER_SECOND.items():
+        if unit != unit_hint and abs(written / per_second - grid.end) < FAR:
+            return f"; as {unit} they start in {_year(written / per_second)}"
+    return ""
 
 
 def _year(epoch_seconds: float) -> int:

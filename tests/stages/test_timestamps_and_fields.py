@@ -160,7 +160,10 @@ def test_nanoseconds_read_as_seconds_through_a_run(tmp_path: Path) -> None:
 
     result = CliRunner().invoke(app, ["run", str(tmp_path), "--out", str(tmp_path / "out")])
     assert result.exit_code == 3
-    assert "milliseconds or finer read as seconds?" in result.output
+    assert (
+        "milliseconds or finer read as seconds? they are read as unix_s); as unix_ns they start in 2026"
+        in (result.output)
+    )
 
 
 # --- nested JSON fields ------------------------------------------------------------------------
