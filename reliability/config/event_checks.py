@@ -53,9 +53,14 @@ def event_source_checks(raw: dict[str, Any], mapping: ColumnMapping) -> tuple[st
     if isinstance(groups, str):
         problems.append(((key,), groups))
         return None, problems
-    for column_key, name in mapped_columns(mapping).items():
+    read = mapped_columns(mapping)
+    if isinstance(raw.get("filter"), dict) and "column" in raw["filter"]:
+        read["filter column"] = raw["filter"]["column"]
+    for column_key, name in read.items():
         if name not in groups:
-            where = ("columns", column_key.split()[0])
+            where = (
+                ("filter", "column") if column_key == "filter column" else ("columns", column_key.split()[0])
+            )
             problems.append((where, f"the {key} has no group {name!r}; its groups are {', '.join(groups)}"))
     return pattern, problems
 

@@ -285,6 +285,11 @@ def test_status_classes_in_config(tmp_path: Path) -> None:
         ({"format": "log", "pattern": r"^(\d+) (?P<status>\d+)"}, {}, "every group must be named"),
         ({"format": "log", "preset": "combined"}, {"status": "code"}, "the preset has no group 'code'"),
         ({"format": "log"}, {}, "format: log needs `pattern`"),
+        (
+            {"format": "log", "preset": "common", "filter": {"column": "env", "equals": "prod"}},
+            {"status": "status", "component": "path"},
+            "the preset has no group 'env'",
+        ),
         ({"preset": "combined"}, {}, "this source is not one"),
         (
             {},
