@@ -40,6 +40,7 @@ from reliability.core.windows import span_at
 from reliability.errors import ReliabilityError
 from reliability.redact import redacted_bytes, without_credentials
 from reliability.stages import error_budgets, sla_compliance, sli_metrics, slo_targets
+from reliability.stages.minute_detail import minute_detail_from
 from reliability.telemetry.ingest import Telemetry, load_telemetry
 from reliability.telemetry.progress import NO_PROGRESS, Progress
 from reliability.timefmt import format_rfc3339, moment
@@ -358,6 +359,7 @@ def _run_stages(
             strict=options.strict,
             allow_partial=options.allow_partial,
             progress=options.progress,
+            minute_detail_from=minute_detail_from(config, grid),
         )
     result.telemetry = telemetry
     shared = _StageRun(config, options, header, telemetry, history, result.artifacts)

@@ -100,11 +100,13 @@ def load_telemetry(
     strict: bool = False,
     allow_partial: bool = False,
     progress: Progress = NO_PROGRESS,
+    minute_detail_from: int | None = None,
 ) -> Telemetry:
     """Every source into minute series; an unreachable Prometheus fails the run unless allow_partial.
 
     `progress` gets one task per source: event files count bytes read from disk, OpenMetrics
-    files count files, Prometheus counts range query requests.
+    files count files, Prometheus counts range query requests. Before `minute_detail_from`
+    only spans between hour points are summed, so Prometheus may be read at those points there.
     """
     series: list[ComponentSeries] = []
     reports: list[ReadReport] = []
@@ -125,12 +127,18 @@ def load_telemetry(
             with progress.task(f"reading {source.name}", bytes_on_disk(source)) as task:
                 series.extend(_event_series(source, components, grid, window_starts, report, strict, task))
         elif isinstance(source, PrometheusSource):
-            planned = prometheus_api.planned_requests(components, grid)
+            planned = prometheus_api.planned_requests(components, grid, minute_detail_from)
             try:
                 with progress.task(f"querying {source.name}", planned) as task:
                     series.extend(
                         prometheus_api.read_component_series(
-                            source, components, grid, report, strict=strict, task=task
+                            source,
+                            components,
+                            grid,
+                            report,
+                            strict=strict,
+                            task=task,
+                            detail_from=minute_detail_from,
                         )
                     )
             except (SourceUnavailable, QueryError) as exc:

@@ -210,3 +210,30 @@ def parse_range_answer_by_json(
         at.malformed("data.resultType", f"{result_type!r} instead of 'matrix'")
     result = _member(data, "result", list, "data.result", at)
     return [_series(entry, f"data.result[{index}]", at) for index, entry in enumerate(result)]
+
+
+def _instant_sample(entry: Any, place: str, at: QueryAt) -> RangeSeries:
+    if not isinstance(entry, dict):
+        at.malformed(place, f"{_kind(entry)} instead of a sample object")
+    metric = _member(entry, "metric", dict, f"{place}.metric", at)
+    for label, value in metric.items():
+        if not isinstance(value, str):
+            at.malformed(f"{place}.metric.{label}", f"{_kind(value)} instead of a string")
+    pair = _member(entry, "value", list, f"{place}.value", at)
+    stamps, values = _values([pair], f"{place}.value", at)
+    return _labelled(metric, stamps, values)
+
+
+def parse_vector_answer(body: bytes | bytearray, at: QueryAt, content_type: str = "") -> list[RangeSeries]:
+    """The samples of an instant query answer (`resultType` vector), each as a series of one sample."""
+    document = _document(body, at, content_type)
+    if not isinstance(document, dict):
+        at.malformed("", f"{_kind(document)} instead of an object")
+    if document.get("status") == "error":
+        raise QueryError(f"{at} failed: {document.get('error')}")
+    data = _member(document, "data", dict, "data", at)
+    result_type = _member(data, "resultType", str, "data.resultType", at)
+    if result_type != "vector":
+        at.malformed("data.resultType", f"{result_type!r} instead of 'vector'")
+    result = _member(data, "result", list, "data.result", at)
+    return [_instant_sample(entry, f"data.result[{index}]", at) for index, entry in enumerate(result)]

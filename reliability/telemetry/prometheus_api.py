@@ -2,8 +2,10 @@
 
 Each selector an SLI names is fetched with one range query (chunked under the server's
 points limit) evaluated at the minute instants of the grid, all ending at the same
-evaluation time. Up to `concurrency` requests are in flight at once, and their answers are
-used in the order a sequential client would get them, so the result is the same. The raw
+evaluation time; or, when the run needs minutes only for its last hours and the counter
+allows it, at hour points before those (prometheus_hours) and minutes after. Up to
+`concurrency` requests are in flight at once, and their answers are used in the order a
+sequential client would get them, so the result is the same. The raw
 counter values then go through the same per-minute increase logic as OpenMetrics files:
 resets handled, nothing extrapolated (unlike `increase()`), and a series that stops leaves
 minutes without events, which is no data.
@@ -28,19 +30,26 @@ import numpy as np
 
 from reliability.config.model import Component, PrometheusSource, Selector, SliKind
 from reliability.core.accumulate import ComponentSeries
-from reliability.core.grid import MINUTE, MinuteGrid
+from reliability.core.grid import HOUR, MINUTE, MinuteGrid
 from reliability.errors import InputError, Problem, ReliabilityError
 from reliability.redact import without_credentials
 from reliability.telemetry import prometheus_http
 from reliability.telemetry.openmetrics_files import Float64, Samples, SeriesKey, component_series
 from reliability.telemetry.progress import NO_TASK, TaskHandle
-from reliability.telemetry.prometheus_answer import QueryAt, RangeSeries, parse_range_answer
+from reliability.telemetry.prometheus_answer import (
+    QueryAt,
+    RangeSeries,
+    parse_range_answer,
+    parse_vector_answer,
+)
+from reliability.telemetry.prometheus_asks import Ask, time_chunks
 from reliability.telemetry.prometheus_errors import QueryError, SourceUnavailable
+from reliability.telemetry.prometheus_hours import Edges, HourPlan
 from reliability.telemetry.report import MAX_EXAMPLES, ReadReport, SkippedExample
 
-MAX_POINTS_PER_QUERY = 10_000  # Prometheus refuses more than 11,000 points per series
 FIRST_BACKOFF_SECONDS = 0.5
 RANGE_QUERY_PATH = "/api/v1/query_range"
+INSTANT_QUERY_PATH = "/api/v1/query"
 NON_FINITE = "NaN or infinite sample value"
 LOOKAHEAD_PER_REQUEST_IN_FLIGHT = 2  # chunks asked ahead of the one in use, per request in flight
 
@@ -130,31 +139,41 @@ class PrometheusClient:
             f"{_attempts(self.source.retries + 1)}: {last_problem}"
         )
 
-    def _chunk(self, query: str, lo: int, hi: int, step: int) -> list[RangeSeries]:
-        at = QueryAt(self.source.name, self.shown_url, query)
-        form = {"query": query, "start": str(lo), "end": str(hi), "step": f"{step}s"}
+    def answer(self, ask: Ask) -> list[RangeSeries] | None:
+        """The series of one request: a range query's, or an instant query's as series of one sample."""
+        try:
+            return self._answer(ask)
+        except (QueryError, InputError):
+            if ask.optional:
+                return None
+            raise
+
+    def _answer(self, ask: Ask) -> list[RangeSeries]:
+        at = QueryAt(self.source.name, self.shown_url, ask.query)
+        if ask.is_instant:
+            form = {"query": ask.query, "time": str(ask.end)}
+            answer = self._post(INSTANT_QUERY_PATH, form, at)
+            return parse_vector_answer(answer.body, at, answer.content_type)
+        form = {"query": ask.query, "start": str(ask.start), "end": str(ask.end), "step": f"{ask.step}s"}
         answer = self._post(RANGE_QUERY_PATH, form, at)
         return parse_range_answer(answer.body, at, answer.content_type)
 
-    def query_ranges(
-        self, queries: Iterable[str], start: int, end: int, step: int, task: TaskHandle = NO_TASK
-    ) -> Iterator[RangeSeries]:
-        """Every series of each query over [start, end] at `step`, in chunks the server accepts.
+    def answers(self, asks: Iterable[Ask], task: TaskHandle = NO_TASK) -> Iterator[list[RangeSeries] | None]:
+        """The answer to each request, in the order asked, with up to `concurrency` in flight.
 
-        Chunks are fetched `concurrency` at a time and yielded in query then time order; the
-        first failure in that order is raised, as one request at a time would. `task` advances
-        by one per chunk answered, however many attempts it took.
+        The first failure in that order is raised, as one request at a time would. `task`
+        advances by one per request answered, however many attempts it took.
         """
-        chunks = ((query, lo, hi) for query in queries for lo, hi in time_chunks(start, end, step))
+        queue = iter(asks)
         # Asked at most this far ahead of the one being used: answers waiting to be used are held
-        # in memory, so a slow early chunk must not let every later one pile up behind it.
+        # in memory, so a slow early request must not let every later one pile up behind it.
         ahead = LOOKAHEAD_PER_REQUEST_IN_FLIGHT * self.source.concurrency
-        pending: deque[Future[list[RangeSeries]]] = deque()
+        pending: deque[Future[list[RangeSeries] | None]] = deque()
         with ThreadPoolExecutor(self.source.concurrency, thread_name_prefix="prometheus") as pool:
 
             def ask_ahead() -> None:
-                for query, lo, hi in itertools.islice(chunks, ahead - len(pending)):
-                    pending.append(pool.submit(self._chunk, query, lo, hi, step))
+                for ask in itertools.islice(queue, ahead - len(pending)):
+                    pending.append(pool.submit(self.answer, ask))
 
             try:
                 ask_ahead()
@@ -162,26 +181,27 @@ class PrometheusClient:
                     found = pending.popleft().result()
                     ask_ahead()
                     task.advance()
-                    yield from found
+                    yield found
             finally:
-                for answer in pending:  # after a failure, the chunks not yet asked for are not
+                for answer in pending:  # after a failure, the requests not yet asked for are not
                     answer.cancel()
+
+    def query_ranges(
+        self, queries: Iterable[str], start: int, end: int, step: int, task: TaskHandle = NO_TASK
+    ) -> Iterator[RangeSeries]:
+        """Every series of each query over [start, end] at `step`, in chunks the server accepts.
+
+        Chunks are fetched as `answers` does and yielded in query then time order.
+        """
+        asks = (Ask(query, lo, hi, step) for query in queries for lo, hi in time_chunks(start, end, step))
+        for found in self.answers(asks, task):
+            yield from found or ()
 
     def query_range(
         self, query: str, start: int, end: int, step: int, task: TaskHandle = NO_TASK
     ) -> Iterator[RangeSeries]:
         """Every series of one query over [start, end] at `step` (see query_ranges)."""
         return self.query_ranges([query], start, end, step, task)
-
-
-def time_chunks(start: int, end: int, step: int) -> Iterator[tuple[int, int]]:
-    """[start, end] cut into ranges of at most MAX_POINTS_PER_QUERY instants: one range query each."""
-    chunk = step * (MAX_POINTS_PER_QUERY - 1)
-    lo = start
-    while lo <= end:
-        hi = min(end, lo + chunk)
-        yield lo, hi
-        lo = hi + step
 
 
 def _server_message(body: bytes | bytearray) -> str:
@@ -217,9 +237,18 @@ def _wanted(components: list[Component]) -> dict[str, tuple[str, Selector]]:
     return wanted
 
 
-def planned_requests(components: list[Component], grid: MinuteGrid) -> int:
-    """How many range query requests fetch_samples makes (without retries): its progress total."""
-    return len(_wanted(components)) * sum(1 for _ in time_chunks(grid.origin, grid.end, MINUTE))
+def hour_plan(grid: MinuteGrid, detail_from: int | None) -> HourPlan | None:
+    """How to read the history at hour points before `detail_from`; None: minute by minute throughout."""
+    if detail_from is None or detail_from - grid.origin < 2 * HOUR:
+        return None
+    return HourPlan(grid, detail_from)
+
+
+def planned_requests(components: list[Component], grid: MinuteGrid, detail_from: int | None = None) -> int:
+    """How many requests fetch_samples makes (without retries or fallbacks): its progress total."""
+    plan = hour_plan(grid, detail_from)
+    each = plan.request_count() if plan else sum(1 for _ in time_chunks(grid.origin, grid.end, MINUTE))
+    return len(_wanted(components)) * each
 
 
 def _prometheus_spelling(value: float) -> str:
@@ -250,6 +279,60 @@ def _skip_non_finite(
     report.skip(NON_FINITE, int(places.size), examples)
 
 
+class _Collected:
+    """Every kept sample by series, NaN and ±Inf left out and counted."""
+
+    def __init__(self, client: PrometheusClient, report: ReadReport, strict: bool) -> None:
+        self.client, self.report, self.strict = client, report, strict
+        self.series: dict[SeriesKey, tuple[list[Float64], list[Float64]]] = {}
+
+    def add(self, series: RangeSeries) -> None:
+        stamps, values = series.stamps, series.values
+        url = self.client.shown_url
+        self.report.files[url] = self.report.files.get(url, 0) + int(values.size)
+        _skip_non_finite(self.client, series, values, self.report, self.strict)
+        finite = np.isfinite(values)
+        kept_stamps, kept_values = self.series.setdefault((series.name, series.labels), ([], []))
+        # The value at instant t holds what grew since the instant before: book it in the minute before t.
+        kept_stamps.append(stamps[finite] - MINUTE / 2)
+        kept_values.append(values[finite])
+
+    def samples(self) -> Samples:
+        return Samples({key: (np.concatenate(s), np.concatenate(v)) for key, (s, v) in self.series.items()})
+
+
+def _by_hours(
+    client: PrometheusClient, queries: list[str], plan: HourPlan, collected: _Collected, task: TaskHandle
+) -> list[str]:
+    """Read each selector at hour points, then minutes, where that books the same counts.
+
+    Returns the queries of the others, to be read minute by minute.
+    """
+    per_query, ranges = plan.request_count(), len(plan.hourly_asks(""))
+    answers = client.answers((ask for query in queries for ask in plan.asks(query)), task)
+    read: list[tuple[str, Edges, list[RangeSeries], list[RangeSeries]]] = []
+    minute_by_minute = []
+    for query in queries:
+        check, *rest = itertools.islice(answers, per_query)
+        hourly = [series for answer in rest[:ranges] for series in answer or ()]
+        edges = None if check is None else plan.edges(check, hourly)
+        if edges is None:
+            minute_by_minute.append(query)
+        else:
+            read.append(
+                (query, edges, hourly, [series for answer in rest[ranges:] for series in answer or ()])
+            )
+    asked = [plan.edge_asks(query, edges) for query, edges, _, _ in read]
+    edge_answers = client.answers((ask for asks in asked for ask in asks), task)
+    for (query, edges, hourly, minutes), asks in zip(read, asked, strict=True):
+        if not plan.edges_hold(edges, list(itertools.islice(edge_answers, len(asks)))):
+            minute_by_minute.append(query)
+            continue
+        for series in plan.joined(hourly, minutes):
+            collected.add(series)
+    return [query for query in queries if query in minute_by_minute]
+
+
 def fetch_samples(
     client: PrometheusClient,
     components: list[Component],
@@ -258,23 +341,23 @@ def fetch_samples(
     *,
     strict: bool = False,
     task: TaskHandle = NO_TASK,
+    detail_from: int | None = None,
 ) -> Samples:
-    """Raw counter values of every needed series at each minute instant of the grid (ending at now).
+    """Counter values of every needed series at each minute instant of the grid (ending at now).
 
+    With `detail_from`, a series whose values allow it is read at hour points before it
+    (prometheus_hours), which books the same counts in every span between hour points.
     A NaN or infinite sample is left out and counted (the next sample's increase then spans the
     gap, so the counter's growth is still whole); under `strict` it fails the run (exit 3).
     """
-    collected: dict[SeriesKey, tuple[list[Float64], list[Float64]]] = {}
-    for series in client.query_ranges(_wanted(components), grid.origin, grid.end, MINUTE, task):
-        stamps, values = series.stamps, series.values
-        report.files[client.shown_url] = report.files.get(client.shown_url, 0) + int(values.size)
-        _skip_non_finite(client, series, values, report, strict)
-        finite = np.isfinite(values)
-        kept_stamps, kept_values = collected.setdefault((series.name, series.labels), ([], []))
-        # The value at instant t holds what grew during (t - 1m, t]: book it in that minute.
-        kept_stamps.append(stamps[finite] - MINUTE / 2)
-        kept_values.append(values[finite])
-    return Samples({key: (np.concatenate(s), np.concatenate(v)) for key, (s, v) in collected.items()})
+    collected = _Collected(client, report, strict)
+    queries = list(_wanted(components))
+    plan = hour_plan(grid, detail_from)
+    if plan is not None:
+        queries = _by_hours(client, queries, plan, collected, task)
+    for series in client.query_ranges(queries, grid.origin, grid.end, MINUTE, task):
+        collected.add(series)
+    return collected.samples()
 
 
 def read_component_series(
@@ -286,9 +369,12 @@ def read_component_series(
     strict: bool = False,
     client: PrometheusClient | None = None,
     task: TaskHandle = NO_TASK,
+    detail_from: int | None = None,
 ) -> list[ComponentSeries]:
     client = client or PrometheusClient(source)
     report.files[client.shown_url] = 0
-    samples = fetch_samples(client, components, grid, report, strict=strict, task=task)
+    samples = fetch_samples(
+        client, components, grid, report, strict=strict, task=task, detail_from=detail_from
+    )
     report.used = sum(int(stamps.size) for stamps, _ in samples.series.values())
     return component_series(components, samples, grid)

@@ -1,0 +1,41 @@
+"""From when a run needs its counts minute by minute; before that, whole hours are enough.
+
+A count summed between two instants is the same whether it was booked minute by minute or in
+lumps that end at those instants. Before the returned time, every span a run's figures sum
+(windows, UTC days, worst hours, budget slices, attribution hours and days) starts and ends on
+an hour point: a whole UTC hour, or a whole number of hours before the evaluation time. A source
+that can ask for less (Prometheus) reads counters only at those points there, and minute by
+minute after it. `objective: auto` replays the history minute by minute, so it needs all of it.
+"""
+
+from __future__ import annotations
+
+from reliability.config.model import BudgetingMethod, Config
+from reliability.conventions import RECENT_WINDOWS
+from reliability.core.grid import HOUR, MINUTE, MinuteGrid
+from reliability.stages.slo_measurements import window_spans
+
+RECENT_DETAIL_SECONDS = 6 * HOUR  # as the latency sketch: the last hours always minute by minute
+
+
+def is_hour_point(instant: int, grid: MinuteGrid) -> bool:
+    """A whole UTC hour (the grid starts at UTC midnight) or whole hours before the evaluation time."""
+    return (instant - grid.origin) % HOUR == 0 or (grid.end - instant) % HOUR == 0
+
+
+def minute_detail_from(config: Config, grid: MinuteGrid) -> int:
+    """The earliest instant from which `run` needs counts minute by minute (an hour point)."""
+    earliest = grid.end - RECENT_DETAIL_SECONDS
+    starts = [grid.end - window.seconds for window in RECENT_WINDOWS]
+    for slo in config.slos:
+        sliced = slo.budgeting.method is not BudgetingMethod.OCCURRENCES
+        if slo.objective_percent is None or (sliced and slo.budgeting.slice_seconds % HOUR):
+            return grid.origin  # each day's slices are counted back from its end
+        _, spans = window_spans(config, slo, grid)
+        starts.extend(grid.origin + named.first_minute * MINUTE for named in spans)
+    for start in starts:
+        if start > grid.origin and not is_hour_point(start, grid):
+            earliest = min(earliest, start)
+    # Back to the hour point before it, counted from the evaluation time.
+    hours_back = -(-(grid.end - earliest) // HOUR)
+    return max(grid.origin, grid.end - hours_back * HOUR)

@@ -1,0 +1,144 @@
+"""Reading counters at hour points before the last hours gives the figures of reading every minute.
+
+A real Prometheus holds 12 days of 1-minute counters in shapes that do and do not allow it:
+steady ones, a reset, series that start or end between hour points (flat there or growing), and
+a pause. `run` (which asks for minutes only near the end) must write the same figures as a run
+that reads every minute, and only the selectors that allow it may be read at hour points.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from support import configs
+from support.real_servers import backfill, prometheus
+
+from reliability import pipeline
+from reliability.config import load_config
+from reliability.config.model import PrometheusSource
+from reliability.core.grid import MinuteGrid
+from reliability.stages import minute_detail
+from reliability.telemetry import prometheus_api
+from reliability.telemetry.prometheus_hours import HourPlan
+from reliability.telemetry.report import ReadReport
+from reliability.timefmt import parse_rfc3339
+
+NOW = "2026-11-05T12:17:00Z"  # not on the hour: hour points are whole UTC hours and whole hours back
+END = int(parse_rfc3339(NOW).timestamp())
+MINUTES = 12 * 1440
+DAY = 86400
+# Minutes before END at which a shape starts, ends, pauses or resets: none of them on an hour point.
+LATE_START, EARLY_END, RESET_AT, PAUSE = 7 * 1440 + 171, 2 * 1440 + 95, 5 * 1440 + 43, (4 * 1440 + 20, 150)
+READ_BY_HOURS = {"steady", "starts-flat", "ends-flat"}
+READ_BY_MINUTES = {"reset", "starts-growing", "ends-growing", "pauses"}
+
+
+def _shape(case: str, growth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(minutes before END, counter value) of one case's samples."""
+    ago = np.arange(MINUTES, -1, -1)
+    values = np.cumsum(growth).astype(float)
+    keep = np.ones(ago.size, bool)
+    if case.startswith("starts"):
+        keep = ago <= LATE_START
+        if case == "starts-flat":  # no growth until the next whole hour after it starts
+            flat = keep & (ago > LATE_START - 40)
+            values[flat] = values[np.flatnonzero(flat)[0]]
+    elif case.startswith("ends"):
+        keep = ago >= EARLY_END
+        if case == "ends-flat":  # no growth after the last whole hour before it ends
+            flat = keep & (ago <= EARLY_END + 30)
+            values[flat] = values[np.flatnonzero(flat)[0]]
+    elif case == "reset":
+        values[ago <= RESET_AT] -= values[ago == RESET_AT + 1]
+    elif case == "pauses":
+        keep = (ago > PAUSE[0]) | (ago <= PAUSE[0] - PAUSE[1])
+    return ago[keep], values[keep]
+
+
+def openmetrics() -> str:
+    lines = []
+    for family, rate in (("req", 60), ("err", 0.5)):
+        lines.append(f"# TYPE {family} counter")
+        for index, case in enumerate(sorted(READ_BY_HOURS | READ_BY_MINUTES)):
+            growth = np.random.default_rng(index).poisson(rate, MINUTES + 1)
+            for ago, value in zip(*_shape(case, growth), strict=True):
+                lines.append(f'{family}_total{{case="{case}"}} {value:g} {END - 60 * int(ago)}')
+    return "\n".join([*lines, "# EOF", ""])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    work = tmp_path_factory.mktemp("prometheus-hours")
+    backfill(openmetrics(), work / "data", work)
+    with prometheus(work, data_dir=work / "data") as base:
+        yield base
+
+
+def write_config(folder: Path, url: str) -> Path:
+    def case(name: str) -> configs.Node:
+        sli = configs.availability(
+            total=configs.selector("req_total", case=name),
+            bad_counter=configs.selector("err_total", case=name),
+        )
+        return configs.component(
+            name,
+            configs.slo(f"{name}-week", 99, window="7d"),
+            configs.slo(f"{name}-month", 99.5),
+            source="prom",
+            slis=[sli],
+        )
+
+    services = [configs.service("shop", *(case(name) for name in sorted(READ_BY_HOURS | READ_BY_MINUTES)))]
+    return configs.write_config(folder, *services, sources=[configs.prometheus_source(url, timeout="10s")])
+
+
+def figures(out: Path) -> dict[str, Any]:
+    """Every artifact's figures, without what names the run or counts the samples read."""
+    found = {}
+    for name in ("sli-metrics.json", "slo-targets.json", "error-budgets.json"):
+        document = json.loads((out / name).read_text())
+        found[name] = {k: v for k, v in document.items() if k not in ("run_id", "config_files", "inputs")}
+    return found
+
+
+def samples_used(out: Path) -> int:
+    return int(json.loads((out / "sli-metrics.json").read_text())["inputs"][0]["used"])
+
+
+@pytest.mark.real
+def test_run_reads_hour_points_and_writes_the_figures_of_every_minute(
+    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_config(write_config(tmp_path, server))
+    by_hours = pipeline.run(config, pipeline.RunOptions(now=END, out_dir=tmp_path / "hours"))
+    assert by_hours.telemetry is not None
+    grid = by_hours.telemetry.grid
+    assert minute_detail.minute_detail_from(config, grid) == END - 6 * 3600
+    monkeypatch.setattr(pipeline, "minute_detail_from", lambda _config, grid: grid.origin)
+    pipeline.run(config, pipeline.RunOptions(now=END, out_dir=tmp_path / "minutes"))
+    assert figures(tmp_path / "hours") == figures(tmp_path / "minutes")
+    # Six of the 14 selectors (three cases, two counters each) were read at hour points.
+    assert samples_used(tmp_path / "hours") < samples_used(tmp_path / "minutes") * 0.7
+
+
+@pytest.mark.real
+def test_only_counters_that_allow_it_are_read_at_hour_points(server: str, tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path, server))
+    [source] = config.sources
+    assert isinstance(source, PrometheusSource)
+    grid = MinuteGrid(END - 14 * DAY - (END % DAY), (14 * DAY + END % DAY) // 60)
+    plan = prometheus_api.hour_plan(grid, END - 6 * 3600)
+    assert isinstance(plan, HourPlan) and len(plan.hour_points()) == 2  # UTC hours and hours back
+    client = prometheus_api.PrometheusClient(source)
+    collected = prometheus_api._Collected(client, ReadReport("prom"), strict=False)
+    queries = {name: f'req_total{{case=~"{name}"}}' for name in READ_BY_HOURS | READ_BY_MINUTES}
+    by_minutes = prometheus_api._by_hours(
+        client, sorted(queries.values()), plan, collected, prometheus_api.NO_TASK
+    )
+    assert sorted(by_minutes) == sorted(queries[name] for name in READ_BY_MINUTES)
+    assert {dict(labels)["case"] for _, labels in collected.series} == READ_BY_HOURS
