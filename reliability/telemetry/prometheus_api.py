@@ -17,6 +17,7 @@ import base64
 import itertools
 import json
 import os
+import re
 import threading
 import time
 import urllib.parse
@@ -44,13 +45,14 @@ from reliability.telemetry.prometheus_answer import (
 )
 from reliability.telemetry.prometheus_asks import Ask, time_chunks
 from reliability.telemetry.prometheus_errors import QueryError, SourceUnavailable
-from reliability.telemetry.prometheus_hours import Edges, HourPlan
+from reliability.telemetry.prometheus_hours import HourPlan, Labels, Reading
 from reliability.telemetry.report import MAX_EXAMPLES, ReadReport, SkippedExample
 
 FIRST_BACKOFF_SECONDS = 0.5
 RANGE_QUERY_PATH = "/api/v1/query_range"
 INSTANT_QUERY_PATH = "/api/v1/query"
 NON_FINITE = "NaN or infinite sample value"
+SELECTORS_PER_QUERY = 100  # of one metric, asked together at hour points: fewer requests, small answers
 LOOKAHEAD_PER_REQUEST_IN_FLIGHT = 2  # chunks asked ahead of the one in use, per request in flight
 
 
@@ -247,8 +249,9 @@ def hour_plan(grid: MinuteGrid, detail_from: int | None) -> HourPlan | None:
 def planned_requests(components: list[Component], grid: MinuteGrid, detail_from: int | None = None) -> int:
     """How many requests fetch_samples makes (without retries or fallbacks): its progress total."""
     plan = hour_plan(grid, detail_from)
-    each = plan.request_count() if plan else sum(1 for _ in time_chunks(grid.origin, grid.end, MINUTE))
-    return len(_wanted(components)) * each
+    if plan is not None:
+        return len(_groups(_wanted(components))) * plan.request_count()
+    return len(_wanted(components)) * sum(1 for _ in time_chunks(grid.origin, grid.end, MINUTE))
 
 
 def _prometheus_spelling(value: float) -> str:
@@ -301,36 +304,90 @@ class _Collected:
         return Samples({key: (np.concatenate(s), np.concatenate(v)) for key, (s, v) in self.series.items()})
 
 
+@dataclass(frozen=True)
+class _Group:
+    """Selectors of one metric with the same label names, asked as one selector that matches them all.
+
+    Each label's patterns are joined as alternatives: with one label that matches exactly their
+    series, with several it may match more, which are told apart by _matches.
+    """
+
+    name: str
+    queries: list[str]
+    selectors: list[Selector]
+
+    @property
+    def union(self) -> str:
+        keys = [key for key, _ in self.selectors[0].labels]
+        patterns = {key: dict.fromkeys(dict(s.labels)[key] for s in self.selectors) for key in keys}
+        joined = tuple((key, "|".join(f"(?:{p})" for p in found)) for key, found in patterns.items())
+        return Selector(self.name, joined).promql()
+
+
+def _groups(wanted: dict[str, tuple[str, Selector]]) -> list[_Group]:
+    """The selectors in groups of one metric and the same label names."""
+    by_kind: dict[tuple[str, tuple[str, ...]], _Group] = {}
+    for query, (name, selector) in wanted.items():
+        kind = (name, tuple(sorted(key for key, _ in selector.labels)))
+        group = by_kind.setdefault(kind, _Group(name, [], []))
+        group.queries.append(query)
+        group.selectors.append(selector)
+    return [
+        _Group(
+            group.name,
+            group.queries[first : first + SELECTORS_PER_QUERY],
+            group.selectors[first : first + SELECTORS_PER_QUERY],
+        )
+        for group in by_kind.values()
+        for first in range(0, len(group.queries), SELECTORS_PER_QUERY)
+    ]
+
+
+def _matches(selector: Selector, labels: Labels) -> bool:
+    """As PromQL matches `=~` (anchored), on a series' labels without its name."""
+    found = dict(labels)
+    return all(re.fullmatch(value, found.get(label, "")) for label, value in selector.labels)
+
+
 def _by_hours(
-    client: PrometheusClient, queries: list[str], plan: HourPlan, collected: _Collected, task: TaskHandle
+    client: PrometheusClient,
+    wanted: dict[str, tuple[str, Selector]],
+    plan: HourPlan,
+    collected: _Collected,
+    task: TaskHandle,
 ) -> list[str]:
     """Read each selector at hour points, then minutes, where that books the same counts.
 
-    Returns the queries of the others, to be read minute by minute.
+    Selectors of one metric are asked together. Returns the queries of the selectors with a
+    series that does not allow it, to be read minute by minute.
     """
-    per_query, ranges = plan.request_count(), len(plan.hourly_asks(""))
-    answers = client.answers((ask for query in queries for ask in plan.asks(query)), task)
-    read: list[tuple[str, Edges, list[RangeSeries], list[RangeSeries]]] = []
-    minute_by_minute = []
-    for query in queries:
-        check, *rest = itertools.islice(answers, per_query)
+    groups = _groups(wanted)
+    per_group, ranges = plan.request_count(), len(plan.hourly_asks(""))
+    answers = client.answers((ask for group in groups for ask in plan.asks(group.union)), task)
+    read: list[tuple[_Group, Reading, list[RangeSeries], list[RangeSeries]]] = []
+    minute_by_minute: set[str] = set()
+    for group in groups:
+        check, *rest = itertools.islice(answers, per_group)
         hourly = [series for answer in rest[:ranges] for series in answer or ()]
-        edges = None if check is None else plan.edges(check, hourly)
-        if edges is None:
-            minute_by_minute.append(query)
+        minutes = [series for answer in rest[ranges:] for series in answer or ()]
+        if check is None:
+            minute_by_minute.update(group.queries)
         else:
-            read.append(
-                (query, edges, hourly, [series for answer in rest[ranges:] for series in answer or ()])
-            )
-    asked = [plan.edge_asks(query, edges) for query, edges, _, _ in read]
+            read.append((group, plan.read(check, hourly), hourly, minutes))
+    asked = [plan.edge_asks(group.union, reading) for group, reading, _, _ in read]
     edge_answers = client.answers((ask for asks in asked for ask in asks), task)
-    for (query, edges, hourly, minutes), asks in zip(read, asked, strict=True):
-        if not plan.edges_hold(edges, list(itertools.islice(edge_answers, len(asks)))):
-            minute_by_minute.append(query)
-            continue
+    for (group, reading, hourly, minutes), asks in zip(read, asked, strict=True):
+        plan.confirm(reading, list(itertools.islice(edge_answers, len(asks))))
+        kept = []
+        for query, selector in zip(group.queries, group.selectors, strict=True):
+            if any(_matches(selector, labels) for labels in reading.refused):
+                minute_by_minute.add(query)
+            else:
+                kept.append(selector)
         for series in plan.joined(hourly, minutes):
-            collected.add(series)
-    return [query for query in queries if query in minute_by_minute]
+            if any(_matches(selector, series.labels) for selector in kept):
+                collected.add(series)
+    return [query for query in wanted if query in minute_by_minute]
 
 
 def fetch_samples(
@@ -351,10 +408,11 @@ def fetch_samples(
     gap, so the counter's growth is still whole); under `strict` it fails the run (exit 3).
     """
     collected = _Collected(client, report, strict)
-    queries = list(_wanted(components))
+    wanted = _wanted(components)
+    queries = list(wanted)
     plan = hour_plan(grid, detail_from)
     if plan is not None:
-        queries = _by_hours(client, queries, plan, collected, task)
+        queries = _by_hours(client, wanted, plan, collected, task)
     for series in client.query_ranges(queries, grid.origin, grid.end, MINUTE, task):
         collected.add(series)
     return collected.samples()

@@ -6,20 +6,24 @@ instants is the later value minus the earlier one, whatever happened between the
 figures that only sum spans between hour points (stages.minute_detail), the counter read at
 those points alone books the same counts in the same spans, with 60 times fewer samples.
 
-That holds for a series when, before the detail starts, its raw samples never fall (no reset),
-none is NaN or infinite, and it has a value at every hour point between its first and its last;
-one that starts (or ends) between hour points must have kept its first (last) value there. An
-instant query per selector asks the server about resets and NaN (`resets` and `sum_over_time`
-over those samples), and one more about the edges when a series starts or ends in between
-(`min_over_time` since the history starts, `max_over_time` up to the detail); a selector for
-which it is not, or whose server cannot answer that query, is read minute by minute over the
-whole history, as before.
+That holds for a series when, before the detail starts, its raw samples never fall (no reset)
+and it has a finite value at every hour point between its first and its last; one that starts
+(or ends) between hour points must have kept its first (last) value there. An instant query per
+group of selectors asks the server for each series' resets over those samples, and one more
+about the edges when a series starts or ends in between (`min_over_time` since the history
+starts, `max_over_time` up to the detail). A selector with a series for which it does not hold,
+or whose server cannot answer those queries, is read minute by minute over the whole history.
+
+NaN and infinite samples between hour points are not seen, so not counted as skipped; the counts
+do not change (a skipped sample only joins two increases) unless a reset hides next to one:
+`resets` does not count a fall across a NaN. Counters hold NaN only when their exporter is broken;
+the sum of the samples would tell, but at the cost of a second pass over them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -38,20 +42,22 @@ def _over(selector: str, seconds: int) -> str:
 
 
 def resets_query(selector: str, seconds: int) -> str:
-    """Per series: its resets over the range, or NaN after a NaN or infinite sample."""
-    return f"resets{_over(selector, seconds)} + 0 * sum_over_time{_over(selector, seconds)}"
+    """Per series: its resets over the range (one pass over its samples, the costly part)."""
+    return f"resets{_over(selector, seconds)}"
 
 
 def _figures(answer: list[RangeSeries]) -> dict[Labels, float]:
     return {series.labels: float(series.values[0]) if series.values.size else np.nan for series in answer}
 
 
-@dataclass(frozen=True)
-class Edges:
-    """A series' values at hour points (in time order) and where they start and end among them."""
+@dataclass
+class Reading:
+    """What the check and the hour points say about each series of a group of selectors."""
 
-    first_values: dict[Labels, float]  # of the series that start after the first hour point
-    last_values: dict[Labels, float]  # of the series that end before the last one
+    series: set[Labels]  # every series seen, by its labels (one metric per group)
+    refused: set[Labels]  # series that must be read minute by minute
+    first_values: dict[Labels, float]  # to confirm: it kept this value since it started
+    last_values: dict[Labels, float]  # to confirm: it kept this value after it ended
     latest_start: float
     earliest_end: float
 
@@ -80,7 +86,7 @@ class HourPlan:
         return [Ask(selector, lo, hi, HOUR) for pieces in chunks for lo, hi in pieces]
 
     def asks(self, selector: str) -> Iterator[Ask]:
-        """The check, then the hour points, then the minutes: what one selector needs."""
+        """The check, then the hour points, then the minutes: what a selector needs."""
         seconds = self.detail_from - self.grid.origin + LOOKBACK_SECONDS
         yield Ask(resets_query(selector, seconds), 0, self.detail_from, optional=True)
         yield from self.hourly_asks(selector)
@@ -90,70 +96,71 @@ class HourPlan:
     def request_count(self) -> int:
         return sum(1 for _ in self.asks(""))
 
-    def edges(self, check: list[RangeSeries], hourly: list[RangeSeries]) -> Edges | None:
-        """None when reading this selector at hour points would not book the same counts as minutes.
+    def read(self, check: list[RangeSeries], hourly: list[RangeSeries]) -> Reading:
+        """Which series could be read at hour points, and what edge_asks must confirm for some.
 
-        Each series must have no reset and no NaN or infinite sample, and a value at every hour
-        point from its first to its last. Whether one that starts after the first point (or ends
-        before the last) kept that value since its start (or after its end) is told by edge_asks.
+        Each series must have no reset, and a finite value at every hour point from its first to
+        its last. One that starts after the first point (or ends before
+        the last) must also have kept that value since its start (after its end).
         """
         instants = sorted(self.instants())
         present: dict[Labels, list[RangeSeries]] = {}
         for series in hourly:
             present.setdefault(series.labels, []).append(series)
         resets = _figures(check)
-        if set(present) - set(resets) or any(value != 0 for value in resets.values()):
-            return None  # a reset (above 0), or a NaN or infinite sample (NaN)
-        edges = Edges({}, {}, instants[0], instants[-1])
-        for labels in resets:
-            if labels not in present:
-                return None  # samples, but none at an hour point
+        reading = Reading(set(present) | set(resets), set(), {}, {}, instants[0], instants[-1])
+        # A reset, no check, or samples but none at an hour point.
+        reading.refused = {
+            labels for labels in reading.series if resets.get(labels) != 0 or labels not in present
+        }
+        for labels in reading.series - reading.refused:
             stamps = np.concatenate([series.stamps for series in present[labels]])
             values = np.concatenate([series.values for series in present[labels]])
             order = np.argsort(stamps, kind="stable")
             stamps, values = stamps[order], values[order]
             first = instants.index(stamps[0]) if stamps[0] in instants else -1
             if first < 0 or stamps.tolist() != instants[first : first + stamps.size]:
-                return None  # pauses between two hour points
+                reading.refused.add(labels)  # pauses between two hour points
+                continue
+            if not np.isfinite(values).all():
+                reading.refused.add(labels)
+                continue
             if first > 0:
-                edges.first_values[labels] = float(values[0])
-                edges = replace(edges, latest_start=max(edges.latest_start, float(stamps[0])))
+                reading.first_values[labels] = float(values[0])
+                reading.latest_start = max(reading.latest_start, float(stamps[0]))
             if first + stamps.size < len(instants):
-                edges.last_values[labels] = float(values[-1])
-                edges = replace(edges, earliest_end=min(edges.earliest_end, float(stamps[-1])))
-        return edges
+                reading.last_values[labels] = float(values[-1])
+                reading.earliest_end = min(reading.earliest_end, float(stamps[-1]))
+        return reading
 
-    def edge_asks(self, selector: str, edges: Edges) -> list[Ask]:
-        """The lowest value up to the latest start, and the highest from the earliest end."""
+    def edge_asks(self, selector: str, reading: Reading) -> list[Ask]:
+        """The lowest value up to the latest start, the highest from the earliest end: as needed."""
         asks = []
-        if edges.first_values:
-            since_origin = int(edges.latest_start) - self.grid.origin + LOOKBACK_SECONDS
-            asks.append(
-                Ask(
-                    f"min_over_time{_over(selector, since_origin)}",
-                    0,
-                    int(edges.latest_start),
-                    optional=True,
-                )
-            )
-        if edges.last_values:
-            after_end = self.detail_from - int(edges.earliest_end)
-            asks.append(Ask(f"max_over_time{_over(selector, after_end)}", 0, self.detail_from, optional=True))
+        if reading.first_values:
+            since_origin = int(reading.latest_start) - self.grid.origin + LOOKBACK_SECONDS
+            query = f"min_over_time{_over(selector, since_origin)}"
+            asks.append(Ask(query, 0, int(reading.latest_start), optional=True))
+        if reading.last_values:
+            after_end = self.detail_from - int(reading.earliest_end)
+            query = f"max_over_time{_over(selector, after_end)}"
+            asks.append(Ask(query, 0, self.detail_from, optional=True))
         return asks
 
     @staticmethod
-    def edges_hold(edges: Edges, answers: list[list[RangeSeries] | None]) -> bool:
-        """Whether each series that starts (ends) between hour points kept its first (last) value there."""
+    def confirm(reading: Reading, answers: list[list[RangeSeries] | None]) -> None:
+        """Refuse each series that started (ended) between hour points and did not keep its value there.
+
+        Any range from the history's start up to a later start (from an earlier end up to the
+        detail) does: a counter without resets is lowest at its start and highest at its end.
+        """
         found = iter(answers)
-        for values in (edges.first_values, edges.last_values):
+        for values in (reading.first_values, reading.last_values):
             if values:
                 answer = next(found)
-                if answer is None:
-                    return False
-                figures = _figures(answer)
-                if any(figures.get(labels) != value for labels, value in values.items()):
-                    return False
-        return True
+                figures = {} if answer is None else _figures(answer)
+                reading.refused |= {
+                    labels for labels, value in values.items() if figures.get(labels) != value
+                }
 
     def joined(self, hourly: list[RangeSeries], minutes: list[RangeSeries]) -> Iterator[RangeSeries]:
         """Each series' hour points before the detail, then its minutes, in time order."""

@@ -136,9 +136,12 @@ def test_only_counters_that_allow_it_are_read_at_hour_points(server: str, tmp_pa
     assert isinstance(plan, HourPlan) and len(plan.hour_points()) == 2  # UTC hours and hours back
     client = prometheus_api.PrometheusClient(source)
     collected = prometheus_api._Collected(client, ReadReport("prom"), strict=False)
-    queries = {name: f'req_total{{case=~"{name}"}}' for name in READ_BY_HOURS | READ_BY_MINUTES}
-    by_minutes = prometheus_api._by_hours(
-        client, sorted(queries.values()), plan, collected, prometheus_api.NO_TASK
-    )
-    assert sorted(by_minutes) == sorted(queries[name] for name in READ_BY_MINUTES)
-    assert {dict(labels)["case"] for _, labels in collected.series} == READ_BY_HOURS
+    wanted = prometheus_api._wanted(list(config.index.components_reading["prom"]))
+    assert len(prometheus_api._groups(wanted)) == 2  # one query per metric, for all seven cases
+    by_minutes = prometheus_api._by_hours(client, wanted, plan, collected, prometheus_api.NO_TASK)
+    expected = [
+        f'{metric}{{case=~"{name}"}}' for metric in ("req_total", "err_total") for name in READ_BY_MINUTES
+    ]
+    assert sorted(by_minutes) == sorted(expected)
+    read = {(name, dict(labels)["case"]) for name, labels in collected.series}
+    assert read == {(metric, name) for metric in ("req_total", "err_total") for name in READ_BY_HOURS}
