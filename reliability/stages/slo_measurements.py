@@ -7,6 +7,7 @@ for attribution (bad units by status code, component, day and hour).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,6 +80,8 @@ class _Source:
 
 def summed_counts(per_component: dict[str, MinuteSeries]) -> MinuteSeries:
     """An SLO over several components: their per-minute counts added up."""
+    if len(per_component) == 1:  # no copy: one SLO per component would otherwise double the memory
+        return next(iter(per_component.values()))
     good = np.sum([s.good for s in per_component.values()], axis=0)
     total = np.sum([s.total for s in per_component.values()], axis=0)
     return MinuteSeries(good, total)
@@ -148,10 +151,13 @@ def _coverage(
     return min(parts, key=lambda c: c[0])
 
 
+# Every SLO over the same window names the same hours and days: each is formatted once.
+@functools.lru_cache(maxsize=1 << 16)
 def _hour_key(epoch: int) -> str:
     return to_rfc3339(epoch)
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def _day_key(epoch: int) -> str:
     return to_rfc3339(epoch)[:10]
 

@@ -318,9 +318,14 @@ class _Group:
 
     @property
     def union(self) -> str:
+        if len(self.queries) == 1:
+            return self.queries[0]
         keys = [key for key, _ in self.selectors[0].labels]
-        patterns = {key: dict.fromkeys(dict(s.labels)[key] for s in self.selectors) for key in keys}
-        joined = tuple((key, "|".join(f"(?:{p})" for p in found)) for key, found in patterns.items())
+        patterns = {key: list(dict.fromkeys(dict(s.labels)[key] for s in self.selectors)) for key in keys}
+        joined = tuple(
+            (key, found[0] if len(found) == 1 else "|".join(f"(?:{p})" for p in found))
+            for key, found in patterns.items()
+        )
         return Selector(self.name, joined).promql()
 
 
