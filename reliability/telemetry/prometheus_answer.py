@@ -116,13 +116,19 @@ def _values(raw: list[Any], place: str, at: QueryAt) -> tuple[Float64, Float64]:
     return np.array(stamps, np.float64), np.array(values, np.float64)
 
 
-def _series(entry: Any, place: str, at: QueryAt) -> RangeSeries:
+def _metric(entry: Any, place: str, at: QueryAt, what: str) -> dict[str, str]:
+    """The labels of a result entry (a series or a sample object), checked to be strings."""
     if not isinstance(entry, dict):
-        at.malformed(place, f"{_kind(entry)} instead of a series object")
-    metric = _member(entry, "metric", dict, f"{place}.metric", at)
+        at.malformed(place, f"{_kind(entry)} instead of a {what} object")
+    metric: dict[str, Any] = _member(entry, "metric", dict, f"{place}.metric", at)
     for label, value in metric.items():
         if not isinstance(value, str):
             at.malformed(f"{place}.metric.{label}", f"{_kind(value)} instead of a string")
+    return metric
+
+
+def _series(entry: Any, place: str, at: QueryAt) -> RangeSeries:
+    metric = _metric(entry, place, at, "series")
     if "values" not in entry and "histograms" in entry:
         at.malformed(f"{place}.values", "missing: native histograms are not supported, use classic buckets")
     if "values" not in entry and "value" in entry:
@@ -196,6 +202,12 @@ def parse_range_answer_by_json(
     body: bytes | bytearray, at: QueryAt, content_type: str = ""
 ) -> list[RangeSeries]:
     """The same, read sample by sample (a Python object each): slow, but it names the place of a fault."""
+    result = _result(body, at, content_type, "matrix")
+    return [_series(entry, f"data.result[{index}]", at) for index, entry in enumerate(result)]
+
+
+def _result(body: bytes | bytearray, at: QueryAt, content_type: str, result_type: str) -> list[Any]:
+    """`data.result` of a successful answer of `result_type`; QueryError when the server refused."""
     document = _document(body, at, content_type)
     if not isinstance(document, dict):
         at.malformed("", f"{_kind(document)} instead of an object")
@@ -205,20 +217,15 @@ def parse_range_answer_by_json(
     if status != "success":
         at.malformed("status", f"{status!r} instead of 'success' or 'error'")
     data = _member(document, "data", dict, "data", at)
-    result_type = _member(data, "resultType", str, "data.resultType", at)
-    if result_type != "matrix":
-        at.malformed("data.resultType", f"{result_type!r} instead of 'matrix'")
-    result = _member(data, "result", list, "data.result", at)
-    return [_series(entry, f"data.result[{index}]", at) for index, entry in enumerate(result)]
+    found = _member(data, "resultType", str, "data.resultType", at)
+    if found != result_type:
+        at.malformed("data.resultType", f"{found!r} instead of {result_type!r}")
+    result: list[Any] = _member(data, "result", list, "data.result", at)
+    return result
 
 
 def _instant_sample(entry: Any, place: str, at: QueryAt) -> RangeSeries:
-    if not isinstance(entry, dict):
-        at.malformed(place, f"{_kind(entry)} instead of a sample object")
-    metric = _member(entry, "metric", dict, f"{place}.metric", at)
-    for label, value in metric.items():
-        if not isinstance(value, str):
-            at.malformed(f"{place}.metric.{label}", f"{_kind(value)} instead of a string")
+    metric = _metric(entry, place, at, "sample")
     pair = _member(entry, "value", list, f"{place}.value", at)
     stamps, values = _values([pair], f"{place}.value", at)
     return _labelled(metric, stamps, values)
@@ -226,14 +233,5 @@ def _instant_sample(entry: Any, place: str, at: QueryAt) -> RangeSeries:
 
 def parse_vector_answer(body: bytes | bytearray, at: QueryAt, content_type: str = "") -> list[RangeSeries]:
     """The samples of an instant query answer (`resultType` vector), each as a series of one sample."""
-    document = _document(body, at, content_type)
-    if not isinstance(document, dict):
-        at.malformed("", f"{_kind(document)} instead of an object")
-    if document.get("status") == "error":
-        raise QueryError(f"{at} failed: {document.get('error')}")
-    data = _member(document, "data", dict, "data", at)
-    result_type = _member(data, "resultType", str, "data.resultType", at)
-    if result_type != "vector":
-        at.malformed("data.resultType", f"{result_type!r} instead of 'vector'")
-    result = _member(data, "result", list, "data.result", at)
+    result = _result(body, at, content_type, "vector")
     return [_instant_sample(entry, f"data.result[{index}]", at) for index, entry in enumerate(result)]
