@@ -10,9 +10,10 @@ minute after it. `objective: auto` replays the history minute by minute, so it n
 
 from __future__ import annotations
 
-from reliability.config.model import BudgetingMethod, Config
+from reliability.config.model import BudgetingMethod, Config, Slo
 from reliability.conventions import RECENT_WINDOWS
 from reliability.core.grid import HOUR, MINUTE, MinuteGrid
+from reliability.core.windows import WindowSpan
 from reliability.stages.slo_measurements import window_spans
 
 RECENT_DETAIL_SECONDS = 6 * HOUR  # as the latency sketch: the last hours always minute by minute
@@ -23,6 +24,13 @@ def is_hour_point(instant: int, grid: MinuteGrid) -> bool:
     return (instant - grid.origin) % HOUR == 0 or (grid.end - instant) % HOUR == 0
 
 
+def _alert_timeline_reach(config: Config, slo: Slo, span: WindowSpan, grid: MinuteGrid) -> int:
+    """How far back the alert timeline's replay reads: every 5 minutes from the SLO window's start,
+    each step over its alert windows and the SLO period."""
+    longest = max((pair.long.seconds for pair in config.alert_window_sets[slo.alert_windows]), default=0)
+    return max(span.start, grid.origin) - max(longest, span.period_seconds)
+
+
 def minute_detail_from(config: Config, grid: MinuteGrid) -> int:
     """The earliest instant from which `run` needs counts minute by minute (an hour point)."""
     earliest = grid.end - RECENT_DETAIL_SECONDS
@@ -31,8 +39,9 @@ def minute_detail_from(config: Config, grid: MinuteGrid) -> int:
         sliced = slo.budgeting.method is not BudgetingMethod.OCCURRENCES
         if slo.objective_percent is None or (sliced and slo.budgeting.slice_seconds % HOUR):
             return grid.origin  # each day's slices are counted back from its end
-        _, spans = window_spans(config, slo, grid)
+        span, spans = window_spans(config, slo, grid)
         starts.extend(grid.origin + named.first_minute * MINUTE for named in spans)
+        earliest = min(earliest, _alert_timeline_reach(config, slo, span, grid))
     for start in starts:
         if start > grid.origin and not is_hour_point(start, grid):
             earliest = min(earliest, start)

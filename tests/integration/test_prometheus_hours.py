@@ -1,6 +1,7 @@
 """Reading counters at hour points before the last hours gives the figures of reading every minute.
 
-A real Prometheus holds 12 days of 1-minute counters in shapes that do and do not allow it:
+A real Prometheus holds 12 days of 1-minute counters (the run needs the last 5 minute by minute)
+in shapes that do and do not allow it:
 steady ones, a reset, series that start or end between hour points (flat there or growing), and
 a pause. `run` (which asks for minutes only near the end) must write the same figures as a run
 that reads every minute, and only the selectors that allow it may be read at hour points.
@@ -87,8 +88,8 @@ def write_config(folder: Path, url: str) -> Path:
         )
         return configs.component(
             name,
-            configs.slo(f"{name}-week", 99, window="7d"),
-            configs.slo(f"{name}-month", 99.5),
+            configs.slo(f"{name}-day", 99, window="1d"),
+            configs.slo(f"{name}-two-days", 99.5, window="2d"),
             source="prom",
             slis=[sli],
         )
@@ -118,7 +119,8 @@ def test_run_reads_hour_points_and_writes_the_figures_of_every_minute(
     by_hours = pipeline.run(config, pipeline.RunOptions(now=END, out_dir=tmp_path / "hours"))
     assert by_hours.telemetry is not None
     grid = by_hours.telemetry.grid
-    assert minute_detail.minute_detail_from(config, grid) == END - 6 * 3600
+    # The alert timeline replays the last 2 days, reading back 3 days (its longest alert window).
+    assert minute_detail.minute_detail_from(config, grid) == END - 5 * DAY
     monkeypatch.setattr(pipeline, "minute_detail_from", lambda _config, grid: grid.origin)
     pipeline.run(config, pipeline.RunOptions(now=END, out_dir=tmp_path / "minutes"))
     assert figures(tmp_path / "hours") == figures(tmp_path / "minutes")

@@ -10,7 +10,7 @@ from support import configs
 
 from reliability.config import load_config
 from reliability.core.grid import HOUR, grid_ending_at
-from reliability.stages.minute_detail import RECENT_DETAIL_SECONDS, is_hour_point, minute_detail_from
+from reliability.stages.minute_detail import is_hour_point, minute_detail_from
 
 NOW = 1_793_881_020  # 2026-11-05T12:17:00Z: hour points are whole UTC hours and whole hours back
 GRID = grid_ending_at(NOW, 40 * 86400)
@@ -23,17 +23,23 @@ def detail_from(tmp_path: Path, **slo_options: Any) -> int:
     return minute_detail_from(config, GRID)
 
 
+DAY_WINDOW_REACH = NOW - 4 * 24 * HOUR  # the alert timeline: 1d back to its start, 3d more for a pair
+
+
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
-        ({}, NOW - RECENT_DETAIL_SECONDS),  # windows of whole hours: the last 6 hours only
-        ({"window": "7d"}, NOW - RECENT_DETAIL_SECONDS),
-        ({"window": "2d12h30m"}, NOW - 61 * HOUR),  # back to the hour point before its start
-        ({"objective": "auto"}, GRID.origin),  # the backtest replays every minute
-        ({"budgeting": {"method": "timeslices", "slice": "5m", "target": 95}}, GRID.origin),
-        ({"budgeting": {"method": "timeslices", "slice": "2h", "target": 95}}, NOW - RECENT_DETAIL_SECONDS),
-        ({"window": {"calendar": "month"}}, NOW - RECENT_DETAIL_SECONDS),  # starts at a UTC midnight
-        ({"window": {"calendar": "month", "time_zone": "Asia/Kolkata"}}, NOW - 114 * HOUR),  # 18:30 UTC
+        ({"window": "1d"}, DAY_WINDOW_REACH),
+        ({"window": "2d12h30m"}, NOW - 133 * HOUR),  # back to the hour point before 5d12h30m
+        ({"window": "1d", "objective": "auto"}, GRID.origin),  # the backtest replays every minute
+        ({"window": "1d", "budgeting": {"method": "timeslices", "slice": "5m", "target": 95}}, GRID.origin),
+        (
+            {"window": "1d", "budgeting": {"method": "timeslices", "slice": "2h", "target": 95}},
+            DAY_WINDOW_REACH,
+        ),
+        ({"window": {"calendar": "month"}}, NOW - 829 * HOUR),  # 1 November and 30 days before it
+        ({"window": {"calendar": "month", "time_zone": "Asia/Kolkata"}}, NOW - 834 * HOUR),  # 18:30 UTC
+        ({"window": "30d"}, GRID.origin),  # the 40 days of this grid are all needed
     ],
 )
 def test_minutes_are_needed_from_the_last_hours_or_from_where_a_sum_splits_an_hour(
