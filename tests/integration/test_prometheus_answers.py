@@ -462,10 +462,11 @@ def _sli_artifact(out: Path) -> dict[str, Any]:
 
 def test_queries_run_concurrently_within_the_bound_and_give_the_sequential_result(tmp_path: Path) -> None:
     with fake_prometheus(answer=_counters) as server:
-        sequential = run(tmp_path / "one", server.url, options=", concurrency: 1")
+        # A generous request timeout: a loaded CI machine must not turn this into a timeout test.
+        sequential = run(tmp_path / "one", server.url, timeout="60s", options=", concurrency: 1")
         one_at_a_time = server.most_in_flight
         server.most_in_flight, server.gather = 0, 3
-        concurrent = run(tmp_path / "three", server.url, options=", concurrency: 3")
+        concurrent = run(tmp_path / "three", server.url, timeout="60s", options=", concurrency: 3")
     assert sequential.exit_code == concurrent.exit_code == 0, sequential.output + concurrent.output
     assert (one_at_a_time, server.most_in_flight) == (1, 3)
     assert len(server.requests) > 6  # two queries, each in several time ranges
