@@ -1,5 +1,5 @@
 """Writes the small, real-shaped telemetry files of examples/nginx-combined, envoy, haproxy,
-service-log and nested-json: `python examples/make_log_examples.py`. Seeded, so the files come out
+service-log, nested-json and parquet: `python examples/make_log_examples.py`. Seeded, so the files come out
 the same each time.
 
 Each file holds two hours of traffic ending at the examples' evaluation time (2026-11-05T12:00:00Z),
@@ -124,6 +124,23 @@ def nested_json(rng: random.Random) -> None:
     _write("nested-json/requests.jsonl", lines, {150: json.dumps(aborted, separators=(",", ":"))})
 
 
+def parquet(rng: random.Random) -> None:
+    """Typed columns as a warehouse export has them: a UTC timestamp, the service, status, duration."""
+    import pyarrow as pa  # only this writer needs it
+    import pyarrow.parquet as pq
+
+    rows = _requests(rng, 300)
+    table = pa.table(
+        {
+            "time": pa.array([at for at, *_ in rows], pa.timestamp("ms", tz="UTC")),
+            "service": pa.array([component for _, component, *_ in rows], pa.string()),
+            "status": pa.array([status for *_, status, _ in rows], pa.int16()),
+            "duration_ms": pa.array([latency for *_, latency in rows], pa.int32()),
+        }
+    )
+    pq.write_table(table, HERE / "parquet" / "requests.parquet", row_group_size=100)
+
+
 def main() -> None:
     for name, write in [
         ("nginx-combined", nginx_combined),
@@ -131,6 +148,7 @@ def main() -> None:
         ("haproxy", haproxy),
         ("service-log", service_log),
         ("nested-json", nested_json),
+        ("parquet", parquet),
     ]:
         (HERE / name).mkdir(exist_ok=True)
         write(random.Random(name))
