@@ -11,6 +11,7 @@ from reliability import pipeline
 from reliability.commands.shared import evaluation_time, reporting_errors
 from reliability.config import load_config
 from reliability.config.model import Config, Slo
+from reliability.config.window_sets import resolved
 from reliability.core import backtest as engine
 from reliability.core.targets import OBJECTIVE_LADDER
 from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
@@ -90,7 +91,10 @@ def backtest(
         grid = pipeline.evaluation_grid(config, evaluation_time(now, config))
         telemetry = load_telemetry(config, grid, progress=progress.for_cli(quiet))
         series = replayable(config, slo, telemetry.series)
-        window_sets = {name: config.alert_window_sets[name] for name in set_names}
+        try:  # a built-in set is scaled to the SLO's period, as run scales it
+            window_sets = dict(resolved(name, slo.window, config.alert_window_sets) for name in set_names)
+        except ValueError as exc:
+            raise ReliabilityError(f"--windows: {exc}", EXIT_INVALID_CONFIG) from None
         results = [
             engine.backtest(
                 series, grid, Objective(percent).ratio, slo.window, window_sets, min_events=slo.min_events

@@ -9,6 +9,7 @@ import typer
 
 from reliability.config import load_config
 from reliability.config.model import Config
+from reliability.config.window_sets import fit_warnings
 from reliability.errors import Problem, ReliabilityError
 from reliability.terminal.options import ConfigPathArgument, FormatOption, VerboseOption
 from reliability.terminal.output import OutputFormat, echo_json
@@ -48,7 +49,14 @@ def _show_invalid(path: Path, exc: ReliabilityError, output: OutputFormat) -> No
     if output is OutputFormat.JSON:
         problems = [_problem_json(p) for p in exc.problems]
         echo_json(
-            {"path": str(path), "valid": False, "error": str(exc), "problems": problems, "counts": None}
+            {
+                "path": str(path),
+                "valid": False,
+                "error": str(exc),
+                "problems": problems,
+                "warnings": [],
+                "counts": None,
+            }
         )
     elif output is OutputFormat.MARKDOWN:
         lines = [_problem_markdown(p) for p in exc.problems] or [f"- error: {exc}"]
@@ -75,11 +83,26 @@ def validate(
     except ReliabilityError as exc:
         _show_invalid(path, exc, output)
         raise typer.Exit(exc.exit_code) from None
+    # Valid but worth a look: a declared alert window set that does not fit its SLO's period.
+    warnings = fit_warnings(config.slos, config.alert_window_sets)
     if output is OutputFormat.JSON:
-        echo_json({"path": str(path), "valid": True, "error": None, "problems": [], "counts": counts(config)})
+        echo_json(
+            {
+                "path": str(path),
+                "valid": True,
+                "error": None,
+                "problems": [],
+                "warnings": warnings,
+                "counts": counts(config),
+            }
+        )
     elif output is OutputFormat.MARKDOWN:
-        typer.echo(f"- `{path}`: valid ({_counted(config)})")
+        typer.echo(
+            "\n".join([f"- `{path}`: valid ({_counted(config)})", *(f"- warning: {w}" for w in warnings)])
+        )
     else:
+        for warning in warnings:
+            typer.echo(f"warning: {warning}", err=True)
         typer.echo(f"{path}: valid ({_counted(config)})")
 
 

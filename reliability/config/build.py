@@ -70,6 +70,7 @@ from reliability.config.model import (
 )
 from reliability.config.salvage import mentions, without_items
 from reliability.config.schema_messages import SchemaMessage, describe, did_you_mean, without_moot
+from reliability.config.window_sets import is_builtin_or_scaled, too_short_to_scale, with_scaled_sets
 from reliability.config.yaml_source import KeyPath, YamlDocument, load_yaml
 from reliability.durations import parse_duration
 from reliability.errors import ConfigError, Problem
@@ -381,7 +382,7 @@ class _Builder:
 
     def _alert_window_set(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> None:
         name = raw["name"]
-        if name in BUILTIN_WINDOW_SETS:
+        if is_builtin_or_scaled(name):
             self.problem(doc, (*at, "name"), f"alert window set {name!r} is already defined")
         else:
             self.unique(doc, (*at, "name"), f"alert window set {name!r}")
@@ -726,6 +727,8 @@ def _check_slo(config: Config, slo: Slo) -> Iterator[Problem]:
             "budgeting", "timeslices needs a `target`: the percent of good events that makes a slice good"
         )
     pairs = config.alert_window_sets.get(slo.alert_windows)
+    if slo.alert_windows in BUILTIN_WINDOW_SETS and (unscalable := too_short_to_scale(slo.window)):
+        yield at("alerting", f"{slo.alert_windows}: {unscalable}")
     if pairs is None:
         known_sets = ", ".join(sorted(config.alert_window_sets))
         yield at("alerting", f"unknown alert window set {slo.alert_windows!r} (known: {known_sets})")
@@ -803,16 +806,17 @@ def load_config(path: Path) -> Config:
     if problems and (builder.problems or not whole):
         raise _invalid(problems)
     sources = {s.name: s for s in builder.sources}
+    slos, window_sets = with_scaled_sets(builder.slos, builder.alert_window_sets)
     config = Config(
         files=tuple(files),
         settings=settings,
         sources=tuple(builder.sources),
         components=tuple(_default_good_rules(builder.components, sources)),
-        slos=tuple(builder.slos),
+        slos=tuple(slos),
         slas=tuple(builder.slas),
         hooks=tuple(builder.hooks),
         services=tuple(builder.services),
-        alert_window_sets=builder.alert_window_sets,
+        alert_window_sets=window_sets,
     )
     problems += [p for p in _cross_check(config) if not mentions(p.message, cut_names)]
     if problems:

@@ -28,6 +28,7 @@ from reliability.config.model import (
     SliKind,
     Slo,
 )
+from reliability.config.scaled_windows import scaled_pairs
 from reliability.errors import ConfigError, Problem
 from reliability.exporters.rules import (
     PAGE_ALERT,
@@ -445,13 +446,17 @@ def _openslo_spec(
     objective = _openslo_objective(reader, spec)
     indicator_reader, indicator, at = _openslo_indicator(reader, spec, slis)
     query = _openslo_error_ratio(indicator_reader, indicator, at)
+    try:
+        pairs = scaled_pairs(WORKBOOK_PAIRS, period.seconds)
+    except ValueError as exc:
+        raise _Skip(str(exc)) from None
     return SloRuleSpec(
         service=reader.service(spec, "service", "spec"),
         slo=reader.text(reader.mapping(data, "metadata", "", required=True), "name", "metadata"),
         objective=objective,
         period=period,
         error_ratio_query=query,
-        alert_pairs=WORKBOOK_PAIRS,
+        alert_pairs=pairs,
     )
 
 

@@ -142,7 +142,8 @@ def test_burn_down_ends_at_the_exact_budget_left(
 def test_auto_objective_shows_its_backtest(page: str) -> None:
     section = page[page.index('id="slo-storefront-catalog-latency"') :]
     section = section[: section.index("</section>")]
-    assert "<caption>Backtest of the objective ladder (sre-workbook alerts)</caption>" in section
+    # a 28-day SLO: the Workbook's windows scaled to its period
+    assert "<caption>Backtest of the objective ladder (sre-workbook-28d alerts)</caption>" in section
     assert '<th scope="row">99%</th><td>kept</td><td>8 of 8</td>' in section
     assert "<td>met, but used up to 80% of its budget (over 75%)</td>" in section
     declared = page[page.index('id="slo-orders-checkout-availability"') :]

@@ -162,7 +162,6 @@ def test_budget_numbers(result: pipeline.RunResult) -> None:
     assert b["consumed_minutes"] == pytest.approx(72.0)  # 1440 x 0.05
     assert b["exhausted"]
     rates = {r["window"]: r["burn_rate"] for r in entry["burn_rates"]}
-    assert rates["5m"] == pytest.approx(20.0)  # 0.2 / 0.01
     assert rates["1h"] == pytest.approx(10.0)  # 0.1 / 0.01
     assert rates["1d"] == pytest.approx(5.0)
     assert entry["exhaustion"]["seconds"] == 0.0
@@ -171,11 +170,17 @@ def test_budget_numbers(result: pipeline.RunResult) -> None:
 def test_alert_pairs_scaled_to_a_one_day_window(result: pipeline.RunResult) -> None:
     alert = budget(result, "web/api-availability")["alert"]
     assert alert["state"] == "page"
-    factors = {(p["long_window"], p["short_window"]): p for p in alert["pairs"]}
-    # factor = share x window / long window: 0.02 x 24 h / 1 h = 0.48
-    assert factors["1h", "5m"]["factor"] == pytest.approx(0.48)
-    assert factors["1h", "5m"]["status"] == "firing"
-    assert factors["3d", "6h"]["status"] == "not_applicable"  # longer than the 1-day window
+    # The Workbook's windows x 1 d / 30 d in whole minutes (a short window at least 1 minute); the
+    # budget shares stay, so the factors stay 14.4, 6, 3 and 1.
+    pairs = [(p["long_window"], p["short_window"], p["factor"]) for p in alert["pairs"]]
+    assert pairs == [
+        ("2m", "1m", pytest.approx(14.4)),
+        ("12m", "1m", pytest.approx(6.0)),
+        ("48m", "4m", pytest.approx(3.0)),
+        ("2h24m", "12m", pytest.approx(1.0)),
+    ]
+    assert alert["pairs"][0]["status"] == "firing"
+    assert alert["window_set"] == "sre-workbook-1d"
 
 
 def test_current_burn_is_over_1h_without_a_1h_alert_window(result: pipeline.RunResult) -> None:
@@ -232,12 +237,9 @@ def test_sla(result: pipeline.RunResult) -> None:
 def test_hooks_are_recorded_not_run_by_default(result: pipeline.RunResult) -> None:
     actions = result.as_json()[Stage.SLA]["actions"]
     page_actions = [a for a in actions if a["trigger"] == "page"]
-    # latency over 1 h and 5 m: 1 slow in 10 = 0.1 / 0.1 budget = burn 1.0 > 0.48 pages too
-    assert {a["subject"] for a in page_actions} == {
-        "web/api-availability",
-        "web/api-perfect",
-        "web/api-latency",
-    }
+    # latency burns about 1x (1 slow in 10 against a 0.1 budget): below the page pairs' 14.4 and 6, so
+    # with windows scaled to its 1-day period it does not page
+    assert {a["subject"] for a in page_actions} == {"web/api-availability", "web/api-perfect"}
     assert all(a["status"] == "dry_run" for a in actions)
     assert page_actions[0]["event"]["details"]["alert_state"] == "page"
 
