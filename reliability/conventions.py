@@ -78,6 +78,9 @@ SLA_LABELS = ("service", "component", "sla")
 
 # Recording and alerting rules follow Sloth's names, so dashboards and routing carry over.
 RULE_SLI_ERROR = "slo:sli_error:ratio_rate{window}"  # window in Prometheus duration format
+# The 5m error and total event rates, recorded apart so the period's ratio is bad / total over it.
+RULE_ERROR_RATE = "slo:sli_error:rate{window}"
+RULE_TOTAL_RATE = "slo:sli_total:rate{window}"
 RULE_OBJECTIVE = "slo:objective:ratio"
 RULE_ERROR_BUDGET = "slo:error_budget:ratio"
 RULE_TIME_PERIOD = "slo:time_period:days"

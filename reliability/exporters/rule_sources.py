@@ -158,6 +158,9 @@ def from_config(config: Config) -> Conversion:
                 error_ratio_query=counters_error_ratio(counters),
                 alert_pairs=config.alert_window_sets[slo.alert_windows],
                 counters=counters,
+                error_rate_query=_added([_bad_rate(c) for c in counters]),
+                total_rate_query=_added([_sum_rate(c.total) for c in counters]),
+                min_events=slo.min_events,
             )
         )
     return result
@@ -309,18 +312,20 @@ def _sloth_alerts(reader: _Fields, raw: dict[str, Any], at: str) -> tuple[AlertS
     return tuple(alerts)
 
 
-def _sloth_error_ratio(reader: _Fields, raw: dict[str, Any], at: str) -> str:
+def _sloth_error_ratio(reader: _Fields, raw: dict[str, Any], at: str) -> tuple[str, str | None, str | None]:
+    """The error ratio query, and the error and total rate queries when the SLI gives them."""
     sli = reader.mapping(raw, "sli", at, required=True)
     at = _join(at, "sli")
     if "events" in sli:
         events = reader.mapping(sli, "events", at, required=True)
         error = reader.windowed_query(events, "error_query", _join(at, "events"))
         total = reader.windowed_query(events, "total_query", _join(at, "events"))
-        return f"({error}) / ({total})"
+        return f"({error}) / ({total})", error, total
     if "raw" in sli:
-        return reader.windowed_query(
+        ratio = reader.windowed_query(
             reader.mapping(sli, "raw", at, required=True), "error_ratio_query", _join(at, "raw")
         )
+        return ratio, None, None
     if "plugin" in sli:
         raise _Skip("SLI plugins are Sloth's own code: give the queries as sli.events or sli.raw")
     reader.fail(at, "needs events (error_query, total_query) or raw (error_ratio_query)")
@@ -341,7 +346,7 @@ def from_sloth(path: Path) -> Conversion:
             objective = reader.objective(raw, "objective", at)
             labels = dict(service_labels) | dict(reader.labels(raw, "labels", at))
             try:
-                query = _sloth_error_ratio(reader, raw, at)
+                query, error_rate, total_rate = _sloth_error_ratio(reader, raw, at)
             except _Skip as skip:
                 result.skipped.append(f"{item_id(service, name)}: {skip}")
                 continue
@@ -353,6 +358,8 @@ def from_sloth(path: Path) -> Conversion:
                 error_ratio_query=query,
                 alert_pairs=WORKBOOK_PAIRS,
                 alerts=_sloth_alerts(reader, raw, at),
+                error_rate_query=error_rate,
+                total_rate_query=total_rate,
                 labels=tuple(labels.items()),
             )
             _check_unique(reader, result.specs, spec, _join(at, "name"))

@@ -2,9 +2,13 @@
 
 Per SLO, one group (Prometheus evaluates a group's rules in order, so later rules see earlier ones):
 the error ratio over every window the alert pairs use and over the current burn window (1h), the SLO
-period's ratio averaged from the 5m rule (no long-range `rate`), the metadata rules Sloth's dashboards
-read, and one alert per window pair. The current burn rate is the 1h ratio over the budget (Sloth's is
-the 5m one): the same number as the summary, the exported metrics and the hooks.
+period's ratio, the metadata rules Sloth's dashboards read, one alert per window pair and a no-data
+alert. The current burn rate is the 1h ratio over the budget (Sloth's is the 5m one): the same number
+as the summary, the exported metrics and the hooks.
+
+The period's ratio is bad / total over the period, as `run` computes it: the 5m error and total
+rates are recorded apart and each summed over the period (no long-range `rate`). Only when the
+error ratio is all a source gives (Sloth's `raw` SLI) is it the mean of the 5m ratios, Sloth's way.
 """
 
 from __future__ import annotations
@@ -24,12 +28,14 @@ from reliability.conventions import (
     LABEL_WINDOW,
     RULE_CURRENT_BURN,
     RULE_ERROR_BUDGET,
+    RULE_ERROR_RATE,
     RULE_INFO,
     RULE_OBJECTIVE,
     RULE_PERIOD_BURN,
     RULE_PERIOD_REMAINING,
     RULE_SLI_ERROR,
     RULE_TIME_PERIOD,
+    RULE_TOTAL_RATE,
 )
 from reliability.durations import format_duration
 from reliability.vocabulary import Objective, Window, item_id
@@ -39,6 +45,7 @@ PERIOD_BASE_WINDOW_SECONDS = 300  # the period ratio is the mean of the 5m rule'
 LABEL_OBJECTIVE = "sloth_objective"
 LABEL_LONG_WINDOW, LABEL_SHORT_WINDOW = "long_window", "short_window"
 PAGE_ALERT, TICKET_ALERT = "SLOErrorBudgetBurnPage", "SLOErrorBudgetBurnTicket"
+NO_DATA_ALERT = "SLONoData"
 
 Labels = tuple[tuple[str, str], ...]
 
@@ -69,6 +76,10 @@ class SloRuleSpec:
     alerts: tuple[AlertSpec, ...] = DEFAULT_ALERTS
     labels: Labels = ()  # added to every recording rule
     counters: tuple[CounterSelectors, ...] = ()  # the series behind the query, when known (for tests)
+    # PromQL of the error and the total event rates with WINDOW, when the source gives both
+    error_rate_query: str | None = None
+    total_rate_query: str | None = None
+    min_events: int = 0  # a page pair with fewer events in a window pages as a ticket, as in `run`
 
     @property
     def id(self) -> str:
@@ -120,6 +131,35 @@ def slo_selector(spec: SloRuleSpec) -> str:
     return "{" + ", ".join(f"{k}={quoted(v)}" for k, v in id_labels(spec).items()) + "}"
 
 
+def _event_rate_rules(spec: SloRuleSpec) -> list[dict[str, Any]]:
+    """The 5m error and total rates, each its own series so the period can sum both."""
+    if spec.error_rate_query is None or spec.total_rate_query is None:
+        return []
+    base = format_duration(PERIOD_BASE_WINDOW_SECONDS)
+    return [
+        {
+            "record": name.format(window=base),
+            "expr": query.replace(WINDOW, base),
+            "labels": series_labels(spec, base),
+        }
+        for name, query in (
+            (RULE_ERROR_RATE, spec.error_rate_query),
+            (RULE_TOTAL_RATE, spec.total_rate_query),
+        )
+    ]
+
+
+def _period_ratio_expr(spec: SloRuleSpec) -> str:
+    period, base = spec.period.name, format_duration(PERIOD_BASE_WINDOW_SECONDS)
+    selector = slo_selector(spec)
+    if spec.error_rate_query is not None and spec.total_rate_query is not None:
+        errors = RULE_ERROR_RATE.format(window=base) + selector
+        totals = RULE_TOTAL_RATE.format(window=base) + selector
+        return f"sum_over_time({errors}[{period}]) / sum_over_time({totals}[{period}])"
+    ratios = sli_error_record(base) + selector
+    return f"sum_over_time({ratios}[{period}]) / ignoring({LABEL_WINDOW}) count_over_time({ratios}[{period}])"
+
+
 def _error_ratio_rules(spec: SloRuleSpec) -> list[dict[str, Any]]:
     rules = [
         {
@@ -129,15 +169,13 @@ def _error_ratio_rules(spec: SloRuleSpec) -> list[dict[str, Any]]:
         }
         for window in spec.windows()
     ]
+    rules += _event_rate_rules(spec)
     period = spec.period.name
     if period not in spec.windows():
-        # The mean of the 5m ratios over the period: cheap, where a 30d rate would read every sample.
-        base = sli_error_record(format_duration(PERIOD_BASE_WINDOW_SECONDS)) + slo_selector(spec)
         rules.append(
             {
                 "record": sli_error_record(period),
-                "expr": f"sum_over_time({base}[{period}]) / ignoring({LABEL_WINDOW}) "
-                f"count_over_time({base}[{period}])",
+                "expr": _period_ratio_expr(spec),
                 "labels": series_labels(spec, period),
             }
         )
@@ -166,26 +204,55 @@ def _metadata_rules(spec: SloRuleSpec) -> list[dict[str, Any]]:
     return rules
 
 
+def _confident(spec: SloRuleSpec, pair: AlertWindowPair) -> str | None:
+    """True (non-empty) when both of the pair's windows hold at least `min_events` events, as `run`
+    asks before it pages; None when there is no minimum or no total to count."""
+    if spec.min_events <= 0 or spec.total_rate_query is None:
+        return None
+    # Events are whole numbers: half an event below the minimum absorbs rate x seconds rounding.
+    least = number(spec.min_events - 0.5)
+    counts = [
+        f"({spec.total_rate_query.replace(WINDOW, w.name)} * {w.seconds} > {least})"
+        for w in (pair.long, pair.short)
+    ]
+    return " and on() ".join(counts)
+
+
+def _burning(spec: SloRuleSpec, pair: AlertWindowPair, threshold: str) -> str:
+    long, short = pair.long.name, pair.short.name
+    selector = slo_selector(spec)
+    return (
+        f"({sli_error_record(long)}{selector} > {threshold}) and ignoring({LABEL_WINDOW}) "
+        f"({sli_error_record(short)}{selector} > {threshold})"
+    )
+
+
 def alert_rule(
-    spec: SloRuleSpec, alert: AlertSpec, pair: AlertWindowPair, for_seconds: int
+    spec: SloRuleSpec,
+    alert: AlertSpec,
+    pair: AlertWindowPair,
+    for_seconds: int,
+    low_confidence_page: bool = False,
 ) -> dict[str, Any]:
-    """One multiwindow burn-rate alert: both windows burn faster than the pair's factor."""
+    """One multiwindow burn-rate alert: both windows burn faster than the pair's factor. With a
+    minimum of events, a page pair pages only on enough events; `low_confidence_page` is its ticket
+    for when it burns on fewer."""
     factor = number(pair.factor(spec.period.seconds))
     budget = number(spec.objective.exact_budget)
     threshold = f"({factor} * {budget})"
     long, short = pair.long.name, pair.short.name
-    selector = slo_selector(spec)
-    expr = (
-        f"({sli_error_record(long)}{selector} > {threshold}) and ignoring({LABEL_WINDOW}) "
-        f"({sli_error_record(short)}{selector} > {threshold})"
-    )
+    expr = _burning(spec, pair, threshold)
+    confident = _confident(spec, pair) if pair.severity == "page" else None
+    if confident is not None:
+        expr = f"({expr}) {'unless' if low_confidence_page else 'and'} on() ({confident})"
     share = number(pair.budget_share * 100)
     annotations = {
         "summary": f"{spec.slo_id} is burning its error budget {factor}x too fast "
         f"over {long} and {short} ({alert.severity})",
         "description": f"The error ratio over {long} and over {short} is above {factor} times the "
         f"error budget ({budget}, objective {number(spec.objective.percent)}%): "
-        f"at this rate {share}% of the {spec.period.name} budget is spent in {long}.",
+        f"at this rate {share}% of the {spec.period.name} budget is spent in {long}."
+        + (f" Fewer than {spec.min_events} events: a ticket, not a page." if low_confidence_page else ""),
     } | dict(alert.annotations)
     rule: dict[str, Any] = {"alert": alert.name, "expr": expr}
     if for_seconds:
@@ -199,11 +266,43 @@ def alert_rule(
     return rule
 
 
+def no_data_rule(spec: SloRuleSpec, for_seconds: int) -> dict[str, Any]:
+    """Fires when the shortest short window of the pairs has no events (no series, or 0 / 0): then no pair can
+    be judged, which `run` calls no_data."""
+    window = format_duration(
+        min((p.short.seconds for p in spec.alert_pairs), default=PERIOD_BASE_WINDOW_SECONDS)
+    )
+    # NaN (no events) fails `>= 0`, so absent() also sees a series that exists but holds 0 / 0.
+    rule: dict[str, Any] = {
+        "alert": NO_DATA_ALERT,
+        "expr": f"absent({sli_error_record(window)}{slo_selector(spec)} >= 0)",
+    }
+    if for_seconds:
+        rule["for"] = format_duration(for_seconds)
+    rule["labels"] = id_labels(spec) | {LABEL_SEVERITY: "ticket", LABEL_WINDOW: window}
+    rule["annotations"] = {
+        "summary": f"{spec.slo_id} has no events over {window}",
+        "description": f"No events over the last {window}: the SLO's alerts cannot be judged.",
+    }
+    return rule
+
+
+def _alert_rules(spec: SloRuleSpec, for_seconds: int) -> list[dict[str, Any]]:
+    rules = [alert_rule(spec, a, p, for_seconds) for a in spec.alerts for p in spec.pairs(a.severity)]
+    tickets = [a for a in spec.alerts if a.severity == "ticket"][:1]
+    for ticket in tickets:  # a page pair burning on too few events files a ticket, as in `run`
+        rules += [
+            alert_rule(spec, ticket, p, for_seconds, low_confidence_page=True)
+            for p in spec.pairs("page")
+            if _confident(spec, p) is not None
+        ]
+    return [*rules, no_data_rule(spec, for_seconds)]
+
+
 def rule_group(spec: SloRuleSpec, for_seconds: int = 0) -> dict[str, Any]:
-    alerts = [alert_rule(spec, a, p, for_seconds) for a in spec.alerts for p in spec.pairs(a.severity)]
     return {
         "name": f"slo-{spec.id}",
-        "rules": _error_ratio_rules(spec) + _metadata_rules(spec) + alerts,
+        "rules": _error_ratio_rules(spec) + _metadata_rules(spec) + _alert_rules(spec, for_seconds),
     }
 
 

@@ -27,7 +27,7 @@ from typer.testing import CliRunner
 from reliability.cli import app
 from reliability.config import load_config
 from reliability.exporters import rule_sources
-from reliability.exporters.rules import rule_file
+from reliability.exporters.rules import NO_DATA_ALERT, rule_file
 
 DATA = Path(__file__).parent / "data" / "rules"
 SELECTOR = '{sloth_id="shop-gateway-availability", sloth_service="shop", sloth_slo="gateway-availability"}'
@@ -101,7 +101,12 @@ def test_config_slos_become_one_group_each_with_sloth_names(config_path: Path) -
     ]
     rules = groups["slo-shop-gateway-availability"]
     windows = ["5m", "30m", "1h", "2h", "6h", "1d", "3d", "30d"]
-    assert records(rules) == [f"slo:sli_error:ratio_rate{w}" for w in windows] + [
+    ratios = [f"slo:sli_error:ratio_rate{w}" for w in windows]
+    assert records(rules) == [
+        *ratios[:-1],
+        "slo:sli_error:rate5m",
+        "slo:sli_total:rate5m",
+        ratios[-1],
         "slo:objective:ratio",
         "slo:error_budget:ratio",
         "slo:time_period:days",
@@ -122,10 +127,15 @@ def test_config_slos_become_one_group_each_with_sloth_names(config_path: Path) -
         "sloth_slo": "gateway-availability",
         "sloth_window": "5m",
     }
-    # The period comes from the 5m rule: no rate over 30 days.
+    # The period is bad / total over it, from the 5m error and total rates: no rate over 30 days.
+    assert (
+        by_record["slo:sli_error:rate5m"]["expr"]
+        == 'sum(rate(http_requests_total{code=~"5..",job=~"gateway"}[5m]))'
+    )
+    assert by_record["slo:sli_total:rate5m"]["expr"] == 'sum(rate(http_requests_total{job=~"gateway"}[5m]))'
     assert by_record["slo:sli_error:ratio_rate30d"]["expr"] == (
-        f"sum_over_time(slo:sli_error:ratio_rate5m{SELECTOR}[30d]) / ignoring(sloth_window) "
-        f"count_over_time(slo:sli_error:ratio_rate5m{SELECTOR}[30d])"
+        f"sum_over_time(slo:sli_error:rate5m{SELECTOR}[30d]) "
+        f"/ sum_over_time(slo:sli_total:rate5m{SELECTOR}[30d])"
     )
     assert not any("[30d]" in r["expr"] and "rate(http" in r["expr"] for r in rules)
     assert by_record["slo:objective:ratio"]["expr"] == "vector(0.999)"
@@ -140,7 +150,7 @@ def test_config_slos_become_one_group_each_with_sloth_names(config_path: Path) -
 def test_one_alert_per_window_pair_with_the_factor_written_out(config_path: Path) -> None:
     conversion = rule_sources.from_config(load_config(config_path))
     rules = rule_file(conversion.specs)["groups"][0]["rules"]
-    alerts = [r for r in rules if "alert" in r]
+    alerts = [r for r in rules if "alert" in r and r["alert"] != NO_DATA_ALERT]
     assert [(a["alert"], a["labels"]["long_window"], a["labels"]["short_window"]) for a in alerts] == [
         ("SLOErrorBudgetBurnPage", "1h", "5m"),
         ("SLOErrorBudgetBurnPage", "6h", "30m"),
@@ -156,6 +166,10 @@ def test_one_alert_per_window_pair_with_the_factor_written_out(config_path: Path
     assert first["labels"]["sloth_slo"] == "gateway-availability"
     assert "14.4" in first["annotations"]["description"] and "2%" in first["annotations"]["description"]
     assert "for" not in first
+    no_data = rules[-1]
+    assert no_data["alert"] == NO_DATA_ALERT
+    # the shortest window has no events (no series, or 0 / 0): no pair can be judged
+    assert no_data["expr"] == f"absent(slo:sli_error:ratio_rate5m{SELECTOR} >= 0)"
 
 
 def test_latency_good_counters_and_several_components(config_path: Path) -> None:
@@ -165,10 +179,13 @@ def test_latency_good_counters_and_several_components(config_path: Path) -> None
         '1 - sum(rate(http_request_duration_seconds_bucket{job=~"gateway",le=~"0*[.]250*"}[5m])) '
         '/ sum(rate(http_request_duration_seconds_bucket{job=~"gateway",le=~"[+]Inf"}[5m]))'
     )
-    # A 28d SLO with one page pair: only the windows that pair needs, and the period from 5m.
-    assert records(rule_file([latency])["groups"][0]["rules"])[:4] == [
+    # A 28d SLO with a declared set of one page pair (used as written, not scaled): only the windows
+    # that pair needs, and the period from the 5m rates.
+    assert records(rule_file([latency])["groups"][0]["rules"])[:6] == [
         "slo:sli_error:ratio_rate5m",
         "slo:sli_error:ratio_rate1h",
+        "slo:sli_error:rate5m",
+        "slo:sli_total:rate5m",
         "slo:sli_error:ratio_rate28d",
         "slo:objective:ratio",
     ]
@@ -279,8 +296,10 @@ def test_sloth_spec_keeps_its_alert_name_labels_and_disabled_ticket(tmp_path: Pa
         '/ (sum(rate(payment_requests_total{job="payments"}[5m])))'
     )
     assert five["labels"]["owner"] == "payments-team" and five["labels"]["tier"] == "1"
-    alerts = [r for r in rules if "alert" in r]
+    alerts = [r for r in rules if "alert" in r and r["alert"] != NO_DATA_ALERT]
     assert {a["alert"] for a in alerts} == {"PaymentsApiErrorBudgetBurn"}
+    # events given: the period's ratio sums the error and total rates apart
+    assert {"slo:sli_error:rate5m", "slo:sli_total:rate5m"} <= set(records(rules))
     assert {a["labels"]["sloth_severity"] for a in alerts} == {"page"}  # ticket_alert is disabled
     assert alerts[0]["labels"]["route"] == "pager" and alerts[0]["labels"]["team"] == "payments"
     assert alerts[0]["annotations"]["runbook"] == "https://runbooks.example.com/payments-api"
@@ -424,8 +443,8 @@ def test_current_burn_is_the_1h_ratio_over_the_budget_without_a_1h_alert_window(
     six_hours_rules: Path,
 ) -> None:
     rules = groups_of(six_hours_rules / "shop.rules.yml")["slo-shop-gateway-availability"]
-    # 5m for the period's mean, 1h for the current burn, 30m and 6h for the alert pair.
-    windows = ["5m", "30m", "1h", "6h", "30d"]
+    # 5m for the period's rates, 1h for the current burn, 30m and 6h for the alert pair.
+    windows = ["5m", "30m", "1h", "6h"]
     assert records(rules)[: len(windows)] == [f"slo:sli_error:ratio_rate{w}" for w in windows]
     current = next(r for r in rules if r.get("record") == "slo:current_burn_rate:ratio")
     assert current["expr"] == (
