@@ -117,3 +117,20 @@ def pushgateway(work: Path) -> Iterator[str]:
         [binary, f"--web.listen-address=127.0.0.1:{port}"], f"{base}/-/ready", work / "pushgateway.log"
     ):
         yield base
+
+
+@contextmanager
+def victoria_metrics(work: Path) -> Iterator[str]:
+    """A single-node VictoriaMetrics on 127.0.0.1; yields its base URL."""
+    binary = require_binary("victoria-metrics")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    argv = [
+        binary,
+        f"-storageDataPath={work / 'vm-data'}",
+        f"-httpListenAddr=127.0.0.1:{port}",
+        "-retentionPeriod=10y",
+        "-search.disableCache",  # replayed samples land in the past: never answer from a cached range
+    ]
+    with running(argv, f"{base}/health", work / "victoria-metrics.log"):
+        yield base
