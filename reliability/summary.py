@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from reliability.artifacts.error_budgets import ErrorBudgets, Share, SloBudget, UnjudgedBudget
 from reliability.artifacts.models import Artifact, stage_artifact
-from reliability.artifacts.sla_compliance import ActionRecord, SlaCompliance
+from reliability.artifacts.sla_compliance import ActionRecord, SlaCompliance, SloEvent
 from reliability.artifacts.sli_metrics import InputReport, SliMetrics
 from reliability.artifacts.slo_targets import SloTarget, SloTargets
 from reliability.conventions import CURRENT_BURN_WINDOW, Stage
@@ -167,13 +167,21 @@ def _input_lines(source: InputReport) -> list[str]:
     ]
 
 
+def _action_subject(action: ActionRecord) -> str:
+    """The subject, with the SLOs of an incident when they are not just the subject itself."""
+    event = action.event
+    slos = [item.slo for item in event.slos] if isinstance(event, SloEvent) else []
+    if slos in ([], [action.subject]):
+        return action.subject
+    return f"{action.subject} [{', '.join(slos)}]"
+
+
 def _action_line(action: ActionRecord) -> str:
+    subject = _action_subject(action)
     if action.status == "dry_run":
-        return (
-            f"hook {action.hook} would run for {action.subject} ({action.trigger}); add --execute to run it"
-        )
+        return f"hook {action.hook} would run for {subject} ({action.trigger}); add --execute to run it"
     return (
-        f"hook {action.hook} for {action.subject} ({action.trigger}): "
+        f"hook {action.hook} for {subject} ({action.trigger}): "
         f"{action.status}"
         + (f" ({action.reason_detail or action.reason})" if action.reason else "")
         + (f", exit {action.exit_code}" if action.exit_code is not None else "")

@@ -1,5 +1,5 @@
 """Run a hook's command: an argv list (never a shell), the event as JSON on stdin, a timeout, only
-the environment it is given.
+the environment it is given plus RELIABILITY_SUBJECT and RELIABILITY_SLOS (every affected SLO).
 
 Also the Outcome of any action and its record in sla-compliance.json, shared with webhooks.
 """
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reliability.actions.process import TailBuffer, run_bounded
-from reliability.artifacts.sla_compliance import ActionRecord, WebhookTarget
+from reliability.artifacts.sla_compliance import ActionRecord, SloEvent, WebhookTarget
 from reliability.config.model import Hook
 from reliability.stages.hooks import PlannedAction
 
@@ -23,6 +23,7 @@ TAIL_CHARS = 2000  # of each output stream, in the record
 # What a command gets of reliability's own environment besides its `env` and `pass_env`: enough to
 # find programs and read text, nothing that could hold a secret.
 BASE_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "TZ")
+INCIDENT_ENVIRONMENT = ("RELIABILITY_SUBJECT", "RELIABILITY_SLOS")  # set by incident_environment
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,16 @@ def command_environment(hook: Hook, parent: Mapping[str, str]) -> dict[str, str]
     return passed | dict(hook.env)
 
 
+def incident_environment(action: PlannedAction) -> dict[str, str]:
+    """RELIABILITY_SUBJECT (component or SLA id) and, for an SLO incident, RELIABILITY_SLOS: the ids of
+    every affected SLO, comma-separated; they override the hook's env of the same name."""
+    subject, slos = INCIDENT_ENVIRONMENT
+    variables = {subject: action.subject}
+    if isinstance(action.event, SloEvent):
+        variables[slos] = ",".join(item.slo for item in action.event.slos)
+    return variables
+
+
 def config_folder(hook: Hook) -> Path:
     return Path(hook.origin.file).parent.absolute()
 
@@ -104,7 +115,7 @@ def run_action(action: PlannedAction, *, execute: bool) -> Outcome:
             resolved_argv(hook),
             event_bytes(action),
             cwd=(config_folder(hook) / hook.cwd) if hook.cwd else None,
-            env=command_environment(hook, os.environ),
+            env=command_environment(hook, os.environ) | incident_environment(action),
             timeout_seconds=hook.timeout_seconds,
         )
     except OSError as exc:

@@ -27,10 +27,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from reliability import __version__
+from reliability.actions.alerts import alerts
 from reliability.actions.command import Outcome, event_bytes, tail
-from reliability.artifacts.sla_compliance import ProjectedSlaEventDetails, SlaEvent, SloEvent
 from reliability.config.model import Trigger, WebhookFormat, WebhookSpec
-from reliability.render.numbers import percent
 from reliability.stages.hooks import PlannedAction
 from reliability.timefmt import format_rfc3339
 
@@ -59,16 +58,6 @@ def sign(secret: bytes, body: bytes) -> str:
 # --- Alertmanager's webhook payload
 
 
-_ALERT_NAMES = {
-    Trigger.PAGE: "SLOErrorBudgetBurnPage",
-    Trigger.TICKET: "SLOErrorBudgetBurnTicket",
-    Trigger.BUDGET_EXHAUSTED: "SLOErrorBudgetExhausted",
-    Trigger.BUDGET_BELOW: "SLOErrorBudgetLow",
-    Trigger.NO_DATA: "SLONoData",
-    Trigger.SLA_BREACH: "SLABreach",
-    Trigger.SLA_BREACH_PROJECTED: "SLABreachProjected",
-}
-UNKNOWN = "unknown"  # a budget an alert message cannot state
 ZERO_TIME = "0001-01-01T00:00:00Z"  # Alertmanager's endsAt of an alert still firing
 
 
@@ -82,75 +71,20 @@ def fingerprint(labels: dict[str, str]) -> str:
     return f"{value:016x}"
 
 
-def _alert_identity(action: PlannedAction) -> tuple[str, str]:
-    """Alert name and severity; a recovery resolves the alert of the state it left."""
-    trigger, event = action.trigger, action.event
-    if trigger is Trigger.RECOVERY:
-        # planning fires recovery only on an SLO that left page or ticket
-        assert isinstance(event, SloEvent) and event.details.previous_alert_state is not None
-        trigger = Trigger(event.details.previous_alert_state)
-    return _ALERT_NAMES[trigger], "page" if trigger is Trigger.PAGE else "ticket"
-
-
-def _slo_summary(trigger: Trigger, subject: str, event: SloEvent) -> str:
-    details = event.details
-    match trigger:
-        case Trigger.PAGE | Trigger.TICKET:
-            rate = details.current_burn_rate
-            pace = "unbounded" if details.current_burn_unbounded else f"{rate or 0:.2f}x"
-            return f"{subject} burns its error budget fast ({trigger}, 1h burn rate {pace})"
-        case Trigger.BUDGET_EXHAUSTED:
-            left = percent(details.budget_remaining_ratio, 1, UNKNOWN)
-            return f"{subject} has spent its error budget ({left} left)"
-        case Trigger.BUDGET_BELOW:
-            left = percent(details.budget_remaining_ratio, 1, UNKNOWN)
-            threshold = percent(details.budget_below, 1, UNKNOWN)
-            return f"{subject} has {left} of its error budget left, below {threshold}"
-        case Trigger.NO_DATA:
-            return f"{subject} has no data: its telemetry went silent"
-    return f"{subject} recovered: {details.previous_alert_state} -> ok"
-
-
-def _sla_summary(subject: str, event: SlaEvent) -> str:
-    details = event.details
-    if isinstance(details, ProjectedSlaEventDetails):  # sla_breach_projected
-        projected, target = details.projected_percent, details.target_percent
-        return f"{subject} would end the month at {projected:.3f}% < {target}%"
-    attained, target = details.attained_percent, details.target_percent
-    return f"{subject} is breached this month: {attained:.3f}% < {target}%"
-
-
-def _summary(action: PlannedAction) -> str:
-    event = action.event
-    if isinstance(event, SlaEvent):
-        return _sla_summary(action.subject, event)
-    return _slo_summary(action.trigger, action.subject, event)
-
-
 def alertmanager_payload(action: PlannedAction, spec: WebhookSpec) -> dict[str, Any]:
-    """Alertmanager's webhook payload (version 4) with one alert for this action."""
-    event = action.event
-    evaluated_at = format_rfc3339(event.evaluated_at)
-    name, severity = _alert_identity(action)
-    subject_label = "sla" if isinstance(event, SlaEvent) else "slo"
-    labels = {
-        "alertname": name,
-        "severity": severity,
-        "service": event.service,
-        "component": event.component,
-        subject_label: action.subject,
+    """Alertmanager's webhook payload (version 4) with one alert per SLO of the incident (or the SLA)."""
+    evaluated_at = format_rfc3339(action.event.evaluated_at)
+    found = alerts(action)
+    first = found[0]
+    common_labels = {k: v for k, v in first.labels.items() if all(a.labels.get(k) == v for a in found)}
+    common_annotations = {
+        k: v for k, v in first.annotations.items() if all(a.annotations.get(k) == v for a in found)
     }
-    annotations = {
-        "summary": _summary(action),
-        "description": f"hook {action.hook.name}, trigger {action.trigger.value}, "
-        f"evaluated at {evaluated_at}; confidence {action.confidence.value:.2f} "
-        f"({action.confidence.basis})",
-        "action_id": action.id,
-    }
+    grouped_by = ("alertname", "sla") if "sla" in first.labels else ("alertname", "service", "component")
+    group_labels = {name: first.labels[name] for name in grouped_by}
+    group_key = "{}:{" + ", ".join(f"{k}={json.dumps(v)}" for k, v in sorted(group_labels.items())) + "}"
     resolved = action.trigger is Trigger.RECOVERY
     status = "resolved" if resolved else "firing"
-    group_labels = {"alertname": name, subject_label: action.subject}
-    group_key = "{}:{" + ", ".join(f"{k}={json.dumps(v)}" for k, v in sorted(group_labels.items())) + "}"
     return {
         "version": "4",
         "groupKey": group_key,
@@ -158,19 +92,20 @@ def alertmanager_payload(action: PlannedAction, spec: WebhookSpec) -> dict[str, 
         "status": status,
         "receiver": spec.receiver or action.hook.name,
         "groupLabels": group_labels,
-        "commonLabels": labels,
-        "commonAnnotations": annotations,
+        "commonLabels": common_labels,
+        "commonAnnotations": common_annotations,
         "externalURL": spec.external_url,
         "alerts": [
             {
                 "status": status,
-                "labels": labels,
-                "annotations": annotations,
+                "labels": alert.labels,
+                "annotations": alert.annotations,
                 "startsAt": evaluated_at,
                 "endsAt": evaluated_at if resolved else ZERO_TIME,
                 "generatorURL": spec.external_url,
-                "fingerprint": fingerprint(labels),
+                "fingerprint": fingerprint(alert.labels),
             }
+            for alert in found
         ],
     }
 

@@ -87,8 +87,17 @@ class ProjectedSlaEventDetails(Record):
 
 
 @dataclass(frozen=True)
+class AffectedSlo(Record):
+    """One SLO of an incident: its id and its state."""
+
+    slo: str
+    details: SloEventDetails
+
+
+@dataclass(frozen=True)
 class SloEvent(Record):
-    """What a hook receives for an SLO trigger."""
+    """What a hook receives for an SLO trigger: one incident, the SLOs of one component that are in
+    the same state in one run. `slo` and `details` are the first of them, `slos` lists them all."""
 
     trigger: str
     hook: str
@@ -98,6 +107,7 @@ class SloEvent(Record):
     evaluated_at: datetime
     details: SloEventDetails
     action_id: str
+    slos: tuple[AffectedSlo, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from types import MappingProxyType
 
 from reliability.artifacts.error_budgets import ErrorBudgets, SloBudget
 from reliability.artifacts.sla_compliance import (
+    AffectedSlo,
     HookEvent,
     ProjectedSlaEventDetails,
     SlaCompliance,
@@ -36,6 +37,7 @@ from reliability.config.model import Config, Hook, Sla, Slo, Trigger
 from reliability.conventions import CURRENT_BURN_WINDOW
 from reliability.core.sla import credit_owed, month_start, next_month_start, projected_attainment
 from reliability.timefmt import parse_rfc3339
+from reliability.vocabulary.ids import item_id
 
 NO_PREVIOUS_RUN: Mapping[str, str] = MappingProxyType({})
 ALERTING_STATES = frozenset({Trigger.PAGE.value, Trigger.TICKET.value})
@@ -59,7 +61,7 @@ class PlannedAction:
     id: str
     hook: Hook
     trigger: Trigger
-    subject: str  # SLO or SLA id
+    subject: str  # component id (an incident of its SLOs) or SLA id
     event: HookEvent
     confidence: Confidence
 
@@ -129,11 +131,20 @@ def action_id(hook: Hook, trigger: Trigger, subject: str, evaluated_at: str) -> 
     return hashlib.sha256(key.encode()).hexdigest()[:12]
 
 
-def _slo_actions(
-    config: Config, entry: SloBudget, evaluated_at: str, previous_state: str | None, slo: Slo
-) -> Iterator[PlannedAction]:
+@dataclass(frozen=True)
+class _SloHit:
+    """One hook matching one trigger on one SLO, before the SLOs are grouped into incidents."""
+
+    hook: Hook
+    trigger: Trigger
+    entry: SloBudget
+    details: SloEventDetails
+    confidence: Confidence
+    incident: str  # incident_key of the SLO
+
+
+def _slo_hits(entry: SloBudget, config: Config, previous_state: str | None, slo: Slo) -> Iterator[_SloHit]:
     details = _slo_details(entry, previous_state)
-    at = parse_rfc3339(evaluated_at)
     for trigger in _slo_triggers(entry, previous_state):
         confidence = _burn_confidence(entry, trigger, slo.min_events)
         for hook in config.hooks:
@@ -146,11 +157,44 @@ def _slo_actions(
                 if trigger is Trigger.BUDGET_BELOW
                 else details
             )
-            the_id = action_id(hook, trigger, entry.slo, evaluated_at)
-            event = SloEvent(
-                trigger.value, hook.name, entry.service, entry.component, entry.slo, at, hook_details, the_id
-            )
-            yield PlannedAction(the_id, hook, trigger, entry.slo, event, confidence)
+            yield _SloHit(hook, trigger, entry, hook_details, confidence, incident_key(slo))
+
+
+def incident_key(slo: Slo) -> str:
+    """The subject of an SLO action, shared by the SLOs of one incident: the id of the SLO's one
+    component; an SLO over several components, or a composite, is an incident of its own."""
+    if len(slo.components) == 1 and slo.composite is None:
+        return item_id(slo.service, slo.components[0])
+    return slo.id
+
+
+def _incidents(hits: list[_SloHit], evaluated_at: str) -> Iterator[PlannedAction]:
+    """One action per hook, trigger and component, carrying every SLO of it that hit, in plan order.
+
+    Its confidence is the surest SLO's: one SLO with enough events is enough to act on the incident.
+    """
+    groups: dict[tuple[str, Trigger, str], list[_SloHit]] = {}
+    for hit in hits:
+        groups.setdefault((hit.hook.name, hit.trigger, hit.incident), []).append(hit)
+    at = parse_rfc3339(evaluated_at)
+    for (_, trigger, subject), group in groups.items():
+        first, hook = group[0], group[0].hook
+        the_id = action_id(hook, trigger, subject, evaluated_at)
+        affected = tuple(AffectedSlo(hit.entry.slo, hit.details) for hit in group)
+        entry = first.entry
+        event = SloEvent(
+            trigger.value,
+            hook.name,
+            entry.service,
+            entry.component,
+            entry.slo,
+            at,
+            first.details,
+            the_id,
+            affected,
+        )
+        confidence = max((hit.confidence for hit in group), key=lambda c: c.value)
+        yield PlannedAction(the_id, hook, trigger, subject, event, confidence)
 
 
 def sla_projection(
@@ -229,17 +273,22 @@ def plan(
     previous_alert_states: Mapping[str, str] = NO_PREVIOUS_RUN,
     sli_metrics: SliMetrics | None = None,
 ) -> list[PlannedAction]:
-    """Every (hook, trigger, SLO or SLA) that holds now, in artifact order: SLOs, then SLAs.
+    """Every (hook, trigger, incident or SLA) that holds now, in artifact order: SLOs, then SLAs.
+
+    The SLOs of one component hitting the same hook with the same trigger are one incident: one
+    action whose subject is the component id (the ledger's and cooldown's key) and whose event
+    lists every affected SLO.
 
     previous_alert_states: SLO id -> alert state in the previous run (empty: no previous run,
     so nothing can have recovered). sli_metrics: needed only by sla_breach_projected.
     """
     slos, slas = config.index.slos, config.index.slas
-    actions: list[PlannedAction] = []
+    hits: list[_SloHit] = []
     for entry in budgets.slos:
         if isinstance(entry, SloBudget):  # an SLO without an objective triggers nothing
             previous = previous_alert_states.get(entry.slo)
-            actions.extend(_slo_actions(config, entry, evaluated_at, previous, slos[entry.slo]))
+            hits.extend(_slo_hits(entry, config, previous, slos[entry.slo]))
+    actions = list(_incidents(hits, evaluated_at))
     for item in sla.slas:
         actions.extend(_sla_actions(config, item, slas[item.sla], evaluated_at, sli_metrics))
     return actions

@@ -85,7 +85,8 @@ def test_fast_burn_pages(fresh_run: tuple[Any, Path]) -> None:
     ]
     assert ("1h", "5m") in fired
     assert entry["exhaustion"]["seconds"] < 86400  # gone within a day at this rate
-    assert "hook restart-checkout would run for orders/checkout-availability (page)" in done.stdout
+    incident = "orders/checkout [orders/checkout-availability, orders/checkout-good-minutes]"
+    assert f"hook restart-checkout would run for {incident} (page)" in done.stdout  # one action, both SLOs
 
 
 def test_healthy(fresh_run: tuple[Any, Path]) -> None:

@@ -196,7 +196,7 @@ def test_an_approved_action_killed_midway_is_interrupted_at_the_next_open(tmp_pa
     assert again.exit_code == 1 and "not pending (interrupted)" in again.output
     with Ledger.open(ledger) as book:
         assert book.integrity_check() == "ok"
-        assert book.last_fired("restart", "page", "web/api-availability") == NOW  # counts for cooldown
+        assert book.last_fired("restart", "page", "web/api") == NOW  # the incident counts for cooldown
 
 
 def test_a_running_command_of_a_live_process_is_left_running(tmp_path: Path) -> None:

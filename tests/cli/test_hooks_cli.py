@@ -54,9 +54,9 @@ def pending(ledger: Path) -> list[dict[str, str]]:
 def test_approval_holds_the_action_until_approved(tmp_path: Path) -> None:
     config, ledger, marker = setup(tmp_path)
     waiting = pending(ledger)
-    assert {a["subject"] for a in waiting} >= {"orders/checkout-availability"}
+    assert {a["subject"] for a in waiting} >= {"orders/checkout"}
     assert not marker.exists()  # --execute did not run it: it needs approval
-    action = next(a for a in waiting if a["subject"] == "orders/checkout-availability")
+    action = next(a for a in waiting if a["subject"] == "orders/checkout")
     approved = runner.invoke(
         app, ["hooks", "approve", action["id"], "--config", str(config), "--ledger", str(ledger)]
     )
@@ -123,7 +123,7 @@ def test_cooldown_holds_across_runs(tmp_path: Path) -> None:
         result = runner.invoke(app, ["run", str(config), "--out", str(out), "--execute", "--now", now])
         assert result.exit_code == 0, result.output
         sla = json.loads((out / "sla-compliance.json").read_text())
-        return [a for a in sla["actions"] if a["subject"] == "orders/checkout-availability"]
+        return [a for a in sla["actions"] if a["subject"] == "orders/checkout"]
 
     first = run_at("2026-11-05T12:00:00Z")
     assert [a["status"] for a in first] == ["succeeded"]
@@ -139,8 +139,8 @@ def test_a_long_page_asks_for_approval_once_per_cooldown(tmp_path: Path) -> None
         app, ["run", str(config), "--out", str(ledger.parent), "--execute", "--now", "2026-11-05T12:10:00Z"]
     )
     assert later.exit_code == 0, later.output
-    checkout = [a for a in pending(ledger) if a["subject"] == "orders/checkout-availability"]
+    checkout = [a for a in pending(ledger) if a["subject"] == "orders/checkout"]
     assert len(checkout) == 1  # the 12:10 evaluation is within the default 1h cooldown of the request
     sla = json.loads((ledger.parent / "sla-compliance.json").read_text())
-    again = [a for a in sla["actions"] if a["subject"] == "orders/checkout-availability"]
+    again = [a for a in sla["actions"] if a["subject"] == "orders/checkout"]
     assert [(a["status"], a["reason"]) for a in again] == [("skipped", "cooldown")]

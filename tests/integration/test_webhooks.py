@@ -257,10 +257,12 @@ def test_alertmanager_format_is_sent_signed_and_complete() -> None:
     assert payload["commonLabels"] == alert["labels"]
     assert payload["groupLabels"] == {
         "alertname": "SLOErrorBudgetBurnPage",
-        "slo": "orders/checkout-availability",
+        "service": "orders",
+        "component": "checkout",
     }
     assert (
-        payload["groupKey"] == '{}:{alertname="SLOErrorBudgetBurnPage", slo="orders/checkout-availability"}'
+        payload["groupKey"]
+        == '{}:{alertname="SLOErrorBudgetBurnPage", component="checkout", service="orders"}'
     )
     assert (alert["startsAt"], alert["endsAt"]) == ("2026-11-05T12:00:00Z", "0001-01-01T00:00:00Z")
     assert "142.09x" in alert["annotations"]["summary"]

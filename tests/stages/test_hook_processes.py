@@ -15,7 +15,7 @@ import pytest
 from support.artifact_builders import slo_event
 from support.polling import poll
 
-from reliability.actions.command import BASE_ENVIRONMENT, TAIL_CHARS, run_action
+from reliability.actions.command import BASE_ENVIRONMENT, INCIDENT_ENVIRONMENT, TAIL_CHARS, run_action
 from reliability.actions.process import KEPT_OUTPUT_BYTES, run_bounded
 from reliability.config import load_config
 from reliability.config.model import Hook, Origin, Trigger
@@ -132,7 +132,8 @@ def test_a_hook_sees_only_the_environment_it_is_given(
     assert seen["MODE"] == "gentle" and seen["KUBECONFIG"] == "/etc/kube/config"
     assert seen["PATH"] == os.environ["PATH"] and seen["LANG"] == "C.UTF-8"
     assert "UNSET_NAME" not in seen
-    assert set(seen) - {"MODE", "KUBECONFIG", *BASE_ENVIRONMENT} <= {"LC_CTYPE"}  # Python may set LC_CTYPE
+    given = {"MODE", "KUBECONFIG", *BASE_ENVIRONMENT, *INCIDENT_ENVIRONMENT}
+    assert set(seen) - given <= {"LC_CTYPE"}  # Python may set LC_CTYPE
 
 
 @pytest.mark.parametrize("config_path", ["absolute", "relative"])

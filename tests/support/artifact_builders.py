@@ -21,6 +21,7 @@ from reliability.artifacts.error_budgets import (
 from reliability.artifacts.figures import Budgeting, CountFigures, SloWindow
 from reliability.artifacts.header import Header
 from reliability.artifacts.sla_compliance import (
+    AffectedSlo,
     SlaCompliance,
     SlaEntry,
     SlaPeriod,
@@ -203,4 +204,7 @@ def slo_event(
     action_id: str = "x",
 ) -> SloEvent:
     """The event of an SLO trigger, evaluated at AT."""
-    return SloEvent(trigger, hook, service, component, slo, AT, details or slo_event_details(), action_id)
+    details = details or slo_event_details()
+    return SloEvent(
+        trigger, hook, service, component, slo, AT, details, action_id, (AffectedSlo(slo, details),)
+    )
