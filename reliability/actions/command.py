@@ -141,15 +141,20 @@ def outcome_record(
     action: PlannedAction, outcome: Outcome, reason: str | None = None, reason_detail: str | None = None
 ) -> ActionRecord:
     """One entry of sla-compliance.json's `actions`; reason: why it was skipped or is pending."""
-    webhook = action.hook.webhook
+    webhook, alertmanager = action.hook.webhook, action.hook.alertmanager
+    kind, target = "command", None
+    if webhook is not None:
+        kind, target = "webhook", WebhookTarget(webhook_target(webhook.url), webhook.format.value)
+    elif alertmanager is not None:
+        kind, target = "alertmanager", WebhookTarget(webhook_target(alertmanager.url), "alertmanager_api")
     return ActionRecord(
         id=action.id,
         hook=action.hook.name,
         trigger=action.trigger.value,
         subject=action.subject,
-        kind="command" if webhook is None else "webhook",
-        command=action.hook.command if webhook is None else None,
-        webhook=None if webhook is None else WebhookTarget(webhook_target(webhook.url), webhook.format.value),
+        kind=kind,
+        command=action.hook.command if kind == "command" else None,
+        webhook=target,
         event=action.event,
         confidence=action.confidence.value,
         confidence_basis=action.confidence.basis,

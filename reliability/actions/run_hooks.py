@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
-from reliability.actions import command, webhook
+from reliability.actions import alertmanager, command, webhook
 from reliability.actions.command import Outcome, outcome_record
 from reliability.actions.safety import Decision, LedgerView, Verdict, decide
 from reliability.artifacts.error_budgets import ErrorBudgets
@@ -37,6 +37,8 @@ def run_one(action: PlannedAction, *, execute: bool) -> Outcome:
     try:
         if action.hook.webhook is not None:
             return webhook.send(action, execute=execute)
+        if action.hook.alertmanager is not None:
+            return alertmanager.send(action, execute=execute)
         return command.run_action(action, execute=execute)
     except Exception as exc:  # a bug in one action must not cost the run or the other actions
         problem = f"internal error: {type(exc).__name__}: {exc}"

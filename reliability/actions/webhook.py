@@ -185,11 +185,26 @@ def send(action: PlannedAction, *, execute: bool, clocks: Clocks | None = None) 
         SIGNATURE_HEADER: sign(secret, body),
         ACTION_ID_HEADER: action.id,
     }
-    deadline = _Deadline(action.hook.timeout_seconds, clocks)
+    return post_with_retries(
+        spec.url, body, headers, action.hook.timeout_seconds, spec.retries, clocks, started
+    )
+
+
+def post_with_retries(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    timeout_seconds: float,
+    retries: int,
+    clocks: Clocks,
+    started: float,
+) -> Outcome:
+    """POST body to url, retried after a 5xx or an I/O error, all of it within timeout_seconds."""
+    deadline = _Deadline(timeout_seconds, clocks)
     tries: list[str] = []  # what each attempt got: "HTTP 503", "ConnectionRefusedError: ..."
     status: int | None = None
     response = b""
-    for attempt in range(spec.retries + 1):
+    for attempt in range(retries + 1):
         if attempt:
             wait = FIRST_BACKOFF_SECONDS * 2 ** (attempt - 1)
             if wait >= deadline.remaining():
@@ -197,7 +212,7 @@ def send(action: PlannedAction, *, execute: bool, clocks: Clocks | None = None) 
             clocks.sleep(wait)
         try:
             stamped = headers | {TIMESTAMP_HEADER: str(int(clocks.wall()))}
-            status, response = _post_once(spec.url, body, stamped, deadline)
+            status, response = _post_once(url, body, stamped, deadline)
         except (OSError, http.client.HTTPException) as exc:  # refused, reset, timed out, malformed
             status, response = None, b""
             tries.append(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)

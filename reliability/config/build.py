@@ -29,6 +29,7 @@ from reliability.config.limits import (
 )
 from reliability.config.model import (
     METRIC_SOURCES,
+    AlertmanagerSpec,
     AlertWindowPair,
     Budgeting,
     BudgetingMethod,
@@ -411,16 +412,20 @@ class _Builder:
         return SloWindow(calendar=CalendarUnit(raw["calendar"]), time_zone=time_zone)
 
     def _hook(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> Hook:
-        if ("command" in raw) == ("webhook" in raw):
-            self.problem(doc, at, f"hook {raw['name']!r} needs exactly one of `command` and `webhook`")
-        if "webhook" in raw and ("cwd" in raw or "env" in raw or "pass_env" in raw):
+        targets = [key for key in HOOK_TARGETS if key in raw]
+        if len(targets) != 1:
+            self.problem(
+                doc, at, f"hook {raw['name']!r} needs exactly one of `command`, `webhook` and `alertmanager`"
+            )
+        if targets != ["command"] and ("cwd" in raw or "env" in raw or "pass_env" in raw):
             self.problem(
                 doc,
                 at,
                 f"hook {raw['name']!r}: `cwd`, `env` and `pass_env` apply to a command, not a webhook",
             )
-        if "webhook" in raw and (bad_url := url_problem(raw["webhook"]["url"])):
-            self.problem(doc, (*at, "webhook", "url"), bad_url)
+        for target in ("webhook", "alertmanager"):
+            if target in raw and (bad_url := url_problem(raw[target]["url"])):
+                self.problem(doc, (*at, target, "url"), bad_url)
         if "budget_below" in raw and "budget_below" not in raw["triggers"]:
             self.problem(
                 doc, (*at, "budget_below"), f"hook {raw['name']!r} sets budget_below without that trigger"
@@ -437,12 +442,30 @@ class _Builder:
             env=tuple(sorted((raw.get("env") or {}).items())),
             pass_env=tuple(raw.get("pass_env", [])),
             webhook=_webhook(raw["webhook"]) if "webhook" in raw else None,
+            alertmanager=_alertmanager(raw["alertmanager"]) if "alertmanager" in raw else None,
             cooldown_seconds=_seconds(raw, "cooldown", Hook, "cooldown_seconds"),
             min_confidence=float(raw.get("min_confidence", field_default(Hook, "min_confidence"))),
             approval_required=raw.get("approval") == "required",
             destructive=bool(raw.get("destructive", field_default(Hook, "destructive"))),
             budget_below=None if "budget_below" not in raw else float(raw["budget_below"]),
         )
+
+
+HOOK_TARGETS = ("command", "webhook", "alertmanager")
+
+
+def _alertmanager(raw: dict[str, Any]) -> AlertmanagerSpec:
+    def text(key: str) -> str:
+        return str(raw.get(key, field_default(AlertmanagerSpec, key)))
+
+    return AlertmanagerSpec(
+        url=raw["url"],
+        bearer_token_env=text("bearer_token_env"),
+        username_env=text("username_env"),
+        password_env=text("password_env"),
+        generator_url=text("generator_url"),
+        retries=int(raw.get("retries", field_default(AlertmanagerSpec, "retries"))),
+    )
 
 
 def _webhook(raw: dict[str, Any]) -> WebhookSpec:

@@ -486,6 +486,18 @@ class WebhookSpec:
 
 
 @dataclass(frozen=True)
+class AlertmanagerSpec:
+    """POST the action's alerts to Alertmanager's v2 API; routing, dedupe and silences are its own."""
+
+    url: str  # Alertmanager's base URL, e.g. http://127.0.0.1:9093
+    bearer_token_env: str = ""  # environment variable holding a bearer token; empty: none sent
+    username_env: str = ""  # basic auth: environment variables holding the user and password
+    password_env: str = ""
+    generator_url: str = ""  # each alert's generatorURL; empty: left out
+    retries: int = 3  # after a 5xx or a connection error; never after a 4xx
+
+
+@dataclass(frozen=True)
 class Hook:
     """What to do on which triggers: run a command (argv list) or POST a webhook, exactly one."""
 
@@ -500,6 +512,7 @@ class Hook:
     env: tuple[tuple[str, str], ...] = ()  # the command's environment, over command.BASE_ENVIRONMENT
     pass_env: tuple[str, ...] = ()  # names of reliability's own variables the command gets as they are
     webhook: WebhookSpec | None = None
+    alertmanager: AlertmanagerSpec | None = None
     cooldown_seconds: float = 3600.0  # same hook, trigger and subject: at most once in this long
     min_confidence: float = 0.5  # below this the action is skipped as low_confidence
     approval_required: bool = False  # never run automatically: recorded as pending

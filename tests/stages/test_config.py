@@ -15,6 +15,7 @@ from reliability.config.build import DEFAULT_HOOK_TIMEOUT, DEFAULT_SLO_WINDOW, c
 from reliability.config.defaults import BUILTIN_WINDOW_SETS, DEFAULT_WINDOW_SET
 from reliability.config.limits import size_bytes
 from reliability.config.model import (
+    AlertmanagerSpec,
     Budgeting,
     ColumnMapping,
     CounterSnapshotSource,
@@ -355,6 +356,7 @@ SCHEMA_DEFAULTS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "$defs/hook/properties/approval": (field_default(Hook, "approval_required"), lambda v: v == "required"),
     "$defs/hook/properties/destructive": (field_default(Hook, "destructive"), yaml.safe_load),
     "$defs/webhook/properties/retries": (field_default(WebhookSpec, "retries"), yaml.safe_load),
+    "$defs/alertmanager/properties/retries": (field_default(AlertmanagerSpec, "retries"), yaml.safe_load),
     "$defs/webhook/properties/external_url": (
         field_default(WebhookSpec, "external_url"),
         lambda v: "" if v == "empty" else v,

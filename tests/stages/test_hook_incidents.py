@@ -7,7 +7,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from support.artifact_builders import error_budgets, sla_compliance, slo_budget
+from support.artifact_builders import error_budgets, sla_compliance
+from support.incidents import CHECKOUT_SLOS, EVALUATED_AT, ORIGIN, RESTART, SLOS, config_of, paging
 
 from reliability.actions.command import run_action
 from reliability.actions.safety import Reason, Verdict, decide
@@ -15,40 +16,12 @@ from reliability.actions.webhook import alertmanager_payload
 from reliability.artifacts.error_budgets import SloBudget
 from reliability.artifacts.sla_compliance import SloEvent
 from reliability.config.model import (
-    Config,
     Hook,
-    Origin,
-    Settings,
-    Slo,
-    SloWindow,
     Trigger,
     WebhookFormat,
     WebhookSpec,
 )
 from reliability.stages.hooks import PlannedAction, plan
-from reliability.vocabulary import Window
-
-EVALUATED_AT = "2026-11-05T12:00:00Z"
-ORIGIN = Origin("c.yaml", 1)
-CHECKOUT_SLOS = ("orders/checkout-availability", "orders/checkout-latency", "orders/checkout-errors")
-
-
-def slo(slo_id: str, component: str) -> Slo:
-    service, name = slo_id.split("/")
-    return Slo(service, name, (component,), "availability", 99.9, SloWindow(Window.of(30 * 86400)), ORIGIN)
-
-
-def paging(slo_id: str, component: str, state: str = "page") -> SloBudget:
-    service = slo_id.split("/")[0]
-    return replace(slo_budget(service, state), slo=slo_id, component=component)
-
-
-def config_of(hooks: tuple[Hook, ...], slos: tuple[Slo, ...]) -> Config:
-    return Config(files=(), settings=Settings(), sources=(), components=(), slos=slos, slas=(), hooks=hooks)
-
-
-RESTART = Hook("restart-checkout", (Trigger.PAGE,), ("true",), 1, ORIGIN)
-SLOS = (*(slo(s, "checkout") for s in CHECKOUT_SLOS), slo("orders/cart-availability", "cart"))
 
 
 def planned(*entries: SloBudget, hooks: tuple[Hook, ...] = (RESTART,)) -> list[PlannedAction]:

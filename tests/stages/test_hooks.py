@@ -343,14 +343,33 @@ def test_webhook_hook_and_safety_settings_load(tmp_path: Path) -> None:
     assert config.settings.max_actions_per_run == 3
 
 
+def test_alertmanager_hook_loads(tmp_path: Path) -> None:
+    target = {"url": "http://127.0.0.1:9093", "bearer_token_env": "AM_TOKEN", "retries": 1}
+    config = load(tmp_path, hooks=[configs.hook("alerts", ["page", "no_data"], alertmanager=target)])
+    (alerts,) = config.hooks
+    assert alerts.alertmanager is not None and alerts.command == () and alerts.webhook is None
+    spec = alerts.alertmanager
+    assert (spec.url, spec.bearer_token_env, spec.retries, spec.username_env) == (
+        "http://127.0.0.1:9093",
+        "AM_TOKEN",
+        1,
+        "",
+    )
+
+
 @pytest.mark.parametrize(
     ("bad_hook", "says"),
     [
-        (configs.hook("h"), "exactly one of `command` and `webhook`"),
+        (configs.hook("h"), "exactly one of `command`, `webhook` and `alertmanager`"),
         (
             configs.hook("h", command=["/bin/true"], webhook={"url": "http://x", "secret_env": "S"}),
-            "exactly one of `command` and `webhook`",
+            "exactly one of `command`, `webhook` and `alertmanager`",
         ),
+        (
+            configs.hook("h", command=["/bin/true"], alertmanager={"url": "http://127.0.0.1:9093"}),
+            "exactly one of `command`, `webhook` and `alertmanager`",
+        ),
+        (configs.hook("h", alertmanager={"url": "ftp://x"}), "does not match"),
         (configs.hook("h", ["budget_below"], command=["/bin/true"]), "'budget_below' is a required property"),
         (configs.hook("h", budget_below=0.2, command=["/bin/true"]), "without that trigger"),
         (configs.hook("h", webhook={"url": "http://127.0.0.1:1"}), "'secret_env' is a required"),
