@@ -16,10 +16,9 @@ import os
 from datetime import timedelta
 from typing import Any
 
-from reliability import __version__
 from reliability.actions.alerts import alerts
 from reliability.actions.command import Outcome
-from reliability.actions.webhook import ACTION_ID_HEADER, Clocks, post_with_retries
+from reliability.actions.webhook import Clocks, json_headers, post_with_retries
 from reliability.config.model import AlertmanagerSpec, Trigger
 from reliability.stages.hooks import PlannedAction
 from reliability.timefmt import format_rfc3339
@@ -80,12 +79,12 @@ def send(action: PlannedAction, *, execute: bool, clocks: Clocks | None = None) 
     if problem is not None:
         return Outcome("error", duration_seconds=0.0, error=f"{problem}: nothing sent")
     body = json.dumps(postable_alerts(action, spec), sort_keys=True).encode()
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": f"reliability/{__version__}",
-        ACTION_ID_HEADER: action.id,
-        **authorization,
-    }
     return post_with_retries(
-        alerts_url(spec), body, headers, action.hook.timeout_seconds, spec.retries, clocks, started
+        alerts_url(spec),
+        body,
+        json_headers(action) | authorization,
+        action.hook.timeout_seconds,
+        spec.retries,
+        clocks,
+        started,
     )

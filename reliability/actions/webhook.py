@@ -166,6 +166,15 @@ def _post_once(url: str, body: bytes, headers: dict[str, str], deadline: _Deadli
         connection.close()
 
 
+def json_headers(action: PlannedAction) -> dict[str, str]:
+    """The headers of every POST of an action (webhook or Alertmanager)."""
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": f"reliability/{__version__}",
+        ACTION_ID_HEADER: action.id,
+    }
+
+
 def send(action: PlannedAction, *, execute: bool, clocks: Clocks | None = None) -> Outcome:
     """POST the action's body to its hook's webhook; dry_run unless execute."""
     spec = action.hook.webhook
@@ -179,12 +188,7 @@ def send(action: PlannedAction, *, execute: bool, clocks: Clocks | None = None) 
         problem = f"environment variable {spec.secret_env} (secret_env) is not set: nothing sent unsigned"
         return Outcome("error", duration_seconds=clocks.monotonic() - started, error=problem)
     body = request_body(action, spec)
-    headers = {
-        "Content-Type": "application/json",
-        "User-Agent": f"reliability/{__version__}",
-        SIGNATURE_HEADER: sign(secret, body),
-        ACTION_ID_HEADER: action.id,
-    }
+    headers = json_headers(action) | {SIGNATURE_HEADER: sign(secret, body)}
     return post_with_retries(
         spec.url, body, headers, action.hook.timeout_seconds, spec.retries, clocks, started
     )
