@@ -59,11 +59,13 @@ def test_gate_and_run_print_the_same_state_words(generated: tuple[Path, Result])
     out, run = generated
     gate = invoke("gate", "--artifacts", str(out), "--format", "markdown")
     run_rows = [[c.strip() for c in line.strip("|").split("|")] for line in run.stdout.splitlines()]
-    run_alerts = {f"{r[0]}/{r[1]}": r[6] for r in run_rows if len(r) == 9 and r[0] != "SERVICE"}
-    run_policies = {f"{r[0]}/{r[1]}": r[7] for r in run_rows if len(r) == 9 and r[0] != "SERVICE"}
+    header = next(r for r in run_rows if r[0] == "SERVICE")  # columns found by name, not position
+    rows = [r for r in run_rows if len(r) == len(header) and r[0] != "SERVICE"]
+    run_alerts = {f"{r[0]}/{r[1]}": r[header.index("ALERT")] for r in rows}
+    run_policies = {f"{r[0]}/{r[1]}": r[header.index("POLICY")] for r in rows}
     gate_alerts = _column(gate.stdout, "ALERT", "SLO")
     gate_policies = _column(gate.stdout, "POLICY", "SLO")
-    assert {k: v for k, v in run_alerts.items() if k in gate_alerts} == gate_alerts
+    assert gate_alerts and {k: v for k, v in run_alerts.items() if k in gate_alerts} == gate_alerts
     assert {k: v for k, v in run_policies.items() if k in gate_policies} == gate_policies
     assert {"ticket", "no_data", "page"} <= set(gate_alerts.values())
     assert not {"TICKET", "NO DATA", "PAGE", "FREEZE"} & {*gate_alerts.values(), *gate_policies.values()}
@@ -94,8 +96,14 @@ def test_help_names_values_in_words_not_python_types(name: str) -> None:
 def test_a_one_hour_window_is_listed_once_among_the_burn_rates(tmp_path: Path) -> None:
     stamps = [to_rfc3339(NOW - 60 * i) for i in range(1, 50)]
     (tmp_path / "events.csv").write_text("ts,comp,status\n" + "".join(f"{t},comp,200\n" for t in stamps))
-    hourly = service("web", component("comp", slo("hourly", 99, window="1h"), slis=(availability(),)))
-    config = load_config(write_config(tmp_path, hourly, sources=[events_source()]))
+    # A period under a day needs a declared window set: the built-in one does not scale below 1d.
+    short = {
+        "name": "short",
+        "pairs": [{"severity": "page", "long": "1h", "short": "5m", "budget_share": 0.5}],
+    }
+    hourly_slo = slo("hourly", 99, window="1h", alerting={"windows": "short"})
+    hourly = service("web", component("comp", hourly_slo, slis=(availability(),)))
+    config = load_config(write_config(tmp_path, hourly, sources=[events_source()], alert_windows=[short]))
     result = pipeline.run(config, pipeline.RunOptions(now=NOW, out_dir=tmp_path / "out"))
     [entry] = result.as_json()[Stage.BUDGETS]["slos"]
     windows = [rate["window"] for rate in entry["burn_rates"]]
