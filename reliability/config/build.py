@@ -71,7 +71,7 @@ from reliability.config.model import (
 )
 from reliability.config.salvage import mentions, without_items
 from reliability.config.schema_messages import SchemaMessage, describe, did_you_mean, without_moot
-from reliability.config.window_sets import is_builtin_or_scaled, too_short_to_scale, with_scaled_sets
+from reliability.config.window_sets import is_builtin_or_scaled, with_scaled_sets
 from reliability.config.yaml_source import KeyPath, YamlDocument, load_yaml
 from reliability.durations import parse_duration
 from reliability.errors import ConfigError, Problem
@@ -750,8 +750,6 @@ def _check_slo(config: Config, slo: Slo) -> Iterator[Problem]:
             "budgeting", "timeslices needs a `target`: the percent of good events that makes a slice good"
         )
     pairs = config.alert_window_sets.get(slo.alert_windows)
-    if slo.alert_windows in BUILTIN_WINDOW_SETS and (unscalable := too_short_to_scale(slo.window)):
-        yield at("alerting", f"{slo.alert_windows}: {unscalable}")
     if pairs is None:
         known_sets = ", ".join(sorted(config.alert_window_sets))
         yield at("alerting", f"unknown alert window set {slo.alert_windows!r} (known: {known_sets})")

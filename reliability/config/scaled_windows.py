@@ -6,8 +6,10 @@ are multiplied by P / 30 d and rounded to whole minutes (half a minute up), so t
 share x P / long stays 14.4, 6, 3 and 1 (to the rounding of the long window). A short window is
 never under 1 minute, the finest step the minute grid and a 30 s scrape can measure.
 
-A period under 1 day is refused: its fastest long window would be under 2 minutes, no longer than
-its short one. Such an SLO names an explicit window set, which is used as written.
+Below 1 day the fastest pairs reach that floor: a long window is never under twice its short one,
+so such a pair stops shrinking and keeps its burn-rate factor instead, spending a larger share of
+the budget before it fires (a 1h SLO pages at 14.4x over 2m/1m, 48 % of its budget). The factor is
+what the alert means; a share a minute grid cannot measure is what gives way.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from reliability.vocabulary import Window
 
 DAY = 86400
 REFERENCE_PERIOD_SECONDS = 30 * DAY  # the period the Workbook's table is written for
-MIN_SCALED_PERIOD_SECONDS = DAY
 MIN_WINDOW_SECONDS = 60
 # The period a calendar window's pairs are scaled for: its periods vary (28 to 31 days, DST hours),
 # rules and dashboards need one fixed set.
@@ -42,23 +43,20 @@ def scaled_window(window: Window, period_seconds: int) -> Window:
     return Window.of(max(MIN_WINDOW_SECONDS, minutes * 60))
 
 
+def scaled_pair(pair: AlertWindowPair, period_seconds: int) -> AlertWindowPair:
+    """One pair of the 30-day table for a period of `period_seconds` (see the module's floor rule)."""
+    short = scaled_window(pair.short, period_seconds)
+    long = scaled_window(pair.long, period_seconds)
+    if long.seconds >= 2 * short.seconds:
+        return AlertWindowPair(pair.severity, long, short, pair.budget_share)
+    long = Window.of(2 * short.seconds)
+    factor = pair.factor(REFERENCE_PERIOD_SECONDS)
+    return AlertWindowPair(pair.severity, long, short, factor * long.seconds / period_seconds)
+
+
 def scaled_pairs(pairs: tuple[AlertWindowPair, ...], period_seconds: int) -> tuple[AlertWindowPair, ...]:
-    """The pairs of a 30-day table for a period of `period_seconds` (ValueError under 1 day)."""
-    if period_seconds < MIN_SCALED_PERIOD_SECONDS:
-        raise ValueError(
-            f"a period under 1d is too short to scale the 30-day alert windows "
-            f"(the 1h window would shrink to {period_seconds * 3600 // REFERENCE_PERIOD_SECONDS}s): "
-            "name an alert window set declared under `alert_windows`"
-        )
-    return tuple(
-        AlertWindowPair(
-            pair.severity,
-            scaled_window(pair.long, period_seconds),
-            scaled_window(pair.short, period_seconds),
-            pair.budget_share,
-        )
-        for pair in pairs
-    )
+    """The pairs of a 30-day table for a period of `period_seconds`."""
+    return tuple(scaled_pair(pair, period_seconds) for pair in pairs)
 
 
 def scaled_set_name(name: str, period_seconds: int) -> str:

@@ -12,7 +12,6 @@ from dataclasses import replace
 from reliability.config.defaults import BUILTIN_WINDOW_SETS
 from reliability.config.model import AlertWindowPair, Slo, SloWindow
 from reliability.config.scaled_windows import (
-    MIN_SCALED_PERIOD_SECONDS,
     misfits,
     nominal_period_seconds,
     scaled_pairs,
@@ -41,25 +40,12 @@ def resolved(name: str, window: SloWindow, sets: WindowSets) -> tuple[str, tuple
     return scaled_set_name(name, period), scaled_pairs(BUILTIN_WINDOW_SETS[name], period)
 
 
-def too_short_to_scale(window: SloWindow) -> str | None:
-    """Why a built-in set cannot be scaled to `window`'s period, or None."""
-    try:
-        scaled_pairs((), nominal_period_seconds(window))
-    except ValueError as exc:
-        return str(exc)
-    return None
-
-
 def with_scaled_sets(slos: list[Slo], sets: WindowSets) -> tuple[list[Slo], WindowSets]:
-    """Each SLO on a built-in set moved to that set scaled to its period; periods under 1 day stay
-    (the cross-check refuses them)."""
+    """Each SLO on a built-in set moved to that set scaled to its period."""
     all_sets = dict(sets)
     scaled = []
     for slo in slos:
-        if (
-            slo.alert_windows in BUILTIN_WINDOW_SETS
-            and nominal_period_seconds(slo.window) >= MIN_SCALED_PERIOD_SECONDS
-        ):
+        if slo.alert_windows in BUILTIN_WINDOW_SETS:
             name, pairs = resolved(slo.alert_windows, slo.window, sets)
             all_sets[name] = pairs
             slo = replace(slo, alert_windows=name)

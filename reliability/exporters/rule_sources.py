@@ -453,10 +453,7 @@ def _openslo_spec(
     objective = _openslo_objective(reader, spec)
     indicator_reader, indicator, at = _openslo_indicator(reader, spec, slis)
     query = _openslo_error_ratio(indicator_reader, indicator, at)
-    try:
-        pairs = scaled_pairs(WORKBOOK_PAIRS, period.seconds)
-    except ValueError as exc:
-        raise _Skip(str(exc)) from None
+    pairs = scaled_pairs(WORKBOOK_PAIRS, period.seconds)
     return SloRuleSpec(
         service=reader.service(spec, "service", "spec"),
         slo=reader.text(reader.mapping(data, "metadata", "", required=True), "name", "metadata"),

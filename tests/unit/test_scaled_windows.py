@@ -62,9 +62,20 @@ def test_a_90_day_period() -> None:
     ]
 
 
-def test_a_period_under_a_day_is_refused() -> None:
-    with pytest.raises(ValueError, match="under 1d"):
-        scaled_pairs(WORKBOOK_PAIRS, 23 * 3600)
+def test_under_a_day_the_windows_stop_at_the_floor_and_keep_their_factors() -> None:
+    # 1h x 1h/30d is 5 s: the long window stops at twice its 1-minute short one, the factor stays
+    # 14.4, so the pair fires after 48 % of the budget instead of 2 %.
+    assert table(1 / 24) == [
+        ("page", "2m", "1m", 14.4),
+        ("page", "2m", "1m", 6.0),
+        ("ticket", "2m", "1m", 3.0),
+        ("ticket", "6m", "1m", 1.0),
+    ]
+    assert [round(p.budget_share, 4) for p in scaled_pairs(WORKBOOK_PAIRS, 3600)] == [0.48, 0.2, 0.1, 0.1]
+
+
+def test_from_one_day_up_no_window_is_at_the_floor() -> None:
+    assert [p.budget_share for p in scaled_pairs(WORKBOOK_PAIRS, DAY)] == [0.02, 0.05, 0.1, 0.1]
 
 
 def test_the_loaded_config_alerts_each_slo_with_its_scaled_set(tmp_path: Path) -> None:
@@ -79,12 +90,11 @@ def test_the_loaded_config_alerts_each_slo_with_its_scaled_set(tmp_path: Path) -
     assert config.alert_window_sets["sre-workbook"] == WORKBOOK_PAIRS
 
 
-def test_a_one_hour_slo_on_the_builtin_set_is_refused_where_it_stands(tmp_path: Path) -> None:
+def test_a_one_hour_slo_on_the_builtin_set_gets_the_floored_set(tmp_path: Path) -> None:
     path = write_config(tmp_path, service("web", component("api", slo("hourly", 99, window="1h"))))
-    with pytest.raises(ConfigError) as raised:
-        load_config(path)
-    [problem] = raised.value.problems
-    assert problem.field == "alerting" and "under 1d" in problem.message
+    config = load_config(path)
+    assert config.slos[0].alert_windows == "sre-workbook-1h"
+    assert config.alert_window_sets["sre-workbook-1h"] == scaled_pairs(WORKBOOK_PAIRS, 3600)
 
 
 FAST = {"name": "fast", "pairs": [{"severity": "ticket", "long": "1d", "short": "2h", "budget_share": 0.1}]}
