@@ -119,8 +119,9 @@ def test_run_reads_hour_points_and_writes_the_figures_of_every_minute(
     by_hours = pipeline.run(config, pipeline.RunOptions(now=END, out_dir=tmp_path / "hours"))
     assert by_hours.telemetry is not None
     grid = by_hours.telemetry.grid
-    # The alert timeline replays the last 2 days, reading back 3 days (its longest alert window).
-    assert minute_detail.minute_detail_from(config, grid) == END - 5 * DAY
+    # The alert timeline replays the last 2 days, reading back 2 more: the window's own burn rate
+    # (its longest alert window, scaled to the 2-day period, is 4h48m).
+    assert minute_detail.minute_detail_from(config, grid) == END - 4 * DAY
     monkeypatch.setattr(pipeline, "minute_detail_from", lambda _config, grid: grid.origin)
     pipeline.run(config, pipeline.RunOptions(now=END, out_dir=tmp_path / "minutes"))
     assert figures(tmp_path / "hours") == figures(tmp_path / "minutes")

@@ -23,14 +23,16 @@ def detail_from(tmp_path: Path, **slo_options: Any) -> int:
     return minute_detail_from(config, GRID)
 
 
-DAY_WINDOW_REACH = NOW - 4 * 24 * HOUR  # the alert timeline: 1d back to its start, 3d more for a pair
+# The alert timeline: 1d back to its start, 1d more for the window's own burn rate (the longest
+# alert window, scaled to a 1-day period, is 2h24m).
+DAY_WINDOW_REACH = NOW - 2 * 24 * HOUR
 
 
 @pytest.mark.parametrize(
     ("options", "expected"),
     [
         ({"window": "1d"}, DAY_WINDOW_REACH),
-        ({"window": "2d12h30m"}, NOW - 133 * HOUR),  # back to the hour point before 5d12h30m
+        ({"window": "2d12h30m"}, NOW - 121 * HOUR),  # twice the window: its start, and its burn rate there
         ({"window": "1d", "objective": "auto"}, GRID.origin),  # the backtest replays every minute
         ({"window": "1d", "budgeting": {"method": "timeslices", "slice": "5m", "target": 95}}, GRID.origin),
         (
