@@ -80,6 +80,14 @@ class SloRuleSpec:
     error_rate_query: str | None = None
     total_rate_query: str | None = None
     min_events: int = 0  # a page pair with fewer events in a window pages as a ticket, as in `run`
+    # How the period is written in record names and ranges, when not `period.name` (Sloth's "4w")
+    period_name: str | None = None
+    # The period's ratio is the query itself over the whole period (Sloth's unoptimised rules)
+    period_query_over_range: bool = False
+
+    @property
+    def period_window(self) -> str:
+        return self.period_name or self.period.name
 
     @property
     def id(self) -> str:
@@ -150,7 +158,9 @@ def _event_rate_rules(spec: SloRuleSpec) -> list[dict[str, Any]]:
 
 
 def _period_ratio_expr(spec: SloRuleSpec) -> str:
-    period, base = spec.period.name, format_duration(PERIOD_BASE_WINDOW_SECONDS)
+    period, base = spec.period_window, format_duration(PERIOD_BASE_WINDOW_SECONDS)
+    if spec.period_query_over_range:
+        return spec.error_ratio_query.replace(WINDOW, period)
     selector = slo_selector(spec)
     if spec.error_rate_query is not None and spec.total_rate_query is not None:
         errors = RULE_ERROR_RATE.format(window=base) + selector
@@ -170,7 +180,7 @@ def _error_ratio_rules(spec: SloRuleSpec) -> list[dict[str, Any]]:
         for window in spec.windows()
     ]
     rules += _event_rate_rules(spec)
-    period = spec.period.name
+    period = spec.period_window
     if period not in spec.windows():
         rules.append(
             {
@@ -193,7 +203,7 @@ def _metadata_rules(spec: SloRuleSpec) -> list[dict[str, Any]]:
         RULE_ERROR_BUDGET: f"vector({number(spec.objective.exact_budget)})",
         RULE_TIME_PERIOD: f"vector({number(spec.period.seconds / 86400)})",
         RULE_CURRENT_BURN: f"{current}{selector} / {matching} {budget}",
-        RULE_PERIOD_BURN: f"{sli_error_record(spec.period.name)}{selector} / {matching} {budget}",
+        RULE_PERIOD_BURN: f"{sli_error_record(spec.period_window)}{selector} / {matching} {budget}",
         RULE_PERIOD_REMAINING: f"1 - {RULE_PERIOD_BURN}{selector}",
     }
     rules: list[dict[str, Any]] = [
@@ -251,7 +261,7 @@ def alert_rule(
         f"over {long} and {short} ({alert.severity})",
         "description": f"The error ratio over {long} and over {short} is above {factor} times the "
         f"error budget ({budget}, objective {number(spec.objective.percent)}%): "
-        f"at this rate {share}% of the {spec.period.name} budget is spent in {long}."
+        f"at this rate {share}% of the {spec.period_window} budget is spent in {long}."
         + (f" Fewer than {spec.min_events} events: a ticket, not a page." if low_confidence_page else ""),
     } | dict(alert.annotations)
     rule: dict[str, Any] = {"alert": alert.name, "expr": expr}
