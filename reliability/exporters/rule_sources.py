@@ -1,6 +1,6 @@
-"""Rule specs from our configuration, from a Sloth `prometheus/v1` spec and from OpenSLO v1 SLO documents.
+"""Rule specs from our configuration and from OpenSLO v1 SLO documents (Sloth's specs: sloth_specs).
 
-All three end in the same SloRuleSpec, so one generator writes the rules. What a source holds but
+All sources end in the same SloRuleSpec, so one generator writes the rules. What a source holds but
 rules cannot express (a calendar window, time-slice budgeting, an `auto` objective) is skipped with
 the reason, never approximated.
 """
@@ -31,18 +31,13 @@ from reliability.config.model import (
 from reliability.config.scaled_windows import scaled_pairs
 from reliability.errors import ConfigError, Problem
 from reliability.exporters.rules import (
-    PAGE_ALERT,
-    TICKET_ALERT,
     WINDOW,
-    AlertSpec,
     Labels,
     SloRuleSpec,
     number,
 )
 from reliability.vocabulary import Objective, Window, item_id
 
-SLOTH_VERSION = "prometheus/v1"
-SLOTH_PERIOD = Window.parse("30d")  # Sloth's default SLO period
 OPENSLO_VERSION = "openslo/v1"
 _WINDOW_VARIABLE = re.compile(r"\{\{\s*\.window\s*\}\}")  # Go template spacing varies
 _PLAIN_SELECTOR = re.compile(r"\s*(?:[a-zA-Z_:][a-zA-Z0-9_:]*\s*(?:\{[^{}]*\})?|\{[^{}]*\})\s*")
@@ -286,85 +281,6 @@ def _documents(path: Path) -> list[tuple[_Fields, dict[str, Any]]]:
 def _check_unique(reader: _Fields, specs: list[SloRuleSpec], spec: SloRuleSpec, at: str) -> None:
     if any(s.service == spec.service and s.slo == spec.slo for s in specs):
         reader.fail(at, f"SLO {spec.slo_id} is declared twice")
-
-
-def _sloth_alerts(reader: _Fields, raw: dict[str, Any], at: str) -> tuple[AlertSpec, ...]:
-    alerting = reader.mapping(raw, "alerting", at)
-    at = _join(at, "alerting")
-    name = reader.optional_text(alerting, "name", at)
-    alerts = []
-    for severity, key, default_name in (
-        ("page", "page_alert", PAGE_ALERT),
-        ("ticket", "ticket_alert", TICKET_ALERT),
-    ):
-        own = reader.mapping(alerting, key, at)
-        if reader.flag(own, "disable", _join(at, key), default=False):
-            continue
-        labels = dict(reader.labels(alerting, "labels", at)) | dict(
-            reader.labels(own, "labels", _join(at, key))
-        )
-        annotations = dict(reader.labels(alerting, "annotations", at)) | dict(
-            reader.labels(own, "annotations", _join(at, key))
-        )
-        alerts.append(
-            AlertSpec(severity, name or default_name, tuple(labels.items()), tuple(annotations.items()))
-        )
-    return tuple(alerts)
-
-
-def _sloth_error_ratio(reader: _Fields, raw: dict[str, Any], at: str) -> tuple[str, str | None, str | None]:
-    """The error ratio query, and the error and total rate queries when the SLI gives them."""
-    sli = reader.mapping(raw, "sli", at, required=True)
-    at = _join(at, "sli")
-    if "events" in sli:
-        events = reader.mapping(sli, "events", at, required=True)
-        error = reader.windowed_query(events, "error_query", _join(at, "events"))
-        total = reader.windowed_query(events, "total_query", _join(at, "events"))
-        return f"({error}) / ({total})", error, total
-    if "raw" in sli:
-        ratio = reader.windowed_query(
-            reader.mapping(sli, "raw", at, required=True), "error_ratio_query", _join(at, "raw")
-        )
-        return ratio, None, None
-    if "plugin" in sli:
-        raise _Skip("SLI plugins are Sloth's own code: give the queries as sli.events or sli.raw")
-    reader.fail(at, "needs events (error_query, total_query) or raw (error_ratio_query)")
-
-
-def from_sloth(path: Path) -> Conversion:
-    """Sloth `prometheus/v1` specs (one or more YAML documents): 30d period, the Workbook's windows."""
-    result = Conversion()
-    for reader, data in _documents(path):
-        version = reader.text(data, "version", "")
-        if version != SLOTH_VERSION:
-            reader.fail("version", f"expected {SLOTH_VERSION!r}, got {version!r}")
-        service = reader.service(data, "service", "")
-        service_labels = reader.labels(data, "labels", "")
-        for index, raw in enumerate(reader.items(data, "slos", "")):
-            at = f"slos[{index}]"
-            name = reader.text(raw, "name", at)
-            objective = reader.objective(raw, "objective", at)
-            labels = dict(service_labels) | dict(reader.labels(raw, "labels", at))
-            try:
-                query, error_rate, total_rate = _sloth_error_ratio(reader, raw, at)
-            except _Skip as skip:
-                result.skipped.append(f"{item_id(service, name)}: {skip}")
-                continue
-            spec = SloRuleSpec(
-                service=service,
-                slo=name,
-                objective=objective,
-                period=SLOTH_PERIOD,
-                error_ratio_query=query,
-                alert_pairs=WORKBOOK_PAIRS,
-                alerts=_sloth_alerts(reader, raw, at),
-                error_rate_query=error_rate,
-                total_rate_query=total_rate,
-                labels=tuple(labels.items()),
-            )
-            _check_unique(reader, result.specs, spec, _join(at, "name"))
-            result.specs.append(spec)
-    return result
 
 
 def _openslo_rate(reader: _Fields, part: dict[str, Any], at: str, counter: bool) -> str:

@@ -285,6 +285,19 @@ def test_promtool_unit_tests_page_on_a_fast_burn_and_stay_silent_when_healthy(
     assert "SLOErrorBudgetBurnPage" in failed.stdout + failed.stderr
 
 
+@pytest.mark.real
+def test_extra_labels_reach_every_rule_and_its_promtool_tests(config_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "rules"
+    result = invoke(str(config_path), "--out", str(out), "--tests", "-l", "team=edge", "-l", "tier=1")
+    assert result.exit_code == 0, result.output
+    rules = [rule for group in groups_of(out / "shop.rules.yml").values() for rule in group]
+    assert NO_DATA_ALERT in {rule.get("alert") for rule in rules}
+    assert all(rule["labels"]["team"] == "edge" and rule["labels"]["tier"] == "1" for rule in rules)
+    test_file = out / "tests" / "shop.rules.test.yml"
+    passed = promtool("test", "rules", test_file.name, cwd=test_file.parent)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+
+
 def test_sloth_spec_keeps_its_alert_name_labels_and_disabled_ticket(tmp_path: Path) -> None:
     result = invoke("--from-sloth", str(DATA / "sloth.yml"), "--out", str(tmp_path))
     assert result.exit_code == 0, result.output
