@@ -90,3 +90,32 @@ RULE_PERIOD_REMAINING = "slo:period_error_budget_remaining:ratio"
 RULE_INFO = "sloth_slo_info"
 LABEL_ID, LABEL_SERVICE, LABEL_SLO = "sloth_id", "sloth_service", "sloth_slo"
 LABEL_WINDOW, LABEL_SEVERITY = "sloth_window", "sloth_severity"
+LABEL_OBJECTIVE = "sloth_objective"
+LABEL_LONG_WINDOW, LABEL_SHORT_WINDOW = "long_window", "short_window"
+# On every generated and Alertmanager alert: page, ticket or no_data, whatever the user names the
+# severities, so Alertmanager inhibit_rules can say "a page inhibits the same SLO's ticket".
+LABEL_TIER = "reliability_tier"
+TIER_NO_DATA = "no_data"
+# Names the exports set themselves: a user's SLO label may not take one (nor any `__` name).
+RESERVED_LABELS = frozenset(
+    {
+        *SLO_LABELS,
+        *SLA_LABELS,
+        "window",
+        "severity",
+        "kind",
+        "alertname",
+        "le",
+        "job",
+        "instance",
+        LABEL_ID,
+        LABEL_SERVICE,
+        LABEL_SLO,
+        LABEL_WINDOW,
+        LABEL_SEVERITY,
+        LABEL_OBJECTIVE,
+        LABEL_LONG_WINDOW,
+        LABEL_SHORT_WINDOW,
+        LABEL_TIER,
+    }
+)

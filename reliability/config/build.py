@@ -18,6 +18,7 @@ from jsonschema.exceptions import ValidationError
 from reliability.config.defaults import BUILTIN_WINDOW_SETS, DEFAULT_WINDOW_SET
 from reliability.config.event_checks import event_source_checks, sql_mapping_problems
 from reliability.config.file_sources import FILE_SOURCE_TYPES, file_source
+from reliability.config.labels import inherited, label_problems, severity_names_problem
 from reliability.config.limits import (
     MAX_SPAN_SECONDS,
     SELECTOR_KEYS,
@@ -56,6 +57,7 @@ from reliability.config.model import (
     RowSource,
     Selector,
     Settings,
+    SeverityNames,
     Sla,
     Sli,
     SliKind,
@@ -283,6 +285,7 @@ class _Builder:
     def _service(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> None:
         service = raw["name"]
         self.unique(doc, (*at, "name"), f"service {service!r}")
+        service_labels = self._labels(doc, at, raw)
         self.services.append(service)
         for c_index, comp in enumerate(raw["components"]):
             c_at = (*at, "components", c_index)
@@ -310,9 +313,11 @@ class _Builder:
                     origin=Origin(str(doc.path), doc.line_of(c_at)),
                 )
             )
+            comp_labels = self._labels(doc, c_at, comp)
             for s_index, slo in enumerate(comp.get("slos", [])):
                 s_at = (*c_at, "slos", s_index)
-                self.slos.append(self._slo(doc, s_at, service, slo, (comp["name"],), slo["sli"], None))
+                made = self._slo(doc, s_at, service, slo, (comp["name"],), slo["sli"], None)
+                self.slos.append(self._labelled(doc, s_at, made, slo, service_labels, comp_labels))
         for s_index, slo in enumerate(raw.get("slos", [])):
             s_at = (*at, "slos", s_index)
             composite = None
@@ -322,7 +327,8 @@ class _Builder:
                 parts = tuple(CompositePart(p["slo"], float(p.get("weight", weight))) for p in spec["of"])
                 composite = Composite(CompositeMethod(spec["method"]), parts)
             components = tuple(slo.get("components", ()))
-            self.slos.append(self._slo(doc, s_at, service, slo, components, slo.get("sli"), composite))
+            made = self._slo(doc, s_at, service, slo, components, slo.get("sli"), composite)
+            self.slos.append(self._labelled(doc, s_at, made, slo, service_labels))
         for s_index, sla in enumerate(raw.get("slas", [])):
             s_at = (*at, "slas", s_index)
             self.unique(doc, (*s_at, "name"), f"SLA {item_id(service, sla['name'])!r}")
@@ -380,6 +386,19 @@ class _Builder:
             policy=_policy(raw["policy"]) if "policy" in raw else (),
             composite=composite,
         )
+
+    def _labels(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> dict[str, str]:
+        """An item's own `labels:`, each unusable one reported where it stands."""
+        labels: dict[str, str] = raw.get("labels") or {}
+        for name, message in label_problems(labels):
+            self.problem(doc, (*at, "labels", name), message)
+        return labels
+
+    def _labelled(
+        self, doc: YamlDocument, at: KeyPath, slo: Slo, raw: dict[str, Any], *outer: dict[str, str]
+    ) -> Slo:
+        """`slo` with the labels of its service and component and its own, its own winning."""
+        return replace(slo, labels=inherited(*outer, self._labels(doc, at, raw)))
 
     def _alert_window_set(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> None:
         name = raw["name"]
@@ -787,6 +806,11 @@ def _settings(builder: _Builder) -> Settings:
         values["auto_objective_max_pages_per_30d"] = float(pages)
     if "max_actions_per_run" in builder.settings:
         values["max_actions_per_run"] = int(builder.settings["max_actions_per_run"][1])
+    if "severity_names" in builder.settings:
+        doc, names = builder.settings["severity_names"]
+        values["severity_names"] = SeverityNames(**names)
+        if wrong := severity_names_problem(values["severity_names"].page, values["severity_names"].ticket):
+            builder.problem(doc, ("settings", "severity_names"), wrong)
     return Settings(**values)
 
 

@@ -424,6 +424,7 @@ class Slo:
     min_events: int = 0
     policy: tuple[PolicyRule, ...] = ()
     composite: Composite | None = None
+    labels: tuple[tuple[str, str], ...] = ()  # the user's, sorted: service's < component's < SLO's own
 
     @property
     def id(self) -> str:
@@ -521,6 +522,18 @@ class Hook:
 
 
 @dataclass(frozen=True)
+class SeverityNames:
+    """The `severity` label value of each alert severity; the state words (page, ticket) stay ours."""
+
+    page: str = "page"
+    ticket: str = "ticket"
+
+    def of(self, severity: str) -> str:
+        """The user's name for `severity` (page or ticket)."""
+        return self.page if severity == "page" else self.ticket
+
+
+@dataclass(frozen=True)
 class Settings:
     evaluate_at: datetime | None = None
     history_seconds: int = 90 * 86400
@@ -528,6 +541,7 @@ class Settings:
     auto_objective_max_pages_per_30d: float = 2.0  # an `auto` objective paging more often is too strict
     policy: tuple[PolicyRule, ...] = ()  # empty: the built-in default policy
     max_actions_per_run: int = 10  # hook actions run per evaluation at most; the rest are skipped
+    severity_names: SeverityNames = SeverityNames()
 
 
 @dataclass(frozen=True)
