@@ -156,6 +156,9 @@ def from_config(config: Config) -> Conversion:
                 error_rate_query=_added([_bad_rate(c) for c in counters]),
                 total_rate_query=_added([_sum_rate(c.total) for c in counters]),
                 min_events=slo.min_events,
+                labels=slo.labels,
+                alert_labels=slo.labels,
+                severity_names=config.settings.severity_names,
             )
         )
     return result

@@ -14,17 +14,21 @@ error ratio is all a source gives (Sloth's `raw` SLI) is it the mean of the 5m r
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from reliability.config.model import AlertWindowPair, CounterSelectors
+from reliability.config.model import AlertWindowPair, CounterSelectors, SeverityNames
 from reliability.conventions import (
     CURRENT_BURN,
     LABEL_ID,
+    LABEL_LONG_WINDOW,
+    LABEL_OBJECTIVE,
     LABEL_SERVICE,
     LABEL_SEVERITY,
+    LABEL_SHORT_WINDOW,
     LABEL_SLO,
+    LABEL_TIER,
     LABEL_WINDOW,
     RULE_CURRENT_BURN,
     RULE_ERROR_BUDGET,
@@ -36,14 +40,13 @@ from reliability.conventions import (
     RULE_SLI_ERROR,
     RULE_TIME_PERIOD,
     RULE_TOTAL_RATE,
+    TIER_NO_DATA,
 )
 from reliability.durations import format_duration
 from reliability.vocabulary import Objective, Window, item_id
 
 WINDOW = "{{.window}}"  # where a query template takes its range, as in Sloth's specs
 PERIOD_BASE_WINDOW_SECONDS = 300  # the period ratio is the mean of the 5m rule's ratios
-LABEL_OBJECTIVE = "sloth_objective"
-LABEL_LONG_WINDOW, LABEL_SHORT_WINDOW = "long_window", "short_window"
 PAGE_ALERT, TICKET_ALERT = "SLOErrorBudgetBurnPage", "SLOErrorBudgetBurnTicket"
 NO_DATA_ALERT = "SLONoData"
 
@@ -84,6 +87,8 @@ class SloRuleSpec:
     period_name: str | None = None
     # The period's ratio is the query itself over the whole period (Sloth's unoptimised rules)
     period_query_over_range: bool = False
+    alert_labels: Labels = ()  # added to every alert, under the alert's own
+    severity_names: SeverityNames = field(default_factory=SeverityNames)  # page and ticket as labelled
 
     @property
     def period_window(self) -> str:
@@ -268,9 +273,15 @@ def alert_rule(
     if for_seconds:
         rule["for"] = format_duration(for_seconds)
     rule["labels"] = (
-        dict(alert.labels)
+        dict(spec.alert_labels)
+        | dict(alert.labels)
         | id_labels(spec)
-        | {LABEL_SEVERITY: alert.severity, LABEL_LONG_WINDOW: long, LABEL_SHORT_WINDOW: short}
+        | {
+            LABEL_SEVERITY: spec.severity_names.of(alert.severity),
+            LABEL_TIER: alert.severity,
+            LABEL_LONG_WINDOW: long,
+            LABEL_SHORT_WINDOW: short,
+        }
     )
     rule["annotations"] = annotations
     return rule
@@ -289,7 +300,11 @@ def no_data_rule(spec: SloRuleSpec, for_seconds: int) -> dict[str, Any]:
     }
     if for_seconds:
         rule["for"] = format_duration(for_seconds)
-    rule["labels"] = id_labels(spec) | {LABEL_SEVERITY: "ticket", LABEL_WINDOW: window}
+    rule["labels"] = (
+        dict(spec.alert_labels)
+        | id_labels(spec)
+        | {LABEL_SEVERITY: spec.severity_names.ticket, LABEL_TIER: TIER_NO_DATA, LABEL_WINDOW: window}
+    )
     rule["annotations"] = {
         "summary": f"{spec.slo_id} has no events over {window}",
         "description": f"No events over the last {window}: the SLO's alerts cannot be judged.",
