@@ -114,7 +114,9 @@ def run(
             html_report=report_html.render if html_report else None,
         )
         result = pipeline.run(config, options)
-        exported = metrics.export(result.artifacts, textfile, push_gateway, push_job)
+        exported = metrics.export(
+            result.artifacts, textfile, push_gateway, push_job, metrics.slo_labels_of(config)
+        )
         table_rows = summary.rows(result.artifacts)
         if output is OutputFormat.JSON:
             destinations = {

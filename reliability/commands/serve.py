@@ -345,7 +345,8 @@ def pipeline_runner(path: Path, now: str | None, out: Path) -> RunOnce:
     def run_once() -> CollectorRegistry:
         config = load_config(path)  # read every run: edits apply without a restart, a bad edit fails a run
         options = pipeline.RunOptions(now=evaluation_time(now, config), out_dir=out)
-        return metrics.registry_from_artifacts(pipeline.run(config, options).artifacts)
+        run_artifacts = pipeline.run(config, options).artifacts
+        return metrics.registry_from_artifacts(run_artifacts, metrics.slo_labels_of(config))
 
     return run_once
 

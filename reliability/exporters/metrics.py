@@ -20,6 +20,7 @@ from reliability.artifacts.models import Artifact, stage_artifact
 from reliability.artifacts.sla_compliance import SlaCompliance
 from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.artifacts.slo_targets import SloTargets
+from reliability.config.model import Config
 from reliability.conventions import RECENT_WINDOWS, SLA_LABELS, SLO_LABELS, Metric, Stage
 from reliability.core.alerts import AlertState
 from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
@@ -35,6 +36,8 @@ PUSH_TIMEOUT_SECONDS = 10.0
 TEXTFILE_SUFFIX = ".prom"  # node_exporter's textfile collector reads only these
 
 Artifacts = Mapping[Stage, Artifact]
+# The user's labels of each SLO, by SLO id (Slo.labels): added to every per-SLO series.
+SloLabels = Mapping[str, tuple[tuple[str, str], ...]]
 
 LABELS: dict[Metric, tuple[str, ...]] = {
     Metric.SLO_OBJECTIVE: SLO_LABELS,
@@ -85,49 +88,66 @@ class Sample:
     value: float
 
 
-def registry_from_artifacts(run_artifacts: Artifacts) -> CollectorRegistry:
-    """A new registry holding one sample per value the artifacts have: safe to swap in whole."""
+def registry_from_artifacts(
+    run_artifacts: Artifacts, slo_labels: SloLabels | None = None
+) -> CollectorRegistry:
+    """A new registry holding one sample per value the artifacts have: safe to swap in whole.
+
+    Every per-SLO series carries each label name any SLO has; an SLO without one gets the empty
+    value, which Prometheus reads as no label."""
     registry = CollectorRegistry()
-    gauges: dict[Metric, Gauge] = {}
-    for sample in samples(run_artifacts):
-        gauge = gauges.get(sample.metric)
-        if gauge is None:
-            gauge = Gauge(str(sample.metric), HELP[sample.metric], LABELS[sample.metric], registry=registry)
-            gauges[sample.metric] = gauge
-        (gauge.labels(**sample.labels) if sample.labels else gauge).set(sample.value)
+    gauges: dict[Metric, tuple[Gauge, dict[str, str]]] = {}
+    user_names = sorted({name for labels in (slo_labels or {}).values() for name, _ in labels})
+    for sample in samples(run_artifacts, slo_labels):
+        if sample.metric not in gauges:
+            names = LABELS[sample.metric]
+            if set(SLO_LABELS) <= set(names):  # a per-SLO series: the user's labels too
+                names = (*names, *user_names)
+            gauge = Gauge(str(sample.metric), HELP[sample.metric], names, registry=registry)
+            gauges[sample.metric] = gauge, dict.fromkeys(names, "")
+        gauge, unset = gauges[sample.metric]
+        (gauge.labels(**(unset | dict(sample.labels))) if sample.labels else gauge).set(sample.value)
     return registry
 
 
-def samples(run_artifacts: Artifacts) -> Iterator[Sample]:
+def samples(run_artifacts: Artifacts, slo_labels: SloLabels | None = None) -> Iterator[Sample]:
     """Every exported value, from whichever stages the run reached."""
     any_artifact = next(iter(run_artifacts.values()), None)
     if any_artifact is None:
         return
+    labelled = _SloLabeller(slo_labels or {})
     yield Sample(Metric.LAST_RUN, {}, any_artifact.header.evaluated_at.timestamp())
     sli = stage_artifact(run_artifacts, Stage.SLI, SliMetrics)
     if sli is not None:
-        yield from _sli_samples(sli)
+        yield from _sli_samples(sli, labelled)
     targets = stage_artifact(run_artifacts, Stage.TARGETS, SloTargets)
     if targets is not None:
-        yield from _objective_samples(targets)
+        yield from _objective_samples(targets, labelled)
     budgets = stage_artifact(run_artifacts, Stage.BUDGETS, ErrorBudgets)
     if budgets is not None:
-        yield from _budget_samples(budgets)
+        yield from _budget_samples(budgets, labelled)
     sla = stage_artifact(run_artifacts, Stage.SLA, SlaCompliance)
     if sla is not None:
         yield from _sla_samples(sla)
 
 
-def _slo_labels(service: str, component: str, slo_id: str) -> dict[str, str]:
-    name = item_name(slo_id)
-    return dict(zip(SLO_LABELS, (service, component, name), strict=True))
+@dataclass(frozen=True)
+class _SloLabeller:
+    user: SloLabels
+
+    def __call__(self, service: str, component: str, slo_id: str) -> dict[str, str]:
+        """An SLO's series labels: the user's, then ours (which the config keeps them from naming)."""
+        name = item_name(slo_id)
+        return dict(self.user.get(slo_id, ())) | dict(
+            zip(SLO_LABELS, (service, component, name), strict=True)
+        )
 
 
 def _flag(condition: bool) -> float:
     return 1.0 if condition else 0.0
 
 
-def _sli_samples(sli: SliMetrics) -> Iterator[Sample]:
+def _sli_samples(sli: SliMetrics, _slo_labels: _SloLabeller) -> Iterator[Sample]:
     for entry in sli.slos:
         # sli-metrics lists the components: joined by the same rule as Slo.component.
         labels = _slo_labels(entry.service, "+".join(entry.components) or "*", entry.slo)
@@ -138,14 +158,14 @@ def _sli_samples(sli: SliMetrics) -> Iterator[Sample]:
                 yield Sample(Metric.SLI, labels | {WINDOW: measured.window}, ratio)
 
 
-def _objective_samples(targets: SloTargets) -> Iterator[Sample]:
+def _objective_samples(targets: SloTargets, _slo_labels: _SloLabeller) -> Iterator[Sample]:
     for entry in targets.slos:
         if entry.objective_percent is not None:
             value = Objective(entry.objective_percent).ratio
             yield Sample(Metric.SLO_OBJECTIVE, _slo_labels(entry.service, entry.component, entry.slo), value)
 
 
-def _budget_samples(budgets: ErrorBudgets) -> Iterator[Sample]:
+def _budget_samples(budgets: ErrorBudgets, _slo_labels: _SloLabeller) -> Iterator[Sample]:
     for entry in budgets.slos:
         labels = _slo_labels(entry.service, entry.component, entry.slo)
         if not isinstance(entry, SloBudget):  # no objective: nothing to judge, nothing burning
@@ -197,11 +217,22 @@ def check_destinations(textfile: Path | None, push_url: str | None) -> None:
             )
 
 
-def export(run_artifacts: Artifacts, textfile: Path | None, push_url: str | None, push_job: str) -> list[str]:
+def slo_labels_of(config: Config) -> SloLabels:
+    """The user's labels of every SLO that has some, by SLO id."""
+    return {slo.id: slo.labels for slo in config.slos if slo.labels}
+
+
+def export(
+    run_artifacts: Artifacts,
+    textfile: Path | None,
+    push_url: str | None,
+    push_job: str,
+    slo_labels: SloLabels | None = None,
+) -> list[str]:
     """Write and push the run's metrics where asked; one line per destination, for the summary."""
     if textfile is None and push_url is None:
         return []
-    registry = registry_from_artifacts(run_artifacts)
+    registry = registry_from_artifacts(run_artifacts, slo_labels)
     done = []
     if textfile is not None:
         write_textfile(textfile, registry)
