@@ -9,8 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from reliability.artifacts.sla_compliance import ProjectedSlaEventDetails, SlaEvent, SloEventDetails
-from reliability.config.model import Trigger
+from reliability.config.model import SeverityNames, Trigger
+from reliability.conventions import LABEL_TIER
 from reliability.render.numbers import percent
+from reliability.stages.alert_tier import alert_tier, severity_name
 from reliability.stages.hooks import PlannedAction
 from reliability.timefmt import format_rfc3339
 
@@ -32,13 +34,16 @@ class Alert:
     annotations: dict[str, str]
 
 
-def _identity(trigger: Trigger, details: SloEventDetails | None) -> tuple[str, str]:
-    """Alert name and severity; a recovery resolves the alert of the state it left."""
+def _identity(trigger: Trigger, details: SloEventDetails | None) -> dict[str, str]:
+    """Alert name, default severity and tier; a recovery resolves the alert of the state it left."""
+    tier = alert_tier(trigger, None if details is None else details.previous_alert_state)
     if trigger is Trigger.RECOVERY:
-        # planning fires recovery only on an SLO that left page or ticket
-        assert details is not None and details.previous_alert_state is not None
-        trigger = Trigger(details.previous_alert_state)
-    return _ALERT_NAMES[trigger], "page" if trigger is Trigger.PAGE else "ticket"
+        trigger = Trigger(tier)
+    return {
+        "alertname": _ALERT_NAMES[trigger],
+        "severity": severity_name(SeverityNames(), tier),
+        LABEL_TIER: tier,
+    }
 
 
 def _slo_summary(trigger: Trigger, slo: str, details: SloEventDetails) -> str:
@@ -77,15 +82,15 @@ def alerts(action: PlannedAction) -> list[Alert]:
         f"confidence {action.confidence.value:.2f} ({action.confidence.basis})"
     )
     common = {"service": event.service, "component": event.component}
+    named = {"severity": event.severity} if event.severity else {}  # planned with the user's names
     if isinstance(event, SlaEvent):
-        name, severity = _identity(action.trigger, None)
-        labels = {"alertname": name, "severity": severity, **common, "sla": action.subject}
+        labels = _identity(action.trigger, None) | named | common | {"sla": action.subject}
         summary = _sla_summary(action.subject, event)
         return [Alert(labels, {"summary": summary, "description": description, "action_id": action.id})]
     found = []
     for item in event.slos:
-        name, severity = _identity(action.trigger, item.details)
-        labels = {"alertname": name, "severity": severity, **common, "slo": item.slo}
+        identity = _identity(action.trigger, item.details)
+        labels = (item.labels or {}) | identity | named | common | {"slo": item.slo}
         summary = _slo_summary(action.trigger, item.slo, item.details)
         found.append(Alert(labels, {"summary": summary, "description": description, "action_id": action.id}))
     return found

@@ -23,7 +23,9 @@ TAIL_CHARS = 2000  # of each output stream, in the record
 # What a command gets of reliability's own environment besides its `env` and `pass_env`: enough to
 # find programs and read text, nothing that could hold a secret.
 BASE_ENVIRONMENT = ("PATH", "HOME", "LANG", "LC_ALL", "TZ")
-INCIDENT_ENVIRONMENT = ("RELIABILITY_SUBJECT", "RELIABILITY_SLOS")  # set by incident_environment
+# set by incident_environment
+INCIDENT_ENVIRONMENT = ("RELIABILITY_SUBJECT", "RELIABILITY_SLOS", "RELIABILITY_SEVERITY")
+LABEL_PREFIX = "RELIABILITY_LABEL_"  # + a label name as configured: the first SLO's labels
 
 
 @dataclass(frozen=True)
@@ -81,12 +83,16 @@ def command_environment(hook: Hook, parent: Mapping[str, str]) -> dict[str, str]
 
 
 def incident_environment(action: PlannedAction) -> dict[str, str]:
-    """RELIABILITY_SUBJECT (component or SLA id) and, for an SLO incident, RELIABILITY_SLOS: the ids of
-    every affected SLO, comma-separated; they override the hook's env of the same name."""
-    subject, slos = INCIDENT_ENVIRONMENT
+    """RELIABILITY_SUBJECT (component or SLA id), RELIABILITY_SEVERITY (the event's severity name) and,
+    for an SLO incident, RELIABILITY_SLOS: the ids of every affected SLO, comma-separated, and
+    RELIABILITY_LABEL_<name> for each label of the first; they override the hook's env of the same name."""
+    subject, slos, severity = INCIDENT_ENVIRONMENT
     variables = {subject: action.subject}
+    if action.event.severity:
+        variables[severity] = action.event.severity
     if isinstance(action.event, SloEvent):
         variables[slos] = ",".join(item.slo for item in action.event.slos)
+        variables |= {LABEL_PREFIX + name: value for name, value in (action.event.labels or {}).items()}
     return variables
 
 

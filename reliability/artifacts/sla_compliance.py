@@ -92,6 +92,7 @@ class AffectedSlo(Record):
 
     slo: str
     details: SloEventDetails
+    labels: OmittedWhenNone[dict[str, str]] = None  # the SLO's labels (config `labels:`), if any
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,8 @@ class SloEvent(Record):
     details: SloEventDetails
     action_id: str
     slos: tuple[AffectedSlo, ...] = ()
+    severity: OmittedWhenNone[str] = None  # the user's name of page or ticket (settings.severity_names)
+    labels: OmittedWhenNone[dict[str, str]] = None  # the first SLO's labels, if any
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,7 @@ class SlaEvent(Record):
     evaluated_at: datetime
     details: SlaEventDetails | ProjectedSlaEventDetails
     action_id: str
+    severity: OmittedWhenNone[str] = None  # the user's name of a ticket (settings.severity_names)
 
 
 HookEvent = SloEvent | SlaEvent  # what a hook receives: JSON on a command's stdin, or a webhook's body

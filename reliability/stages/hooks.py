@@ -33,9 +33,10 @@ from reliability.artifacts.sla_compliance import (
     SloEventDetails,
 )
 from reliability.artifacts.sli_metrics import SliMetrics
-from reliability.config.model import Config, Hook, Sla, Slo, Trigger
+from reliability.config.model import Config, Hook, SeverityNames, Sla, Slo, Trigger
 from reliability.conventions import CURRENT_BURN_WINDOW
 from reliability.core.sla import credit_owed, month_start, next_month_start, projected_attainment
+from reliability.stages.alert_tier import alert_tier, severity_name
 from reliability.timefmt import parse_rfc3339
 from reliability.vocabulary.ids import item_id
 
@@ -141,6 +142,7 @@ class _SloHit:
     details: SloEventDetails
     confidence: Confidence
     incident: str  # incident_key of the SLO
+    labels: dict[str, str] | None  # the SLO's labels, None without any
 
 
 def _slo_hits(entry: SloBudget, config: Config, previous_state: str | None, slo: Slo) -> Iterator[_SloHit]:
@@ -157,7 +159,8 @@ def _slo_hits(entry: SloBudget, config: Config, previous_state: str | None, slo:
                 if trigger is Trigger.BUDGET_BELOW
                 else details
             )
-            yield _SloHit(hook, trigger, entry, hook_details, confidence, incident_key(slo))
+            labels = dict(slo.labels) or None
+            yield _SloHit(hook, trigger, entry, hook_details, confidence, incident_key(slo), labels)
 
 
 def incident_key(slo: Slo) -> str:
@@ -168,7 +171,7 @@ def incident_key(slo: Slo) -> str:
     return slo.id
 
 
-def _incidents(hits: list[_SloHit], evaluated_at: str) -> Iterator[PlannedAction]:
+def _incidents(hits: list[_SloHit], evaluated_at: str, names: SeverityNames) -> Iterator[PlannedAction]:
     """One action per hook, trigger and component, carrying every SLO of it that hit, in plan order.
 
     Its confidence is the surest SLO's: one SLO with enough events is enough to act on the incident.
@@ -180,8 +183,9 @@ def _incidents(hits: list[_SloHit], evaluated_at: str) -> Iterator[PlannedAction
     for (_, trigger, subject), group in groups.items():
         first, hook = group[0], group[0].hook
         the_id = action_id(hook, trigger, subject, evaluated_at)
-        affected = tuple(AffectedSlo(hit.entry.slo, hit.details) for hit in group)
+        affected = tuple(AffectedSlo(hit.entry.slo, hit.details, hit.labels) for hit in group)
         entry = first.entry
+        tier = alert_tier(trigger, first.details.previous_alert_state)
         event = SloEvent(
             trigger.value,
             hook.name,
@@ -192,6 +196,8 @@ def _incidents(hits: list[_SloHit], evaluated_at: str) -> Iterator[PlannedAction
             first.details,
             the_id,
             affected,
+            severity_name(names, tier),
+            first.labels,
         )
         confidence = max((hit.confidence for hit in group), key=lambda c: c.value)
         yield PlannedAction(the_id, hook, trigger, subject, event, confidence)
@@ -259,8 +265,17 @@ def _sla_actions(
         for hook in config.hooks:
             if _matches(hook, trigger, item.service, None):
                 the_id = action_id(hook, trigger, item.sla, evaluated_at)
+                severity = severity_name(config.settings.severity_names, alert_tier(trigger))
                 event = SlaEvent(
-                    trigger.value, hook.name, item.service, item.component, item.sla, at, details, the_id
+                    trigger.value,
+                    hook.name,
+                    item.service,
+                    item.component,
+                    item.sla,
+                    at,
+                    details,
+                    the_id,
+                    severity,
                 )
                 yield PlannedAction(the_id, hook, trigger, item.sla, event, CERTAIN_SLA)
 
@@ -288,7 +303,7 @@ def plan(
         if isinstance(entry, SloBudget):  # an SLO without an objective triggers nothing
             previous = previous_alert_states.get(entry.slo)
             hits.extend(_slo_hits(entry, config, previous, slos[entry.slo]))
-    actions = list(_incidents(hits, evaluated_at))
+    actions = list(_incidents(hits, evaluated_at, config.settings.severity_names))
     for item in sla.slas:
         actions.extend(_sla_actions(config, item, slas[item.sla], evaluated_at, sli_metrics))
     return actions
