@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from reliability.conventions import Metric
 from reliability.exporters.grafana.panels import DATASOURCE, DATASOURCE_VARIABLE, Item, layout
-from reliability.exporters.grafana.promql import SERVICE, SLO, matches, series
+from reliability.exporters.grafana.promql import SERVICE, SLO, TEAM, matches, series
 from reliability.exporters.grafana.thresholds import Json
 
 # Grafana 10.4 and later load schema 39 as it is; newer versions migrate it on load.
@@ -20,7 +20,7 @@ def dashboard_uid(text: str) -> str:
     return text if len(text) <= 40 else f"{text[:31]}-{zlib.crc32(text.encode()):08x}"
 
 
-def _variables(current_service: str | None) -> list[Json]:
+def _variables(current_service: str | None, team_variable: bool) -> list[Json]:
     datasource = {
         "type": "datasource",
         "name": DATASOURCE_VARIABLE,
@@ -41,11 +41,15 @@ def _variables(current_service: str | None) -> list[Json]:
         if current_service is None
         else {"selected": True, "text": [current_service], "value": [current_service]}
     )
-    slos_of_services = series(Metric.SLO_OBJECTIVE, matches(SERVICE, "$service"))
+    of_services: tuple[str, ...] = (matches(SERVICE, "$service"),)
+    teams = [_label_variable(TEAM, "Team", series(Metric.SLO_OBJECTIVE, *of_services), every)]
+    if team_variable:
+        of_services += (matches(TEAM, "$team"),)
     return [
         datasource,
         _label_variable(SERVICE, "Service", series(Metric.SLO_OBJECTIVE), chosen),
-        _label_variable(SLO, "SLO", slos_of_services, every),
+        *(teams if team_variable else []),
+        _label_variable(SLO, "SLO", series(Metric.SLO_OBJECTIVE, *of_services), every),
     ]
 
 
@@ -72,7 +76,12 @@ def _label_variable(label: str, title: str, selector: str, current: Json) -> Jso
 
 
 def dashboard(
-    uid: str, title: str, description: str, items: Sequence[Item], current_service: str | None
+    uid: str,
+    title: str,
+    description: str,
+    items: Sequence[Item],
+    current_service: str | None,
+    team_variable: bool = False,
 ) -> Json:
     builtin_annotations = {
         "builtIn": 1,
@@ -99,7 +108,7 @@ def dashboard(
         "fiscalYearStartMonth": 0,  # so `now/fQ` is the calendar quarter
         "time": {"from": "now-7d", "to": "now"},
         "refresh": "1m",
-        "templating": {"list": _variables(current_service)},
+        "templating": {"list": _variables(current_service, team_variable)},
         "annotations": {"list": [builtin_annotations]},
         "links": [others | {"includeVars": False, "keepTime": True, "icon": "external link"}],
         "panels": layout(items),

@@ -7,7 +7,7 @@ from reliability.conventions import Metric
 from reliability.exporters.grafana.catalog import STATUS_COUNTS, TRENDS
 from reliability.exporters.grafana.envelope import dashboard
 from reliability.exporters.grafana.panels import Item, Panel, Query, Row
-from reliability.exporters.grafana.promql import VARIABLE_SCOPE, named_series, series
+from reliability.exporters.grafana.promql import has_team, named_series, series, variable_scope
 from reliability.exporters.grafana.specs import count_panel, overview_facts, panel
 from reliability.exporters.grafana.tables import sla_table, slo_table
 from reliability.exporters.grafana.thresholds import PLAIN, Json
@@ -26,7 +26,7 @@ LAST_RUN = Panel(
 
 
 def overview(config: Config) -> Json:
-    named = named_series(config.slos, VARIABLE_SCOPE)
+    named = named_series(config.slos, variable_scope(config.slos))
     items: list[Item] = [
         Row("row-status", "Status"),
         *(count_panel(s, named) for s in STATUS_COUNTS),
@@ -42,4 +42,5 @@ def overview(config: Config) -> Json:
         "Every SLO: its SLI against the objective, error budget, burn rate, alert state and SLA status.",
         items,
         current_service=None,
+        team_variable=has_team(config.slos),
     )

@@ -24,6 +24,7 @@ from reliability.exporters.rules import quoted
 SERVICE, SLO = SLO_LABELS[0], SLO_LABELS[2]
 SLA = SLA_LABELS[2]
 BY_SLO, BY_SLA = ", ".join(SLO_LABELS), ", ".join(SLA_LABELS)
+TEAM = "team"  # a label of the user's that, when the dashboard's SLOs carry it, becomes a variable
 _REGEX_OPERATOR = re.compile(r"[.^$*+?()\[\]{}|\\]")
 
 
@@ -60,6 +61,28 @@ VARIABLE_SCOPE = Scope(
 )
 
 
+def user_label_names(slos: Sequence[Slo]) -> tuple[str, ...]:
+    """Every label name the user gave these SLOs, sorted."""
+    return tuple(sorted({name for slo in slos for name, _ in slo.labels}))
+
+
+def has_team(slos: Sequence[Slo]) -> bool:
+    return TEAM in user_label_names(slos)
+
+
+def variable_scope(slos: Sequence[Slo]) -> Scope:
+    """The dashboard variables' scope; narrowed by $team too when these SLOs have a team label."""
+    if not has_team(slos):
+        return VARIABLE_SCOPE
+    team = matches(TEAM, "$team")  # its All is .*, which an SLO without the label matches too
+    return Scope((*VARIABLE_SCOPE.exported, team), (*VARIABLE_SCOPE.rules, team), VARIABLE_SCOPE.slas)
+
+
+def slo_grouping(slos: Sequence[Slo]) -> str:
+    """One row per SLO, keeping the user's labels: a table shows them as columns."""
+    return ", ".join((*SLO_LABELS, *user_label_names(slos)))
+
+
 def slo_scope(slo: Slo) -> Scope:
     return Scope(
         exported=(is_(SERVICE, slo.service), is_(SLO, slo.name)),
@@ -81,15 +104,15 @@ def window_sli(slos: Sequence[Slo], scope: Scope) -> str:
     )
 
 
-def alert_state(scope: Scope) -> str:
+def alert_state(scope: Scope, by: str = BY_SLO) -> str:
     page = series(Metric.ALERT, *scope.exported, is_(SEVERITY, AlertState.PAGE))
     ticket = series(Metric.ALERT, *scope.exported, is_(SEVERITY, AlertState.TICKET))
-    return f"max by ({BY_SLO}) ({page} * 3 or {ticket} * 2 or {series(Metric.NO_DATA, *scope.exported)})"
+    return f"max by ({by}) ({page} * 3 or {ticket} * 2 or {series(Metric.NO_DATA, *scope.exported)})"
 
 
-def per_slo(expr: str) -> str:
+def per_slo(expr: str, by: str = BY_SLO) -> str:
     # One series per SLO whatever scraped it (job, instance), so table queries merge row by row.
-    return f"max by ({BY_SLO}) ({expr})"
+    return f"max by ({by}) ({expr})"
 
 
 def by_service_and_slo(expr: str) -> str:
@@ -111,7 +134,7 @@ def named_series(slos: Sequence[Slo], scope: Scope) -> dict[str, str]:
         "budget_remaining": series(Metric.BUDGET_REMAINING, *exported),
         "burn_by_window": series(Metric.BURN_RATE, *exported),
         "current_burn": series(Metric.BURN_RATE, *exported, is_(WINDOW, CURRENT_BURN_WINDOW)),
-        "alert_state": alert_state(scope),
+        "alert_state": alert_state(scope, slo_grouping(slos)),
         "page": series(Metric.ALERT, *exported, is_(SEVERITY, AlertState.PAGE)),
         "ticket": series(Metric.ALERT, *exported, is_(SEVERITY, AlertState.TICKET)),
         "no_data": series(Metric.NO_DATA, *exported),

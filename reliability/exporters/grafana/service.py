@@ -7,7 +7,7 @@ from reliability.conventions import CURRENT_BURN_WINDOW, RULE_SLI_ERROR, Metric
 from reliability.exporters.grafana.catalog import SLO_GRAPHS, SLO_STATS
 from reliability.exporters.grafana.envelope import TAG, dashboard, dashboard_uid
 from reliability.exporters.grafana.panels import Item, Panel, Query, Row, graph
-from reliability.exporters.grafana.promql import SERVICE, SLA, is_, named_series, series, slo_scope
+from reliability.exporters.grafana.promql import SERVICE, SLA, has_team, is_, named_series, series, slo_scope
 from reliability.exporters.grafana.specs import panel, slo_facts
 from reliability.exporters.grafana.tables import slo_table
 from reliability.exporters.grafana.thresholds import (
@@ -44,6 +44,7 @@ def service_dashboard(config: Config, service: str, rules: dict[str, SloRuleSpec
         "burn-down over the window, burn rates, alert state, and its error and request series.",
         items,
         current_service=service,
+        team_variable=has_team(slos),
     )
 
 

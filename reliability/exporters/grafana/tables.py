@@ -7,7 +7,15 @@ from collections.abc import Sequence
 from reliability.config.model import Config, Sla, Slo
 from reliability.conventions import CURRENT_BURN_WINDOW, Metric
 from reliability.exporters.grafana.panels import GRID_WIDTH, Panel, Query, column
-from reliability.exporters.grafana.promql import BY_SLA, VARIABLE_SCOPE, named_series, per_slo, series
+from reliability.exporters.grafana.promql import (
+    BY_SLA,
+    VARIABLE_SCOPE,
+    named_series,
+    per_slo,
+    series,
+    slo_grouping,
+    variable_scope,
+)
 from reliability.exporters.grafana.thresholds import (
     ALERT_CODES,
     BREACH_CODES,
@@ -30,8 +38,8 @@ from reliability.formulas import (
 
 
 def slo_table(config: Config, slos: Sequence[Slo]) -> Panel:
-    plain = named_series(slos, VARIABLE_SCOPE)
-    named = {name: per_slo(expr) for name, expr in plain.items()}
+    plain = named_series(slos, variable_scope(slos))
+    named = {name: per_slo(expr, slo_grouping(slos)) for name, expr in plain.items()}
     exprs = (
         named["sli"],
         named["objective"],
