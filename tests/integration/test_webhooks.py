@@ -250,6 +250,7 @@ def test_alertmanager_format_is_sent_signed_and_complete() -> None:
     assert alert["labels"] == {
         "alertname": "SLOErrorBudgetBurnPage",
         "severity": "page",
+        "reliability_tier": "page",
         "service": "orders",
         "component": "checkout",
         "slo": "orders/checkout-availability",
