@@ -11,15 +11,19 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from reliability.conventions import LABEL_ID, LABEL_SERVICE, LABEL_SEVERITY, LABEL_SLO, LABEL_WINDOW
-from reliability.errors import ConfigError
-from reliability.exporters.rules import (
+from reliability.conventions import (
+    LABEL_ID,
     LABEL_LONG_WINDOW,
     LABEL_OBJECTIVE,
+    LABEL_SERVICE,
+    LABEL_SEVERITY,
     LABEL_SHORT_WINDOW,
-    Labels,
-    SloRuleSpec,
+    LABEL_SLO,
+    LABEL_TIER,
+    LABEL_WINDOW,
 )
+from reliability.errors import ConfigError
+from reliability.exporters.rules import Labels, SloRuleSpec
 
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 RESERVED_LABELS = frozenset(
@@ -32,6 +36,7 @@ RESERVED_LABELS = frozenset(
         LABEL_LONG_WINDOW,
         LABEL_SHORT_WINDOW,
         LABEL_OBJECTIVE,
+        LABEL_TIER,
     }
 )
 

@@ -28,7 +28,15 @@ EXPECTED = yaml.safe_load((DATA / "expected.yml").read_text())
 OUR_EVENT_RATES = {"slo:sli_error:rate5m", "slo:sli_total:rate5m"}
 # What our alert rules write beyond Sloth's: the SLO's ids (Sloth's alerts take them from the series)
 # and which pair fired
-OUR_ALERT_LABELS = ("sloth_id", "sloth_service", "sloth_slo", "sloth_severity", "long_window", "short_window")
+OUR_ALERT_LABELS = (
+    "sloth_id",
+    "sloth_service",
+    "sloth_slo",
+    "sloth_severity",
+    "long_window",
+    "short_window",
+    "reliability_tier",  # ours: a severity-name-proof label for Alertmanager inhibit rules
+)
 # Sloth's info series names its own build (sloth_mode, sloth_spec, sloth_version): not ours to claim
 _CONDITION = re.compile(r"slo:sli_error:ratio_rate(\w+)\{[^}]*\} > \(([\d.]+) \* ([\d.]+)\)")
 SLOTH_PERIOD_MEAN = (
@@ -132,6 +140,7 @@ def test_rules_for_sloths_cases_are_sloths_rules(case_name: str, tmp_path: Path)
             # Sloth puts extra labels on the series only, so its alerts get them from there; we also
             # write them on the alert, so an alert from a recording made elsewhere has them too.
             assert own == alert["labels"] | extra
+            assert rule["labels"]["reliability_tier"] == rule["labels"]["sloth_severity"]
             assert rule["annotations"]["alert02k1"] == "alert02k2"
 
 
