@@ -67,6 +67,10 @@ COMMANDS = {
     "serve": CommandEntry(
         "reliability.commands.serve", "Run the pipeline every --interval; serve /metrics and /healthz."
     ),
+    "export": CommandEntry(
+        "reliability.commands.export",
+        "Write the configuration in another format: openslo (OpenSLO v1 documents).",
+    ),
     "hooks": CommandEntry(
         "reliability.commands.hooks", "Hook actions in the ledger: list them, approve or reject pending ones."
     ),

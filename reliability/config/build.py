@@ -71,6 +71,8 @@ from reliability.config.model import (
     WebhookSpec,
     field_default,
 )
+from reliability.config.objectives import expand_objectives
+from reliability.config.openslo import is_openslo, openslo_documents
 from reliability.config.salvage import mentions, without_items
 from reliability.config.schema_messages import SchemaMessage, describe, did_you_mean, without_moot
 from reliability.config.window_sets import is_builtin_or_scaled, with_scaled_sets
@@ -822,14 +824,15 @@ def load_config(path: Path) -> Config:
     problems: list[Problem] = []
     cut_names: set[str] = set()  # items cut for their schema problems: references to them stand
     whole = True  # every file is in `docs`, whole or less its invalid items: references can be checked
-    for file in files:
-        doc = load_yaml(file)
+    openslo_files = [file for file in files if is_openslo(file)]
+    ours = [load_yaml(file) for file in files if file not in openslo_files]
+    for doc in ours + (openslo_documents(openslo_files) if openslo_files else []):
         if doc.data is None:
-            problems.append(Problem(str(file), "the file is empty (or holds only comments)", 1))
+            problems.append(Problem(str(doc.path), "the file is empty (or holds only comments)", 1))
             whole = False
             continue
         if not isinstance(doc.data, dict):
-            problems.append(Problem(str(file), "the top level must be a mapping", 1))
+            problems.append(Problem(str(doc.path), "the top level must be a mapping", 1))
             whole = False
             continue
         messages = _schema_messages(doc, validator)
@@ -844,6 +847,8 @@ def load_config(path: Path) -> Config:
             whole = False
     builder = _Builder()
     for doc in docs:
+        doc, unexpandable = expand_objectives(doc)
+        builder.problems += unexpandable
         builder.add_document(doc)
     settings = _settings(builder)
     problems.extend(builder.problems)

@@ -160,3 +160,34 @@ def _utf8(path: Path, data: bytes) -> str:
         message = f"invalid YAML: not UTF-8: byte 0x{data[exc.start]:02x} at byte offset {exc.start}"
         problem = Problem(str(path), message, line)
         raise ConfigError(str(problem), [problem]) from None
+
+
+def load_yaml_documents(path: Path) -> list[YamlDocument]:
+    """Every document of a multi-document YAML file (`---` between them), each with its lines.
+
+    Lines count from the top of the file, so a problem in the third document names its own line.
+    """
+    try:
+        text = _utf8(path, path.read_bytes())
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    documents = []
+    loader = _BoundedLoader(text)
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            _check_nodes(path, node)
+            lines: dict[KeyPath, int] = {}
+            _record_lines(node, (), lines)
+            documents.append(YamlDocument(path, loader.construct_document(node), lines))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = Problem(str(path), f"invalid YAML: {exc.problem or exc}", mark.line + 1 if mark else None)
+        raise ConfigError(str(problem), [problem]) from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+    finally:
+        loader.dispose()
+    return [d for d in documents if d.data is not None]

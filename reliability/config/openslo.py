@@ -1,0 +1,653 @@
+"""OpenSLO v1 documents (and v1alpha as Sloth reads it) as configuration documents of our own shape.
+
+The documents of every OpenSLO file of a configuration are read together (an SLO may name an SLI,
+DataSource or Service of another file) and translated into the dictionaries our YAML files hold, each
+key's line kept; `load_config` then checks and builds them as it does our own files. What the model
+cannot express is a problem naming the document, field and line, never a silent drop. The mapping,
+field by field, is in docs/openslo.md.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from reliability.config.openslo_alpha import from_v1alpha
+from reliability.config.openslo_fields import OpenSloDoc, OpenSloProblem
+from reliability.config.openslo_queries import QueryError, histogram_of, selector_of
+from reliability.config.yaml_source import KeyPath, YamlDocument, load_yaml_documents
+from reliability.durations import parse_duration
+from reliability.errors import ConfigError, Problem
+
+V1 = "openslo/v1"
+V1ALPHA = "openslo/v1alpha"
+PROMETHEUS = "prometheus"
+OWN_TYPE_PREFIX = "reliability.dev/"  # a DataSource type naming one of our source types
+_OPENSLO_FILE = re.compile(r"^apiVersion:\s*[\"']?openslo/", re.MULTILINE)
+_DURATION = re.compile(r"^([0-9]+)([mhdwMQY])$")
+_CALENDAR_UNITS = {"w": "week", "M": "month", "Q": "quarter"}
+_METHODS = {"Occurrences": "occurrences", "Timeslices": "timeslices", "RatioTimeslices": "ratio_timeslices"}
+_SLUG = re.compile(r"[^a-z0-9_-]+")
+
+SLO_SPEC_KEYS = (
+    "description",
+    "service",
+    "indicator",
+    "indicatorRef",
+    "timeWindow",
+    "budgetingMethod",
+    "objectives",
+)
+OBJECTIVE_KEYS = (
+    "displayName",
+    "name",
+    "op",
+    "value",
+    "target",
+    "targetPercent",
+    "timeSliceTarget",
+    "timeSliceWindow",
+)
+METADATA_KEYS = ("name", "displayName", "annotations")
+REFUSED_METADATA = {
+    "labels": "the model has no labels on services or SLOs; move them to annotations",
+}
+REFUSED_SLO = {
+    "alertPolicies": "burn-rate alerts come from alert window sets; name one in the "
+    'reliability.dev/alerting annotation ({"windows": ...})',
+}
+REFUSED_OBJECTIVE = {
+    "compositeWeight": "a composite of indicators inside one SLO has no overall SLI to budget; "
+    "declare each part as an SLO and the composite in the reliability.dev/composite annotation",
+    "indicator": "an objective with its own indicator is a composite part: see compositeWeight",
+    "indicatorRef": "an objective with its own indicator is a composite part: see compositeWeight",
+}
+REFUSED_RATIO = {
+    "raw": "a precomputed ratio cannot be summed over a window: give good or bad, and total",
+    "rawType": "belongs to raw, which is not supported",
+}
+REFUSED_KINDS = {
+    "AlertPolicy": "burn-rate alerts come from alert window sets (reliability.dev/alerting on the SLO)",
+    "AlertCondition": "burn-rate alerts come from alert window sets (reliability.dev/alerting on the SLO)",
+}
+
+
+def is_openslo(path: Path) -> bool:
+    """Whether a YAML file holds OpenSLO documents (an `apiVersion: openslo/...` line)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 16).decode("utf-8", "replace")
+    except OSError:
+        return False
+    return _OPENSLO_FILE.search(head) is not None
+
+
+def slug(text: str) -> str:
+    """An objective's displayName as a name: lower case, other characters as '-'."""
+    return _SLUG.sub("-", text.strip().lower()).strip("-_") or "objective"
+
+
+def seconds_text(seconds: float) -> str | None:
+    """A threshold in seconds as our duration text ('300ms', '1s'); None if not whole milliseconds."""
+    millis = round(seconds * 1000, 6)
+    if millis <= 0 or millis != int(millis):
+        return None
+    return f"{int(millis) // 1000}s" if int(millis) % 1000 == 0 else f"{int(millis)}ms"
+
+
+def _percent(ratio: float) -> float:
+    return round(ratio * 100, 10)
+
+
+@dataclass
+class _Output:
+    """One translated document, in the file its first item came from."""
+
+    path: Path
+    data: dict[str, Any] = field(default_factory=dict)
+    lines: dict[KeyPath, int] = field(default_factory=dict)
+
+    def add(self, key: str, item: Any, doc: OpenSloDoc, at: KeyPath = ()) -> KeyPath:
+        items = self.data.setdefault(key, [])
+        place: KeyPath = (key, len(items))
+        items.append(item)
+        self.note(place, doc, at)
+        return place
+
+    def note(self, place: KeyPath, doc: OpenSloDoc, at: KeyPath) -> None:
+        line = doc.line(at)
+        if doc.source.path == self.path and line is not None:
+            self.lines[place] = line
+
+
+@dataclass
+class _Component:
+    name: str
+    source: str
+    slis: list[dict[str, Any]] = field(default_factory=list)
+    slos: list[dict[str, Any]] = field(default_factory=list)
+    match: str | None = None
+
+
+@dataclass
+class _Service:
+    name: str
+    doc: OpenSloDoc
+    description: str | None = None
+    components: dict[str, _Component] = field(default_factory=dict)
+    slos: list[dict[str, Any]] = field(default_factory=list)
+    slas: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class _Reader:
+    docs: list[OpenSloDoc]
+    problems: list[Problem] = field(default_factory=list)
+    sources: dict[str, tuple[OpenSloDoc, dict[str, Any]]] = field(default_factory=dict)
+    services: dict[str, _Service] = field(default_factory=dict)
+    slis: dict[str, OpenSloDoc] = field(default_factory=dict)
+    settings: list[tuple[OpenSloDoc, dict[str, Any]]] = field(default_factory=list)
+    hooks: list[tuple[OpenSloDoc, Any]] = field(default_factory=list)
+    window_sets: list[tuple[OpenSloDoc, Any]] = field(default_factory=list)
+
+    def read(self) -> None:
+        by_kind: dict[str, list[OpenSloDoc]] = {}
+        for doc in self.docs:
+            by_kind.setdefault(doc.kind, []).append(doc)
+        for kind in ("DataSource", "Service", "SLI", "AlertNotificationTarget", "SLO", *REFUSED_KINDS):
+            for doc in by_kind.pop(kind, []):
+                try:
+                    getattr(self, f"_{kind.lower()}", self._refused)(doc)
+                except OpenSloProblem as exc:
+                    self.problems.extend(exc.problems)
+        for docs in by_kind.values():
+            for doc in docs:
+                self.problems.append(
+                    Problem(
+                        str(doc.source.path),
+                        f"unknown kind {doc.kind!r} (known: DataSource, Service, SLI, SLO, "
+                        "AlertPolicy, AlertCondition, AlertNotificationTarget)",
+                        doc.line(("kind",)),
+                        "kind",
+                    )
+                )
+
+    def _refused(self, doc: OpenSloDoc) -> None:
+        doc.fail(("kind",), f"{doc.kind} is not supported: {REFUSED_KINDS[doc.kind]}")
+
+    def _metadata(self, doc: OpenSloDoc, at: KeyPath = ("metadata",)) -> str:
+        doc.known_keys(at, METADATA_KEYS, REFUSED_METADATA)
+        for key in doc.mapping((*at, "annotations")):
+            if key.startswith(OWN_TYPE_PREFIX) and key[len(OWN_TYPE_PREFIX) :] not in _ANNOTATIONS[doc.kind]:
+                known = ", ".join(OWN_TYPE_PREFIX + k for k in _ANNOTATIONS[doc.kind]) or "none"
+                doc.fail((*at, "annotations", key), f"unknown annotation on a {doc.kind} (known: {known})")
+        return doc.text((*at, "name"))
+
+    def _unique(self, doc: OpenSloDoc, seen: dict[str, Any], name: str) -> None:
+        if name in seen:
+            doc.fail(("metadata", "name"), f"a second {doc.kind} named {name!r}")
+
+    def _datasource(self, doc: OpenSloDoc) -> None:
+        name = self._metadata(doc)
+        self._unique(doc, self.sources, name)
+        doc.known_keys((), ("apiVersion", "kind", "metadata", "spec"))
+        doc.known_keys(("spec",), ("type", "connectionDetails", "description"))
+        kind = doc.text(("spec", "type"))
+        details = dict(doc.mapping(("spec", "connectionDetails")))
+        if kind.lower() == PROMETHEUS:
+            own = PROMETHEUS
+        elif kind.startswith(OWN_TYPE_PREFIX):
+            own = kind[len(OWN_TYPE_PREFIX) :]
+        else:
+            doc.fail(
+                ("spec", "type"),
+                f"DataSource type {kind!r} cannot be read: reliability reads Prometheus "
+                "(connectionDetails.url) or its own sources (type reliability.dev/events, ...)",
+            )
+        if own == "prometheus" and "url" not in details:
+            doc.fail(("spec", "connectionDetails"), "a Prometheus DataSource needs connectionDetails.url")
+        self.sources[name] = (doc, {"name": name, "type": own, **details})
+        self.settings += [(doc, s) for s in [doc.annotation_json(("metadata",), "settings")] if s]
+        self.window_sets += [(doc, s) for s in [doc.annotation_json(("metadata",), "alert-windows")] if s]
+
+    def _service(self, doc: OpenSloDoc) -> None:
+        name = self._metadata(doc)
+        doc.known_keys((), ("apiVersion", "kind", "metadata", "spec"))
+        doc.known_keys(("spec",), ("description",))
+        if name in self.services and self.services[name].doc.kind == "Service":
+            doc.fail(("metadata", "name"), f"a second Service named {name!r}")
+        service = self.services.setdefault(name, _Service(name, doc))
+        service.doc = doc
+        service.description = doc.optional_text(("spec", "description"))
+        service.slas = doc.annotation_json(("metadata",), "slas") or []
+
+    def _sli(self, doc: OpenSloDoc) -> None:
+        name = self._metadata(doc)
+        self._unique(doc, self.slis, name)
+        doc.known_keys((), ("apiVersion", "kind", "metadata", "spec"))
+        self.slis[name] = doc
+        if (service := doc.annotation(("metadata",), "service")) is not None:  # written by `export openslo`
+            owner = self.services.setdefault(service, _Service(service, doc))
+            self._register(doc, ("metadata",), ("spec",), owner, None)
+
+    def _alertnotificationtarget(self, doc: OpenSloDoc) -> None:
+        self._metadata(doc)
+        doc.known_keys(("spec",), ("target", "description"))
+        hook = doc.annotation_json(("metadata",), "hook")
+        if hook is None:
+            doc.fail(
+                ("spec", "target"),
+                "not supported: reliability acts through hooks (a command, a webhook or Alertmanager); "
+                "give the hook as JSON in the reliability.dev/hook annotation",
+            )
+        self.hooks.append((doc, hook))
+
+    def _slo(self, doc: OpenSloDoc) -> None:
+        name = self._metadata(doc)
+        doc.known_keys((), ("apiVersion", "kind", "metadata", "spec"))
+        doc.known_keys(
+            ("spec",),
+            SLO_SPEC_KEYS,
+            REFUSED_SLO,
+        )
+        service_name = doc.text(("spec", "service"))
+        service = self.services.setdefault(service_name, _Service(service_name, doc))
+        slo: dict[str, Any] = {"name": name}
+        if description := doc.optional_text(("spec", "description")):
+            slo["description"] = description
+        slo["window"] = _window(doc)
+        composite = doc.annotation_json(("metadata",), "composite")
+        components = doc.annotation_json(("metadata",), "components")
+        sli_name = component = None
+        thresholds: list[str | None] = []
+        if composite is None:
+            component, sli_name, threshold_of = self._indicator(doc, service)
+            thresholds = [threshold_of(i) for i in range(len(doc.items(("spec", "objectives"))))]
+        elif doc.has(("spec", "indicator")) or doc.has(("spec", "indicatorRef")):
+            doc.fail(("spec", "indicator"), "a composite SLO (reliability.dev/composite) has no indicator")
+        objectives = _objectives(doc, thresholds, sli_name, service, component)
+        slo |= objectives
+        if sli_name is not None:
+            slo["sli"] = sli_name
+        for key in ("alerting", "policy"):
+            if (value := doc.annotation_json(("metadata",), key)) is not None:
+                slo[key] = value
+        if composite is not None:
+            service.slos.append(slo | {"composite": composite})
+        elif components is not None:
+            service.slos.append(slo | {"components": components})
+        else:
+            assert component is not None
+            service.components[component].slos.append(slo)
+
+    def _indicator(self, doc: OpenSloDoc, service: _Service) -> tuple[str, str, Any]:
+        """The component and SLI an SLO counts, and per objective the threshold it adds (latency)."""
+        if doc.has(("spec", "indicatorRef")):
+            ref = doc.text(("spec", "indicatorRef"))
+            if ref not in self.slis:
+                doc.fail(("spec", "indicatorRef"), f"no SLI document named {ref!r}")
+            sli_doc = self.slis[ref]
+            at: KeyPath = ("metadata",)
+            spec_at: KeyPath = ("spec",)
+        else:
+            sli_doc, at, spec_at = doc, ("spec", "indicator", "metadata"), ("spec", "indicator", "spec")
+            doc.known_keys(("spec", "indicator"), ("metadata", "spec"))
+            self._metadata(doc, at)
+        latency = sli_doc.has((*spec_at, "thresholdMetric"))
+        first = _threshold(doc, 0) if latency and doc.items(("spec", "objectives")) else None
+        component, sli = self._register(sli_doc, at, spec_at, service, first)
+
+        def threshold_of(index: int) -> str | None:
+            if not latency:
+                if doc.has(("spec", "objectives", index, "value")):
+                    doc.fail(("spec", "objectives", index, "value"), "a ratioMetric objective takes no value")
+                return None
+            value = _threshold(doc, index)
+            return None if parse_duration(value) == parse_duration(sli["threshold"]) else value
+
+        return component, sli["name"], threshold_of
+
+    def _register(
+        self, sli_doc: OpenSloDoc, at: KeyPath, spec_at: KeyPath, service: _Service, threshold: str | None
+    ) -> tuple[str, dict[str, Any]]:
+        """The component an SLI belongs to (made on first sight) and the SLI as it stands there."""
+        indicator = sli_doc.text((*at, "name"))
+        component_name = sli_doc.annotation(at, "component") or indicator
+        sli, source = _sli(sli_doc, spec_at, sli_doc.annotation(at, "sli") or indicator)
+        if (interpolate := sli_doc.annotation(at, "interpolate")) is not None:
+            sli["interpolate"] = interpolate == "true"
+        if sli["kind"] == "latency":
+            sli["threshold"] = sli_doc.annotation(at, "threshold") or threshold
+            if sli["threshold"] is None:
+                sli_doc.fail(
+                    spec_at, "a thresholdMetric needs an objective's value (or reliability.dev/threshold)"
+                )
+        component = service.components.setdefault(component_name, _Component(component_name, source))
+        if component.source != source:
+            message = f"component {component_name!r} reads source {component.source!r}, not {source!r}"
+            sli_doc.fail(spec_at, message)
+        if (match := sli_doc.annotation(at, "match")) is not None:
+            component.match = match
+        declared = next((s for s in component.slis if s["name"] == sli["name"]), None)
+        if declared is None:
+            component.slis.append(sli)
+        elif declared != sli:
+            message = f"SLI {sli['name']!r} of component {component_name!r} is declared twice, differently"
+            sli_doc.fail(spec_at, message)
+        return component_name, declared or sli
+
+    def documents(self) -> list[YamlDocument]:
+        outputs: dict[Path, _Output] = {}
+
+        def output(doc: OpenSloDoc) -> _Output:
+            return outputs.setdefault(doc.source.path, _Output(doc.source.path))
+
+        for doc, settings in self.settings:
+            output(doc).data.setdefault("settings", {}).update(settings)
+        for doc, source in self.sources.values():
+            out = output(doc)
+            place = out.add("sources", source, doc)
+            for key in source:
+                out.note((*place, key), doc, ("spec", "connectionDetails", key))
+        for doc, sets in self.window_sets:
+            for item in sets:
+                output(doc).add("alert_windows", item, doc)
+        for service in self.services.values():
+            out = output(service.doc)
+            raw: dict[str, Any] = {"name": service.name}
+            if service.description:
+                raw["description"] = service.description
+            raw["components"] = [_component(c) for c in service.components.values()]
+            if service.slos:
+                raw["slos"] = service.slos
+            if service.slas:
+                raw["slas"] = service.slas
+            out.add("services", raw, service.doc)
+        for doc, hook in self.hooks:
+            output(doc).add("hooks", hook, doc)
+        return [YamlDocument(o.path, o.data, o.lines) for o in outputs.values()]
+
+
+_ANNOTATIONS = {
+    "DataSource": ("settings", "alert-windows"),
+    "Service": ("slas",),
+    "SLI": ("service", "component", "sli", "match", "threshold", "interpolate"),
+    "SLO": (
+        "alerting",
+        "policy",
+        "objective",
+        "composite",
+        "components",
+        "component",
+        "sli",
+        "match",
+        "threshold",
+        "interpolate",
+    ),
+    "AlertNotificationTarget": ("hook",),
+}
+
+
+def _component(component: _Component) -> dict[str, Any]:
+    raw: dict[str, Any] = {"name": component.name, "source": component.source}
+    if component.match is not None:
+        raw["match"] = component.match
+    raw["slis"] = component.slis
+    if component.slos:
+        raw["slos"] = component.slos
+    return raw
+
+
+def _window(doc: OpenSloDoc) -> str | dict[str, Any]:
+    windows = doc.items(("spec", "timeWindow"))
+    if len(windows) != 1:
+        doc.fail(("spec", "timeWindow"), f"expected one time window, got {len(windows)}")
+    at: KeyPath = ("spec", "timeWindow", 0)
+    doc.known_keys(at, ("duration", "isRolling", "calendar"))
+    duration = doc.text((*at, "duration"))
+    found = _DURATION.fullmatch(duration)
+    if found is None:
+        doc.fail((*at, "duration"), f"{duration!r} is not a duration such as 30d, 4w or 1M")
+    count, unit = int(found.group(1)), found.group(2)
+    rolling = doc.get((*at, "isRolling"))
+    if rolling is None:
+        rolling = not doc.has((*at, "calendar"))
+    if rolling:
+        if doc.has((*at, "calendar")):
+            doc.fail((*at, "calendar"), "a rolling window takes no calendar")
+        if unit in "MQY":
+            doc.fail(
+                (*at, "duration"), f"a rolling window of {duration} has no fixed length: use days or weeks"
+            )
+        return duration
+    if count != 1 or unit not in _CALENDAR_UNITS:
+        doc.fail((*at, "duration"), f"a calendar window is 1w, 1M or 1Q, not {duration!r}")
+    calendar_at = (*at, "calendar")
+    doc.known_keys(calendar_at, ("startTime", "timeZone"))
+    _check_alignment(doc, (*calendar_at, "startTime"), _CALENDAR_UNITS[unit])
+    window: dict[str, Any] = {"calendar": _CALENDAR_UNITS[unit]}
+    if zone := doc.optional_text((*calendar_at, "timeZone")):
+        window["time_zone"] = zone
+    return window
+
+
+def _check_alignment(doc: OpenSloDoc, at: KeyPath, unit: str) -> None:
+    """Our calendar periods start on ISO Mondays, the 1st of a month, or of a quarter, at 00:00."""
+    start = doc.get(at)
+    if start is None:
+        return
+    text = str(start)
+    found = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?", text)
+    if found is None:
+        doc.fail(at, f"{text!r} is not a date and time such as 2024-01-01 00:00:00")
+    year, month, day = (int(found.group(i)) for i in (1, 2, 3))
+    midnight = all((found.group(i) or "00") == "00" for i in (4, 5, 6))
+    aligned = {
+        "week": date(year, month, day).isoweekday() == 1,
+        "month": day == 1,
+        "quarter": day == 1 and month in (1, 4, 7, 10),
+    }[unit]
+    if not (aligned and midnight):
+        doc.fail(at, f"a calendar {unit} here starts at 00:00 on its first day (a Monday for a week)")
+
+
+def _threshold(doc: OpenSloDoc, index: int) -> str:
+    at: KeyPath = ("spec", "objectives", index)
+    op = doc.text((*at, "op")) if doc.has((*at, "op")) else None
+    if op != "lte":
+        doc.fail(
+            (*at, "op"),
+            f"a latency objective reads op: lte (reliability counts events at or under the threshold, "
+            f"as histogram `le` buckets do), not {op!r}",
+        )
+    seconds = doc.number((*at, "value"), 0, 86400)
+    text = seconds_text(seconds)
+    if text is None:
+        doc.fail((*at, "value"), f"{seconds!r} s is not a whole number of milliseconds")
+    return text
+
+
+def _objectives(
+    doc: OpenSloDoc,
+    thresholds: list[str | None],
+    sli: str | None,
+    service: _Service,
+    component: str | None,
+) -> dict[str, Any]:
+    """The SLO's objective and budgeting, or an `objectives:` list when there are several."""
+    method_name = doc.text(("spec", "budgetingMethod"))
+    if method_name not in _METHODS:
+        doc.fail(("spec", "budgetingMethod"), f"expected one of {', '.join(_METHODS)}, got {method_name!r}")
+    method = _METHODS[method_name]
+    objectives = doc.items(("spec", "objectives"))
+    if not objectives:
+        doc.fail(("spec", "objectives"), "expected at least one objective")
+    auto = doc.annotation(("metadata",), "objective") == "auto"
+    read = []
+    for index in range(len(objectives)):
+        at: KeyPath = ("spec", "objectives", index)
+        doc.known_keys(
+            at,
+            OBJECTIVE_KEYS,
+            REFUSED_OBJECTIVE,
+        )
+        named = doc.get((*at, "name")) or doc.get((*at, "displayName")) or f"o{index + 1}"
+        one: dict[str, Any] = {"name": slug(str(named))}
+        if auto:
+            one["objective"] = "auto"
+        elif doc.has((*at, "targetPercent")):
+            one["objective"] = round(doc.number((*at, "targetPercent"), 0, 100), 10)
+        else:
+            one["objective"] = _percent(doc.number((*at, "target"), 0, 1))
+        if thresholds and thresholds[index] is not None:
+            one["threshold"] = thresholds[index]
+        one["budgeting"] = _budgeting(doc, at, method)
+        read.append(one)
+    if len(read) == 1:
+        single = {k: v for k, v in read[0].items() if k != "name"}
+        if "threshold" in single:  # one latency objective away from the SLI's threshold: an SLI of its own
+            single["sli"] = _threshold_sli(service, component, sli, single.pop("threshold"))
+        if single["budgeting"] is None:
+            del single["budgeting"]
+        return single
+    for one in read:
+        if one["budgeting"] is None:
+            del one["budgeting"]
+    return {"objectives": read}
+
+
+def _threshold_sli(service: _Service, component: str | None, sli: str | None, threshold: str) -> str:
+    assert component is not None and sli is not None
+    slis = service.components[component].slis
+    name = f"{sli}-{threshold}"
+    if not any(s["name"] == name for s in slis):
+        base = next(s for s in slis if s["name"] == sli)
+        slis.append(base | {"name": name, "threshold": threshold})
+    return name
+
+
+def _budgeting(doc: OpenSloDoc, at: KeyPath, method: str) -> dict[str, Any] | None:
+    if method == "occurrences":
+        for key in ("timeSliceTarget", "timeSliceWindow"):
+            if doc.has((*at, key)):
+                doc.fail((*at, key), "applies to Timeslices and RatioTimeslices budgeting, not Occurrences")
+        return None
+    budgeting: dict[str, Any] = {"method": method}
+    if doc.has((*at, "timeSliceWindow")):
+        window = doc.text((*at, "timeSliceWindow"))
+        if not re.fullmatch(r"[0-9]+[mhd]", window):
+            doc.fail((*at, "timeSliceWindow"), f"{window!r}: a time slice is whole minutes, hours or days")
+        budgeting["slice"] = window
+    if method == "timeslices":
+        budgeting["target"] = _percent(doc.number((*at, "timeSliceTarget"), 0, 1))
+    elif doc.has((*at, "timeSliceTarget")):
+        doc.fail((*at, "timeSliceTarget"), "RatioTimeslices averages the slices' ratios: no slice target")
+    return budgeting
+
+
+def _metric_source(doc: OpenSloDoc, at: KeyPath) -> tuple[str, dict[str, Any]]:
+    """(source name, spec) of a metricSource."""
+    doc.known_keys(at, ("metricSourceRef", "type", "spec"))
+    kind = str(doc.get((*at, "type")) or PROMETHEUS)
+    if kind.lower() != PROMETHEUS and not kind.startswith(OWN_TYPE_PREFIX):
+        doc.fail(
+            (*at, "type"), f"metric source type {kind!r} cannot be read: Prometheus or reliability.dev/<type>"
+        )
+    ref = doc.get((*at, "metricSourceRef"))
+    if ref is None:
+        doc.fail(
+            (*at, "metricSourceRef"),
+            "missing: reliability reads the URL or files from a DataSource (or a source of our own config) "
+            "named here",
+        )
+    return str(ref), doc.mapping((*at, "spec"))
+
+
+def _query(doc: OpenSloDoc, at: KeyPath, histogram: bool = False) -> dict[str, Any]:
+    doc.known_keys(at, ("query",))
+    query = doc.text((*at, "query"))
+    try:
+        return histogram_of(query) if histogram else selector_of(query)
+    except QueryError as exc:
+        doc.fail((*at, "query"), str(exc))
+
+
+def _sli(doc: OpenSloDoc, at: KeyPath, name: str) -> tuple[dict[str, Any], str]:
+    """Our SLI dictionary and its source's name, from an SLI spec."""
+    doc.known_keys(at, ("description", "thresholdMetric", "ratioMetric"))
+    sli: dict[str, Any] = {"name": name}
+    if description := doc.optional_text((*at, "description")):
+        sli["description"] = description
+    if doc.has((*at, "thresholdMetric")):
+        source, spec = _metric_source(doc, (*at, "thresholdMetric", "metricSource"))
+        doc.known_keys((*at, "thresholdMetric"), ("metricSource",))
+        sli["kind"] = "latency"
+        if "query" in spec:  # a histogram's series; without a query, the events' latency column
+            sli["histogram"] = _query(doc, (*at, "thresholdMetric", "metricSource", "spec"), histogram=True)
+        else:
+            doc.known_keys((*at, "thresholdMetric", "metricSource", "spec"), ())
+        return sli, source
+    ratio_at = (*at, "ratioMetric")
+    if not doc.has(ratio_at):
+        doc.fail(at, "needs thresholdMetric or ratioMetric")
+    doc.known_keys(ratio_at, ("counter", "good", "bad", "total"), REFUSED_RATIO)
+    if doc.has((*ratio_at, "good")) == doc.has((*ratio_at, "bad")):
+        doc.fail(ratio_at, "needs exactly one of good and bad, and total")
+    part = "good" if doc.has((*ratio_at, "good")) else "bad"
+    sli["kind"] = "availability"
+    sources = set()
+    for key in (part, "total"):
+        doc.known_keys((*ratio_at, key), ("metricSource",))
+        source, spec = _metric_source(doc, (*ratio_at, key, "metricSource"))
+        sources.add(source)
+        spec_at = (*ratio_at, key, "metricSource", "spec")
+        if "query" in spec:  # counters; without a query, events told good by our rule
+            if doc.get((*ratio_at, "counter")) is False:
+                doc.fail(
+                    (*ratio_at, "counter"), "false: reliability reads cumulative counters (counter: true)"
+                )
+            target = {"good": "good_counter", "bad": "bad_counter", "total": "total"}[key]
+            sli[target] = _query(doc, spec_at)
+        elif key == "bad":
+            doc.fail((*ratio_at, "bad"), "an events source tells good events by a rule: give good")
+        elif key == "good" and spec:
+            doc.known_keys(spec_at, ("good",))
+            sli["good"] = doc.mapping((*spec_at, "good"))
+        elif key == "total":
+            doc.known_keys(spec_at, ())
+    if len(sources) > 1:
+        doc.fail(ratio_at, f"good or bad and total come from one source, not {', '.join(sorted(sources))}")
+    return sli, sources.pop()
+
+
+def openslo_documents(files: list[Path]) -> list[YamlDocument]:
+    """Our configuration documents for the OpenSLO files; ConfigError lists every problem found."""
+    docs = []
+    problems: list[Problem] = []
+    for file in files:
+        for source in load_yaml_documents(file):
+            doc = OpenSloDoc(source)
+            if not isinstance(source.data, dict):
+                problems.append(Problem(str(file), "expected a mapping at the top", source.line_of(())))
+                continue
+            version = source.data.get("apiVersion")
+            try:
+                if version == V1ALPHA:
+                    doc = from_v1alpha(doc)
+                elif version != V1:
+                    doc.fail(("apiVersion",), f"expected {V1!r} or {V1ALPHA!r}, got {version!r}")
+            except OpenSloProblem as exc:
+                problems.extend(exc.problems)
+                continue
+            docs.append(doc)
+    reader = _Reader(docs)
+    reader.read()
+    problems += reader.problems
+    if problems:
+        count = len(problems)
+        more = f" (and {count - 1} more)" if count > 1 else ""
+        raise ConfigError(f"invalid OpenSLO: {problems[0]}{more}", problems)
+    return reader.documents()
