@@ -1,9 +1,11 @@
 """Several objectives on one SLO: each becomes an SLO of its own before the model is built.
 
-An SLO `checkout-latency` with objectives `p95` and `p99` becomes the SLOs `checkout-latency.p95` and
-`checkout-latency.p99` (ids `service/checkout-latency.p95`, ...). An objective's `threshold` (latency
-SLIs only) counts against an SLI of the same kind named `sli.threshold` (`latency.300ms`), added to the
-component beside the declared one. The single-objective form is left exactly as it is.
+An SLO `checkout-latency` with objectives `p95` and `p99` becomes the SLOs `checkout-latency_p95` and
+`checkout-latency_p99` (ids `service/checkout-latency_p95`, ...). An objective's `threshold` (latency
+SLIs only) counts against an SLI of the same kind named `sli_threshold` (`latency_1s`), added to the
+component beside the declared one. The single-objective form is left exactly as it is. The names keep
+to the characters every name may hold (artifacts, metric labels); one equal to a declared name is
+reported as declared twice.
 """
 
 from __future__ import annotations
@@ -16,18 +18,20 @@ from typing import Any
 from reliability.config.yaml_source import KeyPath, YamlDocument
 from reliability.errors import Problem
 
+SEPARATOR = "_"
+MAX_NAME = 64  # as the schema's names
 ComponentsOf = Callable[[dict[str, Any]], list[tuple[dict[str, Any], KeyPath]]]
 OBJECTIVE_KEYS = ("objective", "description", "budgeting")  # an objective's own value wins over the SLO's
 
 
 def objective_slo_name(slo: str, objective: str) -> str:
     """The name of the SLO one objective of `slo` becomes."""
-    return f"{slo}.{objective}"
+    return f"{slo}{SEPARATOR}{objective}"
 
 
 def threshold_sli_name(sli: str, threshold: str) -> str:
     """The name of the SLI a latency objective with its own threshold counts against."""
-    return f"{sli}.{threshold}"
+    return f"{sli}{SEPARATOR}{threshold}"
 
 
 def _under(key_path: KeyPath, prefix: KeyPath) -> bool:
@@ -71,6 +75,8 @@ class _Expansion:
                 one = {k: v for k, v in slo.items() if k != "objectives"}
                 one |= {k: objective[k] for k in OBJECTIVE_KEYS if k in objective}
                 one["name"] = objective_slo_name(slo["name"], objective["name"])
+                if len(one["name"]) > MAX_NAME:
+                    self._problem(o_at, "name", f"{one['name']!r} is longer than {MAX_NAME} characters")
                 if "threshold" in objective:
                     one["sli"] = self.threshold_sli(slo, objective["threshold"], components_of(slo), o_at)
                     self.lines.pop((*new, "threshold"), None)
@@ -108,7 +114,7 @@ class _Expansion:
         return derived
 
     def _problem(self, at: KeyPath, key: str, message: str) -> None:
-        where = ".".join(str(p) for p in (*at, key))
+        where = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in (*at, key)).lstrip(".")
         self.problems.append(Problem(str(self.doc.path), message, self.doc.line_of((*at, key)), where))
 
 

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from reliability.config.objectives import threshold_sli_name
 from reliability.config.openslo_alpha import from_v1alpha
 from reliability.config.openslo_fields import OpenSloDoc, OpenSloProblem
 from reliability.config.openslo_queries import QueryError, histogram_of, selector_of
@@ -522,7 +523,7 @@ def _objectives(
 def _threshold_sli(service: _Service, component: str | None, sli: str | None, threshold: str) -> str:
     assert component is not None and sli is not None
     slis = service.components[component].slis
-    name = f"{sli}-{threshold}"
+    name = threshold_sli_name(sli, threshold)
     if not any(s["name"] == name for s in slis):
         base = next(s for s in slis if s["name"] == sli)
         slis.append(base | {"name": name, "threshold": threshold})

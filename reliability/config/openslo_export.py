@@ -147,6 +147,10 @@ class _Writer:
                 self.slo(service, slo, comp["name"], refs, thresholds, {})
         for slo in raw.get("slos", []):
             if "composite" in slo:
+                self.result.warnings.append(
+                    f"{service}/{slo['name']}: a composite of SLOs has no OpenSLO spelling; written as the "
+                    f"{ANNOTATION_PREFIX}composite annotation, without an indicator"
+                )
                 self.slo(service, slo, None, refs, thresholds, {"composite": _json(slo["composite"])})
             else:
                 notes = {"components": _json(slo["components"])}
