@@ -249,11 +249,7 @@ class _Reader:
     def _slo(self, doc: OpenSloDoc) -> None:
         name = self._metadata(doc)
         doc.known_keys((), ("apiVersion", "kind", "metadata", "spec"))
-        doc.known_keys(
-            ("spec",),
-            SLO_SPEC_KEYS,
-            REFUSED_SLO,
-        )
+        doc.known_keys(("spec",), SLO_SPEC_KEYS, REFUSED_SLO)
         service_name = doc.text(("spec", "service"))
         service = self.services.setdefault(service_name, _Service(service_name, doc))
         slo: dict[str, Any] = {"name": name}
@@ -269,10 +265,10 @@ class _Reader:
             thresholds = [threshold_of(i) for i in range(len(doc.items(("spec", "objectives"))))]
         elif doc.has(("spec", "indicator")) or doc.has(("spec", "indicatorRef")):
             doc.fail(("spec", "indicator"), "a composite SLO (reliability.dev/composite) has no indicator")
-        objectives = _objectives(doc, thresholds, sli_name, service, component)
-        slo |= objectives
         if sli_name is not None:
             slo["sli"] = sli_name
+        # after the SLI: one objective with a threshold of its own names the SLI counting it
+        slo |= _objectives(doc, thresholds, sli_name, service, component)
         for key in ("alerting", "policy"):
             if (value := doc.annotation_json(("metadata",), key)) is not None:
                 slo[key] = value
@@ -320,8 +316,10 @@ class _Reader:
         sli, source = _sli(sli_doc, spec_at, sli_doc.annotation(at, "sli") or indicator)
         if (interpolate := sli_doc.annotation(at, "interpolate")) is not None:
             sli["interpolate"] = interpolate == "true"
-        if sli["kind"] == "latency":
-            sli["threshold"] = sli_doc.annotation(at, "threshold") or threshold
+        known = service.components.get(component_name)
+        earlier = next((s for s in known.slis if s["name"] == sli["name"]), {}) if known else {}
+        if sli["kind"] == "latency":  # the first SLO counting an SLI sets its threshold; others add SLIs
+            sli["threshold"] = sli_doc.annotation(at, "threshold") or earlier.get("threshold") or threshold
             if sli["threshold"] is None:
                 sli_doc.fail(
                     spec_at, "a thresholdMetric needs an objective's value (or reliability.dev/threshold)"

@@ -59,7 +59,7 @@ def from_v1alpha(doc: OpenSloDoc) -> OpenSloDoc:
     v1_windows = []
     for index, _ in enumerate(windows):
         at = ("spec", "timeWindows", index)
-        doc.known_keys(at, ("count", "unit", "isRolling", "calendar"))
+        doc.known_keys(at, ("count", "unit", "isRolling"))
         unit = doc.text((*at, "unit"))
         if unit not in _UNITS:
             doc.fail((*at, "unit"), f"expected one of {', '.join(_UNITS)}, got {unit!r}")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -111,22 +113,11 @@ def _check_nodes(path: Path, root: yaml.Node) -> None:
     size(root)
 
 
-def load_yaml(path: Path) -> YamlDocument:
-    """Parse one YAML file with the safe loader (no arbitrary Python objects)."""
+@contextmanager
+def _located_errors(path: Path, text: str) -> Iterator[None]:
+    """A YAML error while parsing `text` as a ConfigError naming the file and line."""
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
-    text = _utf8(path, raw)
-    try:
-        loader = _BoundedLoader(text)
-        try:
-            node = loader.get_single_node()
-            if node is not None:
-                _check_nodes(path, node)
-            data = loader.construct_document(node) if node is not None else None
-        finally:
-            loader.dispose()
+        yield
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -139,6 +130,24 @@ def load_yaml(path: Path) -> YamlDocument:
         raise ConfigError(str(problem), [problem]) from exc
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
+
+
+def load_yaml(path: Path) -> YamlDocument:
+    """Parse one YAML file with the safe loader (no arbitrary Python objects)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    text = _utf8(path, raw)
+    with _located_errors(path, text):
+        loader = _BoundedLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is not None:
+                _check_nodes(path, node)
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     lines: dict[KeyPath, int] = {}
     if node is not None:
         _record_lines(node, (), lines)
@@ -172,22 +181,17 @@ def load_yaml_documents(path: Path) -> list[YamlDocument]:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
     documents = []
-    loader = _BoundedLoader(text)
-    try:
-        while loader.check_node():
-            node = loader.get_node()
-            if node is None:
-                continue
-            _check_nodes(path, node)
-            lines: dict[KeyPath, int] = {}
-            _record_lines(node, (), lines)
-            documents.append(YamlDocument(path, loader.construct_document(node), lines))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = Problem(str(path), f"invalid YAML: {exc.problem or exc}", mark.line + 1 if mark else None)
-        raise ConfigError(str(problem), [problem]) from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: invalid YAML: {exc}") from exc
-    finally:
-        loader.dispose()
+    with _located_errors(path, text):
+        loader = _BoundedLoader(text)
+        try:
+            while loader.check_node():
+                node = loader.get_node()
+                if node is None:
+                    continue
+                _check_nodes(path, node)
+                lines: dict[KeyPath, int] = {}
+                _record_lines(node, (), lines)
+                documents.append(YamlDocument(path, loader.construct_document(node), lines))
+        finally:
+            loader.dispose()
     return [d for d in documents if d.data is not None]

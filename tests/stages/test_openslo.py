@@ -294,3 +294,15 @@ def test_the_schema_accepts_the_spec_example_shapes() -> None:
             if calendar:  # unquoted, YAML reads the start as a timestamp; JSON Schema sees text
                 calendar["startTime"] = str(calendar["startTime"])
             assert validator.is_valid(document), path.name
+
+
+def test_one_objective_with_its_own_threshold_counts_against_an_sli_of_its_own(tmp_path: Path) -> None:
+    # A second SLO on the same latency SLI whose only objective has another value.
+    second = BASE.split("---\n")[-1].replace("name: latency\n", "name: latency-fast\n", 1)
+    second = second.split("  objectives:\n")[0] + "  objectives:\n    - {op: lte, value: 0.1, target: 0.9}\n"
+    second = second.replace("budgetingMethod: Timeslices", "budgetingMethod: Occurrences")
+    (tmp_path / "slo.yaml").write_text(BASE + "---\n" + second)
+    config = load_config(tmp_path)
+    fast = config.index.slos["web/latency-fast"]
+    assert fast.sli == "request-latency_100ms"
+    assert config.index.slis["web/request-latency", "request-latency_100ms"].threshold_seconds == 0.1
