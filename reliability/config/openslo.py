@@ -11,28 +11,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import Any
 
 from reliability.config.objectives import threshold_sli_name
 from reliability.config.openslo_alpha import from_v1alpha
 from reliability.config.openslo_fields import OpenSloDoc, OpenSloProblem
-from reliability.config.openslo_queries import QueryError, histogram_of, selector_of
+from reliability.config.openslo_indicators import OWN_TYPE_PREFIX, PROMETHEUS, sli_of
+from reliability.config.openslo_objectives import objectives_of, threshold_of, window_of
 from reliability.config.yaml_source import KeyPath, YamlDocument, load_yaml_documents
 from reliability.durations import parse_duration
 from reliability.errors import ConfigError, Problem
 
 V1 = "openslo/v1"
 V1ALPHA = "openslo/v1alpha"
-PROMETHEUS = "prometheus"
-OWN_TYPE_PREFIX = "reliability.dev/"  # a DataSource type naming one of our source types
 _OPENSLO_FILE = re.compile(r"^apiVersion:\s*[\"']?openslo/", re.MULTILINE)
-_DURATION = re.compile(r"^([0-9]+)([mhdwMQY])$")
-_CALENDAR_UNITS = {"w": "week", "M": "month", "Q": "quarter"}
-_METHODS = {"Occurrences": "occurrences", "Timeslices": "timeslices", "RatioTimeslices": "ratio_timeslices"}
-_SLUG = re.compile(r"[^a-z0-9_-]+")
-
 SLO_SPEC_KEYS = (
     "description",
     "service",
@@ -42,16 +35,6 @@ SLO_SPEC_KEYS = (
     "budgetingMethod",
     "objectives",
 )
-OBJECTIVE_KEYS = (
-    "displayName",
-    "name",
-    "op",
-    "value",
-    "target",
-    "targetPercent",
-    "timeSliceTarget",
-    "timeSliceWindow",
-)
 METADATA_KEYS = ("name", "displayName", "annotations")
 REFUSED_METADATA = {
     "labels": "the model has no labels on services or SLOs; move them to annotations",
@@ -59,16 +42,6 @@ REFUSED_METADATA = {
 REFUSED_SLO = {
     "alertPolicies": "burn-rate alerts come from alert window sets; name one in the "
     'reliability.dev/alerting annotation ({"windows": ...})',
-}
-REFUSED_OBJECTIVE = {
-    "compositeWeight": "a composite of indicators inside one SLO has no overall SLI to budget; "
-    "declare each part as an SLO and the composite in the reliability.dev/composite annotation",
-    "indicator": "an objective with its own indicator is a composite part: see compositeWeight",
-    "indicatorRef": "an objective with its own indicator is a composite part: see compositeWeight",
-}
-REFUSED_RATIO = {
-    "raw": "a precomputed ratio cannot be summed over a window: give good or bad, and total",
-    "rawType": "belongs to raw, which is not supported",
 }
 REFUSED_KINDS = {
     "AlertPolicy": "burn-rate alerts come from alert window sets (reliability.dev/alerting on the SLO)",
@@ -84,23 +57,6 @@ def is_openslo(path: Path) -> bool:
     except OSError:
         return False
     return _OPENSLO_FILE.search(head) is not None
-
-
-def slug(text: str) -> str:
-    """An objective's displayName as a name: lower case, other characters as '-'."""
-    return _SLUG.sub("-", text.strip().lower()).strip("-_") or "objective"
-
-
-def seconds_text(seconds: float) -> str | None:
-    """A threshold in seconds as our duration text ('300ms', '1s'); None if not whole milliseconds."""
-    millis = round(seconds * 1000, 6)
-    if millis <= 0 or millis != int(millis):
-        return None
-    return f"{int(millis) // 1000}s" if int(millis) % 1000 == 0 else f"{int(millis)}ms"
-
-
-def _percent(ratio: float) -> float:
-    return round(ratio * 100, 10)
 
 
 @dataclass
@@ -255,20 +211,22 @@ class _Reader:
         slo: dict[str, Any] = {"name": name}
         if description := doc.optional_text(("spec", "description")):
             slo["description"] = description
-        slo["window"] = _window(doc)
+        slo["window"] = window_of(doc)
         composite = doc.annotation_json(("metadata",), "composite")
         components = doc.annotation_json(("metadata",), "components")
         sli_name = component = None
         thresholds: list[str | None] = []
         if composite is None:
-            component, sli_name, threshold_of = self._indicator(doc, service)
-            thresholds = [threshold_of(i) for i in range(len(doc.items(("spec", "objectives"))))]
+            component, sli_name, own_threshold = self._indicator(doc, service)
+            thresholds = [own_threshold(i) for i in range(len(doc.items(("spec", "objectives"))))]
         elif doc.has(("spec", "indicator")) or doc.has(("spec", "indicatorRef")):
             doc.fail(("spec", "indicator"), "a composite SLO (reliability.dev/composite) has no indicator")
         if sli_name is not None:
             slo["sli"] = sli_name
         # after the SLI: one objective with a threshold of its own names the SLI counting it
-        slo |= _objectives(doc, thresholds, sli_name, service, component)
+        slo |= objectives_of(
+            doc, thresholds, lambda value: _threshold_sli(service, component, sli_name, value)
+        )
         for key in ("alerting", "policy"):
             if (value := doc.annotation_json(("metadata",), key)) is not None:
                 slo[key] = value
@@ -294,18 +252,18 @@ class _Reader:
             doc.known_keys(("spec", "indicator"), ("metadata", "spec"))
             self._metadata(doc, at)
         latency = sli_doc.has((*spec_at, "thresholdMetric"))
-        first = _threshold(doc, 0) if latency and doc.items(("spec", "objectives")) else None
+        first = threshold_of(doc, 0) if latency and doc.items(("spec", "objectives")) else None
         component, sli = self._register(sli_doc, at, spec_at, service, first)
 
-        def threshold_of(index: int) -> str | None:
+        def own_threshold(index: int) -> str | None:
             if not latency:
                 if doc.has(("spec", "objectives", index, "value")):
                     doc.fail(("spec", "objectives", index, "value"), "a ratioMetric objective takes no value")
                 return None
-            value = _threshold(doc, index)
+            value = threshold_of(doc, index)
             return None if parse_duration(value) == parse_duration(sli["threshold"]) else value
 
-        return component, sli["name"], threshold_of
+        return component, sli["name"], own_threshold
 
     def _register(
         self, sli_doc: OpenSloDoc, at: KeyPath, spec_at: KeyPath, service: _Service, threshold: str | None
@@ -313,7 +271,7 @@ class _Reader:
         """The component an SLI belongs to (made on first sight) and the SLI as it stands there."""
         indicator = sli_doc.text((*at, "name"))
         component_name = sli_doc.annotation(at, "component") or indicator
-        sli, source = _sli(sli_doc, spec_at, sli_doc.annotation(at, "sli") or indicator)
+        sli, source = sli_of(sli_doc, spec_at, sli_doc.annotation(at, "sli") or indicator)
         if (interpolate := sli_doc.annotation(at, "interpolate")) is not None:
             sli["interpolate"] = interpolate == "true"
         known = service.components.get(component_name)
@@ -400,124 +358,6 @@ def _component(component: _Component) -> dict[str, Any]:
     return raw
 
 
-def _window(doc: OpenSloDoc) -> str | dict[str, Any]:
-    windows = doc.items(("spec", "timeWindow"))
-    if len(windows) != 1:
-        doc.fail(("spec", "timeWindow"), f"expected one time window, got {len(windows)}")
-    at: KeyPath = ("spec", "timeWindow", 0)
-    doc.known_keys(at, ("duration", "isRolling", "calendar"))
-    duration = doc.text((*at, "duration"))
-    found = _DURATION.fullmatch(duration)
-    if found is None:
-        doc.fail((*at, "duration"), f"{duration!r} is not a duration such as 30d, 4w or 1M")
-    count, unit = int(found.group(1)), found.group(2)
-    rolling = doc.get((*at, "isRolling"))
-    if rolling is None:
-        rolling = not doc.has((*at, "calendar"))
-    if rolling:
-        if doc.has((*at, "calendar")):
-            doc.fail((*at, "calendar"), "a rolling window takes no calendar")
-        if unit in "MQY":
-            doc.fail(
-                (*at, "duration"), f"a rolling window of {duration} has no fixed length: use days or weeks"
-            )
-        return duration
-    if count != 1 or unit not in _CALENDAR_UNITS:
-        doc.fail((*at, "duration"), f"a calendar window is 1w, 1M or 1Q, not {duration!r}")
-    calendar_at = (*at, "calendar")
-    doc.known_keys(calendar_at, ("startTime", "timeZone"))
-    _check_alignment(doc, (*calendar_at, "startTime"), _CALENDAR_UNITS[unit])
-    window: dict[str, Any] = {"calendar": _CALENDAR_UNITS[unit]}
-    if zone := doc.optional_text((*calendar_at, "timeZone")):
-        window["time_zone"] = zone
-    return window
-
-
-def _check_alignment(doc: OpenSloDoc, at: KeyPath, unit: str) -> None:
-    """Our calendar periods start on ISO Mondays, the 1st of a month, or of a quarter, at 00:00."""
-    start = doc.get(at)
-    if start is None:
-        return
-    text = str(start)
-    found = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?", text)
-    if found is None:
-        doc.fail(at, f"{text!r} is not a date and time such as 2024-01-01 00:00:00")
-    year, month, day = (int(found.group(i)) for i in (1, 2, 3))
-    midnight = all((found.group(i) or "00") == "00" for i in (4, 5, 6))
-    aligned = {
-        "week": date(year, month, day).isoweekday() == 1,
-        "month": day == 1,
-        "quarter": day == 1 and month in (1, 4, 7, 10),
-    }[unit]
-    if not (aligned and midnight):
-        doc.fail(at, f"a calendar {unit} here starts at 00:00 on its first day (a Monday for a week)")
-
-
-def _threshold(doc: OpenSloDoc, index: int) -> str:
-    at: KeyPath = ("spec", "objectives", index)
-    op = doc.text((*at, "op")) if doc.has((*at, "op")) else None
-    if op != "lte":
-        doc.fail(
-            (*at, "op"),
-            f"a latency objective reads op: lte (reliability counts events at or under the threshold, "
-            f"as histogram `le` buckets do), not {op!r}",
-        )
-    seconds = doc.number((*at, "value"), 0, 86400)
-    text = seconds_text(seconds)
-    if text is None:
-        doc.fail((*at, "value"), f"{seconds!r} s is not a whole number of milliseconds")
-    return text
-
-
-def _objectives(
-    doc: OpenSloDoc,
-    thresholds: list[str | None],
-    sli: str | None,
-    service: _Service,
-    component: str | None,
-) -> dict[str, Any]:
-    """The SLO's objective and budgeting, or an `objectives:` list when there are several."""
-    method_name = doc.text(("spec", "budgetingMethod"))
-    if method_name not in _METHODS:
-        doc.fail(("spec", "budgetingMethod"), f"expected one of {', '.join(_METHODS)}, got {method_name!r}")
-    method = _METHODS[method_name]
-    objectives = doc.items(("spec", "objectives"))
-    if not objectives:
-        doc.fail(("spec", "objectives"), "expected at least one objective")
-    auto = doc.annotation(("metadata",), "objective") == "auto"
-    read = []
-    for index in range(len(objectives)):
-        at: KeyPath = ("spec", "objectives", index)
-        doc.known_keys(
-            at,
-            OBJECTIVE_KEYS,
-            REFUSED_OBJECTIVE,
-        )
-        named = doc.get((*at, "name")) or doc.get((*at, "displayName")) or f"o{index + 1}"
-        one: dict[str, Any] = {"name": slug(str(named))}
-        if auto:
-            one["objective"] = "auto"
-        elif doc.has((*at, "targetPercent")):
-            one["objective"] = round(doc.number((*at, "targetPercent"), 0, 100), 10)
-        else:
-            one["objective"] = _percent(doc.number((*at, "target"), 0, 1))
-        if thresholds and thresholds[index] is not None:
-            one["threshold"] = thresholds[index]
-        one["budgeting"] = _budgeting(doc, at, method)
-        read.append(one)
-    if len(read) == 1:
-        single = {k: v for k, v in read[0].items() if k != "name"}
-        if "threshold" in single:  # one latency objective away from the SLI's threshold: an SLI of its own
-            single["sli"] = _threshold_sli(service, component, sli, single.pop("threshold"))
-        if single["budgeting"] is None:
-            del single["budgeting"]
-        return single
-    for one in read:
-        if one["budgeting"] is None:
-            del one["budgeting"]
-    return {"objectives": read}
-
-
 def _threshold_sli(service: _Service, component: str | None, sli: str | None, threshold: str) -> str:
     assert component is not None and sli is not None
     slis = service.components[component].slis
@@ -526,100 +366,6 @@ def _threshold_sli(service: _Service, component: str | None, sli: str | None, th
         base = next(s for s in slis if s["name"] == sli)
         slis.append(base | {"name": name, "threshold": threshold})
     return name
-
-
-def _budgeting(doc: OpenSloDoc, at: KeyPath, method: str) -> dict[str, Any] | None:
-    if method == "occurrences":
-        for key in ("timeSliceTarget", "timeSliceWindow"):
-            if doc.has((*at, key)):
-                doc.fail((*at, key), "applies to Timeslices and RatioTimeslices budgeting, not Occurrences")
-        return None
-    budgeting: dict[str, Any] = {"method": method}
-    if doc.has((*at, "timeSliceWindow")):
-        window = doc.text((*at, "timeSliceWindow"))
-        if not re.fullmatch(r"[0-9]+[mhd]", window):
-            doc.fail((*at, "timeSliceWindow"), f"{window!r}: a time slice is whole minutes, hours or days")
-        budgeting["slice"] = window
-    if method == "timeslices":
-        budgeting["target"] = _percent(doc.number((*at, "timeSliceTarget"), 0, 1))
-    elif doc.has((*at, "timeSliceTarget")):
-        doc.fail((*at, "timeSliceTarget"), "RatioTimeslices averages the slices' ratios: no slice target")
-    return budgeting
-
-
-def _metric_source(doc: OpenSloDoc, at: KeyPath) -> tuple[str, dict[str, Any]]:
-    """(source name, spec) of a metricSource."""
-    doc.known_keys(at, ("metricSourceRef", "type", "spec"))
-    kind = str(doc.get((*at, "type")) or PROMETHEUS)
-    if kind.lower() != PROMETHEUS and not kind.startswith(OWN_TYPE_PREFIX):
-        doc.fail(
-            (*at, "type"), f"metric source type {kind!r} cannot be read: Prometheus or reliability.dev/<type>"
-        )
-    ref = doc.get((*at, "metricSourceRef"))
-    if ref is None:
-        doc.fail(
-            (*at, "metricSourceRef"),
-            "missing: reliability reads the URL or files from a DataSource (or a source of our own config) "
-            "named here",
-        )
-    return str(ref), doc.mapping((*at, "spec"))
-
-
-def _query(doc: OpenSloDoc, at: KeyPath, histogram: bool = False) -> dict[str, Any]:
-    doc.known_keys(at, ("query",))
-    query = doc.text((*at, "query"))
-    try:
-        return histogram_of(query) if histogram else selector_of(query)
-    except QueryError as exc:
-        doc.fail((*at, "query"), str(exc))
-
-
-def _sli(doc: OpenSloDoc, at: KeyPath, name: str) -> tuple[dict[str, Any], str]:
-    """Our SLI dictionary and its source's name, from an SLI spec."""
-    doc.known_keys(at, ("description", "thresholdMetric", "ratioMetric"))
-    sli: dict[str, Any] = {"name": name}
-    if description := doc.optional_text((*at, "description")):
-        sli["description"] = description
-    if doc.has((*at, "thresholdMetric")):
-        source, spec = _metric_source(doc, (*at, "thresholdMetric", "metricSource"))
-        doc.known_keys((*at, "thresholdMetric"), ("metricSource",))
-        sli["kind"] = "latency"
-        if "query" in spec:  # a histogram's series; without a query, the events' latency column
-            sli["histogram"] = _query(doc, (*at, "thresholdMetric", "metricSource", "spec"), histogram=True)
-        else:
-            doc.known_keys((*at, "thresholdMetric", "metricSource", "spec"), ())
-        return sli, source
-    ratio_at = (*at, "ratioMetric")
-    if not doc.has(ratio_at):
-        doc.fail(at, "needs thresholdMetric or ratioMetric")
-    doc.known_keys(ratio_at, ("counter", "good", "bad", "total"), REFUSED_RATIO)
-    if doc.has((*ratio_at, "good")) == doc.has((*ratio_at, "bad")):
-        doc.fail(ratio_at, "needs exactly one of good and bad, and total")
-    part = "good" if doc.has((*ratio_at, "good")) else "bad"
-    sli["kind"] = "availability"
-    sources = set()
-    for key in (part, "total"):
-        doc.known_keys((*ratio_at, key), ("metricSource",))
-        source, spec = _metric_source(doc, (*ratio_at, key, "metricSource"))
-        sources.add(source)
-        spec_at = (*ratio_at, key, "metricSource", "spec")
-        if "query" in spec:  # counters; without a query, events told good by our rule
-            if doc.get((*ratio_at, "counter")) is False:
-                doc.fail(
-                    (*ratio_at, "counter"), "false: reliability reads cumulative counters (counter: true)"
-                )
-            target = {"good": "good_counter", "bad": "bad_counter", "total": "total"}[key]
-            sli[target] = _query(doc, spec_at)
-        elif key == "bad":
-            doc.fail((*ratio_at, "bad"), "an events source tells good events by a rule: give good")
-        elif key == "good" and spec:
-            doc.known_keys(spec_at, ("good",))
-            sli["good"] = doc.mapping((*spec_at, "good"))
-        elif key == "total":
-            doc.known_keys(spec_at, ())
-    if len(sources) > 1:
-        doc.fail(ratio_at, f"good or bad and total come from one source, not {', '.join(sorted(sources))}")
-    return sli, sources.pop()
 
 
 def openslo_documents(files: list[Path]) -> list[YamlDocument]:
