@@ -17,8 +17,19 @@ from typing import Annotated
 import typer
 
 from reliability import pipeline
+from reliability.actions.baseline import margins
 from reliability.actions.gate import EXIT_CODES, GateResult, Verdict, decide
 from reliability.artifacts.run import read_run
+from reliability.commands.gate_baseline import (
+    AllowNoDataOption,
+    BaselineOption,
+    CompareOption,
+    MaxSlowerRatioOption,
+    MaxWorseOption,
+    MaxWorseRatioOption,
+    compare_with_baseline,
+    show_comparison,
+)
 from reliability.commands.shared import evaluation_time, reporting_errors
 from reliability.config import load_config
 from reliability.conventions import Stage
@@ -90,21 +101,36 @@ def gate(
     ] = None,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
+    baseline: BaselineOption = None,
+    compare: CompareOption = None,
+    max_worse: MaxWorseOption = None,
+    max_worse_ratio: MaxWorseRatioOption = None,
+    max_slower_ratio: MaxSlowerRatioOption = None,
+    allow_no_data: AllowNoDataOption = False,
 ) -> None:
     """Pass or stop a release on the error budget policy of the last run.
 
     Exit 0 when every selected SLO's policy state is ok or warn; 1 when the policy says stop (freeze,
     budget exhausted or a page); 2 when it cannot decide (SLOs without data, missing or broken artifacts,
     an unknown --slo or --service). --service and --slo each add SLOs; none given: every SLO.
+
+    With --baseline RUN (a folder of an earlier run's artifacts, or a run id in the ledger) it compares
+    instead: exit 1 when an SLI got worse than the margins (or a latency p99 slower), 2 on no data.
     """
     with _undecided_on_error(verbose):
         if run is not None:
             _run_pipeline(run, artifacts, quiet)
-        read = read_run(artifacts, (Stage.BUDGETS, Stage.SLA))
-        result = decide(read.error_budgets, read.sla_compliance, service or [], slo or [], artifacts)
-        show(result, output)
-    if result.exit_code:
-        raise typer.Exit(result.exit_code)
+        if baseline is not None:
+            given = margins(max_worse, max_worse_ratio, max_slower_ratio, allow_no_data)
+            compared = compare_with_baseline(baseline, artifacts, compare or [], given)
+            show_comparison(compared, output)
+        else:
+            read = read_run(artifacts, (Stage.BUDGETS, Stage.SLA))
+            result = decide(read.error_budgets, read.sla_compliance, service or [], slo or [], artifacts)
+            show(result, output)
+    exit_code = compared.exit_code if baseline is not None else result.exit_code
+    if exit_code:
+        raise typer.Exit(exit_code)
 
 
 def register(app: typer.Typer) -> None:

@@ -268,7 +268,27 @@ def _measurements(config: Config, slo: Slo, sources: dict[str, _Source], grid: M
     )
 
 
-def build(config: Config, grid: MinuteGrid, series: list[ComponentSeries]) -> tuple[SloMeasurements, ...]:
+SloSources = dict[str, _Source]
+
+
+def slo_sources(config: Config, series: list[ComponentSeries]) -> SloSources:
+    """What every ordinary SLO is measured from, by SLO id (a composite is measured from its parts)."""
     by_component = {(s.component.service, s.component.name): s for s in series}
-    sources = {slo.id: _source(slo, by_component) for slo in config.slos if slo.composite is None}
+    return {slo.id: _source(slo, by_component) for slo in config.slos if slo.composite is None}
+
+
+def measure_slo(
+    config: Config, slo: Slo, sources: SloSources, first_minute: int, end_minute: int
+) -> Measurement:
+    """The SLO's SLI over grid minutes [first_minute, end_minute), in its budgeting method's units."""
+    return _measure(config, slo, sources, first_minute, end_minute)
+
+
+def slo_minutes(sources: SloSources, slo_id: str) -> MinuteSeries:
+    """An ordinary SLO's per-minute counts, its components summed."""
+    return sources[slo_id].series
+
+
+def build(config: Config, grid: MinuteGrid, series: list[ComponentSeries]) -> tuple[SloMeasurements, ...]:
+    sources = slo_sources(config, series)
     return tuple(_measurements(config, slo, sources, grid) for slo in config.slos)
