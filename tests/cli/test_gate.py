@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import subprocess
@@ -15,6 +14,7 @@ import pytest
 from conftest import EXAMPLE_CONFIG
 from support.artifact_builders import error_budgets, sla_compliance, slo_budget
 from support.output_schemas import assert_matches_schema
+from support.republish import republish
 from typer.testing import CliRunner, Result
 
 from reliability import artifacts
@@ -128,22 +128,11 @@ def test_missing_artifacts_exit_2(tmp_path: Path) -> None:
     assert len(result.stderr.splitlines()) == 1
 
 
-def _republish(path: Path) -> None:
-    """Make the manifest name the artifact's new bytes, so the reader gets past the set check to the
-    artifact itself (edited without that, it is a changed set: tests/cli/test_artifact_set.py)."""
-    manifest_path = path.parent / MANIFEST_FILE
-    manifest = json.loads(manifest_path.read_text())
-    data = path.read_bytes()
-    entry = next(e for e in manifest["artifacts"] if e["file"] == path.name)
-    entry.update(sha256=hashlib.sha256(data).hexdigest(), bytes=len(data))
-    manifest_path.write_text(json.dumps(manifest))
-
-
 def test_a_truncated_artifact_exits_2(example_run: Path, tmp_path: Path) -> None:
     folder = _copy(example_run, tmp_path)
     path = folder / BUDGETS_FILE
     path.write_text(path.read_text()[:500])
-    _republish(path)
+    republish(path)
     result = _gate("--artifacts", str(folder))
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: {path}: not valid JSON")
@@ -156,7 +145,7 @@ def test_an_artifact_off_its_schema_exits_2(example_run: Path, tmp_path: Path) -
     data = artifacts.read(path)
     del data["slos"][0]["policy"]
     path.write_text(json.dumps(data))
-    _republish(path)
+    republish(path)
     result = _gate("--artifacts", str(folder))
     assert result.exit_code == 2
     assert f"{path}: does not match the error-budgets schema: slos/0" in result.stderr
