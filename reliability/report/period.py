@@ -90,7 +90,7 @@ def _slo_row(slo: SloPeriod) -> tuple[str, ...]:
         percent(slo.achieved_ratio, 3),
         STATUS_WORDS[slo.status],
         _spent(slo),
-        f"{exact(slo.bad)} {slo.unit}",
+        f"{exact(slo.bad)} {slo.unit.removesuffix('s') if slo.bad == 1 else slo.unit}",
         _count(slo.bad_minutes),
         _count(slo.no_data_minutes),
         _days(slo.worst_days),

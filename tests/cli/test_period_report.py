@@ -53,7 +53,7 @@ def test_a_month_from_telemetry_as_markdown(config: Path) -> None:
     cells = [c.strip() for c in slo_row.strip("|").split("|")]
     no_data_minutes = OCTOBER_MINUTES - 3
     assert cells == [
-        "shop/web-availability", "99%", "80.000%", "MISSED", "2000.0%", "1 events", "1",
+        "shop/web-availability", "99%", "80.000%", "MISSED", "2000.0%", "1 event", "1",
         str(no_data_minutes), "2026-10-02 (75.000%)",
     ]  # fmt: skip
     sla_row = next(line for line in lines if line.startswith("| shop/web-contract |"))

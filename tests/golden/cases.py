@@ -42,6 +42,9 @@ class Case:
     # output folder -> a copy kept outside the tests (the README's example outputs), rewritten
     # by --update-golden only: no test reads it, so running the example there cannot break one
     published_folders: tuple[tuple[str, Path], ...] = ()
+    # An earlier evaluation time whose run `gate --baseline` compares the case's run with; None: not pinned
+    baseline_now: str | None = None
+    baseline_gate_exit_code: int = 0
 
     def expected(self, folder: str) -> Path:
         return dict(self.expected_folders).get(folder, HERE / self.name / "expected" / folder)
@@ -64,7 +67,26 @@ class Case:
         for slo_id, field in self.explained:
             slug = f"{_slug(slo_id)}--{field.replace(':', '-')}"
             steps.append(Step(("explain", slo_id, field), f"explain-{slug}.txt"))
-        return steps + self._json_steps()
+        return steps + self._json_steps() + self._period_steps() + self._baseline_steps()
+
+    def _period_steps(self) -> list[Step]:
+        """Per-period compliance relative to the case's evaluation time, in each document format."""
+        return [
+            Step(("report", "config", "--last", "month"), "report-last-month.md"),
+            Step(("report", "config", "--last", "month", "--format", "html"), "report-last-month.html"),
+            Step(("report", "config", "--last", "quarter", "--format", "csv"), "report-last-quarter.csv"),
+        ]
+
+    def _baseline_steps(self) -> list[Step]:
+        if self.baseline_now is None:
+            return []
+        before = "scratch/before"
+        code = self.baseline_gate_exit_code
+        return [
+            Step(("run", "config", "--now", self.baseline_now, "--out", before)),
+            Step(("gate", "--baseline", before), "gate-baseline.txt", code),
+            Step(("gate", "--baseline", before, "--format", "json"), "gate-baseline.json", code),
+        ]
 
     def _json_steps(self) -> list[Step]:
         """Every command's --format json whose output is the same on every machine (history and
@@ -98,6 +120,8 @@ CASES = (
         ),
         backtested="orders/checkout-availability",
         gate_exit_code=1,
+        baseline_now="2026-10-29T12:00:00Z",
+        baseline_gate_exit_code=1,
         published_folders=(("generated", REPO / "generated"), ("dashboards", REPO / "dashboards")),
     ),
     # OpenMetrics counters (bad and good counters) and histograms: rules, rule tests and raw panels.
