@@ -37,22 +37,20 @@ from reliability.ledger import LEDGER_FILE
 from reliability.report.gate import heading, render_json, render_markdown, table
 from reliability.terminal import progress
 from reliability.terminal.options import FormatOption, QuietOption, VerboseOption
-from reliability.terminal.output import OutputFormat, echo_table
+from reliability.terminal.output import OutputFormat, echo_verdict
 
 DEFAULT_ARTIFACTS = Path("generated")
 
 
 def show(result: GateResult, output: OutputFormat) -> None:
     """The verdict in the asked format; on a terminal the table's states are coloured."""
-    if output is OutputFormat.JSON:
-        typer.echo(render_json(result))
-    elif output is OutputFormat.MARKDOWN:
-        typer.echo(render_markdown(result))
-    else:
-        typer.echo("\n".join(heading(result)))
-        if result.slos:
-            typer.echo("")
-            echo_table(table(result))
+    echo_verdict(
+        output,
+        lambda: render_json(result),
+        lambda: render_markdown(result),
+        lambda: heading(result),
+        (lambda: table(result)) if result.slos else None,
+    )
 
 
 @contextmanager

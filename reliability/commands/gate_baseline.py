@@ -12,7 +12,7 @@ from reliability.actions.baseline import Comparison, Margins, compare
 from reliability.actions.baseline_runs import baseline_figures, from_folder
 from reliability.ledger import LEDGER_FILE
 from reliability.report.baseline import heading, render_json, render_markdown, table
-from reliability.terminal.output import OutputFormat, echo_table
+from reliability.terminal.output import OutputFormat, echo_verdict
 
 BaselineOption = Annotated[
     str | None,
@@ -63,12 +63,10 @@ def compare_with_baseline(
 
 
 def show_comparison(result: Comparison, output: OutputFormat) -> None:
-    if output is OutputFormat.JSON:
-        typer.echo(render_json(result))
-    elif output is OutputFormat.MARKDOWN:
-        typer.echo(render_markdown(result))
-    else:
-        typer.echo("\n".join(heading(result)))
-        if result.changes:
-            typer.echo("")
-            echo_table(table(result))
+    echo_verdict(
+        output,
+        lambda: render_json(result),
+        lambda: render_markdown(result),
+        lambda: heading(result),
+        (lambda: table(result)) if result.changes else None,
+    )

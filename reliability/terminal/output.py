@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Any
 
@@ -32,6 +33,26 @@ def echo_table(table: Table, console: Console | None = None) -> None:
         typer.echo(render_plain(table))
         return
     console.print(render_styled(table, symbols=not console.options.ascii_only), soft_wrap=True)
+
+
+def echo_verdict(
+    output: OutputFormat,
+    as_json: Callable[[], str],
+    as_markdown: Callable[[], str],
+    heading: Callable[[], list[str]],
+    table: Callable[[], Table] | None,
+) -> None:
+    """A gate's verdict in the asked format: JSON, markdown, or its heading and (when there is one) its
+    table, coloured on a terminal."""
+    if output is OutputFormat.JSON:
+        typer.echo(as_json())
+    elif output is OutputFormat.MARKDOWN:
+        typer.echo(as_markdown())
+    else:
+        typer.echo("\n".join(heading()))
+        if table is not None:
+            typer.echo("")
+            echo_table(table())
 
 
 def echo_json(data: Any) -> None:
