@@ -20,7 +20,7 @@ from reliability import pipeline
 from reliability.actions.baseline import margins
 from reliability.actions.gate import EXIT_CODES, GateResult, Verdict, decide
 from reliability.artifacts.run import read_run
-from reliability.commands.gate_baseline import (
+from reliability.commands.modes.gate_baseline import (
     AllowNoDataOption,
     BaselineOption,
     CompareOption,

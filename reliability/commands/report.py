@@ -9,7 +9,7 @@ import typer
 
 from reliability.artifacts import publication, write_atomically
 from reliability.artifacts.run import read_run
-from reliability.commands.period_report import (
+from reliability.commands.modes.period_report import (
     ConfigArgument,
     LastOption,
     NowOption,

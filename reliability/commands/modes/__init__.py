@@ -1,0 +1,1 @@
+"""Second modes of commands, each behind its own options: `gate --baseline`, `report --period`."""
