@@ -13,7 +13,18 @@ from cases import CASES
 from support.output_schemas import assert_matches_schema
 
 # A pinned file's name starts with the command it is the output of.
-COMMANDS = ("explain-list", "backtest", "dashboards", "explain", "gate", "report", "rules", "run", "validate")
+COMMANDS = (
+    "explain-list",
+    "gate-baseline",
+    "backtest",
+    "dashboards",
+    "explain",
+    "gate",
+    "report",
+    "rules",
+    "run",
+    "validate",
+)
 
 
 def _command(file_name: str) -> str:
