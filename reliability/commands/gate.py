@@ -120,7 +120,8 @@ def gate(
             _run_pipeline(run, artifacts, quiet)
         if baseline is not None:
             given = margins(max_worse, max_worse_ratio, max_slower_ratio, allow_no_data)
-            compared = compare_with_baseline(baseline, artifacts, compare or [], given)
+            chosen = [*(compare or []), *(slo or []), *(f"{name}/*" for name in service or [])]
+            compared = compare_with_baseline(baseline, artifacts, chosen, given)
             show_comparison(compared, output)
         else:
             read = read_run(artifacts, (Stage.BUDGETS, Stage.SLA))

@@ -138,3 +138,11 @@ def test_bad_input_is_one_line_and_exit_2(example_run: Path, args: tuple[str, ..
     assert result.exit_code == 2, result.output
     assert result.stderr.startswith(message)
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_slo_and_service_select_what_is_compared(example_run: Path) -> None:
+    args = ("--artifacts", str(example_run), "--baseline", str(example_run))
+    result = _gate(*args, "--slo", SLO, "--service", "edge", "--format", "json")
+    assert result.exit_code == 0, result.output
+    compared = {c["slo"] for c in json.loads(result.stdout)["changes"]}
+    assert compared == {SLO, "edge/gateway-availability", LATENCY_SLO}

@@ -25,7 +25,9 @@ BaselineOption = Annotated[
 CompareOption = Annotated[
     list[str] | None,
     typer.Option(
-        "--compare", metavar="SLO", help="With --baseline: compare this SLO id or glob (repeatable)."
+        "--compare",
+        metavar="SLO",
+        help="With --baseline: compare this SLO id or glob (repeatable; --slo and --service select too).",
     ),
 ]
 MaxWorseOption = Annotated[

@@ -55,6 +55,7 @@ ReportFormatOption = Annotated[
 ConfigArgument = Annotated[
     Path | None,
     typer.Argument(
+        metavar="CONFIG",
         help="With --period or --last: the configuration whose telemetry the period is computed from.",
         show_default=False,
     ),
