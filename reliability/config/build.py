@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jsonschema
 from jsonschema.exceptions import ValidationError
 
+from reliability.config.change_sources import change_event_source
 from reliability.config.defaults import BUILTIN_WINDOW_SETS, DEFAULT_WINDOW_SET
 from reliability.config.event_checks import event_source_checks, sql_mapping_problems
 from reliability.config.file_sources import FILE_SOURCE_TYPES, file_source
@@ -35,6 +36,7 @@ from reliability.config.model import (
     Budgeting,
     BudgetingMethod,
     CalendarUnit,
+    ChangeEventSource,
     ColumnMapping,
     Component,
     Composite,
@@ -150,6 +152,7 @@ class _Builder:
     slos: list[Slo] = field(default_factory=list)
     slas: list[Sla] = field(default_factory=list)
     hooks: list[Hook] = field(default_factory=list)
+    change_events: list[ChangeEventSource] = field(default_factory=list)
     services: list[str] = field(default_factory=list)
     alert_window_sets: dict[str, tuple[AlertWindowPair, ...]] = field(
         default_factory=lambda: dict(BUILTIN_WINDOW_SETS)
@@ -188,6 +191,15 @@ class _Builder:
         for index, raw in enumerate(data.get("hooks") or []):
             self.unique(doc, ("hooks", index, "name"), f"hook {raw['name']!r}")
             self.hooks.append(self._hook(doc, ("hooks", index), raw))
+        for index, raw in enumerate(data.get("change_events") or []):
+            at: KeyPath = ("change_events", index)
+            self.unique(doc, (*at, "name"), f"change events {raw['name']!r}")
+            origin = Origin(str(doc.path), doc.line_of(at))
+
+            def complain(key_path: KeyPath, message: str, at: KeyPath = at) -> None:
+                self.problem(doc, (*at, *key_path), message)
+
+            self.change_events.append(change_event_source(raw, doc.path.parent, origin, complain))
 
     def _paths(self, doc: YamlDocument, at: KeyPath, patterns: list[str], first_index: int = 0) -> list[Path]:
         paths: list[Path] = []
@@ -867,6 +879,7 @@ def load_config(path: Path) -> Config:
         hooks=tuple(builder.hooks),
         services=tuple(builder.services),
         alert_window_sets=window_sets,
+        change_events=tuple(builder.change_events),
     )
     problems += [p for p in _cross_check(config) if not mentions(p.message, cut_names)]
     if problems:

@@ -534,6 +534,19 @@ class SeverityNames:
 
 
 @dataclass(frozen=True)
+class ChangeEventSource:
+    """Where change events (deploys, config changes, flags) are read: a file, or a command's output."""
+
+    name: str
+    origin: Origin
+    path: Path | None = None  # JSON Lines, a JSON array or CSV
+    command: tuple[str, ...] = ()  # an argv list whose stdout is a JSON array or JSON Lines
+    cwd: Path | None = None  # the command's working directory: the config file's folder
+    timeout_seconds: float = 30.0
+    attribution_seconds: int = 2 * 3600  # budget spent this long after a change is attributed to it
+
+
+@dataclass(frozen=True)
 class Settings:
     evaluate_at: datetime | None = None
     history_seconds: int = 90 * 86400
@@ -616,6 +629,7 @@ class Config:
     hooks: tuple[Hook, ...]
     services: tuple[str, ...] = field(default=())
     alert_window_sets: dict[str, tuple[AlertWindowPair, ...]] = field(default_factory=dict)
+    change_events: tuple[ChangeEventSource, ...] = ()
     index: ConfigIndex = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

@@ -17,6 +17,7 @@ from reliability.config.limits import size_bytes
 from reliability.config.model import (
     AlertmanagerSpec,
     Budgeting,
+    ChangeEventSource,
     ColumnMapping,
     CounterSnapshotSource,
     GoodRule,
@@ -32,6 +33,7 @@ from reliability.config.model import (
 )
 from reliability.durations import format_duration, parse_duration
 from reliability.errors import ConfigError
+from reliability.telemetry.change_events import DEFAULT_KIND
 from reliability.vocabulary import Window
 
 SOURCE = """
@@ -351,6 +353,15 @@ SCHEMA_DEFAULTS: dict[str, tuple[Any, Callable[[str], Any]]] = {
     "$defs/service_slo/properties/alerting/properties/windows": (DEFAULT_WINDOW_SET, str),
     "$defs/slo_window/oneOf/1/properties/time_zone": (field_default(SloWindow, "time_zone"), str),
     "$defs/hook/properties/timeout": (DEFAULT_HOOK_TIMEOUT, str),
+    "$defs/change_events_source": (DEFAULT_KIND, str),
+    "$defs/change_events_source/properties/timeout": (
+        field_default(ChangeEventSource, "timeout_seconds"),
+        parse_duration,
+    ),
+    "$defs/change_events_source/properties/attribution_window": (
+        field_default(ChangeEventSource, "attribution_seconds"),
+        parse_duration,
+    ),
     "$defs/hook/properties/cooldown": (field_default(Hook, "cooldown_seconds"), parse_duration),
     "$defs/hook/properties/min_confidence": (field_default(Hook, "min_confidence"), yaml.safe_load),
     "$defs/hook/properties/approval": (field_default(Hook, "approval_required"), lambda v: v == "required"),
