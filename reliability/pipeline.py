@@ -41,6 +41,7 @@ from reliability.errors import ReliabilityError
 from reliability.redact import redacted_bytes, without_credentials
 from reliability.stages import error_budgets, sla_compliance, sli_metrics, slo_targets
 from reliability.stages.minute_detail import minute_detail_from
+from reliability.telemetry.change_events import ChangeEvents, load_change_events
 from reliability.telemetry.ingest import Telemetry, load_telemetry
 from reliability.telemetry.progress import NO_PROGRESS, Progress
 from reliability.timefmt import format_rfc3339, moment
@@ -118,6 +119,9 @@ def run_id_of(config: Config, evaluated_at: int) -> str:
             continue
         for path in source.paths:
             digest.update(f"{path}|{path.stat().st_size}".encode())
+    for changes in config.change_events:  # a command's output is not known before it runs
+        if changes.path is not None:
+            digest.update(f"{changes.path}|{changes.path.stat().st_size}".encode())
     return digest.hexdigest()[:16]
 
 
@@ -215,6 +219,7 @@ class _StageRun:
     telemetry: Telemetry
     history: tuple[ledger.Ledger, int] | None
     artifacts: dict[Stage, Artifact]
+    changes: ChangeEvents
 
 
 @dataclass(frozen=True)
@@ -260,7 +265,9 @@ def _targets_step(given: StageInputs) -> Artifact:
 def _budgets_step(given: StageInputs) -> Artifact:
     sli = given.artifact(Stage.SLI, SliMetrics)
     targets = given.artifact(Stage.TARGETS, SloTargets)
-    return error_budgets.build(given.header(), given.run.config, sli, targets, given.run.telemetry)
+    run = given.run
+    changes = run.changes.events if run.config.change_events else None
+    return error_budgets.build(given.header(), run.config, sli, targets, run.telemetry, changes)
 
 
 def _sla_step(given: StageInputs) -> Artifact:
@@ -361,8 +368,10 @@ def _run_stages(
             progress=options.progress,
             minute_detail_from=minute_detail_from(config, grid),
         )
+        changes = load_change_events(config, grid.origin, grid.end, strict=options.strict)
+        telemetry.reports.extend(changes.reports)  # their skipped records are shown as the telemetry's
     result.telemetry = telemetry
-    shared = _StageRun(config, options, header, telemetry, history, result.artifacts)
+    shared = _StageRun(config, options, header, telemetry, history, result.artifacts, changes)
     for step in STAGES[: STAGE_ORDER.index(options.until) + 1]:
         with _timed(step.stage, record_stage):
             result.artifacts[_artifact_stage(step)] = step.build(StageInputs(step.stage, step.reads, shared))

@@ -132,6 +132,22 @@ class AlertTimeline(Record):
 
 
 @dataclass(frozen=True)
+class ChangeRecord(Record):
+    """A change event of the SLO's service and the budget spent in the span after it."""
+
+    time: datetime
+    service: str
+    kind: str
+    version: str | None
+    description: str | None
+    source: str
+    attribution_seconds: int
+    attributed_until: datetime
+    bad_after: float
+    budget_share_after: float | None
+
+
+@dataclass(frozen=True)
 class SloBudget(SloKey):
     """An SLO with an objective: its budget and everything that follows from it."""
 
@@ -157,6 +173,7 @@ class SloBudget(SloKey):
     policy: Policy
     attribution: dict[str, Attribution]  # by dimension: status, component, day, hour, dependency
     alert_timeline: OmittedWhenNone[AlertTimeline] = None  # absent when built without the minute history
+    changes: OmittedWhenNone[tuple[ChangeRecord, ...]] = None  # absent when no change_events are configured
 
 
 @dataclass(frozen=True)

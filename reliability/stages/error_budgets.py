@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from collections.abc import Sequence
 from datetime import datetime
 
 import numpy as np
@@ -41,7 +42,9 @@ from reliability.core.backtest import ALERT_STEP_SECONDS
 from reliability.core.budget import Budget, BurnRate, budget_fraction, burn_rate, seconds_to_exhaustion
 from reliability.core.forecast import BudgetForecast, bootstrap_remaining
 from reliability.core.policy import decide
+from reliability.stages.change_impacts import change_records
 from reliability.stages.replayable import replayable
+from reliability.telemetry.change_events import ChangeEvent
 from reliability.telemetry.ingest import Telemetry
 from reliability.timefmt import moment
 from reliability.vocabulary import Objective
@@ -238,6 +241,7 @@ def _slo_budget(
     target: SloTarget,
     evaluated_at: float,
     telemetry: Telemetry | None,
+    changes: Sequence[ChangeEvent] | None,
 ) -> SloBudget | UnjudgedBudget:
     period_seconds = measured.window.period_seconds
     objective_percent = target.objective_percent
@@ -291,6 +295,9 @@ def _slo_budget(
         alert_timeline=None
         if telemetry is None
         else _alert_timeline(config, slo, measured, objective, telemetry),
+        changes=None
+        if telemetry is None or changes is None
+        else change_records(config, slo, measured, budget.allowed_events, telemetry, changes, EVENT_DECIMALS),
     )
 
 
@@ -300,12 +307,13 @@ def build(
     sli_metrics: SliMetrics,
     targets: SloTargets,
     telemetry: Telemetry | None = None,  # the minute history: adds each SLO's alert timeline
+    changes: Sequence[ChangeEvent] | None = None,  # None: no change_events configured
 ) -> ErrorBudgets:
     evaluated_at = sli_metrics.history.end.timestamp()
     measured = {entry.slo: entry for entry in sli_metrics.slos}
     target = {entry.slo: entry for entry in targets.slos}
     slos = tuple(
-        _slo_budget(config, slo, measured[slo.id], target[slo.id], evaluated_at, telemetry)
+        _slo_budget(config, slo, measured[slo.id], target[slo.id], evaluated_at, telemetry, changes)
         for slo in config.slos
     )
     sets = {
