@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from reliability.artifacts.error_budgets import SloBudget
 from reliability.artifacts.run import Run, read_run
 from reliability.commands.shared import reporting_errors
 from reliability.config import load_config
@@ -95,12 +96,14 @@ def explain(
             return
         if slo_id is None:
             raise ReliabilityError("give an SLO_ID to explain, or --list", EXIT_UNKNOWN)
-        everything: list[tuple[str, str | None]] = [(name, None) for name in FIELDS]
-        fields = [parse_field(field)] if field else everything
         run = read_run(artifacts)
-        entry_of(
-            run.error_budgets, slo_id, run.path(Stage.BUDGETS)
-        )  # an unknown SLO is said before any config problem
+        # an unknown SLO is said before any config problem
+        entry = entry_of(run.error_budgets, slo_id, run.path(Stage.BUDGETS))
+        tracked = isinstance(entry, SloBudget) and entry.changes is not None  # change_events configured
+        everything: list[tuple[str, str | None]] = [
+            (name, None) for name in FIELDS if name != "changes" or tracked
+        ]
+        fields = [parse_field(field)] if field else everything
         explained = explanation(trace_slo(load_config(config or _config_path(run)), run, slo_id), fields)
         if output is OutputFormat.JSON:
             echo_json(explained.to_json())

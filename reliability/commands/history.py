@@ -8,10 +8,20 @@ from typing import Annotated, Any
 import typer
 
 from reliability.commands.shared import reporting_errors
+from reliability.config import load_config
 from reliability.durations import parse_duration
 from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
 from reliability.ledger import LEDGER_FILE, Ledger
+from reliability.pipeline import lookback_seconds
+from reliability.render.history_changes import (
+    ChangeBesideRuns,
+    RunTime,
+    beside_runs,
+    changes_json,
+    changes_table,
+)
 from reliability.render.numbers import percent
+from reliability.telemetry.change_events import load_change_events
 from reliability.terminal.options import FormatOption, VerboseOption
 from reliability.terminal.output import OutputFormat, echo_json, echo_table
 from reliability.terminal.table import Cell, State, Table, render_markdown
@@ -92,6 +102,22 @@ def _run_json(run: dict[str, Any]) -> dict[str, Any]:
     return run | {"slos": [_slo_json(dict(slo)) for slo in run["slos"]]}
 
 
+def _changes(
+    config_path: Path, runs: list[dict[str, Any]], slo: str | None, since: float | None
+) -> list[ChangeBesideRuns]:
+    """The change events up to the last run, from `since` or else as far back as the first run read,
+    of the SLO's service if one is asked for."""
+    if not runs:
+        return []
+    config = load_config(config_path)
+    times = [RunTime(run["id"], _evaluated_epoch(run)) for run in runs]
+    first, last = min(t.evaluated_at for t in times), max(t.evaluated_at for t in times)
+    start = since if since is not None else first - lookback_seconds(config, int(first))
+    found = load_change_events(config, int(start), int(last) + 1).events
+    service = None if slo is None else slo.partition("/")[0]
+    return beside_runs([e for e in found if service in (None, e.service)], times)
+
+
 def history(
     ledger: Annotated[
         Path, typer.Option("--ledger", metavar="PATH", help="The ledger `reliability run` records in.")
@@ -116,6 +142,15 @@ def history(
             "(default: the latest recorded run's evaluation time, not the clock).",
         ),
     ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Also list the change events (deploys) of this configuration up to the last run shown "
+            "(from --since, or the history the first run read), each with the first run after it.",
+            show_default=False,
+        ),
+    ] = None,
     output: FormatOption = OutputFormat.TABLE,
     verbose: VerboseOption = False,
 ) -> None:
@@ -127,11 +162,14 @@ def history(
     with reporting_errors(verbose):
         with Ledger.open(ledger, create=False) as book:
             runs = book.history(slo=slo)
+        cutoff = None
         if since is not None and runs:
             cutoff = since_epoch(since, _reference_epoch(now, runs))
             runs = [run for run in runs if _evaluated_epoch(run) >= cutoff]
+        changes = None if config is None else _changes(config, runs, slo, cutoff)
         if output is OutputFormat.JSON:
-            echo_json({"ledger": str(ledger), "runs": [_run_json(run) for run in runs]})
+            listed = {} if changes is None else {"changes": changes_json(changes)}
+            echo_json({"ledger": str(ledger), "runs": [_run_json(run) for run in runs]} | listed)
             return
         if not runs:
             nothing = (
@@ -144,6 +182,12 @@ def history(
             typer.echo(render_markdown(table(runs)))
         else:
             echo_table(table(runs))
+        if changes:
+            typer.echo("")
+            if output is OutputFormat.MARKDOWN:
+                typer.echo(render_markdown(changes_table(changes)))
+            else:
+                echo_table(changes_table(changes))
 
 
 def register(app: typer.Typer) -> None:

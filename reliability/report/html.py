@@ -17,6 +17,7 @@ from reliability.artifacts.sla_compliance import ActionRecord, SlaCompliance
 from reliability.artifacts.sli_metrics import SliMetrics, SloMeasurements
 from reliability.artifacts.slo_targets import SloTarget, SloTargets
 from reliability.conventions import CURRENT_BURN_WINDOW, Stage
+from reliability.render.changes import change_label, change_sentence
 from reliability.render.numbers import percent
 from reliability.report import oncall, svg
 from reliability.stages.sla_compliance import slas_covering
@@ -252,7 +253,28 @@ def _burn_down(entry: SloBudget, sli_slo: SloMeasurements, chart_id: str) -> str
         lambda v: f"{v:,.0f}",
         y_floor=0.0,
         bands=[band] if band else [],
+        time_markers=_change_markers(entry, days[0]),
     )
+
+
+def _change_markers(entry: SloBudget, first_day: date) -> list[svg.TimeMarker]:
+    """A day's x position is its end: a change's position counts days from the end of the first."""
+    first_end = datetime(first_day.year, first_day.month, first_day.day, tzinfo=UTC) + timedelta(days=1)
+    return [
+        svg.TimeMarker(
+            max(0.0, (c.time - first_end).total_seconds() / 86400),
+            change_label(c.kind, c.version, c.description),
+        )
+        for c in entry.changes or ()
+    ]
+
+
+def _changes(entry: SloBudget) -> str:
+    if not entry.changes:
+        return "<p>No change events of this service in the window.</p>"
+    unit = "events" if entry.budgeting.method == "occurrences" else "slices"
+    lines = "".join(f"<li>{escape(change_sentence(c, unit))}</li>" for c in entry.changes)
+    return f'<ul class="changes">{lines}</ul>'
 
 
 def _sli_per_day(entry: SloBudget, sli_slo: SloMeasurements, chart_id: str) -> str:
@@ -490,6 +512,7 @@ def _slo_section(
             _sla(entry, sla),
             "<h3>Top budget consumers</h3>",
             _consumers(entry),
+            *(["<h3>Changes</h3>", _changes(entry)] if entry.changes is not None else []),
             "</section>",
         ]
     )

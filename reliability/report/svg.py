@@ -68,6 +68,14 @@ class Marker:
 
 
 @dataclass(frozen=True)
+class TimeMarker:
+    """A vertical line at an x position between the labels (a fractional index), labelled: a deploy."""
+
+    position: float
+    label: str
+
+
+@dataclass(frozen=True)
 class Bar:
     label: str
     value: float | None  # None: no data, drawn as a text note, never as a zero bar
@@ -130,9 +138,10 @@ def line_chart(
     y_floor: float | None = None,
     y_ceiling: float | None = None,
     bands: Sequence[Band] = (),
+    time_markers: Sequence[TimeMarker] = (),
 ) -> str:
     """Lines over shared x positions (one per label), y scaled to the data and the given bounds;
-    bands are shaded under the lines."""
+    bands are shaded under the lines, time markers drawn across the plot."""
     values = [v for s in series for v in s.values if v is not None]
     values += [v for b in bands for v in (*b.lower, *b.upper) if v is not None]
     low = min([*values, *([] if y_floor is None else [y_floor])], default=0.0)
@@ -190,6 +199,14 @@ def line_chart(
         edge += [f"{x_at(i):.1f},{y_at(low):.1f}" for i, low, _ in reversed(inside)]
         if edge:
             parts.append(f'<polygon class="{band.css_class}" points="{" ".join(edge)}"/>')
+    for index, marker in enumerate(time_markers):
+        x = x_at(0) + (x_at(1) - x_at(0)) * marker.position
+        y = PLOT_TOP + 12 + 14 * (index % 3)  # close markers' labels stagger instead of overprinting
+        parts.append(
+            f'<g class="change"><line x1="{x:.1f}" y1="{PLOT_TOP}" x2="{x:.1f}" y2="{bottom}" '
+            f'stroke="#6a1b9a" stroke-width="1.5" stroke-dasharray="3 3"/>'
+            f'<text x="{x + 3:.1f}" y="{y}">{escape(marker.label)}</text></g>'
+        )
     for line in series:
         dash_attr = f' stroke-dasharray="{line.dash}"' if line.dash else ""
         for run in _runs(line.values):

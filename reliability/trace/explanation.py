@@ -17,6 +17,7 @@ from reliability.trace.budget import (
     exhaustion_lines,
     forecast_lines,
 )
+from reliability.trace.changes import change_lines
 from reliability.trace.measurement import objective_lines, sli_lines
 from reliability.trace.pipeline_map import FIELD_STAGES, FIELDS
 from reliability.trace.run import EXIT_UNKNOWN
@@ -71,6 +72,7 @@ _LINES: dict[str, Callable[[SloTrace], list[str]]] = {
     "alert": alert_lines,
     "policy": policy_lines,
     "forecast": forecast_lines,
+    "changes": change_lines,
     "sla": sla_lines,
 }
 

@@ -24,6 +24,7 @@ FIELD_STAGES: dict[str, Stage] = {
     "alert": Stage.BUDGETS,
     "policy": Stage.BUDGETS,
     "forecast": Stage.BUDGETS,
+    "changes": Stage.BUDGETS,
     "sla": Stage.SLA,
 }
 FIELDS = tuple(FIELD_STAGES)

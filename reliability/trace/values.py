@@ -11,6 +11,7 @@ from reliability.artifacts.error_budgets import Forecast, SloBudget
 from reliability.render.run_output import sla_json
 from reliability.stages.sla_compliance import slas_covering
 from reliability.timefmt import format_rfc3339
+from reliability.trace.changes import change_values
 from reliability.trace.slo import SloTrace
 from reliability.vocabulary import Objective
 
@@ -90,6 +91,7 @@ def _judged(entry: SloBudget, field: str, window: str | None) -> dict[str, Any]:
         "alert": lambda: {"alert_state": entry.alert.state},
         "policy": lambda: {"policy_state": entry.policy.state, "policy_rule": entry.policy.rule},
         "forecast": lambda: _forecast(entry),
+        "changes": lambda: change_values(entry),
         "burn_rate": lambda: _burn_rates(entry, window),
     }
     return dict(by_field[field]())
