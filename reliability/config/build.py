@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jsonschema
 from jsonschema.exceptions import ValidationError
 
+from reliability.config.adjustments import adjustment_problems, read_adjustment
 from reliability.config.change_sources import change_event_source
 from reliability.config.defaults import BUILTIN_WINDOW_SETS, DEFAULT_WINDOW_SET
 from reliability.config.event_checks import event_source_checks, sql_mapping_problems
@@ -31,6 +32,7 @@ from reliability.config.limits import (
 )
 from reliability.config.model import (
     METRIC_SOURCES,
+    Adjustment,
     AlertmanagerSpec,
     AlertWindowPair,
     Budgeting,
@@ -153,6 +155,7 @@ class _Builder:
     slas: list[Sla] = field(default_factory=list)
     hooks: list[Hook] = field(default_factory=list)
     change_events: list[ChangeEventSource] = field(default_factory=list)
+    adjustments: list[Adjustment] = field(default_factory=list)
     services: list[str] = field(default_factory=list)
     alert_window_sets: dict[str, tuple[AlertWindowPair, ...]] = field(
         default_factory=lambda: dict(BUILTIN_WINDOW_SETS)
@@ -200,6 +203,10 @@ class _Builder:
                 self.problem(doc, (*at, *key_path), message)
 
             self.change_events.append(change_event_source(raw, doc.path.parent, origin, complain))
+        for index, raw in enumerate(data.get("adjustments") or []):
+            self.unique(doc, ("adjustments", index, "name"), f"adjustment {raw['name']!r}")
+            if adjustment := read_adjustment(doc, ("adjustments", index), raw, self.problem):
+                self.adjustments.append(adjustment)
 
     def _paths(self, doc: YamlDocument, at: KeyPath, patterns: list[str], first_index: int = 0) -> list[Path]:
         paths: list[Path] = []
@@ -880,8 +887,10 @@ def load_config(path: Path) -> Config:
         services=tuple(builder.services),
         alert_window_sets=window_sets,
         change_events=tuple(builder.change_events),
+        adjustments=tuple(builder.adjustments),
     )
     problems += [p for p in _cross_check(config) if not mentions(p.message, cut_names)]
+    problems += adjustment_problems(config)
     if problems:
         raise _invalid(problems)
     return config

@@ -557,6 +557,33 @@ class Settings:
     severity_names: SeverityNames = SeverityNames()
 
 
+class AdjustmentMode(StrEnum):
+    EXCLUDE = "exclude"  # the period's events leave the SLI and the budget
+    COUNT_GOOD = "count_good"  # the period's events count as good; minutes without events stay no data
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    """Planned downtime: a one-off period [start, end) or an RFC 5545 recurrence of `duration_seconds`."""
+
+    name: str
+    reason: str
+    start: datetime  # aware; a recurrence's DTSTART, in `time_zone`
+    origin: Origin
+    end: datetime | None = None  # a one-off period's end; None for a recurrence
+    rrule: str = ""  # empty for a one-off period
+    duration_seconds: int = 0
+    time_zone: str = "UTC"
+    mode: AdjustmentMode = AdjustmentMode.EXCLUDE
+    services: tuple[str, ...] = ()  # with `slos`: the SLOs adjusted; both empty: every SLO
+    slos: tuple[str, ...] = ()
+
+    def applies_to(self, slo: Slo) -> bool:
+        if not self.services and not self.slos:
+            return True
+        return slo.service in self.services or slo.id in self.slos
+
+
 @dataclass(frozen=True)
 class ConfigIndex:
     """Every named item by its name or id, resolved once when the Config is made.
@@ -630,6 +657,7 @@ class Config:
     services: tuple[str, ...] = field(default=())
     alert_window_sets: dict[str, tuple[AlertWindowPair, ...]] = field(default_factory=dict)
     change_events: tuple[ChangeEventSource, ...] = ()
+    adjustments: tuple[Adjustment, ...] = ()
     index: ConfigIndex = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:

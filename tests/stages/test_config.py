@@ -15,6 +15,7 @@ from reliability.config.build import DEFAULT_HOOK_TIMEOUT, DEFAULT_SLO_WINDOW, c
 from reliability.config.defaults import BUILTIN_WINDOW_SETS, DEFAULT_WINDOW_SET
 from reliability.config.limits import size_bytes
 from reliability.config.model import (
+    Adjustment,
     AlertmanagerSpec,
     Budgeting,
     ChangeEventSource,
@@ -362,6 +363,7 @@ SCHEMA_DEFAULTS: dict[str, tuple[Any, Callable[[str], Any]]] = {
         field_default(ChangeEventSource, "attribution_seconds"),
         parse_duration,
     ),
+    "$defs/adjustment/properties/time_zone": (field_default(Adjustment, "time_zone"), str),
     "$defs/hook/properties/cooldown": (field_default(Hook, "cooldown_seconds"), parse_duration),
     "$defs/hook/properties/min_confidence": (field_default(Hook, "min_confidence"), yaml.safe_load),
     "$defs/hook/properties/approval": (field_default(Hook, "approval_required"), lambda v: v == "required"),
