@@ -188,6 +188,25 @@ class BadUnits(Record):
 
 
 @dataclass(frozen=True)
+class AdjustedPeriod(Record):
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class AppliedAdjustment(Record):
+    """A budget adjustment of the SLO: the minutes it took in the SLO window and the events in them."""
+
+    name: str
+    reason: str
+    mode: str  # exclude | count_good
+    minutes: int
+    good: int  # the events as measured, before the adjustment
+    bad: int
+    periods: tuple[AdjustedPeriod, ...]  # those overlapping the history, oldest first
+
+
+@dataclass(frozen=True)
 class SloMeasurements(Record):
     slo: str
     service: str
@@ -202,6 +221,7 @@ class SloMeasurements(Record):
     daily: tuple[MeasuredDay, ...]
     bad_units: BadUnits
     recent_hours: OmittedWhenNone[tuple[MeasuredHour, ...]] = None  # the last hours, oldest first
+    adjustments: OmittedWhenNone[tuple[AppliedAdjustment, ...]] = None  # None: no adjustment applies
 
     def measurement(self, window: str) -> Measurement:
         return next(m for m in self.measurements if m.window == window)

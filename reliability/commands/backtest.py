@@ -90,7 +90,7 @@ def backtest(
             )
         grid = pipeline.evaluation_grid(config, evaluation_time(now, config))
         telemetry = load_telemetry(config, grid, progress=progress.for_cli(quiet))
-        series = replayable(config, slo, telemetry.series)
+        series = replayable(config, slo, telemetry.series, telemetry.grid)
         try:  # a built-in set is scaled to the SLO's period, as run scales it
             window_sets = dict(resolved(name, slo.window, config.alert_window_sets) for name in set_names)
         except ValueError as exc:

@@ -30,7 +30,10 @@ def change_records(
     window = measured.window
     inside = changes_in_window(spans, int(window.start.timestamp()), int(window.end.timestamp()))
     impacts = attribute_changes(
-        replayable(config, slo, telemetry.series), telemetry.grid, [spans[i] for i in inside], allowed
+        replayable(config, slo, telemetry.series, telemetry.grid),
+        telemetry.grid,
+        [spans[i] for i in inside],
+        allowed,
     )
     return tuple(
         ChangeRecord(

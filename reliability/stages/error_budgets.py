@@ -215,7 +215,7 @@ def _alert_timeline(
     grid = telemetry.grid
     since = max(int(measured.window.start.timestamp()), grid.origin)
     spans = firing_spans(
-        replayable(config, slo, telemetry.series),
+        replayable(config, slo, telemetry.series, telemetry.grid),
         grid,
         objective,
         slo.window,

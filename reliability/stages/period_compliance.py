@@ -191,7 +191,7 @@ def build(
     config: Config, period: Period, evaluated_at: int, grid: MinuteGrid, series: list[ComponentSeries]
 ) -> PeriodCompliance:
     """Every SLO and SLA of the configuration over the period's grid."""
-    sources = slo_sources(config, series)
+    sources = slo_sources(config, series, grid)
     by_component = {(s.component.service, s.component.name): s for s in series}
     return PeriodCompliance(
         period,

@@ -12,15 +12,18 @@ import numpy as np
 
 from reliability.config.model import Config, Slo
 from reliability.core.accumulate import ComponentSeries
+from reliability.core.grid import MinuteGrid
 from reliability.core.replay import CompositeSeries, Replayable, for_budgeting
+from reliability.stages.adjusted import adjusted, slo_owners
 from reliability.stages.slo_measurements import slo_parts, summed_counts
 
 
-def replayable(config: Config, slo: Slo, series: Sequence[ComponentSeries]) -> Replayable:
+def replayable(config: Config, slo: Slo, series: Sequence[ComponentSeries], grid: MinuteGrid) -> Replayable:
+    """The SLO's minute history, its budget adjustments applied as in the live measurement."""
     if slo.composite is not None:
         dependencies = config.index.composite_parts(slo)
         return CompositeSeries(
-            tuple(replayable(config, part, series) for part, _ in dependencies),
+            tuple(replayable(config, part, series, grid) for part, _ in dependencies),
             tuple(weight for _, weight in dependencies),
             slo.composite.method,
         )
@@ -28,4 +31,5 @@ def replayable(config: Config, slo: Slo, series: Sequence[ComponentSeries]) -> R
     by_component = {(s.component.service, s.component.name): s for s in series}
     parts = slo_parts(slo, by_component)
     counts = summed_counts({name: part.slis[slo.sli] for name, part in parts.items()})
+    counts = adjusted(slo_owners(config, slo, grid), counts)
     return for_budgeting(counts.good.astype(np.int64), counts.total.astype(np.int64), slo.budgeting)

@@ -14,6 +14,7 @@ import numpy as np
 
 from reliability.artifacts.figures import Budgeting, MeasuredFigures, SloWindow
 from reliability.artifacts.sli_metrics import (
+    AppliedAdjustment,
     BadUnits,
     Composite,
     CompositePart,
@@ -31,12 +32,14 @@ from reliability.conventions import (
     HISTORY_WINDOW,
 )
 from reliability.core.accumulate import ComponentSeries
+from reliability.core.adjustments import MinuteOwners
 from reliability.core.attribution import by_bucket
 from reliability.core.counts import Count, MinuteSeries
 from reliability.core.grid import MINUTE, MINUTES_PER_DAY, MinuteGrid
 from reliability.core.methods import Measurement, measure
 from reliability.core.windows import WindowSpan, span_at
 from reliability.durations import format_duration
+from reliability.stages.adjusted import adjusted, applied_adjustments, slo_owners
 from reliability.timefmt import moment, to_rfc3339
 
 TOP_HOURS = 10
@@ -71,11 +74,12 @@ def window_spans(config: Config, slo: Slo, grid: MinuteGrid) -> tuple[WindowSpan
 
 @dataclass(frozen=True)
 class _Source:
-    """What an ordinary (non-composite) SLO is measured from."""
+    """What an ordinary (non-composite) SLO is measured from, its adjustments applied."""
 
     series: MinuteSeries
     per_component: dict[str, MinuteSeries]
     bad_by_status: dict[int, np.ndarray]
+    adjustments: tuple[AppliedAdjustment, ...] | None = None
 
 
 def summed_counts(per_component: dict[str, MinuteSeries]) -> MinuteSeries:
@@ -92,7 +96,9 @@ def slo_parts(slo: Slo, series: dict[tuple[str, str], ComponentSeries]) -> dict[
     return {name: series[slo.service, name] for name in slo.components}
 
 
-def _source(slo: Slo, series: dict[tuple[str, str], ComponentSeries]) -> _Source:
+def _source(
+    config: Config, slo: Slo, series: dict[tuple[str, str], ComponentSeries], grid: MinuteGrid
+) -> _Source:
     assert slo.sli is not None
     parts = slo_parts(slo, series)
     per_component = {name: part.slis[slo.sli] for name, part in parts.items()}
@@ -100,7 +106,28 @@ def _source(slo: Slo, series: dict[tuple[str, str], ComponentSeries]) -> _Source
     for part in parts.values():
         for status, bins in part.bad_by_status.get(slo.sli, {}).items():
             statuses[status] = statuses.get(status, 0) + bins
-    return _Source(summed_counts(per_component), per_component, statuses)
+    owners = slo_owners(config, slo, grid)
+    if owners is None:
+        return _Source(summed_counts(per_component), per_component, statuses)
+    first_minute = (span_at(slo.window, grid.end).start - grid.origin) // MINUTE
+    return _adjusted_source(owners, per_component, statuses, grid, first_minute)
+
+
+def _adjusted_source(
+    owners: MinuteOwners,
+    per_component: dict[str, MinuteSeries],
+    statuses: dict[int, np.ndarray],
+    grid: MinuteGrid,
+    window_first_minute: int,
+) -> _Source:
+    """The counts without what the adjustments took, and what they took from the SLO window."""
+    raw = summed_counts(per_component)
+    return _Source(
+        adjusted(owners, raw),
+        {name: adjusted(owners, counts) for name, counts in per_component.items()},
+        {status: owners.without_bad(bins) for status, bins in statuses.items()},
+        applied_adjustments(owners, raw, grid, window_first_minute),
+    )
 
 
 def _measure(
@@ -265,16 +292,17 @@ def _measurements(config: Config, slo: Slo, sources: dict[str, _Source], grid: M
         daily=tuple(daily),
         bad_units=_attribution_inputs(config, slo, sources, grid, slo_first),
         recent_hours=recent_hours,
+        adjustments=None if slo.composite is not None else sources[slo.id].adjustments,
     )
 
 
 SloSources = dict[str, _Source]
 
 
-def slo_sources(config: Config, series: list[ComponentSeries]) -> SloSources:
+def slo_sources(config: Config, series: list[ComponentSeries], grid: MinuteGrid) -> SloSources:
     """What every ordinary SLO is measured from, by SLO id (a composite is measured from its parts)."""
     by_component = {(s.component.service, s.component.name): s for s in series}
-    return {slo.id: _source(slo, by_component) for slo in config.slos if slo.composite is None}
+    return {slo.id: _source(config, slo, by_component, grid) for slo in config.slos if slo.composite is None}
 
 
 def measure_slo(
@@ -290,5 +318,5 @@ def slo_minutes(sources: SloSources, slo_id: str) -> MinuteSeries:
 
 
 def build(config: Config, grid: MinuteGrid, series: list[ComponentSeries]) -> tuple[SloMeasurements, ...]:
-    sources = slo_sources(config, series)
+    sources = slo_sources(config, series, grid)
     return tuple(_measurements(config, slo, sources, grid) for slo in config.slos)

@@ -143,7 +143,7 @@ def _auto_objective(
     """The objective `auto` derives, its rationale, and the backtest it rests on (if history allowed one)."""
     if not history.total:
         return None, "no history: cannot derive an objective", None
-    series = replayable(config, slo, telemetry.series)
+    series = replayable(config, slo, telemetry.series, telemetry.grid)
     short = f"history shorter than one {slo.window.describe()} window, so no backtest"
     if backtest.covers_a_window(series, telemetry.grid, slo.window):
         replay = _replay_ladder(config, slo, series, telemetry.grid)
