@@ -122,7 +122,20 @@ def _unsupported(config: Config, slo: Slo) -> str | None:
         )
     if slo.budgeting.method is not BudgetingMethod.OCCURRENCES:
         return f"{slo.budgeting.method.value} budgeting: rules count occurrences only"
-    return None
+    return _adjustment_reason(config, slo)
+
+
+def _adjustment_reason(config: Config, slo: Slo) -> str | None:
+    """Rules never carry a budget adjustment: PromQL has no RRULE, and a period left out of every range
+    query would need a mask per range; rules that silently disagreed with `run` would be worse."""
+    adjustment = next((a for a in config.adjustments if a.applies_to(slo)), None)
+    if adjustment is None:
+        return None
+    kind = f"recurring ({adjustment.rrule})" if adjustment.rrule else "one-off"
+    return (
+        f"budget adjustment {adjustment.name!r} ({kind}): PromQL range queries cannot leave out "
+        "adjusted periods, so the rules would disagree with `run`"
+    )
 
 
 def from_config(config: Config) -> Conversion:

@@ -19,7 +19,7 @@ from reliability.artifacts.slo_targets import SloTarget, SloTargets
 from reliability.conventions import CURRENT_BURN_WINDOW, Stage
 from reliability.render.changes import change_label, change_sentence
 from reliability.render.numbers import percent
-from reliability.report import oncall, svg
+from reliability.report import adjustments, oncall, svg
 from reliability.stages.sla_compliance import slas_covering
 from reliability.timefmt import format_rfc3339
 
@@ -85,6 +85,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .chart .median { stroke: #1f5fa8; }
 .chart .lane-page { fill: #b00020; }
 .chart .lane-ticket { fill: #c77800; }
+.chart .adjusted, .chart .lane-adjusted { fill: #6b6b6b; fill-opacity: 0.18; stroke: none; }
 .chart .threshold { stroke: #000; stroke-width: 2; }
 .chart .no-data { font-style: italic; }
 nav ul { columns: 2; }
@@ -307,6 +308,7 @@ def _sli_per_day(entry: SloBudget, sli_slo: SloMeasurements, chart_id: str) -> s
         "SLI (% good)",
         lambda v: f"{v:.2f}%",
         y_ceiling=100.0,
+        shades=adjustments.shade(sli_slo, adjustments.day_starts([d.date for d in daily]), timedelta(days=1)),
     )
 
 
@@ -496,6 +498,7 @@ def _slo_section(
             oncall.how_soon(entry, sli),
             "<h3>Objective</h3>",
             _objective(targets.slo(slo_id)),
+            adjustments.table(sli_slo),
             "<h3>Error budget burn-down</h3>",
             _chart_box(_burn_down(entry, sli_slo, f"{anchor}-burn-down")),
             "<h3>SLI per hour, recent</h3>",
@@ -505,7 +508,7 @@ def _slo_section(
             "<h3>Burn rates and alert thresholds</h3>",
             _chart_box(_burn_rates(entry, f"{anchor}-burn-rates"), latest_first=False),
             "<h3>Alert timeline</h3>",
-            _chart_box(oncall.alert_timeline(entry, f"{anchor}-alerts")),
+            _chart_box(oncall.alert_timeline(entry, f"{anchor}-alerts", adjustments.spans(sli_slo))),
             "<h3>Alerts firing now</h3>",
             _fired(entry, sla.actions if sla else ()),
             "<h3>SLA</h3>",

@@ -5,6 +5,7 @@ Pure: artifact records in, HTML strings out; every text from the artifacts goes 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from html import escape
 
@@ -12,7 +13,7 @@ from reliability.artifacts.error_budgets import AlertTimeline, Forecast, SloBudg
 from reliability.artifacts.sli_metrics import SliMetrics, SloMeasurements
 from reliability.render import outlook
 from reliability.render.numbers import percent
-from reliability.report import svg
+from reliability.report import adjustments, svg
 from reliability.timefmt import format_rfc3339
 
 TIMELINE_TICKS = 6
@@ -83,6 +84,7 @@ def recent_hours(entry: SloBudget, measured: SloMeasurements, chart_id: str) -> 
         "SLI (% good)",
         lambda v: f"{v:.2f}%",
         y_ceiling=100.0,
+        shades=adjustments.shade(measured, [h.hour for h in hours], timedelta(hours=1)),
     )
 
 
@@ -110,8 +112,9 @@ def _span_text(severity: str, start: datetime, end: datetime | None, pairs: tupl
     return f"{severity} from {format_rfc3339(start)} {until} ({', '.join(pairs)})"
 
 
-def alert_timeline(entry: SloBudget, chart_id: str) -> str:
-    """When page and ticket fired over the SLO window, as a chart and as a list."""
+def alert_timeline(entry: SloBudget, chart_id: str, adjusted: Sequence[svg.Span] = ()) -> str:
+    """When page and ticket fired over the SLO window, as a chart and as a list; adjusted periods
+    (planned downtime) get a lane of their own when one falls in the window."""
     timeline: AlertTimeline | None = entry.alert_timeline
     if timeline is None:
         return "<p>No alert timeline in the artifacts (written without the minute history).</p>"
@@ -132,6 +135,9 @@ def alert_timeline(entry: SloBudget, chart_id: str) -> str:
         )
         for severity in ("page", "ticket")
     ]
+    start = timeline.start.timestamp()
+    if any(s.end > start and s.start < end for s in adjusted):
+        lanes.append(svg.Lane(adjustments.SHADE_NAME, adjusted, "lane-adjusted"))
     texts = [_span_text(s.severity, s.start, s.end, s.pairs) for s in timeline.spans]
     stretch = f"{format_rfc3339(timeline.start)} to {format_rfc3339(timeline.end)}"
     desc = (

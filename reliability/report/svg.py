@@ -44,6 +44,15 @@ class Band:
 
 
 @dataclass(frozen=True)
+class Shade:
+    """Stretches of x positions [first, last] shaded across the plot's height (adjusted periods, say)."""
+
+    name: str
+    ranges: Sequence[tuple[int, int]]
+    css_class: str
+
+
+@dataclass(frozen=True)
 class Span:
     """A stretch of time on a timeline lane, in epoch seconds."""
 
@@ -139,9 +148,11 @@ def line_chart(
     y_ceiling: float | None = None,
     bands: Sequence[Band] = (),
     time_markers: Sequence[TimeMarker] = (),
+    shades: Sequence[Shade] = (),
 ) -> str:
     """Lines over shared x positions (one per label), y scaled to the data and the given bounds;
-    bands are shaded under the lines, time markers drawn across the plot."""
+    bands are shaded under the lines, shades (half a step wider each side) under everything, time
+    markers drawn across the plot."""
     values = [v for s in series for v in s.values if v is not None]
     values += [v for b in bands for v in (*b.lower, *b.upper) if v is not None]
     low = min([*values, *([] if y_floor is None else [y_floor])], default=0.0)
@@ -160,7 +171,9 @@ def line_chart(
 
     parts = _header(chart_id, title, desc, LINE_HEIGHT)
     parts += _legend(
-        [(s.name, s.css_class, s.dash) for s in series] + [(b.name, b.css_class, "box") for b in bands]
+        [(s.name, s.css_class, s.dash) for s in series]
+        + [(b.name, b.css_class, "box") for b in bands]
+        + [(shade.name, shade.css_class, "box") for shade in shades]
     )
     bottom = PLOT_TOP + plot_height
     parts.append('<g class="axis">')
@@ -189,6 +202,15 @@ def line_chart(
         f'transform="rotate(-90 14 {PLOT_TOP + plot_height / 2:.1f})">{escape(y_label)}</text>'
     )
     parts.append("</g>")
+    half_step = plot_width / count / 2
+    for shade in shades:
+        for first_index, last_index in shade.ranges:
+            x0 = max(PLOT_LEFT, x_at(first_index) - half_step)
+            x1 = min(WIDTH - PLOT_RIGHT, x_at(last_index) + half_step)
+            parts.append(
+                f'<rect class="{shade.css_class}" x="{x0:.1f}" y="{PLOT_TOP}" width="{x1 - x0:.1f}" '
+                f'height="{plot_height}"><title>{escape(shade.name)}</title></rect>'
+            )
     for band in bands:
         inside = [
             (i, low, high)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from reliability import formulas
 from reliability.render.numbers import exact, percent
 from reliability.timefmt import format_rfc3339
+from reliability.trace.adjustments import adjustment_lines
 from reliability.trace.slo import SloTrace
 
 
@@ -15,7 +16,8 @@ def sli_lines(trace: SloTrace) -> list[str]:
     item = measured.figures
     lines = [
         f"window: {window.description}, {format_rfc3339(window.start)} .. {format_rfc3339(window.end)} "
-        f"({window.hours_with_data} of {window.hours} hours with data)"
+        f"({window.hours_with_data} of {window.hours} hours with data)",
+        *adjustment_lines(trace),
     ]
     composite = trace.measured.composite
     if item.no_data:
