@@ -136,12 +136,14 @@ CASES = (
         backtested="edge/eu-availability",
         gate_exit_code=1,
     ),
-    # Calendar windows in time zones, time slices, composites, a multi-component SLO, no data.
+    # Calendar windows in time zones, time slices, composites, a multi-component SLO, no data,
+    # budget adjustments (a weekly one in Berlin time, a one-off counted good).
     Case(
         "calendar",
         HERE / "calendar" / "config",
         explained=(
             ("billing/invoices-monthly", "budget_remaining"),
+            ("billing/invoices-monthly", "sli"),
             ("billing/ledger-weekly", "sla"),
             ("billing/bill-run", "sli"),
             ("billing/invoices-good-slices", "objective"),
