@@ -25,6 +25,7 @@ from reliability.artifacts.models import Artifact, T, stage_artifact
 from reliability.artifacts.sla_compliance import SlaCompliance
 from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.artifacts.slo_targets import SloTargets
+from reliability.config.groups import expand_groups
 from reliability.config.model import Config, PrometheusSource
 from reliability.conventions import (
     ARTIFACT_FILES,
@@ -42,6 +43,7 @@ from reliability.redact import redacted_bytes, without_credentials
 from reliability.stages import error_budgets, sla_compliance, sli_metrics, slo_targets
 from reliability.stages.minute_detail import minute_detail_from
 from reliability.telemetry.change_events import ChangeEvents, load_change_events
+from reliability.telemetry.group_discovery import discover_groups
 from reliability.telemetry.ingest import Telemetry, load_telemetry
 from reliability.telemetry.progress import NO_PROGRESS, Progress
 from reliability.timefmt import format_rfc3339, moment
@@ -145,6 +147,7 @@ def _failure(exc: BaseException) -> str:
 
 def run(config: Config, options: RunOptions) -> RunResult:
     grid = evaluation_grid(config, options.now)
+    config = expand_groups(config, discover_groups(config, grid))  # later stages see concrete groups
     header = Header(
         kind="",  # each stage's artifact names its own
         schema_version=SCHEMA_VERSION,

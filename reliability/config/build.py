@@ -20,6 +20,7 @@ from reliability.config.change_sources import change_event_source
 from reliability.config.defaults import BUILTIN_WINDOW_SETS, DEFAULT_WINDOW_SET
 from reliability.config.event_checks import event_source_checks, sql_mapping_problems
 from reliability.config.file_sources import FILE_SOURCE_TYPES, file_source
+from reliability.config.group_checks import group_keys, group_problems
 from reliability.config.labels import inherited, label_problems, severity_names_problem
 from reliability.config.limits import (
     MAX_SPAN_SECONDS,
@@ -332,6 +333,8 @@ class _Builder:
                     match=_as_text(comp.get("match", comp["name"])),
                     slis=slis,
                     origin=Origin(str(doc.path), doc.line_of(c_at)),
+                    group_by=group_keys(comp.get("group_by", ())),
+                    max_groups=int(comp.get("max_groups", field_default(Component, "max_groups"))),
                 )
             )
             comp_labels = self._labels(doc, c_at, comp)
@@ -635,7 +638,7 @@ def _default_good_rules(components: list[Component], sources: dict[str, Source])
                 rule = GoodRule(status_below=500) if source.columns.status else GoodRule(success_flag=True)
                 sli = Sli(sli.name, sli.kind, good=rule, description=sli.description)
             slis.append(sli)
-        result.append(Component(comp.service, comp.name, comp.source, comp.match, tuple(slis), comp.origin))
+        result.append(replace(comp, slis=tuple(slis)))
     return result
 
 
@@ -719,6 +722,7 @@ def _cross_check(config: Config) -> Iterator[Problem]:
             yield from _check_event_slis(config, comp, source)
     for slo in config.slos:
         yield from _check_slo(config, slo)
+    yield from group_problems(config)
     for sla in config.slas:
         component = index.component(sla.service, sla.component)
         if component is None:

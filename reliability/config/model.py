@@ -311,6 +311,15 @@ class Sli:
 
 
 @dataclass(frozen=True)
+class GroupKey:
+    """One key of a grouped component: a column's (or label's) value, or a regex's first group over it."""
+
+    label: str  # the key as ids, metric labels and dashboard variables name it
+    column: str  # the event column or the metric label read
+    pattern: str | None = None  # the value is this regex's first group over `column`
+
+
+@dataclass(frozen=True)
 class Component:
     service: str
     name: str
@@ -318,6 +327,9 @@ class Component:
     match: str
     slis: tuple[Sli, ...]
     origin: Origin
+    group_by: tuple[GroupKey, ...] = ()  # one component (and SLO) per distinct value (config.groups)
+    max_groups: int = 500  # more groups fail the run: a key with unbounded values is a mistake
+    group: tuple[tuple[str, str], ...] = ()  # an expanded component's (label, value) pairs
 
     @property
     def id(self) -> str:
@@ -425,6 +437,7 @@ class Slo:
     policy: tuple[PolicyRule, ...] = ()
     composite: Composite | None = None
     labels: tuple[tuple[str, str], ...] = ()  # the user's, sorted: service's < component's < SLO's own
+    group: tuple[tuple[str, str], ...] = ()  # an expanded grouped SLO's (label, value) pairs
 
     @property
     def id(self) -> str:

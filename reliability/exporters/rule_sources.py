@@ -75,28 +75,30 @@ def sli_counters(sli: Sli) -> CounterSelectors:
     )
 
 
-def _sum_rate(selector: Selector) -> str:
-    return f"sum(rate({selector.promql()}[{WINDOW}]))"
+def _sum_rate(selector: Selector, by: tuple[str, ...] = ()) -> str:
+    """The selected counters' rate, summed (per group: by its labels, so the TSDB splits the groups)."""
+    grouping = f" by ({', '.join(by)})" if by else ""
+    return f"sum{grouping}(rate({selector.promql()}[{WINDOW}]))"
 
 
 def _added(terms: list[str]) -> str:
     return terms[0] if len(terms) == 1 else "(" + " + ".join(terms) + ")"
 
 
-def _bad_rate(counters: CounterSelectors) -> str:
+def _bad_rate(counters: CounterSelectors, by: tuple[str, ...] = ()) -> str:
     if counters.bad is not None:
-        return _sum_rate(counters.bad)
+        return _sum_rate(counters.bad, by)
     assert counters.good is not None
-    return f"({_sum_rate(counters.total)} - {_sum_rate(counters.good)})"
+    return f"({_sum_rate(counters.total, by)} - {_sum_rate(counters.good, by)})"
 
 
-def counters_error_ratio(counters: tuple[CounterSelectors, ...]) -> str:
+def counters_error_ratio(counters: tuple[CounterSelectors, ...], by: tuple[str, ...] = ()) -> str:
     """bad / total, or 1 - good / total, summed over components; a mix counts total - good as bad."""
-    totals = _added([_sum_rate(c.total) for c in counters])
-    goods = [_sum_rate(c.good) for c in counters if c.good is not None]
+    totals = _added([_sum_rate(c.total, by) for c in counters])
+    goods = [_sum_rate(c.good, by) for c in counters if c.good is not None]
     if len(goods) == len(counters):
         return f"1 - {_added(goods)} / {totals}"
-    return f"{_added([_bad_rate(c) for c in counters])} / {totals}"
+    return f"{_added([_bad_rate(c, by) for c in counters])} / {totals}"
 
 
 def _source_kind(config: Config, name: str) -> str:
@@ -157,21 +159,23 @@ def from_config(config: Config) -> Conversion:
                     f"{sli.histogram.metric} (PromQL cannot interpolate); without one the ratio has no data"
                 )
         counters = tuple(sli_counters(sli) for sli in slis)
+        by = tuple(key.column for key in config.index.slo_components(slo)[0].group_by)
         result.specs.append(
             SloRuleSpec(
                 service=slo.service,
                 slo=slo.name,
                 objective=Objective(slo.objective_percent),
                 period=slo.window.rolling,
-                error_ratio_query=counters_error_ratio(counters),
+                error_ratio_query=counters_error_ratio(counters, by),
                 alert_pairs=config.alert_window_sets[slo.alert_windows],
                 counters=counters,
-                error_rate_query=_added([_bad_rate(c) for c in counters]),
-                total_rate_query=_added([_sum_rate(c.total) for c in counters]),
+                error_rate_query=_added([_bad_rate(c, by) for c in counters]),
+                total_rate_query=_added([_sum_rate(c.total, by) for c in counters]),
                 min_events=slo.min_events,
                 labels=slo.labels,
                 alert_labels=slo.labels,
                 severity_names=config.settings.severity_names,
+                group_labels=by,
             )
         )
     return result

@@ -89,6 +89,7 @@ class SloRuleSpec:
     period_query_over_range: bool = False
     alert_labels: Labels = ()  # added to every alert, under the alert's own
     severity_names: SeverityNames = field(default_factory=SeverityNames)  # page and ticket as labelled
+    group_labels: tuple[str, ...] = ()  # a grouped SLO: its queries sum by these, one series per group
 
     @property
     def period_window(self) -> str:
@@ -230,7 +231,12 @@ def _confident(spec: SloRuleSpec, pair: AlertWindowPair) -> str | None:
         f"({spec.total_rate_query.replace(WINDOW, w.name)} * {w.seconds} > {least})"
         for w in (pair.long, pair.short)
     ]
-    return " and on() ".join(counts)
+    return f" and {_on_groups(spec)} ".join(counts)
+
+
+def _on_groups(spec: SloRuleSpec) -> str:
+    """Matching by the group labels: each group's counts judge that group's alert only."""
+    return f"on({', '.join(spec.group_labels)})"
 
 
 def _burning(spec: SloRuleSpec, pair: AlertWindowPair, threshold: str) -> str:
@@ -259,7 +265,7 @@ def alert_rule(
     expr = _burning(spec, pair, threshold)
     confident = _confident(spec, pair) if pair.severity == "page" else None
     if confident is not None:
-        expr = f"({expr}) {'unless' if low_confidence_page else 'and'} on() ({confident})"
+        expr = f"({expr}) {'unless' if low_confidence_page else 'and'} {_on_groups(spec)} ({confident})"
     share = number(pair.budget_share * 100)
     annotations = {
         "summary": f"{spec.slo_id} is burning its error budget {factor}x too fast "
@@ -294,10 +300,12 @@ def no_data_rule(spec: SloRuleSpec, for_seconds: int) -> dict[str, Any]:
         min((p.short.seconds for p in spec.alert_pairs), default=PERIOD_BASE_WINDOW_SECONDS)
     )
     # NaN (no events) fails `>= 0`, so absent() also sees a series that exists but holds 0 / 0.
-    rule: dict[str, Any] = {
-        "alert": NO_DATA_ALERT,
-        "expr": f"absent({sli_error_record(window)}{slo_selector(spec)} >= 0)",
-    }
+    ratio = f"{sli_error_record(window)}{slo_selector(spec)}"
+    expr = f"absent({ratio} >= 0)"
+    if spec.group_labels:  # and each group seen in the period that has no events now
+        seen = f"present_over_time({ratio}[{spec.period_window}])"
+        expr += f" or ({seen} unless {_on_groups(spec)} ({ratio} >= 0))"
+    rule: dict[str, Any] = {"alert": NO_DATA_ALERT, "expr": expr}
     if for_seconds:
         rule["for"] = format_duration(for_seconds)
     rule["labels"] = (

@@ -24,6 +24,7 @@ from reliability.telemetry.formats import (
     parse_csv_block,
     parse_jsonl_block,
 )
+from reliability.telemetry.group_routing import GroupBy, component_codes, group_columns
 from reliability.telemetry.log_lines import LINE_COLUMN, check_pattern, parse_log_block
 from reliability.telemetry.parquet_files import read_parquet_blocks
 from reliability.telemetry.prefetch import prefetched
@@ -36,8 +37,8 @@ _LATENCY_UNITS = {"s": 1.0, "ms": 1e-3, "us": 1e-6}
 _TEXT_TIMES = (TimestampFormat.RFC3339, TimestampFormat.ISO8601, TimestampFormat.STRPTIME)
 
 
-def wanted_columns(mapping: ColumnMapping, source: EventSource) -> list[str]:
-    names = [mapping.timestamp, mapping.component, mapping.status, mapping.success, mapping.error]
+def wanted_columns(mapping: ColumnMapping, source: EventSource, extra: tuple[str, ...] = ()) -> list[str]:
+    names = [mapping.timestamp, mapping.component, mapping.status, mapping.success, mapping.error, *extra]
     if mapping.latency:
         names += [mapping.latency.column, mapping.latency.start, mapping.latency.end]
     if source.row_filter:
@@ -64,30 +65,41 @@ def read_events(
     strict: bool = False,
     block_bytes: int = DEFAULT_BLOCK_BYTES,
     task: TaskHandle = NO_TASK,
+    group_bys: tuple[GroupBy, ...] = (),
 ) -> Iterator[EventColumns]:
     """Every file of the source, as chunks of valid events; the rest is counted in `report`.
 
-    `match_values[i]` is the component-column value of component code i. `task` advances by the
-    bytes read from disk, out of bytes_on_disk(source).
+    `match_values[i]` is the reading key of component code i (group_routing.reading_key): the
+    component-column value, joined with the group values under one of `group_bys` for a grouped
+    component. `task` advances by the bytes read from disk, out of bytes_on_disk(source).
     """
+    extra = group_columns(group_bys)
     for path in source.paths:
         report.files.setdefault(str(path), 0)
-        for parsed in prefetched(_parsed_blocks(path, source, block_bytes, task)):
+        for parsed in prefetched(_parsed_blocks(path, source, block_bytes, task, extra)):
             report.files[str(path)] += len(parsed.lines) + len(parsed.unparsable)
-            events = _BlockNormaliser(source, match_values, path, parsed, report, strict).run()
+            normaliser = _BlockNormaliser(source, match_values, path, parsed, report, strict, group_bys)
+            events = normaliser.run()
             if len(events):
                 yield events
 
 
+def parsed_blocks(
+    path: Path, source: EventSource, extra: tuple[str, ...] = (), block_bytes: int = DEFAULT_BLOCK_BYTES
+) -> Iterator[ParsedBlock]:
+    """The file's records as parsed blocks, with the `extra` columns too (group keys)."""
+    return _parsed_blocks(path, source, block_bytes, NO_TASK, extra)
+
+
 def _parsed_blocks(
-    path: Path, source: EventSource, block_bytes: int, task: TaskHandle
+    path: Path, source: EventSource, block_bytes: int, task: TaskHandle, extra: tuple[str, ...] = ()
 ) -> Iterator[ParsedBlock]:
     """The file's records as parsed blocks, in the format declared or told by its name."""
     fmt = detect_format(path, source.format)
     if fmt == "parquet":
-        yield from read_parquet_blocks(path, source, on_read=task.advance)
+        yield from read_parquet_blocks(path, source, on_read=task.advance, extra_text=extra)
         return
-    wanted = wanted_columns(source.columns, source)
+    wanted = wanted_columns(source.columns, source, extra)
     if fmt == "csv":
         header = csv_header(path, wanted)
         for block in iter_line_blocks(path, skip_lines=1, block_bytes=block_bytes, on_read=task.advance):
@@ -112,6 +124,7 @@ class _BlockNormaliser:
     parsed: ParsedBlock
     report: ReadReport
     strict: bool
+    group_bys: tuple[GroupBy, ...] = ()
     first_bad: SkippedExample | None = None  # with strict: the earliest bad record of the block
 
     def run(self) -> EventColumns:
@@ -134,8 +147,12 @@ class _BlockNormaliser:
             names = self._column(mapping.component)
             if mapping.component_pattern:
                 names = component_text(names, mapping.component_pattern)
-            component = convert.codes_of(names, self.match_values)
+            component = component_codes(names, self.group_bys, self._column, self.match_values)
             self._reject(component < 0, "unknown component", mapping.component)
+        elif self.group_bys:
+            names = pa.repeat(pa.scalar("", pa.string()), rows)
+            component = component_codes(names, self.group_bys, self._column, self.match_values)
+            self._reject(component < 0, "no group value", self.group_bys[0][0].column)
         ts = timestamps.epoch_seconds(self._column(mapping.timestamp), mapping)
         self._reject(ts.missing, "missing timestamp", mapping.timestamp)
         self._reject(ts.invalid | ~np.isfinite(ts.values), "invalid timestamp", mapping.timestamp)

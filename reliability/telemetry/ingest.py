@@ -25,6 +25,7 @@ from reliability.core.grid import MinuteGrid
 from reliability.core.read_windows import first_minutes
 from reliability.telemetry import counter_files, openmetrics_files, prometheus_api
 from reliability.telemetry.event_files import bytes_on_disk, read_events
+from reliability.telemetry.group_routing import reading_key
 from reliability.telemetry.otlp_traces import read_spans
 from reliability.telemetry.plausibility import check_usable
 from reliability.telemetry.progress import NO_PROGRESS, Progress, TaskHandle
@@ -60,12 +61,14 @@ def _event_series(
     accumulator = Accumulator(grid, components, window_starts)
     last_timestamp = -np.inf
     earliest, latest = np.inf, -np.inf
-    matches = [c.match for c in components]
     if isinstance(source, OtlpTracesSource):
-        chunks = read_spans(source, matches, report, strict=strict, task=task)
+        chunks = read_spans(source, [c.match for c in components], report, strict=strict, task=task)
         unit = "nanoseconds, as in OTLP"
     else:
-        chunks = read_events(source, matches, report, strict=strict, task=task)
+        has_column = source.columns.component is not None
+        matches = [reading_key(c, has_column) for c in components]
+        group_bys = tuple(dict.fromkeys(c.group_by for c in components if c.group_by))
+        chunks = read_events(source, matches, report, strict=strict, task=task, group_bys=group_bys)
         unit = source.columns.timestamp_described
     for events in chunks:
         stamps = events.timestamp

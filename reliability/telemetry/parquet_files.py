@@ -38,12 +38,12 @@ class Role(Enum):
     FLAG = "a boolean, an integer or text"
 
 
-def column_roles(source: EventSource) -> dict[str, Role]:
-    """Each column the source reads, with what it must hold."""
+def column_roles(source: EventSource, extra_text: tuple[str, ...] = ()) -> dict[str, Role]:
+    """Each column the source reads (and the `extra_text` ones, group keys), with what it must hold."""
     mapping = source.columns
     as_text = mapping.timestamp_format.value in ("rfc3339", "iso8601", "strptime")
     time_role = Role.RFC3339 if as_text else Role.UNIX_TIME
-    roles: dict[str, Role] = {}
+    roles: dict[str, Role] = dict.fromkeys(extra_text, Role.TEXT)
     if source.row_filter:
         roles[source.row_filter.column] = Role.TEXT
     if mapping.component:
@@ -125,7 +125,11 @@ def _checked_schema(path: Path, schema: pa.Schema, roles: dict[str, Role]) -> No
 
 
 def read_parquet_blocks(
-    path: Path, source: EventSource, *, on_read: Callable[[int], None] | None = None
+    path: Path,
+    source: EventSource,
+    *,
+    on_read: Callable[[int], None] | None = None,
+    extra_text: tuple[str, ...] = (),
 ) -> Iterator[ParsedBlock]:
     """The file's rows as parsed blocks of about BATCH_ROWS, numbered 1.. across the file.
 
@@ -133,7 +137,7 @@ def read_parquet_blocks(
     `on_read` is told the bytes of the file done, in proportion to its rows: by the end they add up
     to its size.
     """
-    roles = column_roles(source)
+    roles = column_roles(source, extra_text)
     text_columns = [name for name, role in roles.items() if role is Role.TEXT]
     parquet = _open(path, text_columns)
     with parquet:

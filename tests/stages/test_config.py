@@ -20,6 +20,7 @@ from reliability.config.model import (
     Budgeting,
     ChangeEventSource,
     ColumnMapping,
+    Component,
     CounterSnapshotSource,
     GoodRule,
     Hook,
@@ -386,6 +387,7 @@ SCHEMA_DEFAULTS: dict[str, tuple[Any, Callable[[str], Any]]] = {
         field_default(PrometheusSource, "max_answer_bytes"),
         size_bytes,
     ),
+    "$defs/component/properties/max_groups": (field_default(Component, "max_groups"), yaml.safe_load),
     "$defs/prometheus_source/properties/concurrency": (
         field_default(PrometheusSource, "concurrency"),
         yaml.safe_load,

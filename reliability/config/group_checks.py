@@ -1,0 +1,90 @@
+"""Reading and checking `group_by`: which components are grouped, by what, and where that can work."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from reliability.config.model import (
+    Component,
+    Config,
+    EventSource,
+    GroupKey,
+    OpenMetricsSource,
+    PrometheusSource,
+    ScrapeFilesSource,
+)
+from reliability.errors import Problem
+
+# Sources whose series Prometheus holds: their groups are metric labels the rules sum by.
+RULE_SOURCES = (PrometheusSource, OpenMetricsSource, ScrapeFilesSource)
+
+
+def group_keys(raw: Iterable[str | dict[str, Any]]) -> tuple[GroupKey, ...]:
+    """`group_by` as the YAML gives it: a column name, or {label, column, pattern}."""
+    return tuple(
+        GroupKey(item, item)
+        if isinstance(item, str)
+        else GroupKey(item["label"], item["column"], item.get("pattern"))
+        for item in raw
+    )
+
+
+def labels_of(component: Component) -> tuple[str, ...]:
+    return tuple(key.label for key in component.group_by)
+
+
+def group_problems(config: Config) -> Iterator[Problem]:
+    """Grouping is read from event files; an SLO's components are grouped alike; no composite names one."""
+    index = config.index
+    for comp in config.components:
+        if not comp.group_by:
+            continue
+
+        def at(field_name: str, message: str, comp: Component = comp) -> Problem:
+            return Problem(comp.origin.file, message, comp.origin.line, field_name)
+
+        source = index.sources.get(comp.source)
+        if isinstance(source, RULE_SOURCES):
+            if any(key.pattern or key.label != key.column for key in comp.group_by):
+                yield at(
+                    "group_by", f"component {comp.id}: group by metric labels by name (no pattern, no label)"
+                )
+        elif source is not None and not isinstance(source, EventSource):
+            yield at("group_by", f"component {comp.id}: group_by needs event files or metrics in Prometheus")
+        labels = labels_of(comp)
+        if len(set(labels)) != len(labels):
+            yield at("group_by", f"component {comp.id}: a group_by label appears twice in {list(labels)}")
+        for key in comp.group_by:
+            if key.pattern is None:
+                continue
+            try:
+                groups = re.compile(key.pattern).groups
+            except re.error as exc:
+                yield at(
+                    "group_by", f"component {comp.id}: group_by pattern {key.pattern!r} is invalid: {exc}"
+                )
+                continue
+            if groups < 1:
+                yield at("group_by", f"component {comp.id}: group_by pattern {key.pattern!r} needs a (group)")
+    for slo in config.slos:
+        parts = (
+            index.slo_components(slo) if all(index.component(slo.service, n) for n in slo.components) else ()
+        )
+        if len({labels_of(c) for c in parts}) > 1:
+            yield Problem(
+                slo.origin.file,
+                f"SLO {slo.id} sums components grouped differently; give them the same group_by",
+                slo.origin.line,
+                "components",
+            )
+        for part in slo.composite.parts if slo.composite else ():
+            named = index.slos.get(part.slo)
+            if named is not None and any(c.group_by for c in index.slo_components(named)):
+                yield Problem(
+                    slo.origin.file,
+                    f"composite SLO {slo.id} names the grouped SLO {part.slo}: not supported",
+                    slo.origin.line,
+                    "composite",
+                )

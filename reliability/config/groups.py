@@ -1,0 +1,109 @@
+"""Grouped components and SLOs made concrete: one per discovered value of their `group_by` keys.
+
+A grouped SLO is defined once; `expand_groups` turns it, its components, the SLAs on them and the
+hooks naming it into one item per group, named `name{key=value,...}` (keys in group_by order), so
+every later stage runs unchanged on the expanded configuration. Pure: the values come from the reader.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from urllib.parse import quote
+
+from reliability.config.model import Component, Config, Hook, Sla, Slo
+from reliability.vocabulary import item_id
+
+GroupValues = tuple[str, ...]  # one value per group_by key, in its order
+Discovered = Mapping[str, frozenset[GroupValues]]  # grouped component id -> the values its events had
+
+
+def group_suffix(pairs: tuple[tuple[str, str], ...]) -> str:
+    """`{key=value,other=value}`; a value's `,{}=%` and other unsafe characters are %-escaped."""
+    inner = ",".join(f"{key}={quote(value, safe='-_.~:@!$*+;/')}" for key, value in pairs)
+    return f"{{{inner}}}"
+
+
+def grouped_name(name: str, pairs: tuple[tuple[str, str], ...]) -> str:
+    return name + group_suffix(pairs)
+
+
+def _pairs(component: Component, values: GroupValues) -> tuple[tuple[str, str], ...]:
+    return tuple(zip((key.label for key in component.group_by), values, strict=True))
+
+
+def _slo_groups(config: Config, slo: Slo, discovered: Discovered) -> list[GroupValues]:
+    """Every group any of the SLO's components was seen with, sorted."""
+    parts = config.index.slo_components(slo)
+    return sorted(set().union(*(discovered.get(c.id, frozenset()) for c in parts)))
+
+
+def _is_grouped(config: Config, slo: Slo) -> bool:
+    return slo.composite is None and any(c.group_by for c in config.index.slo_components(slo))
+
+
+def expand_groups(config: Config, discovered: Discovered) -> Config:
+    """The configuration with each grouped item replaced by its groups (unchanged if none is grouped)."""
+    if not any(c.group_by for c in config.components):
+        return config
+    component_groups: dict[str, set[GroupValues]] = {
+        c.id: set(discovered.get(c.id, ())) for c in config.components if c.group_by
+    }
+    slos: list[Slo] = []
+    expanded_ids: dict[str, list[str]] = {}
+    for slo in config.slos:
+        if not _is_grouped(config, slo):
+            slos.append(slo)
+            continue
+        groups = _slo_groups(config, slo, discovered)
+        for c in config.index.slo_components(slo):
+            component_groups[c.id].update(groups)  # a part without events in a group is counted as none
+        first = config.index.slo_components(slo)[0]
+        for values in groups:
+            pairs = _pairs(first, values)
+            grouped = replace(
+                slo,
+                name=grouped_name(slo.name, pairs),
+                components=tuple(grouped_name(n, pairs) for n in slo.components),
+                group=pairs,
+            )
+            slos.append(grouped)
+            expanded_ids.setdefault(slo.id, []).append(grouped.id)
+    components: list[Component] = []
+    for comp in config.components:
+        if not comp.group_by:
+            components.append(comp)
+            continue
+        for values in sorted(component_groups[comp.id]):
+            pairs = _pairs(comp, values)
+            components.append(replace(comp, name=grouped_name(comp.name, pairs), group=pairs))
+    return replace(
+        config,
+        components=tuple(components),
+        slos=tuple(slos),
+        slas=tuple(_expanded_slas(config, component_groups)),
+        hooks=tuple(_expanded_hook(hook, expanded_ids) for hook in config.hooks),
+    )
+
+
+def _expanded_slas(config: Config, component_groups: Mapping[str, set[GroupValues]]) -> list[Sla]:
+    slas: list[Sla] = []
+    for sla in config.slas:
+        comp = config.index.component(sla.service, sla.component)
+        if comp is None or not comp.group_by:
+            slas.append(sla)
+            continue
+        for values in sorted(component_groups[item_id(sla.service, sla.component)]):
+            pairs = _pairs(comp, values)
+            slas.append(
+                replace(sla, name=grouped_name(sla.name, pairs), component=grouped_name(sla.component, pairs))
+            )
+    return slas
+
+
+def _expanded_hook(hook: Hook, expanded_ids: Mapping[str, list[str]]) -> Hook:
+    """A hook naming a grouped SLO acts on each of its groups."""
+    if not any(slo_id in expanded_ids for slo_id in hook.slos):
+        return hook
+    slos = tuple(grouped for slo_id in hook.slos for grouped in expanded_ids.get(slo_id, [slo_id]))
+    return replace(hook, slos=slos)

@@ -1,0 +1,112 @@
+"""Grouped components: expansion into one item per group, and the checks on group_by."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from reliability.config import Config, load_config
+from reliability.config.groups import expand_groups, group_suffix
+from reliability.errors import ConfigError
+
+CONFIG = """
+sources:
+  - name: web
+    type: events
+    paths: [events.csv]
+    columns: {timestamp: {column: ts, format: rfc3339}, component: comp, status: status}
+services:
+  - name: shop
+    components:
+      - name: api
+        source: web
+        group_by: [tenant, {label: path, column: url, pattern: "^/([^/?]+)"}]
+        slis: [{name: availability, kind: availability}]
+        slos: [{name: avail, sli: availability, objective: 99.5, window: 1d}]
+      - name: static
+        source: web
+        slis: [{name: availability, kind: availability}]
+        slos: [{name: static-avail, sli: availability, objective: 99.0, window: 1d}]
+    slas:
+      - {name: contract, component: api, sli: availability, target: 99.0}
+hooks:
+  - name: pager
+    triggers: [page]
+    command: [/bin/true]
+    slos: [shop/avail, shop/static-avail]
+"""
+
+GROUP_BY = 'group_by: [tenant, {label: path, column: url, pattern: "^/([^/?]+)"}]'
+
+
+def _config(tmp_path: Path, text: str = CONFIG) -> Config:
+    (tmp_path / "events.csv").write_text("ts,comp,status,tenant,url\n")
+    path = tmp_path / "config.yaml"
+    path.write_text(text)
+    return load_config(path)
+
+
+def test_a_grouped_slo_becomes_one_slo_per_group_with_keys_in_group_by_order(tmp_path: Path) -> None:
+    config = _config(tmp_path)
+    expanded = expand_groups(config, {"shop/api": frozenset({("b", "cart"), ("a", "cart"), ("a", "search")})})
+    assert [s.id for s in expanded.slos] == [
+        "shop/avail{tenant=a,path=cart}",
+        "shop/avail{tenant=a,path=search}",
+        "shop/avail{tenant=b,path=cart}",
+        "shop/static-avail",
+    ]
+    first = expanded.index.slos["shop/avail{tenant=a,path=cart}"]
+    assert first.components == ("api{tenant=a,path=cart}",)
+    assert first.group == (("tenant", "a"), ("path", "cart"))
+    assert expanded.index.component("shop", "api{tenant=a,path=cart}") is not None
+    assert expanded.index.component("shop", "api") is None
+
+
+def test_slas_and_hook_filters_follow_the_groups(tmp_path: Path) -> None:
+    expanded = expand_groups(_config(tmp_path), {"shop/api": frozenset({("a", "x"), ("b", "x")})})
+    assert [s.id for s in expanded.slas] == [
+        "shop/contract{tenant=a,path=x}",
+        "shop/contract{tenant=b,path=x}",
+    ]
+    assert expanded.slas[0].component == "api{tenant=a,path=x}"
+    (hook,) = expanded.hooks
+    assert hook.slos == ("shop/avail{tenant=a,path=x}", "shop/avail{tenant=b,path=x}", "shop/static-avail")
+
+
+def test_an_ungrouped_config_is_returned_as_it_is(tmp_path: Path) -> None:
+    config = _config(tmp_path, CONFIG.replace(GROUP_BY, ""))
+    assert expand_groups(config, {}) is config
+
+
+def test_a_value_that_would_break_the_id_is_escaped() -> None:
+    assert group_suffix((("path", "a,b{c}=d e"),)) == "{path=a%2Cb%7Bc%7D%3Dd%20e}"
+    assert group_suffix((("path", ""), ("region", "eu/west"))) == "{path=,region=eu/west}"
+
+
+@pytest.mark.parametrize(
+    ("group_by", "message"),
+    [
+        ('group_by: [{label: path, column: url, pattern: "^/[^/?]+"}]', "needs a (group)"),
+        ("group_by: [tenant, tenant]", "appears twice"),
+        ('group_by: [{label: path, column: url, pattern: "^/(["}]', "is invalid"),
+    ],
+)
+def test_group_by_mistakes_name_the_file_line_and_field(tmp_path: Path, group_by: str, message: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        _config(tmp_path, CONFIG.replace(GROUP_BY, group_by))
+    (problem,) = raised.value.problems
+    assert message in problem.message
+    assert (Path(problem.file).name, problem.line, problem.field) == ("config.yaml", 10, "group_by")
+
+
+def test_a_composite_of_a_grouped_slo_is_refused(tmp_path: Path) -> None:
+    composite = """
+    slos:
+      - name: both
+        composite: {method: all_must_succeed, of: [{slo: shop/avail}, {slo: shop/static-avail}]}
+        objective: 99
+        window: 1d
+    slas:"""
+    with pytest.raises(ConfigError, match="names the grouped SLO shop/avail"):
+        _config(tmp_path, CONFIG.replace("\n    slas:", composite, 1))
