@@ -15,8 +15,11 @@ from reliability.config.model import (
     PrometheusSource,
     ScrapeFilesSource,
 )
+from reliability.conventions import SLA_LABELS, SLO_LABELS
 from reliability.errors import Problem
 
+# Labels the exported metrics and rules already give every series: a group key must not take one.
+RESERVED_LABELS = frozenset((*SLO_LABELS, *SLA_LABELS, "window", "severity", "kind", "le", "job", "instance"))
 # Sources whose series Prometheus holds: their groups are metric labels the rules sum by.
 RULE_SOURCES = (PrometheusSource, OpenMetricsSource, ScrapeFilesSource)
 
@@ -54,6 +57,12 @@ def group_problems(config: Config) -> Iterator[Problem]:
         elif source is not None and not isinstance(source, EventSource):
             yield at("group_by", f"component {comp.id}: group_by needs event files or metrics in Prometheus")
         labels = labels_of(comp)
+        if taken := [
+            label for label in labels if label in RESERVED_LABELS or label.startswith(("__", "sloth_"))
+        ]:
+            yield at(
+                "group_by", f"component {comp.id}: group_by label {taken[0]!r} is a label of its own metrics"
+            )
         if len(set(labels)) != len(labels):
             yield at("group_by", f"component {comp.id}: a group_by label appears twice in {list(labels)}")
         for key in comp.group_by:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from reliability.config.model import Component, Config, Hook, Sla, Slo
 from reliability.vocabulary import item_id
@@ -26,6 +26,15 @@ def group_suffix(pairs: tuple[tuple[str, str], ...]) -> str:
 
 def grouped_name(name: str, pairs: tuple[tuple[str, str], ...]) -> str:
     return name + group_suffix(pairs)
+
+
+def split_group(name: str) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """A name or id and its group: 'api{path=a%2Cb}' -> ('api', (('path', 'a,b'),)); none: ()."""
+    if not name.endswith("}") or "{" not in name:
+        return name, ()
+    base, _, inner = name[:-1].partition("{")
+    pairs = (item.partition("=") for item in inner.split(",")) if inner else ()
+    return base, tuple((key, unquote(value)) for key, _, value in pairs)
 
 
 def _pairs(component: Component, values: GroupValues) -> tuple[tuple[str, str], ...]:

@@ -20,6 +20,7 @@ from reliability.artifacts.models import Artifact, stage_artifact
 from reliability.artifacts.sla_compliance import SlaCompliance
 from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.artifacts.slo_targets import SloTargets
+from reliability.config.groups import split_group
 from reliability.config.model import Config
 from reliability.conventions import RECENT_WINDOWS, SLA_LABELS, SLO_LABELS, Metric, Stage
 from reliability.core.alerts import AlertState
@@ -96,18 +97,30 @@ def registry_from_artifacts(
     Every per-SLO series carries each label name any SLO has; an SLO without one gets the empty
     value, which Prometheus reads as no label."""
     registry = CollectorRegistry()
-    gauges: dict[Metric, tuple[Gauge, dict[str, str]]] = {}
+    gauges: dict[Metric, Gauge] = {}
+    found = list(samples(run_artifacts, slo_labels))
     user_names = sorted({name for labels in (slo_labels or {}).values() for name, _ in labels})
-    for sample in samples(run_artifacts, slo_labels):
-        if sample.metric not in gauges:
-            names = LABELS[sample.metric]
-            if set(SLO_LABELS) <= set(names):  # a per-SLO series: the user's labels too
-                names = (*names, *user_names)
-            gauge = Gauge(str(sample.metric), HELP[sample.metric], names, registry=registry)
-            gauges[sample.metric] = gauge, dict.fromkeys(names, "")
-        gauge, unset = gauges[sample.metric]
-        (gauge.labels(**(unset | dict(sample.labels))) if sample.labels else gauge).set(sample.value)
+    names = _label_names(found, user_names)
+    for sample in found:
+        gauge = gauges.get(sample.metric)
+        if gauge is None:
+            gauge = Gauge(str(sample.metric), HELP[sample.metric], names[sample.metric], registry=registry)
+            gauges[sample.metric] = gauge
+        labels = {name: sample.labels.get(name, "") for name in names[sample.metric]}  # "": no such label
+        (gauge.labels(**labels) if labels else gauge).set(sample.value)
     return registry
+
+
+def _label_names(found: list[Sample], user_names: list[str]) -> dict[Metric, tuple[str, ...]]:
+    """Each metric's labels: its own, the user's SLO labels on per-SLO series, then the group keys of
+    grouped SLOs (and SLAs) in the order met."""
+    names = {metric: dict.fromkeys(labels) for metric, labels in LABELS.items()}
+    for labels in names.values():
+        if set(SLO_LABELS) <= set(labels):
+            labels.update(dict.fromkeys(user_names))
+    for sample in found:
+        names[sample.metric].update(dict.fromkeys(sample.labels))
+    return {metric: tuple(labels) for metric, labels in names.items()}
 
 
 def samples(run_artifacts: Artifacts, slo_labels: SloLabels | None = None) -> Iterator[Sample]:
@@ -136,11 +149,11 @@ class _SloLabeller:
     user: SloLabels
 
     def __call__(self, service: str, component: str, slo_id: str) -> dict[str, str]:
-        """An SLO's series labels: the user's, then ours (which the config keeps them from naming)."""
+        """An SLO's series labels: the user's, then ours (which the config keeps them from naming); a
+        grouped SLO's also its group's keys, each a label of its own."""
         name = item_name(slo_id)
-        return dict(self.user.get(slo_id, ())) | dict(
-            zip(SLO_LABELS, (service, component, name), strict=True)
-        )
+        ours = dict(zip(SLO_LABELS, (service, component, name), strict=True)) | dict(split_group(name)[1])
+        return dict(self.user.get(slo_id, ())) | ours
 
 
 def _flag(condition: bool) -> float:
@@ -193,7 +206,9 @@ def _sla_samples(sla: SlaCompliance) -> Iterator[Sample]:
     for entry in sla.slas:
         service = entry.service
         name = item_name(entry.sla)
-        labels = dict(zip(SLA_LABELS, (service, entry.component, name), strict=True))
+        labels = dict(zip(SLA_LABELS, (service, entry.component, name), strict=True)) | dict(
+            split_group(name)[1]
+        )
         current = next(p for p in entry.periods if p.period == CURRENT_MONTH)
         if current.attained_percent is None:  # no data this month: neither met nor breached
             continue

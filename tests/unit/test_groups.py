@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reliability.config import Config, load_config
-from reliability.config.groups import expand_groups, group_suffix
+from reliability.config.groups import expand_groups, group_suffix, split_group
 from reliability.errors import ConfigError
 
 CONFIG = """
@@ -79,9 +79,13 @@ def test_an_ungrouped_config_is_returned_as_it_is(tmp_path: Path) -> None:
     assert expand_groups(config, {}) is config
 
 
-def test_a_value_that_would_break_the_id_is_escaped() -> None:
-    assert group_suffix((("path", "a,b{c}=d e"),)) == "{path=a%2Cb%7Bc%7D%3Dd%20e}"
+def test_a_value_that_would_break_the_id_is_escaped_and_read_back() -> None:
+    pairs = (("path", "a,b{c}=d e"),)
+    assert group_suffix(pairs) == "{path=a%2Cb%7Bc%7D%3Dd%20e}"
+    assert split_group("avail" + group_suffix(pairs)) == ("avail", pairs)
     assert group_suffix((("path", ""), ("region", "eu/west"))) == "{path=,region=eu/west}"
+    assert split_group("avail{path=,region=eu/west}") == ("avail", (("path", ""), ("region", "eu/west")))
+    assert split_group("avail") == ("avail", ())
 
 
 @pytest.mark.parametrize(
@@ -89,6 +93,7 @@ def test_a_value_that_would_break_the_id_is_escaped() -> None:
     [
         ('group_by: [{label: path, column: url, pattern: "^/[^/?]+"}]', "needs a (group)"),
         ("group_by: [tenant, tenant]", "appears twice"),
+        ("group_by: [window]", "is a label of its own metrics"),
         ('group_by: [{label: path, column: url, pattern: "^/(["}]', "is invalid"),
     ],
 )

@@ -1,0 +1,114 @@
+"""One grouped SLO over an access log: an SLO per first path segment, a silent one is no data."""
+
+from __future__ import annotations
+
+import json
+import string
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from reliability.cli import app
+
+EVALUATED = datetime(2026, 11, 5, 12, 0, tzinfo=UTC)
+SEGMENTS = [f"seg-{letter}" for letter in string.ascii_lowercase]  # 26 first path segments
+SILENT = "seg-z"  # sends in the first day of history only, nothing in the SLO's 1d window
+FAILING = "seg-b"  # one request in six fails
+
+CONFIG = """
+settings:
+  evaluate_at: "2026-11-05T12:00:00Z"
+  history: 2d
+sources:
+  - name: nginx
+    type: events
+    paths: [access.log]
+    format: log
+    preset: combined
+    columns:
+      timestamp: {column: time_local, format: "%d/%b/%Y:%H:%M:%S %z"}
+      status: status
+services:
+  - name: shop
+    components:
+      - name: pages
+        source: nginx
+        group_by:
+          - {label: path, column: path, pattern: "^/([^/?]+)"}
+        max_groups: MAX
+        slis:
+          - {name: availability, kind: availability, good: {status_not_in: [5xx]}}
+        slos:
+          - {name: availability, sli: availability, objective: 99.5, window: 1d}
+"""
+
+
+def _access_log(path: Path) -> None:
+    lines = []
+    start = EVALUATED - timedelta(days=2)
+    for step in range(0, 2 * 24 * 60, 10):
+        at = start + timedelta(minutes=step)
+        stamp = at.strftime("%d/%b/%Y:%H:%M:%S +0000")
+        for segment in SEGMENTS:
+            if segment == SILENT and at >= EVALUATED - timedelta(days=1):
+                continue
+            status = 503 if segment == FAILING and step % 60 == 0 else 200
+            lines.append(
+                f'10.0.0.1 - - [{stamp}] "GET /{segment}/item?id={step} HTTP/1.1" {status} 5 "-" "t"'
+            )
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _run(tmp_path: Path, max_groups: int = 500) -> tuple[int, str]:
+    _access_log(tmp_path / "access.log")
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG.replace("MAX", str(max_groups)))
+    out = tmp_path / "out"
+    args = ["run", str(config), "--out", str(out), "--no-ledger", "--textfile", str(tmp_path / "m.prom")]
+    result = CliRunner().invoke(app, args)
+    return result.exit_code, result.output
+
+
+def test_one_grouped_slo_over_26_path_segments_gives_26_slos(tmp_path: Path) -> None:
+    code, output = _run(tmp_path)
+    assert code == 0, output
+    budgets = json.loads((tmp_path / "out" / "error-budgets.json").read_text())
+    by_id = {entry["slo"]: entry for entry in budgets["slos"]}
+    assert sorted(by_id) == [f"shop/availability{{path={segment}}}" for segment in SEGMENTS]
+    assert by_id["shop/availability{path=seg-a}"]["sli_ratio"] == 1.0
+    assert by_id["shop/availability{path=seg-b}"]["total"] == 144
+    assert by_id["shop/availability{path=seg-b}"]["good"] == 120
+    sli = json.loads((tmp_path / "out" / "sli-metrics.json").read_text())
+    assert len(sli["components"]) == 26
+    assert "pages{path=seg-q}" in {c["component"] for c in sli["components"]}
+
+
+def test_the_exported_metrics_carry_the_group_label(tmp_path: Path) -> None:
+    code, output = _run(tmp_path)
+    assert code == 0, output
+    text = (tmp_path / "m.prom").read_text()
+    assert (
+        'reliability_slo_no_data{component="pages{path=seg-z}",path="seg-z",service="shop",'
+        'slo="availability{path=seg-z}"} 1.0'
+    ) in text
+    assert 'reliability_slo_objective_ratio{component="pages{path=seg-a}",path="seg-a"' in text
+
+
+def test_a_group_that_stopped_sending_is_no_data_never_good(tmp_path: Path) -> None:
+    code, output = _run(tmp_path)
+    assert code == 0, output
+    budgets = json.loads((tmp_path / "out" / "error-budgets.json").read_text())
+    silent = next(e for e in budgets["slos"] if e["slo"] == "shop/availability{path=seg-z}")
+    assert (silent["no_data"], silent["events"], silent["sli_ratio"]) == (True, 0, None)
+    assert silent["alert"]["state"] == "no_data"
+    row = next(line for line in output.splitlines() if "availability{path=seg-z}" in line)
+    assert "no data" in row
+    assert "shop/availability{path=seg-z}: data in 0 of 24 hours" in output
+
+
+def test_more_groups_than_max_groups_fail_naming_the_file_line_and_field(tmp_path: Path) -> None:
+    code, output = _run(tmp_path, max_groups=25)
+    assert code != 0
+    assert "config.yaml:17: max_groups: component shop/pages" in output  # the component line
+    assert "more than max_groups=25 groups by path" in output
