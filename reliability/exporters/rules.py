@@ -234,6 +234,18 @@ def _confident(spec: SloRuleSpec, pair: AlertWindowPair) -> str | None:
     return f" and {_on_groups(spec)} ".join(counts)
 
 
+def _alert_subject(spec: SloRuleSpec) -> str:
+    """The SLO id an alert's text names: a grouped SLO's with its group, filled in per alert."""
+    if not spec.group_labels:
+        return spec.slo_id
+    return (
+        spec.slo_id
+        + "{"
+        + ",".join(f"{label}={{{{ $labels.{label} }}}}" for label in spec.group_labels)
+        + "}"
+    )
+
+
 def _on_groups(spec: SloRuleSpec) -> str:
     """Matching by the group labels: each group's counts judge that group's alert only."""
     return f"on({', '.join(spec.group_labels)})"
@@ -268,7 +280,7 @@ def alert_rule(
         expr = f"({expr}) {'unless' if low_confidence_page else 'and'} {_on_groups(spec)} ({confident})"
     share = number(pair.budget_share * 100)
     annotations = {
-        "summary": f"{spec.slo_id} is burning its error budget {factor}x too fast "
+        "summary": f"{_alert_subject(spec)} is burning its error budget {factor}x too fast "
         f"over {long} and {short} ({alert.severity})",
         "description": f"The error ratio over {long} and over {short} is above {factor} times the "
         f"error budget ({budget}, objective {number(spec.objective.percent)}%): "
@@ -314,7 +326,7 @@ def no_data_rule(spec: SloRuleSpec, for_seconds: int) -> dict[str, Any]:
         | {LABEL_SEVERITY: spec.severity_names.ticket, LABEL_TIER: TIER_NO_DATA, LABEL_WINDOW: window}
     )
     rule["annotations"] = {
-        "summary": f"{spec.slo_id} has no events over {window}",
+        "summary": f"{_alert_subject(spec)} has no events over {window}",
         "description": f"No events over the last {window}: the SLO's alerts cannot be judged.",
     }
     return rule
