@@ -47,6 +47,12 @@ def _slo_groups(config: Config, slo: Slo, discovered: Discovered) -> list[GroupV
     return sorted(set().union(*(discovered.get(c.id, frozenset()) for c in parts)))
 
 
+def slo_group_labels(config: Config, slo: Slo) -> tuple[str, ...]:
+    """The group keys of an SLO as written (its components are grouped alike); () if not grouped."""
+    parts = config.index.slo_components(slo) if slo.composite is None else ()
+    return tuple(key.label for key in parts[0].group_by) if parts else ()
+
+
 def _is_grouped(config: Config, slo: Slo) -> bool:
     return slo.composite is None and any(c.group_by for c in config.index.slo_components(slo))
 

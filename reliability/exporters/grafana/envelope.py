@@ -20,7 +20,9 @@ def dashboard_uid(text: str) -> str:
     return text if len(text) <= 40 else f"{text[:31]}-{zlib.crc32(text.encode()):08x}"
 
 
-def _variables(current_service: str | None, team_variable: bool) -> list[Json]:
+def _variables(
+    current_service: str | None, team_variable: bool, group_labels: Sequence[str] = ()
+) -> list[Json]:
     datasource = {
         "type": "datasource",
         "name": DATASOURCE_VARIABLE,
@@ -50,6 +52,11 @@ def _variables(current_service: str | None, team_variable: bool) -> list[Json]:
         _label_variable(SERVICE, "Service", series(Metric.SLO_OBJECTIVE), chosen),
         *(teams if team_variable else []),
         _label_variable(SLO, "SLO", series(Metric.SLO_OBJECTIVE, *of_services), every),
+        # A grouped SLO's keys, each a label of its series: pick the groups shown.
+        *(
+            _label_variable(label, label, series(Metric.SLO_OBJECTIVE, *of_services), every)
+            for label in group_labels
+        ),
     ]
 
 
@@ -82,6 +89,7 @@ def dashboard(
     items: Sequence[Item],
     current_service: str | None,
     team_variable: bool = False,
+    group_labels: Sequence[str] = (),
 ) -> Json:
     builtin_annotations = {
         "builtIn": 1,
@@ -108,7 +116,7 @@ def dashboard(
         "fiscalYearStartMonth": 0,  # so `now/fQ` is the calendar quarter
         "time": {"from": "now-7d", "to": "now"},
         "refresh": "1m",
-        "templating": {"list": _variables(current_service, team_variable)},
+        "templating": {"list": _variables(current_service, team_variable, group_labels)},
         "annotations": {"list": [builtin_annotations]},
         "links": [others | {"includeVars": False, "keepTime": True, "icon": "external link"}],
         "panels": layout(items),

@@ -83,10 +83,18 @@ def slo_grouping(slos: Sequence[Slo]) -> str:
     return ", ".join((*SLO_LABELS, *user_label_names(slos)))
 
 
-def slo_scope(slo: Slo) -> Scope:
+def slo_scope(slo: Slo, group_labels: Sequence[str] = ()) -> Scope:
+    """The SLO's series; a grouped SLO's are every group's, narrowed by the group variables."""
+    if not group_labels:
+        return Scope(
+            exported=(is_(SERVICE, slo.service), is_(SLO, slo.name)),
+            rules=(is_(LABEL_SERVICE, slo.service), is_(LABEL_SLO, slo.name)),
+            slas=(is_(SERVICE, slo.service),),
+        )
+    chosen = tuple(matches(label, f"${label}") for label in group_labels)
     return Scope(
-        exported=(is_(SERVICE, slo.service), is_(SLO, slo.name)),
-        rules=(is_(LABEL_SERVICE, slo.service), is_(LABEL_SLO, slo.name)),
+        exported=(is_(SERVICE, slo.service), matches(SLO, any_of([slo.name]) + r"\{.*\}"), *chosen),
+        rules=(is_(LABEL_SERVICE, slo.service), is_(LABEL_SLO, slo.name), *chosen),
         slas=(is_(SERVICE, slo.service),),
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from reliability.config.groups import slo_group_labels
 from reliability.config.model import Config, Sla, Slo
 from reliability.conventions import CURRENT_BURN_WINDOW, RULE_SLI_ERROR, Metric
 from reliability.exporters.grafana.catalog import SLO_GRAPHS, SLO_STATS
@@ -45,11 +46,12 @@ def service_dashboard(config: Config, service: str, rules: dict[str, SloRuleSpec
         items,
         current_service=service,
         team_variable=has_team(slos),
+        group_labels=tuple(dict.fromkeys(label for slo in slos for label in slo_group_labels(config, slo))),
     )
 
 
 def _slo_panels(config: Config, slo: Slo, rules: SloRuleSpec | None) -> list[Item]:
-    scope = slo_scope(slo)
+    scope = slo_scope(slo, slo_group_labels(config, slo))
     named, facts = named_series([slo], scope), slo_facts(config, slo)
     panels: list[Item] = [
         panel(spec, config, slo, named, facts, with_rules=rules is not None)
