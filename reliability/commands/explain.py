@@ -11,6 +11,7 @@ from reliability.artifacts.error_budgets import SloBudget
 from reliability.artifacts.run import Run, read_run
 from reliability.commands.shared import reporting_errors
 from reliability.config import load_config
+from reliability.config.groups import expand_groups, groups_named
 from reliability.conventions import Stage
 from reliability.errors import ReliabilityError
 from reliability.terminal.options import FormatOption, VerboseOption
@@ -104,7 +105,10 @@ def explain(
             (name, None) for name in FIELDS if name != "changes" or tracked
         ]
         fields = [parse_field(field)] if field else everything
-        explained = explanation(trace_slo(load_config(config or _config_path(run)), run, slo_id), fields)
+        written = load_config(config or _config_path(run))
+        # A grouped SLO is explained per group: the groups the run found are in its artifacts.
+        concrete = expand_groups(written, groups_named(written, (c.id for c in run.sli_metrics.components)))
+        explained = explanation(trace_slo(concrete, run, slo_id), fields)
         if output is OutputFormat.JSON:
             echo_json(explained.to_json())
         elif output is OutputFormat.MARKDOWN:

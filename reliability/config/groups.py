@@ -7,7 +7,7 @@ every later stage runs unchanged on the expanded configuration. Pure: the values
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from urllib.parse import quote, unquote
 
@@ -122,3 +122,15 @@ def _expanded_hook(hook: Hook, expanded_ids: Mapping[str, list[str]]) -> Hook:
         return hook
     slos = tuple(grouped for slo_id in hook.slos for grouped in expanded_ids.get(slo_id, [slo_id]))
     return replace(hook, slos=slos)
+
+
+def groups_named(config: Config, component_ids: Iterable[str]) -> Discovered:
+    """The groups that expanded component ids ('shop/api{path=x}', as artifacts list them) name:
+    the run's configuration made concrete again without reading its telemetry."""
+    found: dict[str, set[GroupValues]] = {}
+    for comp_id in component_ids:
+        base, pairs = split_group(comp_id)
+        comp = config.index.components.get(base)
+        if comp is not None and tuple(k for k, _ in pairs) == tuple(key.label for key in comp.group_by):
+            found.setdefault(base, set()).add(tuple(value for _, value in pairs))
+    return {comp_id: frozenset(values) for comp_id, values in found.items()}

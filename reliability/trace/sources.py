@@ -123,15 +123,27 @@ def _what_is_read(source: Source, parts: list[tuple[Component, Sli]]) -> str:
     """Which rows or series of a source the SLO's components take."""
     if isinstance(source, (EventSource, SqlSource, OtlpTracesSource)):
         column = source.columns.component
+        group = _group_read(parts[0][0])
         if column is None:
-            return "every row (the source feeds one component)"
+            return f"rows {group}" if group else "every row (the source feeds one component)"
         matches = ", ".join(f"{component.match!r} ({component.id})" for component, _ in parts)
-        return f"rows whose {column} is {matches}"
+        return f"rows whose {column} is {matches}" + (f", {group}" if group else "")
     series = dict.fromkeys(f"{role} {sel.promql()}" for _, sli in parts for role, sel in _selectors(sli))
     where = (
         f"Prometheus API {without_credentials(source.url)}, " if isinstance(source, PrometheusSource) else ""
     )
     return f"{where}series {', '.join(series)}"
+
+
+def _group_read(component: Component) -> str:
+    """A grouped component's rows: 'where path (first group of ^/([^/?]+) over path) is 'cart''."""
+    keys = {key.label: key for key in component.group_by}
+    said = []
+    for label, value in component.group:
+        key = keys[label]
+        read = f"{label} (first group of {key.pattern} over {key.column})" if key.pattern else label
+        said.append(f"{read} is {value!r}")
+    return "where " + " and ".join(said) if said else ""
 
 
 def _input_file(path: Path, records: dict[Path, int]) -> InputFile:
