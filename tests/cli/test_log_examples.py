@@ -41,6 +41,12 @@ def nginx_events(path: Path) -> Iterator[Event]:
             yield at, segment.group(1), int(fields["status"]), None
 
 
+def grouped_events(path: Path) -> Iterator[Event]:
+    """The nginx-combined log as examples/grouped-paths reads it: one component per first segment."""
+    for at, segment, status, latency in nginx_events(path):
+        yield at, f"pages{{path={segment}}}", status, latency
+
+
 def envoy_events(path: Path) -> Iterator[Event]:
     for fields in _log_lines(path, ENVOY):
         at = datetime.fromisoformat(fields["start_time"])
@@ -102,6 +108,11 @@ EXAMPLE_RULES: dict[str, tuple[Callable[[Path], Iterator[Event]], str, dict[str,
     ),
     "nested-json": (nested_json_events, "requests.jsonl", {"cart": not_5xx, "search": not_5xx}),
     "parquet": (parquet_events, "requests.parquet", {"cart": not_5xx, "search": not_5xx}),
+    "grouped-paths": (
+        grouped_events,
+        "../nginx-combined/access.log",
+        {"pages{path=cart}": not_5xx, "pages{path=search}": not_5xx},
+    ),
 }
 
 
