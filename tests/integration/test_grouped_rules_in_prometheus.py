@@ -17,8 +17,7 @@ import pytest
 import yaml
 from conftest import require_binary
 from support.configs import component, counter_availability, prometheus_source, service, slo, write_config
-from support.real_servers import backfill, prometheus
-from test_rules_in_prometheus import poll, query
+from test_rules_in_prometheus import evaluating, poll, query
 
 from reliability.config import load_config
 from reliability.exporters import rule_sources, rules
@@ -58,11 +57,7 @@ def test_prometheus_records_one_series_per_group(tmp_path: Path) -> None:
     conversion = rule_sources.from_config(load_config(config))
     (spec,) = conversion.specs
     assert "sum by (path)(rate(" in spec.error_ratio_query
-    (tmp_path / "shop.rules.yml").write_text(yaml.safe_dump(rules.rule_file(conversion.specs)))
-    data = tmp_path / "data"
-    backfill(counters(int(time.time())), data, tmp_path)
-    config_text = f"global: {{evaluation_interval: 1s}}\nrule_files: [{tmp_path / 'shop.rules.yml'}]\n"
-    with prometheus(tmp_path, config_text, data_dir=data) as base:
+    with evaluating(tmp_path, conversion.specs, counters(int(time.time()))) as base:
         ratios = poll(base, 'slo:sli_error:ratio_rate5m{sloth_slo="availability"}')
         by_path = {r["metric"]["path"]: float(r["value"][1]) for r in ratios}
         assert by_path.keys() == {"a", "b", "c"}  # d is silent: no ratio, not a good one

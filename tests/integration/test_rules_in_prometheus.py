@@ -11,6 +11,8 @@ import json
 import time
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,14 +67,21 @@ def poll(base: str, expr: str) -> list[dict[str, Any]]:
     raise AssertionError(f"{expr} stayed empty for {POLL_DEADLINE_SECONDS:g}s")
 
 
+@contextmanager
+def evaluating(tmp_path: Path, specs: list[rules.SloRuleSpec], openmetrics: str) -> Iterator[str]:
+    """A Prometheus over the backfilled `openmetrics`, evaluating the specs' rules every second."""
+    (tmp_path / "shop.rules.yml").write_text(yaml.safe_dump(rules.rule_file(specs)))
+    data = tmp_path / "data"
+    backfill(openmetrics, data, tmp_path)
+    config = f"global: {{evaluation_interval: 1s}}\nrule_files: [{tmp_path / 'shop.rules.yml'}]\n"
+    with prometheus(tmp_path, config, data_dir=data) as base:
+        yield base
+
+
 def test_prometheus_evaluates_the_generated_rules(tmp_path: Path) -> None:
     config = write_config(tmp_path, SHOP, sources=[prometheus_source()], name="c.yaml")
     conversion = rule_sources.from_config(load_config(config))
-    (tmp_path / "shop.rules.yml").write_text(yaml.safe_dump(rules.rule_file(conversion.specs)))
-    data = tmp_path / "data"
-    backfill(counters(int(time.time())), data, tmp_path)
-    config = f"global: {{evaluation_interval: 1s}}\nrule_files: [{tmp_path / 'shop.rules.yml'}]\n"
-    with prometheus(tmp_path, config, data_dir=data) as base:
+    with evaluating(tmp_path, conversion.specs, counters(int(time.time()))) as base:
         ratio = poll(base, 'slo:sli_error:ratio_rate5m{sloth_slo="gateway-availability"}')
         assert abs(float(ratio[0]["value"][1]) - 0.1) < 1e-9
         burn = poll(base, 'slo:current_burn_rate:ratio{sloth_slo="gateway-availability"}')
