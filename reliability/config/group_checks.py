@@ -16,7 +16,7 @@ from reliability.config.model import (
     ScrapeFilesSource,
 )
 from reliability.conventions import SLA_LABELS, SLO_LABELS
-from reliability.errors import Problem
+from reliability.errors import ConfigError, Problem
 
 # Labels the exported metrics and rules already give every series: a group key must not take one.
 RESERVED_LABELS = frozenset((*SLO_LABELS, *SLA_LABELS, "window", "severity", "kind", "le", "job", "instance"))
@@ -97,3 +97,13 @@ def group_problems(config: Config) -> Iterator[Problem]:
                     slo.origin.line,
                     "composite",
                 )
+
+
+def too_many_groups(comp: Component) -> ConfigError:
+    """More distinct groups than max_groups were read: said where the component is declared."""
+    message = (
+        f"component {comp.id} has more than max_groups={comp.max_groups} groups by "
+        f"{', '.join(labels_of(comp))}; raise max_groups or group by a coarser key"
+    )
+    problem = Problem(comp.origin.file, message, comp.origin.line, "max_groups")
+    return ConfigError(str(problem), [problem])

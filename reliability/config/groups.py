@@ -7,11 +7,22 @@ every later stage runs unchanged on the expanded configuration. Pure: the values
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from urllib.parse import quote, unquote
 
-from reliability.config.model import Component, Config, Hook, Sla, Slo
+from reliability.config.model import (
+    Component,
+    Config,
+    CounterSelectors,
+    EventSource,
+    Hook,
+    Selector,
+    Sla,
+    Sli,
+    Slo,
+)
 from reliability.vocabulary import item_id
 
 GroupValues = tuple[str, ...]  # one value per group_by key, in its order
@@ -89,9 +100,11 @@ def expand_groups(config: Config, discovered: Discovered) -> Config:
         if not comp.group_by:
             components.append(comp)
             continue
+        from_events = isinstance(config.index.sources.get(comp.source), EventSource)
         for values in sorted(component_groups[comp.id]):
             pairs = _pairs(comp, values)
-            components.append(replace(comp, name=grouped_name(comp.name, pairs), group=pairs))
+            slis = comp.slis if from_events else tuple(_narrowed(sli, pairs) for sli in comp.slis)
+            components.append(replace(comp, name=grouped_name(comp.name, pairs), group=pairs, slis=slis))
     return replace(
         config,
         components=tuple(components),
@@ -99,6 +112,22 @@ def expand_groups(config: Config, discovered: Discovered) -> Config:
         slas=tuple(_expanded_slas(config, component_groups)),
         hooks=tuple(_expanded_hook(hook, expanded_ids) for hook in config.hooks),
     )
+
+
+def _narrowed(sli: Sli, pairs: tuple[tuple[str, str], ...]) -> Sli:
+    """A metric SLI of one group: every selector also matches the group's label values exactly."""
+
+    def narrow(selector: Selector | None) -> Selector | None:
+        if selector is None:
+            return None
+        return replace(selector, labels=(*selector.labels, *((k, re.escape(v)) for k, v in pairs)))
+
+    counters = sli.counters
+    if counters is not None:
+        total = narrow(counters.total)
+        assert total is not None
+        counters = CounterSelectors(total, narrow(counters.good), narrow(counters.bad))
+    return replace(sli, counters=counters, histogram=narrow(sli.histogram))
 
 
 def _expanded_slas(config: Config, component_groups: Mapping[str, set[GroupValues]]) -> list[Sla]:

@@ -12,8 +12,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from reliability.config.group_checks import too_many_groups
 from reliability.config.groups import Discovered, GroupValues
-from reliability.config.model import Component, Config, EventSource
+from reliability.config.model import Component, Config, EventSource, PrometheusSource
 from reliability.core.grid import MinuteGrid
 from reliability.errors import ConfigError, Problem
 from reliability.telemetry import convert, timestamps
@@ -21,14 +22,18 @@ from reliability.telemetry.derived import component_text
 from reliability.telemetry.event_files import parsed_blocks
 from reliability.telemetry.formats import ParsedBlock
 from reliability.telemetry.group_routing import group_columns, group_value
+from reliability.telemetry.prometheus_groups import prometheus_groups
 
 
 def discover_groups(config: Config, grid: MinuteGrid) -> Discovered:
     """Grouped component id -> the group values its events in the grid had."""
-    found: dict[str, set[GroupValues]] = {}
+    found: dict[str, set[GroupValues]] = {}  # event-file groups; Prometheus' come whole
     for source in config.sources:
         grouped = [c for c in config.index.components_reading.get(source.name, ()) if c.group_by]
         if not grouped:
+            continue
+        if isinstance(source, PrometheusSource):
+            found.update((k, set(v)) for k, v in prometheus_groups(source, grouped, grid).items())
             continue
         if not isinstance(source, EventSource):
             raise _not_read(grouped[0])
@@ -39,7 +44,8 @@ def discover_groups(config: Config, grid: MinuteGrid) -> Discovered:
             for block in parsed_blocks(path, source, extra):
                 for comp in grouped:
                     found[comp.id].update(_block_groups(block, source, comp, grid))
-                    _check_bound(comp, len(found[comp.id]))
+                    if len(found[comp.id]) > comp.max_groups:
+                        raise too_many_groups(comp)
     return {comp_id: frozenset(values) for comp_id, values in found.items()}
 
 
@@ -79,20 +85,8 @@ def _block_groups(
 
 def _not_read(comp: Component) -> ConfigError:
     message = (
-        f"component {comp.id} is grouped over metrics: its groups are evaluated by the rules "
-        "`reliability rules` writes; `run` groups the events of event files only"
+        f"component {comp.id} is grouped over metric files: their groups are evaluated by the rules "
+        "`reliability rules` writes; `run` groups event files and Prometheus sources only"
     )
     problem = Problem(comp.origin.file, message, comp.origin.line, "group_by")
     return ConfigError(str(problem), [problem])
-
-
-def _check_bound(comp: Component, count: int) -> None:
-    if count <= comp.max_groups:
-        return
-    labels = ", ".join(key.label for key in comp.group_by)
-    message = (
-        f"component {comp.id} has more than max_groups={comp.max_groups} groups by {labels}; "
-        "raise max_groups or group by a coarser key"
-    )
-    problem = Problem(comp.origin.file, message, comp.origin.line, "max_groups")
-    raise ConfigError(str(problem), [problem])

@@ -39,10 +39,11 @@ BAD_PER_SCRAPE = {"a": 10, "b": 0, "c": 50, "d": 0}  # of 100 requests
 SILENT_FOR = 1800  # d's last sample is this long before the end
 
 
-def counters(end: int) -> str:
+def counters(end: int, silent_for: int = SILENT_FOR) -> str:
+    """Two hours of requests per path up to `end`; d's stop `silent_for` seconds before it."""
     lines = ["# TYPE http_requests counter"]
     for path, bad in BAD_PER_SCRAPE.items():
-        last = end - SILENT_FOR if path == "d" else end
+        last = end - silent_for if path == "d" else end
         times = range(end - 2 * 3600, last + 1, SCRAPE)
         for code, per_scrape in (("200", 100 - bad), ("500", bad)):
             lines += [

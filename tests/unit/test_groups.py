@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support.configs import component, counter_availability, prometheus_source, service, slo, write_config
 
 from reliability.config import Config, load_config
 from reliability.config.groups import expand_groups, group_suffix, split_group
@@ -115,3 +116,28 @@ def test_a_composite_of_a_grouped_slo_is_refused(tmp_path: Path) -> None:
     slas:"""
     with pytest.raises(ConfigError, match="names the grouped SLO shop/avail"):
         _config(tmp_path, CONFIG.replace("\n    slas:", composite, 1))
+
+
+def test_a_group_over_metrics_narrows_every_selector_to_its_label_value(tmp_path: Path) -> None:
+    config = load_config(
+        write_config(
+            tmp_path,
+            service(
+                "shop",
+                component(
+                    "gw",
+                    slo("avail", 99.9),
+                    source="prom",
+                    slis=[counter_availability("gateway")],
+                    group_by=["path"],
+                ),
+            ),
+            sources=[prometheus_source()],
+        )
+    )
+    expanded = expand_groups(config, {"shop/gw": frozenset({("a.b",)})})
+    (comp,) = expanded.components
+    counters = comp.slis[0].counters
+    assert counters is not None and counters.bad is not None
+    assert counters.total.labels == (("job", "gateway"), ("path", "a\\.b"))  # the value, not a regex
+    assert counters.bad.labels[-1] == ("path", "a\\.b")
