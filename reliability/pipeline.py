@@ -104,6 +104,12 @@ def evaluation_grid(config: Config, now: float) -> MinuteGrid:
     return grid_ending_at(evaluated_at, lookback_seconds(config, evaluated_at))
 
 
+def with_groups(config: Config, grid: MinuteGrid) -> Config:
+    """The configuration with each grouped item made one per group its telemetry has in the grid:
+    what every later stage sees."""
+    return expand_groups(config, discover_groups(config, grid))
+
+
 def run_id_of(config: Config, evaluated_at: int) -> str:
     """The id a run of `config` at `evaluated_at` gets; explain compares it to tell stale inputs.
 
@@ -147,7 +153,7 @@ def _failure(exc: BaseException) -> str:
 
 def run(config: Config, options: RunOptions) -> RunResult:
     grid = evaluation_grid(config, options.now)
-    config = expand_groups(config, discover_groups(config, grid))  # later stages see concrete groups
+    config = with_groups(config, grid)
     header = Header(
         kind="",  # each stage's artifact names its own
         schema_version=SCHEMA_VERSION,

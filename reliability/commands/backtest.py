@@ -79,7 +79,9 @@ def backtest(
     """
     with reporting_errors(verbose):
         candidates_percent = parse_objectives(objectives)
-        config = load_config(path)
+        written = load_config(path)
+        grid = pipeline.evaluation_grid(written, evaluation_time(now, written))
+        config = pipeline.with_groups(written, grid)  # a grouped SLO is backtested per group
         slo = _slo(config, slo_id)
         set_names = [w.strip() for w in (windows or slo.alert_windows).split(",") if w.strip()]
         unknown = [w for w in set_names if w not in config.alert_window_sets]
@@ -88,7 +90,6 @@ def backtest(
             raise ReliabilityError(
                 f"--windows: unknown set(s) {', '.join(unknown)} (known: {known})", EXIT_INVALID_CONFIG
             )
-        grid = pipeline.evaluation_grid(config, evaluation_time(now, config))
         telemetry = load_telemetry(config, grid, progress=progress.for_cli(quiet))
         series = replayable(config, slo, telemetry.series, telemetry.grid)
         try:  # a built-in set is scaled to the SLO's period, as run scales it

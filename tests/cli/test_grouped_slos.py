@@ -145,3 +145,11 @@ def test_explain_traces_one_group_to_its_rows(ran: tuple[Path, str]) -> None:
     assert "component  shop/pages{path=seg-b}" in result.output
     assert "rows where path (first group of ^/([^/?]+) over path) is 'seg-b'" in result.output
     assert "= 1416 / 1440" in result.output
+
+
+def test_backtest_replays_one_group(ran: tuple[Path, str]) -> None:
+    folder = ran[0]
+    args = ["backtest", "shop/availability{path=seg-b}", str(folder / "config.yaml"), "--objectives", "99"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("shop/availability{path=seg-b} (rolling 1d, occurrences)")
