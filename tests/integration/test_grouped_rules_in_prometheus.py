@@ -96,6 +96,7 @@ def test_a_group_that_stops_sending_raises_its_own_no_data_alert(tmp_path: Path)
         "sloth_slo": "availability",
         "sloth_severity": "ticket",
         "sloth_window": "1m",
+        "reliability_tier": "no_data",
     }
     texts = {
         "summary": "shop/availability{path=d} has no events over 1m",
