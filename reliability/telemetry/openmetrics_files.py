@@ -39,20 +39,44 @@ Float64 = npt.NDArray[np.float64]
 SeriesKey = tuple[str, tuple[tuple[str, str], ...]]
 
 
+_REGEX_SYNTAX = re.compile(r"[.^$*+?{}\[\]\\|()]")
+
+
 @dataclass
 class Samples:
     """Every timestamped sample of a source, by series (name and labels)."""
 
     series: dict[SeriesKey, tuple[Float64, Float64]]
+    # The series of each name, and of each (name, label, value): built once, on the first match.
+    _by_name: dict[str, list[SeriesKey]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _by_label: dict[tuple[str, str, str], list[SeriesKey]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def _index(self) -> None:
+        for key in self.series:
+            name, labels = key
+            self._by_name.setdefault(name, []).append(key)
+            for label, value in labels:
+                self._by_label.setdefault((name, label, value), []).append(key)
+
+    def _candidates(self, name: str, selector: Selector) -> list[SeriesKey]:
+        """The series a selector may match, in the order they were read: those holding one of its
+        labels with exactly the value it asks for, when it asks for one without regex syntax."""
+        if not self._by_name and self.series:
+            self._index()
+        for label, value in selector.labels:
+            if value and not _REGEX_SYNTAX.search(value):
+                return self._by_label.get((name, label, value), [])
+        return self._by_name.get(name, [])
 
     def matching(self, name: str, selector: Selector) -> list[tuple[dict[str, str], Float64, Float64]]:
         patterns = [(label, re.compile(value)) for label, value in selector.labels]
         found = []
-        for (series_name, labels), (stamps, values) in self.series.items():
-            if series_name != name:
-                continue
-            as_dict = dict(labels)
+        for key in self._candidates(name, selector):
+            as_dict = dict(key[1])
             if all(p.fullmatch(as_dict.get(label, "")) for label, p in patterns):
+                stamps, values = self.series[key]
                 found.append((as_dict, stamps, values))
         return found
 
