@@ -45,7 +45,7 @@ from reliability.telemetry.prometheus_answer import (
 )
 from reliability.telemetry.prometheus_asks import Ask, time_chunks
 from reliability.telemetry.prometheus_errors import QueryError, SourceUnavailable
-from reliability.telemetry.prometheus_hours import HourPlan, Labels, Reading
+from reliability.telemetry.prometheus_hours import HourPlan, Labels
 from reliability.telemetry.report import MAX_EXAMPLES, ReadReport, SkippedExample
 
 FIRST_BACKOFF_SECONDS = 0.5
@@ -301,7 +301,14 @@ class _Collected:
         kept_values.append(values[finite])
 
     def samples(self) -> Samples:
-        return Samples({key: (np.concatenate(s), np.concatenate(v)) for key, (s, v) in self.series.items()})
+        """The samples of each series joined, its parts let go as it goes: never all held twice."""
+        joined = {}
+        for key, (stamps, values) in self.series.items():
+            joined[key] = (np.concatenate(stamps), np.concatenate(values))
+            stamps.clear()
+            values.clear()
+        self.series = {}
+        return Samples(joined)
 
 
 @dataclass(frozen=True)
@@ -369,20 +376,18 @@ def _by_hours(
     groups = _groups(wanted)
     per_group, ranges = plan.request_count(), len(plan.hourly_asks(""))
     answers = client.answers((ask for group in groups for ask in plan.asks(group.union)), task)
-    read: list[tuple[_Group, Reading, list[RangeSeries], list[RangeSeries]]] = []
     minute_by_minute: set[str] = set()
-    for group in groups:
+    for group in groups:  # one group at a time: the raw answers of the others are not held meanwhile
         check, *rest = itertools.islice(answers, per_group)
-        hourly = [series for answer in rest[:ranges] for series in answer or ()]
-        minutes = [series for answer in rest[ranges:] for series in answer or ()]
         if check is None:
             minute_by_minute.update(group.queries)
-        else:
-            read.append((group, plan.read(check, hourly), hourly, minutes))
-    asked = [plan.edge_asks(group.union, reading) for group, reading, _, _ in read]
-    edge_answers = client.answers((ask for asks in asked for ask in asks), task)
-    for (group, reading, hourly, minutes), asks in zip(read, asked, strict=True):
-        plan.confirm(reading, list(itertools.islice(edge_answers, len(asks))))
+            continue
+        hourly = [series for answer in rest[:ranges] for series in answer or ()]
+        minutes = [series for answer in rest[ranges:] for series in answer or ()]
+        del rest
+        reading = plan.read(check, hourly)
+        edges = plan.edge_asks(group.union, reading)  # only for series that start or end between points
+        plan.confirm(reading, list(client.answers(edges, task)))
         kept = []
         for query, selector in zip(group.queries, group.selectors, strict=True):
             if any(_matches(selector, labels) for labels in reading.refused):

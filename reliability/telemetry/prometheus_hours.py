@@ -141,7 +141,8 @@ class HourPlan:
             query = f"min_over_time{_over(selector, since_origin)}"
             asks.append(Ask(query, 0, int(reading.latest_start), optional=True))
         if reading.last_values:
-            after_end = self.detail_from - int(reading.earliest_end)
+            # From the sample behind its last point: a point may take one up to the lookback older.
+            after_end = self.detail_from - int(reading.earliest_end) + LOOKBACK_SECONDS
             query = f"max_over_time{_over(selector, after_end)}"
             asks.append(Ask(query, 0, self.detail_from, optional=True))
         return asks
