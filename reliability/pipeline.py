@@ -41,7 +41,7 @@ from reliability.core.windows import span_at
 from reliability.errors import ReliabilityError
 from reliability.redact import redacted_bytes, without_credentials
 from reliability.stages import error_budgets, sla_compliance, sli_metrics, slo_targets
-from reliability.stages.minute_detail import minute_detail_from
+from reliability.stages.minute_detail import alert_step_detail_from, minute_detail_from
 from reliability.telemetry.change_events import ChangeEvents, load_change_events
 from reliability.telemetry.group_discovery import discover_groups
 from reliability.telemetry.ingest import Telemetry, load_telemetry
@@ -376,6 +376,7 @@ def _run_stages(
             allow_partial=options.allow_partial,
             progress=options.progress,
             minute_detail_from=minute_detail_from(config, grid),
+            alert_steps_from=alert_step_detail_from(config, grid),
         )
         changes = load_change_events(config, grid.origin, grid.end, strict=options.strict)
         telemetry.reports.extend(changes.reports)  # their skipped records are shown as the telemetry's

@@ -6,12 +6,18 @@ lumps that end at those instants. Before the returned time, every span a run's f
 an hour point: a whole UTC hour, or a whole number of hours before the evaluation time. A source
 that can ask for less (Prometheus) reads counters only at those points there, and minute by
 minute after it. `objective: auto` replays the history minute by minute, so it needs all of it.
+
+The alert timeline replays each SLO at 5-minute steps counted from the grid's UTC-midnight origin,
+over windows that are whole multiples of 5 minutes for the usual window sets: it sums spans
+between 5-minute points only, so from its reach up to the minute detail counts at those points
+are enough (alert_step_detail_from). A set with a window of another length needs minutes there.
 """
 
 from __future__ import annotations
 
 from reliability.config.model import BudgetingMethod, Config, Slo
 from reliability.conventions import RECENT_WINDOWS
+from reliability.core.backtest import ALERT_STEP_SECONDS
 from reliability.core.grid import HOUR, MINUTE, MinuteGrid
 from reliability.core.windows import WindowSpan
 from reliability.stages.slo_measurements import window_spans
@@ -31,6 +37,30 @@ def _alert_timeline_reach(config: Config, slo: Slo, span: WindowSpan, grid: Minu
     return max(span.start, grid.origin) - max(longest, span.period_seconds)
 
 
+def replays_at_steps(config: Config, slo: Slo) -> bool:
+    """Whether every alert window of the SLO is whole alert steps long: its timeline then sums
+    spans between step points only (each step, less a window, is another step point)."""
+    pairs = config.alert_window_sets[slo.alert_windows]
+    return all(w.seconds % ALERT_STEP_SECONDS == 0 for pair in pairs for w in (pair.long, pair.short))
+
+
+def _hour_point_before(instant: int, grid: MinuteGrid) -> int:
+    """The hour point at or before `instant`, counted back from the evaluation time (not before the grid)."""
+    hours_back = -(-(grid.end - instant) // HOUR)
+    return max(grid.origin, grid.end - hours_back * HOUR)
+
+
+def alert_step_detail_from(config: Config, grid: MinuteGrid) -> int:
+    """From when `run` needs counts at every alert step point (an hour point): the earliest reach
+    of the timelines that sum spans between step points only; the grid's end when there are none."""
+    reaches = [
+        _alert_timeline_reach(config, slo, window_spans(config, slo, grid)[0], grid)
+        for slo in config.slos
+        if slo.objective_percent is not None and replays_at_steps(config, slo)
+    ]
+    return _hour_point_before(min(reaches), grid) if reaches else grid.end
+
+
 def minute_detail_from(config: Config, grid: MinuteGrid) -> int:
     """The earliest instant from which `run` needs counts minute by minute (an hour point)."""
     earliest = grid.end - RECENT_DETAIL_SECONDS
@@ -41,10 +71,9 @@ def minute_detail_from(config: Config, grid: MinuteGrid) -> int:
             return grid.origin  # each day's slices are counted back from its end
         span, spans = window_spans(config, slo, grid)
         starts.extend(grid.origin + named.first_minute * MINUTE for named in spans)
-        earliest = min(earliest, _alert_timeline_reach(config, slo, span, grid))
+        if not replays_at_steps(config, slo):
+            earliest = min(earliest, _alert_timeline_reach(config, slo, span, grid))
     for start in starts:
         if start > grid.origin and not is_hour_point(start, grid):
             earliest = min(earliest, start)
-    # Back to the hour point before it, counted from the evaluation time.
-    hours_back = -(-(grid.end - earliest) // HOUR)
-    return max(grid.origin, grid.end - hours_back * HOUR)
+    return _hour_point_before(earliest, grid)

@@ -104,12 +104,14 @@ def load_telemetry(
     allow_partial: bool = False,
     progress: Progress = NO_PROGRESS,
     minute_detail_from: int | None = None,
+    alert_steps_from: int | None = None,
 ) -> Telemetry:
     """Every source into minute series; an unreachable Prometheus fails the run unless allow_partial.
 
     `progress` gets one task per source: event files count bytes read from disk, OpenMetrics
     files count files, Prometheus counts range query requests. Before `minute_detail_from`
-    only spans between hour points are summed, so Prometheus may be read at those points there.
+    only spans between hour points are summed, so Prometheus may be read at those points there,
+    and from `alert_steps_from` spans between 5-minute step points (the alert timeline).
     """
     series: list[ComponentSeries] = []
     reports: list[ReadReport] = []
@@ -130,7 +132,7 @@ def load_telemetry(
             with progress.task(f"reading {source.name}", bytes_on_disk(source)) as task:
                 series.extend(_event_series(source, components, grid, window_starts, report, strict, task))
         elif isinstance(source, PrometheusSource):
-            planned = prometheus_api.planned_requests(components, grid, minute_detail_from)
+            planned = prometheus_api.planned_requests(components, grid, minute_detail_from, alert_steps_from)
             try:
                 with progress.task(f"querying {source.name}", planned) as task:
                     series.extend(
@@ -142,6 +144,7 @@ def load_telemetry(
                             strict=strict,
                             task=task,
                             detail_from=minute_detail_from,
+                            steps_from=alert_steps_from,
                         )
                     )
             except (SourceUnavailable, QueryError) as exc:

@@ -239,16 +239,36 @@ def _wanted(components: list[Component]) -> dict[str, tuple[str, Selector]]:
     return wanted
 
 
-def hour_plan(grid: MinuteGrid, detail_from: int | None) -> HourPlan | None:
-    """How to read the history at hour points before `detail_from`; None: minute by minute throughout."""
+def _counting_events(components: list[Component]) -> frozenset[str]:
+    """The selectors whose growth is an SLI's events: its total counter, its histogram's buckets."""
+    found = set()
+    for component in components:
+        for sli in component.slis:
+            if sli.kind is SliKind.LATENCY and sli.histogram is not None:
+                found.add(sli.histogram.promql(f"{sli.histogram.metric}_bucket"))
+            elif sli.counters is not None:
+                found.add(sli.counters.total.promql())
+    return frozenset(found)
+
+
+def hour_plan(grid: MinuteGrid, detail_from: int | None, steps_from: int | None = None) -> HourPlan | None:
+    """How to read the history at hour points before `detail_from` (and alert step points from
+    `steps_from`); None: minute by minute throughout."""
     if detail_from is None or detail_from - grid.origin < 2 * HOUR:
         return None
-    return HourPlan(grid, detail_from)
+    return HourPlan(
+        grid, detail_from, steps_from if steps_from is not None and steps_from < detail_from else None
+    )
 
 
-def planned_requests(components: list[Component], grid: MinuteGrid, detail_from: int | None = None) -> int:
+def planned_requests(
+    components: list[Component],
+    grid: MinuteGrid,
+    detail_from: int | None = None,
+    steps_from: int | None = None,
+) -> int:
     """How many requests fetch_samples makes (without retries or fallbacks): its progress total."""
-    plan = hour_plan(grid, detail_from)
+    plan = hour_plan(grid, detail_from, steps_from)
     if plan is not None:
         return len(_groups(_wanted(components))) * plan.request_count()
     return len(_wanted(components)) * sum(1 for _ in time_chunks(grid.origin, grid.end, MINUTE))
@@ -367,6 +387,7 @@ def _by_hours(
     plan: HourPlan,
     collected: _Collected,
     task: TaskHandle,
+    counting_events: frozenset[str] = frozenset(),
 ) -> list[str]:
     """Read each selector at hour points, then minutes, where that books the same counts.
 
@@ -377,6 +398,8 @@ def _by_hours(
     per_group, ranges = plan.request_count(), len(plan.hourly_asks(""))
     answers = client.answers((ask for group in groups for ask in plan.asks(group.union)), task)
     minute_by_minute: set[str] = set()
+    read: list[tuple[_Group, list[Selector]]] = []
+    growth: list[tuple[int, int]] = []  # the steps where series counting events first grow
     for group in groups:  # one group at a time: the raw answers of the others are not held meanwhile
         check, *rest = itertools.islice(answers, per_group)
         if check is None:
@@ -397,6 +420,23 @@ def _by_hours(
         for series in plan.joined(hourly, minutes):
             if any(_matches(selector, series.labels) for selector in kept):
                 collected.add(series)
+        read.append((group, kept))
+        for labels, step in reading.first_growth.items():
+            if labels not in reading.refused and any(
+                _matches(selector, labels)
+                for query, selector in zip(group.queries, group.selectors, strict=True)
+                if query in counting_events
+            ):
+                growth.append(step)
+    if growth:  # the same minutes for every series: see prometheus_hours
+        span = (min(lo for lo, _ in growth), max(hi for _, hi in growth))
+        asks = [(group, kept, plan.growth_asks(group.union, span)) for group, kept in read]
+        found = client.answers((ask for _, _, group_asks in asks for ask in group_asks), task)
+        for _, kept, group_asks in asks:
+            for answer in itertools.islice(found, len(group_asks)):
+                for series in answer or ():
+                    if any(_matches(selector, series.labels) for selector in kept):
+                        collected.add(series)  # joined in time order later; repeated points add nothing
     return [query for query in wanted if query in minute_by_minute]
 
 
@@ -409,20 +449,22 @@ def fetch_samples(
     strict: bool = False,
     task: TaskHandle = NO_TASK,
     detail_from: int | None = None,
+    steps_from: int | None = None,
 ) -> Samples:
     """Counter values of every needed series at each minute instant of the grid (ending at now).
 
     With `detail_from`, a series whose values allow it is read at hour points before it
-    (prometheus_hours), which books the same counts in every span between hour points.
+    (prometheus_hours), which books the same counts in every span between hour points; from
+    `steps_from`, at the alert timeline's step points too.
     A NaN or infinite sample is left out and counted (the next sample's increase then spans the
     gap, so the counter's growth is still whole); under `strict` it fails the run (exit 3).
     """
     collected = _Collected(client, report, strict)
     wanted = _wanted(components)
     queries = list(wanted)
-    plan = hour_plan(grid, detail_from)
+    plan = hour_plan(grid, detail_from, steps_from)
     if plan is not None:
-        queries = _by_hours(client, wanted, plan, collected, task)
+        queries = _by_hours(client, wanted, plan, collected, task, _counting_events(components))
     for series in client.query_ranges(queries, grid.origin, grid.end, MINUTE, task):
         collected.add(series)
     return collected.samples()
@@ -438,11 +480,19 @@ def read_component_series(
     client: PrometheusClient | None = None,
     task: TaskHandle = NO_TASK,
     detail_from: int | None = None,
+    steps_from: int | None = None,
 ) -> list[ComponentSeries]:
     client = client or PrometheusClient(source)
     report.files[client.shown_url] = 0
     samples = fetch_samples(
-        client, components, grid, report, strict=strict, task=task, detail_from=detail_from
+        client,
+        components,
+        grid,
+        report,
+        strict=strict,
+        task=task,
+        detail_from=detail_from,
+        steps_from=steps_from,
     )
     report.used = sum(int(stamps.size) for stamps, _ in samples.series.values())
     return component_series(components, samples, grid)

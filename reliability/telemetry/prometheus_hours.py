@@ -18,15 +18,23 @@ NaN and infinite samples between hour points are not seen, so not counted as ski
 do not change (a skipped sample only joins two increases) unless a reset hides next to one:
 `resets` does not count a fall across a NaN. Counters hold NaN only when their exporter is broken;
 the sum of the samples would tell, but at the cost of a second pass over them.
+
+Where only the alert timeline needs more (stages.minute_detail), the same holds at its 5-minute
+step points: from `steps_from` the counters are read at those points too. The replay also judges
+each window by the first minute with data, which a lump would move: where a series that counts
+events first grows after `steps_from`, every series is also read minute by minute over the steps
+from the first to the last such growth (the same minutes for all, so that good, bad and total
+counters of one SLI are lumped alike: a minute's good is clipped to 0..total).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from reliability.core.backtest import ALERT_STEP_SECONDS
 from reliability.core.grid import HOUR, MINUTE, MinuteGrid
 from reliability.telemetry.prometheus_answer import RangeSeries
 from reliability.telemetry.prometheus_asks import Ask, time_chunks
@@ -60,14 +68,18 @@ class Reading:
     last_values: dict[Labels, float]  # to confirm: it kept this value after it ended
     latest_start: float
     earliest_end: float
+    # (point before, point after) the step it first grows in, after `steps_from`: read by minutes
+    first_growth: dict[Labels, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class HourPlan:
-    """Hour points over [grid origin, detail_from], minutes over [detail_from, grid end]."""
+    """Hour points over [grid origin, detail_from], minutes over [detail_from, grid end], and
+    step points (every 5 minutes from the grid's origin) over [steps_from, detail_from]."""
 
     grid: MinuteGrid
     detail_from: int  # an hour point counted back from the grid's end
+    steps_from: int | None = None  # None: hour points only before the detail
 
     def hour_points(self) -> list[tuple[int, int]]:
         """(first, last) instants of each hour-step range: whole UTC hours, and whole hours before the end."""
@@ -78,12 +90,27 @@ class HourPlan:
             ranges.append((origin + offset, detail))
         return ranges
 
+    def point_ranges(self) -> list[tuple[int, int, int]]:
+        """(first, last, step) of each range read before the detail: hour points, then step points."""
+        ranges = [(first, last, HOUR) for first, last in self.hour_points()]
+        if self.steps_from is not None:
+            origin, step = self.grid.origin, ALERT_STEP_SECONDS
+            first = origin - (origin - self.steps_from) // step * step
+            last = origin + (self.detail_from - origin) // step * step
+            if first < last:
+                ranges.append((first, last, step))
+        return ranges
+
     def instants(self) -> set[float]:
-        return {float(t) for first, last in self.hour_points() for t in range(first, last + 1, HOUR)}
+        return {float(t) for first, last, step in self.point_ranges() for t in range(first, last + 1, step)}
 
     def hourly_asks(self, selector: str) -> list[Ask]:
-        chunks = (time_chunks(first, last, HOUR) for first, last in self.hour_points())
-        return [Ask(selector, lo, hi, HOUR) for pieces in chunks for lo, hi in pieces]
+        """The range queries of every point before the detail (the ranges overlap at some points)."""
+        return [
+            Ask(selector, lo, hi, step)
+            for first, last, step in self.point_ranges()
+            for lo, hi in time_chunks(first, last, step)
+        ]
 
     def asks(self, selector: str) -> Iterator[Ask]:
         """The check, then the hour points, then the minutes: what a selector needs."""
@@ -114,10 +141,7 @@ class HourPlan:
             labels for labels in reading.series if resets.get(labels) != 0 or labels not in present
         }
         for labels in reading.series - reading.refused:
-            stamps = np.concatenate([series.stamps for series in present[labels]])
-            values = np.concatenate([series.values for series in present[labels]])
-            order = np.argsort(stamps, kind="stable")
-            stamps, values = stamps[order], values[order]
+            stamps, values = _in_time_order(present[labels])
             first = instants.index(stamps[0]) if stamps[0] in instants else -1
             if first < 0 or stamps.tolist() != instants[first : first + stamps.size]:
                 reading.refused.add(labels)  # pauses between two hour points
@@ -125,6 +149,9 @@ class HourPlan:
             if not np.isfinite(values).all():
                 reading.refused.add(labels)
                 continue
+            grown = self._first_growth_among_steps(stamps, values)
+            if grown is not None:
+                reading.first_growth[labels] = grown
             if first > 0:
                 reading.first_values[labels] = float(values[0])
                 reading.latest_start = max(reading.latest_start, float(stamps[0]))
@@ -132,6 +159,21 @@ class HourPlan:
                 reading.last_values[labels] = float(values[-1])
                 reading.earliest_end = min(reading.earliest_end, float(stamps[-1]))
         return reading
+
+    def _first_growth_among_steps(self, stamps: np.ndarray, values: np.ndarray) -> tuple[int, int] | None:
+        """The points around the series' first growth when after `steps_from`, where a lump would
+        move the minute it grows in; else None."""
+        if self.steps_from is None:
+            return None
+        grows = np.flatnonzero(np.diff(values))
+        if not grows.size or float(stamps[grows[0] + 1]) <= self.steps_from:
+            return None
+        return int(stamps[grows[0]]), int(stamps[grows[0] + 1])
+
+    @staticmethod
+    def growth_asks(selector: str, span: tuple[int, int]) -> list[Ask]:
+        """Minute by minute over the steps where series that count events first grow."""
+        return [Ask(selector, lo, hi, MINUTE) for lo, hi in time_chunks(span[0], span[1], MINUTE)]
 
     def edge_asks(self, selector: str, reading: Reading) -> list[Ask]:
         """The lowest value up to the latest start, the highest from the earliest end: as needed."""
@@ -174,11 +216,9 @@ class HourPlan:
             yield self._joined(parts, None)
 
     def _joined(self, hourly: list[RangeSeries], minutes: RangeSeries | None) -> RangeSeries:
-        stamps = np.concatenate([p.stamps for p in hourly] or [np.zeros(0)])
-        values = np.concatenate([p.values for p in hourly] or [np.zeros(0)])
+        stamps, values = _in_time_order(hourly)
         early = stamps < self.detail_from  # the detail's first instant comes with the minutes
-        order = np.argsort(stamps[early], kind="stable")
-        stamps, values = stamps[early][order], values[early][order]
+        stamps, values = stamps[early], values[early]
         if minutes is not None:
             stamps, values = (
                 np.concatenate((stamps, minutes.stamps)),
@@ -186,3 +226,11 @@ class HourPlan:
             )
         first = minutes if minutes is not None else hourly[0]
         return RangeSeries(first.name, first.labels, stamps, values)
+
+
+def _in_time_order(parts: list[RangeSeries]) -> tuple[np.ndarray, np.ndarray]:
+    """The samples of a series' parts by time, each instant once (hour and step ranges share some)."""
+    stamps = np.concatenate([p.stamps for p in parts] or [np.zeros(0)])
+    values = np.concatenate([p.values for p in parts] or [np.zeros(0)])
+    stamps, first = np.unique(stamps, return_index=True)
+    return stamps, values[first]

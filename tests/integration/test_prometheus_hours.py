@@ -2,9 +2,12 @@
 
 A real Prometheus holds 12 days of 1-minute counters (the run needs the last 5 minute by minute)
 in shapes that do and do not allow it:
-steady ones, a reset, series that start or end between hour points (flat there or growing), and
-a pause. `run` (which asks for minutes only near the end) must write the same figures as a run
-that reads every minute, and only the selectors that allow it may be read at hour points.
+steady ones, a reset, series that start or end between hour points (flat there or growing), a
+pause, and one that first grows late. `run` (which asks for minutes only near the end) must write
+the same figures as a run that reads every minute, and only the selectors that allow it may be
+read at hour points. With alert windows of whole 5-minute steps the alert timeline is replayed
+from counts at step points; there a series that first grows after the step points begin is read
+minute by minute over that step, since the replay judges windows by the first minute with data.
 """
 
 from __future__ import annotations
@@ -35,7 +38,10 @@ MINUTES = 12 * 1440
 DAY = 86400
 # Minutes before END at which a shape starts, ends, pauses or resets: none of them on an hour point.
 LATE_START, EARLY_END, RESET_AT, PAUSE = 7 * 1440 + 171, 2 * 1440 + 95, 5 * 1440 + 43, (4 * 1440 + 20, 150)
-READ_BY_HOURS = {"steady", "starts-flat", "ends-flat"}
+# First growth inside the reach of the 2-day SLO's alert timeline, in the minute just after a
+# 5-minute step point (10:10 UTC): a lump at the next point would move the minute data begins.
+WAKES_AT = 2 * 1440 + 126
+READ_BY_HOURS = {"steady", "starts-flat", "ends-flat", "wakes"}
 READ_BY_MINUTES = {"reset", "starts-growing", "ends-growing", "pauses"}
 
 
@@ -58,6 +64,8 @@ def _shape(case: str, growth: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         values[ago <= RESET_AT] -= values[ago == RESET_AT + 1]
     elif case == "pauses":
         keep = (ago > PAUSE[0]) | (ago <= PAUSE[0] - PAUSE[1])
+    elif case == "wakes":
+        values[ago > WAKES_AT] = values[0]
     return ago[keep], values[keep]
 
 
@@ -80,7 +88,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-def write_config(folder: Path, url: str) -> Path:
+# Whole 5-minute steps: the alert timeline then needs counts at step points only.
+STEP_WINDOWS = {
+    "name": "steps",
+    "pairs": [
+        {"severity": "page", "long": "2h", "short": "10m", "budget_share": 0.05},
+        {"severity": "ticket", "long": "12h", "short": "1h", "budget_share": 0.1},
+    ],
+}
+
+
+def write_config(folder: Path, url: str, **alerting: Any) -> Path:
     def case(name: str) -> configs.Node:
         sli = configs.availability(
             total=configs.selector("req_total", case=name),
@@ -88,14 +106,17 @@ def write_config(folder: Path, url: str) -> Path:
         )
         return configs.component(
             name,
-            configs.slo(f"{name}-day", 99, window="1d"),
-            configs.slo(f"{name}-two-days", 99.5, window="2d"),
+            configs.slo(f"{name}-day", 99, window="1d", **alerting),
+            configs.slo(f"{name}-two-days", 99.5, window="2d", **alerting),
             source="prom",
             slis=[sli],
         )
 
     services = [configs.service("shop", *(case(name) for name in sorted(READ_BY_HOURS | READ_BY_MINUTES)))]
-    return configs.write_config(folder, *services, sources=[configs.prometheus_source(url, timeout="10s")])
+    sections = {"alert_windows": [STEP_WINDOWS]} if alerting else {}
+    return configs.write_config(
+        folder, *services, sources=[configs.prometheus_source(url, timeout="10s")], **sections
+    )
 
 
 def figures(out: Path) -> dict[str, Any]:
@@ -125,7 +146,7 @@ def test_run_reads_hour_points_and_writes_the_figures_of_every_minute(
     monkeypatch.setattr(pipeline, "minute_detail_from", lambda _config, grid: grid.origin)
     pipeline.run(config, pipeline.RunOptions(now=END, out_dir=tmp_path / "minutes"))
     assert figures(tmp_path / "hours") == figures(tmp_path / "minutes")
-    # Six of the 14 selectors (three cases, two counters each) were read at hour points.
+    # Eight of the 16 selectors (four cases, two counters each) were read at hour points.
     assert samples_used(tmp_path / "hours") < samples_used(tmp_path / "minutes") * 0.7
 
 
@@ -140,7 +161,7 @@ def test_only_counters_that_allow_it_are_read_at_hour_points(server: str, tmp_pa
     client = prometheus_api.PrometheusClient(source)
     collected = prometheus_api._Collected(client, ReadReport("prom"), strict=False)
     wanted = prometheus_api._wanted(list(config.index.components_reading["prom"]))
-    assert len(prometheus_api._groups(wanted)) == 2  # one query per metric, for all seven cases
+    assert len(prometheus_api._groups(wanted)) == 2  # one query per metric, for all eight cases
     by_minutes = prometheus_api._by_hours(client, wanted, plan, collected, prometheus_api.NO_TASK)
     expected = [
         f'{metric}{{case=~"{name}"}}' for metric in ("req_total", "err_total") for name in READ_BY_MINUTES
@@ -148,3 +169,55 @@ def test_only_counters_that_allow_it_are_read_at_hour_points(server: str, tmp_pa
     assert sorted(by_minutes) == sorted(expected)
     read = {(name, dict(labels)["case"]) for name, labels in collected.series}
     assert read == {(metric, name) for metric in ("req_total", "err_total") for name in READ_BY_HOURS}
+
+
+@pytest.mark.real
+def test_run_reads_step_points_where_only_the_alert_timeline_needs_detail(
+    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = load_config(write_config(tmp_path, server, alerting={"windows": "steps"}))
+    by_steps = pipeline.run(config, pipeline.RunOptions(now=END, out_dir=tmp_path / "steps"))
+    assert by_steps.telemetry is not None
+    grid = by_steps.telemetry.grid
+    # Minutes for the last hours only; step points from the 2-day timeline's reach (2 days back
+    # from its start, as for the default windows).
+    assert minute_detail.minute_detail_from(config, grid) == END - 6 * 3600
+    assert minute_detail.alert_step_detail_from(config, grid) == END - 4 * DAY
+    monkeypatch.setattr(pipeline, "minute_detail_from", lambda _config, grid: grid.origin)
+    monkeypatch.setattr(pipeline, "alert_step_detail_from", lambda _config, grid: grid.end)
+    pipeline.run(config, pipeline.RunOptions(now=END, out_dir=tmp_path / "minutes"))
+    assert figures(tmp_path / "steps") == figures(tmp_path / "minutes")
+    # Half the selectors, at steps over 4 of the 12 days and at hours before: about a third fewer.
+    assert samples_used(tmp_path / "steps") < samples_used(tmp_path / "minutes") * 0.8
+
+
+@pytest.mark.real
+def test_a_series_first_growing_among_step_points_is_read_minute_by_minute_there(
+    server: str, tmp_path: Path
+) -> None:
+    config = load_config(write_config(tmp_path, server))
+    [source] = config.sources
+    assert isinstance(source, PrometheusSource)
+    grid = MinuteGrid(END - 14 * DAY - (END % DAY), (14 * DAY + END % DAY) // 60)
+    plan = prometheus_api.hour_plan(grid, END - 6 * 3600, END - 4 * DAY)
+    assert isinstance(plan, HourPlan) and len(plan.point_ranges()) == 3  # UTC hours, hours back, steps
+    client = prometheus_api.PrometheusClient(source)
+    collected = prometheus_api._Collected(client, ReadReport("prom"), strict=False)
+    components = list(config.index.components_reading["prom"])
+    wanted, counting = prometheus_api._wanted(components), prometheus_api._counting_events(components)
+    by_minutes = prometheus_api._by_hours(client, wanted, plan, collected, prometheus_api.NO_TASK, counting)
+    # It ends 2 minutes before a step point, which still sees its last sample: whole at step points.
+    late = READ_BY_MINUTES - {"ends-growing"}
+    assert sorted(by_minutes) == sorted(
+        f'{metric}{{case=~"{name}"}}' for metric in ("req_total", "err_total") for name in late
+    )
+    read = {(name, dict(labels)["case"]) for name, labels in collected.series}
+    at_points = (READ_BY_HOURS | READ_BY_MINUTES) - late
+    assert read == {(metric, name) for metric in ("req_total", "err_total") for name in at_points}
+    woke = END - 60 * WAKES_AT - 30  # its first growth, booked in the minute before (prometheus_api)
+    stamps = collected.series["req_total", (("case", "wakes"),)][0]
+    found = np.concatenate(stamps)
+    assert {woke - 60, woke, woke + 60} <= set(found.tolist())  # minutes around it, not a step apart
+    # and its error counter over the same minutes, though it first grows there too
+    errors = np.concatenate(collected.series["err_total", (("case", "steady"),)][0])
+    assert {woke - 60, woke, woke + 60} <= set(errors.tolist())

@@ -51,3 +51,28 @@ def test_a_burn_lasting_to_the_end_stays_open_and_since_cuts_earlier_spans() -> 
     assert every[-1].end is None or any(s.end is None for s in every)
     assert all(s.start >= 2 * DAY for s in late)
     assert [s for s in late if s.severity == "page" and s.end is None]
+
+
+def _lumped_at_steps(counts: np.ndarray, first: int) -> np.ndarray:
+    """Each 5-minute step's count from minute `first` on booked in its last minute, as counters
+    read at 5-minute points book it."""
+    lumped = counts.copy()
+    steps = counts[first:].reshape(-1, 5).sum(axis=1)
+    lumped[first:] = 0
+    lumped[first + 4 :: 5] = steps
+    return lumped
+
+
+def test_counts_known_only_at_step_points_after_the_first_data_give_the_same_spans() -> None:
+    rng = np.random.default_rng(7)
+    total = rng.poisson(200, MINUTES).astype(np.int64)
+    bad = rng.binomial(total, 0.0005)
+    for start, minutes, share in ((1500, 23, 0.3), (2 * 1440 + 17, 200, 0.02), (3 * 1440 + 903, 41, 0.6)):
+        bad[start : start + minutes] = rng.binomial(total[start : start + minutes], share)
+    series = OccurrenceSeries(total - bad, total)
+    # From the first step point after the data began: the minute it began at stays where it was.
+    lumped = OccurrenceSeries(_lumped_at_steps(total - bad, 5), _lumped_at_steps(total, 5))
+
+    exact = firing_spans(series, GRID, 0.999, THIRTY_DAYS, WORKBOOK_PAIRS, since=DAY, min_events=500)
+    assert {s.severity for s in exact} == {"page", "ticket"}
+    assert firing_spans(lumped, GRID, 0.999, THIRTY_DAYS, WORKBOOK_PAIRS, since=DAY, min_events=500) == exact
