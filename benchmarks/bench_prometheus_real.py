@@ -22,6 +22,7 @@ import json
 import multiprocessing
 import os
 import re
+import resource
 import subprocess
 import sys
 import tempfile
@@ -116,6 +117,7 @@ class Measured:
     answer_bytes: int
     samples: int
     peak_mib: float
+    cpu_seconds: float  # user + system of the whole child process, imports included
 
 
 def measure(config_path: str, out: str) -> Measured:
@@ -153,7 +155,13 @@ def measure(config_path: str, out: str) -> Measured:
         for line in Path("/proc/self/status").read_text().splitlines()
         if line.startswith("VmHWM:")
     )
-    return Measured(seconds, sum(fetching), len(answered), sum(answered), samples, peak)
+    return Measured(seconds, sum(fetching), len(answered), sum(answered), samples, peak, cpu_seconds())
+
+
+def cpu_seconds(who: int = resource.RUSAGE_SELF) -> float:
+    """User + system CPU seconds: unlike wall time, not stretched by other processes on the machine."""
+    used = resource.getrusage(who)
+    return used.ru_utime + used.ru_stime
 
 
 def load_average() -> str:
@@ -196,6 +204,7 @@ class WholeRun:
     seconds: float
     served: Served
     load: str
+    cpu_seconds: float  # of the child process (ours: reliability run; theirs: slo-generator compute)
 
 
 def run_ours(config: Path, out: Path) -> tuple[float, str]:
@@ -246,36 +255,41 @@ def differences(ours: dict[tuple[str, str], peer.Report], theirs: peer.PeerRun) 
 def compare_with_peer(binary: Path, work: Path, url: str, slos: int, days: int, concurrency: int) -> int:
     """Ours and slo-generator over the same SLOs and windows, one after the other; exit status."""
     config = write_config(work, url, slos, concurrency)
-    before = served(url)
+    before, cpu_before = served(url), cpu_seconds(resource.RUSAGE_CHILDREN)
     seconds, failure = run_ours(config, work / "out-whole")
-    ours = WholeRun(seconds, served(url).since(before), load_average())
+    ours_cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - cpu_before
+    ours = WholeRun(seconds, served(url).since(before), load_average(), ours_cpu)
     if failure:
         print(f"\nours (reliability run) failed, so no comparison: {failure}")
         return 1
     steps, ratios = our_windows(work / "out-whole", days)
     shared = peer.write_configs(work / "slo-generator", url, slos, steps, EVALUATE_AT)
-    before = served(url)
+    before, cpu_before = served(url), cpu_seconds(resource.RUSAGE_CHILDREN)
     theirs_run = peer.compute(binary, shared, EVALUATE_AT)
-    theirs = WholeRun(theirs_run.seconds, served(url).since(before), load_average())
+    theirs_cpu = cpu_seconds(resource.RUSAGE_CHILDREN) - cpu_before
+    theirs = WholeRun(theirs_run.seconds, served(url).since(before), load_average(), theirs_cpu)
 
     names = " ".join(step.name for step in steps)
     print(f"\nthe same {slos} SLOs x {len(steps)} windows ({names}), same Prometheus, whole processes")
     print(
-        f"{'run':<38} {'wall s':>7} {'server s':>8} {'requests':>9} {'answers MiB':>12} {'load average':>16}"
+        f"{'run':<38} {'wall s':>7} {'CPU s':>7} {'server s':>8} {'requests':>9} {'answers MiB':>12} "
+        f"{'load average':>16}"
     )
     for label, run in (
         (f"ours: reliability run, concurrency {concurrency}", ours),
         (f"{peer.version(binary)} compute", theirs),
     ):
         print(
-            f"{label:<38} {run.seconds:7.2f} {run.served.seconds:8.2f} {run.served.requests:>9,} "
+            f"{label:<38} {run.seconds:7.2f} {run.cpu_seconds:7.2f} {run.served.seconds:8.2f} "
+            f"{run.served.requests:>9,} "
             f"{run.served.answer_bytes / MIB:12.1f} {run.load:>16}"
         )
     print(
         f"slo-generator / ours: {theirs.seconds / ours.seconds:.2f}x the wall time, "
+        f"{theirs.cpu_seconds / max(ours.cpu_seconds, 1e-9):.2f}x the CPU seconds, "
         f"{theirs.served.requests / max(ours.served.requests, 1):.2f}x the requests"
     )
-    print("server s = Prometheus' own time answering them, summed over requests")
+    print("server s = Prometheus' own time answering them, summed over requests; CPU s = the process's own")
     if theirs_run.returncode != 0:
         print(f"slo-generator exited with {theirs_run.returncode}:\n{theirs_run.output_tail}")
         return 1
@@ -330,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
             print()
             print(
                 f"{'concurrency':>11} {'run s':>7} {'source s':>8} {'requests':>9} {'answers MiB':>12} "
-                f"{'samples':>11} {'peak RSS':>9} {'load average':>16}"
+                f"{'samples':>11} {'peak RSS':>9} {'CPU s':>7} {'load average':>16}"
             )
             for concurrency in args.concurrency:
                 config = write_config(work, url, args.slos, concurrency)
@@ -339,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(
                     f"{concurrency:>11} {found.seconds:7.2f} {found.fetching_seconds:8.2f} "
                     f"{found.requests:>9,} {found.answer_bytes / MIB:12.1f} {found.samples:>11,} "
-                    f"{found.peak_mib:5.0f} MiB "
+                    f"{found.peak_mib:5.0f} MiB {found.cpu_seconds:7.2f} "
                     f"{load_average():>16}"
                 )
             if binary is not None:
