@@ -21,7 +21,7 @@ from reliability.core.accumulate import ComponentSeries
 from reliability.core.grid import MinuteGrid
 from reliability.errors import InputError, Problem
 from reliability.telemetry import counter_snapshots, otlp_metrics, prometheus_scrapes
-from reliability.telemetry.openmetrics_files import FoundSamples, series_of_samples
+from reliability.telemetry.openmetrics_files import FoundSamples, Samples, series_of_samples
 from reliability.telemetry.progress import NO_TASK, TaskHandle
 from reliability.telemetry.report import ReadReport
 
@@ -46,17 +46,23 @@ def read_component_series(
     task: TaskHandle = NO_TASK,
 ) -> list[ComponentSeries]:
     """The components' series from the source's files; `task` advances by one per file."""
-    read_file, what = _READERS[type(source)]
+    samples, times = read_samples(source, report, strict=strict, task=task)
+    result = series_of_samples(samples, source.origin, components, grid, report)  # all bad: said first
+    require_two_times(source.name, source.origin, times, _READERS[type(source)][1])
+    return result
+
+
+def read_samples(
+    source: CounterFileSource, report: ReadReport, *, strict: bool = False, task: TaskHandle = NO_TASK
+) -> tuple[Samples, set[float]]:
+    """Every good sample of the source's files by series, and the times its counters were read."""
+    read_file, _ = _READERS[type(source)]
     found = FoundSamples(report, strict)
     times: set[float] = set()
     for path in source.paths:
         times |= read_file(source, path, found)
         task.advance()
-    result = series_of_samples(
-        found.by_series(), source.origin, components, grid, report
-    )  # all bad: said first
-    require_two_times(source.name, source.origin, times, what)
-    return result
+    return found.by_series(), times
 
 
 def require_two_times(source: str, origin: Origin, times: Collection[float], what: str) -> None:
