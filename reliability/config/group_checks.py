@@ -9,9 +9,11 @@ from typing import Any
 from reliability.config.model import (
     Component,
     Config,
+    CounterSnapshotSource,
     EventSource,
     GroupKey,
     OpenMetricsSource,
+    OtlpMetricsSource,
     PrometheusSource,
     ScrapeFilesSource,
 )
@@ -22,6 +24,8 @@ from reliability.errors import ConfigError, Problem
 RESERVED_LABELS = frozenset((*SLO_LABELS, *SLA_LABELS, "window", "severity", "kind", "le", "job", "instance"))
 # Sources whose series Prometheus holds: their groups are metric labels the rules sum by.
 RULE_SOURCES = (PrometheusSource, OpenMetricsSource, ScrapeFilesSource)
+# Sources of labelled counter series: their groups are label values, each group's selectors narrowed.
+LABEL_SOURCES = (*RULE_SOURCES, CounterSnapshotSource, OtlpMetricsSource)
 
 
 def group_keys(raw: Iterable[str | dict[str, Any]]) -> tuple[GroupKey, ...]:
@@ -49,13 +53,13 @@ def group_problems(config: Config) -> Iterator[Problem]:
             return Problem(comp.origin.file, message, comp.origin.line, field_name)
 
         source = index.sources.get(comp.source)
-        if isinstance(source, RULE_SOURCES):
+        if isinstance(source, LABEL_SOURCES):
             if any(key.pattern or key.label != key.column for key in comp.group_by):
                 yield at(
                     "group_by", f"component {comp.id}: group by metric labels by name (no pattern, no label)"
                 )
         elif source is not None and not isinstance(source, EventSource):
-            yield at("group_by", f"component {comp.id}: group_by needs event files or metrics in Prometheus")
+            yield at("group_by", f"component {comp.id}: group_by needs event files or labelled counters")
         labels = labels_of(comp)
         if taken := [
             label for label in labels if label in RESERVED_LABELS or label.startswith(("__", "sloth_"))

@@ -18,6 +18,7 @@ from reliability.config.model import Component, Config, EventSource, PrometheusS
 from reliability.core.grid import MinuteGrid
 from reliability.errors import ConfigError, Problem
 from reliability.telemetry import convert, timestamps
+from reliability.telemetry.counter_file_groups import COUNTER_FILE_SOURCES, counter_file_groups
 from reliability.telemetry.derived import component_text
 from reliability.telemetry.event_files import parsed_blocks
 from reliability.telemetry.formats import ParsedBlock
@@ -34,6 +35,9 @@ def discover_groups(config: Config, grid: MinuteGrid) -> Discovered:
             continue
         if isinstance(source, PrometheusSource):
             found.update((k, set(v)) for k, v in prometheus_groups(source, grouped, grid).items())
+            continue
+        if isinstance(source, COUNTER_FILE_SOURCES):
+            found.update((k, set(v)) for k, v in counter_file_groups(source, grouped, grid).items())
             continue
         if not isinstance(source, EventSource):
             raise _not_read(grouped[0])
@@ -85,8 +89,8 @@ def _block_groups(
 
 def _not_read(comp: Component) -> ConfigError:
     message = (
-        f"component {comp.id} is grouped over metric files: their groups are evaluated by the rules "
-        "`reliability rules` writes; `run` groups event files and Prometheus sources only"
+        f"component {comp.id} is grouped over a source `run` cannot group: it groups event files, "
+        "files of counters and Prometheus sources"
     )
     problem = Problem(comp.origin.file, message, comp.origin.line, "group_by")
     return ConfigError(str(problem), [problem])
