@@ -15,13 +15,27 @@ from pathlib import Path
 from typing import Any
 
 from reliability.config.objectives import threshold_sli_name
+from reliability.config.openslo_alerts import ANNOTATIONS as ALERT_ANNOTATIONS
+from reliability.config.openslo_alerts import (
+    Part,
+    Policy,
+    by_speed,
+    hooks_of,
+    period_seconds,
+    policy_parts,
+    ref_or_inline,
+    window_pair,
+)
 from reliability.config.openslo_alpha import from_v1alpha
+from reliability.config.openslo_composite import composite_of, is_weighted_composite, weight_of
 from reliability.config.openslo_fields import OpenSloDoc, OpenSloProblem
 from reliability.config.openslo_indicators import OWN_TYPE_PREFIX, PROMETHEUS, sli_of
+from reliability.config.openslo_labels import labels_of
 from reliability.config.openslo_objectives import objectives_of, threshold_of, window_of
 from reliability.config.yaml_source import KeyPath, YamlDocument, load_yaml_documents
 from reliability.durations import parse_duration
 from reliability.errors import ConfigError, Problem
+from reliability.vocabulary import item_id
 
 V1 = "openslo/v1"
 V1ALPHA = "openslo/v1alpha"
@@ -34,19 +48,10 @@ SLO_SPEC_KEYS = (
     "timeWindow",
     "budgetingMethod",
     "objectives",
+    "alertPolicies",
 )
-METADATA_KEYS = ("name", "displayName", "annotations")
-REFUSED_METADATA = {
-    "labels": "the model has no labels on services or SLOs; move them to annotations",
-}
-REFUSED_SLO = {
-    "alertPolicies": "burn-rate alerts come from alert window sets; name one in the "
-    'reliability.dev/alerting annotation ({"windows": ...})',
-}
-REFUSED_KINDS = {
-    "AlertPolicy": "burn-rate alerts come from alert window sets (reliability.dev/alerting on the SLO)",
-    "AlertCondition": "burn-rate alerts come from alert window sets (reliability.dev/alerting on the SLO)",
-}
+METADATA_KEYS = ("name", "displayName", "annotations", "labels")
+KINDS = ("DataSource", "Service", "SLI", "AlertCondition", "AlertNotificationTarget", "AlertPolicy", "SLO")
 
 
 def is_openslo(path: Path) -> bool:
@@ -97,6 +102,7 @@ class _Service:
     components: dict[str, _Component] = field(default_factory=dict)
     slos: list[dict[str, Any]] = field(default_factory=list)
     slas: list[Any] = field(default_factory=list)
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -109,17 +115,26 @@ class _Reader:
     settings: list[tuple[OpenSloDoc, dict[str, Any]]] = field(default_factory=list)
     hooks: list[tuple[OpenSloDoc, Any]] = field(default_factory=list)
     window_sets: list[tuple[OpenSloDoc, Any]] = field(default_factory=list)
+    changes: list[tuple[OpenSloDoc, Any]] = field(default_factory=list)
+    conditions: dict[str, Part] = field(default_factory=dict)
+    targets: dict[str, Part] = field(default_factory=dict)
+    policies: dict[str, Policy] = field(default_factory=dict)
+    policy_sets: list[tuple[str, list[dict[str, Any]], dict[str, Any]]] = field(default_factory=list)
 
     def read(self) -> None:
         by_kind: dict[str, list[OpenSloDoc]] = {}
         for doc in self.docs:
             by_kind.setdefault(doc.kind, []).append(doc)
-        for kind in ("DataSource", "Service", "SLI", "AlertNotificationTarget", "SLO", *REFUSED_KINDS):
+        for kind in KINDS:
             for doc in by_kind.pop(kind, []):
                 try:
-                    getattr(self, f"_{kind.lower()}", self._refused)(doc)
+                    getattr(self, f"_{kind.lower()}")(doc)
                 except OpenSloProblem as exc:
                     self.problems.extend(exc.problems)
+        try:
+            self._policy_hooks()
+        except OpenSloProblem as exc:
+            self.problems.extend(exc.problems)
         for docs in by_kind.values():
             for doc in docs:
                 self.problems.append(
@@ -132,11 +147,69 @@ class _Reader:
                     )
                 )
 
-    def _refused(self, doc: OpenSloDoc) -> None:
-        doc.fail(("kind",), f"{doc.kind} is not supported: {REFUSED_KINDS[doc.kind]}")
+    def _alertcondition(self, doc: OpenSloDoc) -> None:
+        name = self._metadata(doc)
+        self._unique(doc, self.conditions, name)
+        self.conditions[name] = Part(doc)
+
+    def _alertpolicy(self, doc: OpenSloDoc) -> None:
+        name = self._metadata(doc)
+        self._unique(doc, self.policies, name)
+        doc.known_keys((), ("apiVersion", "kind", "metadata", "spec"))
+        self.policies[name] = Policy(name, Part(doc))
+
+    def _alert_windows(self, doc: OpenSloDoc, slo: dict[str, Any], ids: list[str]) -> None:
+        """The SLO's alert policies as one window set, its name settled once all SLOs are read."""
+        if (doc.annotation_json(("metadata",), "alerting") or {}).get("windows") is not None:
+            doc.fail(
+                ("spec", "alertPolicies"), "give alertPolicies or reliability.dev/alerting windows, not both"
+            )
+        policies, pairs = [], []
+        for index in range(len(doc.items(("spec", "alertPolicies")))):
+            part = ref_or_inline(
+                doc,
+                ("spec", "alertPolicies", index),
+                "alertPolicyRef",
+                "AlertPolicy",
+                {n: p.part for n, p in self.policies.items()},
+            )
+            name = part.doc.text(part("metadata", "name"))
+            policy = self.policies.setdefault(name, Policy(name, part))
+            policy.slos += ids  # named, even if its conditions are refused below
+            own = [
+                window_pair(part, c, period_seconds(slo["window"]))
+                for c in policy_parts(part, self.conditions)
+            ]
+            policies.append((policy, len(own)))
+            pairs += own
+        pairs = by_speed(pairs)
+        start = 0
+        for policy, count in policies:
+            policy.severities |= {p["severity"] for p in pairs[start : start + count]}
+            start += count
+        if pairs:
+            self.policy_sets.append(("+".join(p.name for p, _ in policies), pairs, slo))
+
+    def _policy_hooks(self) -> None:
+        for policy in self.policies.values():
+            if not policy.slos:
+                policy.part.doc.fail(
+                    policy.part("kind"), "no SLO names this AlertPolicy in spec.alertPolicies"
+                )
+            self.hooks += [(policy.part.doc, hook) for hook in hooks_of(policy, self.targets)]
+        used = {
+            c.doc.name
+            for p in self.policies.values()
+            for c in policy_parts(p.part, self.conditions)
+            if not c.at
+        }
+        for name, part in self.conditions.items():
+            if name not in used:
+                part.doc.fail(("kind",), "no AlertPolicy names this AlertCondition in spec.conditions")
 
     def _metadata(self, doc: OpenSloDoc, at: KeyPath = ("metadata",)) -> str:
-        doc.known_keys(at, METADATA_KEYS, REFUSED_METADATA)
+        doc.known_keys(at, METADATA_KEYS)
+        labels_of(doc, at)  # refused where the model has no labels
         for key in doc.mapping((*at, "annotations")):
             if key.startswith(OWN_TYPE_PREFIX) and key[len(OWN_TYPE_PREFIX) :] not in _ANNOTATIONS[doc.kind]:
                 known = ", ".join(OWN_TYPE_PREFIX + k for k in _ANNOTATIONS[doc.kind]) or "none"
@@ -169,6 +242,7 @@ class _Reader:
         self.sources[name] = (doc, {"name": name, "type": own, **details})
         self.settings += [(doc, s) for s in [doc.annotation_json(("metadata",), "settings")] if s]
         self.window_sets += [(doc, s) for s in [doc.annotation_json(("metadata",), "alert-windows")] if s]
+        self.changes += [(doc, c) for c in doc.annotation_json(("metadata",), "change-events") or []]
 
     def _service(self, doc: OpenSloDoc) -> None:
         name = self._metadata(doc)
@@ -180,6 +254,7 @@ class _Reader:
         service.doc = doc
         service.description = doc.optional_text(("spec", "description"))
         service.slas = doc.annotation_json(("metadata",), "slas") or []
+        service.labels = labels_of(doc)
 
     def _sli(self, doc: OpenSloDoc) -> None:
         name = self._metadata(doc)
@@ -191,29 +266,31 @@ class _Reader:
             self._register(doc, ("metadata",), ("spec",), owner, None)
 
     def _alertnotificationtarget(self, doc: OpenSloDoc) -> None:
+        hook = doc.annotation_json(("metadata",), "hook")
+        if hook is None:  # a webhook, on the triggers of the policies naming it (named before any check)
+            self.targets[doc.name] = Part(doc)
         self._metadata(doc)
         doc.known_keys(("spec",), ("target", "description"))
-        hook = doc.annotation_json(("metadata",), "hook")
-        if hook is None:
-            doc.fail(
-                ("spec", "target"),
-                "not supported: reliability acts through hooks (a command, a webhook or Alertmanager); "
-                "give the hook as JSON in the reliability.dev/hook annotation",
-            )
-        self.hooks.append((doc, hook))
+        if hook is not None:
+            self.hooks.append((doc, hook))
 
     def _slo(self, doc: OpenSloDoc) -> None:
         name = self._metadata(doc)
         doc.known_keys((), ("apiVersion", "kind", "metadata", "spec"))
-        doc.known_keys(("spec",), SLO_SPEC_KEYS, REFUSED_SLO)
+        doc.known_keys(("spec",), SLO_SPEC_KEYS)
         service_name = doc.text(("spec", "service"))
         service = self.services.setdefault(service_name, _Service(service_name, doc))
         slo: dict[str, Any] = {"name": name}
         if description := doc.optional_text(("spec", "description")):
             slo["description"] = description
+        if labels := labels_of(doc):
+            slo["labels"] = labels
         slo["window"] = window_of(doc)
         composite = doc.annotation_json(("metadata",), "composite")
         components = doc.annotation_json(("metadata",), "components")
+        if composite is None and is_weighted_composite(doc):
+            self._weighted_composite(doc, service, slo)
+            return
         sli_name = component = None
         thresholds: list[str | None] = []
         if composite is None:
@@ -227,32 +304,62 @@ class _Reader:
         slo |= objectives_of(
             doc, thresholds, lambda value: _threshold_sli(service, component, sli_name, value)
         )
-        for key in ("alerting", "policy"):
-            if (value := doc.annotation_json(("metadata",), key)) is not None:
-                slo[key] = value
-        if composite is not None:
-            service.slos.append(slo | {"composite": composite})
+        _annotated(doc, slo)
+        ids = [item_id(service_name, f"{name}_{o['name']}") for o in slo.get("objectives", [])]
+        self._alert_windows(doc, slo, ids or [item_id(service_name, name)])
+        if composite is not None:  # in place: the window set's name is settled into `slo` later
+            slo["composite"] = composite
+            service.slos.append(slo)
         elif components is not None:
-            service.slos.append(slo | {"components": components})
+            slo["components"] = components
+            service.slos.append(slo)
         else:
             assert component is not None
             service.components[component].slos.append(slo)
 
-    def _indicator(self, doc: OpenSloDoc, service: _Service) -> tuple[str, str, Any]:
-        """The component and SLI an SLO counts, and per objective the threshold it adds (latency)."""
-        if doc.has(("spec", "indicatorRef")):
-            ref = doc.text(("spec", "indicatorRef"))
+    def _weighted_composite(self, doc: OpenSloDoc, service: _Service, slo: dict[str, Any]) -> None:
+        """One SLO per objective, on its own indicator, and the weighted composite over them."""
+        objectives = objectives_of(doc, [], lambda _: "", composite=True)["objectives"]
+        parts = []
+        for index, objective in enumerate(objectives):
+            base: KeyPath = ("spec", "objectives", index)
+            component, sli_name, own_threshold = self._indicator(doc, service, base, index)
+            if objective["objective"] == "auto":
+                doc.fail(("metadata", "annotations"), "a composite's parts need targets, not auto")
+            if (threshold := own_threshold(index)) is not None:
+                sli_name = _threshold_sli(service, component, sli_name, threshold)
+            part = {k: v for k, v in slo.items() if k != "description"} | {
+                "name": f"{slo['name']}_{objective['name']}",
+                "sli": sli_name,
+                "objective": objective["objective"],
+            }
+            if objective.get("budgeting"):
+                part["budgeting"] = objective["budgeting"]
+            service.components[component].slos.append(part)
+            parts.append((item_id(service.name, part["name"]), weight_of(doc, index), objective))
+        _annotated(doc, slo)
+        self._alert_windows(doc, slo, [item_id(service.name, slo["name"])])
+        slo |= composite_of(doc, parts)  # in place: the window set's name is settled into it later
+        service.slos.append(slo)
+
+    def _indicator(
+        self, doc: OpenSloDoc, service: _Service, base: KeyPath = ("spec",), first_index: int = 0
+    ) -> tuple[str, str, Any]:
+        """The component and SLI an SLO (or a composite's objective, at `base`) counts, and per
+        objective the threshold it adds (latency)."""
+        if doc.has((*base, "indicatorRef")):
+            ref = doc.text((*base, "indicatorRef"))
             if ref not in self.slis:
-                doc.fail(("spec", "indicatorRef"), f"no SLI document named {ref!r}")
+                doc.fail((*base, "indicatorRef"), f"no SLI document named {ref!r}")
             sli_doc = self.slis[ref]
             at: KeyPath = ("metadata",)
             spec_at: KeyPath = ("spec",)
         else:
-            sli_doc, at, spec_at = doc, ("spec", "indicator", "metadata"), ("spec", "indicator", "spec")
-            doc.known_keys(("spec", "indicator"), ("metadata", "spec"))
+            sli_doc, at, spec_at = doc, (*base, "indicator", "metadata"), (*base, "indicator", "spec")
+            doc.known_keys((*base, "indicator"), ("metadata", "spec"))
             self._metadata(doc, at)
         latency = sli_doc.has((*spec_at, "thresholdMetric"))
-        first = threshold_of(doc, 0) if latency and doc.items(("spec", "objectives")) else None
+        first = threshold_of(doc, first_index) if latency and doc.items(("spec", "objectives")) else None
         component, sli = self._register(sli_doc, at, spec_at, service, first)
 
         def own_threshold(index: int) -> str | None:
@@ -296,6 +403,22 @@ class _Reader:
             sli_doc.fail(spec_at, message)
         return component_name, declared or sli
 
+    def _settle_window_sets(self) -> list[tuple[OpenSloDoc, dict[str, Any]]]:
+        """One set per distinct (policies, pairs); the policies' names, with the SLO window when the same
+        policies give other pairs for an SLO of another period."""
+        variants: dict[str, list[Any]] = {}
+        for name, pairs, _ in self.policy_sets:
+            if pairs not in variants.setdefault(name, []):
+                variants[name].append(pairs)
+        made: dict[str, Any] = {}
+        for name, pairs, slo in self.policy_sets:
+            window = slo["window"] if isinstance(slo["window"], str) else slo["window"]["calendar"]
+            set_name = name if len(variants[name]) == 1 else f"{name}-{window}"
+            made[set_name] = {"name": set_name, "pairs": pairs}
+            slo["alerting"] = slo.get("alerting", {}) | {"windows": set_name}
+        first = next(iter(self.policies.values()), None)
+        return [(first.part.doc, s) for s in made.values()] if first else []
+
     def documents(self) -> list[YamlDocument]:
         outputs: dict[Path, _Output] = {}
 
@@ -312,11 +435,17 @@ class _Reader:
         for doc, sets in self.window_sets:
             for item in sets:
                 output(doc).add("alert_windows", item, doc)
+        for doc, change_source in self.changes:
+            output(doc).add("change_events", change_source, doc)
+        for doc, window_set in self._settle_window_sets():
+            output(doc).add("alert_windows", window_set, doc)
         for service in self.services.values():
             out = output(service.doc)
             raw: dict[str, Any] = {"name": service.name}
             if service.description:
                 raw["description"] = service.description
+            if service.labels:
+                raw["labels"] = service.labels
             raw["components"] = [_component(c) for c in service.components.values()]
             if service.slos:
                 raw["slos"] = service.slos
@@ -329,7 +458,7 @@ class _Reader:
 
 
 _ANNOTATIONS = {
-    "DataSource": ("settings", "alert-windows"),
+    "DataSource": ("settings", "alert-windows", "change-events"),
     "Service": ("slas",),
     "SLI": ("service", "component", "sli", "match", "threshold", "interpolate"),
     "SLO": (
@@ -344,8 +473,14 @@ _ANNOTATIONS = {
         "threshold",
         "interpolate",
     ),
-    "AlertNotificationTarget": ("hook",),
+    **ALERT_ANNOTATIONS,
 }
+
+
+def _annotated(doc: OpenSloDoc, slo: dict[str, Any]) -> None:
+    for key in ("alerting", "policy"):
+        if (value := doc.annotation_json(("metadata",), key)) is not None:
+            slo[key] = value
 
 
 def _component(component: _Component) -> dict[str, Any]:

@@ -20,6 +20,8 @@ import yaml
 
 from reliability.config.build import config_files, load_config
 from reliability.config.openslo import V1, is_openslo
+from reliability.config.openslo_alert_export import policy_documents, policy_names, window_key
+from reliability.config.openslo_composite_export import weighted_composites
 from reliability.config.openslo_fields import ANNOTATION_PREFIX
 from reliability.config.openslo_queries import query_of
 from reliability.config.yaml_source import load_yaml, load_yaml_documents
@@ -47,9 +49,15 @@ def _ratio(percent: float) -> float:
 
 
 def _document(
-    kind: str, name: str, spec: dict[str, Any], annotations: dict[str, Any] | None = None
+    kind: str,
+    name: str,
+    spec: dict[str, Any],
+    annotations: dict[str, Any] | None = None,
+    labels: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     metadata: dict[str, Any] = {"name": name}
+    if labels:
+        metadata["labels"] = dict(labels)
     if annotations:
         metadata["annotations"] = {ANNOTATION_PREFIX + k: v for k, v in annotations.items()}
     return {"apiVersion": V1, "kind": kind, "metadata": metadata, "spec": spec}
@@ -78,6 +86,7 @@ class _Writer:
     folder: Path  # where the output goes: file paths are written relative to it
     sources: dict[str, dict[str, Any]] = field(default_factory=dict)
     result: Export = field(default_factory=Export)
+    policies: dict[tuple[str, str], str] = field(default_factory=dict)  # (set, window key) -> policy
 
     def source_type(self, name: str) -> str:
         kind = str(self.sources.get(name, {}).get("type", "prometheus"))
@@ -125,7 +134,7 @@ class _Writer:
         service = raw["name"]
         spec = {"description": raw["description"]} if "description" in raw else {}
         slas = {"slas": _json(raw["slas"])} if raw.get("slas") else None
-        self.result.documents.append(_document("Service", service, spec, slas))
+        self.result.documents.append(_document("Service", service, spec, slas, raw.get("labels")))
         refs: dict[tuple[str, str], str] = {}
         thresholds: dict[tuple[str, str], str] = {}
         for comp in raw["components"]:
@@ -142,10 +151,22 @@ class _Writer:
                     notes["interpolate"] = "true" if sli["interpolate"] else "false"
                 spec = self.sli_spec(sli, comp["source"])
                 self.result.documents.append(_document("SLI", name, spec, notes))
+        weighted = weighted_composites(raw)
+        parts = {part["name"]: name for name, found in weighted.items() for _, part, _ in found}
+        composites = {slo["name"]: slo for slo in raw.get("slos", [])}
         for comp in raw["components"]:
             for slo in comp.get("slos", []):
-                self.slo(service, slo, comp["name"], refs, thresholds, {})
+                if slo["name"] in parts:  # an objective of its composite, written where its first part was
+                    name = parts[slo["name"]]
+                    if weighted[name][0][1] is slo:
+                        self.weighted(service, composites[name], weighted[name], refs, thresholds)
+                    continue
+                # OpenSLO has no component labels: each SLO carries them, as it inherits them
+                labelled = slo | {"labels": (comp.get("labels") or {}) | (slo.get("labels") or {})}
+                self.slo(service, labelled, comp["name"], refs, thresholds, {})
         for slo in raw.get("slos", []):
+            if slo["name"] in weighted:
+                continue
             if "composite" in slo:
                 self.result.warnings.append(
                     f"{service}/{slo['name']}: a composite of SLOs has no OpenSLO spelling; written as the "
@@ -155,6 +176,25 @@ class _Writer:
             else:
                 notes = {"components": _json(slo["components"])}
                 self.slo(service, slo, slo["components"][0], refs, thresholds, notes)
+
+    def weighted(
+        self,
+        service: str,
+        raw: dict[str, Any],
+        parts: list[tuple[str, dict[str, Any], float]],
+        refs: dict[tuple[str, str], str],
+        thresholds: dict[tuple[str, str], str],
+    ) -> None:
+        """A weighted composite as OpenSLO writes one: an objective per part, on its indicator."""
+        self.slo(service, raw | {"objective": 100.0}, None, refs, thresholds, {})
+        spec = self.result.documents[-1]["spec"]
+        spec["objectives"] = []
+        for component, part, weight in parts:
+            objective = self.objective(service, part, part, thresholds.get((component, part["sli"])), {})
+            objective["displayName"] = part["name"][len(raw["name"]) + 1 :]
+            objective["indicatorRef"] = refs[component, part["sli"]]
+            objective["compositeWeight"] = weight
+            spec["objectives"].append(objective)
 
     def slo(
         self,
@@ -187,10 +227,16 @@ class _Writer:
         }[methods.pop()]
         base = thresholds.get((component, raw.get("sli", ""))) if component else None
         spec["objectives"] = [self.objective(service, raw, o, base, notes) for o in objectives]
-        for key in ("alerting", "policy"):
-            if key in raw:
-                notes[key] = _json(raw[key])
-        self.result.documents.append(_document("SLO", raw["name"], spec, notes))
+        alerting = dict(raw.get("alerting", {}))
+        policy = self.policies.get((alerting.get("windows", ""), window_key(raw.get("window", "30d"))))
+        if policy is not None:  # a declared set: an AlertPolicy
+            spec["alertPolicies"] = [policy]
+            del alerting["windows"]
+        if alerting:
+            notes["alerting"] = _json(alerting)
+        if "policy" in raw:
+            notes["policy"] = _json(raw["policy"])
+        self.result.documents.append(_document("SLO", raw["name"], spec, notes, raw.get("labels")))
 
     def objective(
         self,
@@ -239,18 +285,43 @@ def export_openslo(path: Path, out_folder: Path) -> Export:
     settings = {k: v for doc in ours for k, v in (doc.data.get("settings") or {}).items()}
     if settings:
         globals_["settings"] = _json(settings)
-    window_sets = [s for doc in ours for s in doc.data.get("alert_windows") or []]
-    if window_sets:
-        globals_["alert-windows"] = _json(window_sets)
+    window_sets = {s["name"]: s for doc in ours for s in doc.data.get("alert_windows") or []}
+    uses = {
+        (slo["alerting"]["windows"], window_key(slo.get("window", "30d"))): slo.get("window", "30d")
+        for slo in _slos(ours)
+        if slo.get("alerting", {}).get("windows") in window_sets
+    }
+    writer.policies = policy_names((name, window) for (name, _), window in uses.items())
+    writer.result.warnings += [
+        f"alert window set {name!r} is used by SLOs of several periods: one AlertPolicy {policy!r} each "
+        "(a burn-rate threshold is relative to the period), read back as a set of that name"
+        for (name, _), policy in writer.policies.items()
+        if policy != name
+    ]
+    changes = [
+        c | ({"file": writer.rebased(doc.path.parent.absolute(), c["file"])} if "file" in c else {})
+        for doc in ours
+        for c in doc.data.get("change_events") or []
+    ]
+    if changes:
+        globals_["change-events"] = _json(changes)
+    if unused := [s for name, s in window_sets.items() if name not in {n for n, _ in uses}]:
+        globals_["alert-windows"] = _json(unused)
     for doc in ours:
         for source in doc.data.get("sources") or []:
             writer.data_source(source, doc.path.parent.absolute(), globals_)
             globals_ = {}
     if globals_:
-        writer.result.warnings.append("no source to carry settings and alert window sets: they are left out")
+        writer.result.warnings.append(
+            "no source to carry settings, alert window sets and change events: they are left out"
+        )
     for doc in ours:
         for service in doc.data.get("services") or []:
             writer.service(service)
+    for (name, key), window in uses.items():
+        pairs = window_sets[name]["pairs"]
+        documents = policy_documents(writer.policies[name, key], pairs, window, _document)
+        writer.result.documents.extend(documents)
     for doc in ours:
         for hook in doc.data.get("hooks") or []:
             target = next(k for k in ("command", "webhook", "alertmanager") if k in hook)
@@ -260,6 +331,17 @@ def export_openslo(path: Path, out_folder: Path) -> Export:
             )
     writer.result.documents.extend(passed)
     return writer.result
+
+
+def _slos(ours: list[Any]) -> list[dict[str, Any]]:
+    """Every SLO of our documents, of components and of services."""
+    return [
+        slo
+        for doc in ours
+        for service in doc.data.get("services") or []
+        for slos in [service.get("slos") or [], *[c.get("slos") or [] for c in service["components"]]]
+        for slo in slos
+    ]
 
 
 class _PlainDumper(yaml.SafeDumper):

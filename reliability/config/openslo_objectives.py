@@ -26,10 +26,10 @@ OBJECTIVE_KEYS = (
     "timeSliceWindow",
 )
 REFUSED_OBJECTIVE = {
-    "compositeWeight": "a composite of indicators inside one SLO has no overall SLI to budget; "
-    "declare each part as an SLO and the composite in the reliability.dev/composite annotation",
-    "indicator": "an objective with its own indicator is a composite part: see compositeWeight",
-    "indicatorRef": "an objective with its own indicator is a composite part: see compositeWeight",
+    "compositeWeight": "belongs to a composite SLO, whose objectives each give their indicator "
+    "(indicatorRef or indicator) and no spec-level one",
+    "indicator": "an objective's own indicator makes a composite SLO: the SLO then gives none",
+    "indicatorRef": "an objective's own indicator makes a composite SLO: the SLO then gives none",
 }
 
 
@@ -119,8 +119,11 @@ def threshold_of(doc: OpenSloDoc, index: int) -> str:
     return text
 
 
+COMPOSITE_OBJECTIVE_KEYS = ("indicator", "indicatorRef", "compositeWeight")
+
+
 def objectives_of(
-    doc: OpenSloDoc, thresholds: list[str | None], own_sli: Callable[[str], str]
+    doc: OpenSloDoc, thresholds: list[str | None], own_sli: Callable[[str], str], composite: bool = False
 ) -> dict[str, Any]:
     """The SLO's objective and budgeting, or an `objectives:` list when there are several."""
     method_name = doc.text(("spec", "budgetingMethod"))
@@ -134,11 +137,10 @@ def objectives_of(
     read = []
     for index in range(len(objectives)):
         at: KeyPath = ("spec", "objectives", index)
-        doc.known_keys(
-            at,
-            OBJECTIVE_KEYS,
-            REFUSED_OBJECTIVE,
-        )
+        if composite:  # each objective has its indicator: a part of a weighted composite
+            doc.known_keys(at, (*OBJECTIVE_KEYS, *COMPOSITE_OBJECTIVE_KEYS))
+        else:
+            doc.known_keys(at, OBJECTIVE_KEYS, REFUSED_OBJECTIVE)
         named = doc.get((*at, "name")) or doc.get((*at, "displayName")) or f"o{index + 1}"
         one: dict[str, Any] = {"name": slug(str(named))}
         if auto:
@@ -151,6 +153,8 @@ def objectives_of(
             one["threshold"] = thresholds[index]
         one["budgeting"] = _budgeting(doc, at, method)
         read.append(one)
+    if composite:
+        return {"objectives": read}
     if len(read) == 1:
         single = {k: v for k, v in read[0].items() if k != "name"}
         if "threshold" in single:  # one latency objective away from the SLI's threshold: an SLI of its own

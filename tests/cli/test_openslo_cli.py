@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import jsonschema
 import yaml
 from typer.testing import CliRunner
 
@@ -14,6 +15,13 @@ from reliability.cli import app
 ARTIFACTS = ("sli-metrics.json", "slo-targets.json", "error-budgets.json", "sla-compliance.json")
 RUN_IDENTITY = ("run_id", "config_files")  # the run and the files it read; everything else must agree
 SHOP = Path(__file__).parents[1] / "stages" / "data" / "openslo" / "shop"
+EVENTS_SOURCE = {  # events.csv of ts, status, ms
+    "name": "log",
+    "type": "events",
+    "paths": ["events.csv"],
+    "columns": {"timestamp": {"column": "ts"}, "status": "status", "latency": {"column": "ms"}},
+}
+SCHEMA = Path(__file__).parents[1] / "support" / "schemas" / "openslo-v1.schema.json"
 
 
 def _invoke(*args: str) -> str:
@@ -73,12 +81,7 @@ def test_several_objectives_end_to_end(tmp_path: Path) -> None:
     config.mkdir()
     rows = [f"2026-11-05T11:{minute:02d}:00Z,200,{40 * (minute % 30)}" for minute in range(60)]
     (config / "events.csv").write_text("ts,status,ms\n" + "\n".join(rows) + "\n")
-    source = {
-        "name": "log",
-        "type": "events",
-        "paths": ["events.csv"],
-        "columns": {"timestamp": {"column": "ts"}, "status": "status", "latency": {"column": "ms"}},
-    }
+    source = EVENTS_SOURCE
     objectives = [{"name": "p95", "objective": 95}, {"name": "p99", "objective": 99.9, "threshold": "1s"}]
     slo = {"name": "latency", "sli": "latency", "window": "1d", "objectives": objectives}
     component = {
@@ -114,3 +117,94 @@ def test_rules_and_validate_read_an_openslo_folder(tmp_path: Path) -> None:
     rules = yaml.safe_load((tmp_path / "web.rules.yml").read_text())
     text = json.dumps(rules)
     assert 'http_requests_total{code=~\\"5..\\",job=~\\"web\\"}' in text
+
+
+def test_labels_a_weighted_composite_and_a_window_set_survive_the_round_trip(tmp_path: Path) -> None:
+    config = tmp_path / "config"
+    config.mkdir()
+    rows = [
+        f"2026-11-05T11:{minute:02d}:00Z,{500 if minute % 20 == 0 else 200},{40 * (minute % 30)}"
+        for minute in range(60)
+    ]
+    (config / "events.csv").write_text("ts,status,ms\n" + "\n".join(rows) + "\n")
+    source = EVENTS_SOURCE
+    pairs = [
+        {"severity": "page", "long": "1h", "short": "5m", "budget_share": 0.05},
+        {"severity": "ticket", "long": "6h", "short": "20m", "budget_share": 0.25},
+    ]
+    alerting = {"windows": "fast", "min_events": 5}
+    component = {
+        "name": "checkout",
+        "source": "log",
+        "labels": {"team": "payments"},
+        "slis": [
+            {"name": "availability", "kind": "availability", "good": {"status_below": 500}},
+            {"name": "latency", "kind": "latency", "threshold": "300ms"},
+        ],
+        "slos": [
+            {
+                "name": "journey_ok",
+                "sli": "availability",
+                "window": "1d",
+                "objective": 99,
+                "labels": {"tier": "1"},
+            },
+            {
+                "name": "journey_fast",
+                "sli": "latency",
+                "window": "1d",
+                "objective": 90,
+                "labels": {"tier": "1"},
+            },
+            {
+                "name": "availability",
+                "sli": "availability",
+                "window": "1d",
+                "objective": 95,
+                "alerting": alerting,
+            },
+        ],
+    }
+    composite = {
+        "method": "weighted",
+        "of": [{"slo": "shop/journey_ok", "weight": 3}, {"slo": "shop/journey_fast", "weight": 1}],
+    }
+    journey = {
+        "name": "journey",
+        "window": "1d",
+        "composite": composite,
+        "objective": 96.75,
+        "labels": {"team": "payments", "tier": "1"},
+        "alerting": {"windows": "fast"},
+    }
+    document = {
+        "settings": {"evaluate_at": "2026-11-05T12:00:00Z", "history": "2d"},
+        "sources": [source],
+        "alert_windows": [{"name": "fast", "pairs": pairs}],
+        "services": [
+            {"name": "shop", "labels": {"env": "prod"}, "components": [component], "slos": [journey]}
+        ],
+    }
+    (config / "config.yaml").write_text(yaml.safe_dump(document))
+    ours, exported = _round_trip(config, tmp_path)
+    assert _artifacts(tmp_path / "openslo") == _artifacts(ours)
+    written = {(d["kind"], d["metadata"]["name"]): d for d in yaml.safe_load_all(exported.read_text())}
+    assert written["Service", "shop"]["metadata"]["labels"] == {"env": "prod"}
+    assert written["SLO", "availability"]["metadata"]["labels"] == {"team": "payments"}
+    assert written["SLO", "availability"]["spec"]["alertPolicies"] == ["fast"]
+    objectives = written["SLO", "journey"]["spec"]["objectives"]
+    assert [(o["displayName"], o["compositeWeight"], o["target"]) for o in objectives] == [
+        ("ok", 3.0, 0.99),
+        ("fast", 1.0, 0.9),
+    ]
+    assert ("SLO", "journey_ok") not in written  # an objective of its composite, not an SLO of its own
+    # 1d = 24 x 1h: 5 % of a day's budget in 1 h is a burn rate of 1.2; 20m is no twelfth of 6h.
+    first, second = written["AlertCondition", "fast-1"], written["AlertCondition", "fast-2"]
+    assert (first["spec"]["severity"], first["spec"]["condition"]["threshold"]) == ("page", 1.2)
+    assert second["metadata"]["annotations"] == {"reliability.dev/short-window": "20m"}
+    assert [c["conditionRef"] for c in written["AlertPolicy", "fast"]["spec"]["conditions"]] == [
+        "fast-1",
+        "fast-2",
+    ]
+    validator = jsonschema.Draft202012Validator(json.loads(SCHEMA.read_text()))
+    assert [name for (_, name), d in written.items() if not validator.is_valid(d)] == []

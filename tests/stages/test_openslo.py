@@ -13,7 +13,7 @@ import yaml
 from support.configs import write_config
 
 from reliability.config import load_config
-from reliability.config.model import BudgetingMethod, CalendarUnit, Selector
+from reliability.config.model import BudgetingMethod, CalendarUnit, CompositeMethod, Selector
 from reliability.config.openslo_export import export_openslo
 from reliability.errors import ConfigError
 
@@ -82,15 +82,15 @@ BASE = (DATA / "shop" / "shop.yaml").read_text()
     [
         (
             "  name: availability\n",
-            "  name: availability\n  labels: {team: web}\n",
-            "metadata.labels",
-            "labels",
+            "  name: availability\n  labels: {team: [web, shop]}\n",
+            "metadata.labels.team",
+            "one value",
         ),
         (
             "  budgetingMethod: Occurrences\n",
             "  budgetingMethod: Occurrences\n  alertPolicies: [page]\n",
-            "spec.alertPolicies",
-            "alert window sets",
+            "spec.alertPolicies[0]",
+            "no AlertPolicy named 'page'",
         ),
         (
             "      target: 0.999\n",
@@ -163,12 +163,206 @@ def test_raw_ratio_metrics_are_refused(tmp_path: Path) -> None:
     assert field == "spec.ratioMetric.rawType" and "raw" in message
 
 
-def test_alert_policy_documents_are_refused(tmp_path: Path) -> None:
-    policy = "---\napiVersion: openslo/v1\nkind: AlertPolicy\nmetadata: {name: fast-burn}\nspec: {}\n"
-    (tmp_path / "slo.yaml").write_text(BASE + policy)
-    [(field, line, message)] = _problems(tmp_path)
-    assert (field, line) == ("kind", BASE.count("\n") + 3)
-    assert "AlertPolicy is not supported" in message
+ALERTS = """\
+---
+apiVersion: openslo/v1
+kind: AlertCondition
+metadata:
+  name: fast-burn
+spec:
+  severity: page
+  condition:
+    kind: burnrate
+    op: gte
+    threshold: 14.4
+    lookbackWindow: 1h
+    alertAfter: 0m
+---
+apiVersion: openslo/v1
+kind: AlertPolicy
+metadata:
+  name: burn
+spec:
+  alertWhenBreaching: true
+  alertWhenResolved: true
+  conditions:
+    - conditionRef: fast-burn
+    - kind: AlertCondition
+      metadata: {name: slow-burn}
+      spec:
+        severity: critical
+        condition: {kind: burnrate, op: gt, threshold: 1, lookbackWindow: 3d}
+  notificationTargets:
+    - targetRef: on-call
+---
+apiVersion: openslo/v1
+kind: AlertNotificationTarget
+metadata:
+  name: on-call
+  annotations:
+    reliability.dev/secret-env: ONCALL_SECRET
+spec:
+  target: https://example.com/hook
+"""
+WITH_ALERTS = (
+    BASE.replace(
+        "  budgetingMethod: Occurrences\n", "  budgetingMethod: Occurrences\n  alertPolicies: [burn]\n", 1
+    )
+    .replace("  name: web\nspec:", "  name: web\n  labels: {team: shop}\nspec:", 1)
+    .replace("  name: availability\nspec:", "  name: availability\n  labels: {tier: [gold]}\nspec:", 1)
+    + ALERTS
+)
+
+
+def test_labels_and_an_alert_policy_become_labels_a_window_set_and_a_signed_webhook(tmp_path: Path) -> None:
+    (tmp_path / "slo.yaml").write_text(WITH_ALERTS)
+    config = load_config(tmp_path)
+    slos = {slo.id: slo for slo in config.slos}
+    assert slos["web/availability"].labels == (("team", "shop"), ("tier", "gold"))
+    assert slos["web/latency_p95"].labels == (("team", "shop"),)  # the Service's labels are inherited
+    assert slos["web/availability"].alert_windows == "burn"
+    # 14.4 x 1h of 28d is 2.14 % of the budget; `critical` is no severity of ours: the slower pair tickets.
+    fast, slow = config.alert_window_sets["burn"]
+    assert (fast.severity, fast.long.name, fast.short.name, round(fast.budget_share, 6)) == (
+        "page",
+        "1h",
+        "5m",
+        round(14.4 * 3600 / (28 * 86400), 6),
+    )
+    assert (slow.severity, slow.long.name, slow.short.name) == ("ticket", "3d", "6h")
+    [hook] = [h for h in config.hooks if h.name == "burn-on-call"]
+    assert hook.webhook is not None and hook.webhook.secret_env == "ONCALL_SECRET"
+    assert [t.value for t in hook.triggers] == ["page", "ticket", "recovery"]
+    assert hook.slos == ("web/availability",)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "words"),
+    [
+        ("    op: gte\n", "    op: lt\n", "spec.condition.op", "gt or gte"),
+        ("    alertAfter: 0m\n", "    alertAfter: 5m\n", "spec.condition.alertAfter", "--for"),
+        (
+            "kind: burnrate, op: gt",
+            "kind: burnrate, op: lte",
+            "spec.conditions[1].spec.condition.op",
+            "gt or gte",
+        ),
+        (
+            "    reliability.dev/secret-env: ONCALL_SECRET\n",
+            "    reliability.dev/secret: ONCALL_SECRET\n",
+            "metadata.annotations.reliability.dev/secret",
+            "unknown annotation",
+        ),
+        ("  annotations:\n    reliability.dev/secret-env: ONCALL_SECRET\n", "", "metadata", "signed"),
+        ("  alertWhenBreaching: true\n", "  alertWhenBreaching: false\n  alertWhenResolved: false\n", "", ""),
+        ("    lookbackWindow: 1h\n", "    lookbackWindow: 30m\n", "spec.condition.lookbackWindow", "twelfth"),
+        ("    threshold: 14.4\n", "    threshold: 1000\n", "spec.condition.threshold", "whole budget"),
+        ("  severity: page\n", "  severity: page\n  description: x\n  extra: 1\n", "spec.extra", "unknown"),
+    ],
+)
+def test_what_an_alert_policy_cannot_say_is_refused_where_it_stands(
+    tmp_path: Path, old: str, new: str, field: str, words: str
+) -> None:
+    if not field:  # alertWhenResolved: true is dropped too, so nothing is left to notify
+        new, field, words = (
+            new.replace("false\n  alertWhenResolved: false", "false"),
+            "spec",
+            "nothing to notify",
+        )
+        text = WITH_ALERTS.replace(old, new).replace("  alertWhenResolved: true\n", "")
+    else:
+        text = WITH_ALERTS.replace(old, new, 1)
+    assert text != WITH_ALERTS
+    (tmp_path / "slo.yaml").write_text(text)
+    (found_field, line, message), *_ = _problems(tmp_path)  # the first; follow-on ones may come after
+    assert found_field == field and words in message and line is not None
+
+
+def test_an_alert_policy_no_slo_names_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "slo.yaml").write_text(BASE + ALERTS)
+    [(field, _, message)] = _problems(tmp_path)
+    assert field == "kind" and "no SLO names this AlertPolicy" in message
+
+
+COMPOSITE = """\
+---
+apiVersion: openslo/v1
+kind: SLO
+metadata:
+  name: journey
+spec:
+  service: web
+  timeWindow:
+    - duration: 28d
+      isRolling: true
+  budgetingMethod: Occurrences
+  objectives:
+    - displayName: Requests
+      target: 0.999
+      indicatorRef: requests
+      compositeWeight: 3
+    - displayName: Fast
+      op: lte
+      value: 0.5
+      target: 0.99
+      indicator:
+        metadata: {name: journey-latency}
+        spec:
+          thresholdMetric:
+            metricSource:
+              metricSourceRef: prom
+              spec:
+                query: http_request_duration_seconds_bucket{job="web"}
+"""
+
+
+def test_a_composite_slo_becomes_one_slo_per_objective_and_a_weighted_composite(tmp_path: Path) -> None:
+    (tmp_path / "slo.yaml").write_text(BASE + COMPOSITE)
+    config = load_config(tmp_path)
+    slos = {slo.id: slo for slo in config.slos}
+    requests, fast, journey = slos["web/journey_requests"], slos["web/journey_fast"], slos["web/journey"]
+    assert (requests.sli, requests.objective_percent) == ("requests", 99.9)
+    assert (fast.sli, fast.objective_percent) == ("journey-latency", 99.0)
+    assert journey.composite is not None and journey.composite.method is CompositeMethod.WEIGHTED
+    assert [(p.slo, p.weight) for p in journey.composite.parts] == [
+        ("web/journey_requests", 3.0),
+        ("web/journey_fast", 1.0),
+    ]
+    assert journey.objective_percent == pytest.approx((3 * 99.9 + 99.0) / 4)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "words"),
+    [
+        (
+            "  budgetingMethod: Occurrences\n  objectives:\n    - displayName: Requests",
+            "  indicatorRef: requests\n  budgetingMethod: Occurrences\n"
+            "  objectives:\n    - displayName: Requests",
+            "spec.indicatorRef",
+            "gives none",
+        ),
+        (
+            "      indicatorRef: requests\n      compositeWeight: 3\n",
+            "      compositeWeight: 3\n",
+            "spec.objectives[0]",
+            "each give an indicator",
+        ),
+        (
+            "      compositeWeight: 3\n",
+            "      compositeWeight: 0\n",
+            "spec.objectives[0].compositeWeight",
+            "number",
+        ),
+    ],
+)
+def test_what_a_composite_cannot_say_is_refused_where_it_stands(
+    tmp_path: Path, old: str, new: str, field: str, words: str
+) -> None:
+    text = BASE + COMPOSITE.replace(old, new, 1)
+    assert text != BASE + COMPOSITE
+    (tmp_path / "slo.yaml").write_text(text)
+    [(found_field, _, message)] = _problems(tmp_path)
+    assert found_field == field and words in message
 
 
 SLOTH_V1ALPHA = """\
