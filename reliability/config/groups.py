@@ -17,7 +17,6 @@ from reliability.config.model import (
     Config,
     CounterSelectors,
     EventSource,
-    Hook,
     Selector,
     Sla,
     Sli,
@@ -110,7 +109,8 @@ def expand_groups(config: Config, discovered: Discovered) -> Config:
         components=tuple(components),
         slos=tuple(slos),
         slas=tuple(_expanded_slas(config, component_groups)),
-        hooks=tuple(_expanded_hook(hook, expanded_ids) for hook in config.hooks),
+        hooks=tuple(replace(h, slos=_each_group(h.slos, expanded_ids)) for h in config.hooks),
+        adjustments=tuple(replace(a, slos=_each_group(a.slos, expanded_ids)) for a in config.adjustments),
     )
 
 
@@ -145,12 +145,9 @@ def _expanded_slas(config: Config, component_groups: Mapping[str, set[GroupValue
     return slas
 
 
-def _expanded_hook(hook: Hook, expanded_ids: Mapping[str, list[str]]) -> Hook:
-    """A hook naming a grouped SLO acts on each of its groups."""
-    if not any(slo_id in expanded_ids for slo_id in hook.slos):
-        return hook
-    slos = tuple(grouped for slo_id in hook.slos for grouped in expanded_ids.get(slo_id, [slo_id]))
-    return replace(hook, slos=slos)
+def _each_group(slo_ids: tuple[str, ...], expanded_ids: Mapping[str, list[str]]) -> tuple[str, ...]:
+    """SLO ids as a hook or an adjustment names them, a grouped SLO's standing for each of its groups."""
+    return tuple(grouped for slo_id in slo_ids for grouped in expanded_ids.get(slo_id, [slo_id]))
 
 
 def groups_named(config: Config, component_ids: Iterable[str]) -> Discovered:

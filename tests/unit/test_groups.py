@@ -75,6 +75,26 @@ def test_slas_and_hook_filters_follow_the_groups(tmp_path: Path) -> None:
     assert hook.slos == ("shop/avail{tenant=a,path=x}", "shop/avail{tenant=b,path=x}", "shop/static-avail")
 
 
+def test_an_adjustment_naming_a_grouped_slo_applies_to_each_group(tmp_path: Path) -> None:
+    text = (
+        CONFIG
+        + """
+adjustments:
+  - name: migration
+    reason: planned move
+    start: "2026-11-01T00:00:00Z"
+    end: "2026-11-01T02:00:00Z"
+    applies_to: {slos: [shop/avail]}
+"""
+    )
+    expanded = expand_groups(_config(tmp_path, text), {"shop/api": frozenset({("a", "x"), ("b", "x")})})
+    (adjustment,) = expanded.adjustments
+    assert [s.id for s in expanded.slos if adjustment.applies_to(s)] == [
+        "shop/avail{tenant=a,path=x}",
+        "shop/avail{tenant=b,path=x}",
+    ]
+
+
 def test_an_ungrouped_config_is_returned_as_it_is(tmp_path: Path) -> None:
     config = _config(tmp_path, CONFIG.replace(GROUP_BY, ""))
     assert expand_groups(config, {}) is config
