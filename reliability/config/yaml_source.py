@@ -49,13 +49,22 @@ MAX_DEPTH = 64  # a config nests about 8 deep; Python's recursion would give out
 MAX_NODES = 100_000  # values once aliases are expanded: a "billion laughs" alias bomb stops here
 _NON_FINITE = re.compile(r"^[-+]?\.(inf|nan)$", re.IGNORECASE)
 _FLOAT_TAG = "tag:yaml.org,2002:float"
+_TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
+_RESOLVERS_WITHOUT_TIMESTAMPS = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != _TIMESTAMP_TAG]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
 class _BoundedLoader(yaml.SafeLoader):
-    """The safe loader, refusing nesting deeper than MAX_DEPTH while it composes (before recursing)."""
+    """The safe loader, refusing nesting deeper than MAX_DEPTH while it composes (before recursing).
+
+    Times stay text however they are written: the config's times are RFC 3339 strings to the schema,
+    and an unquoted `2026-11-01T00:00:00Z` should read the same as a quoted one."""
 
     def __init__(self, text: str) -> None:
         super().__init__(text)
+        self.yaml_implicit_resolvers = _RESOLVERS_WITHOUT_TIMESTAMPS
         self._depth = 0
 
     def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:

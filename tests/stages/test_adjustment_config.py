@@ -134,3 +134,14 @@ def test_rules_leave_an_adjusted_slo_out_with_the_reason(tmp_path: Path) -> None
     (skipped,) = conversion.skipped
     assert skipped.startswith("edge/adjusted: budget adjustment 'release-freeze' (one-off)")
     assert "cannot leave out" in skipped
+
+
+def test_unquoted_times_read_as_quoted_ones(tmp_path: Path) -> None:
+    """YAML would make `2026-01-04T02:00:00` a datetime; the config reads every time as text."""
+    unquoted = CONFIG.replace('start: "2026-01-04T02:00:00"', "start: 2026-01-04T02:00:00")
+    unquoted = "settings:\n  evaluate_at: 2026-01-05T00:00:00Z\n" + unquoted
+    (tmp_path / "events.csv").write_text("ts,status\n1704067200,200\n")
+    (tmp_path / "config.yaml").write_text(unquoted)
+    config = load_config(tmp_path / "config.yaml")
+    assert config.settings.evaluate_at == datetime(2026, 1, 5, tzinfo=UTC)
+    assert config.adjustments[0].start.replace(tzinfo=None) == datetime(2026, 1, 4, 2)
