@@ -27,6 +27,7 @@ from reliability.core.counters import minute_increases
 from reliability.core.counts import MinuteSeries
 from reliability.core.grid import MinuteGrid
 from reliability.core.histogram import Histogram, ThresholdNotABoundary, fraction_at_most
+from reliability.core.whole_events import whole_events
 from reliability.errors import InputError, Problem, printable
 from reliability.telemetry import convert
 from reliability.telemetry.bad_records import skip_or_stop
@@ -275,10 +276,6 @@ def _increases(samples: Samples, name: str, selector: Selector, grid: MinuteGrid
     return total
 
 
-def _counts(values: Float64) -> npt.NDArray[np.int64]:
-    return np.rint(np.maximum(values, 0)).astype(np.int64)
-
-
 def _histogram_series(
     samples: Samples, selector: Selector, grid: MinuteGrid, component: Component
 ) -> HistogramSeries:
@@ -327,7 +324,7 @@ def _latency_sli(sli: Sli, histogram: HistogramSeries, component: Component) -> 
         width = histogram.bounds[hi] - histogram.bounds[lo]
         share = (sli.threshold_seconds - histogram.bounds[lo]) / width
         good = below + (histogram.buckets[:, hi] - below) * share
-    return MinuteSeries(_counts(good), _counts(histogram.buckets[:, -1]))
+    return whole_events(good, histogram.buckets[:, -1])
 
 
 def component_series(
@@ -351,7 +348,7 @@ def component_series(
             else:
                 assert counters.bad is not None
                 good = total - _increases(samples, counters.bad.metric, counters.bad, grid)
-            slis[sli.name] = MinuteSeries(_counts(np.minimum(good, total)), _counts(total))
+            slis[sli.name] = whole_events(good, total)
         first_histogram = next(iter(histograms.values()), None)
         result.append(
             ComponentSeries(
