@@ -37,6 +37,7 @@ from reliability.redact import without_credentials
 from reliability.telemetry import prometheus_http
 from reliability.telemetry.openmetrics_files import Float64, Samples, SeriesKey, component_series
 from reliability.telemetry.progress import NO_TASK, TaskHandle
+from reliability.telemetry.prometheus_alike import read_alike, sli_selectors
 from reliability.telemetry.prometheus_answer import (
     QueryAt,
     RangeSeries,
@@ -320,6 +321,11 @@ class _Collected:
         kept_stamps.append(stamps[finite] - MINUTE / 2)
         kept_values.append(values[finite])
 
+    def forget(self, keys: Iterable[SeriesKey]) -> None:
+        """Let go of the samples of these series: they are read again minute by minute."""
+        for key in keys:
+            self.series.pop(key, None)
+
     def samples(self) -> Samples:
         """The samples of each series joined, its parts let go as it goes: never all held twice."""
         joined = {}
@@ -440,6 +446,27 @@ def _by_hours(
     return [query for query in wanted if query in minute_by_minute]
 
 
+def _read_alike(
+    wanted: dict[str, tuple[str, Selector]],
+    by_minutes: list[str],
+    collected: _Collected,
+    components: list[Component],
+) -> list[str]:
+    """The queries to read minute by minute so that an SLI's counters are read alike
+    (prometheus_alike); the samples already read of those added are let go."""
+    if not by_minutes:
+        return by_minutes
+    refused = set(by_minutes)
+    series_of = {
+        query: {key for key in collected.series if key[0] == name and _matches(selector, key[1])}
+        for query, (name, selector) in wanted.items()
+        if query not in refused
+    }
+    found = read_alike(by_minutes, sli_selectors(components), series_of)
+    collected.forget(key for query in found for key in series_of.get(query, ()))
+    return [query for query in wanted if query in found]
+
+
 def fetch_samples(
     client: PrometheusClient,
     components: list[Component],
@@ -465,6 +492,7 @@ def fetch_samples(
     plan = hour_plan(grid, detail_from, steps_from)
     if plan is not None:
         queries = _by_hours(client, wanted, plan, collected, task, _counting_events(components))
+        queries = _read_alike(wanted, queries, collected, components)
     for series in client.query_ranges(queries, grid.origin, grid.end, MINUTE, task):
         collected.add(series)
     return collected.samples()
