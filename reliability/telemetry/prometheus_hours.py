@@ -14,10 +14,11 @@ about the edges when a series starts or ends in between (`min_over_time` since t
 starts, `max_over_time` up to the detail). A selector with a series for which it does not hold,
 or whose server cannot answer those queries, is read minute by minute over the whole history.
 
-NaN and infinite samples between hour points are not seen, so not counted as skipped; the counts
-do not change (a skipped sample only joins two increases) unless a reset hides next to one:
-`resets` does not count a fall across a NaN. Counters hold NaN only when their exporter is broken;
-the sum of the samples would tell, but at the cost of a second pass over them.
+NaN and infinite samples between hour points would not be seen there: not counted as skipped (nor
+stopping a strict run) as a minute read counts them, and a reset next to one is hidden (`resets`
+does not count a fall across a NaN). So the check adds nothing times the sum of the samples, which
+is NaN when one is not finite: such a series is read minute by minute too (a second pass over the
+samples on the server; stale markers are not samples there, and a fall across them is a reset).
 
 Where only the alert timeline needs more (stages.minute_detail), the same holds at its 5-minute
 step points: from `steps_from` the counters are read at those points too. The replay also judges
@@ -52,6 +53,11 @@ def _over(selector: str, seconds: int) -> str:
 def resets_query(selector: str, seconds: int) -> str:
     """Per series: its resets over the range (one pass over its samples, the costly part)."""
     return f"resets{_over(selector, seconds)}"
+
+
+def finite_resets_query(selector: str, seconds: int) -> str:
+    """Per series: its resets over the range, or NaN when one of its samples is NaN or infinite."""
+    return f"{resets_query(selector, seconds)} + 0 * sum_over_time{_over(selector, seconds)}"
 
 
 def _figures(answer: list[RangeSeries]) -> dict[Labels, float]:
@@ -115,7 +121,7 @@ class HourPlan:
     def asks(self, selector: str) -> Iterator[Ask]:
         """The check, then the hour points, then the minutes: what a selector needs."""
         seconds = self.detail_from - self.grid.origin + LOOKBACK_SECONDS
-        yield Ask(resets_query(selector, seconds), 0, self.detail_from, optional=True)
+        yield Ask(finite_resets_query(selector, seconds), 0, self.detail_from, optional=True)
         yield from self.hourly_asks(selector)
         for lo, hi in time_chunks(self.detail_from, self.grid.end, MINUTE):
             yield Ask(selector, lo, hi, MINUTE)
