@@ -90,7 +90,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-def write_config(folder: Path, url: str) -> Path:
+# Whole 5-minute steps: the alert timeline then needs counts at step points only.
+STEP_WINDOWS = {
+    "name": "steps",
+    "pairs": [{"severity": "page", "long": "1h", "short": "5m", "budget_share": 0.02}],
+}
+
+
+def write_config(folder: Path, url: str, steps: bool = False) -> Path:
     def case(name: str) -> configs.Node:
         other = CASES[name][0]
         counter = "bad_counter" if other == "err" else "good_counter"
@@ -98,10 +105,14 @@ def write_config(folder: Path, url: str) -> Path:
             total=configs.selector("req_total", case=name),
             **{counter: configs.selector(f"{other}_total", case=name)},
         )
-        return configs.component(name, configs.slo(f"{name}-day", 99, window="1d"), source="prom", slis=[sli])
+        alerting = {"alerting": {"windows": "steps"}} if steps else {}
+        slo = configs.slo(f"{name}-day", 99, window="1d", **alerting)
+        return configs.component(name, slo, source="prom", slis=[sli])
 
     services = [configs.service("shop", *(case(name) for name in sorted(CASES)))]
-    return configs.write_config(folder, *services, sources=[configs.prometheus_source(url, timeout="10s")])
+    sections = {"alert_windows": [STEP_WINDOWS]} if steps else {}
+    source = configs.prometheus_source(url, timeout="10s")
+    return configs.write_config(folder, *services, sources=[source], **sections)
 
 
 def outcome(out: Path) -> dict[str, Any]:
@@ -117,14 +128,19 @@ def outcome(out: Path) -> dict[str, Any]:
 
 
 @pytest.mark.real
+@pytest.mark.parametrize("steps", [False, True], ids=["hour-points", "step-points"])
 def test_counters_of_one_sli_read_alike_give_the_figures_of_every_minute(
-    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, steps: bool
 ) -> None:
-    config = load_config(write_config(tmp_path, server))
+    config = load_config(write_config(tmp_path, server, steps))
     by_hours = pipeline.run(config, pipeline.RunOptions(now=END, out_dir=tmp_path / "hours"))
     assert by_hours.telemetry is not None
-    assert minute_detail.minute_detail_from(config, by_hours.telemetry.grid) == END - 2 * DAY
+    grid = by_hours.telemetry.grid
+    # With whole 5-minute alert windows, minutes for the last hours only and step points before.
+    assert minute_detail.minute_detail_from(config, grid) == END - (6 * 3600 if steps else 2 * DAY)
+    assert minute_detail.alert_step_detail_from(config, grid) == (END - 2 * DAY if steps else grid.end)
     monkeypatch.setattr(pipeline, "minute_detail_from", lambda _config, grid: grid.origin)
+    monkeypatch.setattr(pipeline, "alert_step_detail_from", lambda _config, grid: grid.end)
     pipeline.run(config, pipeline.RunOptions(now=END, out_dir=tmp_path / "minutes"))
     hours, minutes = outcome(tmp_path / "hours"), outcome(tmp_path / "minutes")
     assert minutes["skipped"] == {"NaN or infinite sample value": 2}
