@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 from support import configs
-from support.real_servers import backfill, prometheus
+from support.real_servers import prometheus_holding
 
 from reliability import pipeline
 from reliability.config import load_config
@@ -84,13 +84,11 @@ def openmetrics() -> str:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    work = tmp_path_factory.mktemp("prometheus-mixed")
-    backfill(openmetrics(), work / "data", work)
-    with prometheus(work, data_dir=work / "data") as base:
+    with prometheus_holding(openmetrics(), tmp_path_factory.mktemp("prometheus-mixed")) as base:
         yield base
 
 
-# Whole 5-minute steps: the alert timeline then needs counts at step points only.
+# A page on whole 5-minute windows: the alert timeline is replayed from counts at step points.
 STEP_WINDOWS = {
     "name": "steps",
     "pairs": [{"severity": "page", "long": "1h", "short": "5m", "budget_share": 0.02}],
@@ -150,13 +148,11 @@ def test_counters_of_one_sli_read_alike_give_the_figures_of_every_minute(
 
 @pytest.mark.real
 def test_only_slis_whose_counters_all_allow_it_are_read_at_hour_points(server: str, tmp_path: Path) -> None:
-    config = load_config(write_config(tmp_path, server))
-    [source] = config.sources
-    assert isinstance(source, PrometheusSource)
     grid = MinuteGrid(END - 6 * DAY - (END % DAY), (6 * DAY + END % DAY) // 60)
+    config = load_config(write_config(tmp_path, server))
+    [source] = [source for source in config.sources if isinstance(source, PrometheusSource)]
+    components, report = list(config.index.components_reading["prom"]), ReadReport("prom")
     client = prometheus_api.PrometheusClient(source)
-    components = list(config.index.components_reading["prom"])
-    report = ReadReport("prom")
     samples = prometheus_api.fetch_samples(client, components, grid, report, detail_from=END - 2 * DAY)
     at_hours = {
         (name, dict(labels)["case"])

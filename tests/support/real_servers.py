@@ -109,6 +109,14 @@ def prometheus(work: Path, config_text: str = "global: {}\n", data_dir: Path | N
 
 
 @contextmanager
+def prometheus_holding(openmetrics_text: str, work: Path) -> Iterator[str]:
+    """A Prometheus serving OpenMetrics text backfilled into its TSDB; yields its base URL."""
+    backfill(openmetrics_text, work / "data", work)
+    with prometheus(work, data_dir=work / "data") as base:
+        yield base
+
+
+@contextmanager
 def pushgateway(work: Path) -> Iterator[str]:
     binary = require_binary("prometheus-pushgateway")
     port = free_port()
