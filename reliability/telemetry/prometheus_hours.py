@@ -12,7 +12,8 @@ and it has a finite value at every hour point between its first and its last; on
 group of selectors asks the server for each series' resets over those samples, and one more
 about the edges when a series starts or ends in between (`min_over_time` since the history
 starts, `max_over_time` up to the detail). A selector with a series for which it does not hold,
-or whose server cannot answer those queries, is read minute by minute over the whole history.
+or whose server cannot answer those queries, is read minute by minute over the whole history
+(and so are the other selectors of its SLIs: prometheus_alike).
 
 NaN and infinite samples between hour points would not be seen there: not counted as skipped (nor
 stopping a strict run) as a minute read counts them, and a reset next to one is hidden (`resets`
