@@ -73,15 +73,31 @@ def read_events(
     component-column value, joined with the group values under one of `group_bys` for a grouped
     component. `task` advances by the bytes read from disk, out of bytes_on_disk(source).
     """
-    extra = group_columns(group_bys)
     for path in source.paths:
         report.files.setdefault(str(path), 0)
-        for parsed in prefetched(_parsed_blocks(path, source, block_bytes, task, extra)):
-            report.files[str(path)] += len(parsed.lines) + len(parsed.unparsable)
-            normaliser = _BlockNormaliser(source, match_values, path, parsed, report, strict, group_bys)
-            events = normaliser.run()
-            if len(events):
-                yield events
+        # Blocks are checked in the reading thread too: one is folded while the next is read and checked.
+        yield from prefetched(
+            _file_events(path, source, match_values, report, strict, block_bytes, task, group_bys)
+        )
+
+
+def _file_events(
+    path: Path,
+    source: EventSource,
+    match_values: list[str],
+    report: ReadReport,
+    strict: bool,
+    block_bytes: int,
+    task: TaskHandle,
+    group_bys: tuple[GroupBy, ...],
+) -> Iterator[EventColumns]:
+    """One file's chunks of valid events; its records read and skipped are counted in `report` here."""
+    for parsed in _parsed_blocks(path, source, block_bytes, task, group_columns(group_bys)):
+        report.files[str(path)] += len(parsed.lines) + len(parsed.unparsable)
+        normaliser = _BlockNormaliser(source, match_values, path, parsed, report, strict, group_bys)
+        events = normaliser.run()
+        if len(events):
+            yield events
 
 
 def parsed_blocks(
