@@ -144,7 +144,10 @@ def codes_of(array: pa.Array, values: list[str]) -> npt.NDArray[np.int32]:
     """
     if pa.types.is_dictionary(array.type):
         per_value = np.append(codes_of(array.dictionary, values), np.int32(-1))
-        indices = pc.fill_null(array.indices, len(array.dictionary))  # a null takes the last, -1
-        return per_value[np.asarray(indices.to_numpy(zero_copy_only=False), dtype=np.int64)]
+        indices = array.indices
+        if indices.null_count:
+            indices = pc.fill_null(indices, len(array.dictionary))  # a null takes the last, -1
+        codes: npt.NDArray[np.int32] = per_value.take(indices.to_numpy())
+        return codes
     codes = pc.index_in(to_text(array), pa.array(values, pa.string()))
     return np.asarray(pc.fill_null(codes, -1).to_numpy(zero_copy_only=False), dtype=np.int32)

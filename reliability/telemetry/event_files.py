@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from reliability.config.model import ColumnMapping, EventSource, TimestampFormat
 from reliability.core.events import FLAG_ABSENT, STATUS_ABSENT, EventColumns
 from reliability.errors import InputError, Problem
-from reliability.telemetry import convert, timestamps
+from reliability.telemetry import convert, timestamps, whole_numbers
 from reliability.telemetry.blocks import DEFAULT_BLOCK_BYTES, iter_line_blocks
 from reliability.telemetry.derived import component_text
 from reliability.telemetry.formats import (
@@ -169,17 +169,12 @@ class _BlockNormaliser:
             names = pa.repeat(pa.scalar("", pa.string()), rows)
             component = component_codes(names, self.group_bys, self._column, self.match_values)
             self._reject(component < 0, "no group value", self.group_bys[0][0].column)
-        ts = timestamps.epoch_seconds(self._column(mapping.timestamp), mapping)
+        stamps = self._column(mapping.timestamp)
+        ts = timestamps.epoch_seconds(stamps, mapping)
         self._reject(ts.missing, "missing timestamp", mapping.timestamp)
-        self._reject(ts.invalid | ~np.isfinite(ts.values), "invalid timestamp", mapping.timestamp)
-        status = np.full(rows, STATUS_ABSENT, dtype=np.int32)
-        if mapping.status:
-            raw = convert.to_float(self._column(mapping.status))
-            self._reject(raw.missing, "missing status", mapping.status)
-            usable = np.isfinite(raw.values) & (raw.values == np.round(raw.values))
-            in_range = usable & (raw.values >= 100) & (raw.values <= 999)
-            self._reject(~in_range, "invalid status", mapping.status)
-            status = np.where(in_range, raw.values, STATUS_ABSENT).astype(np.int32)
+        unusable = ts.invalid if whole_numbers.is_integer(stamps) else ts.invalid | ~np.isfinite(ts.values)
+        self._reject(unusable, "invalid timestamp", mapping.timestamp)
+        status = self._status(rows)
         success = np.full(rows, FLAG_ABSENT, dtype=np.int8)
         flag_column = mapping.success or mapping.error
         if flag_column:
@@ -196,15 +191,35 @@ class _BlockNormaliser:
         keep = self.keep
         return EventColumns(ts.values[keep], component[keep], status[keep], success[keep], latency[keep])
 
+    def _status(self, rows: int) -> npt.NDArray[np.int32]:
+        name = self.source.columns.status
+        if not name:
+            return np.full(rows, STATUS_ABSENT, dtype=np.int32)
+        column = self._column(name)
+        whole = whole_numbers.integers(column)
+        if whole is not None:  # no parse, no fraction: only the range is checked
+            self._reject(convert.missing(column), "missing status", name)
+            status, outside = whole_numbers.status_codes(whole)
+            self._reject(outside, "invalid status", name)
+            return status
+        raw = convert.to_float(column)
+        self._reject(raw.missing, "missing status", name)
+        usable = np.isfinite(raw.values) & (raw.values == np.round(raw.values))
+        in_range = usable & (raw.values >= 100) & (raw.values <= 999)
+        self._reject(~in_range, "invalid status", name)
+        return np.where(in_range, raw.values, STATUS_ABSENT).astype(np.int32)
+
     def _latency(self, rows: int) -> npt.NDArray[np.float64]:
         spec = self.source.columns.latency
         if spec is None:
             return np.full(rows, np.nan)
         if spec.column:
-            raw = convert.to_float(self._column(spec.column))
+            column = self._column(spec.column)
+            raw = convert.to_float(column)
             field = spec.column
             self._reject(raw.invalid, "invalid latency", field)
-            self._reject(~raw.missing & ~raw.invalid & np.isnan(raw.values), "NaN latency", field)
+            if not whole_numbers.is_integer(column):  # an integer is never NaN
+                self._reject(~raw.missing & ~raw.invalid & np.isnan(raw.values), "NaN latency", field)
             values = raw.values * _LATENCY_UNITS[spec.unit]
         else:
             assert spec.start and spec.end

@@ -71,6 +71,32 @@ def test_typed_columns_are_read_and_bad_rows_skipped_with_their_row(tmp_path: Pa
     ]
 
 
+def test_integer_columns_are_range_checked_and_nulls_counted_as_in_text(tmp_path: Path) -> None:
+    path = tmp_path / "events.parquet"
+    rows = pa.table(
+        {
+            "ts": pa.array([T0, T0 + 60, T0 + 120, T0 + 180, T0 + 240, T0 + 300], pa.int64()),
+            "status": pa.array([200, None, 99, 2**60, 503, 200], pa.int64()),
+            "latency_ms": pa.array([12, 40, 1, 2, None, -3], pa.int32()),
+        }
+    )
+    pq.write_table(rows, path)
+    events, report = read(
+        source(path, status="status", latency=LatencyColumns("latency_ms", unit="ms")), ("",)
+    )
+    assert events.timestamp.tolist() == [T0, T0 + 240]
+    assert events.status.tolist() == [200, 503]
+    assert events.latency[0] == 12 * 1e-3  # the same double as from the text "12"
+    assert np.isnan(events.latency[1])  # no latency: the event still counts for availability
+    assert report.skipped == {"missing status": 1, "invalid status": 2, "negative latency": 1}
+    assert sorted((e.line, e.reason, e.value) for e in report.examples) == [
+        (2, "missing status", "(empty)"),
+        (3, "invalid status", "99"),
+        (4, "invalid status", str(2**60)),
+        (6, "negative latency", "-3"),
+    ]
+
+
 def test_row_groups_smaller_than_a_block_are_gathered_and_rows_numbered_across_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
