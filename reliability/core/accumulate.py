@@ -8,11 +8,13 @@ latency_sketch). Nothing grows with the number of events.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
 
 from reliability.config.model import Component, Sli
+from reliability.core.cache_slices import sliced
 from reliability.core.classify import classify
 from reliability.core.counts import MinuteSeries
 from reliability.core.events import EventColumns
@@ -21,6 +23,17 @@ from reliability.core.latency_sketch import LatencyFold, LatencySketch
 
 STATES = 3  # per SLI, an event is not counted (0), bad (BAD) or good (GOOD)
 BAD, GOOD = 1, 2
+
+
+def _cell_of(
+    component: npt.NDArray[np.int32], minute: npt.NDArray[np.int64], *, span: int, first: int
+) -> npt.NDArray[np.int64]:
+    """Each event's cell: its component's row of `span` minutes from `first`."""
+    cell = component.astype(np.int64)
+    cell *= span
+    cell += minute
+    cell -= first
+    return cell
 
 
 def _subset(events: EventColumns, rows: npt.NDArray[np.bool_]) -> EventColumns:
@@ -108,10 +121,7 @@ class Accumulator:
         """Count events that all fall in the grid, over the chunk's own span of minutes only."""
         first = int(minute.min())
         span = int(minute.max()) + 1 - first
-        cell = events.component.astype(np.int64)
-        cell *= span
-        cell += minute
-        cell -= first
+        cell = sliced(partial(_cell_of, span=span, first=first), np.int64, events.component, minute)
         cells = len(self.components) * span
         cell_states = cell * STATES
         for sli, codes in self._distinct_slis():

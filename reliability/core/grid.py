@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from reliability.core.cache_slices import sliced
+
 MINUTE = 60
 HOUR = 3600
 DAY = 86400
@@ -35,6 +37,10 @@ class MinuteGrid:
         return -(-self.minutes // MINUTES_PER_DAY)
 
     def minute_of(self, timestamps: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+        minutes: npt.NDArray[np.int64] = sliced(self._minute_of, np.int64, timestamps)
+        return minutes
+
+    def _minute_of(self, timestamps: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
         minutes = timestamps - self.origin
         minutes /= MINUTE
         return np.floor(minutes, out=minutes).astype(np.int64)

@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from reliability.core.cache_slices import sliced
+
 SUB_BUCKET_BITS = 6
 SUB_BUCKETS = 1 << SUB_BUCKET_BITS  # slices per power of two above the exact range
 EXACT_LIMIT_MICROS = 2 * SUB_BUCKETS  # below this, one bucket per microsecond
@@ -48,6 +50,11 @@ def bucket_index(micros: Int64) -> Int64:
 def bucket_of_seconds(seconds: npt.NDArray[np.float64]) -> Int64:
     """bucket_index(micros_of(seconds)), in fewer passes: the bit length is read from the exponent
     bits of the whole microseconds as a float (exact below 2**53, as frexp's)."""
+    buckets: Int64 = sliced(_bucket_of_seconds, np.int64, seconds)
+    return buckets
+
+
+def _bucket_of_seconds(seconds: npt.NDArray[np.float64]) -> Int64:
     micros = np.multiply(seconds, 1e6)
     micros += 0.5
     np.floor(micros, out=micros)

@@ -22,11 +22,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import numpy.typing as npt
 
 from reliability.core import latency_buckets as lb
+from reliability.core.cache_slices import sliced
 from reliability.core.percentiles import PERCENTILES, nearest_rank_index
 
 RECENT_MINUTES = 6 * 60  # whole hours: the recent minutes start at a slot, so no slot is split
@@ -150,18 +152,31 @@ def _cell_counts(
     if size > DENSE_CELLS_PER_EVENT * row.size + 4096:
         key = (component.astype(np.int64) * rows_per_component + row) * lb.BUCKET_COUNT + bucket
         return _summed(key, None)
-    # ((component - low) x rows + row - low) x buckets + bucket - low, in place: one array in all.
-    local = component.astype(np.int64)
-    local *= shape[1]
-    local += row
-    local *= shape[2]
-    local += bucket
-    local -= (low[0] * shape[1] + low[1]) * shape[2] + low[2]
+    offset = (low[0] * shape[1] + low[1]) * shape[2] + low[2]
+    local = sliced(partial(_local_key, shape=shape, offset=offset), np.int64, component, row, bucket)
     counts = np.bincount(local, minlength=size)
     occupied = np.flatnonzero(counts)
     comp, rows, buckets = np.unravel_index(occupied, shape)
     keys = ((comp + low[0]) * rows_per_component + rows + low[1]) * lb.BUCKET_COUNT + buckets + low[2]
     return keys.astype(np.int64), counts[occupied].astype(np.int64)
+
+
+def _local_key(
+    component: npt.NDArray[np.int32],
+    row: npt.NDArray[np.int64],
+    bucket: npt.NDArray[np.int64],
+    *,
+    shape: tuple[int, int, int],
+    offset: int,
+) -> npt.NDArray[np.int64]:
+    """((component - low) x rows + row - low) x buckets + bucket - low, in place: one array in all."""
+    local = component.astype(np.int64)
+    local *= shape[1]
+    local += row
+    local *= shape[2]
+    local += bucket
+    local -= offset
+    return local
 
 
 def _summed(keys: npt.NDArray[np.int64], times: Counts | None) -> tuple[npt.NDArray[np.int64], Counts]:
@@ -285,7 +300,8 @@ class LatencyFold:
             return
         bucket = lb.bucket_of_seconds(seconds)
         first = int(minute.min())
-        slot = slot_of(np.arange(first, int(minute.max()) + 1), self._starts)[minute - first]
+        slot_of_minute = slot_of(np.arange(first, int(minute.max()) + 1), self._starts)
+        slot = sliced(partial(_looked_up, table=slot_of_minute, first=first), np.int64, minute)
         self._slots = self._slots.merged(*_cell_counts(component, slot, bucket, self._slot_count))
         recent_from = self.minutes - self._recent_count
         recent = minute >= recent_from
@@ -321,6 +337,13 @@ class LatencyFold:
         lowest, highest = (int(buckets.min()), int(buckets.max())) if buckets.size else (0, 0)
         width = highest - lowest + 1
         return LatencySketch(self.minutes, lowest, width, slots, recent, self._recent_count, self._starts)
+
+
+def _looked_up(
+    minute: npt.NDArray[np.int64], *, table: npt.NDArray[np.int64], first: int
+) -> npt.NDArray[np.int64]:
+    found: npt.NDArray[np.int64] = table[minute - first]
+    return found
 
 
 def _component_run(cells: SparseCounts, code: int, rows_per_component: int) -> SparseCounts:
