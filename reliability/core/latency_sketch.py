@@ -88,11 +88,18 @@ class SparseCounts:
 
     keys: npt.NDArray[np.int64]
     counts: Counts
+    # Each key's bucket, kept where the cells are read many times (a finished sketch): reads sum
+    # by bucket, and the remainder of every key by BUCKET_COUNT costs more than the sums.
+    buckets: npt.NDArray[np.int64] | None = None
 
     def rows(self, first: int, end: int) -> SparseCounts:
         """The cells of rows [first, end), keys unchanged."""
         lo, hi = np.searchsorted(self.keys, [first * lb.BUCKET_COUNT, end * lb.BUCKET_COUNT])
-        return SparseCounts(self.keys[lo:hi], self.counts[lo:hi])
+        buckets = None if self.buckets is None else self.buckets[lo:hi]
+        return SparseCounts(self.keys[lo:hi], self.counts[lo:hi], buckets)
+
+    def with_buckets(self) -> SparseCounts:
+        return SparseCounts(self.keys, self.counts, self.keys % lb.BUCKET_COUNT)
 
     def added(self, keys: npt.NDArray[np.int64], times: Counts | None = None) -> SparseCounts:
         """These counts with `times` more (one by default) per entry of `keys`."""
@@ -117,8 +124,8 @@ class SparseCounts:
 
     def by_bucket(self, lowest_bucket: int, width: int) -> Counts:
         """Counts summed per bucket over every row, buckets from lowest_bucket on."""
-        bucket = self.keys % lb.BUCKET_COUNT - lowest_bucket
-        return _exact_sums(np.bincount(bucket, self.counts, minlength=width))
+        bucket = self.keys % lb.BUCKET_COUNT if self.buckets is None else self.buckets
+        return _exact_sums(np.bincount(bucket - lowest_bucket, self.counts, minlength=width))
 
     def per_group_and_bucket(
         self, first_row: int, group_of_row: npt.NDArray[np.int64], lowest_bucket: int, width: int
@@ -350,4 +357,4 @@ def _component_run(cells: SparseCounts, code: int, rows_per_component: int) -> S
     """One component's cells, keyed by row within the component (slot or recent minute)."""
     first = code * rows_per_component
     run = cells.rows(first, first + rows_per_component)
-    return SparseCounts(run.keys - first * lb.BUCKET_COUNT, run.counts)
+    return SparseCounts(run.keys - first * lb.BUCKET_COUNT, run.counts).with_buckets()
