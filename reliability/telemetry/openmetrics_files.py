@@ -83,9 +83,11 @@ class Samples:
 
 
 # name{labels} value [timestamp] [# exemplar]; a label value may hold escaped quotes and braces.
+# Written so that each character decides the branch (no backtracking): RE2 then extracts the
+# groups with its one-pass matcher, several times faster than with the general one.
 _SAMPLE = (
     r'^(?P<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?P<labels>\{(?:[^"}]|"(?:[^"\\]|\\.)*")*\})?'
-    r"[ \t]+(?P<value>\S+)(?:[ \t]+(?P<timestamp>[^#\s]\S*))?(?:[ \t]+#.*)?[ \t]*$"
+    r"[ \t]+(?P<value>\S+)(?:[ \t]+(?:(?P<timestamp>[^#\s]\S*)(?:[ \t]+(?:#.*)?)?|#.*)?)?$"
 )
 _LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
 
