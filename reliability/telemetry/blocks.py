@@ -24,7 +24,7 @@ MAX_RECORD_BYTES = 1 << 20  # a record longer than this is skipped, and never he
 # What Arrow's readers chunk a block by: larger than any record, so no record straddles two chunks.
 ARROW_BLOCK_BYTES = 4 * MAX_RECORD_BYTES
 COMPRESSION_BY_SUFFIX = {".gz": "gzip", ".bz2": "bz2", ".zst": "zstd", ".lz4": "lz4"}
-_WHITESPACE = np.array([9, 10, 13, 32], dtype=np.uint8)
+_IS_WHITESPACE = np.isin(np.arange(256), [9, 10, 13, 32])  # by byte value: tab, LF, CR, space
 UTF8_BOM = b"\xef\xbb\xbf"  # spreadsheet exports start with it; it is not part of the first field
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 
@@ -39,18 +39,20 @@ class LineBlock:
 
     def record_lines(self, *, whitespace_is_blank: bool) -> npt.NDArray[np.int64]:
         """Line numbers of the block's non-blank lines, in order (one record each)."""
-        if not whitespace_is_blank and not _has_empty_line(self.data):  # the common case: no scan
-            return np.arange(self.first_line, self.first_line + self.line_count(), dtype=np.int64)
+        if not self.data:
+            return np.zeros(0, dtype=np.int64)
         raw = np.frombuffer(self.data, dtype=np.uint8)
-        ends = np.flatnonzero(raw == 10)
-        starts = np.concatenate(([0], ends[:-1] + 1))
+        ends, starts = line_bounds(self.data)
         if whitespace_is_blank:
-            content = np.concatenate(([0], np.cumsum(~np.isin(raw, _WHITESPACE))))
-            filled = content[ends] - content[starts] > 0
+            filled = ~_IS_WHITESPACE[raw[starts]]  # a line starting with a record byte is a record
+            if not filled.all():  # only then look at every byte: empty or indented lines are rare
+                filled = np.logical_or.reduceat(~_IS_WHITESPACE[raw], starts)  # each line and its newline
         else:
             length = ends - starts
             ends_in_cr = (length > 0) & (raw[np.maximum(ends - 1, 0)] == 13)
             filled = length - ends_in_cr > 0
+        if filled.all():  # the common case
+            return np.arange(self.first_line, self.first_line + len(ends), dtype=np.int64)
         return (np.flatnonzero(filled) + self.first_line).astype(np.int64)
 
     def line_count(self) -> int:
@@ -60,11 +62,6 @@ class LineBlock:
 def count_lines(data: bytes) -> int:
     """Newlines in `data`: numpy counts them several times faster than bytes.count."""
     return int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == 10))
-
-
-def _has_empty_line(data: bytes) -> bool:
-    """Whether a line of `data` (whole lines) is empty or only a carriage return: searches, no scan."""
-    return data.startswith((b"\n", b"\r\n")) or b"\n\n" in data or b"\n\r\n" in data
 
 
 def _open_raw(path: Path) -> pa.NativeFile:
