@@ -98,15 +98,20 @@ class HourPlan:
         return ranges
 
     def point_ranges(self) -> list[tuple[int, int, int]]:
-        """(first, last, step) of each range read before the detail: hour points, then step points."""
-        ranges = [(first, last, HOUR) for first, last in self.hour_points()]
-        if self.steps_from is not None:
-            origin, step = self.grid.origin, ALERT_STEP_SECONDS
-            first = origin - (origin - self.steps_from) // step * step
-            last = origin + (self.detail_from - origin) // step * step
-            if first < last:
-                ranges.append((first, last, step))
-        return ranges
+        """(first, last, step) of each range read before the detail: hour points, then step points.
+
+        Hour points that are also step points are read once, with the steps: each range read
+        costs the server a pass over every raw sample it spans.
+        """
+        hours = self.hour_points()
+        if self.steps_from is None:
+            return [(first, last, HOUR) for first, last in hours]
+        origin, step = self.grid.origin, ALERT_STEP_SECONDS
+        first = origin - (origin - self.steps_from) // step * step
+        last = origin + (self.detail_from - origin) // step * step
+        if first >= last:
+            return [(lo, hi, HOUR) for lo, hi in hours]
+        return [(lo, _up_to_steps(lo, hi, first, origin), HOUR) for lo, hi in hours] + [(first, last, step)]
 
     def instants(self) -> set[float]:
         return {float(t) for first, last, step in self.point_ranges() for t in range(first, last + 1, step)}
@@ -137,20 +142,20 @@ class HourPlan:
         its last. One that starts after the first point (or ends before
         the last) must also have kept that value since its start (after its end).
         """
-        instants = sorted(self.instants())
+        instants = np.array(sorted(self.instants()))
         present: dict[Labels, list[RangeSeries]] = {}
         for series in hourly:
             present.setdefault(series.labels, []).append(series)
         resets = _figures(check)
-        reading = Reading(set(present) | set(resets), set(), {}, {}, instants[0], instants[-1])
+        reading = Reading(set(present) | set(resets), set(), {}, {}, float(instants[0]), float(instants[-1]))
         # A reset, no check, or samples but none at an hour point.
         reading.refused = {
             labels for labels in reading.series if resets.get(labels) != 0 or labels not in present
         }
         for labels in reading.series - reading.refused:
             stamps, values = _in_time_order(present[labels])
-            first = instants.index(stamps[0]) if stamps[0] in instants else -1
-            if first < 0 or stamps.tolist() != instants[first : first + stamps.size]:
+            first = int(np.searchsorted(instants, stamps[0]))
+            if not np.array_equal(stamps, instants[first : first + stamps.size]):
                 reading.refused.add(labels)  # pauses between two hour points
                 continue
             if not np.isfinite(values).all():
@@ -162,7 +167,7 @@ class HourPlan:
             if first > 0:
                 reading.first_values[labels] = float(values[0])
                 reading.latest_start = max(reading.latest_start, float(stamps[0]))
-            if first + stamps.size < len(instants):
+            if first + stamps.size < instants.size:
                 reading.last_values[labels] = float(values[-1])
                 reading.earliest_end = min(reading.earliest_end, float(stamps[-1]))
         return reading
@@ -233,6 +238,14 @@ class HourPlan:
             )
         first = minutes if minutes is not None else hourly[0]
         return RangeSeries(first.name, first.labels, stamps, values)
+
+
+def _up_to_steps(first: int, last: int, steps_first: int, origin: int) -> int:
+    """The last hour point of [first, last] still read with hours: up to the first step point when
+    the hour points from there on are step points (read with the steps), else `last`."""
+    if (first - origin) % ALERT_STEP_SECONDS:
+        return last
+    return min(last, first + max(0, steps_first - first) // HOUR * HOUR)
 
 
 def _in_time_order(parts: list[RangeSeries]) -> tuple[np.ndarray, np.ndarray]:
