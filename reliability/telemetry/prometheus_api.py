@@ -17,7 +17,6 @@ import base64
 import itertools
 import json
 import os
-import re
 import threading
 import time
 import urllib.parse
@@ -46,7 +45,8 @@ from reliability.telemetry.prometheus_answer import (
 )
 from reliability.telemetry.prometheus_asks import Ask, time_chunks
 from reliability.telemetry.prometheus_errors import QueryError, SourceUnavailable
-from reliability.telemetry.prometheus_hours import HourPlan, Labels
+from reliability.telemetry.prometheus_hours import HourPlan
+from reliability.telemetry.prometheus_selectors import AnyOf, matches
 from reliability.telemetry.report import MAX_EXAMPLES, ReadReport, SkippedExample
 
 FIRST_BACKOFF_SECONDS = 0.5
@@ -342,7 +342,7 @@ class _Group:
     """Selectors of one metric with the same label names, asked as one selector that matches them all.
 
     Each label's patterns are joined as alternatives: with one label that matches exactly their
-    series, with several it may match more, which are told apart by _matches.
+    series, with several it may match more, which are told apart by prometheus_selectors.
     """
 
     name: str
@@ -381,12 +381,6 @@ def _groups(wanted: dict[str, tuple[str, Selector]]) -> list[_Group]:
     ]
 
 
-def _matches(selector: Selector, labels: Labels) -> bool:
-    """As PromQL matches `=~` (anchored), on a series' labels without its name."""
-    found = dict(labels)
-    return all(re.fullmatch(value, found.get(label, "")) for label, value in selector.labels)
-
-
 def _by_hours(
     client: PrometheusClient,
     wanted: dict[str, tuple[str, Selector]],
@@ -419,29 +413,34 @@ def _by_hours(
         plan.confirm(reading, list(client.answers(edges, task)))
         kept = []
         for query, selector in zip(group.queries, group.selectors, strict=True):
-            if any(_matches(selector, labels) for labels in reading.refused):
+            if any(matches(selector, labels) for labels in reading.refused):
                 minute_by_minute.add(query)
             else:
                 kept.append(selector)
+        wanted_here = AnyOf(kept)
         for series in plan.joined(hourly, minutes):
-            if any(_matches(selector, series.labels) for selector in kept):
+            if wanted_here(series.labels):
                 collected.add(series)
         read.append((group, kept))
-        for labels, step in reading.first_growth.items():
-            if labels not in reading.refused and any(
-                _matches(selector, labels)
-                for query, selector in zip(group.queries, group.selectors, strict=True)
-                if query in counting_events
-            ):
-                growth.append(step)
+        counting = AnyOf(
+            selector
+            for query, selector in zip(group.queries, group.selectors, strict=True)
+            if query in counting_events
+        )
+        growth.extend(
+            step
+            for labels, step in reading.first_growth.items()
+            if labels not in reading.refused and counting(labels)
+        )
     if growth:  # the same minutes for every series: see prometheus_hours
         span = (min(lo for lo, _ in growth), max(hi for _, hi in growth))
         asks = [(group, kept, plan.growth_asks(group.union, span)) for group, kept in read]
         found = client.answers((ask for _, _, group_asks in asks for ask in group_asks), task)
         for _, kept, group_asks in asks:
+            wanted_here = AnyOf(kept)
             for answer in itertools.islice(found, len(group_asks)):
                 for series in answer or ():
-                    if any(_matches(selector, series.labels) for selector in kept):
+                    if wanted_here(series.labels):
                         collected.add(series)  # joined in time order later; repeated points add nothing
     return [query for query in wanted if query in minute_by_minute]
 
@@ -458,7 +457,7 @@ def _read_alike(
         return by_minutes
     refused = set(by_minutes)
     series_of = {
-        query: {key for key in collected.series if key[0] == name and _matches(selector, key[1])}
+        query: {key for key in collected.series if key[0] == name and matches(selector, key[1])}
         for query, (name, selector) in wanted.items()
         if query not in refused
     }
