@@ -23,7 +23,7 @@ from reliability.telemetry.blocks import LineBlock, line_bounds
 from reliability.telemetry.formats import ParsedBlock
 
 LINE_COLUMN = "\x00line"  # the text of each line the pattern does not match; null where it matched
-_ABSENT = pa.array(["", "-"])
+_ABSENT = ("", "-")  # made an array when used: pa.array imports pandas, seconds at every start
 _LINES_PER_SLICE = 20_000  # below this a thread costs more than it saves
 
 
@@ -88,4 +88,4 @@ def _line_array(block: LineBlock) -> pa.Array:
 
 
 def _present(values: pa.Array) -> pa.Array:
-    return pc.if_else(pc.is_in(values, _ABSENT), pa.scalar(None, pa.string()), values)
+    return pc.if_else(pc.is_in(values, pa.array(_ABSENT)), pa.scalar(None, pa.string()), values)

@@ -126,7 +126,17 @@ def _read_columns(text: bytes) -> tuple[Float64, Float64] | None:
         return None
     if any(column.null_count for column in table.columns):
         return None
-    return table.column("stamp").to_numpy(), table.column("value").to_numpy()
+    return _floats(table.column("stamp")), _floats(table.column("value"))
+
+
+def _floats(column: pa.ChunkedArray) -> Float64:
+    """A float column without nulls as numpy, over Arrow's own buffers: to_numpy() would import pandas."""
+    parts = [
+        np.frombuffer(chunk.buffers()[1], np.float64, len(chunk), chunk.offset * 8)
+        for chunk in column.chunks
+        if len(chunk)
+    ]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts or [np.empty(0)])
 
 
 def _batches(arrays: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
