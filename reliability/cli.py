@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import typer
 from typer.core import TyperCommand, TyperGroup
 
+from reliability.arrow_probe import without_pandas_probe
+
 if TYPE_CHECKING:  # typer carries its own copy of click; only its types are needed here
     from typer._click import Command, Context
 
@@ -84,7 +86,9 @@ class CommandSummary(TyperCommand):
 def load_command(name: str) -> Command:
     """Import the command's module and build the command its register() adds to a typer app."""
     own_app = typer.Typer(rich_markup_mode=PLAIN_HELP)
-    importlib.import_module(COMMANDS[name].module).register(own_app)
+    with without_pandas_probe():  # the commands never hand pyarrow a pandas object
+        module = importlib.import_module(COMMANDS[name].module)
+    module.register(own_app)
     command = typer.main.get_group(own_app).commands[name]
     _name_values(command)
     return command
