@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from reliability.artifacts.json_text import indented_json
 from reliability.errors import ReliabilityError
 
 
@@ -44,7 +45,7 @@ def _write_atomically(path: Path, text: str) -> None:
 
 def to_json(data: Any) -> str:
     # allow_nan=False: NaN and Infinity are not JSON; the math must say None instead.
-    return json.dumps(data, indent=2, allow_nan=False) + "\n"
+    return indented_json(data) + "\n"
 
 
 def read(path: Path) -> dict[str, Any]:
