@@ -108,7 +108,13 @@ class Record:
         return frozenset(keys)
 
 
+# Most values are these: returned before the isinstance checks (Mapping's is slow, an ABC's).
+_AS_IS = frozenset({str, int, float, bool, type(None)})
+
+
 def encode(value: Any) -> Any:
+    if type(value) in _AS_IS:
+        return value
     if isinstance(value, Record):
         return value.to_json()
     if isinstance(value, datetime):
