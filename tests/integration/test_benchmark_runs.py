@@ -39,6 +39,16 @@ def test_the_cli_startup_benchmark_runs() -> None:
     assert "import reliability.cli" in result.stdout and "target: `reliability --help` under" in result.stdout
 
 
+def test_the_example_run_benchmark_runs_and_splits_the_run() -> None:
+    output = benchmark_output("bench_cli_startup.py", "--example", "--runs", "1")
+    rows = {words[0]: words[1:] for words in map(str.split, output.splitlines()) if words}
+    for step in ("telemetry", "sli", "write"):  # as the run's own ledger recorded them
+        assert float(rows[step][0]) > 0
+    whole = next(line for line in output.splitlines() if line.startswith("the whole run"))
+    assert float(whole.split()[3]) > 0
+    assert "target: the example's run under 1.5 s wall" in output
+
+
 def benchmark_output(script: str, *args: str) -> str:
     """What a benchmark printed, once it ended with exit 0."""
     argv = [sys.executable, str(BENCHMARKS / script), *args]
