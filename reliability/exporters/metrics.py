@@ -10,9 +10,8 @@ import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlparse
-
-from prometheus_client import CollectorRegistry, Gauge, generate_latest, push_to_gateway
 
 from reliability import artifacts, formulas
 from reliability.artifacts.error_budgets import ErrorBudgets, SloBudget
@@ -27,6 +26,9 @@ from reliability.core.alerts import AlertState
 from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
 from reliability.formulas import Formula
 from reliability.vocabulary import Objective, item_name, ratio_of_percent
+
+if TYPE_CHECKING:  # prometheus_client is imported when metrics are exported: most runs export none
+    from prometheus_client import CollectorRegistry
 
 WINDOW, SEVERITY, KIND = "window", "severity", "kind"
 ALERT_SEVERITIES = (AlertState.PAGE, AlertState.TICKET)
@@ -96,6 +98,8 @@ def registry_from_artifacts(
 
     Every per-SLO series carries each label name any SLO has; an SLO without one gets the empty
     value, which Prometheus reads as no label."""
+    from prometheus_client import CollectorRegistry, Gauge
+
     registry = CollectorRegistry()
     gauges: dict[Metric, Gauge] = {}
     found = list(samples(run_artifacts, slo_labels))
@@ -260,11 +264,15 @@ def export(
 
 def write_textfile(path: Path, registry: CollectorRegistry) -> None:
     """The exposition text, replaced atomically: the collector never reads a half-written file."""
+    from prometheus_client import generate_latest
+
     artifacts.write_atomically(path, generate_latest(registry).decode())
 
 
 def push(url: str, job: str, registry: CollectorRegistry) -> None:
     """One PUT: the group job=<job> is replaced whole, so series of removed SLOs disappear too."""
+    from prometheus_client import push_to_gateway
+
     try:
         push_to_gateway(url, job=job, registry=registry, timeout=PUSH_TIMEOUT_SECONDS)
     except OSError as exc:  # URLError and HTTP errors are OSErrors
