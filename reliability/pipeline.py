@@ -25,7 +25,6 @@ from reliability.artifacts.models import Artifact, T, stage_artifact
 from reliability.artifacts.sla_compliance import SlaCompliance
 from reliability.artifacts.sli_metrics import SliMetrics
 from reliability.artifacts.slo_targets import SloTargets
-from reliability.config.groups import expand_groups
 from reliability.config.model import Config, PrometheusSource
 from reliability.conventions import (
     ARTIFACT_FILES,
@@ -43,7 +42,7 @@ from reliability.redact import redacted_bytes, without_credentials
 from reliability.stages import error_budgets, sla_compliance, sli_metrics, slo_targets
 from reliability.stages.minute_detail import alert_step_detail_from, minute_detail_from
 from reliability.telemetry.change_events import ChangeEvents, load_change_events
-from reliability.telemetry.group_discovery import discover_groups
+from reliability.telemetry.grouped_sources import read_groups
 from reliability.telemetry.ingest import Telemetry, load_telemetry
 from reliability.telemetry.progress import NO_PROGRESS, Progress
 from reliability.timefmt import format_rfc3339, moment
@@ -104,12 +103,6 @@ def evaluation_grid(config: Config, now: float) -> MinuteGrid:
     return grid_ending_at(evaluated_at, lookback_seconds(config, evaluated_at))
 
 
-def with_groups(config: Config, grid: MinuteGrid) -> Config:
-    """The configuration with each grouped item made one per group its telemetry has in the grid:
-    what every later stage sees."""
-    return expand_groups(config, discover_groups(config, grid))
-
-
 def run_id_of(config: Config, evaluated_at: int) -> str:
     """The id a run of `config` at `evaluated_at` gets; explain compares it to tell stale inputs.
 
@@ -153,7 +146,6 @@ def _failure(exc: BaseException) -> str:
 
 def run(config: Config, options: RunOptions) -> RunResult:
     grid = evaluation_grid(config, options.now)
-    config = with_groups(config, grid)
     header = Header(
         kind="",  # each stage's artifact names its own
         schema_version=SCHEMA_VERSION,
@@ -369,6 +361,9 @@ def _run_stages(
 ) -> RunResult:
     result = RunResult(evaluated_at=grid.end)
     with _timed("telemetry", record_stage):
+        # Grouped items are made one per group found in the same read that counts them.
+        grouped = read_groups(config, grid, strict=options.strict, progress=options.progress)
+        config = grouped.config
         telemetry = load_telemetry(
             config,
             grid,
@@ -377,6 +372,7 @@ def _run_stages(
             progress=options.progress,
             minute_detail_from=minute_detail_from(config, grid),
             alert_steps_from=alert_step_detail_from(config, grid),
+            already_read=grouped.sources,
         )
         changes = load_change_events(config, grid.origin, grid.end, strict=options.strict)
         telemetry.reports.extend(changes.reports)  # their skipped records are shown as the telemetry's

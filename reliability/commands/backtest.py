@@ -17,6 +17,7 @@ from reliability.core.targets import OBJECTIVE_LADDER
 from reliability.errors import EXIT_INVALID_CONFIG, ReliabilityError
 from reliability.report import backtest as text
 from reliability.stages.replayable import replayable
+from reliability.telemetry.grouped_sources import read_groups
 from reliability.telemetry.ingest import load_telemetry
 from reliability.terminal import progress
 from reliability.terminal.options import ConfigPathArgument, FormatOption, QuietOption, VerboseOption
@@ -81,7 +82,9 @@ def backtest(
         candidates_percent = parse_objectives(objectives)
         written = load_config(path)
         grid = pipeline.evaluation_grid(written, evaluation_time(now, written))
-        config = pipeline.with_groups(written, grid)  # a grouped SLO is backtested per group
+        shown = progress.for_cli(quiet)
+        grouped = read_groups(written, grid, progress=shown)
+        config = grouped.config  # a grouped SLO is backtested per group
         slo = _slo(config, slo_id)
         set_names = [w.strip() for w in (windows or slo.alert_windows).split(",") if w.strip()]
         unknown = [w for w in set_names if w not in config.alert_window_sets]
@@ -90,7 +93,7 @@ def backtest(
             raise ReliabilityError(
                 f"--windows: unknown set(s) {', '.join(unknown)} (known: {known})", EXIT_INVALID_CONFIG
             )
-        telemetry = load_telemetry(config, grid, progress=progress.for_cli(quiet))
+        telemetry = load_telemetry(config, grid, progress=shown, already_read=grouped.sources)
         series = replayable(config, slo, telemetry.series, telemetry.grid)
         try:  # a built-in set is scaled to the SLO's period, as run scales it
             window_sets = dict(resolved(name, slo.window, config.alert_window_sets) for name in set_names)

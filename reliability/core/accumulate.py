@@ -93,10 +93,18 @@ class Accumulator:
 
     def __post_init__(self) -> None:
         self._latency_fold = LatencyFold(len(self.components), self.grid.minutes, self.window_starts)
-        for code, comp in enumerate(self.components):
-            for sli in comp.slis:
-                self._good[code, sli.name] = np.zeros(self.grid.minutes, np.int64)
-                self._total[code, sli.name] = np.zeros(self.grid.minutes, np.int64)
+        components, self.components = self.components, []
+        for comp in components:
+            self.include(comp)
+
+    def include(self, component: Component) -> int:
+        """Count one more component from the next chunk on (a group first seen); its code."""
+        self.components.append(component)
+        code = len(self.components) - 1
+        for sli in component.slis:
+            self._good[code, sli.name] = np.zeros(self.grid.minutes, np.int64)
+            self._total[code, sli.name] = np.zeros(self.grid.minutes, np.int64)
+        return code
 
     def _distinct_slis(self) -> list[tuple[Sli, list[int]]]:
         """Each distinct SLI definition with the component codes that use it, so it is evaluated once."""

@@ -47,6 +47,18 @@ def read_component_series(
 ) -> list[ComponentSeries]:
     """The components' series from the source's files; `task` advances by one per file."""
     samples, times = read_samples(source, report, strict=strict, task=task)
+    return series_of_read(source, samples, times, components, grid, report)
+
+
+def series_of_read(
+    source: CounterFileSource,
+    samples: Samples,
+    times: set[float],
+    components: list[Component],
+    grid: MinuteGrid,
+    report: ReadReport,
+) -> list[ComponentSeries]:
+    """The components' series from the samples read, once the source proved usable."""
     result = series_of_samples(samples, source.origin, components, grid, report)  # all bad: said first
     require_two_times(source.name, source.origin, times, _READERS[type(source)][1])
     return result

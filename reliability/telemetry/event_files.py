@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,18 +66,20 @@ def read_events(
     block_bytes: int = DEFAULT_BLOCK_BYTES,
     task: TaskHandle = NO_TASK,
     group_bys: tuple[GroupBy, ...] = (),
+    on_block: Callable[[ParsedBlock], None] | None = None,
 ) -> Iterator[EventColumns]:
     """Every file of the source, as chunks of valid events; the rest is counted in `report`.
 
     `match_values[i]` is the reading key of component code i (group_routing.reading_key): the
     component-column value, joined with the group values under one of `group_bys` for a grouped
     component. `task` advances by the bytes read from disk, out of bytes_on_disk(source).
+    `on_block` sees each parsed block first: it may add the reading keys of groups it finds there.
     """
     for path in source.paths:
         report.files.setdefault(str(path), 0)
         # Blocks are checked in the reading thread too: one is folded while the next is read and checked.
         yield from prefetched(
-            _file_events(path, source, match_values, report, strict, block_bytes, task, group_bys)
+            _file_events(path, source, match_values, report, strict, block_bytes, task, group_bys, on_block)
         )
 
 
@@ -90,10 +92,13 @@ def _file_events(
     block_bytes: int,
     task: TaskHandle,
     group_bys: tuple[GroupBy, ...],
+    on_block: Callable[[ParsedBlock], None] | None,
 ) -> Iterator[EventColumns]:
     """One file's chunks of valid events; its records read and skipped are counted in `report` here."""
     for parsed in _parsed_blocks(path, source, block_bytes, task, group_columns(group_bys)):
         report.files[str(path)] += len(parsed.lines) + len(parsed.unparsable)
+        if on_block is not None:
+            on_block(parsed)
         normaliser = _BlockNormaliser(source, match_values, path, parsed, report, strict, group_bys)
         events = normaliser.run()
         if len(events):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,6 +21,7 @@ from reliability.config.model import (
 )
 from reliability.core.accumulate import Accumulator, ComponentSeries
 from reliability.core.counts import MinuteSeries
+from reliability.core.events import EventColumns
 from reliability.core.grid import MinuteGrid
 from reliability.core.read_windows import first_minutes
 from reliability.telemetry import counter_files, openmetrics_files, prometheus_api
@@ -48,6 +49,15 @@ class Telemetry:
     reports: list[ReadReport]
 
 
+@dataclass(frozen=True)
+class SourceRead:
+    """A source read before the others (its groups were found and counted in the same read):
+    its report, and its series for the components reading it once the configuration is concrete."""
+
+    report: ReadReport
+    series_for: Callable[[list[Component]], list[ComponentSeries]]
+
+
 def _event_series(
     source: EventSource | OtlpTracesSource,
     components: list[Component],
@@ -59,8 +69,6 @@ def _event_series(
 ) -> list[ComponentSeries]:
     """Stream the event files through the accumulator, chunk by chunk."""
     accumulator = Accumulator(grid, components, window_starts)
-    last_timestamp = -np.inf
-    earliest, latest = np.inf, -np.inf
     if isinstance(source, OtlpTracesSource):
         chunks = read_spans(source, [c.match for c in components], report, strict=strict, task=task)
         unit = "nanoseconds, as in OTLP"
@@ -70,6 +78,20 @@ def _event_series(
         group_bys = tuple(dict.fromkeys(c.group_by for c in components if c.group_by))
         chunks = read_events(source, matches, report, strict=strict, task=task, group_bys=group_bys)
         unit = source.columns.timestamp_described
+    return fold_events(chunks, accumulator, report, source, unit)
+
+
+def fold_events(
+    chunks: Iterable[EventColumns],
+    accumulator: Accumulator,
+    report: ReadReport,
+    source: EventSource | OtlpTracesSource,
+    unit: str,
+) -> list[ComponentSeries]:
+    """The chunks counted per minute, their order and range told in `report`; refused if none is usable."""
+    grid = accumulator.grid
+    last_timestamp = -np.inf
+    earliest, latest = np.inf, -np.inf
     for events in chunks:
         stamps = events.timestamp
         earliest, latest = min(earliest, float(stamps.min())), max(latest, float(stamps.max()))
@@ -105,6 +127,7 @@ def load_telemetry(
     progress: Progress = NO_PROGRESS,
     minute_detail_from: int | None = None,
     alert_steps_from: int | None = None,
+    already_read: Mapping[str, SourceRead] | None = None,
 ) -> Telemetry:
     """Every source into minute series; an unreachable Prometheus fails the run unless allow_partial.
 
@@ -112,12 +135,18 @@ def load_telemetry(
     files count files, Prometheus counts range query requests. Before `minute_detail_from`
     only spans between hour points are summed, so Prometheus may be read at those points there,
     and from `alert_steps_from` spans between 5-minute step points (the alert timeline).
+    A source in `already_read` (by name) is not read again: its series and report are taken from it.
     """
     series: list[ComponentSeries] = []
     reports: list[ReadReport] = []
     for source in config.sources:
         components = list(config.index.components_reading.get(source.name, ()))
         if not components:
+            continue
+        if already_read and source.name in already_read:
+            read = already_read[source.name]
+            series.extend(read.series_for(components))
+            reports.append(read.report)
             continue
         report = ReadReport(source.name)
         window_starts = first_minutes(config, components, grid)

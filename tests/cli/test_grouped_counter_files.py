@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from support.file_opens import counting_opens
 from typer.testing import CliRunner
 
 from reliability.cli import app
@@ -156,6 +157,23 @@ def test_one_slo_per_label_value_and_the_stopped_group_is_no_data(tmp_path: Path
     assert "no data" in row
     sli = json.loads((tmp_path / "out" / "sli-metrics.json").read_text())
     assert {c["component"] for c in sli["components"]} == {f"routes{{route={route}}}" for route in ROUTES}
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_each_file_of_counters_is_read_once(
+    tmp_path: Path, kind: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The groups are found in the samples the run counts: no file is opened twice."""
+    opens = counting_opens(monkeypatch)
+    code, output = _run(tmp_path, kind)
+    assert code == 0, output
+    inputs = {
+        p.name
+        for p in tmp_path.rglob("*")
+        if p.is_file() and p.name != "config.yaml" and "out" not in p.parts
+    }
+    assert set(opens) == inputs
+    assert set(opens.values()) == {2 if kind == "scrapes" else 1}  # a scrape's time line is read first
 
 
 @pytest.mark.parametrize("kind", KINDS)

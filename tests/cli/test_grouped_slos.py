@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from support.file_opens import counting_opens
 from typer.testing import CliRunner
 
 from reliability.cli import app
@@ -153,3 +154,17 @@ def test_backtest_replays_one_group(ran: tuple[Path, str]) -> None:
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
     assert result.output.startswith("shop/availability{path=seg-b} (rolling 1d, occurrences)")
+
+
+def test_run_and_backtest_read_the_access_log_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The groups are found in the read that counts them: one open of the log per command."""
+    opens = counting_opens(monkeypatch)
+    code, output = _run(tmp_path)
+    assert code == 0, output
+    assert opens == {"access.log": 1}
+    assert "shop/availability{path=seg-z}: data in 0 of 24 hours" in output  # counted in that read
+    opens.clear()
+    args = ["backtest", "shop/availability{path=seg-b}", str(tmp_path / "config.yaml"), "--objectives", "99"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert opens == {"access.log": 1}
