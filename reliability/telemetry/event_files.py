@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -24,7 +25,7 @@ from reliability.telemetry.formats import (
     parse_csv_block,
     parse_jsonl_block,
 )
-from reliability.telemetry.group_routing import GroupBy, component_codes, group_columns
+from reliability.telemetry.group_routing import Admit, GroupBy, component_codes, group_columns
 from reliability.telemetry.log_lines import LINE_COLUMN, check_pattern, parse_log_block
 from reliability.telemetry.parquet_files import read_parquet_blocks
 from reliability.telemetry.prefetch import prefetched
@@ -66,20 +67,21 @@ def read_events(
     block_bytes: int = DEFAULT_BLOCK_BYTES,
     task: TaskHandle = NO_TASK,
     group_bys: tuple[GroupBy, ...] = (),
-    on_block: Callable[[ParsedBlock], None] | None = None,
+    admit: Callable[[ParsedBlock, GroupBy, pa.Array], None] | None = None,
 ) -> Iterator[EventColumns]:
     """Every file of the source, as chunks of valid events; the rest is counted in `report`.
 
     `match_values[i]` is the reading key of component code i (group_routing.reading_key): the
     component-column value, joined with the group values under one of `group_bys` for a grouped
     component. `task` advances by the bytes read from disk, out of bytes_on_disk(source).
-    `on_block` sees each parsed block first: it may add the reading keys of groups it finds there.
+    `admit` is shown each block's reading keys under each grouping before they are looked up: it
+    may add the keys of groups first seen there to `match_values`.
     """
     for path in source.paths:
         report.files.setdefault(str(path), 0)
         # Blocks are checked in the reading thread too: one is folded while the next is read and checked.
         yield from prefetched(
-            _file_events(path, source, match_values, report, strict, block_bytes, task, group_bys, on_block)
+            _file_events(path, source, match_values, report, strict, block_bytes, task, group_bys, admit)
         )
 
 
@@ -92,14 +94,12 @@ def _file_events(
     block_bytes: int,
     task: TaskHandle,
     group_bys: tuple[GroupBy, ...],
-    on_block: Callable[[ParsedBlock], None] | None,
+    admit: Callable[[ParsedBlock, GroupBy, pa.Array], None] | None,
 ) -> Iterator[EventColumns]:
     """One file's chunks of valid events; its records read and skipped are counted in `report` here."""
     for parsed in _parsed_blocks(path, source, block_bytes, task, group_columns(group_bys)):
         report.files[str(path)] += len(parsed.lines) + len(parsed.unparsable)
-        if on_block is not None:
-            on_block(parsed)
-        normaliser = _BlockNormaliser(source, match_values, path, parsed, report, strict, group_bys)
+        normaliser = _BlockNormaliser(source, match_values, path, parsed, report, strict, group_bys, admit)
         events = normaliser.run()
         if len(events):
             yield events
@@ -146,6 +146,7 @@ class _BlockNormaliser:
     report: ReadReport
     strict: bool
     group_bys: tuple[GroupBy, ...] = ()
+    admit: Callable[[ParsedBlock, GroupBy, pa.Array], None] | None = None
     first_bad: SkippedExample | None = None  # with strict: the earliest bad record of the block
 
     def run(self) -> EventColumns:
@@ -168,11 +169,11 @@ class _BlockNormaliser:
             names = self._column(mapping.component)
             if mapping.component_pattern:
                 names = component_text(names, mapping.component_pattern)
-            component = component_codes(names, self.group_bys, self._column, self.match_values)
+            component = component_codes(names, self.group_bys, self._column, self.match_values, self._admit())
             self._reject(component < 0, "unknown component", mapping.component)
         elif self.group_bys:
             names = pa.repeat(pa.scalar("", pa.string()), rows)
-            component = component_codes(names, self.group_bys, self._column, self.match_values)
+            component = component_codes(names, self.group_bys, self._column, self.match_values, self._admit())
             self._reject(component < 0, "no group value", self.group_bys[0][0].column)
         stamps = self._column(mapping.timestamp)
         ts = timestamps.epoch_seconds(stamps, mapping)
@@ -213,6 +214,9 @@ class _BlockNormaliser:
         in_range = usable & (raw.values >= 100) & (raw.values <= 999)
         self._reject(~in_range, "invalid status", name)
         return np.where(in_range, raw.values, STATUS_ABSENT).astype(np.int32)
+
+    def _admit(self) -> Admit | None:
+        return None if self.admit is None else partial(self.admit, self.parsed)
 
     def _latency(self, rows: int) -> npt.NDArray[np.float64]:
         spec = self.source.columns.latency

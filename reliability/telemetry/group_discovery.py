@@ -1,8 +1,8 @@
-"""The groups of a grouped component found in one parsed block of its event file.
+"""Which new reading keys of a parsed block of an event file are groups.
 
 A group is every distinct value (tuple) of a component's group_by keys among its events inside the
 evaluation grid, history included: a group seen earlier but silent in a window is then an SLO with
-no data there, never a good one. The values its events have outside the grid only are told apart:
+no data there, never a good one. Values its events have outside the grid only are told apart:
 their rows are read (and counted out of range) without making a group.
 """
 
@@ -11,28 +11,35 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from reliability.config.groups import GroupValues
 from reliability.config.model import Component, EventSource
 from reliability.core.grid import MinuteGrid
 from reliability.errors import ConfigError, Problem
 from reliability.telemetry import convert, timestamps
-from reliability.telemetry.derived import component_text
 from reliability.telemetry.formats import ParsedBlock
-from reliability.telemetry.group_routing import group_value
 
 
 @dataclass(frozen=True)
 class BlockGroups:
-    inside: set[GroupValues]  # values of events inside the grid: the component's groups
-    outside: set[GroupValues]  # values of its other events (out of range, or without a time)
+    inside: set[str]  # reading keys of events inside the grid: groups
+    outside: set[str]  # reading keys of the other events (out of range, or without a time)
 
 
-def block_groups(block: ParsedBlock, source: EventSource, comp: Component, grid: MinuteGrid) -> BlockGroups:
-    """The group values the component's events in the block have, inside the grid and outside it."""
-    table = block.table
+def block_groups(
+    block: ParsedBlock, source: EventSource, keys: pa.Array, asked: set[str], grid: MinuteGrid
+) -> BlockGroups:
+    """Where the block's events with a reading key in `asked` lie: inside the grid or outside it.
+
+    `keys` holds each row's reading key (null without a group value); only the asked rows' times are
+    read, so a block whose groups are all known costs nothing here.
+    """
+    rows = np.flatnonzero(
+        np.asarray(pc.fill_null(pc.is_in(keys, pa.array(sorted(asked), pa.string())), False))
+    )
+    table = block.table.take(pa.array(rows))
 
     def column(name: str) -> pa.Array:
         if name not in table.column_names:
@@ -45,27 +52,15 @@ def block_groups(block: ParsedBlock, source: EventSource, comp: Component, grid:
         minute = grid.minute_of(np.where(np.isfinite(stamps), stamps, -np.inf))
     inside = (minute >= 0) & (minute < grid.minutes)
     keep = np.ones(table.num_rows, dtype=bool)
-    if mapping.component:
-        names = column(mapping.component)
-        if mapping.component_pattern:
-            names = component_text(names, mapping.component_pattern)
-        keep &= np.asarray(pc.fill_null(pc.equal(convert.to_text(names), comp.match), False))
     if source.row_filter:
         text = convert.to_text(column(source.row_filter.column))
         keep &= np.asarray(pc.fill_null(pc.is_in(text, pa.array(source.row_filter.values)), False))
-    values = [group_value(column(key.column), key) for key in comp.group_by]
-    for value in values:
-        keep &= ~convert.missing(value)
-    return BlockGroups(_distinct(values, keep & inside), _distinct(values, keep & ~inside))
+    asked_keys = keys.take(pa.array(rows))
+    return BlockGroups(_distinct(asked_keys, keep & inside), _distinct(asked_keys, keep & ~inside))
 
 
-def _distinct(values: list[pa.Array], rows: np.ndarray) -> set[GroupValues]:
-    if not rows.any():
-        return set()
-    chosen = pa.array(rows)
-    kept = pa.table([v.filter(chosen) for v in values], names=[f"k{i}" for i in range(len(values))])
-    distinct = kept.group_by(kept.column_names).aggregate([])
-    return set(zip(*(distinct.column(name).to_pylist() for name in kept.column_names), strict=True))
+def _distinct(keys: pa.Array, rows: npt.NDArray[np.bool_]) -> set[str]:
+    return set(pc.unique(keys.filter(pa.array(rows))).to_pylist()) if rows.any() else set()
 
 
 def not_groupable(comp: Component) -> ConfigError:

@@ -16,6 +16,7 @@ from reliability.telemetry.derived import component_text
 
 SEPARATOR = "\x1f"  # the ASCII unit separator: in no column value a log or CSV file holds
 GroupBy = tuple[GroupKey, ...]
+Admit = Callable[[GroupBy, pa.Array], None]  # (grouping, each row's reading key under it)
 
 
 def reading_key(component: Component, has_component_column: bool) -> str:
@@ -43,11 +44,19 @@ def keyed(names: pa.Array, group_by: GroupBy, column: Callable[[str], pa.Array])
 
 
 def component_codes(
-    names: pa.Array, group_bys: Sequence[GroupBy], column: Callable[[str], pa.Array], keys: list[str]
+    names: pa.Array,
+    group_bys: Sequence[GroupBy],
+    column: Callable[[str], pa.Array],
+    keys: list[str],
+    admit: Admit | None = None,
 ) -> npt.NDArray[np.int32]:
-    """Each row's index in `keys` (reading keys), trying each grouping in turn; -1 where none fits."""
+    """Each row's index in `keys` (reading keys), trying each grouping in turn; -1 where none fits.
+    `admit` is shown each grouping's keys of the rows first, and may add new ones to `keys`."""
     codes = convert.codes_of(names, keys)
     for group_by in group_bys:
-        found = convert.codes_of(keyed(names, group_by, column), keys)
+        rows = keyed(names, group_by, column)
+        if admit is not None:
+            admit(group_by, rows)
+        found = convert.codes_of(rows, keys)
         codes = np.where(codes < 0, found, codes)
     return codes

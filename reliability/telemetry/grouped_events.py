@@ -1,17 +1,21 @@
-"""An event source with grouped components read once: each block's new groups are found before the
-block is counted, so a group's per-minute state is added when its first event inside the grid is read.
+"""An event source with grouped components read once: a block's new groups are found before its
+reading keys are looked up, and a group's per-minute state is added to the accumulator before the
+first chunk holding its events is counted.
 
 State grows with the groups (at most max_groups per component) times the grid's minutes, never with
-the events. Values a component's events have only outside the grid are read as a group of no state
-(their events are counted out of range), up to max_groups more of them.
+the events. Values a component's events have only outside the grid make no group: their events are
+read (and counted out of range) under a key of no state, up to max_groups such values.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from reliability.config.group_checks import too_many_groups
 from reliability.config.groups import GroupValues, split_group
@@ -22,56 +26,88 @@ from reliability.core.grid import MinuteGrid
 from reliability.telemetry.event_files import read_events
 from reliability.telemetry.formats import ParsedBlock
 from reliability.telemetry.group_discovery import block_groups
-from reliability.telemetry.group_routing import SEPARATOR, reading_key
+from reliability.telemetry.group_routing import SEPARATOR, GroupBy, reading_key
 from reliability.telemetry.ingest import SourceRead, fold_events
 from reliability.telemetry.progress import NO_TASK, TaskHandle
 from reliability.telemetry.report import ReadReport
 
-NOT_COUNTED = -1  # the accumulator code of a group with no event inside the grid (yet)
+NOT_COUNTED = -1  # the accumulator code of a reading key that is no group (yet)
 
 
 @dataclass
 class _GroupRouter:
-    """Reading keys as groups turn up, and the accumulator code each key's events are counted under."""
+    """Reading keys as groups turn up, and the accumulator code each key's events are counted under.
+
+    Keys are added where blocks are checked (`admit`), which may run ahead of the counting; the
+    accumulator takes each new group where chunks are counted (`counted`), before the chunk.
+    """
 
     source: EventSource
-    grouped: list[Component]
     accumulator: Accumulator
     keys: list[str]  # reading keys; index = the component code read_events gives
-    codes: list[int]  # accumulator code of each reading key
-    groups: dict[str, dict[GroupValues, int]] = field(default_factory=dict)  # id -> group -> code
-    outside: dict[str, set[GroupValues]] = field(default_factory=dict)  # id -> values outside only
+    owners: dict[tuple[GroupBy, str], Component]  # (grouping, component value) -> grouped component
+    groups: dict[str, dict[GroupValues, int]] = field(default_factory=dict)  # id -> values -> key index
+    codes: list[int] = field(default_factory=list)  # accumulator code of each reading key
+    _index: dict[str, int] = field(default_factory=dict)
+    _owner_of: dict[int, Component] = field(default_factory=dict)  # key index of a group -> component
+    _outside: dict[str, int] = field(default_factory=dict)  # id -> values kept seen outside only
+    _new: deque[int] = field(default_factory=deque)  # key indexes made groups, for the accumulator
 
-    def see(self, block: ParsedBlock) -> None:
-        """Add the groups of the block's events before the block is counted."""
-        for comp in self.grouped:
-            found = block_groups(block, self.source, comp, self.accumulator.grid)
-            groups = self.groups.setdefault(comp.id, {})
-            outside = self.outside.setdefault(comp.id, set())
-            for values in sorted(found.inside - groups.keys()):
-                if len(groups) >= comp.max_groups:
-                    raise too_many_groups(comp)
-                groups[values] = self._route(comp, values, self.accumulator.include(comp))
-                outside.discard(values)
-            for values in sorted(found.outside - groups.keys() - outside):
-                if len(outside) < comp.max_groups:  # bounded: further ones are unknown components
-                    outside.add(values)
-                    self._route(comp, values, NOT_COUNTED)
+    def __post_init__(self) -> None:
+        self._index = {key: index for index, key in enumerate(self.keys)}
+        self.codes = list(range(len(self.keys)))
 
-    def _route(self, comp: Component, values: GroupValues, code: int) -> int:
-        key = SEPARATOR.join((comp.match if self.source.columns.component else "", *values))
-        if key in self.keys:
-            self.codes[self.keys.index(key)] = code
-        else:
-            self.keys.append(key)
-            self.codes.append(code)
-        return code
+    def admit(self, block: ParsedBlock, group_by: GroupBy, keys: pa.Array) -> None:
+        """Add the block's new groups, and values seen outside the grid, before its keys are looked up."""
+        asked = {
+            key
+            for key in pc.unique(keys).drop_null().to_pylist()
+            if self._index.get(key) not in self._owner_of and self._owner(group_by, key) is not None
+        }
+        if not asked:  # the common case: every key of the block is known
+            return
+        found = block_groups(block, self.source, keys, asked, self.accumulator.grid)
+        for key in sorted(found.inside):
+            self._make_group(self._owner(group_by, key), key)
+        for key in sorted(found.outside - found.inside - self._index.keys()):
+            comp = self._owner(group_by, key)
+            if comp is not None and self._outside.get(comp.id, 0) < comp.max_groups:  # else unknown
+                self._outside[comp.id] = self._outside.get(comp.id, 0) + 1
+                self._add_key(key)
+
+    def _owner(self, group_by: GroupBy, key: str) -> Component | None:
+        return self.owners.get((group_by, key.partition(SEPARATOR)[0]))
+
+    def _make_group(self, comp: Component | None, key: str) -> None:
+        assert comp is not None  # only the keys of grouped components are asked
+        groups = self.groups.setdefault(comp.id, {})
+        if len(groups) >= comp.max_groups:
+            raise too_many_groups(comp)
+        index = self._index[key] if key in self._index else self._add_key(key)
+        groups[tuple(key.split(SEPARATOR)[1:])] = index
+        self._owner_of[index] = comp
+        self._new.append(index)
+
+    def _add_key(self, key: str) -> int:
+        self._index[key] = len(self.keys)
+        self.keys.append(key)
+        return self._index[key]
 
     def counted(self, chunks: Iterator[EventColumns]) -> Iterator[EventColumns]:
         """The chunks with accumulator codes for reading-key indexes."""
         for events in chunks:
+            while self._new:
+                index = self._new.popleft()
+                self.codes += [NOT_COUNTED] * (index + 1 - len(self.codes))
+                self.codes[index] = self.accumulator.include(self._owner_of[index])
+            self.codes += [NOT_COUNTED] * (len(self.keys) - len(self.codes))
             codes = np.asarray(self.codes, dtype=np.int32)
             yield replace(events, component=codes[events.component])
+
+    def code_of(self, comp_id: str, values: GroupValues) -> int:
+        """A group's accumulator code after the read; NOT_COUNTED if no chunk held its events."""
+        index = self.groups.get(comp_id, {}).get(values)
+        return NOT_COUNTED if index is None or index >= len(self.codes) else self.codes[index]
 
 
 def read_grouped_events(
@@ -89,44 +125,31 @@ def read_grouped_events(
     grouped = [c for c in components if c.group_by]
     router = _GroupRouter(
         source,
-        grouped,
         Accumulator(grid, plain, window_starts),
         keys=[reading_key(c, has_column) for c in plain],
-        codes=list(range(len(plain))),
+        owners={(c.group_by, c.match if has_column else ""): c for c in grouped},
     )
     report = ReadReport(source.name)
     group_bys = tuple(dict.fromkeys(c.group_by for c in grouped))
     chunks = read_events(
-        source, router.keys, report, strict=strict, task=task, group_bys=group_bys, on_block=router.see
+        source, router.keys, report, strict=strict, task=task, group_bys=group_bys, admit=router.admit
     )
-    counted = fold_events(
-        router.counted(chunks), router.accumulator, report, source, source.columns.timestamp_described
-    )
-    codes = {c.id: code for code, c in enumerate(plain)}
-    for comp_id, groups in router.groups.items():
-        codes.update({_grouped_id(comp_id, values): code for values, code in groups.items()})
+    unit = source.columns.timestamp_described
+    counted = fold_events(router.counted(chunks), router.accumulator, report, source, unit)
+    plain_codes = {c.id: code for code, c in enumerate(plain)}
+
+    def series_of(comp: Component) -> ComponentSeries:
+        """A concrete component's series; a group only another component of its SLO has is none."""
+        if comp.group:
+            code = router.code_of(split_group(comp.id)[0], tuple(value for _, value in comp.group))
+        else:
+            code = plain_codes[comp.id]
+        if code == NOT_COUNTED:
+            return Accumulator(grid, [comp], window_starts).finish()[0]
+        return replace(counted[code], component=comp)
 
     def series_for(concrete: list[Component]) -> list[ComponentSeries]:
-        return [_series_of(c, codes, counted, grid, window_starts) for c in concrete]
+        return [series_of(c) for c in concrete]
 
     found = {comp_id: frozenset(groups) for comp_id, groups in router.groups.items()}
     return found, SourceRead(report, series_for)
-
-
-def _grouped_id(comp_id: str, values: GroupValues) -> str:
-    return SEPARATOR.join((comp_id, *values))
-
-
-def _series_of(
-    comp: Component,
-    codes: dict[str, int],
-    counted: list[ComponentSeries],
-    grid: MinuteGrid,
-    window_starts: tuple[int, ...],
-) -> ComponentSeries:
-    """A concrete component's series; a group another component of its SLO has is counted as none."""
-    key = _grouped_id(split_group(comp.id)[0], tuple(v for _, v in comp.group)) if comp.group else comp.id
-    code = codes.get(key)
-    if code is None:
-        return Accumulator(grid, [comp], window_starts).finish()[0]
-    return replace(counted[code], component=comp)
