@@ -45,8 +45,7 @@ def measure(series: MinuteSeries, first_minute: int, end_minute: int, budgeting:
     width = budgeting.slice_seconds // 60
     slices = (end_minute - first_minute) // width
     start = end_minute - slices * width
-    good = series.good[start:end_minute].reshape(slices, width).sum(axis=1)
-    total = series.total[start:end_minute].reshape(slices, width).sum(axis=1)
+    good, total = series.sums(np.arange(start, end_minute + 1, width))
     with_data = total > 0
     ratios = good[with_data] / total[with_data]
     if budgeting.method is BudgetingMethod.TIMESLICES:
