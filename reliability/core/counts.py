@@ -62,7 +62,7 @@ class MinuteSeries:
 
     def _before(self, minutes: Int64) -> tuple[Sums, Sums]:
         """Good and total summed over the minutes before each of `minutes` (each within the grid)."""
-        held = minutes if self._at is None else np.searchsorted(self._at, minutes)
+        held = minutes if self._at is None else np.searchsorted(self._at, minutes.astype(self._at.dtype))
         return self._good_sums[held], self._total_sums[held]
 
     def _dense(self, sums: Sums) -> Int64:
@@ -97,8 +97,11 @@ class MinuteSeries:
     def between(self, first_minute: int, end_minute: int) -> Count:
         lo = min(max(0, first_minute), self.minutes)
         hi = min(max(lo, end_minute), self.minutes)
-        good, total = self.sums(np.array([lo, hi]))
-        return Count(int(good[0]), int(total[0]))
+        if self._at is not None:  # one window, many times per SLO: no arrays made
+            at, minute = self._at, self._at.dtype.type  # in its own type: else the index is converted
+            lo, hi = int(at.searchsorted(minute(lo))), int(at.searchsorted(minute(hi)))
+        good, total = self._good_sums, self._total_sums
+        return Count(int(good[hi]) - int(good[lo]), int(total[hi]) - int(total[lo]))
 
     def window(self, grid: MinuteGrid, window_seconds: int) -> Count:
         return self.between(grid.first_minute(window_seconds), self.minutes)
