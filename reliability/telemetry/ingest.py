@@ -152,7 +152,7 @@ def load_telemetry(
         window_starts = first_minutes(config, components, grid)
         if isinstance(source, SqlSource):
             with progress.task(f"querying {source.name}", 1) as task:
-                series.extend(_sql_series(source, components, grid, window_starts, report))
+                series.extend(_sql_series(source, components, grid, window_starts, report, strict))
                 task.advance(1)
         elif isinstance(source, OtlpTracesSource):
             with progress.task(f"reading {source.name}", len(source.paths)) as task:
@@ -195,11 +195,19 @@ def _sql_series(
     grid: MinuteGrid,
     window_starts: tuple[int, ...],
     report: ReadReport,
+    strict: bool,
 ) -> list[ComponentSeries]:
-    """The engine folds the events; only per-minute counts and latency buckets come back."""
+    """The engine folds the events; only per-minute counts, latency buckets and the counts of
+    what became of the rows come back."""
     from reliability.telemetry.sql import series  # the engines load lazily
     from reliability.telemetry.sql import source as sql_source
 
+    records = sql_source.read_sql_records(source, components, grid)
+    if strict:
+        records.stop_at_a_skipped_row()
+    records.told(report)
+    check_usable(
+        report, source.origin, grid, None if report.used else records.seen, source.columns.timestamp_described
+    )
     state = sql_source.read_sql_source(source, components, grid)
-    report.used = sum(c.events for c in state.components)
     return series.component_series(state, components, window_starts)

@@ -24,16 +24,20 @@ class ClickHouseDialect:
         return f"toFloat64({quoted_text(repr(float(value)))})"
 
     def to_bigint(self, expression: str) -> str:
-        return f"toInt64({expression})"
+        # NULL for a NaN: ClickHouse may compute it over rows its WHERE drops, where toInt64 would throw.
+        return f"accurateCastOrNull({expression}, 'Int64')"
 
     def to_double(self, expression: str) -> str:
         return f"CAST({expression} AS Nullable(Float64))"
 
     def to_boolean(self, expression: str) -> str:
-        return f"CAST({expression} AS Nullable(Bool))"
+        return f"accurateCastOrNull({expression}, 'Bool')"  # text that is no flag: NULL, as skipped
 
     def is_finite(self, expression: str) -> str:
         return f"isFinite({expression})"
+
+    def is_nan(self, expression: str) -> str:
+        return f"isNaN({expression})"
 
     def text(self, expression: str) -> str:
         return f"toString({expression})"
@@ -45,14 +49,21 @@ class ClickHouseDialect:
         return f"(bitShiftLeft({shift}, {SUB_BUCKET_BITS}) + bitShiftRight({micros}, {shift}))"
 
     def rfc3339_seconds(self, column: str) -> str:
-        parsed = f"parseDateTime64BestEffort(toString({column}), 6, 'UTC')"
+        parsed = f"parseDateTime64BestEffortOrNull(toString({column}), 6, 'UTC')"
         return f"(toUnixTimestamp64Micro({parsed}) / {self.double(1e6)})"
 
-    def scan(self, patterns: Sequence[str], file_format: str) -> str:
+    def scan(self, patterns: Sequence[str], file_format: str, *, located: bool = False) -> str:
+        # `*` leaves out the virtual columns of `file`: a located scan names them.
+        virtual = ", _path AS record_path, _row_number AS record_row" if located else ""
         reads = [
-            f"SELECT * FROM file({quoted_text(p)}, {quoted_text(FORMATS[file_format])})" for p in patterns
+            f"SELECT *{virtual} FROM file({quoted_text(p)}, {quoted_text(FORMATS[file_format])})"
+            for p in patterns
         ]
         return "(" + " UNION ALL ".join(reads) + ")"
+
+    def location(self, file_format: str) -> tuple[str, str]:
+        first = 1 if file_format == "parquet" else 2  # a CSV's first row is on the line after its header
+        return "record_path", f"(toInt64(record_row) + {first})"
 
     def run(self, sql: str) -> pa.Table:
         import chdb  # an optional extra: imported only when a sql source uses it

@@ -31,6 +31,8 @@ class Dialect(Protocol):
         """True for a number that is neither NaN nor infinite."""
         ...
 
+    def is_nan(self, expression: str) -> str: ...
+
     def text(self, expression: str) -> str:
         """A value as text, to compare with a component's `match`."""
         ...
@@ -43,8 +45,14 @@ class Dialect(Protocol):
         """Epoch seconds (DOUBLE, microsecond precision) of a timestamp or RFC 3339 text column."""
         ...
 
-    def scan(self, patterns: Sequence[str], file_format: str) -> str:
-        """A FROM item reading every file matching the glob `patterns` (Parquet or CSV)."""
+    def scan(self, patterns: Sequence[str], file_format: str, *, located: bool = False) -> str:
+        """A FROM item reading every file matching the glob `patterns` (Parquet or CSV); `located`,
+        with what `location` reads."""
+        ...
+
+    def location(self, file_format: str) -> tuple[str, str]:
+        """(the file's path, the row's line as the event-file reader counts it, or NULL) over a
+        located scan: a Parquet row counted from 1, a CSV line counting the header."""
         ...
 
     def run(self, sql: str) -> pa.Table: ...

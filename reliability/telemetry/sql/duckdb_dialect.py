@@ -19,14 +19,18 @@ class DuckDbDialect:
     def to_bigint(self, expression: str) -> str:
         return f"CAST({expression} AS BIGINT)"
 
+    # TRY_CAST: text that is no number (flag, time) is a skipped row, as in the event-file reader.
     def to_double(self, expression: str) -> str:
-        return f"CAST({expression} AS DOUBLE)"
+        return f"TRY_CAST({expression} AS DOUBLE)"
 
     def to_boolean(self, expression: str) -> str:
-        return f"CAST({expression} AS BOOLEAN)"
+        return f"TRY_CAST({expression} AS BOOLEAN)"
 
     def is_finite(self, expression: str) -> str:
         return f"isfinite({expression})"
+
+    def is_nan(self, expression: str) -> str:
+        return f"isnan({expression})"
 
     def text(self, expression: str) -> str:
         return f"CAST({expression} AS VARCHAR)"
@@ -38,13 +42,19 @@ class DuckDbDialect:
         return f"(({shift} << {SUB_BUCKET_BITS}) + ({micros} >> {shift}))"
 
     def rfc3339_seconds(self, column: str) -> str:
-        return f"(epoch_us(CAST({column} AS TIMESTAMPTZ)) / {self.double(1e6)})"
+        return f"(epoch_us(TRY_CAST({column} AS TIMESTAMPTZ)) / {self.double(1e6)})"
 
-    def scan(self, patterns: Sequence[str], file_format: str) -> str:
+    def scan(self, patterns: Sequence[str], file_format: str, *, located: bool = False) -> str:
         files = "[" + ", ".join(quoted_text(p) for p in patterns) + "]"
         if file_format == "parquet":
-            return f"read_parquet({files}, union_by_name = true)"
-        return f"read_csv({files}, header = true, union_by_name = true)"
+            where = ", filename = true, file_row_number = true" if located else ""
+            return f"read_parquet({files}, union_by_name = true{where})"
+        where = ", filename = true" if located else ""
+        return f"read_csv({files}, header = true, union_by_name = true{where})"
+
+    def location(self, file_format: str) -> tuple[str, str]:
+        # read_csv has no row number: a CSV row is named by its file alone.
+        return "filename", "file_row_number + 1" if file_format == "parquet" else "NULL"
 
     def run(self, sql: str) -> pa.Table:
         import duckdb  # an optional extra: imported only when a sql source uses it

@@ -1,9 +1,9 @@
 """The pushed-down queries: events grouped by component and minute of the grid, in a dialect.
 
-Each row the event-file reader would skip (no or a non-finite timestamp, a status that is not a
-whole number in 100..999, a missing success flag, a negative, NaN or infinite latency) is left out
-here too, and every number goes
-through the same float steps as in numpy, so the counts equal the fold's to the event.
+Each row the event-file reader would skip (rows.py: an unknown component, no or a non-finite
+timestamp, a status that is not a whole number in 100..999, a missing success flag, a negative, NaN
+or infinite latency) is left out here too, and every number goes through the same float steps as
+in numpy, so the counts equal the fold's to the event.
 """
 
 from __future__ import annotations
@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reliability.config.model import Component, Sli, SliKind, StatusItem, status_codes_and_classes
-from reliability.core.grid import MINUTE, MinuteGrid
-from reliability.telemetry.sql.dialect import Dialect, quoted_name, quoted_text
-from reliability.telemetry.sql.expressions import latency_seconds, whole_micros, within_threshold
+from reliability.core.grid import MinuteGrid
+from reliability.telemetry.sql.dialect import Dialect
+from reliability.telemetry.sql.expressions import whole_micros, within_threshold
+from reliability.telemetry.sql.rows import classified_rows
 from reliability.telemetry.sql.table import SqlTable
 
 
@@ -58,48 +59,17 @@ def _count_if(dialect: Dialect, condition: str) -> str:
 
 
 def _kept_rows(dialect: Dialect, table: SqlTable, components: Sequence[Component], grid: MinuteGrid) -> str:
-    columns = table.columns
-    seconds = _timestamp_seconds(dialect, table)
-    minute = dialect.to_bigint(
-        f"floor(({seconds} - {dialect.double(grid.origin)}) / {dialect.double(MINUTE)})"
-    )
-    select = [f"{minute} AS minute"]
-    valid = [f"{seconds} IS NOT NULL AND {dialect.is_finite(seconds)}"]
-    if columns.component:
-        select.append(f"{dialect.text(quoted_name(columns.component))} AS component")
-    else:
-        select.append(f"{quoted_text(components[0].match)} AS component")
-    if columns.status:
-        status = dialect.to_double(quoted_name(columns.status))
-        select.append(f"{status} AS status")
-        valid.append(f"{status} IS NOT NULL AND {status} = floor({status}) AND {status} BETWEEN 100 AND 999")
-    else:
-        select.append(f"{dialect.to_double('NULL')} AS status")
-    flag_column = columns.success or columns.error
-    if flag_column:
-        flag = dialect.to_boolean(quoted_name(flag_column))
-        select.append(f"({flag} {'= true' if columns.success else '= false'}) AS succeeded")
-        valid.append(f"{flag} IS NOT NULL")
-    if columns.latency and columns.latency.column:
-        latency = latency_seconds(dialect, quoted_name(columns.latency.column), columns.latency.unit)
-        select.append(f"{latency} AS latency")
-        valid.append(f"({latency} IS NULL OR ({dialect.is_finite(latency)} AND {latency} >= 0))")
-    else:
-        select.append(f"{dialect.to_double('NULL')} AS latency")
-    matches = ", ".join(quoted_text(c.match) for c in components)
-    inner = f"SELECT {', '.join(select)} FROM {table.scan(dialect)} WHERE {' AND '.join(valid)}"
-    on_grid = f"minute >= 0 AND minute < {grid.minutes}"
-    return f"SELECT * FROM ({inner}) AS e WHERE component IN ({matches}) AND {on_grid}"
-
-
-def _timestamp_seconds(dialect: Dialect, table: SqlTable) -> str:
-    column = quoted_name(table.columns.timestamp)
-    fmt = table.columns.timestamp_format.value
-    if fmt == "unix_s":
-        return dialect.to_double(column)
-    if fmt == "unix_ms":
-        return f"({dialect.to_double(column)} / {dialect.double(1000.0)})"
-    return dialect.rfc3339_seconds(column)
+    """The rows no check rejects, on the grid, with their minute as a BIGINT."""
+    rows = classified_rows(dialect, table, components, grid).usable
+    values = [
+        f"{dialect.to_bigint(rows.minute)} AS minute",
+        "r_component AS component",
+        "r_status AS status",
+        f"{rows.succeeded} AS succeeded",
+        "r_latency AS latency",
+    ]
+    on_grid = f"{rows.minute} >= 0 AND {rows.minute} < {grid.minutes}"
+    return f"SELECT {', '.join(values)} FROM ({rows.scanned}) AS e WHERE {rows.passed} AND {on_grid}"
 
 
 def _rule(dialect: Dialect, sli: Sli) -> tuple[str, str]:

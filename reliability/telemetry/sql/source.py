@@ -14,6 +14,7 @@ from reliability.telemetry.sql.clickhouse_dialect import ClickHouseDialect
 from reliability.telemetry.sql.dialect import Dialect
 from reliability.telemetry.sql.duckdb_dialect import DuckDbDialect
 from reliability.telemetry.sql.query import minute_queries
+from reliability.telemetry.sql.records import RecordCounts, read_record_counts
 from reliability.telemetry.sql.state import ComponentMinutes, LatencyBuckets, MinuteState
 from reliability.telemetry.sql.table import SqlTable
 
@@ -24,6 +25,12 @@ def read_sql_source(source: SqlSource, components: Sequence[Component], grid: Mi
     """The configured engine's per-minute state of the source's events on the grid."""
     table = SqlTable(source.patterns, source.format, source.columns)
     return read_minute_state(DIALECTS[source.engine](), table, components, grid)
+
+
+def read_sql_records(source: SqlSource, components: Sequence[Component], grid: MinuteGrid) -> RecordCounts:
+    """What became of the source's rows, counted by the configured engine."""
+    table = SqlTable(source.patterns, source.format, source.columns)
+    return read_record_counts(DIALECTS[source.engine](), table, components, grid)
 
 
 def read_minute_state(

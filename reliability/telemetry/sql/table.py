@@ -16,5 +16,5 @@ class SqlTable:
     file_format: str  # parquet | csv
     columns: ColumnMapping
 
-    def scan(self, dialect: Dialect) -> str:
-        return dialect.scan(self.patterns, self.file_format)
+    def scan(self, dialect: Dialect, *, located: bool = False) -> str:
+        return dialect.scan(self.patterns, self.file_format, located=located)
