@@ -2,7 +2,8 @@
 
 The check runs in jsonschema-rs (compiled; about 200x faster on a 1 MB artifact, which made the
 pure-Python validator most of a run's time); only an artifact that fails is walked again by
-jsonschema, whose error paths and messages are what users see everywhere else.
+jsonschema, whose error paths and messages are what users see everywhere else. jsonschema is
+imported only then: a run whose artifacts are valid never loads it.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import jsonschema
 import jsonschema_rs
 
 from reliability.errors import ReliabilityError
@@ -34,6 +34,8 @@ def _fast_validator(kind: str) -> Any:
 def problems(kind: str, data: Any) -> list[str]:
     if _fast_validator(kind).is_valid(data):
         return []
+    import jsonschema  # only for an artifact that fails: its messages
+
     validator = jsonschema.Draft202012Validator(schema(kind))
     return [
         f"{'/'.join(map(str, e.absolute_path)) or '(top level)'}: {e.message}"

@@ -6,14 +6,14 @@ import glob
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import jsonschema
-from jsonschema.exceptions import ValidationError
+import jsonschema_rs
 
 from reliability.config.adjustments import adjustment_problems, read_adjustment
 from reliability.config.change_sources import change_event_source
@@ -77,7 +77,7 @@ from reliability.config.model import (
     field_default,
 )
 from reliability.config.objectives import expand_objectives
-from reliability.config.openslo import is_openslo, openslo_documents
+from reliability.config.openslo_files import is_openslo
 from reliability.config.salvage import mentions, without_items
 from reliability.config.schema_messages import SchemaMessage, describe, did_you_mean, without_moot
 from reliability.config.window_sets import is_builtin_or_scaled, with_scaled_sets
@@ -89,6 +89,9 @@ from reliability.redact import without_credentials
 from reliability.timefmt import parse_rfc3339
 from reliability.vocabulary import Objective, Window, item_id
 
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+
 # Defaults the model cannot hold (the field has none there); every other default is the model's field default.
 DEFAULT_SLO_WINDOW = "30d"
 DEFAULT_HOOK_TIMEOUT = "30s"
@@ -98,6 +101,24 @@ def config_schema() -> dict[str, Any]:
     text = resources.files("reliability.schemas").joinpath("config.schema.json").read_text()
     schema: dict[str, Any] = json.loads(text)
     return schema
+
+
+@cache
+def _fast_validator() -> Any:
+    return jsonschema_rs.Draft202012Validator(config_schema())
+
+
+def _surely_valid(data: Any) -> bool:
+    """jsonschema-rs's verdict, compiled and quick; jsonschema then only explains a document it rejects.
+
+    Where the two differ, jsonschema-rs is the stricter (NaN, a trailing newline before `$`), so a
+    document it passes passes jsonschema too; a value it cannot take (a key that is not text) counts
+    as not valid, and jsonschema decides.
+    """
+    try:
+        return bool(_fast_validator().is_valid(data))
+    except ValueError:
+        return False
 
 
 def config_files(path: Path) -> list[Path]:
@@ -119,17 +140,22 @@ def _format_key_path(key_path: KeyPath) -> str:
     return text or "(top level)"
 
 
-# A value that fails `const: auto` is rarely meant to be "auto": prefer the other branch's reason.
-_RELEVANCE = jsonschema.exceptions.by_relevance(weak=frozenset({"anyOf", "oneOf", "const"}))
+def _schema_messages(doc: YamlDocument) -> list[SchemaMessage]:
+    if _surely_valid(doc.data):
+        return []
+    # Imported only for a document with problems: a valid config is loaded without it.
+    import jsonschema
 
-
-def _schema_messages(doc: YamlDocument, validator: jsonschema.Draft202012Validator) -> list[SchemaMessage]:
-    defs: dict[str, Any] = config_schema()["$defs"]
+    schema = config_schema()
+    defs: dict[str, Any] = schema["$defs"]
+    # A value that fails `const: auto` is rarely meant to be "auto": prefer the other branch's reason.
+    relevance = jsonschema.exceptions.by_relevance(weak=frozenset({"anyOf", "oneOf", "const"}))
 
     def best(errors: Iterable[ValidationError]) -> ValidationError | None:
-        found: ValidationError | None = jsonschema.exceptions.best_match(errors, key=_RELEVANCE)
+        found: ValidationError | None = jsonschema.exceptions.best_match(errors, key=relevance)
         return found
 
+    validator = jsonschema.Draft202012Validator(schema)
     return without_moot([m for e in validator.iter_errors(doc.data) for m in describe(e, defs, best)])
 
 
@@ -842,14 +868,13 @@ def _settings(builder: _Builder) -> Settings:
 def load_config(path: Path) -> Config:
     """Load, schema-check and cross-check a config file or folder; ConfigError lists every problem."""
     files = config_files(path)
-    validator = jsonschema.Draft202012Validator(config_schema())
     docs: list[YamlDocument] = []
     problems: list[Problem] = []
     cut_names: set[str] = set()  # items cut for their schema problems: references to them stand
     whole = True  # every file is in `docs`, whole or less its invalid items: references can be checked
     openslo_files = [file for file in files if is_openslo(file)]
     ours = [load_yaml(file) for file in files if file not in openslo_files]
-    for doc in ours + (openslo_documents(openslo_files) if openslo_files else []):
+    for doc in ours + (_openslo_documents(openslo_files) if openslo_files else []):
         if doc.data is None:
             problems.append(Problem(str(doc.path), "the file is empty (or holds only comments)", 1))
             whole = False
@@ -858,12 +883,12 @@ def load_config(path: Path) -> Config:
             problems.append(Problem(str(doc.path), "the top level must be a mapping", 1))
             whole = False
             continue
-        messages = _schema_messages(doc, validator)
+        messages = _schema_messages(doc)
         problems.extend(_schema_problems(doc, messages))
         salvaged = without_items(doc, [m.key_path for m in messages]) if messages else None
         if not messages:
             docs.append(doc)
-        elif salvaged is not None and not _schema_messages(salvaged.doc, validator):
+        elif salvaged is not None and not _schema_messages(salvaged.doc):
             docs.append(salvaged.doc)
             cut_names |= salvaged.cut_names
         else:
@@ -898,6 +923,13 @@ def load_config(path: Path) -> Config:
     if problems:
         raise _invalid(problems)
     return config
+
+
+def _openslo_documents(files: list[Path]) -> list[YamlDocument]:
+    # The OpenSLO translator loads only for a config that has OpenSLO files.
+    from reliability.config.openslo import openslo_documents
+
+    return openslo_documents(files)
 
 
 def _invalid(problems: list[Problem]) -> ConfigError:

@@ -12,9 +12,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema.exceptions import ValidationError
+if TYPE_CHECKING:  # jsonschema is imported only when a document has problems (config.build)
+    from jsonschema.exceptions import ValidationError
 
 DURATION_FORMS = "a whole number and a unit (ms, s, m, h, d or w), such as 300ms, 30s, 5m or 1h30m"
 WINDOW_FORMS = (
@@ -26,7 +27,7 @@ TIMESTAMP_FORMS = (
 )
 STATUS_FORMS = "a status code such as 503 or a class such as 5xx"
 
-Best = Callable[[Iterable[ValidationError]], ValidationError | None]
+Best = Callable[[Iterable["ValidationError"]], "ValidationError | None"]
 
 
 @dataclass(frozen=True)
