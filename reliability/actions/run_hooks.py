@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 
-from reliability.actions import alertmanager, command, webhook
+from reliability.actions import command
 from reliability.actions.command import Outcome, outcome_record
 from reliability.actions.safety import Decision, LedgerView, Verdict, decide
 from reliability.artifacts.error_budgets import ErrorBudgets
@@ -35,9 +35,14 @@ def run_one(action: PlannedAction, *, execute: bool) -> Outcome:
     """Run one action its hook's way (dry_run unless execute); never raises."""
     started = time.monotonic()
     try:
+        # The HTTP senders load http.client and ssl: only a run with such a hook to carry out needs them.
         if action.hook.webhook is not None:
+            from reliability.actions import webhook
+
             return webhook.send(action, execute=execute)
         if action.hook.alertmanager is not None:
+            from reliability.actions import alertmanager
+
             return alertmanager.send(action, execute=execute)
         return command.run_action(action, execute=execute)
     except Exception as exc:  # a bug in one action must not cost the run or the other actions

@@ -9,7 +9,6 @@ field by field, is in docs/openslo.md.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +38,6 @@ from reliability.vocabulary import item_id
 
 V1 = "openslo/v1"
 V1ALPHA = "openslo/v1alpha"
-_OPENSLO_FILE = re.compile(r"^apiVersion:\s*[\"']?openslo/", re.MULTILINE)
 SLO_SPEC_KEYS = (
     "description",
     "service",
@@ -52,16 +50,6 @@ SLO_SPEC_KEYS = (
 )
 METADATA_KEYS = ("name", "displayName", "annotations", "labels")
 KINDS = ("DataSource", "Service", "SLI", "AlertCondition", "AlertNotificationTarget", "AlertPolicy", "SLO")
-
-
-def is_openslo(path: Path) -> bool:
-    """Whether a YAML file holds OpenSLO documents (an `apiVersion: openslo/...` line)."""
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(1 << 16).decode("utf-8", "replace")
-    except OSError:
-        return False
-    return _OPENSLO_FILE.search(head) is not None
 
 
 @dataclass

@@ -19,10 +19,11 @@ from typing import Any
 import yaml
 
 from reliability.config.build import config_files, load_config
-from reliability.config.openslo import V1, is_openslo
+from reliability.config.openslo import V1
 from reliability.config.openslo_alert_export import policy_documents, policy_names, window_key
 from reliability.config.openslo_composite_export import weighted_composites
 from reliability.config.openslo_fields import ANNOTATION_PREFIX
+from reliability.config.openslo_files import is_openslo
 from reliability.config.openslo_queries import query_of
 from reliability.config.yaml_source import load_yaml, load_yaml_documents
 from reliability.durations import parse_duration

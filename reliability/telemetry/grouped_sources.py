@@ -14,13 +14,9 @@ from reliability.config.groups import GroupValues, expand_groups
 from reliability.config.model import Config, EventSource, PrometheusSource
 from reliability.core.grid import MinuteGrid
 from reliability.core.read_windows import first_minutes
-from reliability.telemetry.counter_file_groups import COUNTER_FILE_SOURCES, read_grouped_counters
 from reliability.telemetry.event_files import bytes_on_disk
-from reliability.telemetry.group_discovery import not_groupable
-from reliability.telemetry.grouped_events import read_grouped_events
 from reliability.telemetry.ingest import SourceRead
 from reliability.telemetry.progress import NO_PROGRESS, Progress
-from reliability.telemetry.prometheus_groups import prometheus_groups
 
 
 @dataclass(frozen=True)
@@ -36,6 +32,12 @@ def read_groups(
     sources that were read to find them (event files and files of counters)."""
     if not any(c.group_by for c in config.components):
         return GroupedRead(config, {})
+    # The group readers (a Prometheus client among them) load only for a config with grouped items.
+    from reliability.telemetry.counter_file_groups import COUNTER_FILE_SOURCES, read_grouped_counters
+    from reliability.telemetry.group_discovery import not_groupable
+    from reliability.telemetry.grouped_events import read_grouped_events
+    from reliability.telemetry.prometheus_groups import prometheus_groups
+
     found: dict[str, frozenset[GroupValues]] = {}
     read: dict[str, SourceRead] = {}
     for source in config.sources:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -24,21 +25,28 @@ from reliability.core.counts import MinuteSeries
 from reliability.core.events import EventColumns
 from reliability.core.grid import MinuteGrid
 from reliability.core.read_windows import first_minutes
-from reliability.telemetry import counter_files, openmetrics_files, prometheus_api
+from reliability.telemetry import openmetrics_files
 from reliability.telemetry.event_files import bytes_on_disk, read_events
 from reliability.telemetry.group_routing import reading_key
-from reliability.telemetry.otlp_traces import read_spans
 from reliability.telemetry.plausibility import check_usable
 from reliability.telemetry.progress import NO_PROGRESS, Progress, TaskHandle
 from reliability.telemetry.prometheus_errors import QueryError, SourceUnavailable
 from reliability.telemetry.report import ReadReport
 
+
+def _counter_file_series(*args: Any, **kwargs: Any) -> list[ComponentSeries]:
+    # Imported when such a source is read: a run without one never loads those readers.
+    from reliability.telemetry import counter_files
+
+    return counter_files.read_component_series(*args, **kwargs)
+
+
 # Sources of files of counters: each reader gives the components' series (one task step per file).
 _FILE_METRIC_READERS: dict[type, Callable[..., list[ComponentSeries]]] = {
     OpenMetricsSource: openmetrics_files.read_component_series,
-    CounterSnapshotSource: counter_files.read_component_series,
-    ScrapeFilesSource: counter_files.read_component_series,
-    OtlpMetricsSource: counter_files.read_component_series,
+    CounterSnapshotSource: _counter_file_series,
+    ScrapeFilesSource: _counter_file_series,
+    OtlpMetricsSource: _counter_file_series,
 }
 
 
@@ -70,6 +78,8 @@ def _event_series(
     """Stream the event files through the accumulator, chunk by chunk."""
     accumulator = Accumulator(grid, components, window_starts)
     if isinstance(source, OtlpTracesSource):
+        from reliability.telemetry.otlp_traces import read_spans  # only for such a source
+
         chunks = read_spans(source, [c.match for c in components], report, strict=strict, task=task)
         unit = "nanoseconds, as in OTLP"
     else:
@@ -161,6 +171,9 @@ def load_telemetry(
             with progress.task(f"reading {source.name}", bytes_on_disk(source)) as task:
                 series.extend(_event_series(source, components, grid, window_starts, report, strict, task))
         elif isinstance(source, PrometheusSource):
+            # Its HTTP client (http.client, ssl, a thread pool) loads only for a Prometheus source.
+            from reliability.telemetry import prometheus_api
+
             planned = prometheus_api.planned_requests(components, grid, minute_detail_from, alert_steps_from)
             try:
                 with progress.task(f"querying {source.name}", planned) as task:
