@@ -33,14 +33,28 @@ def read_alike(
     """Every query to read minute by minute: `by_minutes`, the other selectors of their SLIs, and
     the selectors sharing a series with one of those, until none is added.
 
-    `series_of` holds the series each query read at hour points.
+    `series_of` holds the series each query read at hour points. Each query, SLI and series is
+    followed once, so the work grows with their number, not with its square.
     """
+    slis_of: dict[str, list[int]] = {}
+    for index, sli in enumerate(slis):
+        for query in sli:
+            slis_of.setdefault(query, []).append(index)
+    queries_of: dict[SeriesKey, list[str]] = {}
+    for query, series in series_of.items():
+        for key in series:
+            queries_of.setdefault(key, []).append(query)
+    followed: set[int] = set()  # SLIs whose queries were taken along already
     found = set(by_minutes)
-    added = set(found)
-    while added:
-        shared = set().union(*(series_of.get(query, set()) for query in added))
-        linked = {query for sli in slis if sli & added for query in sli}
-        linked |= {query for query, series in series_of.items() if series & shared}
-        added = linked - found
-        found |= added
+    pending = list(found)
+    while pending:
+        query = pending.pop()
+        linked = [other for index in slis_of.get(query, ()) if index not in followed for other in slis[index]]
+        followed.update(slis_of.get(query, ()))
+        # pop: a series followed once is not followed again from the other queries reading it
+        linked += [other for key in series_of.get(query, ()) for other in queries_of.pop(key, ())]
+        for other in linked:
+            if other not in found:
+                found.add(other)
+                pending.append(other)
     return found
