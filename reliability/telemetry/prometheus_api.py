@@ -46,7 +46,7 @@ from reliability.telemetry.prometheus_answer import (
 from reliability.telemetry.prometheus_asks import Ask, time_chunks
 from reliability.telemetry.prometheus_errors import QueryError, SourceUnavailable
 from reliability.telemetry.prometheus_hours import HourPlan
-from reliability.telemetry.prometheus_selectors import AnyOf, matches
+from reliability.telemetry.prometheus_selectors import AnyOf, Matching, matches
 from reliability.telemetry.report import MAX_EXAMPLES, ReadReport, SkippedExample
 
 FIRST_BACKOFF_SECONDS = 0.5
@@ -456,11 +456,16 @@ def _read_alike(
     if not by_minutes:
         return by_minutes
     refused = set(by_minutes)
-    series_of = {
-        query: {key for key in collected.series if key[0] == name and matches(selector, key[1])}
-        for query, (name, selector) in wanted.items()
-        if query not in refused
-    }
+    series_of: dict[str, set[SeriesKey]] = {query: set() for query in wanted if query not in refused}
+    by_name: dict[str, list[tuple[str, Selector]]] = {}
+    for query in series_of:
+        name, selector = wanted[query]
+        by_name.setdefault(name, []).append((query, selector))
+    matching = {name: Matching(selectors) for name, selectors in by_name.items()}
+    for key in collected.series:  # each series looked up once, not tried by every selector
+        if key[0] in matching:
+            for query in matching[key[0]](key[1]):
+                series_of[query].add(key)
     found = read_alike(by_minutes, sli_selectors(components), series_of)
     collected.forget(key for query in found for key in series_of.get(query, ()))
     return [query for query in wanted if query in found]

@@ -7,7 +7,7 @@ import pytest
 from reliability.config.model import Selector
 from reliability.core.grid import HOUR, MINUTE, MinuteGrid
 from reliability.telemetry.prometheus_hours import HourPlan
-from reliability.telemetry.prometheus_selectors import AnyOf, matches
+from reliability.telemetry.prometheus_selectors import AnyOf, Matching, matches
 
 DAY = 86400
 ORIGIN = 1_790_000_000 // DAY * DAY  # a UTC midnight
@@ -58,3 +58,18 @@ SELECTORS = [
 def test_any_of_answers_as_matching_each_selector(labels: tuple[tuple[str, str], ...]) -> None:
     assert AnyOf(SELECTORS)(labels) == any(matches(selector, labels) for selector in SELECTORS)
     assert not AnyOf([])(labels)
+
+
+@pytest.mark.parametrize(
+    "labels",
+    [(("slo", "a"),), (("slo", "cd"),), (("job", "api"), ("slo", "c")), (("job", "api"), ("slo", "x")), ()],
+)
+def test_matching_names_each_selector_the_series_matches(labels: tuple[tuple[str, str], ...]) -> None:
+    selectors = [
+        *SELECTORS,
+        Selector("req_total", (("job", "api"), ("slo", "c|d"))),  # one plain label, one pattern
+        Selector("req_total", (("slo", "a"),)),  # the same selector twice: both answer
+        Selector("req_total"),  # every series
+    ]
+    found = list(Matching(enumerate(selectors))(labels))
+    assert sorted(found) == [i for i, selector in enumerate(selectors) if matches(selector, labels)]
