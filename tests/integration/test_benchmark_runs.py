@@ -70,6 +70,12 @@ def test_the_file_sources_benchmark_reads_every_format() -> None:
     assert rows == ["counter_snapshots", "prometheus_scrapes", "otlp", "otlp"]
 
 
+def test_the_read_alike_benchmark_takes_along_only_the_refused_selectors_sli() -> None:
+    output = benchmark_output("bench_read_alike.py", "--slos", "20", "--repeat", "1")
+    assert "20 SLOs, 40 selectors, 78 series at hour points" in output
+    assert "read minute by minute: 2 selectors;" in output
+
+
 @pytest.mark.real
 def test_the_real_prometheus_benchmark_runs_on_a_small_history() -> None:
     output = benchmark_output("bench_prometheus_real.py", "--slos", "2", "--days", "1", "--no-peer")
