@@ -5,7 +5,7 @@ Collector's file exporter format). Times are set per span, and per export throug
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -89,7 +89,10 @@ def metric_lines(
 
 def _metric_exports(
     exports: Sequence[Export], delta: bool, restart_before: int | None, integer_enums: bool
-) -> Iterator[str]:
+) -> list[str]:
+    """The lines, all written before the clock is let go (not a generator: one left unfinished
+    would hold the whole process's clock frozen until it is collected)."""
+    lines = []
     temporality = AggregationTemporality.DELTA if delta else AggregationTemporality.CUMULATIVE
     started = datetime.fromisoformat(exports[0].at) - timedelta(
         seconds=30
@@ -126,4 +129,5 @@ def _metric_exports(
             clock.move_to(export.at)
             data = reader.get_metrics_data()
             if data is not None:
-                yield _json_line(encode_metrics(data), integer_enums) + "\n"
+                lines.append(_json_line(encode_metrics(data), integer_enums) + "\n")
+    return lines
