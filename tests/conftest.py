@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.clocks import patched_clocks
 
 from reliability import pipeline
 from reliability.config import load_config
@@ -53,6 +54,16 @@ def require_binary(name: str) -> str:
     if os.environ.get("RELIABILITY_REQUIRE_REAL") == "1":
         pytest.fail(f"RELIABILITY_REQUIRE_REAL=1 but {message}")
     pytest.skip(message)
+
+
+@pytest.fixture(autouse=True)
+def clocks_left_real() -> Iterator[None]:
+    """Fail the test that leaves a clock patched, rather than skew the time of every test after it."""
+    yield
+    patched = patched_clocks()
+    assert not patched, (
+        f"left patched after the test: {', '.join(patched)} (stop freeze_time, undo the patch)"
+    )
 
 
 @pytest.fixture
