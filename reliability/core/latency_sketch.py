@@ -14,8 +14,8 @@ Only occupied cells are kept: one sorted int64 key (component, slot, bucket) and
 each, so memory is 16 bytes x the (slot, component, bucket) triples that hold an event, plus the
 same per (recent minute, component, bucket). Each holds at most one cell per event, and at most
 components x (2 x hours + RECENT_MINUTES) x the buckets latencies fall in (2,240 at most), which
-few data ever fill. Each chunk's cells are merged into the sorted keys, copying them once, so the
-peak is briefly twice that plus the chunk.
+few data ever fill. Each chunk's cells wait beside the sorted keys until they outnumber them (and
+WAITING_CELLS), then all are merged in one sort, so the peak is briefly a few times that.
 """
 
 from __future__ import annotations
@@ -101,27 +101,6 @@ class SparseCounts:
     def with_buckets(self) -> SparseCounts:
         return SparseCounts(self.keys, self.counts, self.keys % lb.BUCKET_COUNT)
 
-    def added(self, keys: npt.NDArray[np.int64], times: Counts | None = None) -> SparseCounts:
-        """These counts with `times` more (one by default) per entry of `keys`."""
-        return self.merged(*_summed(keys, times))
-
-    def merged(self, new: npt.NDArray[np.int64], added: Counts) -> SparseCounts:
-        """These counts plus `added` at the distinct ascending keys `new`: new cells inserted in
-        order, no re-sort."""
-        at = np.searchsorted(self.keys, new)
-        fresh = np.ones(new.size, np.bool_)
-        inside = at < self.keys.size
-        fresh[inside] = self.keys[at[inside]] != new[inside]
-        # Each key's place in the merged keys: its place in the old keys, moved by the fresh keys before it.
-        place = at + np.cumsum(fresh) - fresh
-        old = np.ones(self.keys.size + place[fresh].size, np.bool_)
-        old[place[fresh]] = False
-        merged, counts = np.empty(old.size, np.int64), np.empty(old.size, np.int64)
-        merged[old], counts[old] = self.keys, self.counts
-        merged[place[fresh]], counts[place[fresh]] = new[fresh], 0
-        counts[place] += added
-        return SparseCounts(merged, counts)
-
     def by_bucket(self, lowest_bucket: int, width: int) -> Counts:
         """Counts summed per bucket over every row, buckets from lowest_bucket on."""
         bucket = self.keys % lb.BUCKET_COUNT if self.buckets is None else self.buckets
@@ -203,6 +182,37 @@ def _exact_sums(sums: npt.NDArray[np.generic]) -> Counts:
 
 
 EMPTY = SparseCounts(np.zeros(0, np.int64), np.zeros(0, np.int64))
+# Cells that may wait unmerged however few are held (32 MiB of keys and counts).
+WAITING_CELLS = 1 << 21
+
+
+@dataclass
+class _CellPile:
+    """Sorted cells plus chunks' cells waiting to join them.
+
+    Merging every chunk's cells at once copies all the cells held, once per chunk; waiting until
+    they outnumber the held ones, they are merged in one stable sort (of a few sorted runs, which
+    it finds), so each cell is copied a few times in all.
+    """
+
+    _held: SparseCounts = EMPTY
+    _waiting: list[tuple[npt.NDArray[np.int64], Counts]] = field(default_factory=list)
+    _waiting_cells: int = 0
+
+    def add(self, keys: npt.NDArray[np.int64], counts: Counts) -> None:
+        self._waiting.append((keys, counts))
+        self._waiting_cells += keys.size
+        if self._waiting_cells > max(self._held.keys.size, WAITING_CELLS):
+            self.settled()
+
+    def settled(self) -> SparseCounts:
+        """Every cell, merged."""
+        if self._waiting:
+            keys = np.concatenate([self._held.keys, *(k for k, _ in self._waiting)])
+            counts = np.concatenate([self._held.counts, *(c for _, c in self._waiting)])
+            self._held = SparseCounts(*_summed(keys, counts)) if keys.size else EMPTY
+            self._waiting, self._waiting_cells = [], 0
+        return self._held
 
 
 @dataclass(frozen=True)
@@ -276,8 +286,8 @@ class LatencyFold:
     minutes: int
     window_starts: tuple[int, ...] = ()  # first minutes of the windows to read exactly
     recent_minutes: int = RECENT_MINUTES
-    _slots: SparseCounts = field(default=EMPTY)
-    _recent: SparseCounts = field(default=EMPTY)
+    _slots: _CellPile = field(default_factory=_CellPile)
+    _recent: _CellPile = field(default_factory=_CellPile)
     _starts: npt.NDArray[np.int64] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -294,7 +304,7 @@ class LatencyFold:
     @property
     def cells(self) -> int:
         """Occupied (slot, component, bucket) cells held, slots and recent minutes together."""
-        return self._slots.keys.size + self._recent.keys.size
+        return self._slots.settled().keys.size + self._recent.settled().keys.size
 
     def add(
         self,
@@ -309,14 +319,14 @@ class LatencyFold:
         first = int(minute.min())
         slot_of_minute = slot_of(np.arange(first, int(minute.max()) + 1), self._starts)
         slot = sliced(partial(_looked_up, table=slot_of_minute, first=first), np.int64, minute)
-        self._slots = self._slots.merged(*_cell_counts(component, slot, bucket, self._slot_count))
+        self._slots.add(*_cell_counts(component, slot, bucket, self._slot_count))
         recent_from = self.minutes - self._recent_count
         recent = minute >= recent_from
         if recent.any():
             cells = _cell_counts(
                 component[recent], minute[recent] - recent_from, bucket[recent], self._recent_count
             )
-            self._recent = self._recent.merged(*cells)
+            self._recent.add(*cells)
 
     def add_buckets(
         self,
@@ -329,17 +339,17 @@ class LatencyFold:
         if not minute.size:
             return
         row = component * self._slot_count + slot_of(minute, self._starts)
-        self._slots = self._slots.added(row * lb.BUCKET_COUNT + bucket, events)
+        self._slots.add(*_summed(row * lb.BUCKET_COUNT + bucket, events))
         recent_from = self.minutes - self._recent_count
         recent = minute >= recent_from
         if recent.any():
             row = component[recent] * self._recent_count + minute[recent] - recent_from
             late = None if events is None else events[recent]
-            self._recent = self._recent.added(row * lb.BUCKET_COUNT + bucket[recent], late)
+            self._recent.add(*_summed(row * lb.BUCKET_COUNT + bucket[recent], late))
 
     def sketch(self, code: int) -> LatencySketch:
-        slots = _component_run(self._slots, code, self._slot_count)
-        recent = _component_run(self._recent, code, self._recent_count)
+        slots = _component_run(self._slots.settled(), code, self._slot_count)
+        recent = _component_run(self._recent.settled(), code, self._recent_count)
         buckets = np.concatenate([slots.keys, recent.keys]) % lb.BUCKET_COUNT
         lowest, highest = (int(buckets.min()), int(buckets.max())) if buckets.size else (0, 0)
         width = highest - lowest + 1

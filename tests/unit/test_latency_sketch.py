@@ -238,3 +238,27 @@ def test_chunks_counted_densely_or_by_sorting_hold_the_same_cells(
         assert np.array_equal(a.slots.keys, b.slots.keys) and np.array_equal(a.slots.counts, b.slots.counts)
         assert np.array_equal(a.recent.keys, b.recent.keys)
         assert np.array_equal(a.recent.counts, b.recent.counts)
+
+
+@pytest.mark.parametrize("waiting_cells", [0, 1 << 21])
+def test_cells_merged_as_they_come_or_all_at_the_end_are_the_same(
+    monkeypatch: pytest.MonkeyPatch, waiting_cells: int
+) -> None:
+    """Chunks' cells wait to be merged in one sort; merged after every chunk, the sketch is the same."""
+    from reliability.core import latency_sketch
+
+    minutes, components, events = 3 * 1440 + 5, 3, 20_000
+    rng = np.random.default_rng(7)
+    component = rng.integers(0, components, events).astype(np.int32)
+    minute = np.sort(rng.integers(0, minutes, events))
+    seconds = rng.lognormal(np.log(0.05), 1.0, events)
+    monkeypatch.setattr(latency_sketch, "WAITING_CELLS", waiting_cells)
+    chunked, whole = LatencyFold(components, minutes), LatencyFold(components, minutes)
+    for rows in np.array_split(np.arange(events), 25):
+        chunked.add(component[rows], minute[rows], seconds[rows])
+    whole.add(component, minute, seconds)
+    for code in range(components):
+        a, b = chunked.sketch(code), whole.sketch(code)
+        assert np.array_equal(a.slots.keys, b.slots.keys) and np.array_equal(a.slots.counts, b.slots.counts)
+        assert np.array_equal(a.recent.keys, b.recent.keys)
+        assert np.array_equal(a.recent.counts, b.recent.counts)
