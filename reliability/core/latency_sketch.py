@@ -58,13 +58,37 @@ class BucketPercentiles:
 
 def percentiles_of(counts: Counts, lowest_bucket: int) -> BucketPercentiles:
     """Nearest rank (as percentiles.summarize) over bucket counts that start at `lowest_bucket`."""
-    cumulative = np.cumsum(counts)
-    total = int(cumulative[-1]) if cumulative.size else 0
-    if total == 0:
-        return BucketPercentiles(0, ())
-    ranks = nearest_rank_index(np.full(len(PERCENTILES), total), np.array(PERCENTILES))
-    found = np.searchsorted(cumulative, ranks + 1, side="left")
-    return BucketPercentiles(total, tuple(int(b) + lowest_bucket for b in found))
+    rows = percentiles_by_row(counts[np.newaxis, :], lowest_bucket)
+    total = int(rows.counts[0])
+    return BucketPercentiles(total, tuple(rows.buckets[0].tolist()) if total else ())
+
+
+@dataclass(frozen=True)
+class RowPercentiles:
+    """percentiles_of for every row of a (rows x buckets) array of counts, read at once."""
+
+    counts: Counts  # events per row
+    buckets: Counts  # rows x PERCENTILES, bucket indexes; meaningless in a row without events
+
+    @property
+    def midpoints(self) -> npt.NDArray[np.float64]:
+        return lb.bucket_midpoint_seconds(self.buckets)
+
+    @property
+    def bounds(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+        """Each bucket's smallest and largest microsecond value, in seconds (as BucketPercentiles')."""
+        lower, upper = lb.bucket_lower_micros(self.buckets), lb.bucket_upper_micros(self.buckets) - 1
+        return lower / 1e6, upper / 1e6
+
+
+def percentiles_by_row(counts: Counts, lowest_bucket: int) -> RowPercentiles:
+    """Nearest rank over each row of bucket counts that start at `lowest_bucket`."""
+    cumulative = np.cumsum(counts, axis=1)
+    totals = cumulative[:, -1] if counts.shape[1] else np.zeros(len(counts), np.int64)
+    ranks = nearest_rank_index(np.maximum(totals, 1)[:, np.newaxis], np.array(PERCENTILES))
+    # The first bucket whose running total passes the rank: as many buckets as have not reached it.
+    found = (cumulative[:, np.newaxis, :] <= ranks[:, :, np.newaxis]).sum(axis=2)
+    return RowPercentiles(totals, found + lowest_bucket)
 
 
 def slot_starts(minutes: int, window_starts: Iterable[int] = ()) -> npt.NDArray[np.int64]:
@@ -110,7 +134,8 @@ class SparseCounts:
         self, first_row: int, group_of_row: npt.NDArray[np.int64], lowest_bucket: int, width: int
     ) -> Counts:
         """(groups, width) counts: row first_row + i counted in group group_of_row[i], per bucket."""
-        row, bucket = np.divmod(self.keys, lb.BUCKET_COUNT)
+        row = self.keys // lb.BUCKET_COUNT  # a division by a constant: far cheaper than divmod
+        bucket = self.keys % lb.BUCKET_COUNT if self.buckets is None else self.buckets
         group = group_of_row[row - first_row]
         groups = int(group.max()) + 1 if group.size else 1
         sums = np.bincount(group * width + bucket - lowest_bucket, self.counts, minlength=groups * width)
@@ -258,6 +283,18 @@ class LatencySketch:
             return self._read(self.recent.rows(first - offset, end - offset))
         slot = int(slot_of(np.array(first), self.starts))
         return self._read(self.slots.rows(slot, slot + 1))
+
+    def daily(self, minutes_per_day: int) -> Counts:
+        """(days, width) counts of each day [d x minutes_per_day, (d + 1) x minutes_per_day), the last
+        one to the grid's end: what between() gives for each, read in one pass. Days are whole hours,
+        so each is made of whole slots."""
+        assert minutes_per_day % MINUTES_PER_HOUR == 0
+        days = np.zeros((-(-self.minutes // minutes_per_day), self.width), np.int64)
+        read = self.slots.per_group_and_bucket(
+            0, self.starts // minutes_per_day, self.lowest_bucket, self.width
+        )
+        days[: len(read)] = read
+        return days
 
     def hourly(self, first_minute: int) -> tuple[npt.NDArray[np.int64], Counts]:
         """(hour index, counts per hour) of the hours from first_minute's on; that hour from it."""

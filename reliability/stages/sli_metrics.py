@@ -38,7 +38,7 @@ from reliability.core.latency_buckets import (
     SUB_BUCKETS,
     bucket_midpoint_seconds,
 )
-from reliability.core.latency_sketch import LatencySketch, percentiles_of
+from reliability.core.latency_sketch import LatencySketch, RowPercentiles, percentiles_by_row
 from reliability.core.percentiles import (
     PERCENTILE_KEYS,
     PERCENTILES,
@@ -110,13 +110,23 @@ def _estimated_figures(cumulative: np.ndarray, bounds: np.ndarray) -> LatencyFig
 
 def _sketch_figures(sketch: LatencySketch, first_minute: int, end_minute: int) -> LatencyFigures:
     """Percentiles of the window's buckets: each bucket's midpoint, with its smallest and largest value."""
-    read = percentiles_of(sketch.between(first_minute, end_minute), sketch.lowest_bucket)
-    if not read.count:
-        return _latency_figures(0, (None,) * len(PERCENTILES), estimated=True, bounds={})
-    bounds: dict[str, tuple[float | None, float | None]] = dict(
-        zip(PERCENTILE_KEYS, read.bounds, strict=True)
-    )
-    return _latency_figures(read.count, read.midpoints, estimated=True, bounds=bounds)
+    counts = sketch.between(first_minute, end_minute)
+    return _bucket_figures(percentiles_by_row(counts[np.newaxis, :], sketch.lowest_bucket))[0]
+
+
+def _bucket_figures(rows: RowPercentiles) -> list[LatencyFigures]:
+    """The figures of each row of bucket counts, their buckets' values read together."""
+    midpoints, (lower, upper) = rows.midpoints.tolist(), rows.bounds
+    lowest, highest = lower.tolist(), upper.tolist()
+    figures = []
+    for row, count in enumerate(rows.counts.tolist()):
+        if not count:
+            figures.append(_latency_figures(0, (None,) * len(PERCENTILES), estimated=True, bounds={}))
+            continue
+        bounds = zip(PERCENTILE_KEYS, zip(lowest[row], highest[row], strict=True), strict=True)
+        values = tuple(midpoints[row])
+        figures.append(_latency_figures(count, values, estimated=True, bounds=dict(bounds)))
+    return figures
 
 
 def windows_for(config: Config, series: ComponentSeries, grid: MinuteGrid) -> list[tuple[str, int]]:
@@ -204,9 +214,11 @@ def _latency(config: Config, series: ComponentSeries, grid: MinuteGrid) -> Laten
         for name, seconds in windows_for(config, series, grid)
     )
     per_day = DAY // MINUTE
-    daily = tuple(
-        LatencyDay(_day(grid, day), figures(day * per_day, (day + 1) * per_day)) for day in range(grid.days)
-    )
+    if histogram is None and sketch is not None:  # every day read in one pass
+        per_day_figures = _bucket_figures(percentiles_by_row(sketch.daily(per_day), sketch.lowest_bucket))
+    else:
+        per_day_figures = [figures(day * per_day, (day + 1) * per_day) for day in range(grid.days)]
+    daily = tuple(LatencyDay(_day(grid, day), per_day_figures[day]) for day in range(grid.days))
     slow = tuple(
         SlowShare(s.name, s.threshold_seconds, c.error_ratio)
         for s in series.component.slis

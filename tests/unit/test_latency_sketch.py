@@ -17,6 +17,7 @@ from reliability.core.latency_sketch import (
     RECENT_MINUTES,
     LatencyFold,
     LatencySketch,
+    percentiles_by_row,
     percentiles_of,
     slot_of,
     slot_starts,
@@ -262,3 +263,28 @@ def test_cells_merged_as_they_come_or_all_at_the_end_are_the_same(
         assert np.array_equal(a.slots.keys, b.slots.keys) and np.array_equal(a.slots.counts, b.slots.counts)
         assert np.array_equal(a.recent.keys, b.recent.keys)
         assert np.array_equal(a.recent.counts, b.recent.counts)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 3), st.integers(0, 3000), st.integers(1, 4 * 1440), st.integers(0, 2**32 - 1))
+def test_days_read_at_once_are_the_days_read_one_by_one(
+    components: int, events: int, minutes: int, seed: int
+) -> None:
+    rng = np.random.default_rng(seed)
+    component = rng.integers(0, components, events).astype(np.int32)
+    minute = np.sort(rng.integers(0, minutes, events))
+    fold = LatencyFold(components, minutes, window_starts=(max(0, minutes - 1000),))
+    fold.add(component, minute, rng.lognormal(np.log(0.05), 1.5, events))
+    for code in range(components):
+        sketch = fold.sketch(code)
+        days = sketch.daily(1440)
+        assert len(days) == -(-minutes // 1440)
+        rows = percentiles_by_row(days, sketch.lowest_bucket)
+        for day, counts in enumerate(days):
+            assert np.array_equal(counts, sketch.between(day * 1440, (day + 1) * 1440))
+            one = percentiles_of(counts, sketch.lowest_bucket)
+            assert one.count == rows.counts[day]
+            if one.count:
+                assert one.buckets == tuple(rows.buckets[day].tolist())
+                assert one.midpoints == tuple(rows.midpoints[day].tolist())
+                assert one.bounds == tuple(zip(*(b[day].tolist() for b in rows.bounds), strict=True))
