@@ -23,6 +23,7 @@ from reliability.core.latency_sketch import LatencyFold, LatencySketch
 
 STATES = 3  # per SLI, an event is not counted (0), bad (BAD) or good (GOOD)
 BAD, GOOD = 1, 2
+SLIS_PER_COUNT = 3  # SLIs counted by one bincount: STATES ** 3 bins per cell, still few
 
 
 def _cell_of(
@@ -34,6 +35,28 @@ def _cell_of(
     cell += minute
     cell -= first
     return cell
+
+
+def _state(counted: npt.NDArray[np.bool_], good: npt.NDArray[np.bool_]) -> npt.NDArray[np.uint8]:
+    state: npt.NDArray[np.uint8] = counted.view(np.uint8) + good.view(np.uint8)
+    return state
+
+
+def _counted_states(
+    cell: npt.NDArray[np.int64], states: list[npt.NDArray[np.uint8]], shape: tuple[int, int]
+) -> list[npt.NDArray[np.int64]]:
+    """Events per (component, minute, state) of each SLI, from one bincount over the cells and the
+    states of all of them together: one pass over the events, not one per SLI."""
+    joint = states[0].copy()
+    for state in states[1:]:
+        joint *= STATES
+        joint += state
+    key = cell * STATES ** len(states)
+    key += joint
+    bins = np.bincount(key, minlength=shape[0] * shape[1] * STATES ** len(states))
+    bins = bins.reshape(*shape, *(STATES,) * len(states))
+    axes = range(2, 2 + len(states))
+    return [bins.sum(axis=tuple(a for a in axes if a != own)) if len(states) > 1 else bins for own in axes]
 
 
 def _subset(events: EventColumns, rows: npt.NDArray[np.bool_]) -> EventColumns:
@@ -130,19 +153,18 @@ class Accumulator:
         first = int(minute.min())
         span = int(minute.max()) + 1 - first
         cell = sliced(partial(_cell_of, span=span, first=first), np.int64, events.component, minute)
-        cells = len(self.components) * span
-        cell_states = cell * STATES
-        for sli, codes in self._distinct_slis():
-            counted, good = classify(events, sli)
-            # One count per SLI: each event's state is 0 (not counted), BAD or GOOD.
-            state = counted.view(np.uint8) + good.view(np.uint8)
-            bins = np.bincount(cell_states + state, minlength=cells * STATES)
-            per_state = bins.reshape(len(self.components), span, STATES)
-            for code in codes:
-                self._total[code, sli.name][first : first + span] += per_state[code, :, 1:].sum(axis=1)
-                self._good[code, sli.name][first : first + span] += per_state[code, :, GOOD]
-            if sli.good is not None and not sli.good.success_flag:
-                self._count_bad_statuses(events.status, cell, state == BAD, sli, codes, first, span)
+        slis = self._distinct_slis()
+        for start in range(0, len(slis), SLIS_PER_COUNT):
+            together = slis[start : start + SLIS_PER_COUNT]
+            # Each event's state per SLI is 0 (not counted), BAD or GOOD.
+            states = [_state(*classify(events, sli)) for sli, _ in together]
+            counted = _counted_states(cell, states, (len(self.components), span))
+            for (sli, codes), state, per_state in zip(together, states, counted, strict=True):
+                for code in codes:
+                    self._total[code, sli.name][first : first + span] += per_state[code, :, 1:].sum(axis=1)
+                    self._good[code, sli.name][first : first + span] += per_state[code, :, GOOD]
+                if sli.good is not None and not sli.good.success_flag:
+                    self._count_bad_statuses(events.status, cell, state == BAD, sli, codes, first, span)
         latency = events.latency
         timed = ~np.isnan(latency)
         component = events.component

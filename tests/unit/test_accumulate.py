@@ -122,3 +122,39 @@ def test_nearest_rank_percentiles() -> None:
     assert (summary.count, summary.p50, summary.p95, summary.p99) == (100, 0.05, 0.095, 0.099)
     assert summarize(np.array([0.2])).p99 == 0.2
     assert summarize(np.array([])).p50 is None
+
+
+def test_many_slis_counted_together_match_each_event_classified_alone() -> None:
+    """Up to SLIS_PER_COUNT SLIs share one count; five take two, and each still gets its own counts."""
+    slis = (
+        AVAILABILITY,
+        LATENCY,
+        Sli("strict", SliKind.AVAILABILITY, good=GoodRule(status_below=300)),
+        Sli("fast", SliKind.LATENCY, threshold_seconds=0.05),
+        Sli("no-503", SliKind.AVAILABILITY, good=GoodRule(status_not_in=(503,))),
+    )
+    comps = [Component("svc", n, "src", n, slis, Origin(str(Path("x.yaml")), 1)) for n in ("a", "b")]
+    grid = grid_ending_at(NOW, 86400)
+    rng = np.random.default_rng(3)
+    n = 5000
+    stamps = np.sort(rng.uniform(grid.origin, NOW, n))
+    comp = rng.integers(0, 2, n)
+    status = rng.choice([200, 204, 404, 500, 503], n)
+    latency = np.where(rng.random(n) < 0.1, np.nan, rng.uniform(0, 0.6, n))
+    acc = Accumulator(grid, comps)
+    acc.add(events(stamps.tolist(), comp.tolist(), status.tolist(), latency.tolist()))
+    minute = grid.minute_of(stamps)
+    counted_good = {
+        "availability": (np.ones(n, bool), status < 500),
+        "latency": (~np.isnan(latency), latency <= 0.3 + 1e-6),
+        "strict": (np.ones(n, bool), status < 300),
+        "fast": (~np.isnan(latency), latency <= 0.05 + 1e-6),
+        "no-503": (np.ones(n, bool), status != 503),
+    }
+    for code, series in enumerate(acc.finish()):
+        for name, (counted, good) in counted_good.items():
+            mine = comp == code
+            total = np.bincount(minute[mine & counted], minlength=grid.minutes)
+            good_ones = np.bincount(minute[mine & counted & good], minlength=grid.minutes)
+            assert np.array_equal(series.slis[name].total, total), name
+            assert np.array_equal(series.slis[name].good, good_ones), name
