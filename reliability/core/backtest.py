@@ -82,6 +82,21 @@ def _spans(window: SloWindow, instants: Sequence[int]) -> list[WindowSpan]:
     return spans
 
 
+def period_seconds_at(window: SloWindow, instants: Int64) -> npt.NDArray[np.float64]:
+    """The length of the SLO period in force at each instant (epoch seconds, ascending): one
+    calendar lookup per period, its length given to every instant before the period ends."""
+    if window.rolling is not None:
+        return np.full(len(instants), float(window.rolling.seconds))
+    seconds = np.empty(len(instants), np.float64)
+    first = 0
+    while first < len(instants):
+        span = span_at(window, int(instants[first]))
+        after = max(first + 1, int(np.searchsorted(instants, span.period_end)))
+        seconds[first:after] = span.period_seconds
+        first = after
+    return seconds
+
+
 def covers_a_window(series: Replayable, grid: MinuteGrid, window: SloWindow) -> bool:
     """Whether the recorded history spans one whole SLO window (less the start grace), so a replay
     judges more than the first days of data: what `objective: auto` needs before trusting one."""
@@ -338,10 +353,7 @@ def replay_pairs(
     step_minutes = step_seconds // MINUTE
     steps = np.arange(step_minutes, series.minutes + 1, step_minutes, dtype=np.int64)
     instants = grid.origin + steps * MINUTE
-    if window.rolling is not None:
-        period = np.full(len(steps), float(window.rolling.seconds))
-    else:
-        period = np.array([s.period_seconds for s in _spans(window, instants.tolist())], np.float64)
+    period = period_seconds_at(window, instants)
     first = _first_minute_with_data(series)
     first_data = series.minutes if first is None else first
     fraction = budget_fraction(objective)

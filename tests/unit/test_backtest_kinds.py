@@ -9,11 +9,12 @@ from hypothesis import strategies as st
 
 from reliability.config.defaults import WORKBOOK_PAIRS
 from reliability.config.model import Budgeting, BudgetingMethod, CalendarUnit, CompositeMethod, SloWindow
-from reliability.core.backtest import compliance, find_incidents, replay_alerts
+from reliability.core.backtest import compliance, find_incidents, period_seconds_at, replay_alerts
 from reliability.core.counts import MinuteSeries
 from reliability.core.grid import MinuteGrid
 from reliability.core.methods import measure
 from reliability.core.replay import CompositeSeries, OccurrenceSeries, for_budgeting
+from reliability.core.windows import span_at
 from reliability.timefmt import parse_rfc3339, to_rfc3339
 from reliability.vocabulary import Window
 
@@ -175,3 +176,16 @@ def test_demoted_pages_raise_tickets_even_without_ticket_pairs() -> None:
     assert replay.demoted_pages == 1
     (ticket,) = replay.of("ticket")
     assert all(label.endswith("(demoted page)") for label in ticket.pairs)
+
+
+@pytest.mark.parametrize("unit", list(CalendarUnit))
+def test_period_in_force_at_each_step_is_the_calendar_period_holding_it(unit: CalendarUnit) -> None:
+    # Five-minute steps over 100 days across Berlin's clock change, and instants on the period edges.
+    window = SloWindow(calendar=unit, time_zone="Europe/Berlin")
+    origin = _utc("2026-09-01T00:00:00Z")
+    steps = origin + np.arange(0, 100 * 86400, 300, dtype=np.int64)
+    edges = [span_at(window, int(t)).period_end + d for t in steps[::2000] for d in (-1, 0, 1)]
+    instants = np.unique(np.concatenate([steps, np.array(edges, np.int64)]))
+    expected = [span_at(window, int(t)).period_seconds for t in instants]
+    assert period_seconds_at(window, instants).tolist() == expected
+    assert len(set(expected)) > 1  # periods of more than one length were crossed
