@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -32,6 +34,7 @@ from reliability.telemetry.plausibility import check_usable
 from reliability.telemetry.progress import NO_PROGRESS, Progress, TaskHandle
 from reliability.telemetry.prometheus_errors import QueryError, SourceUnavailable
 from reliability.telemetry.report import ReadReport
+from reliability.telemetry.side_by_side import SideBySide
 
 
 def _counter_file_series(*args: Any, **kwargs: Any) -> list[ComponentSeries]:
@@ -147,59 +150,86 @@ def load_telemetry(
     and from `alert_steps_from` spans between 5-minute step points (the alert timeline).
     A source in `already_read` (by name) is not read again: its series and report are taken from it.
     """
-    series: list[ComponentSeries] = []
-    reports: list[ReadReport] = []
-    for source in config.sources:
-        components = list(config.index.components_reading.get(source.name, ()))
-        if not components:
-            continue
-        if already_read and source.name in already_read:
-            read = already_read[source.name]
-            series.extend(read.series_for(components))
-            reports.append(read.report)
-            continue
-        report = ReadReport(source.name)
-        window_starts = first_minutes(config, components, grid)
-        if isinstance(source, SqlSource):
-            with progress.task(f"querying {source.name}", 1) as task:
-                series.extend(_sql_series(source, components, grid, window_starts, report, strict))
-                task.advance(1)
-        elif isinstance(source, OtlpTracesSource):
-            with progress.task(f"reading {source.name}", len(source.paths)) as task:
-                series.extend(_event_series(source, components, grid, window_starts, report, strict, task))
-        elif isinstance(source, EventSource):
-            with progress.task(f"reading {source.name}", bytes_on_disk(source)) as task:
-                series.extend(_event_series(source, components, grid, window_starts, report, strict, task))
-        elif isinstance(source, PrometheusSource):
-            # Its HTTP client (http.client, ssl, a thread pool) loads only for a Prometheus source.
-            from reliability.telemetry import prometheus_api
+    # Each source's series, taken in the order of the sources whichever read ends first.
+    taken: list[tuple[Callable[[], list[ComponentSeries]], ReadReport]] = []
+    # The reads exit before their tasks close: a bar is never advanced once gone.
+    with ExitStack() as tasks, SideBySide[list[ComponentSeries]]() as file_reads:
+        for source in config.sources:
+            components = list(config.index.components_reading.get(source.name, ()))
+            if not components:
+                continue
+            if already_read and source.name in already_read:
+                read = already_read[source.name]
+                taken.append((partial(read.series_for, components), read.report))
+                continue
+            report = ReadReport(source.name)
+            window_starts = first_minutes(config, components, grid)
+            if isinstance(source, SqlSource):
+                with progress.task(f"querying {source.name}", 1) as task:
+                    found = _sql_series(source, components, grid, window_starts, report, strict)
+                    task.advance(1)
+                taken.append((partial(list, found), report))
+            elif isinstance(source, OtlpTracesSource | EventSource):
+                total = len(source.paths) if isinstance(source, OtlpTracesSource) else bytes_on_disk(source)
+                task = tasks.enter_context(progress.task(f"reading {source.name}", total))
+                events = partial(_event_series, source, components, grid, window_starts, report, strict, task)
+                taken.append((file_reads.start(events), report))
+            elif isinstance(source, PrometheusSource):
+                found = _prometheus_series(
+                    source,
+                    components,
+                    grid,
+                    report,
+                    progress,
+                    strict=strict,
+                    allow_partial=allow_partial,
+                    detail_from=minute_detail_from,
+                    steps_from=alert_steps_from,
+                )
+                taken.append((partial(list, found), report))
+            else:
+                reader = _FILE_METRIC_READERS[type(source)]
+                task = tasks.enter_context(progress.task(f"reading {source.name}", len(source.paths)))
+                counters = partial(reader, source, components, grid, report, strict=strict, task=task)
+                taken.append((file_reads.start(counters), report))
+        series = [one for take, _ in taken for one in take()]
+    return Telemetry(grid, series, [report for _, report in taken])
 
-            planned = prometheus_api.planned_requests(components, grid, minute_detail_from, alert_steps_from)
-            try:
-                with progress.task(f"querying {source.name}", planned) as task:
-                    series.extend(
-                        prometheus_api.read_component_series(
-                            source,
-                            components,
-                            grid,
-                            report,
-                            strict=strict,
-                            task=task,
-                            detail_from=minute_detail_from,
-                            steps_from=alert_steps_from,
-                        )
-                    )
-            except (SourceUnavailable, QueryError) as exc:
-                if not allow_partial:
-                    raise
-                report.unavailable = str(exc)
-                series.extend(_silent(components, grid))
-        else:
-            reader = _FILE_METRIC_READERS[type(source)]
-            with progress.task(f"reading {source.name}", len(source.paths)) as task:
-                series.extend(reader(source, components, grid, report, strict=strict, task=task))
-        reports.append(report)
-    return Telemetry(grid, series, reports)
+
+def _prometheus_series(
+    source: PrometheusSource,
+    components: list[Component],
+    grid: MinuteGrid,
+    report: ReadReport,
+    progress: Progress,
+    *,
+    strict: bool,
+    allow_partial: bool,
+    detail_from: int | None,
+    steps_from: int | None,
+) -> list[ComponentSeries]:
+    """The source's series; an unreachable one, with allow_partial, gives silent series."""
+    # Its HTTP client (http.client, ssl, a thread pool) loads only for a Prometheus source.
+    from reliability.telemetry import prometheus_api
+
+    planned = prometheus_api.planned_requests(components, grid, detail_from, steps_from)
+    try:
+        with progress.task(f"querying {source.name}", planned) as task:
+            return prometheus_api.read_component_series(
+                source,
+                components,
+                grid,
+                report,
+                strict=strict,
+                task=task,
+                detail_from=detail_from,
+                steps_from=steps_from,
+            )
+    except (SourceUnavailable, QueryError) as exc:
+        if not allow_partial:
+            raise
+        report.unavailable = str(exc)
+        return _silent(components, grid)
 
 
 def _sql_series(
