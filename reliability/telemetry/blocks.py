@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from reliability.errors import InputError, Problem
 from reliability.files import regular_file_problem
+from reliability.telemetry.gzip_stream import GzipStream, fast_gzip
 
 DEFAULT_BLOCK_BYTES = 16 << 20
 MAX_RECORD_BYTES = 1 << 20  # a record longer than this is skipped, and never held in memory whole
@@ -84,7 +85,7 @@ def open_stream(path: Path, raw: pa.NativeFile | None = None) -> pa.NativeFile:
 class _Reader:
     """Reads the stream; a corrupt or truncated compressed file is an InputError saying where."""
 
-    def __init__(self, path: Path, raw: pa.NativeFile, stream: pa.NativeFile) -> None:
+    def __init__(self, path: Path, raw: pa.NativeFile, stream: pa.NativeFile | GzipStream) -> None:
         self._path, self._raw, self._stream = path, raw, stream
 
     def read(self, size: int, line: int) -> bytes:
@@ -203,7 +204,7 @@ def iter_line_blocks(
     `on_read` is told how many more bytes of the file on disk (compressed, as its size counts
     them) are done each time the caller asks for the next block: by the end they add up to its size.
     """
-    with _open_raw(path) as raw, open_stream(path, raw) as stream:
+    with _open_raw(path) as raw, fast_gzip(path, raw) or open_stream(path, raw) as stream:
         reader = _Reader(path, raw, stream)
         progress = _DiskProgress(raw, on_read)
         line = 1  # the number of the line `carry` starts
