@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ from reliability.telemetry.plausibility import check_usable
 from reliability.telemetry.progress import NO_PROGRESS, Progress, TaskHandle
 from reliability.telemetry.prometheus_errors import QueryError, SourceUnavailable
 from reliability.telemetry.report import ReadReport
-from reliability.telemetry.side_by_side import SideBySide
+from reliability.telemetry.side_by_side import SideBySide, until_set
 
 
 def _counter_file_series(*args: Any, **kwargs: Any) -> list[ComponentSeries]:
@@ -77,8 +78,9 @@ def _event_series(
     report: ReadReport,
     strict: bool,
     task: TaskHandle,
+    stopping: threading.Event | None = None,
 ) -> list[ComponentSeries]:
-    """Stream the event files through the accumulator, chunk by chunk."""
+    """Stream the event files through the accumulator, chunk by chunk; no more once `stopping` is set."""
     accumulator = Accumulator(grid, components, window_starts)
     if isinstance(source, OtlpTracesSource):
         from reliability.telemetry.otlp_traces import read_spans  # only for such a source
@@ -91,6 +93,8 @@ def _event_series(
         group_bys = tuple(dict.fromkeys(c.group_by for c in components if c.group_by))
         chunks = read_events(source, matches, report, strict=strict, task=task, group_bys=group_bys)
         unit = source.columns.timestamp_described
+    if stopping is not None:
+        chunks = until_set(stopping, chunks)
     return fold_events(chunks, accumulator, report, source, unit)
 
 
@@ -172,7 +176,17 @@ def load_telemetry(
             elif isinstance(source, OtlpTracesSource | EventSource):
                 total = len(source.paths) if isinstance(source, OtlpTracesSource) else bytes_on_disk(source)
                 task = tasks.enter_context(progress.task(f"reading {source.name}", total))
-                events = partial(_event_series, source, components, grid, window_starts, report, strict, task)
+                events = partial(
+                    _event_series,
+                    source,
+                    components,
+                    grid,
+                    window_starts,
+                    report,
+                    strict,
+                    task,
+                    file_reads.stopping,
+                )
                 taken.append((file_reads.start(events), report))
             elif isinstance(source, PrometheusSource):
                 found = _prometheus_series(

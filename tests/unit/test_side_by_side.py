@@ -1,12 +1,13 @@
-"""SideBySide: reads run in threads, their values and errors taken back in the order they started."""
+"""SideBySide: reads run in threads, taken back in start order, and told to stop when the caller gives up."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 
 import pytest
 
-from reliability.telemetry.side_by_side import SideBySide
+from reliability.telemetry.side_by_side import SideBySide, until_set
 
 
 def test_values_come_back_in_start_order_whichever_read_ends_first() -> None:
@@ -58,3 +59,30 @@ def test_an_error_leaves_the_reads_not_yet_started_unstarted() -> None:
         blocker.set()
         taken[0]()
     assert started[0] == "a" and "c" not in started  # b may have started before the error was seen
+
+
+def test_stopping_is_set_only_when_the_context_is_left_by_an_error() -> None:
+    with SideBySide[None](workers=1) as calm:
+        pass
+    assert not calm.stopping.is_set()
+    with pytest.raises(KeyboardInterrupt), SideBySide[None](workers=1) as interrupted:
+        raise KeyboardInterrupt
+    assert interrupted.stopping.is_set()
+
+
+def test_a_read_stops_at_its_next_item_once_stopping_is_set_and_closes_its_source() -> None:
+    stopping = threading.Event()
+    closed = threading.Event()
+
+    def chunks() -> Iterator[int]:
+        try:
+            yield from range(1_000)
+        finally:
+            closed.set()
+
+    taken = []
+    for chunk in until_set(stopping, chunks()):
+        taken.append(chunk)
+        if chunk == 2:
+            stopping.set()
+    assert taken == [0, 1, 2] and closed.is_set()
