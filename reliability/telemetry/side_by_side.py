@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from types import TracebackType
 from typing import Generic, TypeVar
 
@@ -26,6 +25,8 @@ class SideBySide(Generic[T]):
     hands back what gives its value; leaving the context early cancels the reads not yet started."""
 
     def __init__(self, workers: int | None = None) -> None:
+        from concurrent.futures import ThreadPoolExecutor  # loaded by the runs that read files only
+
         self._pool = ThreadPoolExecutor(workers or os.cpu_count() or 1, thread_name_prefix="source")
         self.stopping = threading.Event()
 
