@@ -66,7 +66,7 @@ class RunOptions:
 class RunResult:
     evaluated_at: int
     artifacts: dict[Stage, Artifact] = field(default_factory=dict)
-    rendered: dict[Stage, str] = field(default_factory=dict)  # the artifacts' text, checked
+    rendered: dict[Stage, bytes] = field(default_factory=dict)  # the artifacts' files, checked
     written: list[Path] = field(default_factory=list)  # the published files, manifest last
     telemetry: Telemetry | None = None
     run_row: int | None = None  # the run's row in the ledger, when one is kept
@@ -201,7 +201,7 @@ def _publish(
     last step, so a run that fails anywhere before (`before_publishing` included) leaves it as it was."""
     files = {ARTIFACT_FILES[stage]: text for stage, text in result.rendered.items()}
     if options.html_report is not None and Stage.BUDGETS in result.artifacts:
-        files[REPORT_FILE] = options.html_report(result.artifacts)
+        files[REPORT_FILE] = options.html_report(result.artifacts).encode("utf-8")
     started = time.monotonic()
     with publication.staged(options.out_dir, header, files) as staged:
         if record_stage is not None:
@@ -384,7 +384,5 @@ def _run_stages(
 
     with _timed("check", record_stage):
         for stage, record in result.artifacts.items():
-            data = record.to_json()
-            artifacts.check(artifact_kind(stage), data)
-            result.rendered[stage] = artifacts.to_json(data)
+            result.rendered[stage] = artifacts.checked_text(artifact_kind(stage), record)
     return result

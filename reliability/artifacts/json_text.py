@@ -28,28 +28,49 @@ _DIFFERENT_NUMBER_ENDS = (re.compile(rb"0\.0000\d+(?=,?\n|\Z)"), re.compile(rb"e
 _DIFFERENT_NUMBER = re.compile(rb"-?(?:0\.0000\d+|\d(?:\.\d+)?e-\d)")
 
 
-def _python_floats(text: bytes) -> bytes:
-    """orjson's text with each float that Python writes differently written with Python's repr."""
-    pieces: list[bytes] = []
+def mended(text: bytes) -> bytes:
+    """orjson's text with each float that Python writes differently written with Python's repr.
+
+    The standard library's own text holds none of those forms: it comes back as it is, as does
+    text with nothing to mend (no copy: an artifact's text can be a hundred megabytes).
+    """
+    ends = sorted(match.end() for pattern in _DIFFERENT_NUMBER_ENDS for match in pattern.finditer(text))
+    if not ends:
+        return text
+    view = memoryview(text)
+    pieces: list[bytes | memoryview] = []
     done = 0
-    for end in sorted(match.end() for pattern in _DIFFERENT_NUMBER_ENDS for match in pattern.finditer(text)):
+    for end in ends:
         start = text.rfind(b" ", 0, end) + 1
-        token = text[start:end]
         # Not a whole number token (inside a string, or the tail of 10.00001): left as it is.
-        if start >= done and _DIFFERENT_NUMBER.fullmatch(token):
-            pieces += [text[done:start], repr(float(token)).encode()]
+        if start >= done and _DIFFERENT_NUMBER.fullmatch(text, start, end):
+            pieces += [view[done:start], repr(float(text[start:end])).encode()]
             done = end
-    pieces.append(text[done:])
+    pieces.append(view[done:])
     return b"".join(pieces)
+
+
+def written(data: Any) -> bytes:
+    """`data` as indented ASCII text and a newline, before `mended`; its errors are json.dumps'."""
+    json.dumps(data, allow_nan=False)  # the C encoder: refuses NaN, Infinity and what JSON cannot hold
+    try:
+        text = orjson.dumps(data, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+    except TypeError:  # orjson.JSONEncodeError: keys that are not text, integers beyond 64 bits
+        return _standard(data)
+    if not text.isascii() or b"\x7f" in text:
+        return _standard(data)
+    return text
+
+
+def _standard(data: Any) -> bytes:
+    return (json.dumps(data, indent=2, allow_nan=False) + "\n").encode("ascii")
+
+
+def indented_json_line(data: Any) -> bytes:
+    """`data` as `json.dumps(data, indent=2, allow_nan=False)` writes it and a newline, in ASCII."""
+    return mended(written(data))
 
 
 def indented_json(data: Any) -> str:
     """`data` as `json.dumps(data, indent=2, allow_nan=False)` writes it; its errors are that call's."""
-    json.dumps(data, allow_nan=False)  # the C encoder: refuses NaN, Infinity and what JSON cannot hold
-    try:
-        text = orjson.dumps(data, option=orjson.OPT_INDENT_2)
-    except TypeError:  # orjson.JSONEncodeError: keys that are not text, integers beyond 64 bits
-        return json.dumps(data, indent=2, allow_nan=False)
-    if not text.isascii() or b"\x7f" in text:
-        return json.dumps(data, indent=2, allow_nan=False)
-    return _python_floats(text).decode("ascii")
+    return indented_json_line(data)[:-1].decode("ascii")

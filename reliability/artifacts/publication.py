@@ -76,14 +76,14 @@ class StagedSet:
 
 
 @contextmanager
-def staged(folder: Path, header: Header, files: Mapping[str, str]) -> Iterator[StagedSet]:
-    """Write `files` (name -> text) of the run `header` names beside the published set, under the
+def staged(folder: Path, header: Header, files: Mapping[str, bytes]) -> Iterator[StagedSet]:
+    """Write `files` (name -> UTF-8 text) of the run `header` names beside the published set, under the
     folder's lock; the body publishes them with `publish()`. A set not published is removed."""
     folder.mkdir(parents=True, exist_ok=True)
     with locked(folder, exclusive=True):
         finish_interrupted(folder)
         remove_leftovers(folder)
-        encoded = {file: text.encode("utf-8") for file, text in files.items()}
+        encoded = dict(files)  # the texts themselves, not copies: a large run's are large
         entries = tuple(published_file(file, data) for file, data in encoded.items())
         with _staging(folder, Manifest(replace(header, kind=MANIFEST_KIND), entries), encoded) as staged_set:
             yield staged_set

@@ -1,4 +1,4 @@
-"""Artifacts are written atomically, as indented JSON, and read back as parsed JSON."""
+"""Artifacts are checked and written atomically, as indented JSON, and read back as parsed JSON."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from reliability.artifacts.json_text import indented_json
+from reliability.artifacts.codec import Record
+from reliability.artifacts.json_text import indented_json, mended, written
+from reliability.artifacts.schema_check import check
 from reliability.errors import ReliabilityError
 
 
@@ -46,6 +48,19 @@ def _write_atomically(path: Path, text: str) -> None:
 def to_json(data: Any) -> str:
     # allow_nan=False: NaN and Infinity are not JSON; the math must say None instead.
     return indented_json(data) + "\n"
+
+
+def checked_text(kind: str, record: Record) -> bytes:
+    """A record's artifact as its file holds it (UTF-8), checked against the schema of `kind` first.
+
+    Its JSON tree is let go once the text is made, before the text is mended: at a thousand SLOs
+    each is a hundred megabytes or more, and they are not held together longer than needed.
+    """
+    data = record.to_json()
+    check(kind, data)
+    text = written(data)
+    del data
+    return mended(text)
 
 
 def read(path: Path) -> dict[str, Any]:

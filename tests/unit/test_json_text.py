@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reliability.artifacts.json_text import indented_json
+from reliability.artifacts.json_text import indented_json, indented_json_line, mended, written
 
 
 def standard(data: Any) -> str:
@@ -62,3 +62,13 @@ def test_nan_and_infinity_are_refused(number: float) -> None:
 def test_what_json_cannot_hold_is_refused() -> None:
     with pytest.raises(TypeError, match="not JSON serializable"):
         indented_json({"when": object()})
+
+
+@pytest.mark.parametrize("data", [{"error_ratio": 8.876640064926281e-05, "tiny": [1.5e-06]}, {"a": [1, 0.5]}])
+def test_the_file_text_is_the_standard_librarys_and_a_newline(data: Any) -> None:
+    assert indented_json_line(data) == (standard(data) + "\n").encode("ascii")
+
+
+def test_text_with_nothing_to_mend_is_not_copied() -> None:
+    text = written({"ratio": 0.5, "counts": list(range(100))})
+    assert mended(text) is text
