@@ -42,6 +42,7 @@ from reliability.redact import redacted_bytes, without_credentials
 from reliability.stages import error_budgets, sla_compliance, sli_metrics, slo_targets
 from reliability.stages.minute_detail import alert_step_detail_from, minute_detail_from
 from reliability.telemetry.change_events import ChangeEvents, load_change_events
+from reliability.telemetry.freed_memory import release_freed_memory
 from reliability.telemetry.grouped_sources import read_groups
 from reliability.telemetry.ingest import Telemetry, load_telemetry
 from reliability.telemetry.progress import NO_PROGRESS, Progress
@@ -376,6 +377,7 @@ def _run_stages(
         )
         changes = load_change_events(config, grid.origin, grid.end, strict=options.strict)
         telemetry.reports.extend(changes.reports)  # their skipped records are shown as the telemetry's
+        release_freed_memory()  # what reading freed, before the stages and artifacts need as much again
     result.telemetry = telemetry
     shared = _StageRun(config, options, header, telemetry, history, result.artifacts, changes)
     for step in STAGES[: STAGE_ORDER.index(options.until) + 1]:
