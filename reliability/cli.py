@@ -14,6 +14,7 @@ import typer
 from typer.core import TyperCommand, TyperGroup
 
 from reliability.arrow_probe import without_pandas_probe
+from reliability.terminal.option_values import convert_without_pydantic, parameters
 
 if TYPE_CHECKING:  # typer carries its own copy of click; only its types are needed here
     from typer._click import Command, Context
@@ -100,15 +101,13 @@ VALUE_WORDS = {"path": "PATH", "int": "N", "float": "NUMBER", "bool": "BOOLEAN"}
 
 
 def _name_values(command: Command) -> None:
-    for param in command.params:
+    for param in parameters(command):
         described = getattr(param, "type_descriptor", None)
         flag = getattr(param, "is_flag", False) or getattr(param, "count", False)
         if param.metavar is not None or flag or not param.name or described is None or described.is_choice:
             continue
         type_name = "path" if described.is_path else getattr(described.annotation, "__name__", "")
         param.metavar = VALUE_WORDS.get(type_name, param.name.upper())
-    for sub in getattr(command, "commands", {}).values():
-        _name_values(sub)
 
 
 class LazyCommands(TyperGroup):
@@ -125,7 +124,13 @@ class LazyCommands(TyperGroup):
         name, command, rest = super().resolve_command(ctx, args)
         if name is not None and isinstance(command, CommandSummary):
             command = self.commands[name] = load_command(name)
+            convert_without_pydantic(parameters(command, ctx))  # a subcommand inherits ctx's --help names
         return name, command, rest
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        # typer adds its completion options to the group after building it, so here, not in __init__
+        convert_without_pydantic(self.get_params(ctx))
+        return super().parse_args(ctx, args)
 
 
 app = typer.Typer(

@@ -28,6 +28,9 @@ NOT_NEEDED_BY_THE_EXAMPLE = (
     "reliability.config.openslo",
     "reliability.actions.webhook",
     "reliability.actions.alertmanager",
+    # typer converts option values through pydantic; ours are converted without it (terminal.option_values)
+    "pydantic",
+    "typer._adapters",
 )
 
 
