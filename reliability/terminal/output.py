@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import sys
 from collections.abc import Callable
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 
-from reliability.terminal.styled import render_styled
 from reliability.terminal.table import Table, render_plain
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 class OutputFormat(StrEnum):
@@ -23,15 +26,35 @@ class OutputFormat(StrEnum):
 def stdout_console() -> Console:
     """rich decides whether stdout is a terminal: a TTY, FORCE_COLOR and TTY_COMPATIBLE say yes;
     a pipe, TERM=dumb (no colour) and NO_COLOR (no colour, symbols kept) are honoured too."""
+    from rich.console import Console
+
     return Console(highlight=False)
+
+
+def stdout_may_be_terminal() -> bool:
+    """False where rich's Console.is_terminal is sure to be: TTY_COMPATIBLE=0, or stdout no TTY with
+    neither TTY_COMPATIBLE=1 nor FORCE_COLOR set. Then a piped table skips importing rich (~25 ms)."""
+    tty_compatible = os.environ.get("TTY_COMPATIBLE", "")
+    if tty_compatible == "0":
+        return False
+    if tty_compatible == "1" or "FORCE_COLOR" in os.environ:
+        return True
+    isatty = getattr(sys.stdout, "isatty", None)
+    try:
+        return bool(isatty is not None and isatty())
+    except ValueError:  # a closed stdout, as rich takes it
+        return False
 
 
 def echo_table(table: Table, console: Console | None = None) -> None:
     """The table with coloured states and symbols on a terminal; the plain text anywhere else."""
-    console = console or stdout_console()
-    if not console.is_terminal:
+    if console is None:
+        console = stdout_console() if stdout_may_be_terminal() else None
+    if console is None or not console.is_terminal:
         typer.echo(render_plain(table))
         return
+    from reliability.terminal.styled import render_styled  # rich's Text: only for a terminal
+
     console.print(render_styled(table, symbols=not console.options.ascii_only), soft_wrap=True)
 
 

@@ -31,6 +31,7 @@ NOT_NEEDED_BY_THE_EXAMPLE = (
     # typer converts option values through pydantic; ours are converted without it (terminal.option_values)
     "pydantic",
     "typer._adapters",
+    "rich",  # only to draw a table or progress bars on a terminal; these runs write to a pipe
 )
 
 
@@ -66,6 +67,14 @@ def test_the_example_run_loads_what_it_reads(loaded: set[str]) -> None:
 @pytest.mark.parametrize("module", NOT_NEEDED_BY_THE_EXAMPLE)
 def test_the_example_run_leaves_unused_modules_unloaded(loaded: set[str], module: str) -> None:
     assert module not in loaded
+
+
+def test_a_piped_table_run_leaves_rich_unloaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("FORCE_COLOR", raising=False)  # either would make rich see a terminal
+    monkeypatch.delenv("TTY_COMPATIBLE", raising=False)
+    loaded = modules_loaded_by_run(str(EXAMPLE_CONFIG), "--out", str(tmp_path), "--no-ledger")
+    assert "reliability.terminal.output" in loaded
+    assert "rich" not in loaded
 
 
 def test_a_config_with_a_schema_problem_still_gets_jsonschemas_messages(tmp_path: Path) -> None:

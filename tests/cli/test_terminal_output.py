@@ -12,7 +12,7 @@ from rich.console import Console
 from typer.testing import CliRunner
 
 from reliability.cli import app
-from reliability.terminal.output import echo_table
+from reliability.terminal.output import echo_table, stdout_may_be_terminal
 from reliability.terminal.styled import render_styled
 from reliability.terminal.table import Cell, State, Table, render_markdown, render_plain
 
@@ -134,3 +134,30 @@ def test_gate_and_history_colour_their_states_on_a_terminal(artifacts: Path) -> 
     assert "\x1b[1;31m✖ page" in history.stdout and "\x1b[31m■ freeze" in history.stdout
     plain = CliRunner().invoke(app, ["history", "--ledger", str(artifacts / "ledger.sqlite")], env=PLAIN_ENV)
     assert ESCAPE not in plain.stdout and "page     freeze" in plain.stdout
+
+
+class FakeStdout(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+@pytest.mark.parametrize("tty", [True, False])
+@pytest.mark.parametrize("tty_compatible", [None, "0", "1", "yes"])
+@pytest.mark.parametrize("force_color", [None, "", "1"])
+def test_a_table_skips_rich_only_where_rich_sees_no_terminal(
+    monkeypatch: pytest.MonkeyPatch, tty: bool, tty_compatible: str | None, force_color: str | None
+) -> None:
+    for name, value in {"TTY_COMPATIBLE": tty_compatible, "FORCE_COLOR": force_color}.items():
+        if value is None:
+            monkeypatch.delenv(name, raising=False)
+        else:
+            monkeypatch.setenv(name, value)
+    monkeypatch.setattr("sys.stdout", FakeStdout(tty))
+    if not stdout_may_be_terminal():
+        assert not Console().is_terminal
+    # The control: a terminal is not taken for a pipe (so the skip is not simply always taken).
+    assert stdout_may_be_terminal() or not tty or tty_compatible == "0"
