@@ -8,13 +8,13 @@ of its own when first needed (reliability.commands.*.register).
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
 from reliability.arrow_probe import without_pandas_probe
-from reliability.terminal.option_values import convert_without_pydantic, parameters
 
 if TYPE_CHECKING:  # typer carries its own copy of click; only its types are needed here
     from typer._click import Command, Context
@@ -98,6 +98,23 @@ def load_command(name: str) -> Command:
 # What --help writes after an option that takes a value and has no metavar of its own, by value type;
 # typer's default spells the Python type (<str>, <list[str]>, <bool>), which reads as code, not help.
 VALUE_WORDS = {"path": "PATH", "int": "N", "float": "NUMBER", "bool": "BOOLEAN"}
+
+
+def parameters(command: Command, ctx: Context | None = None) -> Iterator[Any]:
+    """The command's parameters, then its subcommands', depth first; given the context, with the --help
+    option of each (typer makes it on first use, from the context's help option names)."""
+    yield from command.params if ctx is None else command.get_params(ctx)
+    for sub in getattr(command, "commands", {}).values():
+        yield from parameters(sub, ctx)
+
+
+def convert_without_pydantic(params: Iterable[Any]) -> None:
+    """Plain conversion for plain values, where this typer has the hooks for it (see option_values)."""
+    try:
+        from reliability.terminal.option_values import convert_without_pydantic as convert
+    except ImportError:  # another typer: it converts every value itself, through pydantic
+        return
+    convert(params)
 
 
 def _name_values(command: Command) -> None:

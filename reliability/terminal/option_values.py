@@ -5,12 +5,15 @@ so any command run imports pydantic (about 75 ms of CPU) for strings, paths and 
 few lines here, with typer's own path and choice helpers. Any other kind of value, and any value these
 lines are unsure of or refuse (so every bad value), goes to typer's conversion: same results, same
 error messages.
+
+These are typer's own hooks, not its documented interface: `reliability.cli` imports this module only
+where they exist, and typer converts every value itself where they do not.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -21,7 +24,7 @@ from typer._param_types import coerce_cli_choice, coerce_cli_path
 from typer.core import _TyperParameter
 
 if TYPE_CHECKING:
-    from typer._click import Command, Context
+    from typer._click import Context
 
 Convert = Callable[[Any, _TyperParameter, "Context"], Any]
 
@@ -50,7 +53,8 @@ class PlainValue(RuntimeParam):
 def convert_without_pydantic(params: Iterable[Any]) -> None:
     """Give the parameters that take plain values the plain conversion."""
     for param in params:
-        if not isinstance(param, _TyperParameter) or param._runtime_param is not None:
+        # getattr: a typer that keeps no such slot converts the value itself
+        if not isinstance(param, _TyperParameter) or getattr(param, "_runtime_param", False) is not None:
             continue
         convert = plain_conversion(param.type_descriptor)
         if convert is not None:
@@ -59,14 +63,6 @@ def convert_without_pydantic(params: Iterable[Any]) -> None:
                 parameter_info=param.type_descriptor.parameter_info,
                 convert=convert,
             )
-
-
-def parameters(command: Command, ctx: Context | None = None) -> Iterator[Any]:
-    """The command's parameters, then its subcommands', depth first; given the context, with the --help
-    option of each (typer makes it on first use, from the context's help option names)."""
-    yield from command.params if ctx is None else command.get_params(ctx)
-    for sub in getattr(command, "commands", {}).values():
-        yield from parameters(sub, ctx)
 
 
 def plain_conversion(described: TypeDescriptor) -> Convert | None:

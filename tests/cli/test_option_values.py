@@ -3,6 +3,8 @@ conversion gives, for every parameter of every command and for good and bad valu
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -14,8 +16,8 @@ from typer._click.exceptions import BadParameter
 from typer._coercion import build_runtime_param
 from typer.core import _TyperParameter
 
-from reliability.cli import COMMANDS, app, load_command
-from reliability.terminal.option_values import PlainValue, convert_without_pydantic, parameters
+from reliability.cli import COMMANDS, app, load_command, parameters
+from reliability.terminal.option_values import PlainValue, convert_without_pydantic
 
 SAMPLES: dict[Any, list[Any]] = {
     bool: [True, False, None],
@@ -64,3 +66,20 @@ def test_a_value_converts_as_typer_converts_it(name: str, param: _TyperParameter
     for value in enum_samples(annotation) if is_choice else SAMPLES[annotation]:
         typers_own = build_runtime_param(param.type_descriptor)
         assert outcome(plain, value, param, ctx) == outcome(typers_own, value, param, ctx), (name, value)
+
+
+def test_a_typer_without_the_hooks_converts_values_itself(tmp_path: Path) -> None:
+    """The hooks are typer's internals: where a typer lacks them, every command still runs as before."""
+    hide_hooks = (  # as a typer release that renamed them would: the import of the hooks fails
+        "import sys, typer._coercion\n"
+        "del typer._coercion.build_runtime_param\n"
+        "sys.argv = ['reliability', 'validate', sys.argv[1]]\n"
+        "from reliability.cli import main\n"
+        "main()\n"
+    )
+    config = Path(__file__).resolve().parents[2] / "config"
+    finished = subprocess.run(
+        [sys.executable, "-c", hide_hooks, str(config)], capture_output=True, text=True, check=False
+    )
+    assert finished.returncode == 0, finished.stderr
+    assert "option_values" not in finished.stderr
