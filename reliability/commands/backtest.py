@@ -99,12 +99,8 @@ def backtest(
             window_sets = dict(resolved(name, slo.window, config.alert_window_sets) for name in set_names)
         except ValueError as exc:
             raise ReliabilityError(f"--windows: {exc}", EXIT_INVALID_CONFIG) from None
-        results = [
-            engine.backtest(
-                series, grid, Objective(percent).ratio, slo.window, window_sets, min_events=slo.min_events
-            )
-            for percent in candidates_percent
-        ]
+        ratios = [Objective(percent).ratio for percent in candidates_percent]
+        results = engine.backtests(series, grid, ratios, slo.window, window_sets, min_events=slo.min_events)
         report = text.as_json(slo, grid.end, results)
         if output is OutputFormat.JSON:
             echo_json(report)

@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from reliability.config.model import AlertWindowPair, SloWindow
-from reliability.core.backtest import ALERT_STEP_SECONDS, replay_pairs
+from reliability.core.backtest import ALERT_STEP_SECONDS, StepWindows, replay_pairs, step_windows
 from reliability.core.grid import MinuteGrid
 from reliability.core.replay import Replayable
 
@@ -57,9 +57,16 @@ def firing_spans(
     step_seconds: int = ALERT_STEP_SECONDS,
 ) -> tuple[FiringSpan, ...]:
     """Page and ticket spans at steps from `since` (epoch seconds) to the end of the grid, by start."""
-    _, instants, _, replayed = replay_pairs(
-        series, grid, objective, window, pairs, min_events=min_events, step_seconds=step_seconds
-    )
+    at = step_windows(series, grid, window, pairs, step_seconds=step_seconds)
+    return firing_spans_at(at, objective, since=since, min_events=min_events)
+
+
+def firing_spans_at(
+    at: StepWindows, objective: float, *, since: int, min_events: int = 0
+) -> tuple[FiringSpan, ...]:
+    """As firing_spans, from windows already summed at every step (shared with other replays)."""
+    replayed = replay_pairs(at, objective, min_events=min_events)
+    instants = at.instants
     shown = instants >= since
     instants = instants[shown]
     labels: dict[str, list[tuple[str, npt.NDArray[np.bool_]]]] = {severity: [] for severity in SEVERITIES}

@@ -266,21 +266,53 @@ class _PairFiring:
         return self.pair.label
 
 
-def _replay_pair(
+@dataclass(frozen=True)
+class StepWindows:
+    """A series evaluated at every alert step, whatever the objective: the steps (grid minutes), their
+    instants (epoch seconds), the SLO period in force at each, the first minute with data, and the
+    counts of each pair's windows ending at each step. Summing the windows is most of a replay's
+    cost, so every candidate objective of a ladder replays from one of these."""
+
+    pairs: tuple[AlertWindowPair, ...]
+    steps: Int64
+    instants: Int64
+    period: npt.NDArray[np.float64]
+    first_data: int
+    counts: Mapping[int, WindowCounts]  # by window length in minutes
+    step_seconds: int
+
+
+def step_windows(
     series: Replayable,
-    steps: Int64,
-    period: npt.NDArray[np.float64],
-    fraction: float,
-    first_data: int,
-    pair: AlertWindowPair,
-    min_events: int,
-) -> _PairFiring:
-    long_minutes, short_minutes = pair.long.seconds // MINUTE, pair.short.seconds // MINUTE
+    grid: MinuteGrid,
+    window: SloWindow,
+    pairs: Sequence[AlertWindowPair],
+    *,
+    step_seconds: int = ALERT_STEP_SECONDS,
+) -> StepWindows:
+    step_minutes = step_seconds // MINUTE
+    steps = np.arange(step_minutes, series.minutes + 1, step_minutes, dtype=np.int64)
+    instants = grid.origin + steps * MINUTE
+    first = _first_minute_with_data(series)
+    lengths = sorted({w.seconds // MINUTE for p in pairs for w in (p.long, p.short)})
+    return StepWindows(
+        pairs=tuple(pairs),
+        steps=steps,
+        instants=instants,
+        period=period_seconds_at(window, instants),
+        first_data=series.minutes if first is None else first,
+        counts={minutes: series.windows(steps - minutes, steps) for minutes in lengths},
+        step_seconds=step_seconds,
+    )
+
+
+def _replay_pair(at: StepWindows, fraction: float, pair: AlertWindowPair, min_events: int) -> _PairFiring:
+    long_minutes = pair.long.seconds // MINUTE
     # As the live alerts: a long window beyond the SLO period is not applicable.
-    evaluable = (steps - long_minutes >= first_data) & (pair.long.seconds <= period)
-    limit = pair.budget_share * period / pair.long.seconds * fraction
-    long_counts = series.windows(steps - long_minutes, steps)
-    short_counts = series.windows(steps - short_minutes, steps)
+    evaluable = (at.steps - long_minutes >= at.first_data) & (pair.long.seconds <= at.period)
+    limit = pair.budget_share * at.period / pair.long.seconds * fraction
+    long_counts = at.counts[long_minutes]
+    short_counts = at.counts[pair.short.seconds // MINUTE]
     hot = evaluable & _exceeds(long_counts, limit) & _exceeds(short_counts, limit)
     if pair.severity != "page" or not min_events:
         return _PairFiring(pair, hot, np.zeros_like(hot), short_counts.events)
@@ -338,27 +370,10 @@ def _first_page_seeing(replayed: Sequence[_PairFiring], steps: Int64, start: int
     return min(found, default=None)
 
 
-def replay_pairs(
-    series: Replayable,
-    grid: MinuteGrid,
-    objective: float,
-    window: SloWindow,
-    pairs: Sequence[AlertWindowPair],
-    *,
-    min_events: int = 0,
-    step_seconds: int = ALERT_STEP_SECONDS,
-) -> tuple[Int64, Int64, int, list[_PairFiring]]:
-    """Every pair evaluated at every step: the steps (grid minutes), their instants (epoch
-    seconds), the first minute with data, and each pair's firing."""
-    step_minutes = step_seconds // MINUTE
-    steps = np.arange(step_minutes, series.minutes + 1, step_minutes, dtype=np.int64)
-    instants = grid.origin + steps * MINUTE
-    period = period_seconds_at(window, instants)
-    first = _first_minute_with_data(series)
-    first_data = series.minutes if first is None else first
+def replay_pairs(at: StepWindows, objective: float, *, min_events: int = 0) -> list[_PairFiring]:
+    """Every pair evaluated at every step, for one objective."""
     fraction = budget_fraction(objective)
-    replayed = [_replay_pair(series, steps, period, fraction, first_data, p, min_events) for p in pairs]
-    return steps, instants, first_data, replayed
+    return [_replay_pair(at, fraction, p, min_events) for p in at.pairs]
 
 
 def replay_alerts(
@@ -372,18 +387,23 @@ def replay_alerts(
     min_events: int = 0,
     step_seconds: int = ALERT_STEP_SECONDS,
 ) -> AlertReplay:
-    steps, instants, first_data, replayed = replay_pairs(
-        series, grid, objective, window, pairs, min_events=min_events, step_seconds=step_seconds
-    )
-    episodes, demoted = _episodes(replayed, instants, min_events or EVENTS_FOR_CONFIDENT_PAGE)
+    at = step_windows(series, grid, window, pairs, step_seconds=step_seconds)
+    return _replay_alerts_at(series, grid, objective, at, window_set, min_events)
+
+
+def _replay_alerts_at(
+    series: Replayable, grid: MinuteGrid, objective: float, at: StepWindows, window_set: str, min_events: int
+) -> AlertReplay:
+    replayed = replay_pairs(at, objective, min_events=min_events)
+    episodes, demoted = _episodes(replayed, at.instants, min_events or EVENTS_FOR_CONFIDENT_PAGE)
     incidents = []
     for start, end in find_incidents(series, objective):
-        paged_at = _first_page_seeing(replayed, steps, start, end)
+        paged_at = _first_page_seeing(replayed, at.steps, start, end)
         first_page = None if paged_at is None else grid.origin + paged_at * MINUTE
         incidents.append(Incident(grid.origin + start * MINUTE, grid.origin + end * MINUTE, first_page))
-    recorded_steps = int(np.count_nonzero(steps > first_data))
+    recorded_steps = int(np.count_nonzero(at.steps > at.first_data))
     demoted_pages = len(_rising(demoted)) if demoted.size else 0
-    paged = _paged_incidents(replayed, step_seconds)
+    paged = _paged_incidents(replayed, at.step_seconds)
     return AlertReplay(window_set, tuple(episodes), tuple(incidents), recorded_steps, demoted_pages, paged)
 
 
@@ -392,6 +412,31 @@ class CandidateBacktest:
     objective: float  # a ratio: 0.999
     compliance: Compliance
     replays: tuple[AlertReplay, ...]
+
+
+def backtests(
+    series: Replayable,
+    grid: MinuteGrid,
+    objectives: Sequence[float],
+    window: SloWindow,
+    window_sets: Mapping[str, Sequence[AlertWindowPair]],
+    *,
+    min_events: int = 0,
+) -> list[CandidateBacktest]:
+    """Each candidate objective replayed: compliance at each day end, and each window set's alerts.
+    The alert windows are summed once per set and shared by every candidate."""
+    at = {name: step_windows(series, grid, window, pairs) for name, pairs in window_sets.items()}
+    return [
+        CandidateBacktest(
+            objective,
+            compliance(series, grid, objective, window),
+            tuple(
+                _replay_alerts_at(series, grid, objective, steps, name, min_events)
+                for name, steps in at.items()
+            ),
+        )
+        for objective in objectives
+    ]
 
 
 def backtest(
@@ -403,15 +448,9 @@ def backtest(
     *,
     min_events: int = 0,
 ) -> CandidateBacktest:
-    """One candidate objective replayed: compliance at each day end, and each window set's alerts."""
-    return CandidateBacktest(
-        objective,
-        compliance(series, grid, objective, window),
-        tuple(
-            replay_alerts(series, grid, objective, window, pairs, window_set=name, min_events=min_events)
-            for name, pairs in window_sets.items()
-        ),
-    )
+    """One candidate objective replayed (see backtests)."""
+    (candidate,) = backtests(series, grid, (objective,), window, window_sets, min_events=min_events)
+    return candidate
 
 
 @dataclass(frozen=True)

@@ -90,12 +90,10 @@ def _replay_ladder(
     config: Config, slo: Slo, series: Replayable, grid: MinuteGrid
 ) -> backtest.ObjectiveRationale:
     window_sets = {slo.alert_windows: config.alert_window_sets[slo.alert_windows]}
-    candidates = [
-        backtest.backtest(
-            series, grid, Objective(step).ratio, slo.window, window_sets, min_events=slo.min_events
-        )
-        for step in OBJECTIVE_LADDER
-    ]
+    objectives = [Objective(step).ratio for step in OBJECTIVE_LADDER]
+    candidates = backtest.backtests(
+        series, grid, objectives, slo.window, window_sets, min_events=slo.min_events
+    )
     settings = config.settings
     return backtest.backtest_rationale(
         candidates, settings.auto_objective_margin, settings.auto_objective_max_pages_per_30d

@@ -7,7 +7,15 @@ import pytest
 
 from reliability.config.defaults import WORKBOOK_PAIRS
 from reliability.config.model import SloWindow
-from reliability.core.backtest import backtest, backtest_rationale, compliance, find_incidents, replay_alerts
+from reliability.core.backtest import (
+    backtest,
+    backtest_rationale,
+    backtests,
+    compliance,
+    find_incidents,
+    replay_alerts,
+    step_windows,
+)
 from reliability.core.grid import DAY, MinuteGrid
 from reliability.core.replay import OccurrenceSeries
 from reliability.vocabulary import Window
@@ -149,3 +157,27 @@ def test_rationale_picks_the_highest_candidate_within_the_margin() -> None:
     # 99.5 %: 300 of 720 allowed = 42 % used (within 75 %); 99.9 % missed on day 2.
     assert rationale.chosen == 0.995
     assert "missed" in dict(rationale.reasons)[0.999]
+
+
+def test_a_ladder_replayed_together_matches_each_candidate_replayed_alone() -> None:
+    good, total = steady()
+    good[3 * 1440 + 601 : 3 * 1440 + 611] = 900  # 10 % errors for 10 minutes: 99 % and up page
+    series = OccurrenceSeries(good, total)
+    objectives = (0.9, 0.99, 0.995, 0.999)
+    sets = {"workbook": WORKBOOK_PAIRS}
+
+    together = backtests(series, GRID, objectives, TWO_DAYS, sets, min_events=200)
+
+    assert together == [backtest(series, GRID, o, TWO_DAYS, sets, min_events=200) for o in objectives]
+    assert {len(c.replays[0].of("page")) for c in together} == {0, 1}  # the objectives disagree
+
+
+def test_step_windows_sums_each_window_length_once_at_every_step() -> None:
+    good, total = steady()
+    at = step_windows(OccurrenceSeries(good, total), GRID, THIRTY_DAYS, WORKBOOK_PAIRS)
+
+    lengths = {w.seconds // 60 for p in WORKBOOK_PAIRS for w in (p.long, p.short)}
+    assert set(at.counts) == lengths
+    assert at.steps[0] == 5 and at.steps[-1] == MINUTES
+    hour = at.counts[60]
+    assert hour.total[-1] == 60 * 1000 and hour.bad[-1] == 30  # the last hour: 30 errors
