@@ -57,7 +57,7 @@ def firing_spans(
     step_seconds: int = ALERT_STEP_SECONDS,
 ) -> tuple[FiringSpan, ...]:
     """Page and ticket spans at steps from `since` (epoch seconds) to the end of the grid, by start."""
-    at = step_windows(series, grid, window, pairs, step_seconds=step_seconds)
+    at = step_windows(series, grid, window, pairs, step_seconds=step_seconds, since=since)
     return firing_spans_at(at, objective, since=since, min_events=min_events)
 
 

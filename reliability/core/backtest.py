@@ -289,9 +289,14 @@ def step_windows(
     pairs: Sequence[AlertWindowPair],
     *,
     step_seconds: int = ALERT_STEP_SECONDS,
+    since: int | None = None,
 ) -> StepWindows:
+    """The steps from `since` (epoch seconds; the whole grid when None): each step's firing
+    depends on its own windows only, so a timeline drawing the last window sums no more."""
     step_minutes = step_seconds // MINUTE
     steps = np.arange(step_minutes, series.minutes + 1, step_minutes, dtype=np.int64)
+    if since is not None:
+        steps = steps[grid.origin + steps * MINUTE >= since]
     instants = grid.origin + steps * MINUTE
     first = _first_minute_with_data(series)
     lengths = sorted({w.seconds // MINUTE for p in pairs for w in (p.long, p.short)})

@@ -181,3 +181,18 @@ def test_step_windows_sums_each_window_length_once_at_every_step() -> None:
     assert at.steps[0] == 5 and at.steps[-1] == MINUTES
     hour = at.counts[60]
     assert hour.total[-1] == 60 * 1000 and hour.bad[-1] == 30  # the last hour: 30 errors
+
+
+def test_step_windows_from_an_instant_are_the_tail_of_the_whole_grid() -> None:
+    good, total = steady()
+    good[1000:1010] = 0
+    series = OccurrenceSeries(good, total)
+    whole = step_windows(series, GRID, THIRTY_DAYS, WORKBOOK_PAIRS)
+
+    tail = step_windows(series, GRID, THIRTY_DAYS, WORKBOOK_PAIRS, since=2 * DAY)
+
+    assert tail.instants[0] == 2 * DAY and tail.first_data == whole.first_data
+    shown = whole.instants >= 2 * DAY
+    assert np.array_equal(tail.steps, whole.steps[shown])
+    for minutes, counts in tail.counts.items():
+        assert np.array_equal(counts.bad, whole.counts[minutes].bad[shown])
