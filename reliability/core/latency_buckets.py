@@ -50,11 +50,12 @@ def bucket_index(micros: Int64) -> Int64:
 def bucket_of_seconds(seconds: npt.NDArray[np.float64]) -> Int64:
     """bucket_index(micros_of(seconds)), in fewer passes: the bit length is read from the exponent
     bits of the whole microseconds as a float (exact below 2**53, as frexp's)."""
-    buckets: Int64 = sliced(_bucket_of_seconds, np.int64, seconds)
+    buckets: Int64 = sliced(bucket_of_slice, np.int64, seconds)
     return buckets
 
 
-def _bucket_of_seconds(seconds: npt.NDArray[np.float64]) -> Int64:
+def bucket_of_slice(seconds: npt.NDArray[np.float64]) -> Int64:
+    """bucket_of_seconds in one go, for a slice already small enough to stay in cache (or a chain's step)."""
     micros = np.multiply(seconds, 1e6)
     micros += 0.5
     np.floor(micros, out=micros)

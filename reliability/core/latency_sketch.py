@@ -147,47 +147,66 @@ DENSE_CELLS_PER_EVENT = 4  # count in a dense array while it is at most this man
 
 def _cell_counts(
     component: npt.NDArray[np.int32],
-    row: npt.NDArray[np.int64],
-    bucket: npt.NDArray[np.int64],
+    minute: npt.NDArray[np.int64],
+    seconds: npt.NDArray[np.float64],
+    first_minute: int,
+    row_of_minute: npt.NDArray[np.int64],
     rows_per_component: int,
 ) -> tuple[npt.NDArray[np.int64], Counts]:
     """The distinct cell keys ((component x rows_per_component + row) x BUCKET_COUNT + bucket),
-    ascending, with their number of events.
+    ascending, with their number of events. row_of_minute[i] is the row of minute first_minute + i,
+    the chunk's first minute, up to its last (so its ends are the lowest and highest rows).
 
     A chunk of events in time order spans few rows and buckets, so they are counted in a dense
     array over that span only, ordered as the keys are; a sort is the fallback for a wide span.
+    Each event's key is made in one cache-sized pass from its minute and latency, so neither its
+    row nor its bucket is ever a column of its own. The span's ends need no pass over them:
+    rows ascend with minutes, buckets with latencies.
     """
-    low = (int(component.min()), int(row.min()), int(bucket.min()))
-    shape = (int(component.max()) + 1 - low[0], int(row.max()) + 1 - low[1], int(bucket.max()) + 1 - low[2])
+    low_bucket, high_bucket = lb.bucket_of_slice(np.array([seconds.min(), seconds.max()])).tolist()
+    low = (int(component.min()), int(row_of_minute[0]), low_bucket)
+    shape = (int(component.max()) + 1 - low[0], int(row_of_minute[-1]) + 1 - low[1], high_bucket + 1 - low[2])
     size = shape[0] * shape[1] * shape[2]
-    if size > DENSE_CELLS_PER_EVENT * row.size + 4096:
-        key = (component.astype(np.int64) * rows_per_component + row) * lb.BUCKET_COUNT + bucket
-        return _summed(key, None)
-    offset = (low[0] * shape[1] + low[1]) * shape[2] + low[2]
-    local = sliced(partial(_local_key, shape=shape, offset=offset), np.int64, component, row, bucket)
-    counts = np.bincount(local, minlength=size)
+    if size > DENSE_CELLS_PER_EVENT * minute.size + 4096:
+        key_of_row = row_of_minute * lb.BUCKET_COUNT
+        step = rows_per_component * lb.BUCKET_COUNT
+        chain = partial(_cell_key, key_of_row=key_of_row, first_minute=first_minute, component_step=step)
+        return _summed(sliced(chain, np.int64, component, minute, seconds), None)
+    key_of_row = (row_of_minute - low[1]) * shape[2] - low[2]
+    step = shape[1] * shape[2]
+    chain = partial(_cell_key, key_of_row=key_of_row, first_minute=first_minute, component_step=step)
+    chain = partial(chain, first_component=low[0])
+    counts = np.bincount(sliced(chain, np.int64, component, minute, seconds), minlength=size)
     occupied = np.flatnonzero(counts)
-    comp, rows, buckets = np.unravel_index(occupied, shape)
-    keys = ((comp + low[0]) * rows_per_component + rows + low[1]) * lb.BUCKET_COUNT + buckets + low[2]
-    return keys.astype(np.int64), counts[occupied].astype(np.int64)
+    # A dense index is line x buckets + bucket, a line being one (component, row) of the span; the
+    # key differs from it by a constant per line.
+    line = np.arange(shape[0] * shape[1])
+    comp, row = np.divmod(line, shape[1])
+    line_base = ((comp + low[0]) * rows_per_component + row + low[1]) * lb.BUCKET_COUNT + low[2]
+    line_base -= line * shape[2]
+    keys: npt.NDArray[np.int64] = occupied + line_base[occupied // shape[2]]
+    return keys, counts[occupied]
 
 
-def _local_key(
+def _cell_key(
     component: npt.NDArray[np.int32],
-    row: npt.NDArray[np.int64],
-    bucket: npt.NDArray[np.int64],
+    minute: npt.NDArray[np.int64],
+    seconds: npt.NDArray[np.float64],
     *,
-    shape: tuple[int, int, int],
-    offset: int,
+    key_of_row: npt.NDArray[np.int64],
+    first_minute: int,
+    component_step: int,
+    first_component: int = 0,
 ) -> npt.NDArray[np.int64]:
-    """((component - low) x rows + row - low) x buckets + bucket - low, in place: one array in all."""
-    local = component.astype(np.int64)
-    local *= shape[1]
-    local += row
-    local *= shape[2]
-    local += bucket
-    local -= offset
-    return local
+    """(component - first_component) x component_step + key_of_row[minute - first_minute] + bucket,
+    in place: the key (or dense index) of each event's cell, in one array."""
+    key = component.astype(np.int64)
+    if first_component:
+        key -= first_component
+    key *= component_step
+    key += key_of_row[minute - first_minute]
+    key += lb.bucket_of_slice(seconds)
+    return key
 
 
 def _summed(keys: npt.NDArray[np.int64], times: Counts | None) -> tuple[npt.NDArray[np.int64], Counts]:
@@ -352,16 +371,16 @@ class LatencyFold:
         """Count latencies (in seconds) of events at grid minutes (all within the grid)."""
         if not minute.size:
             return
-        bucket = lb.bucket_of_seconds(seconds)
-        first = int(minute.min())
-        slot_of_minute = slot_of(np.arange(first, int(minute.max()) + 1), self._starts)
-        slot = sliced(partial(_looked_up, table=slot_of_minute, first=first), np.int64, minute)
-        self._slots.add(*_cell_counts(component, slot, bucket, self._slot_count))
+        first, last = int(minute.min()), int(minute.max())
+        slot_of_minute = slot_of(np.arange(first, last + 1), self._starts)
+        self._slots.add(*_cell_counts(component, minute, seconds, first, slot_of_minute, self._slot_count))
         recent_from = self.minutes - self._recent_count
-        recent = minute >= recent_from
-        if recent.any():
+        if last >= recent_from:  # else no event is recent, and no pass over them needs to say so
+            recent = minute >= recent_from
+            late = max(first, recent_from)
+            row_of_minute = np.arange(late - recent_from, last + 1 - recent_from)
             cells = _cell_counts(
-                component[recent], minute[recent] - recent_from, bucket[recent], self._recent_count
+                component[recent], minute[recent], seconds[recent], late, row_of_minute, self._recent_count
             )
             self._recent.add(*cells)
 
@@ -391,13 +410,6 @@ class LatencyFold:
         lowest, highest = (int(buckets.min()), int(buckets.max())) if buckets.size else (0, 0)
         width = highest - lowest + 1
         return LatencySketch(self.minutes, lowest, width, slots, recent, self._recent_count, self._starts)
-
-
-def _looked_up(
-    minute: npt.NDArray[np.int64], *, table: npt.NDArray[np.int64], first: int
-) -> npt.NDArray[np.int64]:
-    found: npt.NDArray[np.int64] = table[minute - first]
-    return found
 
 
 def _component_run(cells: SparseCounts, code: int, rows_per_component: int) -> SparseCounts:
