@@ -55,8 +55,17 @@ def _counted_states(
     key += joint
     bins = np.bincount(key, minlength=shape[0] * shape[1] * STATES ** len(states))
     bins = bins.reshape(*shape, *(STATES,) * len(states))
-    axes = range(2, 2 + len(states))
-    return [bins.sum(axis=tuple(a for a in axes if a != own)) if len(states) > 1 else bins for own in axes]
+    return [_other_states_summed(bins, own) for own in range(2, 2 + len(states))]
+
+
+def _other_states_summed(bins: npt.NDArray[np.int64], own: int) -> npt.NDArray[np.int64]:
+    """bins summed over every state axis but `own`, by adding its slices: numpy's sum over an axis
+    of 3 pays a loop per element, ten times the cost of three strided views added."""
+    for axis in reversed(range(2, bins.ndim)):
+        if axis != own:
+            states = np.moveaxis(bins, axis, 0)
+            bins = states[0] + states[1] + states[2]
+    return bins
 
 
 def _subset(events: EventColumns, rows: npt.NDArray[np.bool_]) -> EventColumns:
@@ -161,8 +170,9 @@ class Accumulator:
             counted = _counted_states(cell, states, (len(self.components), span))
             for (sli, codes), state, per_state in zip(together, states, counted, strict=True):
                 for code in codes:
-                    self._total[code, sli.name][first : first + span] += per_state[code, :, 1:].sum(axis=1)
-                    self._good[code, sli.name][first : first + span] += per_state[code, :, GOOD]
+                    bad, good = per_state[code, :, BAD], per_state[code, :, GOOD]
+                    self._total[code, sli.name][first : first + span] += bad + good
+                    self._good[code, sli.name][first : first + span] += good
                 if sli.good is not None and not sli.good.success_flag:
                     self._count_bad_statuses(events.status, cell, state == BAD, sli, codes, first, span)
         latency = events.latency
