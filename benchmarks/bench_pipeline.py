@@ -129,24 +129,28 @@ def generate_csv(path: Path, events: int, components: int, seed: int, start_ms: 
 
 
 def parquet_path(csv_path: Path) -> Path:
-    return csv_path.with_suffix(".parquet")
+    """Named by its row group size too, so a file written in other groups is not reused."""
+    return csv_path.with_name(f"{csv_path.stem}-rg{PARQUET_ROW_GROUP}.parquet")
 
 
 def write_parquet(csv_path: Path, path: Path) -> None:
-    """The same events as the CSV, in row groups of PARQUET_ROW_GROUP rows; streamed, memory bounded."""
+    """The same events as the CSV, in row groups of PARQUET_ROW_GROUP rows (the last one smaller),
+    as writers of large files make them; streamed, memory bounded."""
     import pyarrow.parquet as pq
 
     partial = path.with_name(path.name + ".partial")
     reader = pcsv.open_csv(str(csv_path), convert_options=pcsv.ConvertOptions(column_types=SCHEMA))
     with pq.ParquetWriter(str(partial), SCHEMA) as out:
-        pending: list[pa.RecordBatch] = []
+        pending = pa.Table.from_batches([], SCHEMA)
         for batch in reader:
-            pending.append(batch)
-            if sum(b.num_rows for b in pending) >= PARQUET_ROW_GROUP:
-                out.write_table(pa.Table.from_batches(pending), row_group_size=PARQUET_ROW_GROUP)
-                pending = []
-        if pending:
-            out.write_table(pa.Table.from_batches(pending), row_group_size=PARQUET_ROW_GROUP)
+            pending = pa.concat_tables([pending, pa.Table.from_batches([batch])])
+            # Only whole groups are written: the rows past the last one wait for the next batches
+            # (writing them all at once made a group of the few rows past each full one).
+            while pending.num_rows >= PARQUET_ROW_GROUP:
+                out.write_table(pending.slice(0, PARQUET_ROW_GROUP), row_group_size=PARQUET_ROW_GROUP)
+                pending = pending.slice(PARQUET_ROW_GROUP)
+        if pending.num_rows:
+            out.write_table(pending, row_group_size=PARQUET_ROW_GROUP)
     partial.replace(path)
 
 
