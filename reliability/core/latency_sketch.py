@@ -303,6 +303,30 @@ class LatencySketch:
         slot = int(slot_of(np.array(first), self.starts))
         return self._read(self.slots.rows(slot, slot + 1))
 
+    def to_end(self, first_minutes: Iterable[int]) -> Counts:
+        """(windows, width) counts of each window [first, the grid's end): what between() gives for
+        each, their whole slots read in one pass. Windows sharing an end are nested, so the slots
+        are summed per stretch between consecutive first slots, and each window adds those after it."""
+        first = np.clip(np.fromiter(first_minutes, np.int64), 0, self.minutes)
+        whole_from = np.searchsorted(self.starts, first, side="left")  # each window's first whole slot
+        stretch_starts = np.unique(whole_from)
+        first_row = int(stretch_starts[0]) if stretch_starts.size else self.starts.size
+        rows = np.arange(first_row, self.starts.size)
+        stretch_of_row = np.searchsorted(stretch_starts, rows, side="right") - 1
+        # One spare row: a read of no slot still gives one.
+        stretches = np.zeros((stretch_starts.size + 1, self.width), np.int64)
+        read = self.slots.rows(first_row, self.starts.size).per_group_and_bucket(
+            first_row, stretch_of_row, self.lowest_bucket, self.width
+        )
+        stretches[: len(read)] = read
+        after = np.cumsum(stretches[::-1], axis=0)[::-1]  # after[k]: stretches k onwards
+        counts = after[np.searchsorted(stretch_starts, whole_from)]
+        whole_start = np.append(self.starts, self.minutes)[whole_from]
+        for window in np.flatnonzero(first < whole_start).tolist():
+            # The minutes before the first whole slot: none in a window the fold was told of.
+            counts[window] += self._minutes(int(first[window]), int(whole_start[window]))
+        return counts
+
     def daily(self, minutes_per_day: int) -> Counts:
         """(days, width) counts of each day [d x minutes_per_day, (d + 1) x minutes_per_day), the last
         one to the grid's end: what between() gives for each, read in one pass. Days are whole hours,

@@ -202,6 +202,12 @@ def _latency(config: Config, series: ComponentSeries, grid: MinuteGrid) -> Laten
             return _sketch_figures(sketch, first_minute, end_minute)
         return _measured_latency(summarize(NO_LATENCIES))  # the source has no latencies
 
+    named = windows_for(config, series, grid)
+    firsts = [grid.first_minute(seconds) for _, seconds in named]
+    if histogram is None and sketch is not None:  # every window (all end at the grid's end) in one pass
+        window_figures = _bucket_figures(percentiles_by_row(sketch.to_end(firsts), sketch.lowest_bucket))
+    else:
+        window_figures = [figures(first, grid.minutes) for first in firsts]
     windows = tuple(
         LatencyWindow(
             name,
@@ -209,9 +215,9 @@ def _latency(config: Config, series: ComponentSeries, grid: MinuteGrid) -> Laten
             moment(max(grid.end - seconds, grid.origin)),
             moment(grid.end),
             grid.covers(seconds),
-            figures(grid.first_minute(seconds), grid.minutes),
+            window_figures[i],
         )
-        for name, seconds in windows_for(config, series, grid)
+        for i, (name, seconds) in enumerate(named)
     )
     per_day = DAY // MINUTE
     if histogram is None and sketch is not None:  # every day read in one pass

@@ -166,6 +166,31 @@ def test_windows_told_to_the_fold_read_as_the_merge_of_their_minutes(
     assert counts.sum(axis=1).tolist() == np.bincount(minute // 60, minlength=hours.size).tolist()
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(0, 2**32 - 1),
+    st.integers(0, 59),
+    st.lists(st.integers(0, 3000), max_size=6),  # lengths of windows told to the fold
+    st.lists(st.integers(0, 3000), max_size=6),  # and of others, read from the parts they start in
+    st.integers(0, 600),
+)
+def test_windows_to_the_end_read_at_once_are_the_windows_read_one_by_one(
+    seed: int, now_minute: int, told: list[int], untold: list[int], events: int
+) -> None:
+    minutes = 1440 + now_minute
+    rng = np.random.default_rng(seed)
+    minute = np.sort(rng.integers(0, minutes, events))
+    fold = LatencyFold(2, minutes, window_starts=tuple(max(0, minutes - w) for w in told))
+    fold.add(rng.integers(0, 2, events).astype(np.int32), minute, rng.lognormal(np.log(0.05), 1.0, events))
+    firsts = [minutes - length for length in told + untold]  # below 0 for a window longer than the grid
+    for code in range(2):
+        sketch = fold.sketch(code)
+        windows = sketch.to_end(firsts)
+        assert windows.shape == (len(firsts), sketch.width)
+        for first, counts in zip(firsts, windows, strict=True):
+            assert np.array_equal(counts, sketch.between(first, minutes)), first
+
+
 def test_no_events_read_as_no_data() -> None:
     sketch = fold_of(np.zeros(0, np.int64), np.zeros(0), 600)
     assert percentiles_of(sketch.between(0, 600), sketch.lowest_bucket).count == 0
