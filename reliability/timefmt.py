@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 
 
 def parse_rfc3339(text: str) -> datetime:
@@ -13,6 +14,9 @@ def parse_rfc3339(text: str) -> datetime:
     return value.astimezone(UTC)
 
 
+# An artifact names the same few moments (the grid's end, the starts of its days and hours) thousands
+# of times, and each conversion costs microseconds; datetimes are immutable, so one is shared.
+@lru_cache(maxsize=1 << 12)
 def moment(epoch_seconds: float) -> datetime:
     """The UTC datetime of epoch seconds, to the millisecond (as precise as the text says)."""
     value = datetime.fromtimestamp(epoch_seconds, UTC)
