@@ -148,19 +148,24 @@ class Accumulator:
 
     def add(self, events: EventColumns) -> RangeCounts:
         minute = self.grid.minute_of(events.timestamp)
+        if not minute.size:
+            return RangeCounts(0, 0)
+        first, last = int(minute.min()), int(minute.max())
+        if first >= 0 and last < self.grid.minutes:  # the usual chunk: no pass to count none outside
+            self._add_inside(events, minute, first, last)
+            return RangeCounts(0, 0)
         before = int(np.count_nonzero(minute < 0))
         after = int(np.count_nonzero(minute >= self.grid.minutes))
-        if before or after:
-            inside = (minute >= 0) & (minute < self.grid.minutes)
-            events, minute = _subset(events, inside), minute[inside]
+        inside = (minute >= 0) & (minute < self.grid.minutes)
+        events, minute = _subset(events, inside), minute[inside]
         if minute.size:
-            self._add_inside(events, minute)
+            self._add_inside(events, minute, int(minute.min()), int(minute.max()))
         return RangeCounts(before, after)
 
-    def _add_inside(self, events: EventColumns, minute: npt.NDArray[np.int64]) -> None:
-        """Count events that all fall in the grid, over the chunk's own span of minutes only."""
-        first = int(minute.min())
-        span = int(minute.max()) + 1 - first
+    def _add_inside(self, events: EventColumns, minute: npt.NDArray[np.int64], first: int, last: int) -> None:
+        """Count events that all fall in the grid, over the chunk's own span of minutes
+        [first, last] only."""
+        span = last + 1 - first
         cell = sliced(partial(_cell_of, span=span, first=first), np.int64, events.component, minute)
         slis = self._distinct_slis()
         for start in range(0, len(slis), SLIS_PER_COUNT):
@@ -180,7 +185,9 @@ class Accumulator:
         component = events.component
         if not timed.all():
             component, minute, latency = component[timed], minute[timed], latency[timed]
-        self._latency_fold.add(component, minute, latency)
+            self._latency_fold.add(component, minute, latency)
+        else:
+            self._latency_fold.add(component, minute, latency, span=(first, last))
 
     def _count_bad_statuses(
         self,

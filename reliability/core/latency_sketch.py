@@ -391,11 +391,13 @@ class LatencyFold:
         component: npt.NDArray[np.int32],
         minute: npt.NDArray[np.int64],
         seconds: npt.NDArray[np.float64],
+        span: tuple[int, int] | None = None,
     ) -> None:
-        """Count latencies (in seconds) of events at grid minutes (all within the grid)."""
+        """Count latencies (in seconds) of events at grid minutes (all within the grid); `span`, the
+        lowest and highest minute, when the caller has them already."""
         if not minute.size:
             return
-        first, last = int(minute.min()), int(minute.max())
+        first, last = span if span is not None else (int(minute.min()), int(minute.max()))
         slot_of_minute = slot_of(np.arange(first, last + 1), self._starts)
         self._slots.add(*_cell_counts(component, minute, seconds, first, slot_of_minute, self._slot_count))
         recent_from = self.minutes - self._recent_count
