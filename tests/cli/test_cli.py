@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -172,10 +173,15 @@ def test_a_reader_that_leaves_early_is_not_an_internal_error(example_config: Pat
     # Eight strict candidates list about 4,000 alert episodes (over 200 kB): more than a pipe holds,
     # so writing goes on after the reader has closed.
     command = [sys.executable, "-m", "reliability.cli", "backtest", "storefront/catalog-latency"]
+    # Unbuffered, Python's text stdout ignores a partial write: when the reader leaves during one
+    # write, the rest is dropped without an error and the run ends 0. Buffered, as by default, the
+    # next write fails and the run says the reader left.
+    environment = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
     with subprocess.Popen(
         [*command, str(example_config), "--objectives", ",".join(["99.95,99.99"] * 4)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        env=environment,
     ) as process:
         assert process.stdout is not None and process.stderr is not None
         assert process.stdout.readline().startswith(b"storefront/catalog-latency")
