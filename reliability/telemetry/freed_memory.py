@@ -2,8 +2,9 @@
 
 Reading a large source frees hundreds of megabytes (answers, parsed samples) in many blocks
 between the counts that stay. glibc keeps such free blocks in its heaps, and Arrow's memory pool
-(mimalloc or jemalloc) keeps the pages it parsed answers into; neither reuses them for what comes next (large
-texts and the artifacts' JSON trees come from fresh mappings), so the run's peak is both stacked.
+(mimalloc or jemalloc) keeps the pages it parsed answers into; neither reuses them for what comes
+next (large texts and the artifacts' JSON trees come from fresh mappings), so the run's peak is
+both stacked.
 Handing them back costs milliseconds. Where the C library has no malloc_trim (not glibc), or
 Arrow is not loaded, there is nothing to do.
 """
