@@ -98,7 +98,7 @@ def _file_events(
 ) -> Iterator[EventColumns]:
     """One file's chunks of valid events; its records read and skipped are counted in `report` here."""
     for parsed in _parsed_blocks(path, source, block_bytes, task, group_columns(group_bys)):
-        report.files[str(path)] += len(parsed.lines) + len(parsed.unparsable)
+        report.files[str(path)] += parsed.records + len(parsed.unparsable)
         normaliser = _BlockNormaliser(source, match_values, path, parsed, report, strict, group_bys, admit)
         events = normaliser.run()
         if len(events):
@@ -265,7 +265,7 @@ class _BlockNormaliser:
         examples = [
             SkippedExample(
                 str(self.path),
-                int(self.parsed.lines[i]),
+                self.parsed.line(int(i)),
                 reason,
                 field,
                 "" if column is None else _shown(column[int(i)].as_py()),

@@ -32,8 +32,19 @@ MAX_JSON_DEPTH = 64  # deeper records are skipped: Arrow's JSON reader overflows
 @dataclass(frozen=True)
 class ParsedBlock:
     table: pa.Table  # the wanted columns that exist; types as the format gives them
-    lines: npt.NDArray[np.int64]  # line number of each row
+    lines: npt.NDArray[np.int64] | None  # line number of each row; None: numbered on from first_line
     unparsable: list[tuple[int, str]]  # (line, reason) of records that could not be parsed
+    # Rows numbered in order (Parquet) need no array: only a bad record's number is ever asked.
+    first_line: int = 1
+
+    @property
+    def records(self) -> int:
+        """The records parsed into the table."""
+        return self.table.num_rows if self.lines is None else len(self.lines)
+
+    def line(self, row: int) -> int:
+        """The line (in Parquet, the row of the file) that the table's `row` was read from."""
+        return self.first_line + row if self.lines is None else int(self.lines[row])
 
 
 def detect_format(path: Path, declared: str | None) -> str:

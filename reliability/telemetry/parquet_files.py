@@ -14,7 +14,6 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pyarrow as pa
 
 from reliability.config.model import EventSource
@@ -176,9 +175,12 @@ def _batches(path: Path, parquet: pq.ParquetFile, columns: list[str]) -> Iterato
 
 def _block(batches: list[pa.RecordBatch], roles: dict[str, Role], first_row: int) -> ParsedBlock:
     table = pa.Table.from_batches(batches)
-    columns = [_readable(table.column(name).combine_chunks(), role) for name, role in roles.items()]
-    lines = np.arange(first_row, first_row + table.num_rows, dtype=np.int64)
-    return ParsedBlock(pa.table(columns, names=list(roles)), lines, [])
+    columns = [_readable(_one_chunk(table.column(name)), role) for name, role in roles.items()]
+    return ParsedBlock(pa.table(columns, names=list(roles)), None, [], first_line=first_row)
+
+
+def _one_chunk(column: pa.ChunkedArray) -> pa.Array:
+    return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()  # one chunk: no copy
 
 
 class _RowProgress:
