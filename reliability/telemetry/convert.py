@@ -143,11 +143,12 @@ def codes_of(array: pa.Array, values: list[str]) -> npt.NDArray[np.int32]:
     A dictionary column is matched once per distinct value, then looked up by its indices.
     """
     if pa.types.is_dictionary(array.type):
-        per_value = np.append(codes_of(array.dictionary, values), np.int32(-1))
+        per_value = pa.array(np.append(codes_of(array.dictionary, values), np.int32(-1)))
         indices = array.indices
         if indices.null_count:
             indices = pc.fill_null(indices, len(array.dictionary))  # a null takes the last, -1
-        codes: npt.NDArray[np.int32] = per_value.take(indices.to_numpy())
+        # Arrow takes by the int32 indices as they are; numpy would first copy them into intp ones.
+        codes: npt.NDArray[np.int32] = pc.take(per_value, indices).to_numpy()
         return codes
     codes = pc.index_in(to_text(array), pa.array(values, pa.string()))
     return np.asarray(pc.fill_null(codes, -1).to_numpy(zero_copy_only=False), dtype=np.int32)

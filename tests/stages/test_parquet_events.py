@@ -229,3 +229,18 @@ def test_the_same_events_as_csv_and_as_parquet_give_the_same_sli_artifact(tmp_pa
     assert json.dumps(from_csv).replace(str(tmp_path / "csv"), "") == json.dumps(from_parquet).replace(
         str(tmp_path / "parquet"), ""
     )
+
+
+def test_components_are_coded_by_name_whatever_order_each_row_groups_dictionary_has(tmp_path: Path) -> None:
+    names = ["search", "catalog", None, "nowhere", "catalog", "search"]
+    table = pa.table({"ts": pa.array([T0 + 60 * i for i in range(6)], pa.int64()), "component": names})
+    path = tmp_path / "events.parquet"
+    pq.write_table(
+        table, path, row_group_size=3
+    )  # dictionaries [search, catalog], [nowhere, catalog, search]
+    events, report = read(source(path, component="component"))
+    assert events.component.tolist() == [1, 0, 0, 1]
+    assert [(e.line, e.reason, e.value) for e in report.examples] == [
+        (3, "unknown component", "(empty)"),
+        (4, "unknown component", "nowhere"),
+    ]
