@@ -160,7 +160,9 @@ def _batches(path: Path, parquet: pq.ParquetFile, columns: list[str]) -> Iterato
     """The record batches of every row group; one that cannot be decoded is an InputError saying which."""
     done = 0
     for group in range(parquet.num_row_groups):
-        batches = parquet.iter_batches(BATCH_ROWS, row_groups=[group], columns=columns)
+        # Decoded on this thread alone: the fold already runs on another core, and the columns' own
+        # threads would mostly wait for the widest one (the timestamps) while contending with it.
+        batches = parquet.iter_batches(BATCH_ROWS, row_groups=[group], columns=columns, use_threads=False)
         while True:
             try:
                 batch = next(batches, None)
