@@ -229,7 +229,7 @@ class _BlockNormaliser:
             self._reject(raw.invalid, "invalid latency", field)
             if not whole_numbers.is_integer(column):  # an integer is never NaN
                 self._reject(~raw.missing & ~raw.invalid & np.isnan(raw.values), "NaN latency", field)
-            values = raw.values * _LATENCY_UNITS[spec.unit]
+            values = convert.multiplied(raw.values, _LATENCY_UNITS[spec.unit])
         else:
             assert spec.start and spec.end
             mapping = self.source.columns
