@@ -13,7 +13,9 @@ of the SLI stage, the peak RSS of this process and the Parquet/CSV ratio.
 DuckDB computes every output of the SLI stage (per-minute good/total per component, every
 window's and day's counts, p50..p99.9 per window and per day, the worst hours) from the same
 file with the SQL of peer_sql(), reading the file inside the timed statements as ours does,
-and the script checks that every output agrees.
+and the script checks that every output agrees. With --sql, our SLI stage also runs through a
+`type: sql` source (engines duckdb and chdb, each in a child process) on the same file, and its
+outputs are compared with the event-file run's.
 
 Data generation and DuckDB each run in a child process (spawn), so the peak RSS
 reported for our pipeline is this process alone and includes neither.
@@ -65,6 +67,7 @@ CHUNK_EVENTS = 2_000_000
 PARQUET_ROW_GROUP = 1 << 20
 LATENCY_THRESHOLD = "300ms"
 FULL_RUN = "pipeline.run (all, writes)"
+SQL_ENGINES = ("duckdb", "chdb")  # engine name in the config = the module that provides it
 DATA_DIR = Path(__file__).resolve().parent / "data"
 SCHEMA = pa.schema(
     [
@@ -154,7 +157,10 @@ def write_parquet(csv_path: Path, path: Path) -> None:
     partial.replace(path)
 
 
-def write_config(folder: Path, csv_path: Path, components: int, fmt: str = "csv") -> Path:
+def write_config(
+    folder: Path, csv_path: Path, components: int, fmt: str = "csv", engine: str | None = None
+) -> Path:
+    """The event-file config, or with `engine` the same columns read by a `type: sql` source."""
     comps = []
     for name in component_names(components):
         comps.append(
@@ -176,22 +182,23 @@ def write_config(folder: Path, csv_path: Path, components: int, fmt: str = "csv"
                 ],
             }
         )
+    source: dict[str, Any] = {
+        "name": "bench-events",
+        "type": "events",
+        "paths": [str(csv_path.resolve())],
+        "format": fmt,
+        "columns": {
+            "timestamp": {"column": "ts_ms", "format": "unix_ms"},
+            "component": "component",
+            "status": "status",
+            "latency": {"column": "latency_ms", "unit": "ms"},
+        },
+    }
+    if engine is not None:  # the same file and columns, folded by the engine
+        source.update(type="sql", engine=engine)
     document = {
         "settings": {"evaluate_at": EVALUATE_AT, "history": f"{SPAN_DAYS}d"},
-        "sources": [
-            {
-                "name": "bench-events",
-                "type": "events",
-                "paths": [str(csv_path.resolve())],
-                "format": fmt,
-                "columns": {
-                    "timestamp": {"column": "ts_ms", "format": "unix_ms"},
-                    "component": "component",
-                    "status": "status",
-                    "latency": {"column": "latency_ms", "unit": "ms"},
-                },
-            }
-        ],
+        "sources": [source],
         "services": [
             {
                 "name": "bench",
@@ -211,7 +218,7 @@ def write_config(folder: Path, csv_path: Path, components: int, fmt: str = "csv"
             }
         ],
     }
-    path = folder / f"bench-{fmt}.yaml"
+    path = folder / f"bench-{fmt}{'' if engine is None else '-' + engine}.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False))
     return path
 
@@ -285,6 +292,18 @@ def run_stages(config_path: Path) -> StageRun:
     _, seconds["budgets"] = timed(error_budgets.build, header, config, sli, targets)
     _, seconds["SLA"] = timed(sla_compliance.build, header, config, sli)
     return StageRun(seconds, config, grid, telemetry.reports[0], our_aggregates(sli), plan_of(grid, sli))
+
+
+def sql_sli_stage(config_path: Path, repeat: int) -> dict[str, Any]:
+    """Child process: our stages through a `type: sql` source; the engine runs in-process, so the
+    process CPU time counts its threads and the child's peak RSS its memory."""
+    best = min((run_stages(config_path) for _ in range(repeat)), key=lambda run: run.sli[0])
+    return {
+        "seconds": best.sli,
+        "peak_rss_mib": child_peak_rss_mib(),
+        "used": best.report.used,
+        "aggregates": best.aggregates,
+    }
 
 
 def in_child(fn: Callable[..., T], *args: Any) -> T:
@@ -443,9 +462,9 @@ def load_average() -> str:
         return "unknown"
 
 
-def duckdb_available() -> bool:
+def module_available(name: str) -> bool:
     try:
-        return importlib.util.find_spec("duckdb") is not None
+        return importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):
         return False
 
@@ -462,7 +481,7 @@ def _same(ours: Any, exact: Any, *, estimate: bool) -> bool:
     return bool(abs(float(ours) - float(exact)) <= allowed)
 
 
-def compare(ours: Aggregates, theirs: Aggregates) -> list[str]:
+def compare(ours: Aggregates, theirs: Aggregates, peer: str = "duckdb") -> list[str]:
     """One line per difference: counts exact; our percentiles are bucket estimates, within
     MAX_RELATIVE_ERROR or MAX_ABSOLUTE_ERROR_SECONDS of DuckDB's exact ones.
 
@@ -474,7 +493,7 @@ def compare(ours: Aggregates, theirs: Aggregates) -> list[str]:
     for key in sorted(set(ours) | set(theirs), key=str):
         a = ours.get(key)
         if a is None:
-            differences.append(f"{key}: only in duckdb")
+            differences.append(f"{key}: only in {peer}")
             continue
         b = theirs.get(key, (0, 0) if key[0] in ("window", "day") else (0, *[None] * len(PERCENTILES)))
         estimates = [False] * len(a)
@@ -485,19 +504,19 @@ def compare(ours: Aggregates, theirs: Aggregates) -> list[str]:
         if len(a) != len(b) or not all(
             _same(x, y, estimate=e) for x, y, e in zip(a, b, estimates, strict=True)
         ):
-            differences.append(f"{key}: ours {a}, duckdb {b}")
-    return differences + _worst_hour_counts(ours, theirs)
+            differences.append(f"{key}: ours {a}, {peer} {b}")
+    return differences + _worst_hour_counts(ours, theirs, peer)
 
 
-def _worst_hour_counts(ours: Aggregates, theirs: Aggregates) -> list[str]:
+def _worst_hour_counts(ours: Aggregates, theirs: Aggregates, peer: str) -> list[str]:
     def counts(side: Aggregates) -> dict[tuple[str, int], int]:
         return {(key[1], value[0]): value[1] for key, value in side.items() if key[0] == "worst hour"}
 
-    mine, peer = counts(ours), counts(theirs)
+    mine, other = counts(ours), counts(theirs)
     return [
-        f"worst hour {hour} of {comp}: ours {mine[comp, hour]} events, duckdb {peer[comp, hour]}"
-        for comp, hour in sorted(set(mine) & set(peer))
-        if mine[comp, hour] != peer[comp, hour]
+        f"worst hour {hour} of {comp}: ours {mine[comp, hour]} events, {peer} {other[comp, hour]}"
+        for comp, hour in sorted(set(mine) & set(other))
+        if mine[comp, hour] != other[comp, hour]
     ]
 
 
@@ -525,6 +544,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         choices=["csv", "parquet", "both"],
         default="both",
         help="event file format to time (both: CSV and the same events as Parquet, with the ratio)",
+    )
+    parser.add_argument(
+        "--sql",
+        action="store_true",
+        help=f"also run our SLI stage through a `type: sql` source with each of {', '.join(SQL_ENGINES)}",
     )
     args = parser.parse_args(argv)
     if args.events < 1 or args.repeat < 1 or not 1 <= args.components <= 99:
@@ -575,6 +599,7 @@ class FormatRun:
     best: StageRun
     staged_peak: float
     duck: dict[str, Any] | None
+    sql: dict[str, dict[str, Any] | None]  # per engine; None when it is not installed
 
 
 def _run_format(args: argparse.Namespace, fmt: str, path: Path, tmp: Path) -> FormatRun:
@@ -585,9 +610,13 @@ def _run_format(args: argparse.Namespace, fmt: str, path: Path, tmp: Path) -> Fo
         gc.collect()
     best = min(runs, key=lambda run: run.sli[0])
     duck = None
-    if duckdb_available():
+    if module_available("duckdb"):
         duck = in_child(duckdb_aggregates, str(path), fmt, best.plan, args.threads, args.repeat)
-    return FormatRun(best, peak_rss_mib(), duck)
+    sql = {}
+    for engine in SQL_ENGINES if args.sql else ():
+        sql_config = write_config(tmp, path, args.components, fmt, engine)
+        sql[engine] = in_child(sql_sli_stage, sql_config, args.repeat) if module_available(engine) else None
+    return FormatRun(best, peak_rss_mib(), duck, sql)
 
 
 def _measure(args: argparse.Namespace, paths: dict[str, Path], tmp: Path) -> int:
@@ -668,6 +697,8 @@ def _measure(args: argparse.Namespace, paths: dict[str, Path], tmp: Path) -> int
         for line in differences[:20]:
             print(f"    {line}")
         failed = failed or bool(differences)
+    for fmt, result in results.items():
+        failed = _report_sql(args, fmt, result) or failed
     if len(results) == 2:
         csv_run, parquet_run = results["csv"], results["parquet"]
         ours = csv_run.best.sli[0] / parquet_run.best.sli[0]
@@ -677,6 +708,30 @@ def _measure(args: argparse.Namespace, paths: dict[str, Path], tmp: Path) -> int
         print(line)
     print(f"load average at the end: {load_average()}")
     return int(failed)
+
+
+def _report_sql(args: argparse.Namespace, fmt: str, result: FormatRun) -> bool:
+    """Print each engine's SLI stage against the event-file one; True when an output differs."""
+    failed = False
+    ours = result.best.aggregates
+    for engine, run in result.sql.items():
+        if run is None:
+            print(f"sql source, engine {engine} on {fmt}: not installed, skipped (pip install -e '.[test]')")
+            continue
+        wall, cpu = run["seconds"]
+        print(
+            f"sql source, engine {engine} on {fmt}: SLI stage {wall:.3f} s wall, {cpu:.3f} s cpu "
+            f"(child process, engine threads included, peak RSS {run['peak_rss_mib']:,.0f} MiB)"
+        )
+        differences = compare(ours, run["aggregates"], engine)
+        if run["used"] != args.events:
+            differences.append(f"used {run['used']:,} of {args.events:,} events")
+        same = "identical" if run["aggregates"] == ours else "agree" if not differences else "DIFFER"
+        print(f"  {len(ours):,} outputs vs the event-file run: {same}")
+        for line in differences[:20]:
+            print(f"    {line}")
+        failed = failed or bool(differences)
+    return failed
 
 
 if __name__ == "__main__":

@@ -24,6 +24,15 @@ def test_the_pipeline_benchmark_runs_on_a_small_input(tmp_path: Path) -> None:
     assert "pipeline.run" in result.stdout and "failed" not in result.stdout
 
 
+def test_the_pipeline_benchmark_runs_the_sli_stage_through_each_sql_engine(tmp_path: Path) -> None:
+    args = ["--events", "2000", "--components", "2", "--repeat", "1", "--no-full-run", "--format", "parquet"]
+    output = benchmark_output("bench_pipeline.py", *args, "--sql", "--data-dir", str(tmp_path))
+    for engine in ("duckdb", "chdb"):
+        assert f"sql source, engine {engine} on parquet: SLI stage" in output
+    agreements = [line for line in output.splitlines() if "outputs vs the event-file run:" in line]
+    assert len(agreements) == 2 and all(line.endswith("identical") for line in agreements), output
+
+
 def test_the_cli_startup_benchmark_runs() -> None:
     result = subprocess.run(
         [sys.executable, str(BENCHMARKS / "bench_cli_startup.py"), "--runs", "1"],
