@@ -1,13 +1,17 @@
-"""An engine's latency rows summed per (minute, bucket) pair and ordered, whatever order they came in."""
+"""A SQL engine's answer made state: latency rows summed per (minute, bucket) pair and ordered, whatever
+order they came in, and component values made codes."""
 
 from __future__ import annotations
 
 from collections import Counter
 
 import numpy as np
+import pyarrow as pa
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from reliability.telemetry.sql.source import _codes
 from reliability.telemetry.sql.state import LatencyBuckets
 
 ROWS = st.lists(
@@ -33,3 +37,22 @@ def test_an_answer_already_grouped_and_ordered_is_kept_as_it_is() -> None:
     events = np.array([3, 4, 5], np.int64)
     summed = LatencyBuckets.of(minute, bucket, events)
     assert summed.minute is minute and summed.bucket is bucket and summed.events is events
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pa.array(["b", "a", "c", "a"]),
+        pa.array(["b", "a", "c", "a"], type=pa.large_string()),
+        pa.array(["b", "a", "c", "a"]).dictionary_encode(),
+    ],
+    ids=["string", "large string", "dictionary"],
+)
+def test_component_values_become_codes_in_configured_order(column: pa.Array) -> None:
+    codes = _codes(pa.table({"component": column}), {"a": 0, "b": 1, "c": 2})
+    assert codes.tolist() == [1, 0, 2, 0]
+
+
+def test_a_component_value_nobody_configured_is_refused() -> None:
+    with pytest.raises(KeyError, match="z"):
+        _codes(pa.table({"component": ["a", "z"]}), {"a": 0})

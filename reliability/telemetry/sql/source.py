@@ -37,14 +37,14 @@ def read_minute_state(
     dialect: Dialect, table: SqlTable, components: Sequence[Component], grid: MinuteGrid
 ) -> MinuteState:
     queries = minute_queries(dialect, table, components, grid)
-    counts = dialect.run(queries.counts)
-    buckets = dialect.run(queries.buckets)
-    statuses = dialect.run(queries.bad_statuses)
+    counts = IntColumns(dialect.run(queries.counts))
+    buckets = IntColumns(dialect.run(queries.buckets))
+    statuses = IntColumns(dialect.run(queries.bad_statuses))
     codes = {component.match: code for code, component in enumerate(components)}
-    count_code = _codes(counts, codes)
-    count_minute = _ints(counts, "minute")
-    bucket_code = _codes(buckets, codes)
-    status_code = _codes(statuses, codes)
+    count_code = _codes(counts.table, codes)
+    count_minute = counts["minute"]
+    bucket_code = _codes(buckets.table, codes)
+    status_code = _codes(statuses.table, codes)
     result = []
     for code, component in enumerate(components):
         rows = count_code == code
@@ -52,29 +52,27 @@ def read_minute_state(
         for sli in component.slis:
             number = queries.slis.index(sli)
             slis[sli.name] = MinuteSeries(
-                _per_minute(grid, count_minute[rows], _ints(counts, f"good_{number}")[rows]),
-                _per_minute(grid, count_minute[rows], _ints(counts, f"total_{number}")[rows]),
+                _per_minute(grid, count_minute[rows], counts[f"good_{number}"][rows]),
+                _per_minute(grid, count_minute[rows], counts[f"total_{number}"][rows]),
             )
         mine = bucket_code == code
-        latency = LatencyBuckets.of(
-            _ints(buckets, "minute")[mine], _ints(buckets, "bucket")[mine], _ints(buckets, "events")[mine]
-        )
-        events = int(_ints(counts, "events")[rows].sum())
+        latency = LatencyBuckets.of(buckets["minute"][mine], buckets["bucket"][mine], buckets["events"][mine])
+        events = int(counts["events"][rows].sum())
         bad = _bad_by_status(grid, statuses, status_code == code, component, queries.slis)
         result.append(ComponentMinutes(component.match, slis, latency, bad, events))
     return MinuteState(grid, tuple(result))
 
 
 def _bad_by_status(
-    grid: MinuteGrid, table: pa.Table, rows: np.ndarray, component: Component, slis: tuple[Sli, ...]
+    grid: MinuteGrid, table: IntColumns, rows: np.ndarray, component: Component, slis: tuple[Sli, ...]
 ) -> dict[str, dict[int, np.ndarray]]:
     """As the fold: for each status-rule availability SLI, bad events per minute of each status."""
-    minute, status = _ints(table, "minute")[rows], _ints(table, "status")[rows]
+    minute, status = table["minute"][rows], table["status"][rows]
     found: dict[str, dict[int, np.ndarray]] = {}
     for sli in component.slis:
         if sli.good is None or sli.good.success_flag:
             continue
-        bad = _ints(table, f"bad_{slis.index(sli)}")[rows]
+        bad = table[f"bad_{slis.index(sli)}"][rows]
         found[sli.name] = {
             code: _per_minute(grid, minute[status == code], bad[status == code])
             for code in np.unique(status[bad > 0]).tolist()
@@ -82,12 +80,36 @@ def _bad_by_status(
     return found
 
 
-def _ints(table: pa.Table, name: str) -> np.ndarray:
-    return np.asarray(table.column(name).to_numpy(zero_copy_only=False), dtype=np.int64)
+class IntColumns:
+    """An answer's integer columns, each converted once however many components and SLIs read it."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+        self._converted: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        if name not in self._converted:
+            column = self.table.column(name).to_numpy(zero_copy_only=False)
+            self._converted[name] = np.asarray(column, dtype=np.int64)
+        return self._converted[name]
 
 
 def _codes(table: pa.Table, codes: dict[str, int]) -> np.ndarray:
-    return np.array([codes[value] for value in table.column("component").to_pylist()], dtype=np.int64)
+    """Each row's component code, looked up by Arrow: no Python object per row."""
+    import pyarrow.compute as pc
+
+    column = table.column("component")
+    if pa.types.is_dictionary(column.type):
+        column = column.cast(column.type.value_type)
+    names = pa.array(list(codes), type=column.type)
+    found = pc.index_in(column, value_set=names)
+    if found.null_count:  # the queries keep configured components only: this would be a bug
+        unknown = pc.filter(column, pc.is_null(found))[0].as_py()
+        raise KeyError(unknown)
+    positions = np.asarray(found.to_numpy(zero_copy_only=False), dtype=np.intp)
+    by_position = np.asarray(list(codes.values()), dtype=np.int64)
+    coded: np.ndarray = by_position[positions]
+    return coded
 
 
 def _per_minute(grid: MinuteGrid, minute: np.ndarray, values: np.ndarray) -> np.ndarray:
