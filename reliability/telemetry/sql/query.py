@@ -32,7 +32,7 @@ def minute_queries(
 ) -> MinuteQueries:
     slis = tuple(dict.fromkeys(sli for component in components for sli in component.slis))
     rows = _kept_rows(dialect, table, components, grid)
-    sums = [f"{dialect.to_bigint('count(*)')} AS events"]
+    sums = []
     bads = []
     for number, sli in enumerate(slis):
         counted, good = _rule(dialect, sli)
@@ -40,7 +40,7 @@ def minute_queries(
         sums.append(f"{_count_if(dialect, f'{counted} AND {good}')} AS good_{number}")
         bads.append(f"{_count_if(dialect, f'{counted} AND NOT ({good})')} AS bad_{number}")
     kept = f"WITH kept AS ({rows}) SELECT component, minute"
-    counts = f"{kept}, {', '.join(sums)} FROM kept GROUP BY component, minute"
+    counts = f"{kept}, {', '.join(sums) or '0 AS none'} FROM kept GROUP BY component, minute"
     bad_statuses = (
         f"{kept}, {dialect.to_bigint('status')} AS status, {', '.join(bads) or '0 AS none'} "
         "FROM kept WHERE status IS NOT NULL GROUP BY component, minute, status"

@@ -57,9 +57,8 @@ def read_minute_state(
             )
         mine = bucket_code == code
         latency = LatencyBuckets.of(buckets["minute"][mine], buckets["bucket"][mine], buckets["events"][mine])
-        events = int(counts["events"][rows].sum())
         bad = _bad_by_status(grid, statuses, status_code == code, component, queries.slis)
-        result.append(ComponentMinutes(component.match, slis, latency, bad, events))
+        result.append(ComponentMinutes(component.match, slis, latency, bad))
     return MinuteState(grid, tuple(result))
 
 

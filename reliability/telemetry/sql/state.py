@@ -61,7 +61,6 @@ class ComponentMinutes:
     latency: LatencyBuckets
     # Per status-rule SLI: bad events per minute, by status code (as the fold keeps them).
     bad_by_status: Mapping[str, Mapping[int, Int64]] = field(default_factory=dict)
-    events: int = 0  # rows on the grid
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,6 @@ class MinuteState:
                         name: _added(mine.bad_by_status.get(name, {}), theirs.bad_by_status.get(name, {}))
                         for name in {*mine.bad_by_status, *theirs.bad_by_status}
                     },
-                    mine.events + theirs.events,
                 )
                 for mine, theirs in zip(self.components, other.components, strict=True)
             ),
