@@ -33,8 +33,10 @@ import sys
 import tempfile
 from pathlib import Path
 from time import perf_counter
+from typing import Any
 
 from bench_pipeline import load_average
+from bench_summary import add_summary_option, write_summary
 
 import reliability
 
@@ -152,10 +154,11 @@ def example_measured(runs: int, cached: bool) -> tuple[list[tuple[float, float, 
     return measured, imports
 
 
-def example_main(runs: int, modes: tuple[bool, ...]) -> int:
+def example_main(runs: int, modes: tuple[bool, ...], summary_json: Path | None = None) -> int:
     print(f"bench_cli_startup: `reliability run config --html --out TMP`, median of {runs} runs")
     print(f"  {os.cpu_count()} CPUs, load average {load_average()} (other processes skew the timings)")
     walls = []
+    figures: dict[str, dict[str, float]] = {}
     for cached in modes:
         measured, imports = example_measured(runs, cached)
         print()
@@ -169,11 +172,13 @@ def example_main(runs: int, modes: tuple[bool, ...]) -> int:
         outside = statistics.median(m[0] - sum(m[2].values()) for m in measured)
         print(f"{'  outside the steps (imports, config, report)':<44}{outside:>10.3f}")
         print(f"{'import reliability.commands.run':<44}{imports:>10.3f}  (-X importtime, cumulative)")
+        figures["cached" if cached else "uncached"] = {"wall_s": walls[-1], "cpu_s": cpu, "import_s": imports}
     print()
     verdict = "met" if walls[0] <= EXAMPLE_TARGET_SECONDS else "NOT met (see the load average)"
     mode = CACHED if modes[0] else UNCACHED
     print(f"target: the example's run under {EXAMPLE_TARGET_SECONDS} s wall ({mode}): {verdict}")
     print(f"load average now: {load_average()}")
+    write_summary(summary_json, {"runs": runs, "target_s": EXAMPLE_TARGET_SECONDS, "modes": figures})
     return 0
 
 
@@ -193,6 +198,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="only measure with our package compiled from source in every run (--example measures both)",
     )
+    add_summary_option(parser)
     args = parser.parse_args(argv)
     if args.runs is None:
         args.runs = 5 if args.example else 11
@@ -206,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     # Cached first: the uncached mode removes the bytecode the cached runs wrote.
     modes = (False,) if args.no_bytecode_cache else (True, False) if args.example else (True,)
     if args.example:
-        return example_main(args.runs, modes)
+        return example_main(args.runs, modes, args.summary_json)
     cached = modes[0]
     environment = child_environment(cached)
     command = [*cli_command(), *shlex.split(args.args)]
@@ -220,8 +226,11 @@ def main(argv: list[str] | None = None) -> int:
         "python -c pass": [sys.executable, "-c", "pass"],
         "a bare typer app --help": [sys.executable, "-c", BARE_TYPER_HELP],
     }
+    figures: dict[str, Any] = {"args": args.args, "runs": args.runs, "cached": cached}
     for label, reference in references.items():
-        print(f"{label:<30}" + "".join(f"{s:>10.3f}" for s in median_of(reference, args.runs, environment)))
+        seconds = median_of(reference, args.runs, environment)
+        print(f"{label:<30}" + "".join(f"{s:>10.3f}" for s in seconds))
+        figures[label] = {"wall_s": seconds[0], "cpu_s": seconds[1]}
     wall, cpu = median_of(command, args.runs, environment)
     print(f"{shown:<30}{wall:>10.3f}{cpu:>10.3f}")
     imports = statistics.median(import_seconds("reliability.cli", environment) for _ in range(args.runs))
@@ -231,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
         verdict = "met" if wall <= TARGET_SECONDS else "NOT met (see the load average)"
         print(f"target: `reliability --help` under {TARGET_SECONDS} s wall: {verdict}")
     print(f"load average now: {load_average()}")
+    figures |= {"wall_s": wall, "cpu_s": cpu, "import_s": imports, "target_s": TARGET_SECONDS}
+    write_summary(args.summary_json, figures)
     return 0
 
 

@@ -44,6 +44,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 import yaml
+from bench_summary import add_summary_option, write_summary
 
 from reliability import pipeline
 from reliability.artifacts.header import Header
@@ -550,6 +551,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help=f"also run our SLI stage through a `type: sql` source with each of {', '.join(SQL_ENGINES)}",
     )
+    add_summary_option(parser)
     args = parser.parse_args(argv)
     if args.events < 1 or args.repeat < 1 or not 1 <= args.components <= 99:
         parser.error("--events and --repeat must be at least 1, --components between 1 and 99")
@@ -707,7 +709,51 @@ def _measure(args: argparse.Namespace, paths: dict[str, Path], tmp: Path) -> int
             line += f" (DuckDB: {csv_run.duck['seconds'] / parquet_run.duck['seconds']:.2f}x)"
         print(line)
     print(f"load average at the end: {load_average()}")
+    write_summary(args.summary_json, summary(args, results, full_peak))
     return int(failed)
+
+
+def summary(
+    args: argparse.Namespace, results: dict[str, FormatRun], full_peak: float | None
+) -> dict[str, Any]:
+    """The key figures for --summary-json: per format our SLI stage, DuckDB's and each SQL engine's."""
+    formats: dict[str, Any] = {}
+    for fmt, result in results.items():
+        ours = result.best.aggregates
+        duck = result.duck
+        formats[fmt] = {
+            "sli_wall_s": result.best.sli[0],
+            "sli_cpu_s": result.best.sli[1],
+            "peak_rss_mib": result.staged_peak,
+            "events_used": result.best.report.used,
+            "duckdb": None
+            if duck is None
+            else {
+                "version": duck["version"],
+                "wall_s": duck["seconds"],
+                "cpu_s": duck["cpu"],
+                "peak_rss_mib": duck["peak_rss_mib"],
+                "agree": not compare(ours, duck["aggregates"]),
+            },
+            "sql": {
+                engine: None
+                if run is None
+                else {
+                    "wall_s": run["seconds"][0],
+                    "cpu_s": run["seconds"][1],
+                    "peak_rss_mib": run["peak_rss_mib"],
+                    "identical": run["aggregates"] == ours and run["used"] == args.events,
+                }
+                for engine, run in result.sql.items()
+            },
+        }
+    return {
+        "events": args.events,
+        "components": args.components,
+        "repeat": args.repeat,
+        "formats": formats,
+        "full_run_peak_rss_mib": full_peak,
+    }
 
 
 def _report_sql(args: argparse.Namespace, fmt: str, result: FormatRun) -> bool:

@@ -26,10 +26,16 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from bench_summary import add_summary_option, write_summary
 
 FIRST_STAMP = 1_790_000_000
 STEP_SECONDS = 60
 MIB = 2**20
+SUMMARY_KEYS = {  # each reader's key in --summary-json
+    "bulk (Arrow), ours": "ours",
+    "sample by sample (json), before": "by_json",
+    "json.loads alone": "json_loads",
+}
 
 
 def series_text(index: int, samples: int) -> bytes:
@@ -127,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--skip-json-reader", action="store_true", help="skip the slow sample-by-sample reader"
     )
+    add_summary_option(parser)
     args = parser.parse_args(argv)
 
     total = args.series * args.samples
@@ -166,6 +173,15 @@ def main(argv: list[str] | None = None) -> int:
     for wrong in differences:
         print(f"WARNING: {wrong.reader} read {wrong.samples:,} samples summing to {wrong.checksum!r}")
     print("samples and their sum: " + ("differ" if differences else f"agree ({total:,} samples)"))
+    readers_figures = {
+        SUMMARY_KEYS[r.reader]: {
+            "seconds": r.seconds,
+            "rss_before_mib": r.rss_before_mib,
+            "peak_rss_mib": r.peak_mib,
+        }
+        for r in results
+    }
+    write_summary(args.summary_json, {"samples": total, "readers": readers_figures, "agree": not differences})
     return 1 if differences else 0
 
 

@@ -28,8 +28,9 @@ import sys
 import tempfile
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -37,6 +38,7 @@ import pyarrow.compute as pc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 import peer_slo_generator as peer
+from bench_summary import add_summary_option, write_summary
 from support.real_servers import backfill_file, prometheus
 
 from reliability.durations import format_duration
@@ -252,8 +254,17 @@ def differences(ours: dict[tuple[str, str], peer.Report], theirs: peer.PeerRun) 
     return lines
 
 
-def compare_with_peer(binary: Path, work: Path, url: str, slos: int, days: int, concurrency: int) -> int:
-    """Ours and slo-generator over the same SLOs and windows, one after the other; exit status."""
+def compare_with_peer(
+    binary: Path,
+    work: Path,
+    url: str,
+    slos: int,
+    days: int,
+    concurrency: int,
+    figures: dict[str, Any] | None = None,
+) -> int:
+    """Ours and slo-generator over the same SLOs and windows, one after the other; exit status.
+    `figures`, when given, receives both whole runs' figures and whether their SLIs agree."""
     config = write_config(work, url, slos, concurrency)
     before, cpu_before = served(url), cpu_seconds(resource.RUSAGE_CHILDREN)
     seconds, failure = run_ours(config, work / "out-whole")
@@ -290,6 +301,12 @@ def compare_with_peer(binary: Path, work: Path, url: str, slos: int, days: int, 
         f"{theirs.served.requests / max(ours.served.requests, 1):.2f}x the requests"
     )
     print("server s = Prometheus' own time answering them, summed over requests; CPU s = the process's own")
+    if figures is not None:
+        figures |= {
+            "version": peer.version(binary),
+            "ours": whole_figures(ours),
+            "peer": whole_figures(theirs),
+        }
     if theirs_run.returncode != 0:
         print(f"slo-generator exited with {theirs_run.returncode}:\n{theirs_run.output_tail}")
         return 1
@@ -302,7 +319,19 @@ def compare_with_peer(binary: Path, work: Path, url: str, slos: int, days: int, 
         f"SLIs vs slo-generator: agree ({len(ratios):,} SLO windows of up to {days} days: "
         f"good and bad equal, SLI within {SLI_TOLERANCE:g})"
     )
+    if figures is not None:
+        figures |= {"agree": True, "windows": len(ratios)}
     return 0
+
+
+def whole_figures(run: WholeRun) -> dict[str, Any]:
+    return {
+        "wall_s": run.seconds,
+        "cpu_s": run.cpu_seconds,
+        "server_s": run.served.seconds,
+        "requests": run.served.requests,
+        "answer_bytes": run.served.answer_bytes,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -319,6 +348,7 @@ def main(argv: list[str] | None = None) -> int:
         help="slo-generator's executable (default: its venv under benchmarks/data/, made if missing)",
     )
     parser.add_argument("--no-peer", action="store_true", help="leave out the slo-generator comparison")
+    add_summary_option(parser)
     args = parser.parse_args(argv)
 
     print(f"bench_prometheus_real: {args.slos} SLOs x {args.days} days of 1-minute counters (2 series each)")
@@ -330,6 +360,8 @@ def main(argv: list[str] | None = None) -> int:
         binary, how = peer.find_or_install(args.slo_generator)
         print(f"  peer: {how}" if binary else f"  peer: skipped, {how}")
     status = 0
+    runs: list[dict[str, Any]] = []
+    compared: dict[str, Any] | None = None if binary is None else {"agree": False}
     context = multiprocessing.get_context("spawn")
     with tempfile.TemporaryDirectory(prefix="bench-prometheus-real-") as name:
         work = Path(name)
@@ -356,8 +388,12 @@ def main(argv: list[str] | None = None) -> int:
                     f"{found.peak_mib:5.0f} MiB {found.cpu_seconds:7.2f} "
                     f"{load_average():>16}"
                 )
+                runs.append({"concurrency": concurrency} | asdict(found))
             if binary is not None:
-                status = compare_with_peer(binary, work, url, args.slos, args.days, max(args.concurrency))
+                status = compare_with_peer(
+                    binary, work, url, args.slos, args.days, max(args.concurrency), compared
+                )
+    write_summary(args.summary_json, {"slos": args.slos, "days": args.days, "runs": runs, "peer": compared})
     return status
 
 

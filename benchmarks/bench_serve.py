@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench_pipeline import load_average
+from bench_summary import add_summary_option, write_summary
 
 REPO = Path(__file__).resolve().parent.parent
 TARGET_REQUESTS_PER_SECOND = 2000
@@ -146,6 +147,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--interval", default="1h", help="serve --interval (default 1h: no run during the load)"
     )
+    add_summary_option(parser)
     return parser.parse_args(argv)
 
 
@@ -187,6 +189,22 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"  CPU seconds during the load: server {server_cpu:.1f}, client {client_cpu_seconds:.1f}")
     print(f"  load average after: {load_average()}")
+    figures = {
+        "duration_s": args.duration,
+        "connections": args.connections,
+        "gzip": args.gzip,
+        "answers": done,
+        "failures": load.failures,
+        "requests_per_second": rate,
+        "p50_ms": cuts[49] * 1000,
+        "p99_ms": cuts[98] * 1000,
+        "rss_start_mib": start,
+        "rss_end_mib": end,
+        "rss_peak_mib": peak,
+        "server_cpu_s": server_cpu,
+        "client_cpu_s": client_cpu_seconds,
+    }
+    write_summary(args.summary_json, figures)
     return 0 if load.failures == 0 else 1
 
 
