@@ -132,3 +132,38 @@ def test_the_serve_benchmark_runs_briefly() -> None:
     rate = next(line for line in output.splitlines() if "requests/s:" in line)
     assert float(rate.split()[1].replace(",", "")) > 0
     assert "server RSS:" in output and "load average after:" in output
+
+
+@pytest.mark.real
+def test_the_scaling_benchmark_fills_every_row_of_its_table(slo_generator: Path, tmp_path: Path) -> None:
+    args = ["--quick", "--data-dir", str(tmp_path / "data"), "--log-dir", str(tmp_path / "logs")]
+    argv = [
+        sys.executable,
+        str(BENCHMARKS / "bench_scaling.py"),
+        *args,
+        "--slo-generator",
+        str(slo_generator),
+    ]
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=600, check=False)
+    # 1: a target not met, as at these sizes some are; 2 would be a benchmark that failed
+    assert result.returncode in (0, 1), result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    header = next(n for n, line in enumerate(lines) if line.startswith("figure"))
+    rows = lines[header + 1 : lines.index("", header)]
+    assert len(rows) == 20 and not any("no figure" in row for row in rows), result.stdout
+    for figure in (
+        "SLI stage, 20k CSV events, wall",
+        "peak RSS, 20k events",
+        "Parquet vs CSV speed-up, 20k",
+        "SQL source (chdb), 20k parquet, wall",
+        "Prometheus range answer, 1,500 samples, parse",
+        "real Prometheus, 2 SLOs, whole run wall",
+        "example `run config --html`, bytecode cached",
+        "`reliability --help`",
+        "serve /metrics, 1 s x 2 connections",
+    ):
+        assert any(row.startswith(figure + "  ") for row in rows), figure
+    assert "20 rows:" in result.stdout and "load average at the end:" in result.stdout
+    assert sorted(path.name for path in (tmp_path / "logs").glob("*.json")) == [
+        f"{name}.json" for name in ("example", "help", "parse", "pipeline", "prometheus", "serve")
+    ]
