@@ -1,6 +1,6 @@
 """Issue 12's figures in one run: every benchmark, one after the other, then one table against the targets.
 
-    .venv/bin/python benchmarks/bench_scaling.py --data-dir /tmp/bench-data          # about 10 minutes
+    .venv/bin/python benchmarks/bench_scaling.py --data-dir /tmp/bench-data          # 5 to 10 minutes
     .venv/bin/python benchmarks/bench_scaling.py --data-dir /tmp/bench-data --full   # + 100M, 1,000 SLOs
     .venv/bin/python benchmarks/bench_scaling.py --quick                              # tiny sizes, a check
 
@@ -10,7 +10,8 @@ bench_cli_startup (the example's run and --help) and bench_serve, each as a chil
 two at once, so they do not disturb each other. Each writes its key figures with --summary-json;
 its printed output goes to a log in --log-dir. The table shows our figure, the peer's from the same
 run, their ratio, the target and whether it is met (by how much either way). Exit status: 0 when every
-target is met, 1 when one is not, 2 when a benchmark failed. See benchmarks/README.md.
+target is met, 1 when one is not, 2 when a benchmark failed. --no-run prints the table again from the
+summaries an earlier run left in --log-dir. See benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -132,8 +133,12 @@ def run_step(step: Step, log_dir: Path) -> tuple[targets.Summary | None, int]:
         )
     took = time.perf_counter() - started
     print(f"  exit {done.returncode} after {took:.0f} s, load average {load_average()}", flush=True)
-    figures = json.loads(summary.read_text()) if summary.exists() else None
-    return figures, done.returncode
+    return read_summary(summary), done.returncode
+
+
+def read_summary(path: Path) -> targets.Summary | None:
+    """The figures a benchmark wrote; None when it wrote none."""
+    return json.loads(path.read_text()) if path.exists() else None
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -141,7 +146,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument(
-        "--full", action="store_true", help="also 100M events and 1,000 SLOs (about 25 min more)"
+        "--full", action="store_true", help="also 100M events and 1,000 SLOs (15 to 25 minutes more)"
     )
     parser.add_argument("--quick", action="store_true", help="tiny sizes: checks that every row is filled")
     parser.add_argument(
@@ -151,7 +156,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--log-dir", type=Path, help="each benchmark's output and summary (default: a new temporary folder)"
     )
-    return parser.parse_args(argv)
+    parser.add_argument(
+        "--no-run",
+        action="store_true",
+        help="run nothing: the table from the summaries a run with the same options left in --log-dir",
+    )
+    args = parser.parse_args(argv)
+    if args.no_run and args.log_dir is None:
+        parser.error("--no-run reads the summaries in --log-dir: give it")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -159,12 +172,17 @@ def main(argv: list[str] | None = None) -> int:
     sizes = QUICK if args.quick else DEFAULT
     log_dir = args.log_dir or Path(tempfile.mkdtemp(prefix="bench-scaling-"))
     log_dir.mkdir(parents=True, exist_ok=True)
-    print(f"bench_scaling: {'full' if args.full else 'default'} mode{', quick sizes' if args.quick else ''}")
-    print(f"  {os.cpu_count()} CPUs, load average at the start {load_average()}")
+    mode = f"{'full' if args.full else 'default'} mode{', quick sizes' if args.quick else ''}"
+    print(f"bench_scaling: {mode}{', the table of an earlier run (--no-run)' if args.no_run else ''}")
+    when = "now" if args.no_run else "at the start"
+    print(f"  {os.cpu_count()} CPUs, load average {when} {load_average()}")
     print(f"  each benchmark's output and summary: {log_dir}")
     summaries: dict[str, targets.Summary | None] = {}
     failed = []
     for step in plan(sizes, full=args.full, data_dir=args.data_dir, slo_generator=args.slo_generator):
+        if args.no_run:
+            summaries[step.name] = read_summary(log_dir / f"{step.name}.json")
+            continue
         summaries[step.name], status = run_step(step, log_dir)
         if status != 0 or summaries[step.name] is None:
             failed.append(f"{step.script} ({step.name}) exited {status}: see {log_dir / step.name}.txt")
@@ -177,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(found)} rows: {met} targets met, {missed} not met")
     for line in failed:
         print(f"FAILED: {line}")
-    print(f"load average at the end: {load_average()}")
+    print(f"load average {'now' if args.no_run else 'at the end'}: {load_average()}")
     return 2 if failed else 1 if missed else 0
 
 

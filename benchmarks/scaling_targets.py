@@ -239,12 +239,18 @@ def prometheus_peak(real: Summary) -> Measured:
     return Measured(max((run["peak_mib"] for run in real["runs"]), default=None), "MiB")
 
 
-def example_run(example: Summary) -> Measured:
-    return Measured(example["modes"]["cached"]["wall_s"], "s")
+def example_run(seconds: str) -> Callable[[Summary], Measured]:
+    def measure(example: Summary) -> Measured:
+        return Measured(example["modes"]["cached"][seconds], "s")
+
+    return measure
 
 
-def help_run(startup: Summary) -> Measured:
-    return Measured(startup["wall_s"], "s")
+def help_run(seconds: str) -> Callable[[Summary], Measured]:
+    def measure(startup: Summary) -> Measured:
+        return Measured(startup[seconds], "s")
+
+    return measure
 
 
 def serve_rate(serve: Summary) -> Measured:
@@ -260,14 +266,15 @@ def serve_growth(serve: Summary) -> Measured:
 
 
 def pipeline_specs(step: str, events: int, *, first: bool) -> list[Spec]:
-    """The pipeline's rows; the first size's run also has the Parquet target and the SQL source rows."""
+    """The pipeline's rows; the issue puts the targets against DuckDB and on Parquet's speed-up on the
+    first size, whose run also has the SQL source rows."""
     size = short_count(events)
     specs = [
         Spec(
             f"SLI stage, {size} CSV events, wall",
             (step,),
             sli_vs_duckdb("csv", "wall_s"),
-            Limit(1.0, "at most", "x", on_ratio=True),
+            Limit(1.0, "at most", "x", on_ratio=True) if first else None,
         ),
         Spec(f"SLI stage, {size} CSV events, CPU", (step,), sli_vs_duckdb("csv", "cpu_s")),
         Spec(f"SLI stage, {size} Parquet events, wall", (step,), sli_vs_duckdb("parquet", "wall_s")),
@@ -336,10 +343,12 @@ def cli_specs(example: str, startup: str) -> list[Spec]:
         Spec(
             "example `run config --html`, bytecode cached",
             (example,),
-            example_run,
+            example_run("wall_s"),
             Limit(EXAMPLE_LIMIT_S, "under", "s"),
         ),
-        Spec("`reliability --help`", (startup,), help_run, Limit(HELP_LIMIT_S, "under", "s")),
+        Spec("example `run config --html`, CPU", (example,), example_run("cpu_s")),
+        Spec("`reliability --help`", (startup,), help_run("wall_s"), Limit(HELP_LIMIT_S, "under", "s")),
+        Spec("`reliability --help`, CPU", (startup,), help_run("cpu_s")),
     ]
 
 

@@ -150,7 +150,7 @@ def test_the_scaling_benchmark_fills_every_row_of_its_table(slo_generator: Path,
     lines = result.stdout.splitlines()
     header = next(n for n, line in enumerate(lines) if line.startswith("figure"))
     rows = lines[header + 1 : lines.index("", header)]
-    assert len(rows) == 20 and not any("no figure" in row for row in rows), result.stdout
+    assert len(rows) == 22 and not any("no figure" in row for row in rows), result.stdout
     for figure in (
         "SLI stage, 20k CSV events, wall",
         "peak RSS, 20k events",
@@ -163,7 +163,7 @@ def test_the_scaling_benchmark_fills_every_row_of_its_table(slo_generator: Path,
         "serve /metrics, 1 s x 2 connections",
     ):
         assert any(row.startswith(figure + "  ") for row in rows), figure
-    assert "20 rows:" in result.stdout and "load average at the end:" in result.stdout
+    assert "22 rows:" in result.stdout and "load average at the end:" in result.stdout
     assert sorted(path.name for path in (tmp_path / "logs").glob("*.json")) == [
         f"{name}.json" for name in ("example", "help", "parse", "pipeline", "prometheus", "serve")
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -64,17 +65,22 @@ def prometheus_summary() -> dict[str, Any]:
     }
 
 
-def test_full_mode_has_a_filled_row_for_every_figure(bench: ModuleType) -> None:
-    summaries = {
+def fake_summaries() -> dict[str, dict[str, Any] | None]:
+    """What each run of --full might write; the 1,000 SLOs' run failed and wrote nothing."""
+    return {
         "pipeline": pipeline_summary(10_000_000, 5.0),
         "pipeline_large": pipeline_summary(100_000_000, 40.0),
         "parse": {"readers": {"ours": {"seconds": 10.0, "peak_rss_mib": 600.0}}},  # no json.loads
         "prometheus": prometheus_summary(),
         "prometheus_large": None,  # the benchmark failed
-        "example": {"modes": {"cached": {"wall_s": 1.2}}},
-        "help": {"wall_s": 0.1},
+        "example": {"modes": {"cached": {"wall_s": 1.2, "cpu_s": 1.0}}},
+        "help": {"wall_s": 0.1, "cpu_s": 0.07},
         "serve": {"requests_per_second": 2500.0, "rss_start_mib": 300.0, "rss_peak_mib": 330.0},
     }
+
+
+def test_full_mode_has_a_filled_row_for_every_figure(bench: ModuleType) -> None:
+    summaries = fake_summaries()
     steps = bench.plan(bench.DEFAULT, full=True, data_dir=Path("/data"), slo_generator=None)
     assert {step.name for step in steps} == set(summaries)
     rows = {row.figure: row for row in bench.targets.rows(bench.specs(bench.DEFAULT, full=True), summaries)}
@@ -83,6 +89,7 @@ def test_full_mode_has_a_filled_row_for_every_figure(bench: ModuleType) -> None:
     assert rows["SLI stage, 10M CSV events, wall"].verdict.text == "met (17 % to spare)"
     assert rows["Parquet vs CSV speed-up, 10M"].verdict.text == "NOT MET (33 % short)"
     assert rows["Parquet vs CSV speed-up, 100M"].target == "-"  # the target is on the first size
+    assert rows["SLI stage, 100M CSV events, wall"].target == "-"
     assert rows["SLI stage 100M / 10M time, csv"].ours == "8.00x"
     assert rows["SLI stage 100M / 10M time, csv"].verdict.met is True
     assert rows["SQL source (duckdb), 10M parquet, wall"].verdict.text == "met"
@@ -92,4 +99,18 @@ def test_full_mode_has_a_filled_row_for_every_figure(bench: ModuleType) -> None:
     assert rows["real Prometheus, 1,000 SLOs, whole run wall"].verdict.text == "NOT MET (no figures)"
     assert rows["serve RSS growth under 60 s x 8 connections"].verdict.text == "NOT MET (5.0 points over)"
     assert rows["`reliability --help`"].verdict.met is True
-    assert len(rows) == 32
+    assert len(rows) == 34
+
+
+def test_no_run_prints_the_table_of_the_summaries_left_in_the_log_folder(
+    bench: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name, summary in fake_summaries().items():
+        if summary is not None:
+            (tmp_path / f"{name}.json").write_text(json.dumps(summary))
+    status = bench.main(["--full", "--no-run", "--log-dir", str(tmp_path)])
+    printed = capsys.readouterr().out
+    assert status == 1  # targets not met, no benchmark run, so none failed
+    assert "34 rows: 12 targets met, 6 not met" in printed
+    failed_run = [line for line in printed.splitlines() if line.startswith("real Prometheus, 1,000 SLOs")]
+    assert len(failed_run) == 4 and all("no figures" in line for line in failed_run)
