@@ -268,5 +268,5 @@ def _sql_series(
     check_usable(
         report, source.origin, grid, None if report.used else records.seen, source.columns.timestamp_described
     )
-    state = sql_source.read_sql_source(source, components, grid)
+    state = sql_source.read_sql_source(source, components, grid, window_starts)
     return series.component_series(state, components, window_starts)

@@ -36,9 +36,11 @@ from reliability.core.accumulate import Accumulator
 from reliability.core.events import EventColumns
 from reliability.core.grid import DAY, MinuteGrid
 from reliability.core.latency_buckets import bucket_index, micros_of
+from reliability.core.latency_sketch import slot_of, slot_starts
 from reliability.errors import ReliabilityError
 from reliability.telemetry.event_files import read_events
 from reliability.telemetry.report import ReadReport
+from reliability.telemetry.sql.cells import SketchCells
 from reliability.telemetry.sql.clickhouse_dialect import ClickHouseDialect
 from reliability.telemetry.sql.dialect import Dialect
 from reliability.telemetry.sql.duckdb_dialect import DuckDbDialect
@@ -132,8 +134,7 @@ def assert_same(found: MinuteState, expected: MinuteState) -> None:
         for name, series in mine.slis.items():
             assert np.array_equal(series.total, theirs.slis[name].total), (mine.match, name, "total")
             assert np.array_equal(series.good, theirs.slis[name].good), (mine.match, name, "good")
-        for field in ("minute", "bucket", "events"):
-            assert np.array_equal(getattr(mine.latency, field), getattr(theirs.latency, field)), field
+        assert_same_buckets(mine.latency, theirs.latency)
 
 
 @pytest.fixture(scope="module")
@@ -208,11 +209,57 @@ def test_a_configured_sql_source_reads_like_the_event_file(
         "part-2.parquet",
     ]
     checkout = list(config.index.components_reading["lake"])
-    found = read_sql_source(source, checkout, GRID).components[0]
+    window_starts = (GRID.minutes - 1440, 17)
+    found = read_sql_source(source, checkout, GRID, window_starts).components[0]
     expected = from_event_file.components[0]
     assert np.array_equal(found.slis["availability"].good, expected.slis["availability"].good)  # status < 500
     assert np.array_equal(found.slis["fast"].total, expected.slis["fast"].total)
-    assert np.array_equal(found.latency.events, expected.latency.events)
+    in_cells = SketchCells(GRID.minutes, window_starts)
+    assert_same_buckets(found.latency, summed_per_cell(expected.latency, in_cells))
+    assert found.latency.minute.size < expected.latency.minute.size  # summed: fewer rows
+
+
+def summed_per_cell(buckets: LatencyBuckets, cells: SketchCells) -> LatencyBuckets:
+    """Per-minute buckets summed per cell of the sketch, each cell at its first minute."""
+    return LatencyBuckets.of(cell_first_minutes(buckets.minute, cells), buckets.bucket, buckets.events)
+
+
+def cell_first_minutes(minute: np.ndarray, cells: SketchCells) -> np.ndarray:
+    """As LatencyFold keeps them: a recent minute on its own, any other at its slot's first minute."""
+    starts = slot_starts(cells.minutes, cells.window_starts)
+    recent_from = cells.minutes - min(cells.recent_minutes, cells.minutes)
+    return np.where(minute >= recent_from, minute, starts[slot_of(minute, starts)])
+
+
+def assert_same_buckets(found: LatencyBuckets, expected: LatencyBuckets) -> None:
+    for field in ("minute", "bucket", "events"):
+        assert np.array_equal(getattr(found, field), getattr(expected, field)), field
+
+
+@pytest.mark.parametrize("dialect", [DuckDbDialect(), ClickHouseDialect()], ids=lambda d: d.name)
+@pytest.mark.parametrize(
+    "cells",
+    [
+        SketchCells(GRID.minutes, (GRID.minutes - 1440, GRID.minutes - 61, 5, 0, -3, GRID.minutes)),
+        SketchCells(2 * 1440 + 37, (1000,), recent_minutes=120),  # now inside an hour: parts split
+        SketchCells(200, (), recent_minutes=360),  # every minute recent
+    ],
+    ids=["windows", "split-hours", "all-recent"],
+)
+def test_the_engine_puts_each_minute_in_the_sketch_cell_the_fold_does(
+    dialect: Dialect, cells: SketchCells
+) -> None:
+    minutes = f"SELECT {dialect.to_bigint('number')} AS minute FROM numbers({cells.minutes})"
+    if isinstance(dialect, DuckDbDialect):
+        minutes = f"SELECT range AS minute FROM range({cells.minutes})"
+    found = dialect.run(
+        f"SELECT minute, {cells.first_minute('minute')} AS cell FROM ({minutes}) ORDER BY minute"
+    )
+    minute = np.asarray(found.column("minute").to_numpy(), np.int64)
+    assert np.array_equal(minute, np.arange(cells.minutes))
+    expected = cell_first_minutes(minute, cells)
+    assert np.array_equal(np.asarray(found.column("cell").to_numpy(), np.int64), expected)
+    assert 1 < len(np.unique(expected)) < cells.minutes or cells.recent_minutes >= cells.minutes
 
 
 def test_a_sql_source_is_validated(tmp_path: Path) -> None:

@@ -1,9 +1,12 @@
-"""The pushed-down queries: events grouped by component and minute of the grid, in a dialect.
+"""The pushed-down query: events grouped by component and minute of the grid, in a dialect.
 
 Each row the event-file reader would skip (rows.py: an unknown component, no or a non-finite
 timestamp, a status that is not a whole number in 100..999, a missing success flag, a negative, NaN
 or infinite latency) is left out here too, and every number goes through the same float steps as
 in numpy, so the counts equal the fold's to the event.
+
+The engine scans and checks the rows once: GROUPING SETS give the counts and the latency buckets
+from the same pass, where a query per grouping would scan and check every row again.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 
 from reliability.config.model import Component, Sli, SliKind, StatusItem, status_codes_and_classes
 from reliability.core.grid import MinuteGrid
+from reliability.telemetry.sql.cells import SketchCells
 from reliability.telemetry.sql.dialect import Dialect
 from reliability.telemetry.sql.expressions import whole_micros, within_threshold
 from reliability.telemetry.sql.rows import classified_rows
@@ -20,38 +24,58 @@ from reliability.telemetry.sql.table import SqlTable
 
 
 @dataclass(frozen=True)
-class MinuteQueries:
-    counts: str  # component, minute, events, then total_<i> and good_<i> for each of `slis`
-    buckets: str  # component, minute, bucket, events
-    bad_statuses: str  # component, minute, status, then bad_<i> for each of `slis`
+class MinuteQuery:
+    """Rows of two groupings, told apart by `per_cell`.
+
+    per_cell 0: per (component, minute, bad_status), total_<i> and good_<i> for each of `slis`, and
+    bad_<i> for each status-rule SLI; bad_status is the status of rows bad for some status-rule SLI,
+    NULL for the others, so a minute's counts are the sum of its rows.
+    per_cell 1: per (component, cell, bucket), `events`; cell is the first minute of the latency
+    sketch's cell (the minute itself without `cells`); bucket NULL for the rows without a latency.
+    """
+
+    sql: str
     slis: tuple[Sli, ...]  # distinct SLI definitions, in column order
 
 
-def minute_queries(
-    dialect: Dialect, table: SqlTable, components: Sequence[Component], grid: MinuteGrid
-) -> MinuteQueries:
+def minute_query(
+    dialect: Dialect,
+    table: SqlTable,
+    components: Sequence[Component],
+    grid: MinuteGrid,
+    cells: SketchCells | None = None,
+) -> MinuteQuery:
     slis = tuple(dict.fromkeys(sli for component in components for sli in component.slis))
-    rows = _kept_rows(dialect, table, components, grid)
     sums = []
-    bads = []
+    bad_rules = []
     for number, sli in enumerate(slis):
         counted, good = _rule(dialect, sli)
         sums.append(f"{_count_if(dialect, counted)} AS total_{number}")
         sums.append(f"{_count_if(dialect, f'{counted} AND {good}')} AS good_{number}")
-        bads.append(f"{_count_if(dialect, f'{counted} AND NOT ({good})')} AS bad_{number}")
-    kept = f"WITH kept AS ({rows}) SELECT component, minute"
-    counts = f"{kept}, {', '.join(sums) or '0 AS none'} FROM kept GROUP BY component, minute"
-    bad_statuses = (
-        f"{kept}, {dialect.to_bigint('status')} AS status, {', '.join(bads) or '0 AS none'} "
-        "FROM kept WHERE status IS NOT NULL GROUP BY component, minute, status"
-    )
+        if is_status_rule(sli):
+            bad = f"{counted} AND NOT ({good})"
+            sums.append(f"{_count_if(dialect, bad)} AS bad_{number}")
+            bad_rules.append(f"({bad})")
+    bad_status = dialect.to_bigint(f"CASE WHEN {' OR '.join(bad_rules) or 'false'} THEN status END")
     bucket = dialect.bucket_index(whole_micros(dialect, "latency"))
-    buckets = (
-        f"{kept}, {bucket} AS bucket, "
-        f"{dialect.to_bigint('count(*)')} AS events FROM kept WHERE latency IS NOT NULL "
-        "GROUP BY component, minute, bucket"
+    cell = "minute" if cells is None else cells.first_minute("minute")
+    keyed = (
+        f"SELECT component, minute, status, succeeded, latency, {bad_status} AS bad_status, "
+        f"{cell} AS cell, CASE WHEN latency IS NOT NULL THEN {bucket} END AS bucket "
+        f"FROM ({_kept_rows(dialect, table, components, grid)}) AS kept"
     )
-    return MinuteQueries(counts, buckets, bad_statuses, slis)
+    values = ", ".join([f"{dialect.to_bigint('count(*)')} AS events", *sums])
+    sql = (
+        "SELECT GROUPING(minute) AS per_cell, component, minute, bad_status, cell, bucket, "
+        f"{values} FROM ({keyed}) AS keyed "
+        "GROUP BY GROUPING SETS ((component, minute, bad_status), (component, cell, bucket))"
+    )
+    return MinuteQuery(sql, slis)
+
+
+def is_status_rule(sli: Sli) -> bool:
+    """An availability SLI judged by the status: the fold keeps its bad events per status."""
+    return sli.good is not None and not sli.good.success_flag
 
 
 def _count_if(dialect: Dialect, condition: str) -> str:

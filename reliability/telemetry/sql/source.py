@@ -10,10 +10,11 @@ import pyarrow as pa
 from reliability.config.model import Component, Sli, SqlSource
 from reliability.core.counts import MinuteSeries
 from reliability.core.grid import MinuteGrid
+from reliability.telemetry.sql.cells import SketchCells
 from reliability.telemetry.sql.clickhouse_dialect import ClickHouseDialect
 from reliability.telemetry.sql.dialect import Dialect
 from reliability.telemetry.sql.duckdb_dialect import DuckDbDialect
-from reliability.telemetry.sql.query import minute_queries
+from reliability.telemetry.sql.query import is_status_rule, minute_query
 from reliability.telemetry.sql.records import RecordCounts, read_record_counts
 from reliability.telemetry.sql.state import ComponentMinutes, LatencyBuckets, MinuteState
 from reliability.telemetry.sql.table import SqlTable
@@ -21,10 +22,14 @@ from reliability.telemetry.sql.table import SqlTable
 DIALECTS: dict[str, type[Dialect]] = {"duckdb": DuckDbDialect, "chdb": ClickHouseDialect}
 
 
-def read_sql_source(source: SqlSource, components: Sequence[Component], grid: MinuteGrid) -> MinuteState:
-    """The configured engine's per-minute state of the source's events on the grid."""
+def read_sql_source(
+    source: SqlSource, components: Sequence[Component], grid: MinuteGrid, window_starts: tuple[int, ...] = ()
+) -> MinuteState:
+    """The configured engine's per-minute state of the source's events on the grid; the latency
+    buckets summed per cell of the sketch that reads the windows starting at `window_starts`."""
     table = SqlTable(source.patterns, source.format, source.columns)
-    return read_minute_state(DIALECTS[source.engine](), table, components, grid)
+    cells = SketchCells(grid.minutes, window_starts)
+    return read_minute_state(DIALECTS[source.engine](), table, components, grid, cells)
 
 
 def read_sql_records(source: SqlSource, components: Sequence[Component], grid: MinuteGrid) -> RecordCounts:
@@ -34,44 +39,54 @@ def read_sql_records(source: SqlSource, components: Sequence[Component], grid: M
 
 
 def read_minute_state(
-    dialect: Dialect, table: SqlTable, components: Sequence[Component], grid: MinuteGrid
+    dialect: Dialect,
+    table: SqlTable,
+    components: Sequence[Component],
+    grid: MinuteGrid,
+    cells: SketchCells | None = None,
 ) -> MinuteState:
-    queries = minute_queries(dialect, table, components, grid)
-    counts = IntColumns(dialect.run(queries.counts))
-    buckets = IntColumns(dialect.run(queries.buckets))
-    statuses = IntColumns(dialect.run(queries.bad_statuses))
-    codes = {component.match: code for code, component in enumerate(components)}
-    count_code = _codes(counts.table, codes)
-    count_minute = counts["minute"]
-    bucket_code = _codes(buckets.table, codes)
-    status_code = _codes(statuses.table, codes)
+    """Latency buckets per minute, or per cell of `cells`."""
+    query = minute_query(dialect, table, components, grid, cells)
+    answer = dialect.run(query.sql)
+    # One sort by (grouping, component) makes each component's rows of each grouping one slice,
+    # where a boolean mask per component would pass over every row as many times.
+    group = IntColumns(answer)["per_cell"] * len(components) + _codes(answer, components)
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(2 * len(components) + 1)).tolist()
+    rows = IntColumns(answer, order)
     result = []
     for code, component in enumerate(components):
-        rows = count_code == code
+        counts = slice(bounds[code], bounds[code + 1])
         slis = {}
         for sli in component.slis:
-            number = queries.slis.index(sli)
+            number = query.slis.index(sli)
             slis[sli.name] = MinuteSeries(
-                _per_minute(grid, count_minute[rows], counts[f"good_{number}"][rows]),
-                _per_minute(grid, count_minute[rows], counts[f"total_{number}"][rows]),
+                _per_minute(grid, rows["minute"][counts], rows[f"good_{number}"][counts]),
+                _per_minute(grid, rows["minute"][counts], rows[f"total_{number}"][counts]),
             )
-        mine = bucket_code == code
-        latency = LatencyBuckets.of(buckets["minute"][mine], buckets["bucket"][mine], buckets["events"][mine])
-        bad = _bad_by_status(grid, statuses, status_code == code, component, queries.slis)
+        in_cells = slice(bounds[len(components) + code], bounds[len(components) + code + 1])
+        bucket = rows["bucket"][in_cells]
+        timed = bucket >= 0  # rows of events without a latency have no bucket
+        latency = LatencyBuckets.of(
+            rows["cell"][in_cells][timed], bucket[timed], rows["events"][in_cells][timed]
+        )
+        bad = _bad_by_status(grid, rows, counts, component, query.slis)
         result.append(ComponentMinutes(component.match, slis, latency, bad))
     return MinuteState(grid, tuple(result))
 
 
 def _bad_by_status(
-    grid: MinuteGrid, table: IntColumns, rows: np.ndarray, component: Component, slis: tuple[Sli, ...]
+    grid: MinuteGrid, table: IntColumns, rows: slice, component: Component, slis: tuple[Sli, ...]
 ) -> dict[str, dict[int, np.ndarray]]:
     """As the fold: for each status-rule availability SLI, bad events per minute of each status."""
-    minute, status = table["minute"][rows], table["status"][rows]
+    status = table["bad_status"][rows]
+    bad_rows = status >= 0  # the rows no status-rule SLI counts as bad have no bad_status
+    minute, status = table["minute"][rows][bad_rows], status[bad_rows]
     found: dict[str, dict[int, np.ndarray]] = {}
     for sli in component.slis:
-        if sli.good is None or sli.good.success_flag:
+        if not is_status_rule(sli):
             continue
-        bad = table[f"bad_{slis.index(sli)}"][rows]
+        bad = table[f"bad_{slis.index(sli)}"][rows][bad_rows]
         found[sli.name] = {
             code: _per_minute(grid, minute[status == code], bad[status == code])
             for code in np.unique(status[bad > 0]).tolist()
@@ -80,23 +95,31 @@ def _bad_by_status(
 
 
 class IntColumns:
-    """An answer's integer columns, each converted once however many components and SLIs read it."""
+    """An answer's integer columns in the order `order` (as they are, without), NULL read as -1;
+    each converted once however many components and SLIs read it."""
 
-    def __init__(self, table: pa.Table) -> None:
+    def __init__(self, table: pa.Table, order: np.ndarray | None = None) -> None:
         self.table = table
+        self._order = order
         self._converted: dict[str, np.ndarray] = {}
 
     def __getitem__(self, name: str) -> np.ndarray:
         if name not in self._converted:
-            column = self.table.column(name).to_numpy(zero_copy_only=False)
-            self._converted[name] = np.asarray(column, dtype=np.int64)
+            column = self.table.column(name)
+            if column.null_count:
+                column = column.fill_null(-1)
+            column = column.to_numpy(zero_copy_only=False)
+            converted = np.asarray(column, dtype=np.int64)
+            self._converted[name] = converted if self._order is None else converted[self._order]
         return self._converted[name]
 
 
-def _codes(table: pa.Table, codes: dict[str, int]) -> np.ndarray:
-    """Each row's component code, looked up by Arrow: no Python object per row."""
+def _codes(table: pa.Table, components: Sequence[Component]) -> np.ndarray:
+    """Each row's component code (its place in `components`), looked up by Arrow: no Python object
+    per row."""
     import pyarrow.compute as pc
 
+    codes = {component.match: code for code, component in enumerate(components)}
     column = table.column("component")
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
