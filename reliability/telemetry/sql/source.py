@@ -1,4 +1,4 @@
-"""Read a `sql` source: run the pushed-down queries, return the per-minute state on the grid."""
+"""Read a `sql` source: run the pushed-down query, return the per-minute state on the grid."""
 
 from __future__ import annotations
 

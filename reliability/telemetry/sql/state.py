@@ -21,7 +21,8 @@ Int64 = npt.NDArray[np.int64]
 
 @dataclass(frozen=True)
 class LatencyBuckets:
-    """Events per (minute of the grid, bucket index); one row per pair with events, in that order."""
+    """Events per (minute of the grid, bucket index); one row per pair with events, in that order.
+    Read for a latency sketch, a minute may stand for its sketch cell (sql.cells): the cell's first."""
 
     minute: Int64
     bucket: Int64
