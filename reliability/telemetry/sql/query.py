@@ -46,24 +46,28 @@ def minute_query(
     cells: SketchCells | None = None,
 ) -> MinuteQuery:
     slis = tuple(dict.fromkeys(sli for component in components for sli in component.slis))
-    sums = []
+    counted_if: dict[str, str] = {}  # output column -> the condition of the rows it counts
     bad_rules = []
     for number, sli in enumerate(slis):
         counted, good = _rule(dialect, sli)
-        sums.append(f"{_count_if(dialect, counted)} AS total_{number}")
-        sums.append(f"{_count_if(dialect, f'{counted} AND {good}')} AS good_{number}")
+        counted_if[f"total_{number}"] = counted
+        counted_if[f"good_{number}"] = f"{counted} AND {good}"
         if is_status_rule(sli):
-            bad = f"{counted} AND NOT ({good})"
-            sums.append(f"{_count_if(dialect, bad)} AS bad_{number}")
+            counted_if[f"bad_{number}"] = bad = f"{counted} AND NOT ({good})"
             bad_rules.append(f"({bad})")
     bad_status = dialect.to_bigint(f"CASE WHEN {' OR '.join(bad_rules) or 'false'} THEN status END")
     bucket = dialect.bucket_index(whole_micros(dialect, "latency"))
     cell = "minute" if cells is None else cells.first_minute("minute")
+    # Each condition is worked out once per row, as a 0 or 1 that both groupings sum.
+    flags = [
+        f", CASE WHEN {condition} THEN 1 ELSE 0 END AS is_{name}" for name, condition in counted_if.items()
+    ]
     keyed = (
-        f"SELECT component, minute, status, succeeded, latency, {bad_status} AS bad_status, "
-        f"{cell} AS cell, CASE WHEN latency IS NOT NULL THEN {bucket} END AS bucket "
+        f"SELECT component, minute, {bad_status} AS bad_status, {cell} AS cell, "
+        f"CASE WHEN latency IS NOT NULL THEN {bucket} END AS bucket{''.join(flags)} "
         f"FROM ({_kept_rows(dialect, table, components, grid)}) AS kept"
     )
+    sums = [f"{dialect.to_bigint(f'sum(is_{name})')} AS {name}" for name in counted_if]
     values = ", ".join([f"{dialect.to_bigint('count(*)')} AS events", *sums])
     sql = (
         "SELECT GROUPING(minute) AS per_cell, component, minute, bad_status, cell, bucket, "
@@ -76,10 +80,6 @@ def minute_query(
 def is_status_rule(sli: Sli) -> bool:
     """An availability SLI judged by the status: the fold keeps its bad events per status."""
     return sli.good is not None and not sli.good.success_flag
-
-
-def _count_if(dialect: Dialect, condition: str) -> str:
-    return dialect.to_bigint(f"sum(CASE WHEN {condition} THEN 1 ELSE 0 END)")
 
 
 def _kept_rows(dialect: Dialect, table: SqlTable, components: Sequence[Component], grid: MinuteGrid) -> str:
