@@ -51,7 +51,8 @@ def read_minute_state(
     # One sort by (grouping, component) makes each component's rows of each grouping one slice,
     # where a boolean mask per component would pass over every row as many times; each column is
     # then taken from the rows of the grouping that has it alone.
-    group = IntColumns(answer)["per_cell"] * len(components) + _codes(answer, components)
+    codes = {component.match: code for code, component in enumerate(components)}
+    group = IntColumns(answer)["per_cell"] * len(components) + _codes(answer, codes)
     # Codes this small sort by radix, in one pass.
     order = np.argsort(group.astype(np.min_scalar_type(2 * len(components))), kind="stable")
     bounds = np.searchsorted(group[order], np.arange(2 * len(components) + 1)).tolist()
@@ -117,12 +118,10 @@ class IntColumns:
         return self._converted[name]
 
 
-def _codes(table: pa.Table, components: Sequence[Component]) -> np.ndarray:
-    """Each row's component code (its place in `components`), looked up by Arrow: no Python object
-    per row."""
+def _codes(table: pa.Table, codes: dict[str, int]) -> np.ndarray:
+    """Each row's component code, looked up by Arrow: no Python object per row."""
     import pyarrow.compute as pc
 
-    codes = {component.match: code for code, component in enumerate(components)}
     column = table.column("component")
     if pa.types.is_dictionary(column.type):
         column = column.cast(column.type.value_type)
