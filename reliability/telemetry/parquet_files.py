@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     import pyarrow.parquet as pq
 
 BATCH_ROWS = 1 << 20  # rows per batch: large enough for numpy to amortise, small enough to bound memory
+# The first and the last row group are read in parts this much smaller: the fold, on the other
+# core, starts as soon as the first part is decoded and ends soon after the last one is.
+EDGE_PARTS = 4
 
 
 class Role(Enum):
@@ -144,9 +147,9 @@ def read_parquet_blocks(
         progress = _RowProgress(path.stat().st_size, parquet.metadata.num_rows, on_read)
         gathered: list[pa.RecordBatch] = []
         first_row = 1
-        for batch in _batches(path, parquet, list(roles)):
+        for batch, block_rows in _batches(path, parquet, list(roles)):
             gathered.append(batch)
-            if sum(b.num_rows for b in gathered) >= BATCH_ROWS:
+            if sum(b.num_rows for b in gathered) >= block_rows:
                 yield _block(gathered, roles, first_row)
                 first_row += sum(b.num_rows for b in gathered)
                 progress.reached(first_row - 1)
@@ -156,13 +159,16 @@ def read_parquet_blocks(
         progress.reached(parquet.metadata.num_rows)
 
 
-def _batches(path: Path, parquet: pq.ParquetFile, columns: list[str]) -> Iterator[pa.RecordBatch]:
-    """The record batches of every row group; one that cannot be decoded is an InputError saying which."""
+def _batches(path: Path, parquet: pq.ParquetFile, columns: list[str]) -> Iterator[tuple[pa.RecordBatch, int]]:
+    """The record batches of every row group, each with the rows of a block of it (see EDGE_PARTS);
+    one that cannot be decoded is an InputError saying which."""
     done = 0
+    last = parquet.num_row_groups - 1
     for group in range(parquet.num_row_groups):
+        rows = BATCH_ROWS // EDGE_PARTS if group in (0, last) else BATCH_ROWS
         # Decoded on this thread alone: the fold already runs on another core, and the columns' own
         # threads would mostly wait for the widest one (the timestamps) while contending with it.
-        batches = parquet.iter_batches(BATCH_ROWS, row_groups=[group], columns=columns, use_threads=False)
+        batches = parquet.iter_batches(rows, row_groups=[group], columns=columns, use_threads=False)
         while True:
             try:
                 batch = next(batches, None)
@@ -172,7 +178,7 @@ def _batches(path: Path, parquet: pq.ParquetFile, columns: list[str]) -> Iterato
             if batch is None:
                 break
             done += batch.num_rows
-            yield batch
+            yield batch, rows
 
 
 def _block(batches: list[pa.RecordBatch], roles: dict[str, Role], first_row: int) -> ParsedBlock:

@@ -101,6 +101,7 @@ def test_row_groups_smaller_than_a_block_are_gathered_and_rows_numbered_across_t
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(parquet_files, "BATCH_ROWS", 4)
+    monkeypatch.setattr(parquet_files, "EDGE_PARTS", 1)
     rows = 11
     stamps = [T0 + 60 * i for i in range(rows)]
     stamps[9] = None  # row 10 is bad
@@ -111,6 +112,27 @@ def test_row_groups_smaller_than_a_block_are_gathered_and_rows_numbered_across_t
     chunks = list(read_events(source(path, success="ok"), ["only"], report))
     assert [len(c) for c in chunks] == [6, 4]  # 2 row groups of 3, then 3 + 2 (one skipped)
     assert [(e.line, e.reason) for e in report.examples] == [(10, "missing timestamp")]
+
+
+def test_the_first_and_last_row_groups_are_read_in_parts_and_rows_numbered_across_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parquet_files, "BATCH_ROWS", 8)
+    monkeypatch.setattr(parquet_files, "EDGE_PARTS", 4)
+    rows = 8 * 3
+    stamps: list[int | None] = [T0 + 60 * i for i in range(rows)]
+    stamps[3] = stamps[22] = None  # rows 4 and 23: in the second part of the first and last groups
+    table = pa.table({"ts": pa.array(stamps, pa.int64()), "ok": [True] * rows})
+    path = tmp_path / "events.parquet"
+    pq.write_table(table, path, row_group_size=8)
+    report = ReadReport("test")
+    chunks = list(read_events(source(path, success="ok"), ["only"], report))
+    assert [len(c) for c in chunks] == [2, 1, 2, 2, 8, 2, 2, 2, 1]
+    assert [(e.line, e.reason) for e in report.examples] == [
+        (4, "missing timestamp"),
+        (23, "missing timestamp"),
+    ]
+    assert report.files[str(path)] == rows
 
 
 def test_rfc3339_as_text_or_as_a_timestamp_type(tmp_path: Path) -> None:
