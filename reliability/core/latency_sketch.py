@@ -216,8 +216,17 @@ def _summed(keys: npt.NDArray[np.int64], times: Counts | None) -> tuple[npt.NDAr
         return new, count.astype(np.int64)
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
-    starts = np.flatnonzero(np.append(True, ordered[1:] != ordered[:-1]))
-    return ordered[starts], np.add.reduceat(times[order], starts)
+    first = np.empty(ordered.size, bool)  # whether each key is the first of its run of equal keys
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    in_order = times[order]
+    sums = in_order[first]
+    # Chunks share few cells (those of the slot where one ends and the next starts), so the repeats
+    # are added one by one, instead of a reduceat over every run, nearly all of one key. The k-th
+    # repeat (from 0), at position p, belongs to the run numbered p - k - 1.
+    repeats = np.flatnonzero(~first)
+    np.add.at(sums, repeats - np.arange(1, repeats.size + 1), in_order[repeats])
+    return ordered[first], sums
 
 
 def _exact_sums(sums: npt.NDArray[np.generic]) -> Counts:

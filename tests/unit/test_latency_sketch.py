@@ -237,6 +237,22 @@ def test_counts_of_buckets_add_as_that_many_single_events(rows: int, seed: int) 
         assert np.array_equal(a.hourly(0)[1], b.hourly(0)[1])
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.integers(1, 500), st.integers(0, 2**32 - 1))
+def test_a_cell_met_many_times_in_and_across_chunks_holds_the_sum(rows: int, seed: int) -> None:
+    """Few cells, met again and again: each chunk sums its repeats, and the merge those of the chunks."""
+    minutes = 1440
+    rng = np.random.default_rng(seed)
+    minute, bucket = rng.integers(0, 3, rows), rng.integers(100, 104, rows)  # all in the first slot
+    events = rng.integers(1, 5, rows)
+    fold = LatencyFold(1, minutes)
+    for part in np.array_split(np.arange(rows), 3):
+        fold.add_buckets(np.zeros(part.size, np.int64), minute[part], bucket[part], events[part])
+    sketch = fold.sketch(0)
+    expected = np.bincount(bucket - sketch.lowest_bucket, events, minlength=sketch.width)
+    assert np.array_equal(sketch.between(0, minutes), expected)
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     st.integers(1, 4),
