@@ -355,10 +355,10 @@ class LatencySketch:
         count = -(-self.minutes // MINUTES_PER_HOUR) - first_hour
         first_row = int(np.searchsorted(self.starts, first_hour * MINUTES_PER_HOUR))
         cells = self.slots.rows(first_row, self.starts.size)
-        hours = np.zeros((count, self.width), np.int64)
         hour_of_row = self.starts[first_row:] // MINUTES_PER_HOUR - first_hour
-        read = cells.per_group_and_bucket(first_row, hour_of_row, self.lowest_bucket, self.width)
-        hours[: len(read)] = read
+        hours = cells.per_group_and_bucket(first_row, hour_of_row, self.lowest_bucket, self.width)
+        if len(hours) < count:  # the last hours without events: read gives rows up to the last with any
+            hours = np.concatenate([hours, np.zeros((count - len(hours), self.width), np.int64)])
         hours[0] = self.between(first, (first_hour + 1) * MINUTES_PER_HOUR)
         return np.arange(first_hour, first_hour + count), hours
 

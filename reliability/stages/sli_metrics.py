@@ -153,9 +153,12 @@ Hourly = tuple[np.ndarray, np.ndarray, np.ndarray]  # hour index, events, p99 se
 def _sketch_hourly_p99(sketch: LatencySketch, first_minute: int) -> Hourly:
     hours, buckets = sketch.hourly(first_minute)
     counts = buckets.sum(axis=1)
-    hours, buckets, counts = hours[counts > 0], buckets[counts > 0], counts[counts > 0]
+    with_events = counts > 0
+    if not with_events.all():  # else no copies of the hours x buckets counts
+        hours, buckets, counts = hours[with_events], buckets[with_events], counts[with_events]
     rank = nearest_rank_index(counts, np.array(99.0))
-    found = (np.cumsum(buckets, axis=1) > rank[:, None]).argmax(axis=1)
+    running = np.cumsum(buckets, axis=1, out=buckets)  # in place: the array is this read's own
+    found = (running > rank[:, None]).argmax(axis=1)
     return hours, counts, bucket_midpoint_seconds(found + sketch.lowest_bucket)
 
 

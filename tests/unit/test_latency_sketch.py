@@ -191,6 +191,14 @@ def test_windows_to_the_end_read_at_once_are_the_windows_read_one_by_one(
             assert np.array_equal(counts, sketch.between(first, minutes)), first
 
 
+def test_hours_after_the_last_event_read_as_hours_without_events() -> None:
+    fold = LatencyFold(1, 1440)
+    fold.add(np.zeros(3, np.int32), np.array([0, 5, 70]), np.array([0.1, 0.2, 0.3]))
+    hours, counts = fold.sketch(0).hourly(0)
+    assert hours.tolist() == list(range(24))
+    assert counts.sum(axis=1).tolist() == [2, 1] + [0] * 22
+
+
 def test_no_events_read_as_no_data() -> None:
     sketch = fold_of(np.zeros(0, np.int64), np.zeros(0), 600)
     assert percentiles_of(sketch.between(0, 600), sketch.lowest_bucket).count == 0
