@@ -449,8 +449,11 @@ class LatencyFold:
     def sketch(self, code: int) -> LatencySketch:
         slots = _component_run(self._slots.settled(), code, self._slot_count)
         recent = _component_run(self._recent.settled(), code, self._recent_count)
-        buckets = np.concatenate([slots.keys, recent.keys]) % lb.BUCKET_COUNT
-        lowest, highest = (int(buckets.min()), int(buckets.max())) if buckets.size else (0, 0)
+        # From the buckets both runs keep: neither joined nor every key's remainder taken again.
+        ends = [
+            (int(b.min()), int(b.max())) for b in (slots.buckets, recent.buckets) if b is not None and b.size
+        ]
+        lowest, highest = (min(lo for lo, _ in ends), max(hi for _, hi in ends)) if ends else (0, 0)
         width = highest - lowest + 1
         return LatencySketch(self.minutes, lowest, width, slots, recent, self._recent_count, self._starts)
 
