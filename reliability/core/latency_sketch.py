@@ -124,10 +124,13 @@ class SparseCounts:
         key_rows = None if self.key_rows is None else self.key_rows[lo:hi]
         return SparseCounts(self.keys[lo:hi], self.counts[lo:hi], buckets, key_rows)
 
-    def with_buckets(self) -> SparseCounts:
-        """The same cells, with each one's bucket and row kept."""
-        # Apart: numpy's divmod takes three times as long as a division and a remainder.
-        key_rows, buckets = self.keys // lb.BUCKET_COUNT, self.keys % lb.BUCKET_COUNT
+    def with_buckets(self, rows: int) -> SparseCounts:
+        """The same cells (all in rows [0, rows)), with each one's bucket and row kept."""
+        # Keys ascend, so each row's cells are one run: its bounds are found by a search per row,
+        # which costs far less than dividing every key by BUCKET_COUNT.
+        bounds = np.searchsorted(self.keys, np.arange(rows + 1) * lb.BUCKET_COUNT)
+        key_rows = np.repeat(np.arange(rows, dtype=np.int64), np.diff(bounds))
+        buckets = self.keys - key_rows * lb.BUCKET_COUNT
         return SparseCounts(self.keys, self.counts, buckets, key_rows)
 
     def by_bucket(self, lowest_bucket: int, width: int) -> Counts:
@@ -462,4 +465,4 @@ def _component_run(cells: SparseCounts, code: int, rows_per_component: int) -> S
     """One component's cells, keyed by row within the component (slot or recent minute)."""
     first = code * rows_per_component
     run = cells.rows(first, first + rows_per_component)
-    return SparseCounts(run.keys - first * lb.BUCKET_COUNT, run.counts).with_buckets()
+    return SparseCounts(run.keys - first * lb.BUCKET_COUNT, run.counts).with_buckets(rows_per_component)
