@@ -47,7 +47,11 @@ def _nulls_where_not(array: pa.Array, keep: pa.Array) -> pa.Array:
 
 
 def _floats(array: pa.Array) -> npt.NDArray[np.float64]:
-    return np.asarray(pc.cast(array, pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+    # An integer past 2**53 becomes the nearest double, as numpy and the SQL engines round it; Arrow's
+    # safe cast would raise instead, failing the whole block over one bad value.
+    safe = not pa.types.is_integer(array.type)
+    floats = pc.cast(array, pa.float64(), safe=safe)
+    return np.asarray(floats.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
 def divided(values: npt.NDArray[np.float64], divisor: float) -> npt.NDArray[np.float64]:

@@ -71,8 +71,6 @@ def epoch_seconds(array: pa.Array, mapping: ColumnMapping) -> convert.Converted:
     if fmt in (TimestampFormat.RFC3339, TimestampFormat.UNIX_S, TimestampFormat.UNIX_MS):
         return convert.to_epoch_seconds(array, fmt.value)
     if fmt in NANOS_PER_UNIT:  # as floats: a value in the wrong unit must reach the plausibility check
-        if pa.types.is_integer(array.type):  # nanoseconds pass 2**53: a float cast Arrow calls unsafe
-            array = pc.cast(array, pa.float64(), safe=False)
         converted = convert.to_float(array)
         per_second = 1_000_000_000 // NANOS_PER_UNIT[fmt]
         return convert.Converted(converted.values / per_second, converted.missing, converted.invalid)

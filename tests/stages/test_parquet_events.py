@@ -97,6 +97,27 @@ def test_integer_columns_are_range_checked_and_nulls_counted_as_in_text(tmp_path
     ]
 
 
+def test_integers_past_2_53_are_read_as_the_nearest_double_as_from_text(tmp_path: Path) -> None:
+    # Arrow's safe cast refuses them; one such value must not fail the file, and the grid's checks
+    # (before the history, after the evaluation time) then count the row as for any far timestamp.
+    rows = pa.table(
+        {
+            "ts": pa.array([T0, 2**60, -(2**60), T0 + 60], pa.int64()),
+            "latency_ms": pa.array([1, 2**62 + 1, 3, 4], pa.int64()),
+        }
+    )
+    pq.write_table(rows, tmp_path / "events.parquet")
+    pcsv.write_csv(rows, tmp_path / "events.csv")
+    mapping = {"latency": LatencyColumns("latency_ms", unit="ms")}
+    from_parquet, report = read(source(tmp_path / "events.parquet", **mapping), ("",))
+    from_csv, _ = read(source(tmp_path / "events.csv", **mapping), ("",))
+    assert from_parquet.timestamp.tolist() == [T0, float(2**60), -float(2**60), T0 + 60]
+    assert from_parquet.latency.tolist() == [0.001, float(2**62) / 1000, 0.003, 0.004]
+    assert from_csv.timestamp.tolist() == from_parquet.timestamp.tolist()
+    assert from_csv.latency.tolist() == from_parquet.latency.tolist()
+    assert not report.skipped
+
+
 def test_row_groups_smaller_than_a_block_are_gathered_and_rows_numbered_across_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
