@@ -80,6 +80,7 @@ from reliability.config.objectives import expand_objectives
 from reliability.config.openslo_files import is_openslo
 from reliability.config.salvage import mentions, without_items
 from reliability.config.schema_messages import SchemaMessage, describe, did_you_mean, without_moot
+from reliability.config.sql_sources import sql_location_problems, sql_server
 from reliability.config.window_sets import is_builtin_or_scaled, with_scaled_sets
 from reliability.config.yaml_source import KeyPath, YamlDocument, load_yaml
 from reliability.durations import parse_duration
@@ -275,14 +276,16 @@ class _Builder:
         )
 
     def _sql_source(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> SqlSource:
+        for key_path, message in sql_location_problems(raw):
+            self.problem(doc, (*at, *key_path), message)
         patterns, paths = [], []
-        for index, pattern in enumerate(raw["paths"]):
+        for index, pattern in enumerate(raw.get("paths", [])):
             if "://" in pattern:  # remote: the engine resolves it
                 patterns.append(pattern)
                 continue
             patterns.append(str(doc.path.parent / pattern))
             paths += self._paths(doc, at, [pattern], index)
-        file_format = raw.get("format") or _sql_format(patterns[0])
+        file_format = raw.get("format") or (_sql_format(patterns[0]) if patterns else "parquet")
         if file_format is None:
             self.problem(doc, (*at, "paths", 0), "cannot tell the format from the name; set `format`")
         mapping = _column_mapping(raw["columns"])
@@ -298,6 +301,8 @@ class _Builder:
             format=file_format or "parquet",
             columns=mapping,
             origin=Origin(str(doc.path), doc.line_of(at)),
+            table=raw.get("table"),
+            server=sql_server(raw),
         )
 
     def _source(self, doc: YamlDocument, at: KeyPath, raw: dict[str, Any]) -> Source:

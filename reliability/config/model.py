@@ -121,16 +121,28 @@ class PrometheusSource:
 
 
 @dataclass(frozen=True)
+class SqlServer:
+    """A ClickHouse server the `clickhouse` engine queries, and who it logs in as."""
+
+    url: str  # http(s)://host:port, or chdb:///path (chDB in process, through the same client)
+    user: str | None = None  # the server's default user when None
+    password_env: str | None = None  # name of the environment variable holding the password
+
+
+@dataclass(frozen=True)
 class SqlSource:
-    """Parquet or CSV files a SQL engine folds into per-minute state (reliability.telemetry.sql)."""
+    """Parquet or CSV files (or a server's table) a SQL engine folds into per-minute state
+    (reliability.telemetry.sql)."""
 
     name: str
-    engine: str  # duckdb | chdb
+    engine: str  # duckdb | chdb | clickhouse
     patterns: tuple[str, ...]  # globs as the engine reads them: absolute paths or URLs
     paths: tuple[Path, ...]  # the local files the patterns matched when the config was loaded
     format: str  # parquet | csv
     columns: ColumnMapping
     origin: Origin
+    table: str | None = None  # a table or view (`db.table`) the server holds, in place of files
+    server: SqlServer | None = None  # engine clickhouse only
 
 
 @dataclass(frozen=True)
