@@ -26,7 +26,7 @@ from typing import Any
 
 from reliability.artifacts.error_budgets import ErrorBudgets, SloBudget
 from reliability.artifacts.sla_compliance import SlaCompliance
-from reliability.config.model import Config, PrometheusSource
+from reliability.config.model import Config, PrometheusSource, SqlSource
 from reliability.errors import ReliabilityError
 from reliability.redact import redacted_bytes, without_credentials
 from reliability.stages.sla_compliance import slas_covering
@@ -180,7 +180,7 @@ class LedgerError(ReliabilityError):
 @dataclass(frozen=True)
 class InputFile:
     source: str
-    location: str  # a file path, or a Prometheus URL (without credentials)
+    location: str  # a file path, or a Prometheus URL or a server's URL and table (without credentials)
     size_bytes: int | None = None  # None for a URL
     sha256: str | None = None
 
@@ -225,6 +225,9 @@ def input_files(config: Config) -> list[InputFile]:
     for source in config.sources:
         if isinstance(source, PrometheusSource):
             found.append(InputFile(source.name, without_credentials(source.url)))
+            continue
+        if isinstance(source, SqlSource) and source.server is not None:  # a server's table, by its URL
+            found.append(InputFile(source.name, f"{without_credentials(source.server.url)} {source.table}"))
             continue
         for path in source.paths:
             with path.open("rb") as handle:  # streamed: inputs can be far larger than memory

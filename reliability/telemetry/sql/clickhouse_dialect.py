@@ -16,7 +16,8 @@ FORMATS = {"parquet": "Parquet", "csv": "CSVWithNames"}
 
 
 class ClickHouseDialect:
-    """chDB (in process) runs the query; a server would run the same text through clickhouse-connect."""
+    """chDB (in process) runs the query; engine `clickhouse` sends the same text to a server through
+    clickhouse-connect (clickhouse_server.py)."""
 
     name = "chdb"
 

@@ -120,7 +120,7 @@ def classified_rows(
     else:
         raw["r_latency"] = dialect.to_double("NULL")
     if located:
-        raw["record_file"], raw["record_line"] = dialect.location(table.file_format)
+        raw["record_file"], raw["record_line"] = table.location(dialect)
         shown_columns = list(dict.fromkeys(fields))
         raw |= {f"r_text_{n}": dialect.text(f) for n, f in enumerate(shown_columns)}
     selected = ", ".join(f"{sql} AS {alias}" for alias, sql in raw.items())

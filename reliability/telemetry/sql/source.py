@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import numpy as np
 import pyarrow as pa
@@ -27,15 +28,30 @@ def read_sql_source(
 ) -> MinuteState:
     """The configured engine's per-minute state of the source's events on the grid; the latency
     buckets summed per cell of the sketch that reads the windows starting at `window_starts`."""
-    table = SqlTable(source.patterns, source.format, source.columns)
     cells = SketchCells(grid.minutes, window_starts)
-    return read_minute_state(DIALECTS[source.engine](), table, components, grid, cells)
+    with engine_of(source) as engine:
+        return read_minute_state(engine, SqlTable.of(source), components, grid, cells)
 
 
 def read_sql_records(source: SqlSource, components: Sequence[Component], grid: MinuteGrid) -> RecordCounts:
     """What became of the source's rows, counted by the configured engine."""
-    table = SqlTable(source.patterns, source.format, source.columns)
-    return read_record_counts(DIALECTS[source.engine](), table, components, grid)
+    with engine_of(source) as engine:
+        return read_record_counts(engine, SqlTable.of(source), components, grid)
+
+
+@contextmanager
+def engine_of(source: SqlSource) -> Iterator[Dialect]:
+    """The configured engine; a server's client is closed after use (chDB serves one path at a time)."""
+    if source.server is None:
+        yield DIALECTS[source.engine]()
+        return
+    from reliability.telemetry.sql.clickhouse_server import ClickHouseServerDialect  # loads its client
+
+    server = ClickHouseServerDialect(source.name, source.server)
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 def read_minute_state(
