@@ -11,8 +11,10 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
+
+from support.local_http import local_http
 
 DRIP_PAUSE_SECONDS = 0.05  # between two bytes of a dripping reply: it drips until the test ends
 GATHER_SECONDS = 10.0  # the longest a request waits for others to arrive (see FakePrometheus.gather)
@@ -117,15 +119,8 @@ def fake_prometheus(
     gather: int = 0,
 ) -> Iterator[FakePrometheus]:
     fake = FakePrometheus(list(replies), then or matrix(), answer, gather)
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(fake))
-    server.daemon_threads = True
-    fake.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield fake
-    finally:
-        fake.stop.set()
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with local_http(_handler(fake)) as fake.url:
+        try:
+            yield fake
+        finally:
+            fake.stop.set()  # ends the drips before the server waits for its threads
