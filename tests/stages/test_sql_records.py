@@ -269,3 +269,13 @@ def test_a_sql_source_whose_rows_are_all_skipped_fails_as_an_event_file(tmp_path
     code, output = run(config, tmp_path / "out")
     assert code == EXIT_BAD_INPUT
     assert "all 3,000 records were skipped (unknown component: 3,000)" in output
+
+
+def test_a_run_whose_examples_have_no_line_writes_its_artifacts(
+    files: dict[str, Path], tmp_path: Path
+) -> None:
+    """DuckDB's read_csv tells no line: its examples carry line 0, which the artifact admits."""
+    config = lake_config(tmp_path / "sql", files["csv"], type="sql", engine="duckdb", format="csv")
+    code, output = run(config, tmp_path / "out")
+    assert code == 0, output
+    assert f"{files['csv']}:0: " in output
