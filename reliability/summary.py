@@ -11,7 +11,7 @@ from reliability.artifacts.sla_compliance import ActionRecord, SlaCompliance, Sl
 from reliability.artifacts.sli_metrics import InputReport, SliMetrics
 from reliability.artifacts.slo_targets import SloTarget, SloTargets
 from reliability.conventions import CURRENT_BURN_WINDOW, Stage
-from reliability.errors import printable
+from reliability.errors import file_line, printable
 from reliability.render import outlook
 from reliability.render.numbers import percent
 from reliability.stages.sla_compliance import slas_covering
@@ -162,7 +162,11 @@ def _input_lines(source: InputReport) -> list[str]:
         reasons = ", ".join(f"{reason}: {n:,}" for reason, n in source.skipped.items())
         text += f", {source.skipped_total:,} skipped ({reasons})"
     return [text] + [
-        printable(f"  {e.file}:{e.line}: {e.reason}" + (f" in {e.field}" if e.field else "") + f": {e.value}")
+        printable(
+            f"  {file_line(e.file, e.line)}: {e.reason}"
+            + (f" in {e.field}" if e.field else "")
+            + f": {e.value}"
+        )
         for e in source.skipped_examples
     ]
 

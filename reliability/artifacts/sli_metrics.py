@@ -25,7 +25,7 @@ class InputFile(Record):
 @dataclass(frozen=True)
 class SkippedRecord(Record):
     file: str
-    line: int
+    line: int | None
     reason: str
     field: str
     value: str

@@ -37,7 +37,7 @@ class BadRecords:
 def skip_or_stop(report: ReadReport, found: Found, strict: bool) -> None:
     """Count the bad records by reason; with strict, stop at the first one of them in the file."""
     if strict and found:
-        first = min((e for _, _, examples in found for e in examples), key=lambda e: e.line)
+        first = min((e for _, _, examples in found for e in examples), key=lambda e: e.line or 0)
         problem = Problem(first.file, f"{first.reason}: {first.value}", first.line, first.field or None)
         raise InputError(f"bad record: {problem} (--strict stops at the first bad record)", [problem])
     for reason, count, examples in found:

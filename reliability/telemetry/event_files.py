@@ -280,7 +280,7 @@ class _BlockNormaliser:
     def _record(self, reason: str, count: int, examples: list[SkippedExample]) -> None:
         if self.strict:
             # The checks go column by column, so report the earliest line once all have run.
-            if self.first_bad is None or examples[0].line < self.first_bad.line:
+            if self.first_bad is None or (examples[0].line or 0) < (self.first_bad.line or 0):
                 self.first_bad = examples[0]
             return
         self.report.skip(reason, count, examples)

@@ -261,7 +261,7 @@ def _sql_series(
     from reliability.telemetry.sql import series  # the engines load lazily
     from reliability.telemetry.sql import source as sql_source
 
-    records = sql_source.read_sql_records(source, components, grid)
+    records = sql_source.read_sql_records(source, components, grid, strict=strict)
     if strict:
         records.stop_at_a_skipped_row()
     records.told(report)

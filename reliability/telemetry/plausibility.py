@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from reliability.config.model import Origin
 from reliability.core.grid import MinuteGrid
-from reliability.errors import InputError, Problem, printable
-from reliability.telemetry.report import ReadReport
+from reliability.errors import InputError, Problem, file_line, printable
+from reliability.telemetry.report import ReadReport, first_example
 
 _YEAR = 365.2425 * 86400
 _PER_SECOND = {"unix_s": 1.0, "unix_ms": 1e3, "unix_us": 1e6, "unix_ns": 1e9}
@@ -28,9 +28,11 @@ def check_usable(
     readable = report.records - report.filtered_out
     if readable > 0 and report.skipped_total >= readable:
         reasons = ", ".join(f"{reason}: {n:,}" for reason, n in report.skipped.most_common())
-        first = min(report.examples, key=lambda e: (e.file, e.line), default=None)
+        first = first_example(report.examples)
         example = (
-            f"; e.g. {first.file}:{first.line}: {first.reason}: {printable(first.value)}" if first else ""
+            f"; e.g. {file_line(first.file, first.line)}: {first.reason}: {printable(first.value)}"
+            if first
+            else ""
         )
         problem = Problem(
             origin.file,

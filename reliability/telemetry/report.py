@@ -9,13 +9,19 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True)
 class SkippedExample:
     file: str
-    line: int
+    line: int | None  # None where the reader cannot tell (DuckDB's read_csv numbers no rows)
     reason: str
     field: str
     value: str
 
 
 MAX_EXAMPLES = 5
+
+
+def first_example(examples: list[SkippedExample]) -> SkippedExample | None:
+    """The earliest example by file and line; of those whose line is unknown, the first given
+    (readers give them in file order)."""
+    return min(examples, key=lambda e: (e.file, e.line or 0), default=None)
 
 
 @dataclass

@@ -3,6 +3,7 @@ file, per skip reason, before the history, after the evaluation time, used; and 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -185,12 +186,20 @@ def test_examples_name_the_file_and_the_row_where_the_engine_can(
     found = counted(dialect, files[file_format], file_format)
     assert {e.reason for e in found.examples} == set(found.skipped)
     assert {e.file for e in found.examples} == {str(files[file_format])}
-    first = min(found.examples, key=lambda e: e.line)
+    expected = read_by_the_event_file_reader(files[file_format]).examples
     if isinstance(dialect, DuckDbDialect) and file_format == "csv":
-        assert first.line == 0  # read_csv has no row number
+        # read_csv numbers no rows: no line, but each reason's first rows in file order.
+        assert {e.line for e in found.examples} == {None}
+        for reason in {e.reason for e in expected}:
+            values = [e.value for e in expected if e.reason == reason]
+            assert [e.value for e in found.examples if e.reason == reason][: len(values)] == values
         return
-    expected = read_by_the_event_file_reader(files[file_format]).examples[0]
-    assert (first.line, first.reason, first.field) == (expected.line, expected.reason, expected.field)
+    first = min(found.examples, key=lambda e: e.line or 0)
+    assert (first.line, first.reason, first.field) == (
+        expected[0].line,
+        expected[0].reason,
+        expected[0].field,
+    )
 
 
 def lake_config(folder: Path, path: Path, **kind: str) -> Path:
@@ -260,6 +269,29 @@ def test_strict_names_the_first_skipped_row(files: dict[str, Path]) -> None:
     RecordCounts(used=5).stop_at_a_skipped_row()  # nothing skipped: nothing to stop at
 
 
+def test_strict_names_the_first_skipped_row_where_lines_are_unknown(files: dict[str, Path]) -> None:
+    table = SqlTable((str(files["csv"]),), "csv", COLUMNS)
+    found = read_record_counts(DuckDbDialect(), table, COMPONENTS, GRID, strict=True)
+    with pytest.raises(InputError) as raised:
+        found.stop_at_a_skipped_row()
+    expected = min(read_by_the_event_file_reader(files["csv"]).examples, key=lambda e: e.line or 0)
+    problem = raised.value.problems[0]
+    assert (problem.line, problem.field) == (None, expected.field)
+    assert problem.message.startswith(f"{expected.reason} ({expected.value!r})")
+    assert f"{files['csv']}: {expected.field}: {expected.reason}" in str(raised.value)
+
+
+def test_a_run_names_a_csv_row_duckdb_skipped_by_its_file(files: dict[str, Path], tmp_path: Path) -> None:
+    config = lake_config(tmp_path / "sql", files["csv"], type="sql", format="csv")
+    code, output = run(config, tmp_path / "out")
+    assert code == 0, output  # no line 0 in the artifact: the line is null
+    assert f"  {files['csv']}: unknown component in component: elsewhere" in output
+    examples = json.loads((tmp_path / "out" / "sli-metrics.json").read_text())["inputs"][0][
+        "skipped_examples"
+    ]
+    assert {e["line"] for e in examples} == {None}
+
+
 def test_a_sql_source_whose_rows_are_all_skipped_fails_as_an_event_file(tmp_path: Path) -> None:
     table = rows()
     pq.write_table(
@@ -269,13 +301,3 @@ def test_a_sql_source_whose_rows_are_all_skipped_fails_as_an_event_file(tmp_path
     code, output = run(config, tmp_path / "out")
     assert code == EXIT_BAD_INPUT
     assert "all 3,000 records were skipped (unknown component: 3,000)" in output
-
-
-def test_a_run_whose_examples_have_no_line_writes_its_artifacts(
-    files: dict[str, Path], tmp_path: Path
-) -> None:
-    """DuckDB's read_csv tells no line: its examples carry line 0, which the artifact admits."""
-    config = lake_config(tmp_path / "sql", files["csv"], type="sql", engine="duckdb", format="csv")
-    code, output = run(config, tmp_path / "out")
-    assert code == 0, output
-    assert f"{files['csv']}:0: " in output

@@ -62,7 +62,7 @@ class ClickHouseDialect:
         ]
         return "(" + " UNION ALL ".join(reads) + ")"
 
-    def location(self, file_format: str) -> tuple[str, str]:
+    def location(self, file_format: str) -> tuple[str, str | None]:
         first = 1 if file_format == "parquet" else 2  # a CSV's first row is on the line after its header
         return "record_path", f"(toInt64(record_row) + {first})"
 

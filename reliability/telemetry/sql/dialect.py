@@ -50,9 +50,10 @@ class Dialect(Protocol):
         with what `location` reads."""
         ...
 
-    def location(self, file_format: str) -> tuple[str, str]:
-        """(the file's path, the row's line as the event-file reader counts it, or NULL) over a
-        located scan: a Parquet row counted from 1, a CSV line counting the header."""
+    def location(self, file_format: str) -> tuple[str, str | None]:
+        """(the file's path, the row's line as the event-file reader counts it) over a located
+        scan: a Parquet row counted from 1, a CSV line counting the header; None for the line where
+        the engine cannot tell, its rows then coming in file order."""
         ...
 
     def run(self, sql: str) -> pa.Table: ...

@@ -52,9 +52,11 @@ class DuckDbDialect:
         where = ", filename = true" if located else ""
         return f"read_csv({files}, header = true, union_by_name = true{where})"
 
-    def location(self, file_format: str) -> tuple[str, str]:
-        # read_csv has no row number: a CSV row is named by its file alone.
-        return "filename", "file_row_number + 1" if file_format == "parquet" else "NULL"
+    def location(self, file_format: str) -> tuple[str, str | None]:
+        # read_csv has no row number (file_row_number is refused), and numbering rows by a window
+        # has no order DuckDB promises, nor would a row's number be its line where a quoted field
+        # spans lines: a CSV row is named by its file alone, its line unknown.
+        return "filename", "file_row_number + 1" if file_format == "parquet" else None
 
     def run(self, sql: str) -> pa.Table:
         import duckdb  # an optional extra: imported only when a sql source uses it

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from reliability.config.model import Component
 from reliability.core.grid import MinuteGrid
 from reliability.errors import InputError, Problem
-from reliability.telemetry.report import MAX_EXAMPLES, ReadReport, SkippedExample
+from reliability.telemetry.report import MAX_EXAMPLES, ReadReport, SkippedExample, first_example
 from reliability.telemetry.sql.dialect import Dialect
-from reliability.telemetry.sql.rows import USABLE, Check, classified_rows
+from reliability.telemetry.sql.rows import USABLE, ClassifiedRows, classified_rows
 from reliability.telemetry.sql.table import SqlTable
 
 _BEFORE, _AFTER = -1, -2  # outcome codes of usable rows off the grid (skip reasons are 1, 2, ...)
@@ -29,6 +29,9 @@ class RecordCounts:
     after_now: int = 0
     used: int = 0
     seen: tuple[float, float] | None = None  # earliest and latest time of the usable rows
+    # Read for --strict where lines are unknown: the examples of different reasons cannot be
+    # ordered by line then, so the first skipped row of all is asked for.
+    first_skipped: SkippedExample | None = None
 
     def told(self, report: ReadReport) -> None:
         """Into the run's report, as the event-file reader fills it."""
@@ -41,19 +44,25 @@ class RecordCounts:
         report.used += self.used
 
     def stop_at_a_skipped_row(self) -> None:
-        """--strict: the first skipped row the engine can name (by file and line) fails the run."""
+        """--strict: the first skipped row in file order fails the run."""
         if not self.skipped:
             return
-        first = min(self.examples, key=lambda e: (e.file, e.line))
+        first = self.first_skipped or first_example(self.examples)
+        assert first is not None  # rows were skipped: their examples were read
         where = f"{first.reason} ({first.value!r})"
-        problem = Problem(first.file, where, first.line or None, first.field or None)
+        problem = Problem(first.file, where, first.line, first.field or None)
         counted = ", ".join(f"{reason}: {n:,}" for reason, n in self.skipped.items())
         message = f"bad record: {problem} ({counted}; --strict stops at the first bad record)"
         raise InputError(message, [problem])
 
 
 def read_record_counts(
-    dialect: Dialect, table: SqlTable, components: Sequence[Component], grid: MinuteGrid
+    dialect: Dialect,
+    table: SqlTable,
+    components: Sequence[Component],
+    grid: MinuteGrid,
+    *,
+    strict: bool = False,
 ) -> RecordCounts:
     rows = classified_rows(dialect, table, components, grid, located=True)
     outcome = (
@@ -88,25 +97,30 @@ def read_record_counts(
     if earliest <= latest:
         found.seen = (earliest, latest)
     if failed:
-        found.examples = _examples(dialect, rows.sql, rows.checks, sorted(failed))
+        found.examples = _examples(dialect, rows, [f"reason = {code}" for code in sorted(failed)])
+        if strict and not rows.lines_known:
+            found.first_skipped = _examples(dialect, rows, [f"reason <> {USABLE}"], 1)[0]
     return found
 
 
 def _examples(
-    dialect: Dialect, rows: str, checks: Sequence[Check], failed: Sequence[int]
+    dialect: Dialect, rows: ClassifiedRows, conditions: Sequence[str], limit: int = MAX_EXAMPLES
 ) -> list[SkippedExample]:
-    """The first rows (by file and line) of each check that rows failed: a top-N per check, far
-    cheaper than numbering every skipped row (a third of a lake may be other components')."""
+    """The first rows in file order meeting each condition: a top-N per check, far cheaper than
+    numbering every skipped row (a third of a lake may be other components')."""
+    # Without lines, the scan's own order is the files': DuckDB keeps it (preserve_insertion_order)
+    # where no ORDER BY asks otherwise.
+    ordered = " ORDER BY record_file, record_line" if rows.lines_known else ""
     firsts = [
-        f"SELECT * FROM (SELECT record_file, record_line, reason, shown FROM ({rows}) AS classified "
-        f"WHERE reason = {code} ORDER BY record_file, record_line LIMIT {MAX_EXAMPLES}) AS first_{code}"
-        for code in failed
+        f"SELECT * FROM (SELECT record_file, record_line, reason, shown FROM ({rows.sql}) AS classified "
+        f"WHERE {condition}{ordered} LIMIT {limit}) AS first_{n}"
+        for n, condition in enumerate(conditions)
     ]
     picked = dialect.run(" UNION ALL ".join(firsts)).to_pylist()
     examples = []
     for row in picked:
-        check = checks[int(row["reason"]) - 1]
-        line = 0 if row["record_line"] is None else int(row["record_line"])
+        check = rows.checks[int(row["reason"]) - 1]
+        line = None if row["record_line"] is None else int(row["record_line"])
         examples.append(
             SkippedExample(str(row["record_file"]), line, check.reason, check.field, row["shown"])
         )

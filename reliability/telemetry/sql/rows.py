@@ -49,6 +49,7 @@ class ClassifiedRows:
     sql: str
     checks: tuple[Check, ...]
     usable: UsableRows
+    lines_known: bool = True  # false: record_line is NULL and the rows come in file order
 
 
 def classified_rows(
@@ -119,8 +120,11 @@ def classified_rows(
         fields += [name] * 4
     else:
         raw["r_latency"] = dialect.to_double("NULL")
+    lines_known = True
     if located:
-        raw["record_file"], raw["record_line"] = table.location(dialect)
+        raw["record_file"], line = table.location(dialect)
+        lines_known = line is not None
+        raw["record_line"] = dialect.to_bigint("NULL") if line is None else line
         shown_columns = list(dict.fromkeys(fields))
         raw |= {f"r_text_{n}": dialect.text(f) for n, f in enumerate(shown_columns)}
     selected = ", ".join(f"{sql} AS {alias}" for alias, sql in raw.items())
@@ -148,6 +152,7 @@ def classified_rows(
         f"SELECT {', '.join(values)} FROM ({middle}) AS checked",
         tuple(checks),
         UsableRows(inner, usable, minute, succeeded),
+        lines_known,
     )
 
 

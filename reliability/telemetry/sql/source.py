@@ -33,10 +33,13 @@ def read_sql_source(
         return read_minute_state(engine, SqlTable.of(source), components, grid, cells)
 
 
-def read_sql_records(source: SqlSource, components: Sequence[Component], grid: MinuteGrid) -> RecordCounts:
-    """What became of the source's rows, counted by the configured engine."""
+def read_sql_records(
+    source: SqlSource, components: Sequence[Component], grid: MinuteGrid, *, strict: bool = False
+) -> RecordCounts:
+    """What became of the source's rows, counted by the configured engine; with `strict`, the
+    first skipped row found."""
     with engine_of(source) as engine:
-        return read_record_counts(engine, SqlTable.of(source), components, grid)
+        return read_record_counts(engine, SqlTable.of(source), components, grid, strict=strict)
 
 
 @contextmanager

@@ -28,11 +28,11 @@ class SqlTable:
             return ".".join(clickhouse_identifier(part) for part in table_parts(self.name))
         return dialect.scan(self.patterns, self.file_format, located=located)
 
-    def location(self, dialect: Dialect) -> tuple[str, str]:
-        """(the row's file, its line) over a located scan; a table's rows have no line, and the
-        table's name stands for the file in the record counts and examples."""
+    def location(self, dialect: Dialect) -> tuple[str, str | None]:
+        """(the row's file, its line or None where unknown) over a located scan; a table's rows have
+        no line, and the table's name stands for the file in the record counts and examples."""
         if self.name is not None:
-            return quoted_text(self.name), "NULL"
+            return quoted_text(self.name), None
         return dialect.location(self.file_format)
 
 
