@@ -15,6 +15,7 @@ from reliability.telemetry.sql.cells import SketchCells
 from reliability.telemetry.sql.clickhouse_dialect import ClickHouseDialect
 from reliability.telemetry.sql.dialect import Dialect
 from reliability.telemetry.sql.duckdb_dialect import DuckDbDialect
+from reliability.telemetry.sql.file_columns import check_file_columns
 from reliability.telemetry.sql.query import is_status_rule, minute_query
 from reliability.telemetry.sql.records import RecordCounts, read_record_counts
 from reliability.telemetry.sql.state import ComponentMinutes, LatencyBuckets, MinuteState
@@ -37,7 +38,8 @@ def read_sql_records(
     source: SqlSource, components: Sequence[Component], grid: MinuteGrid, *, strict: bool = False
 ) -> RecordCounts:
     """What became of the source's rows, counted by the configured engine; with `strict`, the
-    first skipped row found."""
+    first skipped row found. Read first in a run, so each local file's columns are checked here."""
+    check_file_columns(source.paths, source.format, source.columns)
     with engine_of(source) as engine:
         return read_record_counts(engine, SqlTable.of(source), components, grid, strict=strict)
 
