@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
-from test_sql_records import lake_config, rows, run
+from test_sql_records import COLUMNS, lake_config, rows, run
 
-from reliability.errors import EXIT_BAD_INPUT
+from reliability.config.model import Origin, SqlSource
+from reliability.errors import EXIT_BAD_INPUT, EXIT_FAILURE, ReliabilityError
+from reliability.telemetry.sql.dialect import EngineError
+from reliability.telemetry.sql.duckdb_dialect import DuckDbDialect
+from reliability.telemetry.sql.failures import engine_failures
 
 pytest.importorskip("duckdb")
 pytest.importorskip("chdb")
@@ -40,3 +45,37 @@ def test_an_empty_csv_fails_naming_it(engine: str, tmp_path: Path) -> None:
     code, output = sql_run(tmp_path, engine, tmp_path / "empty.csv", "csv")
     assert code == EXIT_BAD_INPUT, output
     assert f"{tmp_path / 'empty.csv'}:1: ts_ms: missing column(s)" in output
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_csv_row_of_the_wrong_width_fails_naming_the_source_and_file(engine: str, tmp_path: Path) -> None:
+    path = tmp_path / "short.csv"
+    pcsv.write_csv(rows(), path)
+    with path.open("a") as csv:
+        csv.write("1,checkout,200\n")
+    code, output = sql_run(tmp_path, engine, path, "csv")
+    assert code == EXIT_BAD_INPUT, output
+    assert "internal error" not in output
+    assert f"source 'lake': {engine} could not read {path}: " in output
+
+
+def test_an_engine_failure_not_of_the_input_exits_1(tmp_path: Path) -> None:
+    source = SqlSource(
+        "lake", "duckdb", ("s3://bucket/*.parquet",), (), "parquet", COLUMNS, Origin("c.yaml", 3)
+    )
+    with pytest.raises(ReliabilityError) as raised, engine_failures(source):
+        raise EngineError("Failed to download extension\nhttpfs", bad_input=False)
+    assert raised.value.exit_code == EXIT_FAILURE
+    assert str(raised.value) == (
+        "c.yaml:3: source 'lake': duckdb could not read s3://bucket/*.parquet: "
+        "Failed to download extension httpfs"
+    )
+
+
+def test_duckdb_tells_a_file_it_cannot_open_from_bad_input() -> None:
+    with pytest.raises(EngineError) as raised:
+        DuckDbDialect().run("SELECT * FROM read_csv('/nonexistent/nowhere.csv')")
+    assert not raised.value.bad_input  # a file it cannot open: an IOException
+    with pytest.raises(EngineError) as raised:
+        DuckDbDialect().run("SELECT CAST('x' AS INTEGER)")
+    assert raised.value.bad_input

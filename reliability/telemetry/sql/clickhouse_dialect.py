@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import pyarrow as pa
 
 from reliability.core.latency_buckets import SUB_BUCKET_BITS
-from reliability.telemetry.sql.dialect import quoted_text
+from reliability.telemetry.sql.dialect import EngineError, quoted_text
 
 FORMATS = {"parquet": "Parquet", "csv": "CSVWithNames"}
 
@@ -69,5 +69,8 @@ class ClickHouseDialect:
     def run(self, sql: str) -> pa.Table:
         import chdb  # an optional extra: imported only when a sql source uses it
 
-        table: pa.Table = chdb.query(sql, "ArrowTable")  # type: ignore[no-untyped-call]
+        try:
+            table: pa.Table = chdb.query(sql, "ArrowTable")  # type: ignore[no-untyped-call]
+        except RuntimeError as exc:  # chDB raises its server's exceptions as RuntimeError
+            raise EngineError(str(exc)) from None
         return table

@@ -8,6 +8,15 @@ from typing import Protocol
 import pyarrow as pa
 
 
+class EngineError(Exception):
+    """The engine could not run a query: its own message, and whether the input is at fault (a file
+    it cannot parse) or the run's surroundings are (an extension it cannot download)."""
+
+    def __init__(self, message: str, *, bad_input: bool = True) -> None:
+        super().__init__(message)
+        self.bad_input = bad_input
+
+
 class Dialect(Protocol):
     """Expressions in one engine's SQL, over column expressions given as SQL text."""
 
@@ -56,7 +65,9 @@ class Dialect(Protocol):
         the engine cannot tell, its rows then coming in file order."""
         ...
 
-    def run(self, sql: str) -> pa.Table: ...
+    def run(self, sql: str) -> pa.Table:
+        """The query's answer; EngineError where the engine fails."""
+        ...
 
 
 def quoted_name(name: str) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pyarrow as pa
 
 from reliability.core.latency_buckets import SUB_BUCKET_BITS
-from reliability.telemetry.sql.dialect import quoted_text
+from reliability.telemetry.sql.dialect import EngineError, quoted_text
 
 
 class DuckDbDialect:
@@ -61,6 +61,20 @@ class DuckDbDialect:
     def run(self, sql: str) -> pa.Table:
         import duckdb  # an optional extra: imported only when a sql source uses it
 
-        with duckdb.connect() as connection:
-            table: pa.Table = connection.sql(sql).to_arrow_table()
+        try:
+            with duckdb.connect() as connection:
+                table: pa.Table = connection.sql(sql).to_arrow_table()
+        except duckdb.Error as exc:
+            raise _engine_error(exc) from None
         return table
+
+
+def _engine_error(exc: Exception) -> EngineError:
+    import duckdb
+
+    message = str(exc)
+    if "httpfs" in message:  # a remote path: DuckDB fetches the extension at run time
+        return EngineError(
+            f"{message} (remote paths need DuckDB's httpfs extension installed)", bad_input=False
+        )
+    return EngineError(message, bad_input=not isinstance(exc, duckdb.IOException | duckdb.HTTPException))

@@ -15,6 +15,7 @@ from reliability.telemetry.sql.cells import SketchCells
 from reliability.telemetry.sql.clickhouse_dialect import ClickHouseDialect
 from reliability.telemetry.sql.dialect import Dialect
 from reliability.telemetry.sql.duckdb_dialect import DuckDbDialect
+from reliability.telemetry.sql.failures import engine_failures
 from reliability.telemetry.sql.file_columns import check_file_columns
 from reliability.telemetry.sql.query import is_status_rule, minute_query
 from reliability.telemetry.sql.records import RecordCounts, read_record_counts
@@ -30,7 +31,7 @@ def read_sql_source(
     """The configured engine's per-minute state of the source's events on the grid; the latency
     buckets summed per cell of the sketch that reads the windows starting at `window_starts`."""
     cells = SketchCells(grid.minutes, window_starts)
-    with engine_of(source) as engine:
+    with engine_failures(source), engine_of(source) as engine:
         return read_minute_state(engine, SqlTable.of(source), components, grid, cells)
 
 
@@ -40,7 +41,7 @@ def read_sql_records(
     """What became of the source's rows, counted by the configured engine; with `strict`, the
     first skipped row found. Read first in a run, so each local file's columns are checked here."""
     check_file_columns(source.paths, source.format, source.columns)
-    with engine_of(source) as engine:
+    with engine_failures(source), engine_of(source) as engine:
         return read_record_counts(engine, SqlTable.of(source), components, grid, strict=strict)
 
 
