@@ -5,16 +5,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
-from test_sql_records import COLUMNS, lake_config, rows, run
+from test_sql_records import COLUMNS, COMPONENTS, GRID, lake_config, read_by_the_event_file_reader, rows, run
 
 from reliability.config.model import Origin, SqlSource
 from reliability.errors import EXIT_BAD_INPUT, EXIT_FAILURE, ReliabilityError
+from reliability.telemetry.report import ReadReport
 from reliability.telemetry.sql.dialect import EngineError
 from reliability.telemetry.sql.duckdb_dialect import DuckDbDialect
 from reliability.telemetry.sql.failures import engine_failures
+from reliability.telemetry.sql.records import read_record_counts
+from reliability.telemetry.sql.table import SqlTable
 
 pytest.importorskip("duckdb")
 pytest.importorskip("chdb")
@@ -57,6 +61,20 @@ def test_a_csv_row_of_the_wrong_width_fails_naming_the_source_and_file(engine: s
     assert code == EXIT_BAD_INPUT, output
     assert "internal error" not in output
     assert f"source 'lake': {engine} could not read {path}: " in output
+
+
+def test_text_in_a_number_column_past_duckdb_s_sample_is_a_skipped_row(tmp_path: Path) -> None:
+    table = rows(30_000)  # DuckDB sniffs the types from the first 20,480 rows
+    status = table.column("status").to_pylist()
+    status[-1] = "oops"
+    texts = [pa.array([None if value is None else str(value) for value in status])]
+    path = tmp_path / "late.csv"
+    pcsv.write_csv(table.set_column(2, "status", texts), path)
+    expected = read_by_the_event_file_reader(path)
+    found = ReadReport("events")
+    read_record_counts(DuckDbDialect(), SqlTable((str(path),), "csv", COLUMNS), COMPONENTS, GRID).told(found)
+    assert found.skipped["invalid status"] == expected.skipped["invalid status"]
+    assert dict(found.skipped) == dict(expected.skipped)
 
 
 def test_an_engine_failure_not_of_the_input_exits_1(tmp_path: Path) -> None:

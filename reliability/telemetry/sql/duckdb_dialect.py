@@ -50,7 +50,9 @@ class DuckDbDialect:
             where = ", filename = true, file_row_number = true" if located else ""
             return f"read_parquet({files}, union_by_name = true{where})"
         where = ", filename = true" if located else ""
-        return f"read_csv({files}, header = true, union_by_name = true{where})"
+        # Every column read as text and cast by the query: a value of another type past the sniffer's
+        # sample is a skipped row, as in the event-file reader, not a failed conversion.
+        return f"read_csv({files}, header = true, union_by_name = true, all_varchar = true{where})"
 
     def location(self, file_format: str) -> tuple[str, str | None]:
         # read_csv has no row number (file_row_number is refused), and numbering rows by a window
