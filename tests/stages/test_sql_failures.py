@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyarrow as pa
 import pyarrow.csv as pcsv
 import pyarrow.parquet as pq
 import pytest
@@ -14,7 +13,8 @@ from test_sql_records import COLUMNS, COMPONENTS, GRID, lake_config, read_by_the
 from reliability.config.model import Origin, SqlSource
 from reliability.errors import EXIT_BAD_INPUT, EXIT_FAILURE, ReliabilityError
 from reliability.telemetry.report import ReadReport
-from reliability.telemetry.sql.dialect import EngineError
+from reliability.telemetry.sql.clickhouse_dialect import ClickHouseDialect
+from reliability.telemetry.sql.dialect import Dialect, EngineError
 from reliability.telemetry.sql.duckdb_dialect import DuckDbDialect
 from reliability.telemetry.sql.failures import engine_failures
 from reliability.telemetry.sql.records import read_record_counts
@@ -63,16 +63,17 @@ def test_a_csv_row_of_the_wrong_width_fails_naming_the_source_and_file(engine: s
     assert f"source 'lake': {engine} could not read {path}: " in output
 
 
-def test_text_in_a_number_column_past_duckdb_s_sample_is_a_skipped_row(tmp_path: Path) -> None:
-    table = rows(30_000)  # DuckDB sniffs the types from the first 20,480 rows
-    status = table.column("status").to_pylist()
-    status[-1] = "oops"
-    texts = [pa.array([None if value is None else str(value) for value in status])]
+@pytest.mark.parametrize("dialect", [DuckDbDialect(), ClickHouseDialect()], ids=ENGINES)
+def test_text_in_a_number_column_past_the_engine_s_sample_is_a_skipped_row(
+    dialect: Dialect, tmp_path: Path
+) -> None:
     path = tmp_path / "late.csv"
-    pcsv.write_csv(table.set_column(2, "status", texts), path)
+    pcsv.write_csv(rows(30_000), path)  # numbers unquoted, as the engines infer them
+    with path.open("a") as csv:
+        csv.write(f'{GRID.origin * 1000.0 + 60_000.0},"checkout",oops,"true",5.0\n')
     expected = read_by_the_event_file_reader(path)
     found = ReadReport("events")
-    read_record_counts(DuckDbDialect(), SqlTable((str(path),), "csv", COLUMNS), COMPONENTS, GRID).told(found)
+    read_record_counts(dialect, SqlTable((str(path),), "csv", COLUMNS), COMPONENTS, GRID).told(found)
     assert found.skipped["invalid status"] == expected.skipped["invalid status"]
     assert dict(found.skipped) == dict(expected.skipped)
 

@@ -56,8 +56,15 @@ class ClickHouseDialect:
     def scan(self, patterns: Sequence[str], file_format: str, *, located: bool = False) -> str:
         # `*` leaves out the virtual columns of `file`: a located scan names them.
         virtual = ", _path AS record_path, _row_number AS record_row" if located else ""
+        # A CSV's columns inferred as text, cast by the query: text in a number's column after the
+        # rows the inference reads is a skipped row, as in the event-file reader, not a failed parse.
+        as_text = (
+            " SETTINGS input_format_csv_use_best_effort_in_schema_inference = 0"
+            if file_format == "csv"
+            else ""
+        )
         reads = [
-            f"SELECT *{virtual} FROM file({quoted_text(p)}, {quoted_text(FORMATS[file_format])})"
+            f"SELECT *{virtual} FROM file({quoted_text(p)}, {quoted_text(FORMATS[file_format])}){as_text}"
             for p in patterns
         ]
         return "(" + " UNION ALL ".join(reads) + ")"
