@@ -155,8 +155,13 @@ def from_event_file(files: dict[str, Path]) -> MinuteState:
 
 @pytest.mark.parametrize(
     ("dialect", "file_format"),
-    [(DuckDbDialect(), "parquet"), (DuckDbDialect(), "csv"), (ClickHouseDialect(), "parquet")],
-    ids=["duckdb-parquet", "duckdb-csv", "chdb-parquet"],
+    [
+        (DuckDbDialect(), "parquet"),
+        (DuckDbDialect(), "csv"),
+        (ClickHouseDialect(), "parquet"),
+        (ClickHouseDialect(), "csv"),
+    ],
+    ids=["duckdb-parquet", "duckdb-csv", "chdb-parquet", "chdb-csv"],
 )
 def test_the_pushed_down_state_equals_the_event_file_fold(
     dialect: Dialect, file_format: str, files: dict[str, Path], from_event_file: MinuteState
