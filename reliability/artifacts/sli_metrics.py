@@ -45,7 +45,7 @@ class InputReport(Record):
     filtered_out: int
     before_history: int
     after_evaluation_time: int
-    out_of_order: int
+    out_of_order: int | None
     unavailable: str | None
 
 

@@ -109,17 +109,19 @@ def fold_events(
     grid = accumulator.grid
     last_timestamp = -np.inf
     earliest, latest = np.inf, -np.inf
+    out_of_order = 0
     for events in chunks:
         stamps = events.timestamp
         earliest, latest = min(earliest, float(stamps.min())), max(latest, float(stamps.max()))
         # Shifted views compared: a byte per event, not diff's 8-byte array of differences first.
         descents = int(np.count_nonzero(stamps[1:] < stamps[:-1]))
-        report.out_of_order += descents + int(stamps[0] < last_timestamp)
+        out_of_order += descents + int(stamps[0] < last_timestamp)
         last_timestamp = float(stamps[-1])
         in_range = accumulator.add(events)
         report.before_history += in_range.before_grid
         report.after_now += in_range.after_end
         report.used += len(events) - in_range.before_grid - in_range.after_end
+    report.out_of_order = (report.out_of_order or 0) + out_of_order
     seen = (earliest, latest) if earliest <= latest and not report.used else None
     check_usable(report, source.origin, grid, seen, unit)
     return accumulator.finish()
@@ -265,6 +267,7 @@ def _sql_series(
     if strict:
         records.stop_at_a_skipped_row()
     records.told(report)
+    report.out_of_order = None  # the engine reads rows in no set order: not counted, not 0
     check_usable(
         report, source.origin, grid, None if report.used else records.seen, source.columns.timestamp_described
     )

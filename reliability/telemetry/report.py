@@ -35,7 +35,7 @@ class ReadReport:
     filtered_out: int = 0
     before_history: int = 0
     after_now: int = 0
-    out_of_order: int = 0
+    out_of_order: int | None = 0  # None where the source does not count it (a sql source)
     used: int = 0
     unavailable: str | None = None  # why the source was not read (a run with --allow-partial)
 

@@ -307,3 +307,12 @@ def test_a_sql_source_whose_rows_are_all_skipped_fails_as_an_event_file(tmp_path
     code, output = run(config, tmp_path / "out")
     assert code == EXIT_BAD_INPUT
     assert "all 3,000 records were skipped (unknown component: 3,000)" in output
+
+
+def test_a_sql_source_leaves_records_out_of_order_uncounted(files: dict[str, Path], tmp_path: Path) -> None:
+    config = lake_config(tmp_path / "sql", files["parquet"], type="sql", format="parquet")
+    code, output = run(config, tmp_path / "out", "--format", "json")
+    assert code == 0, output
+    artifact = json.loads((tmp_path / "out" / "sli-metrics.json").read_text())
+    assert artifact["inputs"][0]["out_of_order"] is None  # the engine does not count it: not 0
+    assert '"out_of_order_total": null' in output
