@@ -13,6 +13,8 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from reliability.telemetry import typed_times
+
 Bool = npt.NDArray[np.bool_]
 
 _NUMBER = r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$|^[-+]?(?i:nan|inf|infinity)$"
@@ -104,8 +106,8 @@ def to_epoch_seconds(array: pa.Array, fmt: str) -> Converted:
         return Converted(divided(converted.values, 1000.0), converted.missing, converted.invalid)
     missing = _missing(array)
     if pa.types.is_timestamp(array.type):
-        micros = pc.cast(array, pa.timestamp("us", tz="UTC")).cast(pa.int64())
-        return Converted(_floats(micros) / 1e6, missing, np.zeros(len(array), dtype=bool))
+        micros, invalid = typed_times.whole_units(array, "us")
+        return Converted(np.where(missing | invalid, np.nan, micros / 1e6), missing, invalid)
     if not pa.types.is_string(array.type):
         return Converted(np.full(len(array), np.nan), missing, ~missing)
     text = pc.utf8_trim_whitespace(array)

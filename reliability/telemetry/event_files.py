@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 from reliability.config.model import ColumnMapping, EventSource, TimestampFormat
 from reliability.core.events import FLAG_ABSENT, STATUS_ABSENT, EventColumns
 from reliability.errors import InputError, Problem
-from reliability.telemetry import convert, timestamps, whole_numbers
+from reliability.telemetry import convert, timestamps, typed_times, whole_numbers
 from reliability.telemetry.blocks import DEFAULT_BLOCK_BYTES, iter_line_blocks
 from reliability.telemetry.derived import component_text
 from reliability.telemetry.formats import (
@@ -268,7 +268,7 @@ class _BlockNormaliser:
                 self.parsed.line(int(i)),
                 reason,
                 field,
-                "" if column is None else _shown(column[int(i)].as_py()),
+                "" if column is None else _shown(column, int(i)),
             )
             for i in indexes
         ]
@@ -296,6 +296,11 @@ class _BlockNormaliser:
         raise InputError(f"bad record: {problem} (--strict stops at the first bad record)", [problem])
 
 
-def _shown(value: object) -> str:
+def _shown(column: pa.Array, row: int) -> str:
     """A value as an example shows it; an absent one must not read like the text "None"."""
-    return "(empty)" if value is None else str(value)
+    value = column[row]
+    if not value.is_valid:
+        return "(empty)"
+    if pa.types.is_timestamp(column.type):  # Python's datetime holds neither nanoseconds nor NaT
+        return typed_times.shown(column.slice(row, 1))
+    return str(value.as_py())

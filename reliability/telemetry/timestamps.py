@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from reliability.config.model import ColumnMapping, TimestampFormat
-from reliability.telemetry import convert
+from reliability.telemetry import convert, typed_times
 
 Bool = npt.NDArray[np.bool_]
 NANOS_PER_UNIT = {
@@ -86,8 +86,11 @@ def epoch_nanos(array: pa.Array, mapping: ColumnMapping) -> Nanos:
     if fmt in NANOS_PER_UNIT:
         return _unix_nanos(array, NANOS_PER_UNIT[fmt], missing)
     if pa.types.is_timestamp(array.type):
-        stamps = array if array.type.tz else _in_zone(array.cast(_LOCAL_NANOS), mapping.time_zone)
-        return _from_stamps(stamps, missing)
+        nanos, invalid = typed_times.whole_units(array, "ns")
+        if array.type.tz:
+            return Nanos(nanos, missing, invalid)
+        local = pa.array(nanos, _LOCAL_NANOS, mask=missing | invalid)
+        return _from_stamps(_in_zone(local, mapping.time_zone), missing)
     if not pa.types.is_string(array.type):
         return Nanos(np.zeros(len(array), np.int64), missing, ~missing)
     text = pc.utf8_trim_whitespace(array)

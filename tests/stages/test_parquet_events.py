@@ -287,3 +287,66 @@ def test_components_are_coded_by_name_whatever_order_each_row_groups_dictionary_
         (3, "unknown component", "(empty)"),
         (4, "unknown component", "nowhere"),
     ]
+
+
+NANO_TEXTS = [
+    "2024-01-01T00:00:00.123456789Z",
+    "2024-01-01T00:01:00.000000001Z",
+    "1969-12-31T23:59:59.999999999Z",
+]
+NANO_STAMPS = [(T0 * 10**9) + 123_456_789, (T0 + 60) * 10**9 + 1, -1]
+
+
+@pytest.mark.parametrize(
+    ("kind", "fmt"),
+    [
+        (pa.timestamp("ns", tz="UTC"), TimestampFormat.RFC3339),
+        (pa.timestamp("ns"), TimestampFormat.RFC3339),
+        (pa.timestamp("ns", tz="UTC"), TimestampFormat.ISO8601),
+        (pa.timestamp("ns"), TimestampFormat.ISO8601),
+    ],
+)
+def test_nanosecond_timestamps_are_cut_to_the_microsecond_rfc3339_text_gives(
+    tmp_path: Path, kind: pa.DataType, fmt: TimestampFormat
+) -> None:
+    as_text = tmp_path / "text.parquet"
+    pq.write_table(pa.table({"ts": NANO_TEXTS}), as_text)
+    as_type = tmp_path / "typed.parquet"
+    pq.write_table(pa.table({"ts": pa.array(NANO_STAMPS, kind)}), as_type)
+    from_text, _ = read(source(as_text, timestamp_format=TimestampFormat.RFC3339), ("only",))
+    from_type, report = read(source(as_type, timestamp_format=fmt), ("only",))
+    if fmt is TimestampFormat.RFC3339:  # the same doubles as the text's
+        assert from_type.timestamp.tolist() == from_text.timestamp.tolist()
+    assert from_type.timestamp.tolist() == pytest.approx([T0 + 0.123456, T0 + 60, -1e-6], abs=1e-6)
+    assert not report.skipped
+
+
+@pytest.mark.parametrize(
+    ("kind", "stamps", "shown"),
+    [
+        (pa.timestamp("ns", tz="UTC"), [T0 * 10**9, np.iinfo(np.int64).min], "NaT"),
+        (pa.timestamp("ns"), [T0 * 10**9, np.iinfo(np.int64).min], "NaT"),
+        (pa.timestamp("us", tz="UTC"), [T0 * 10**6, np.iinfo(np.int64).min], "NaT"),
+        # Parquet stores seconds as milliseconds.
+        (pa.timestamp("s", tz="UTC"), [T0, 2**40], "1099511627776000 (ms since 1970)"),
+        (pa.timestamp("ms"), [T0 * 1000, -(2**62)], "-4611686018427387904 (ms since 1970)"),
+    ],
+)
+@pytest.mark.parametrize("fmt", [TimestampFormat.RFC3339, TimestampFormat.ISO8601])
+def test_not_a_time_and_instants_text_cannot_write_are_skipped_with_their_row(
+    tmp_path: Path, kind: pa.DataType, stamps: list[int], shown: str, fmt: TimestampFormat
+) -> None:
+    path = tmp_path / "typed.parquet"
+    pq.write_table(pa.table({"ts": pa.array(stamps, kind)}), path)
+    events, report = read(source(path, timestamp_format=fmt), ("only",))
+    assert events.timestamp.tolist() == [T0]
+    assert report.skipped == {"invalid timestamp": 1}
+    assert [(e.line, e.value) for e in report.examples] == [(2, shown)]
+
+
+def test_second_and_millisecond_timestamps_are_read_whole(tmp_path: Path) -> None:
+    path = tmp_path / "typed.parquet"
+    pq.write_table(pa.table({"ts": pa.array([T0 * 1000 + 250, -1], pa.timestamp("ms", tz="UTC"))}), path)
+    events, report = read(source(path, timestamp_format=TimestampFormat.RFC3339), ("only",))
+    assert events.timestamp.tolist() == [T0 + 0.25, -0.001]
+    assert not report.skipped
