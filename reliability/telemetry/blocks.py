@@ -250,8 +250,11 @@ def _block(data: bytes, first_line: int, dropped: list[DroppedLine]) -> LineBloc
     return LineBlock(clean, first_line, tuple(sorted([*dropped, *unreadable])))
 
 
-def read_first_line(path: Path) -> bytes:
-    """The first line (a CSV header), without its line ending; InputError if it cannot be one."""
+def read_first_line(path: Path) -> bytes | None:
+    """The first line (a CSV header), without its line ending; InputError if it cannot be one.
+
+    None for a file of no bytes at all (once decompressed), as log rotation leaves them.
+    """
     with _open_raw(path) as raw, open_stream(path, raw) as stream:
         reader = _Reader(path, raw, stream)
         head = b""
@@ -260,6 +263,8 @@ def read_first_line(path: Path) -> bytes:
             if not chunk:
                 break
             head += chunk
+    if not head:
+        return None
     if head.startswith(_UTF16_BOMS):
         raise _header_error(
             path, "the file is UTF-16 (it starts with a UTF-16 byte order mark); save it as UTF-8"

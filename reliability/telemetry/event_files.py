@@ -123,7 +123,12 @@ def _parsed_blocks(
     wanted = wanted_columns(source.columns, source, extra)
     if fmt == "csv":
         header = csv_header(path, wanted)
-        for block in iter_line_blocks(path, skip_lines=1, block_bytes=block_bytes, on_read=task.advance):
+        blocks = iter_line_blocks(path, skip_lines=1, block_bytes=block_bytes, on_read=task.advance)
+        if header is None:  # an empty file (e.g. just rotated): no blocks, but its bytes count as read
+            for _ in blocks:
+                pass
+            return
+        for block in blocks:
             yield parse_csv_block(block, header, wanted)
         return
     if fmt == "log":

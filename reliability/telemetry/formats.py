@@ -60,9 +60,15 @@ def detect_format(path: Path, declared: str | None) -> str:
     raise InputError(f"{path}: cannot tell the format from the name; set `format: csv`, `jsonl` or `parquet`")
 
 
-def csv_header(path: Path, wanted: list[str]) -> list[str]:
-    """The header's column names; InputError naming any wanted column that is missing."""
-    first = read_first_line(path).decode("utf-8")  # read_first_line refuses a header that is not UTF-8
+def csv_header(path: Path, wanted: list[str]) -> list[str] | None:
+    """The header's column names; InputError naming any wanted column that is missing.
+
+    None for an empty file: it holds no records, and so lacks no column.
+    """
+    raw = read_first_line(path)
+    if raw is None:
+        return None
+    first = raw.decode("utf-8")  # read_first_line refuses a header that is not UTF-8
     names = next(csv.reader([first]), [])
     repeated = [w for w in wanted if names.count(w) > 1]
     if repeated:

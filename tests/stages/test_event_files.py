@@ -23,6 +23,7 @@ from reliability.config.model import (
     TimestampFormat,
 )
 from reliability.core.events import FLAG_ABSENT, STATUS_ABSENT, EventColumns
+from reliability.errors import InputError
 from reliability.telemetry import formats
 from reliability.telemetry.blocks import DEFAULT_BLOCK_BYTES
 from reliability.telemetry.event_files import read_events
@@ -169,6 +170,26 @@ def test_header_only_csv_has_no_records(tmp_path: Path) -> None:
         assert len(got.events) == 0
         assert got.report.files == {str(path): 0}
         assert got.report.skipped == {}
+
+
+@pytest.mark.parametrize("name", ["empty.csv", "empty.csv.gz"])
+def test_an_empty_csv_file_has_no_records_beside_the_others(tmp_path: Path, name: str) -> None:
+    # Log rotation leaves files of no bytes (or a gzip of nothing): no records, not a missing header.
+    empty = tmp_path / name
+    empty.write_bytes(gzip.compress(b"") if name.endswith(".gz") else b"")
+    full = write(tmp_path / "full.csv", f"ts,status\n{T0},200\n")
+    mapping = source(empty, timestamp_format=UNIX_S, status="status")
+    got = read(dataclasses.replace(mapping, paths=(empty, full)))
+    assert got.events.timestamp.tolist() == [T0]
+    assert got.report.files == {str(empty): 0, str(full): 1}
+    assert got.report.skipped == {}
+
+
+@pytest.mark.parametrize("text", ["\n", "\n\n1704067200,200\n", "\ufeff"])
+def test_a_csv_file_with_bytes_but_no_header_columns_still_fails(tmp_path: Path, text: str) -> None:
+    path = write(tmp_path / "events.csv", text)
+    with pytest.raises(InputError, match=r"missing column.*the header has no columns"):
+        read(source(path, timestamp_format=UNIX_S, status="status"))
 
 
 JSONL_TEXT = jsonl(
