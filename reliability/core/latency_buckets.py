@@ -6,9 +6,16 @@ HdrHistogram), so a bucket is at most 1/SUB_BUCKETS of its lower edge wide. Repo
 midpoint is therefore within MAX_RELATIVE_ERROR of any value in it, or within half a microsecond
 for the exact buckets.
 
+Latencies of CEILING_MICROS (2**40 us, about 12.7 days) and more are clamped into one last bucket
+with no upper edge, so the bounds of every other bucket stay true. A percentile in it is reported
+as that ceiling with no upper bound (a lower bound, as Prometheus answers for its +Inf bucket):
+such latencies are hung requests or unit mistakes, and no figure of how long they took is known.
+Threshold SLIs count raw latencies, so they still count these events as slow.
+
 The index needs only integer arithmetic and the bit length of the microseconds, so a SQL engine can
 compute the same bucket for the same value: floor(log2(v)) + 1 is the bit length of every integer
-below 2**40 (log2 of 2**k - 1 lies further below k than a faithfully rounded log2 errs), so each
+up to 2**40 (log2 of 2**k - 1 lies further below k than a faithfully rounded log2 errs, and log2 of
+a power of two is exact), so each
 engine's dialect module writes this index in its own SQL and pushed-down results equal the fold's
 to the event.
 """
@@ -23,8 +30,11 @@ from reliability.core.cache_slices import sliced
 SUB_BUCKET_BITS = 6
 SUB_BUCKETS = 1 << SUB_BUCKET_BITS  # slices per power of two above the exact range
 EXACT_LIMIT_MICROS = 2 * SUB_BUCKETS  # below this, one bucket per microsecond
-MAX_MICROS = (1 << 40) - 1  # about 12.7 days; longer latencies land in the last bucket
-BUCKET_COUNT = SUB_BUCKETS * (MAX_MICROS.bit_length() - SUB_BUCKET_BITS) + SUB_BUCKETS
+CEILING_MICROS = 1 << 40  # about 12.7 days; this and longer latencies share the last, open bucket
+MAX_MICROS = CEILING_MICROS  # latencies are clamped to it
+# The bucket of 2**40 is the first of the power of two above 2**39's, and the last.
+CEILING_BUCKET = SUB_BUCKETS * (CEILING_MICROS.bit_length() - SUB_BUCKET_BITS)
+BUCKET_COUNT = CEILING_BUCKET + 1
 # A value and its bucket's midpoint differ by at most half a bucket width, and a bucket above the
 # exact range is at most lower_edge / SUB_BUCKETS wide.
 MAX_RELATIVE_ERROR = 1 / (2 * SUB_BUCKETS)
@@ -88,8 +98,17 @@ def bucket_upper_micros(index: Int64) -> Int64:
 
 
 def bucket_midpoint_seconds(index: Int64) -> npt.NDArray[np.float64]:
-    """The value reported for a bucket: the exact value in the exact range, else the midpoint."""
+    """The value reported for a bucket: the exact value in the exact range, the ceiling for the
+    ceiling bucket (a lower bound), else the midpoint."""
     lower = bucket_lower_micros(index).astype(np.float64)
     upper = bucket_upper_micros(index).astype(np.float64)
-    exact = np.asarray(index) < EXACT_LIMIT_MICROS
+    exact = (np.asarray(index) < EXACT_LIMIT_MICROS) | (np.asarray(index) == CEILING_BUCKET)
     return np.where(exact, lower, (lower + upper - 1) / 2) / 1e6
+
+
+def bucket_bounds_seconds(index: Int64) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Each bucket's smallest and largest whole microsecond, in seconds; inf above the ceiling."""
+    index = np.asarray(index, dtype=np.int64)
+    lower = bucket_lower_micros(index) / 1e6
+    upper = np.where(index == CEILING_BUCKET, np.inf, (bucket_upper_micros(index) - 1) / 1e6)
+    return lower, upper

@@ -13,7 +13,7 @@ the window. (A longer window the fold was not told of is read from the whole par
 Only occupied cells are kept: one sorted int64 key (component, slot, bucket) and one int64 count
 each, so memory is 16 bytes x the (slot, component, bucket) triples that hold an event, plus the
 same per (recent minute, component, bucket). Each holds at most one cell per event, and at most
-components x (2 x hours + RECENT_MINUTES) x the buckets latencies fall in (2,240 at most), which
+components x (2 x hours + RECENT_MINUTES) x the buckets latencies fall in (2,241 at most), which
 few data ever fill. Each chunk's cells wait beside the sorted keys until they outnumber them (and
 WAITING_CELLS), then all are merged in one sort, so the peak is briefly a few times that.
 """
@@ -50,10 +50,9 @@ class BucketPercentiles:
 
     @property
     def bounds(self) -> tuple[tuple[float, float], ...]:
-        """Each bucket's smallest and largest microsecond value, in seconds."""
-        index = np.array(self.buckets, np.int64)
-        lower, upper = lb.bucket_lower_micros(index), lb.bucket_upper_micros(index) - 1
-        return tuple((lo / 1e6, hi / 1e6) for lo, hi in zip(lower.tolist(), upper.tolist(), strict=True))
+        """Each bucket's smallest and largest microsecond value, in seconds (inf above the ceiling)."""
+        lower, upper = lb.bucket_bounds_seconds(np.array(self.buckets, np.int64))
+        return tuple(zip(lower.tolist(), upper.tolist(), strict=True))
 
 
 def percentiles_of(counts: Counts, lowest_bucket: int) -> BucketPercentiles:
@@ -77,8 +76,7 @@ class RowPercentiles:
     @property
     def bounds(self) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
         """Each bucket's smallest and largest microsecond value, in seconds (as BucketPercentiles')."""
-        lower, upper = lb.bucket_lower_micros(self.buckets), lb.bucket_upper_micros(self.buckets) - 1
-        return lower / 1e6, upper / 1e6
+        return lb.bucket_bounds_seconds(self.buckets)
 
 
 def percentiles_by_row(counts: Counts, lowest_bucket: int) -> RowPercentiles:

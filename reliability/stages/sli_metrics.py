@@ -123,7 +123,9 @@ def _bucket_figures(rows: RowPercentiles) -> list[LatencyFigures]:
         if not count:
             figures.append(_latency_figures(0, (None,) * len(PERCENTILES), estimated=True, bounds={}))
             continue
-        bounds = zip(PERCENTILE_KEYS, zip(lowest[row], highest[row], strict=True), strict=True)
+        # The ceiling bucket's upper bound is inf: none, as for a histogram's +Inf bucket.
+        edges = ((lo, _finite(hi)) for lo, hi in zip(lowest[row], highest[row], strict=True))
+        bounds = zip(PERCENTILE_KEYS, edges, strict=True)
         values = tuple(midpoints[row])
         figures.append(_latency_figures(count, values, estimated=True, bounds=dict(bounds)))
     return figures

@@ -61,3 +61,21 @@ def test_the_fused_bucket_of_seconds_at_every_power_of_two() -> None:
     micros = np.concatenate([(1 << np.arange(41)) - 1, 1 << np.arange(40), [lb.MAX_MICROS]])
     values = micros.astype(np.float64) / 1e6
     assert lb.bucket_of_seconds(values).tolist() == lb.bucket_index(lb.micros_of(values)).tolist()
+
+
+def test_latencies_at_and_past_the_ceiling_share_a_last_bucket_with_no_upper_edge() -> None:
+    seconds = np.array([(lb.CEILING_MICROS - 1) / 1e6, lb.CEILING_MICROS / 1e6, 1e297, np.inf])
+    micros = lb.micros_of(seconds)
+    assert micros.tolist() == [lb.CEILING_MICROS - 1, lb.CEILING_MICROS, lb.CEILING_MICROS, lb.CEILING_MICROS]
+    index = lb.bucket_of_seconds(seconds)
+    assert index.tolist() == lb.bucket_index(micros).tolist()
+    assert (
+        index.tolist()
+        == [lb.CEILING_BUCKET - 1] + [lb.CEILING_BUCKET] * 3
+        == [lb.BUCKET_COUNT - 2] + [lb.BUCKET_COUNT - 1] * 3
+    )
+    lower, upper = lb.bucket_bounds_seconds(index)
+    assert upper[0] == (lb.CEILING_MICROS - 1) / 1e6 and lower[0] < upper[0]
+    assert (lower[1:] == lb.CEILING_MICROS / 1e6).all() and (upper[1:] == np.inf).all()
+    # Reported as the ceiling, a lower bound: no midpoint of a bucket without an upper edge.
+    assert (lb.bucket_midpoint_seconds(index[1:]) == lb.CEILING_MICROS / 1e6).all()

@@ -53,6 +53,8 @@ def test_the_sql_bucket_index_is_the_folds(dialect: Dialect, tmp_path: Path) -> 
 def test_the_sql_rounding_to_microseconds_is_the_folds(dialect: Dialect, tmp_path: Path) -> None:
     rng = np.random.default_rng(5)
     halves = (np.arange(2000) + 0.5) / 1e6  # exactly half a microsecond over: rounding half up
-    seconds = np.concatenate([halves, rng.lognormal(-2, 2, 5000), [0.0, 1e-7, 2e7]])
+    # Past the ceiling (2**40 us) too: clamped to it, into the open last bucket.
+    ceiling = [(MAX_MICROS - 1) / 1e6, MAX_MICROS / 1e6, 1e300]
+    seconds = np.concatenate([halves, rng.lognormal(-2, 2, 5000), [0.0, 1e-7, 2e7, *ceiling]])
     found = in_sql(dialect, tmp_path, pa.array(seconds, pa.float64()), whole_micros(dialect, '"v"'))
     assert np.array_equal(found, micros_of(seconds))

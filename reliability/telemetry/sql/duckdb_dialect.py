@@ -36,7 +36,7 @@ class DuckDbDialect:
         return f"CAST({expression} AS VARCHAR)"
 
     def bucket_index(self, micros: str) -> str:
-        # floor(log2(v)) + 1 is v's bit length below 2**40 (see latency_buckets); 0 and 1 need shift 0.
+        # floor(log2(v)) + 1 is v's bit length up to 2**40 (see latency_buckets); 0 and 1 need shift 0.
         bits = f"(CAST(floor(log2(greatest({micros}, 1))) AS BIGINT) + 1)"
         shift = f"greatest({bits} - {SUB_BUCKET_BITS + 1}, 0)"
         return f"(({shift} << {SUB_BUCKET_BITS}) + ({micros} >> {shift}))"
