@@ -107,7 +107,11 @@ def to_epoch_seconds(array: pa.Array, fmt: str) -> Converted:
     missing = _missing(array)
     if pa.types.is_timestamp(array.type):
         micros, invalid = typed_times.whole_units(array, "us")
-        return Converted(np.where(missing | invalid, np.nan, micros / 1e6), missing, invalid)
+        seconds = micros / 1e6
+        unusable = missing | invalid
+        if unusable.any():
+            seconds[unusable] = np.nan
+        return Converted(seconds, missing, invalid)
     if not pa.types.is_string(array.type):
         return Converted(np.full(len(array), np.nan), missing, ~missing)
     text = pc.utf8_trim_whitespace(array)

@@ -36,18 +36,27 @@ def whole_units(array: pa.Array, unit: str) -> tuple[npt.NDArray[np.int64], Bool
     Values are 0 where missing or invalid. The zone (or its absence) is left to the caller: a
     timestamp's stored number counts from the epoch in UTC, or in local time without a zone.
     """
-    stored = np.asarray(pc.fill_null(array.cast(pa.int64()), 0).to_numpy(zero_copy_only=False), np.int64)
+    numbers = array.cast(pa.int64())
+    source_per_second, target_per_second = PER_SECOND[array.type.unit], PER_SECOND[unit]
+    divisor = max(source_per_second // target_per_second, 1)
+    factor = max(target_per_second // source_per_second, 1)
+    # In the stored unit: years 1 to 9999, and what the wanted unit can hold in int64.
+    reach = np.iinfo(np.int64).max // factor
+    first = max(_FIRST_SECOND * source_per_second, -reach)
+    last = min(_END_SECOND * source_per_second - 1, reach)
+    stored = np.asarray(numbers.fill_null(0).to_numpy(zero_copy_only=False), np.int64)
+    extremes = pc.min_max(numbers)
+    lowest, highest = extremes["min"].as_py(), extremes["max"].as_py()
+    if not array.null_count and lowest is not None and first <= lowest and highest <= last:
+        # The common case, told by one pass: every value usable, no mask built.
+        return _scaled(stored, divisor, factor), np.zeros(len(array), dtype=bool)
     present = ~np.asarray(pc.is_null(array).to_numpy(zero_copy_only=False), bool)
-    source_per_second = PER_SECOND[array.type.unit]
-    # In the stored unit: years 1 to 9999, or as far as int64 goes (nanoseconds).
-    first = max(_FIRST_SECOND * source_per_second, NOT_A_TIME)
-    last = min(_END_SECOND * source_per_second - 1, np.iinfo(np.int64).max)
-    usable = present & (stored != NOT_A_TIME) & (stored >= first) & (stored <= last)
-    target_per_second = PER_SECOND[unit]
-    if target_per_second <= source_per_second:
-        values = np.floor_divide(stored, source_per_second // target_per_second)
-    else:
-        factor = target_per_second // source_per_second
-        usable &= np.abs(stored) <= np.iinfo(np.int64).max // factor
-        values = np.where(usable, stored, 0) * factor
-    return np.where(usable, values, 0), present & ~usable
+    usable = present & (stored >= first) & (stored <= last)  # first > NOT_A_TIME: NaT is outside
+    return _scaled(np.where(usable, stored, 0), divisor, factor), present & ~usable
+
+
+def _scaled(stored: npt.NDArray[np.int64], divisor: int, factor: int) -> npt.NDArray[np.int64]:
+    """Floored to a coarser unit (toward the earlier instant, as text is cut) or scaled to a finer one."""
+    if divisor > 1:
+        return np.floor_divide(stored, divisor)
+    return stored * factor if factor > 1 else stored
