@@ -28,7 +28,11 @@ def check_file_columns(paths: Sequence[Path], file_format: str, columns: ColumnM
     wanted = mapped_columns(columns)
     for path in paths:
         if file_format == "csv":
-            csv_header(path, wanted)
+            if csv_header(path, wanted) is None:  # the engines cannot read a CSV without a header
+                raise _failed(
+                    path,
+                    "the file is empty: no header to read (a `type: events` source reads it as no records)",
+                )
         else:
             _check_parquet(path, wanted)
 
