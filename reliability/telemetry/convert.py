@@ -18,7 +18,11 @@ from reliability.telemetry import typed_times
 Bool = npt.NDArray[np.bool_]
 
 _NUMBER = r"^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$|^[-+]?(?i:nan|inf|infinity)$"
-_RFC3339 = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
+# RFC 3339 text as the reader keeps it; written without backslashes, so that the SQL engines'
+# regular expressions (RE2, as Arrow's) read the same pattern from a plain string literal.
+RFC3339 = (
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}:[0-9]{2}([.][0-9]{1,9})?(Z|[+-][0-9]{2}:[0-9]{2})$"
+)
 _TRUE = ["true", "1", "yes", "y", "t"]
 _FALSE = ["false", "0", "no", "n", "f"]
 _MICROS = pa.timestamp("us", tz="UTC")
@@ -115,7 +119,7 @@ def to_epoch_seconds(array: pa.Array, fmt: str) -> Converted:
     if not pa.types.is_string(array.type):
         return Converted(np.full(len(array), np.nan), missing, ~missing)
     text = pc.utf8_trim_whitespace(array)
-    shaped = pc.fill_null(pc.match_substring_regex(text, _RFC3339), False)
+    shaped = pc.fill_null(pc.match_substring_regex(text, RFC3339), False)
     parsed = _cast_timestamps(_nulls_where_not(text, shaped))
     values = _floats(parsed.cast(pa.int64())) / 1e6
     return Converted(values, missing, ~missing & np.isnan(values))

@@ -31,7 +31,6 @@ NANOS_PER_UNIT = {
 _NANOS = pa.timestamp("ns", tz="UTC")
 _LOCAL_NANOS = pa.timestamp("ns")
 _ISO8601 = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?$"
-_RFC3339 = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$"
 # Decimal text: at most 19 whole digits below 9e18, so the whole part always fits in int64.
 _DECIMAL = r"^(?P<sign>[-+]?)(?P<whole>\d{1,18}|[1-8]\d{18})(?:\.(?P<fraction>\d{0,9}))?$"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -95,7 +94,7 @@ def epoch_nanos(array: pa.Array, mapping: ColumnMapping) -> Nanos:
         return Nanos(np.zeros(len(array), np.int64), missing, ~missing)
     text = pc.utf8_trim_whitespace(array)
     if fmt is TimestampFormat.RFC3339:
-        return _from_stamps(_cast_shaped(text, _RFC3339, _NANOS), missing)
+        return _from_stamps(_cast_shaped(text, convert.RFC3339, _NANOS), missing)
     if fmt is TimestampFormat.ISO8601:
         local = _cast_shaped(text, _ISO8601, _LOCAL_NANOS)
         return _from_stamps(_in_zone(local, mapping.time_zone), missing)
