@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from reliability.core.latency_buckets import SUB_BUCKET_BITS
 from reliability.telemetry.sql.dialect import EngineError, quoted_text
+from reliability.telemetry.sql.rfc3339 import column_seconds, counted_micros, floored_to_micros
 
 FORMATS = {"parquet": "Parquet", "csv": "CSVWithNames"}
 
@@ -50,8 +51,30 @@ class ClickHouseDialect:
         return f"(bitShiftLeft({shift}, {SUB_BUCKET_BITS}) + bitShiftRight({micros}, {shift}))"
 
     def rfc3339_seconds(self, column: str) -> str:
-        parsed = f"parseDateTime64BestEffortOrNull(toString({column}), 6, 'UTC')"
-        return f"(toUnixTimestamp64Micro({parsed}) / {self.double(1e6)})"
+        # A DateTime64 is an instant whatever its zone; the cast cannot fail for one (nor throw for text).
+        text = (f"toTypeName({column}) LIKE '%String%'", f"toString({column})")
+        # Nanoseconds cut from below, as the reader cuts them, where ClickHouse cuts them toward zero.
+        nanos = floored_to_micros(
+            f"toUnixTimestamp64Nano(accurateCastOrNull({column}, 'DateTime64(9, ''UTC'')'))"
+        )
+        micros = (
+            f"CASE WHEN toTypeName({column}) LIKE '%DateTime64(9%' THEN intDiv({nanos}, 1000) "
+            f"ELSE toUnixTimestamp64Micro(accurateCastOrNull({column}, 'DateTime64(6, ''UTC'')')) END"
+        )
+        return column_seconds(self, text, (f"toTypeName({column}) LIKE '%DateTime%'", micros))
+
+    def number_in_text(self, text: str) -> str:
+        return f"toFloat64OrNull({text})"
+
+    def matches(self, text: str, pattern: str) -> str:
+        return f"match({text}, {pattern})"
+
+    def trimmed(self, text: str, characters: str) -> str:
+        return f"trim(BOTH {characters} FROM {text})"
+
+    def checked_text_micros(self, text: str) -> str:
+        # ClickHouse's DateTime64 holds 1900 to 2299 only, and rolls hour 25 over: counted instead.
+        return counted_micros(self, text)
 
     def scan(self, patterns: Sequence[str], file_format: str, *, located: bool = False) -> str:
         # `*` leaves out the virtual columns of `file`: a located scan names them.
@@ -63,8 +86,10 @@ class ClickHouseDialect:
             if file_format == "csv"
             else ""
         )
+        # Each read in its own subquery: ClickHouse ignores the SETTINGS of a branch of UNION ALL.
+        kind = quoted_text(FORMATS[file_format])
         reads = [
-            f"SELECT *{virtual} FROM file({quoted_text(p)}, {quoted_text(FORMATS[file_format])}){as_text}"
+            f"SELECT * FROM (SELECT *{virtual} FROM file({quoted_text(p)}, {kind}){as_text})"
             for p in patterns
         ]
         return "(" + " UNION ALL ".join(reads) + ")"

@@ -51,7 +51,26 @@ class Dialect(Protocol):
         ...
 
     def rfc3339_seconds(self, column: str) -> str:
-        """Epoch seconds (DOUBLE, microsecond precision) of a timestamp or RFC 3339 text column."""
+        """Epoch seconds (DOUBLE, microsecond precision) of a timestamp or RFC 3339 text column, as
+        convert.to_epoch_seconds reads it: a timestamp without a zone is UTC, text is checked by
+        rfc3339.column_seconds, a column of any other type is invalid."""
+        ...
+
+    def number_in_text(self, text: str) -> str:
+        """A DOUBLE of text, NULL where the text is no number."""
+        ...
+
+    def matches(self, text: str, pattern: str) -> str:
+        """True where the RE2 pattern (an SQL string literal) is found in the text."""
+        ...
+
+    def trimmed(self, text: str, characters: str) -> str:
+        """Text without the `characters` (an SQL string literal) at either end."""
+        ...
+
+    def checked_text_micros(self, text: str) -> str:
+        """A BIGINT of epoch microseconds of text of convert.RFC3339's shape whose time and offset
+        are in range; NULL where its date does not exist; fractions cut to microseconds."""
         ...
 
     def scan(self, patterns: Sequence[str], file_format: str, *, located: bool = False) -> str:

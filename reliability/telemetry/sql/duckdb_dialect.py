@@ -8,6 +8,7 @@ import pyarrow as pa
 
 from reliability.core.latency_buckets import SUB_BUCKET_BITS
 from reliability.telemetry.sql.dialect import EngineError, quoted_text
+from reliability.telemetry.sql.rfc3339 import column_seconds, floored_to_micros
 
 
 class DuckDbDialect:
@@ -42,7 +43,29 @@ class DuckDbDialect:
         return f"(({shift} << {SUB_BUCKET_BITS}) + ({micros} >> {shift}))"
 
     def rfc3339_seconds(self, column: str) -> str:
-        return f"(epoch_us(TRY_CAST({column} AS TIMESTAMPTZ)) / {self.double(1e6)})"
+        # A TIMESTAMP without a zone is cast in the connection's TimeZone, UTC (see run).
+        text = (f"typeof({column}) = 'VARCHAR'", f"CAST({column} AS VARCHAR)")
+        # Nanoseconds cut from below, as the reader cuts them, where DuckDB's cast would round them.
+        nanos = floored_to_micros(f"epoch_ns(TRY_CAST({column} AS TIMESTAMP_NS))")
+        micros = (
+            f"CASE WHEN typeof({column}) LIKE 'TIMESTAMP%NS' THEN {nanos} // 1000 "
+            f"ELSE epoch_us(TRY_CAST({column} AS TIMESTAMPTZ)) END"
+        )
+        stamp = (f"typeof({column}) LIKE 'TIMESTAMP%'", micros)
+        return column_seconds(self, text, stamp)
+
+    def number_in_text(self, text: str) -> str:
+        return f"TRY_CAST({text} AS DOUBLE)"
+
+    def matches(self, text: str, pattern: str) -> str:
+        return f"regexp_matches({text}, {pattern})"
+
+    def trimmed(self, text: str, characters: str) -> str:
+        return f"trim({text}, {characters})"
+
+    def checked_text_micros(self, text: str) -> str:
+        # Past the shape and range checks, DuckDB's own cast refuses the same dates as Arrow's.
+        return f"epoch_us(TRY_CAST({text} AS TIMESTAMPTZ))"
 
     def scan(self, patterns: Sequence[str], file_format: str, *, located: bool = False) -> str:
         files = "[" + ", ".join(quoted_text(p) for p in patterns) + "]"
@@ -65,6 +88,8 @@ class DuckDbDialect:
 
         try:
             with duckdb.connect() as connection:
+                # A timestamp without a zone is UTC, as in the event-file reader, whatever the machine's zone.
+                connection.execute("SET TimeZone = 'UTC'")
                 table: pa.Table = connection.sql(sql).to_arrow_table()
         except duckdb.Error as exc:
             raise _engine_error(exc) from None
