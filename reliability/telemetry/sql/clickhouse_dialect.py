@@ -51,17 +51,21 @@ class ClickHouseDialect:
         return f"(bitShiftLeft({shift}, {SUB_BUCKET_BITS}) + bitShiftRight({micros}, {shift}))"
 
     def rfc3339_seconds(self, column: str) -> str:
-        # A DateTime64 is an instant whatever its zone; the cast cannot fail for one (nor throw for text).
-        text = (f"toTypeName({column}) LIKE '%String%'", f"toString({column})")
+        # ClickHouse works out every branch: each reads the column only where the column has its
+        # type, elsewhere a constant whose checks are worked out once, not per row.
+        is_text, is_stamp = (f"toTypeName({column}) LIKE '%{kind}%'" for kind in ("String", "DateTime"))
+        text = f"if({is_text}, toString({column}), '')"
+        # A DateTime64 is an instant whatever its zone; the cast cannot fail for one.
+        stamp = f"if({is_stamp}, {column}, NULL)"
         # Nanoseconds cut from below, as the reader cuts them, where ClickHouse cuts them toward zero.
         nanos = floored_to_micros(
-            f"toUnixTimestamp64Nano(accurateCastOrNull({column}, 'DateTime64(9, ''UTC'')'))"
+            f"toUnixTimestamp64Nano(accurateCastOrNull({stamp}, 'DateTime64(9, ''UTC'')'))"
         )
         micros = (
             f"CASE WHEN toTypeName({column}) LIKE '%DateTime64(9%' THEN intDiv({nanos}, 1000) "
-            f"ELSE toUnixTimestamp64Micro(accurateCastOrNull({column}, 'DateTime64(6, ''UTC'')')) END"
+            f"ELSE toUnixTimestamp64Micro(accurateCastOrNull({stamp}, 'DateTime64(6, ''UTC'')')) END"
         )
-        return column_seconds(self, text, (f"toTypeName({column}) LIKE '%DateTime%'", micros))
+        return column_seconds(self, (is_text, text), (is_stamp, micros))
 
     def number_in_text(self, text: str) -> str:
         return f"toFloat64OrNull({text})"
