@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from http import HTTPStatus
 from pathlib import Path
@@ -230,6 +230,14 @@ def wsgi_app(results: LatestResults, refused: RefusedConnections | None = None) 
 
     def app(environ: WSGIEnvironment, start_response: StartResponse) -> list[bytes]:
         path = environ.get("PATH_INFO", "")
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):  # read-only: a POST changes nothing
+            return _respond(
+                start_response,
+                HTTPStatus.METHOD_NOT_ALLOWED,
+                "text/plain",
+                "GET or HEAD\n",
+                [("Allow", "GET, HEAD")],
+            )
         if path == "/metrics":
             encoder, content_type = exposition.choose_encoder(environ.get("HTTP_ACCEPT", ""))
             body = results.exposition(encoder, content_type)
@@ -250,10 +258,16 @@ def wsgi_app(results: LatestResults, refused: RefusedConnections | None = None) 
     return app
 
 
-def _respond(start_response: StartResponse, code: HTTPStatus, content_type: str, text: str) -> list[bytes]:
+def _respond(
+    start_response: StartResponse,
+    code: HTTPStatus,
+    content_type: str,
+    text: str,
+    extra_headers: Sequence[tuple[str, str]] = (),
+) -> list[bytes]:
     payload = text.encode()
     headers = [("Content-Type", f"{content_type}; charset=utf-8"), ("Content-Length", str(len(payload)))]
-    start_response(f"{code.value} {code.phrase}", headers)
+    start_response(f"{code.value} {code.phrase}", [*headers, *extra_headers])
     return [payload]
 
 

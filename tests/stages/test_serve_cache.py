@@ -188,6 +188,19 @@ def test_head_answers_headers_only_and_a_bad_request_line_is_400() -> None:
     assert too_long == b""  # closed without an answer
 
 
+def test_a_method_other_than_get_or_head_is_405_with_allow() -> None:
+    results = LatestResults(60)
+    results.succeeded(registry_with(0.999))
+    with serving(results) as (server, _):
+        posted = exchange(server.server_port, b"POST /metrics HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
+        deleted = exchange(server.server_port, b"DELETE /healthz HTTP/1.1\r\n\r\n")
+    for answer in (posted, deleted):
+        status, _, rest = answer.partition(b"\r\n")
+        assert status == b"HTTP/1.0 405 Method Not Allowed"
+        assert b"Allow: GET, HEAD\r\n" in rest
+        assert b"reliability_" not in rest  # no exposition for a method that is not a read
+
+
 def test_a_freed_slot_finds_a_thread_at_once_and_threads_are_reused() -> None:
     """With one thread, each job's `done` (where the server frees the slot) submits the next, as an
     accepted connection could at that moment: the thread must already count as idle."""
