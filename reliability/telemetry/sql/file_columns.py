@@ -11,21 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from reliability.config.event_checks import mapped_columns
 from reliability.config.model import ColumnMapping
 from reliability.errors import InputError, Problem
 from reliability.telemetry.formats import csv_header
 
 
-def mapped_columns(columns: ColumnMapping) -> list[str]:
-    """The columns the sql source's query reads, in the mapping's order."""
-    latency = columns.latency.column if columns.latency else None
-    names = [columns.timestamp, columns.component, columns.status, columns.success, columns.error, latency]
-    return list(dict.fromkeys(n for n in names if n))
-
-
 def check_file_columns(paths: Sequence[Path], file_format: str, columns: ColumnMapping) -> None:
     """InputError naming the first file that lacks a mapped column, and the column."""
-    wanted = mapped_columns(columns)
+    wanted = list(dict.fromkeys(mapped_columns(columns).values()))
     for path in paths:
         if file_format == "csv":
             if csv_header(path, wanted) is None:  # the engines cannot read a CSV without a header
